@@ -114,6 +114,35 @@ const char *core_value_get_str(const core_value *obj, const char *key)
     return v != NULL && v->type == CORE_STR ? v->u.s.ptr : NULL;
 }
 
+core_value core_value_copy(core_arena *a, const core_value *v)
+{
+    core_value c = *v;
+    switch (v->type) {
+    case CORE_STR:
+        c.u.s.ptr = core_arena_strndup(a, v->u.s.ptr, v->u.s.len);
+        break;
+    case CORE_ARR:
+        c.u.arr.items = core_arena_alloc(a, (v->u.arr.len ? v->u.arr.len : 1) * sizeof(core_value));
+        c.u.arr.cap = v->u.arr.len;
+        for (size_t i = 0; i < v->u.arr.len; i++)
+            c.u.arr.items[i] = core_value_copy(a, &v->u.arr.items[i]);
+        break;
+    case CORE_OBJ:
+        c.u.obj.items = core_arena_alloc(a, (v->u.obj.len ? v->u.obj.len : 1) * sizeof(core_member));
+        c.u.obj.cap = v->u.obj.len;
+        for (size_t i = 0; i < v->u.obj.len; i++) {
+            const core_member *m = &v->u.obj.items[i];
+            c.u.obj.items[i].key =
+                (core_slice){core_arena_strndup(a, m->key.ptr, m->key.len), m->key.len};
+            c.u.obj.items[i].value = core_value_copy(a, &m->value);
+        }
+        break;
+    default:
+        break;
+    }
+    return c;
+}
+
 bool core_value_equal(const core_value *a, const core_value *b)
 {
     if ((a->type == CORE_INT || a->type == CORE_DOUBLE) &&

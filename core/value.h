@@ -77,6 +77,9 @@ const core_value *core_value_get(const core_value *obj, const char *key);
 /* The string of a member, or NULL when absent or not a string. */
 const char *core_value_get_str(const core_value *obj, const char *key);
 
+/* A deep copy of v whose every byte lives in arena a. */
+core_value core_value_copy(core_arena *a, const core_value *v);
+
 /* Deep equality (numbers compare by value across int/double). */
 bool core_value_equal(const core_value *a, const core_value *b);
 

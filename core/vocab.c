@@ -281,22 +281,6 @@ int core_vocab_init(void)
     return ensure_loaded();
 }
 
-const char *core_vocab_strerror(int err)
-{
-    switch (err) {
-    case 0:
-        return "success";
-    case CORE_VOCAB_ENOTFOUND:
-        return "no such code or identifier";
-    case CORE_VOCAB_EDATA:
-        return "the embedded vocabulary data is malformed";
-    case CORE_VOCAB_ENOMEM:
-        return "out of memory while loading the vocabularies";
-    default:
-        return "unknown error";
-    }
-}
-
 const char *core_vocab_kind_name(core_vocab_kind kind)
 {
     return (unsigned)kind < CORE_VOCAB_KIND_COUNT ? kind_names[kind] : NULL;

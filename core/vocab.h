@@ -21,10 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Error codes (negative); core_vocab_strerror names them. */
-#define CORE_VOCAB_ENOTFOUND (-1) /* no entry with that code or identifier */
-#define CORE_VOCAB_EDATA (-2)     /* the embedded data failed to parse (a build defect) */
-#define CORE_VOCAB_ENOMEM (-3)    /* out of memory while building the tables */
+#include "core/error.h"
+
+/* The project's error codes (core/error.h, core_strerror) as this module uses them. */
+#define CORE_VOCAB_ENOTFOUND CORE_ENOTFOUND /* no entry with that code or identifier */
+#define CORE_VOCAB_EDATA CORE_EINTERNAL     /* the embedded data is malformed (a bug) */
+#define CORE_VOCAB_ENOMEM CORE_ENOMEM       /* no memory for the tables */
 
 /* Upper bounds of the tables; the loader refuses data that exceeds them. */
 #define CORE_VOCAB_MAX_ENTRIES 64    /* per vocabulary: fits one uint64_t bitset */
@@ -63,9 +65,6 @@ typedef struct core_language {
  * optional, since every lookup initialises on first use, but a server calls it at start
  * so a defect in the data stops it there. After a failure every table is empty. */
 int core_vocab_init(void);
-
-/* A static English description of a CORE_VOCAB_* code (or "unknown error"). */
-const char *core_vocab_strerror(int err);
 
 /* The API's name of a vocabulary ("ecosystems", "services", "member_composition",
  * "objectives"); NULL for a kind out of range. Static storage. */

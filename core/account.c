@@ -1,0 +1,239 @@
+/* account.c: see account.h. */
+#include "core/account.h"
+
+#include <argon2.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/id.h"
+#include "core/record.h"
+#include "core/sha256.h"
+#include "core/text.h"
+#include "core/vocab.h"
+
+static const char *const user_fields[] = {"username",  "email",   "email_confirm",
+                                          "password",  "organisation_name", "country",
+                                          "title",     "newsletters", NULL};
+
+static bool username_ok(const char *s)
+{
+    size_t len = strlen(s);
+    if (s[0] == ' ' || s[len - 1] == ' ')
+        return false;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += core_utf8_next(s + i, len - i, &cp);
+        if (core_is_letter(cp) || (cp >= '0' && cp <= '9') || cp == ' ' || cp == '.' ||
+            cp == '-' || cp == '\'' || cp == '_')
+            continue;
+        return false;
+    }
+    return true;
+}
+
+/* Upper case only: the API's country codes are ISO 3166-1 alpha-2 as written there. */
+static bool country_code_ok(const char *s)
+{
+    return strlen(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
+           core_country_find(s, 2) >= 0;
+}
+
+void core_user_validate(core_fields *f, const core_value *body)
+{
+    if (body == NULL || body->type != CORE_OBJ) {
+        core_fields_add(f, "body", "must be a JSON object");
+        return;
+    }
+    core_check_known(f, body, user_fields);
+    const char *username = core_check_string(f, body, "username", true, 3, 50);
+    if (username != NULL && !username_ok(username))
+        core_fields_add(f, "username",
+                        "may contain only letters, digits, spaces and . - ' _ (no leading or "
+                        "trailing space)");
+    const char *email = core_check_string(f, body, "email", true, 3, 254);
+    if (email != NULL && !core_check_email(email))
+        core_fields_add(f, "email", "is not a valid e-mail address");
+    const char *confirm = core_check_string(f, body, "email_confirm", true, 1, 254);
+    if (email != NULL && confirm != NULL && strcmp(email, confirm) != 0)
+        core_fields_add(f, "email_confirm", "must equal email");
+    core_check_string(f, body, "password", true, CORE_PASSWORD_MIN, CORE_PASSWORD_MAX);
+    core_check_string(f, body, "organisation_name", true, 1, 200);
+    const char *country = core_check_string(f, body, "country", true, 2, 2);
+    if (country != NULL && !country_code_ok(country))
+        core_fields_add(f, "country", "must be an ISO 3166-1 alpha-2 country code in capitals, such as DE");
+    core_check_string(f, body, "title", true, 1, 100);
+    const core_value *nl = core_value_get(body, "newsletters");
+    if (nl != NULL && nl->type != CORE_NULL) {
+        bool ok = nl->type == CORE_ARR;
+        for (size_t i = 0; ok && i < nl->u.arr.len; i++) {
+            const core_value *x = &nl->u.arr.items[i];
+            ok = x->type == CORE_STR &&
+                 (strcmp(x->u.s.ptr, "monthly") == 0 || strcmp(x->u.s.ptr, "quarterly") == 0);
+        }
+        if (!ok)
+            core_fields_add(f, "newsletters", "must be a list of \"monthly\" and \"quarterly\"");
+    }
+}
+
+int core_password_hash(const char *password, char out[CORE_PASSWORD_HASH_MAX])
+{
+    unsigned char salt[16];
+    core_random(salt, sizeof(salt));
+    int rc = argon2id_hash_encoded(CORE_ARGON2_PASSES, CORE_ARGON2_MEMORY_KIB, CORE_ARGON2_LANES,
+                                   password, strlen(password), salt, sizeof(salt), 32, out,
+                                   CORE_PASSWORD_HASH_MAX);
+    return rc == ARGON2_OK ? 0 : CORE_EINTERNAL;
+}
+
+bool core_password_verify(const char *encoded, const char *password)
+{
+    return argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK;
+}
+
+static char dummy_hash[CORE_PASSWORD_HASH_MAX];
+static void make_dummy(void)
+{
+    char pw[33];
+    core_random_token(pw, 24);
+    if (core_password_hash(pw, dummy_hash) != 0)
+        abort();
+}
+
+const char *core_password_dummy_hash(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_dummy);
+    return dummy_hash;
+}
+
+static core_slice key_of(core_arena *a, const char *family, const char *text)
+{
+    char *folded = core_fold_case(a, text, strlen(text));
+    char *k = core_arena_printf(a, "%s/%s", family, folded);
+    return (core_slice){k, strlen(k)};
+}
+
+int core_user_create_txn(core_txn *t, void *arg)
+{
+    core_user_create *u = arg;
+    core_arena *a = core_txn_arena(t);
+    const char *username = core_value_get_str(u->body, "username");
+    const char *email = core_value_get_str(u->body, "email");
+    core_slice ukey = key_of(a, "username", username), ekey = key_of(a, "email", email);
+    if (core_txn_exists(t, CORE_CF_KEYS, ukey)) {
+        u->conflict = "username";
+        return CORE_ECONFLICT;
+    }
+    if (core_txn_exists(t, CORE_CF_KEYS, ekey)) {
+        u->conflict = "email";
+        return CORE_ECONFLICT;
+    }
+    char id[CORE_ID_LEN + 1];
+    core_id_new(id);
+    /* The record outlives this write's scratch arena only as bytes in the store; the copy
+     * in u->user is built in the same arena as the caller's body (see net_req_write). */
+    core_value rec = core_value_obj();
+    core_value_set(a, &rec, "id", core_value_cstr(a, id));
+    core_value_set(a, &rec, "username", core_value_cstr(a, username));
+    core_value_set(a, &rec, "email", core_value_cstr(a, email));
+    core_value_set(a, &rec, "organisation_name",
+                   core_value_cstr(a, core_value_get_str(u->body, "organisation_name")));
+    core_value_set(a, &rec, "country", core_value_cstr(a, core_value_get_str(u->body, "country")));
+    core_value_set(a, &rec, "title", core_value_cstr(a, core_value_get_str(u->body, "title")));
+    const core_value *nl = core_value_get(u->body, "newsletters");
+    core_value_set(a, &rec, "newsletters",
+                   nl != NULL && nl->type == CORE_ARR ? *nl : core_value_arr());
+    core_value_set(a, &rec, "role", core_value_cstr(a, u->role));
+    core_value_set(a, &rec, "created_at", core_value_int(core_txn_now(t)));
+    core_value_set(a, &rec, "password_hash", core_value_cstr(a, u->password_hash));
+    int rc = core_record_put(t, "user", id, &rec, "create");
+    if (rc != 0)
+        return rc;
+    core_txn_put(t, CORE_CF_KEYS, ukey, (core_slice){id, CORE_ID_LEN});
+    core_txn_put(t, CORE_CF_KEYS, ekey, (core_slice){id, CORE_ID_LEN});
+    u->user = rec;
+    return 0;
+}
+
+core_value core_user_view(core_arena *a, const core_value *rec)
+{
+    core_value v = core_value_obj();
+    for (size_t i = 0; i < rec->u.obj.len; i++) {
+        const core_member *m = &rec->u.obj.items[i];
+        if ((m->key.len == 13 && memcmp(m->key.ptr, "password_hash", 13) == 0) ||
+            (m->key.len == 1 && m->key.ptr[0] == 'v'))
+            continue;
+        core_value_set(a, &v, m->key.ptr, m->value);
+    }
+    return v;
+}
+
+int core_user_find_by_login(core_store *s, const char *login, core_arena *a, core_value *user)
+{
+    core_slice id;
+    const char *family = strchr(login, '@') != NULL ? "email" : "username";
+    int rc = core_store_get(s, CORE_CF_KEYS, key_of(a, family, login), a, &id);
+    if (rc != 0)
+        return rc;
+    return core_record_get(s, "user", id.ptr, a, user);
+}
+
+static core_slice session_key(core_arena *a, const char *token)
+{
+    char hex[65];
+    core_sha256_hex(token, strlen(token), hex);
+    char *k = core_arena_printf(a, "session/%s", hex);
+    return (core_slice){k, strlen(k)};
+}
+
+int core_session_create_txn(core_txn *t, void *arg)
+{
+    core_session_create *c = arg;
+    core_arena *a = core_txn_arena(t);
+    core_random_token(c->token, 32);
+    c->expires_at = core_txn_now(t) + CORE_SESSION_TTL;
+    core_value v = core_value_obj();
+    core_value_set(a, &v, "user", core_value_cstr(a, c->user_id));
+    core_value_set(a, &v, "expires_at", core_value_int(c->expires_at));
+    char *buf;
+    size_t len;
+    if (core_value_to_msgpack(&v, &buf, &len) != 0)
+        return CORE_EINTERNAL;
+    core_txn_put(t, CORE_CF_KEYS, session_key(a, c->token), (core_slice){buf, len});
+    free(buf);
+    return 0;
+}
+
+int core_session_resolve(core_store *s, const char *token, core_arena *a, core_value *user,
+                         const char **skey)
+{
+    core_slice key = session_key(a, token), val;
+    int rc = core_store_get(s, CORE_CF_KEYS, key, a, &val);
+    if (rc == CORE_ENOTFOUND)
+        return CORE_EUNAUTH;
+    if (rc != 0)
+        return rc;
+    core_value sess;
+    const char *why;
+    if (core_value_from_msgpack(a, val.ptr, val.len, &sess, &why) != 0)
+        return CORE_EUNAUTH;
+    const core_value *exp = core_value_get(&sess, "expires_at");
+    const char *uid = core_value_get_str(&sess, "user");
+    if (exp == NULL || exp->type != CORE_INT || uid == NULL || exp->u.i <= (int64_t)time(NULL))
+        return CORE_EUNAUTH;
+    rc = core_record_get(s, "user", uid, a, user);
+    if (rc == CORE_ENOTFOUND)
+        return CORE_EUNAUTH;
+    *skey = key.ptr;
+    return rc;
+}
+
+int core_session_delete_txn(core_txn *t, void *arg)
+{
+    const char *key = arg;
+    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
+    return 0;
+}

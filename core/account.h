@@ -1,0 +1,73 @@
+/*
+ * account.h: users, passwords and sessions: the rules of the Accounts section of API.md.
+ *
+ * Users are records of kind "user". Secondary keys (keys family): "username/<folded>"
+ * and "email/<folded>" -> user id, which make both unique case-insensitively and let a
+ * login by either find the user. Sessions: "session/<sha256 of token>" -> {user, expires};
+ * the token itself is never stored. Passwords: argon2id, see CORE_ARGON2_*.
+ */
+#ifndef ECCPD_CORE_ACCOUNT_H
+#define ECCPD_CORE_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/check.h"
+#include "core/store.h"
+#include "core/value.h"
+
+/* argon2id parameters: 19 MiB, two passes, one lane (OWASP's minimum recommendation);
+ * about 50 ms on this project's machines, so hashing always runs off the event loop. */
+enum {
+    CORE_ARGON2_MEMORY_KIB = 19 * 1024,
+    CORE_ARGON2_PASSES = 2,
+    CORE_ARGON2_LANES = 1,
+    CORE_PASSWORD_MIN = 10,
+    CORE_PASSWORD_MAX = 1024,
+    CORE_SESSION_TTL = 14 * 24 * 3600, /* seconds a session lasts */
+    CORE_PASSWORD_HASH_MAX = 160,
+};
+
+/* Validates a registration body (POST /v1/users). Adds every failing field to f. */
+void core_user_validate(core_fields *f, const core_value *body);
+
+/* Hashes a password with a fresh salt into out (the argon2 encoded form). Slow (~50 ms). */
+int core_password_hash(const char *password, char out[CORE_PASSWORD_HASH_MAX]);
+/* True when password matches the encoded hash. Slow (~50 ms). */
+bool core_password_verify(const char *encoded, const char *password);
+/* An encoded hash of no real password, to verify against when a login names no user, so
+ * that answering takes as long whether or not the account exists. */
+const char *core_password_dummy_hash(void);
+
+typedef struct core_user_create {
+    const core_value *body;    /* validated registration body (password excluded from use) */
+    const char *password_hash; /* from core_password_hash */
+    const char *role;          /* "user" or "moderator" */
+    core_value user;           /* out: the stored record */
+    const char *conflict;      /* out with CORE_ECONFLICT: which field is taken */
+} core_user_create;
+/* core_txn_fn: creates the user; CORE_ECONFLICT when the username or e-mail is taken. */
+int core_user_create_txn(core_txn *t, void *arg);
+
+/* The user as its owner sees it (everything but the password hash), in the arena. */
+core_value core_user_view(core_arena *a, const core_value *rec);
+
+/* Finds a user by username or e-mail, case-insensitively: 0 or CORE_ENOTFOUND/CORE_EIO. */
+int core_user_find_by_login(core_store *s, const char *login, core_arena *a, core_value *user);
+
+typedef struct core_session_create {
+    const char *user_id;
+    char token[48];          /* out: the bearer token to give the client (only here) */
+    int64_t expires_at;      /* out */
+} core_session_create;
+/* core_txn_fn: stores a new session for user_id and fills in its token. */
+int core_session_create_txn(core_txn *t, void *arg);
+
+/* Resolves a bearer token: 0 with the user record, or CORE_EUNAUTH (unknown, expired or
+ * user gone) or CORE_EIO. *session_key (arena) names the session for logout. */
+int core_session_resolve(core_store *s, const char *token, core_arena *a, core_value *user,
+                         const char **session_key);
+/* core_txn_fn: arg is the session key (NUL-terminated); deletes it. */
+int core_session_delete_txn(core_txn *t, void *arg);
+
+#endif

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# dev.sh: install what eccpd needs from Debian's packages, build it, run it, test it.
+#
+#   ./dev.sh run [serve options]   install, build, start `eccpd serve` (127.0.0.1:8080, ./data)
+#   ./dev.sh test                  install, build, run every test: plain, then ASan+UBSan
+#   ./dev.sh build                 install and build (build/)
+#   ./dev.sh deps [--bench]        install the packages only (--bench adds the benchmark peers)
+#
+# Idempotent: packages already installed are not touched, builds are incremental.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libh2o-evloop-dev libssl-dev librocksdb-dev libxapian-dev libmsgpack-dev
+  libjemalloc-dev libargon2-dev libcjson-dev
+  libcurl4-openssl-dev curl openssl   # API tests
+  nghttp2-client wrk                  # load benchmarks (h2load, wrk)
+)
+BENCH_PACKAGES=(python3-scipy)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() { # build DIR [cmake args...]
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    say "configuring $dir"
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  say "building $dir"
+  cmake --build "$dir"
+}
+
+run_tests() { # run_tests DIR
+  say "testing $1"
+  ctest --test-dir "$1" --output-on-failure --no-tests=error -j2
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  deps)
+    install_packages "${PACKAGES[@]}"
+    if [ "${1:-}" = --bench ]; then install_packages "${BENCH_PACKAGES[@]}"; fi
+    ;;
+  build)
+    install_packages "${PACKAGES[@]}"
+    build build
+    ;;
+  run)
+    install_packages "${PACKAGES[@]}"
+    build build
+    say "starting eccpd serve $*"
+    exec build/net/eccpd serve "$@"
+    ;;
+  test)
+    install_packages "${PACKAGES[@]}"
+    build build
+    run_tests build
+    build build-asan -DSANITIZE=ON
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan
+    say "all tests passed (plain and sanitized)"
+    ;;
+  *)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    [ -z "$cmd" ] || [ "$cmd" = help ] || [ "$cmd" = --help ] || exit 2
+    ;;
+esac

@@ -1,0 +1,308 @@
+/*
+ * server.c: `eccpd serve`.
+ *
+ * One listening socket, shared by N event-loop threads (each polls its own duplicate of
+ * the descriptor and accepts what it can; the losers of a race get EAGAIN). Each thread
+ * owns an h2o context, so no request state is shared between threads. HTTP/2 over
+ * cleartext comes for free from h2o's HTTP/1 parser (the h2 preface and Upgrade: h2c);
+ * with a certificate, TLS offers h2 and http/1.1 through ALPN.
+ *
+ * Shutdown: a signal thread waits for SIGTERM/SIGINT, marks the server stopping (new
+ * requests get 503), closes the listeners, asks h2o to wind connections down, waits for
+ * requests in flight and queued writes to finish (at most drain_seconds), then stops the
+ * loops and closes the store, so every acknowledged write is on disk and RocksDB closes
+ * cleanly.
+ */
+#include "net/server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "core/error.h"
+#include "net/http.h"
+#include "net/ratelimit.h"
+
+static h2o_multithread_receiver_t *control_receivers;
+static _Atomic bool loops_exit;
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    net_thread *t = listener->data;
+    if (err != NULL)
+        return;
+    h2o_socket_t *sock;
+    /* Accept a few per wake-up so a burst of connections does not wait for more polls. */
+    for (int i = 0; i < 16 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
+        h2o_accept(&t->accept_ctx, sock);
+}
+
+/* A control message tells a loop to stop accepting; it carries nothing else. */
+static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    net_thread *t = NULL;
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg =
+            H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+        t = *(net_thread **)(msg + 1);
+        free(msg);
+    }
+    if (t != NULL && t->listener != NULL && !atomic_load(&loops_exit)) {
+        h2o_socket_read_stop(t->listener);
+        h2o_socket_close(t->listener);
+        t->listener = NULL;
+        h2o_context_request_shutdown(&t->ctx);
+    }
+}
+
+static void send_control(net_thread *t)
+{
+    h2o_multithread_message_t *msg = calloc(1, sizeof(*msg) + sizeof(net_thread *));
+    if (msg == NULL)
+        core_oom();
+    *(net_thread **)(msg + 1) = t;
+    h2o_multithread_send_message(&control_receivers[t->index], msg);
+}
+
+static void *thread_main(void *arg)
+{
+    net_thread *t = arg;
+    net_server *s = t->server;
+    uint64_t flushed = net_now_us();
+    while (!atomic_load(&loops_exit)) {
+        h2o_evloop_run(t->ctx.loop, 100);
+        /* The access log is fully buffered for speed; the first loop flushes it at least
+         * once a second so lines show up while someone is watching. */
+        if (t->index == 0 && s->access_log != NULL && net_now_us() - flushed > 1000000) {
+            pthread_mutex_lock(&s->log_mu);
+            fflush(s->access_log);
+            pthread_mutex_unlock(&s->log_mu);
+            flushed = net_now_us();
+        }
+    }
+    return NULL;
+}
+
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[256];
+    const char *port;
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (close == NULL || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof(host))
+            return -1;
+        memcpy(host, spec + 1, (size_t)(close - spec - 1));
+        host[close - spec - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(spec, ':');
+        if (colon == NULL || (size_t)(colon - spec) >= sizeof(host))
+            return -1;
+        memcpy(host, spec, (size_t)(colon - spec));
+        host[colon - spec] = '\0';
+        port = colon + 1;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res;
+    if (getaddrinfo(host[0] ? host : NULL, port, &hints, &res) != 0)
+        return -1;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int open_listener(net_server *s)
+{
+    if (parse_listen(s->opt.listen, &s->listen_addr, &s->listen_addrlen) != 0) {
+        fprintf(stderr, "eccpd: --listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080\n",
+                s->opt.listen);
+        return -1;
+    }
+    int fd = socket(s->listen_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, (struct sockaddr *)&s->listen_addr, s->listen_addrlen) != 0 ||
+        listen(fd, 1024) != 0) {
+        fprintf(stderr, "eccpd: cannot listen on %s: %s\n", s->opt.listen, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static SSL_CTX *open_tls(const net_server_options *o)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, o->tls_cert) != 1) {
+        fprintf(stderr, "eccpd: cannot load the certificate %s\n", o->tls_cert);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, o->tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        fprintf(stderr, "eccpd: cannot load the private key %s (or it does not match)\n",
+                o->tls_key);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    return ctx;
+}
+
+static int64_t inflight(net_server *s)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < s->nthreads; i++)
+        n += atomic_load(&s->threads[i].metrics.inflight);
+    return n;
+}
+
+int net_server_run(const net_server_options *opt)
+{
+    net_server *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        core_oom();
+    s->opt = *opt;
+    s->started_at = time(NULL);
+    int exit_code = 1, fd = -1;
+    char *err = NULL;
+
+    /* Block the signals in every thread; one thread waits for them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (strcmp(opt->access_log, "off") == 0)
+        s->access_log = NULL;
+    else if (strcmp(opt->access_log, "-") == 0)
+        s->access_log = stdout;
+    else if ((s->access_log = fopen(opt->access_log, "a")) == NULL) {
+        fprintf(stderr, "eccpd: cannot open the access log %s: %s\n", opt->access_log,
+                strerror(errno));
+        goto Exit;
+    }
+    pthread_mutex_init(&s->log_mu, NULL);
+
+    if (opt->tls_cert != NULL && (s->ssl = open_tls(opt)) == NULL)
+        goto Exit;
+
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/store", opt->data_dir);
+    if (core_store_open(path, &s->store, &err) != 0) {
+        fprintf(stderr, "eccpd: %s (%s)\n", err ? err : "cannot open the store", path);
+        goto Exit;
+    }
+    if ((fd = open_listener(s)) < 0)
+        goto Exit;
+
+    s->router = net_router_new();
+    net_routes_register(s->router);
+    s->pool = net_pool_new(opt->pool_threads);
+    s->login_limits = net_ratelimit_new();
+
+    h2o_config_init(&s->config);
+    /* h2o's own limit drops an h2c connection instead of answering; ours answers a clean
+     * 413, so h2o's stays well above every route's limit. */
+    s->config.max_request_entity_size = 64 * 1024 * 1024;
+    s->config.http1.upgrade_to_http2 = 1;
+    s->hostconf = h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *pathconf = h2o_config_register_path(s->hostconf, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));
+    handler->on_req = net_http_on_req;
+
+    s->nthreads = opt->threads;
+    s->threads = calloc(s->nthreads, sizeof(*s->threads));
+    control_receivers = calloc(s->nthreads, sizeof(*control_receivers));
+    if (s->threads == NULL || control_receivers == NULL)
+        core_oom();
+    size_t nroutes = net_router_count(s->router) + 1;
+    for (size_t i = 0; i < s->nthreads; i++) {
+        net_thread *t = &s->threads[i];
+        t->index = i;
+        t->server = s;
+        net_metrics_init(&t->metrics, nroutes);
+        h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
+        t->accept_ctx.ctx = &t->ctx;
+        t->accept_ctx.hosts = s->config.hosts;
+        t->accept_ctx.ssl_ctx = s->ssl;
+        net_http_thread_init(t);
+        h2o_multithread_register_receiver(t->ctx.queue, &control_receivers[i], on_control);
+        int tfd = dup(fd);
+        if (tfd < 0) {
+            fprintf(stderr, "eccpd: dup: %s\n", strerror(errno));
+            goto Exit;
+        }
+        t->listener = h2o_evloop_socket_create(t->ctx.loop, tfd, H2O_SOCKET_FLAG_DONT_READ);
+        t->listener->data = t;
+        h2o_socket_read_start(t->listener, on_accept);
+    }
+    close(fd);
+    fd = -1;
+
+    atomic_store(&s->ready, true);
+    fprintf(stderr, "eccpd: serving on %s%s (%zu threads), data in %s\n",
+            s->ssl ? "https://" : "http://", opt->listen, s->nthreads, opt->data_dir);
+    fflush(stderr);
+    for (size_t i = 0; i < s->nthreads; i++)
+        pthread_create(&s->threads[i].tid, NULL, thread_main, &s->threads[i]);
+
+    int sig;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "eccpd: %s received, draining requests in flight\n",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    atomic_store(&s->stopping, true);
+    atomic_store(&s->ready, false);
+    for (size_t i = 0; i < s->nthreads; i++)
+        send_control(&s->threads[i]);
+    uint64_t deadline = net_now_us() + (uint64_t)(opt->drain_seconds * 1e6);
+    core_store_stats st;
+    for (;;) {
+        core_store_get_stats(s->store, &st);
+        if ((inflight(s) == 0 && st.queue_depth == 0) || net_now_us() > deadline)
+            break;
+        usleep(10000);
+    }
+    if (inflight(s) > 0)
+        fprintf(stderr, "eccpd: %lld requests still in flight after %.1fs; stopping anyway\n",
+                (long long)inflight(s), opt->drain_seconds);
+    atomic_store(&loops_exit, true);
+    for (size_t i = 0; i < s->nthreads; i++)
+        pthread_join(s->threads[i].tid, NULL);
+    exit_code = 0;
+
+Exit:
+    if (fd >= 0)
+        close(fd);
+    /* Closing the store finishes any queued write before RocksDB closes. */
+    net_pool_free(s->pool);
+    core_store_close(s->store);
+    net_ratelimit_free(s->login_limits);
+    if (s->access_log != NULL && s->access_log != stdout)
+        fclose(s->access_log);
+    else if (s->access_log == stdout)
+        fflush(stdout);
+    if (exit_code == 0)
+        fprintf(stderr, "eccpd: stopped cleanly\n");
+    free(err);
+    /* Threads' contexts and metrics are left to process exit: the loops are stopped and
+     * nothing else refers to them. */
+    return exit_code;
+}

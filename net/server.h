@@ -1,0 +1,73 @@
+/*
+ * server.h: the HTTP server: listeners, one h2o context and event loop per worker thread,
+ * TLS with ALPN h2, the store and the worker pool it hands slow work to, and graceful
+ * shutdown (stop accepting, drain requests in flight, close the store).
+ */
+#ifndef ECCPD_NET_SERVER_H
+#define ECCPD_NET_SERVER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <h2o.h>
+
+#include "core/store.h"
+#include "net/metrics.h"
+#include "net/pool.h"
+#include "net/router.h"
+
+typedef struct net_server net_server;
+typedef struct net_ratelimit net_ratelimit;
+
+typedef struct net_thread {
+    size_t index;
+    net_server *server;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_receiver_t completions; /* jobs finished elsewhere come back here */
+    net_metrics metrics;
+    pthread_t tid;
+} net_thread;
+
+typedef struct net_server_options {
+    const char *data_dir;    /* holds store/, index/, outbox/ */
+    const char *listen;      /* HOST:PORT */
+    size_t threads;          /* event-loop threads */
+    size_t pool_threads;     /* slow-work threads */
+    const char *tls_cert;    /* PEM files; both or neither */
+    const char *tls_key;
+    const char *access_log;  /* path, "-" for stdout, or "off" */
+    size_t max_body;         /* default request body limit, bytes */
+    double drain_seconds;    /* how long SIGTERM waits for requests in flight */
+} net_server_options;
+
+struct net_server {
+    net_server_options opt;
+    h2o_globalconf_t config;
+    h2o_hostconf_t *hostconf;
+    net_router *router;
+    core_store *store;
+    net_pool *pool;
+    net_ratelimit *login_limits;
+    SSL_CTX *ssl;
+    FILE *access_log;
+    pthread_mutex_t log_mu;
+    int listen_fd_family;
+    struct sockaddr_storage listen_addr;
+    socklen_t listen_addrlen;
+    net_thread *threads;
+    size_t nthreads;
+    _Atomic bool stopping; /* SIGTERM/SIGINT seen: refuse new work, drain */
+    _Atomic bool ready;    /* store open and caught up: /readyz answers 200 */
+    time_t started_at;
+};
+
+/* Runs `eccpd serve` until SIGTERM or SIGINT; returns the process exit code. */
+int net_server_run(const net_server_options *opt);
+
+/* Registers every route of the API (net/routes.c). */
+void net_routes_register(net_router *r);
+
+#endif

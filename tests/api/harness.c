@@ -1,0 +1,275 @@
+/* harness.c: see harness.h. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+const char *api_binary;
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+    CHECK(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+void api_start(api_server *s, const char *dir, const char *const *extra)
+{
+    if (dir == NULL) {
+        const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(s->dir, sizeof(s->dir), "%s/eccpd-api-XXXXXX", tmp);
+        CHECK(mkdtemp(s->dir) != NULL);
+    } else if (dir != s->dir) {
+        snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    }
+    snprintf(s->fault_file, sizeof(s->fault_file), "%s/faults", s->dir);
+    snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+    s->port = free_port();
+    char listen[64], data[300];
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", s->port);
+    snprintf(data, sizeof(data), "%s/data", s->dir);
+    const char *argv[32] = {api_binary, "serve", "--data", data, "--listen", listen,
+                            "--threads", "2", "--drain", "5"};
+    int n = 10;
+    if (s->tls_cert) {
+        argv[n++] = "--tls-cert", argv[n++] = s->tls_cert;
+        argv[n++] = "--tls-key", argv[n++] = s->tls_key;
+    }
+    for (; extra && *extra && n < 30; extra++)
+        argv[n++] = *extra;
+    argv[n] = NULL;
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        FILE *log = fopen(s->log, "a");
+        if (log) {
+            dup2(fileno(log), 1);
+            dup2(fileno(log), 2);
+        }
+        setenv("ECCPD_FAULT_FILE", s->fault_file, 1);
+        /* The server leaves per-thread h2o state to process exit after a clean stop; the
+         * unit tests are where leaks are checked. */
+        setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1", 1);
+        execv(api_binary, (char *const *)argv);
+        _exit(127);
+    }
+    s->pid = pid;
+    /* Ready within 30 s (sanitizer builds start slowly), or the test fails. */
+    for (int i = 0; i < 3000; i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            fprintf(stderr, "eccpd exited early; its log is %s\n", s->log);
+            CHECK(!"server exited during start-up");
+        }
+        api_res r = api_call(s, s->tls_cert ? API_H2_TLS : API_H1, "GET", "/readyz", NULL, NULL,
+                             0, NULL);
+        long st = r.status;
+        api_res_free(&r);
+        if (st == 200)
+            return;
+        usleep(10000);
+    }
+    CHECK(!"server did not become ready in 30 s");
+}
+
+static void wait_exit(api_server *s, int *status)
+{
+    for (int i = 0; i < 3000; i++) {
+        if (waitpid(s->pid, status, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return;
+        }
+        usleep(10000);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, status, 0);
+    s->pid = 0;
+    CHECK(!"server did not stop within 30 s of SIGTERM");
+}
+
+void api_stop(api_server *s)
+{
+    if (s->pid <= 0)
+        return;
+    kill(s->pid, SIGTERM);
+    int status = 0;
+    wait_exit(s, &status);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fprintf(stderr, "eccpd did not exit cleanly (status %d); its log is %s\n", status, s->log);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+void api_kill9(api_server *s)
+{
+    kill(s->pid, SIGKILL);
+    int status;
+    waitpid(s->pid, &status, 0);
+    s->pid = 0;
+}
+
+void api_cleanup(api_server *s)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    api_res *r = ud;
+    size_t len = size * n;
+    r->body = realloc(r->body, r->len + len + 1);
+    memcpy(r->body + r->len, p, len);
+    r->len += len;
+    r->body[r->len] = '\0';
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    api_res *r = ud;
+    size_t len = size * n, used = strlen(r->headers);
+    if (used + len + 1 < sizeof(r->headers)) {
+        memcpy(r->headers + used, p, len);
+        r->headers[used + len] = '\0';
+    }
+    return len;
+}
+
+api_res api_call(api_server *s, api_proto p, const char *method, const char *path,
+                 const char *content_type, const char *body, size_t len,
+                 const char *const *headers)
+{
+    api_res r = {0};
+    CURL *c = curl_easy_init();
+    char url[512];
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", p == API_H2_TLS ? "https" : "http",
+             s->port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    long ver = p == API_H1            ? CURL_HTTP_VERSION_1_1
+               : p == API_H2C         ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+               : p == API_H2_UPGRADE  ? CURL_HTTP_VERSION_2_0
+                                      : CURL_HTTP_VERSION_2TLS;
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, ver);
+    if (p == API_H2_TLS) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    struct curl_slist *hl = NULL;
+    char ct[128];
+    if (content_type) {
+        snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+        hl = curl_slist_append(hl, ct);
+    }
+    hl = curl_slist_append(hl, "Expect:");
+    for (; headers && *headers; headers++)
+        hl = curl_slist_append(hl, *headers);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+        curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &r.http_version);
+    }
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    if (r.body != NULL)
+        r.json = cJSON_ParseWithLength(r.body, r.len);
+    return r;
+}
+
+api_res api_json(api_server *s, api_proto p, const char *method, const char *path,
+                 const char *json, const char *token)
+{
+    char auth[256];
+    const char *h[2] = {NULL, NULL};
+    if (token != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+        h[0] = auth;
+    }
+    return api_call(s, p, method, path, json ? "application/json" : NULL, json,
+                    json ? strlen(json) : 0, h);
+}
+
+void api_res_free(api_res *r)
+{
+    free(r->body);
+    cJSON_Delete(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+const char *api_header(const api_res *r, const char *name, char *buf, size_t len)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->headers; *line;) {
+        const char *end = strstr(line, "\r\n");
+        if (end == NULL)
+            end = line + strlen(line);
+        if ((size_t)(end - line) > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(buf, len, "%.*s", (int)(end - v), v);
+            return buf;
+        }
+        line = *end ? end + 2 : end;
+    }
+    return NULL;
+}
+
+const char *api_error_code(const api_res *r)
+{
+    cJSON *e = cJSON_GetObjectItemCaseSensitive(r->json, "error");
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+    return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+char *api_signup(api_server *s, const char *username, const char *password)
+{
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"username\":\"%s\",\"email\":\"%s@example.eu\",\"email_confirm\":"
+             "\"%s@example.eu\",\"password\":\"%s\",\"organisation_name\":\"Test Cluster\","
+             "\"country\":\"DE\",\"title\":\"Manager\"}",
+             username, username, username, password);
+    api_res r = api_json(s, API_H1, "POST", "/v1/users", body, NULL);
+    if (r.status != 201)
+        fprintf(stderr, "signup %s: %ld %s\n", username, r.status, r.body ? r.body : "");
+    CHECK_EQ(r.status, 201);
+    api_res_free(&r);
+    snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", username, password);
+    r = api_json(s, API_H1, "POST", "/v1/sessions", body, NULL);
+    CHECK_EQ(r.status, 201);
+    cJSON *tok = cJSON_GetObjectItemCaseSensitive(r.json, "token");
+    CHECK(cJSON_IsString(tok));
+    char *t = strdup(tok->valuestring);
+    api_res_free(&r);
+    return t;
+}

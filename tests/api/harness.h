@@ -1,0 +1,65 @@
+/*
+ * harness.h: API tests against the real eccpd binary.
+ *
+ * api_start runs `eccpd serve` on a free loopback port with a temporary data directory
+ * and waits until /readyz answers; api_call speaks HTTP/1.1, HTTP/2 with prior knowledge
+ * (h2c), HTTP/2 through Upgrade, or HTTP/2 over TLS to it through libcurl and returns
+ * status, headers and the body (parsed when it is JSON).
+ */
+#ifndef ECCPD_TESTS_API_HARNESS_H
+#define ECCPD_TESTS_API_HARNESS_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef enum api_proto { API_H1, API_H2C, API_H2_UPGRADE, API_H2_TLS } api_proto;
+
+typedef struct api_server {
+    pid_t pid;
+    int port;
+    char dir[256];        /* the data directory */
+    char fault_file[300]; /* ECCPD_FAULT_FILE given to the server */
+    char log[300];        /* the server's stdout+stderr */
+    const char *tls_cert, *tls_key;
+} api_server;
+
+typedef struct api_res {
+    long status;
+    long http_version; /* CURL_HTTP_VERSION_1_1 or _2_0 */
+    char *body;
+    size_t len;
+    char headers[8192];
+    cJSON *json; /* NULL unless the body parsed as JSON */
+} api_res;
+
+/* The eccpd binary (argv[1] of every API test). */
+extern const char *api_binary;
+
+/* Starts a server on a new temporary data directory (dir == NULL) or on dir. */
+void api_start(api_server *s, const char *dir, const char *const *extra_args);
+/* SIGTERM, then waits; checks the exit status is 0. */
+void api_stop(api_server *s);
+/* SIGKILL, then waits: a crash. */
+void api_kill9(api_server *s);
+/* Removes the data directory. */
+void api_cleanup(api_server *s);
+
+/* One request. headers: NULL-terminated "Name: value" strings, or NULL. */
+api_res api_call(api_server *s, api_proto p, const char *method, const char *path,
+                 const char *content_type, const char *body, size_t len,
+                 const char *const *headers);
+/* A JSON request with no extra headers. */
+api_res api_json(api_server *s, api_proto p, const char *method, const char *path,
+                 const char *json, const char *token);
+void api_res_free(api_res *r);
+/* A response header's value (case-insensitive name) copied into buf, or NULL. */
+const char *api_header(const api_res *r, const char *name, char *buf, size_t len);
+/* The error code of an error body, or NULL. */
+const char *api_error_code(const api_res *r);
+
+/* Registers a user and signs in; returns a malloc'd token. */
+char *api_signup(api_server *s, const char *username, const char *password);
+
+#endif
