@@ -168,9 +168,11 @@ int core_store_open(const char *dir, core_store **out, char **errmsg)
 
     /* RocksDB must be opened with every family it has: list them, add ours. */
     existing = rocksdb_list_column_families(s->opts, dir, &nexisting, &err);
-    if (err != NULL) { /* a new store has no families yet */
+    if (err != NULL) { /* a new store has no families yet (the empty list is still ours) */
         rocksdb_free(err);
         err = NULL;
+        if (existing != NULL)
+            rocksdb_list_column_families_destroy(existing, 0);
         existing = NULL;
         nexisting = 0;
     }
