@@ -1,0 +1,441 @@
+/*
+ * table.c: the writer's rows, snapshot publication and reader references.
+ *
+ * The writer keeps its rows as an array of matcher_reg plus an id -> row hash map
+ * (linear probing, backward-shift deletion); remove swaps the last row into the hole.
+ * Publishing builds fresh columns in O(rows) and swaps the current pointer.
+ *
+ * Reader references without locks: a reader announces itself in pins[g] (g, the current
+ * generation's parity), loads the current pointer, increments that snapshot's count and
+ * withdraws from pins[g]. The writer swaps the pointer, flips the generation and waits
+ * until pins of the old generation drains before it drops the old snapshot's "current"
+ * reference. Every reader that could have loaded the old pointer incremented pins[g] before
+ * that load (all operations are sequentially consistent), so the writer sees it and waits;
+ * readers arriving after the flip use the other counter and load the new pointer. Readers
+ * never wait; the writer waits only for readers already inside those few instructions.
+ */
+#include "matcher/internal.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct matcher_table {
+    matcher_reg *rows; /* the writer's registrations */
+    size_t n, cap;     /* used and allocated rows */
+    uint64_t *map_ids; /* id -> row hash map */
+    uint32_t *map_row; /* UINT32_MAX = empty slot */
+    size_t map_mask;   /* slots - 1, a power of two minus one */
+    _Atomic(matcher_snapshot *) current;
+    atomic_uint gen;       /* generation; its parity picks the pins counter */
+    atomic_size_t pins[2]; /* readers between loading current and counting themselves */
+};
+
+const char *matcher_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case MATCHER_EINVAL:
+        return "invalid argument";
+    case MATCHER_ENOMEM:
+        return "out of memory";
+    case MATCHER_ENOENT:
+        return "no such registration";
+    case MATCHER_ERANGE:
+        return "problem too large";
+    default:
+        return "unknown matcher error";
+    }
+}
+
+int matcher_reg_check(const matcher_reg *r)
+{
+    if (!r || !(r->roles & (MATCHER_ROLE_HOST | MATCHER_ROLE_VISITOR)) ||
+        (r->roles & ~(MATCHER_ROLE_HOST | MATCHER_ROLE_VISITOR)) ||
+        r->country >= MATCHER_COUNTRIES || r->ecosystems >> MATCHER_ECOSYSTEMS ||
+        r->objectives >> MATCHER_OBJECTIVES || r->duration_min < 1 ||
+        r->duration_max < r->duration_min || r->duration_max > 65535 || r->n_windows < 1 ||
+        r->n_windows > MATCHER_WINDOWS)
+        return MATCHER_EINVAL;
+    for (uint32_t i = 0; i < r->n_windows; i++)
+        if (r->windows[i].from < 0 || r->windows[i].to >= 65535 ||
+            r->windows[i].from > r->windows[i].to)
+            return MATCHER_EINVAL;
+    return 0;
+}
+
+/* ---- codemap ---- */
+
+static int code_index(const char *code)
+{
+    if (!code || !code[0] || !code[1] || code[2])
+        return -1;
+    int a = code[0] | 0x20, b = code[1] | 0x20;
+    if (a < 'a' || a > 'z' || b < 'a' || b > 'z')
+        return -1;
+    return (a - 'a') * 26 + (b - 'a');
+}
+
+int matcher_codemap_init(matcher_codemap *map, const char *const *codes, size_t n)
+{
+    memset(map->bit, -1, sizeof map->bit);
+    if (n > 64)
+        return MATCHER_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int c = code_index(codes[i]);
+        if (c < 0 || map->bit[c] >= 0)
+            return MATCHER_EINVAL;
+        map->bit[c] = (int8_t)i;
+    }
+    return 0;
+}
+
+int matcher_codemap_get(const matcher_codemap *map, const char *code)
+{
+    int c = code_index(code);
+    return c < 0 ? -1 : map->bit[c];
+}
+
+/* ---- snapshots ---- */
+
+static void snapshot_free(matcher_snapshot *s)
+{
+    if (!s)
+        return;
+    free(s->part[0].mem);
+    free(s->part[1].mem);
+    free(s->map_ids);
+    free(s->map_loc);
+    free(s);
+}
+
+/* Carves the columns of a part with n rows from one aligned allocation. */
+static int part_alloc(matcher__part *p, size_t n)
+{
+    size_t sizes[] = {1, 1, 1, 2, 2, 2, 8, 8, 8, 4, 4};
+    size_t total = 0, nn = n ? n : 1;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        total += (sizes[i] * nn + 63) & ~(size_t)63;
+    total += 2 * MATCHER_WINDOWS * ((2 * nn + 63) & ~(size_t)63);
+    char *m = aligned_alloc(64, total);
+    if (!m)
+        return MATCHER_ENOMEM;
+    p->mem = m;
+    p->n = n;
+#define TAKE(field, size)                                                                          \
+    do {                                                                                           \
+        p->field = (void *)m;                                                                      \
+        m += ((size)*nn + 63) & ~(size_t)63;                                                       \
+    } while (0)
+    TAKE(ok, 1);
+    TAKE(country, 1);
+    TAKE(objectives, 1);
+    TAKE(ecosystems, 2);
+    TAKE(dmin, 2);
+    TAKE(dmax, 2);
+    for (int w = 0; w < MATCHER_WINDOWS; w++) {
+        TAKE(from[w], 2);
+        TAKE(to[w], 2);
+    }
+    TAKE(languages, 8);
+    TAKE(targets, 8);
+    TAKE(ids, 8);
+    TAKE(capacity, 4);
+    TAKE(roles, 4);
+#undef TAKE
+    return 0;
+}
+
+static void part_set(matcher__part *p, size_t i, const matcher_reg *r, int hosts)
+{
+    p->ok[i] = r->eligible && (!hosts || r->capacity > 0);
+    p->country[i] = (uint8_t)r->country;
+    p->objectives[i] = (uint8_t)r->objectives;
+    p->ecosystems[i] = (uint16_t)r->ecosystems;
+    p->dmin[i] = (uint16_t)(r->duration_min > 65535 ? 65535 : r->duration_min);
+    p->dmax[i] = (uint16_t)(r->duration_max > 65535 ? 65535 : r->duration_max);
+    for (uint32_t w = 0; w < MATCHER_WINDOWS; w++) {
+        int used = w < r->n_windows;
+        p->from[w][i] = used ? (uint16_t)r->windows[w].from : 65535;
+        p->to[w][i] = used ? (uint16_t)r->windows[w].to : 0;
+    }
+    p->languages[i] = r->languages;
+    p->targets[i] = r->target_countries;
+    p->ids[i] = r->id;
+    p->capacity[i] = r->capacity;
+    p->roles[i] = r->roles | (r->eligible ? 0x100u : 0u);
+}
+
+static size_t map_slots(size_t n)
+{
+    size_t s = 16;
+    while (s < 2 * n)
+        s *= 2;
+    return s;
+}
+
+static matcher_snapshot *snapshot_build(const matcher_reg *rows, size_t n)
+{
+    matcher_snapshot *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    atomic_init(&s->refs, 1);
+    s->count = n;
+    size_t nh = 0, nv = 0;
+    for (size_t i = 0; i < n; i++) {
+        nh += (rows[i].roles & MATCHER_ROLE_HOST) != 0;
+        nv += (rows[i].roles & MATCHER_ROLE_VISITOR) != 0;
+    }
+    size_t slots = map_slots(n);
+    s->map_mask = slots - 1;
+    s->map_ids = malloc(slots * sizeof *s->map_ids);
+    s->map_loc = malloc(slots * sizeof *s->map_loc);
+    if (!s->map_ids || !s->map_loc || part_alloc(&s->part[MATCHER__HOSTS], nh) ||
+        part_alloc(&s->part[MATCHER__VISITORS], nv))
+        goto Error;
+    memset(s->map_loc, 0xff, slots * sizeof *s->map_loc);
+    size_t ih = 0, iv = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t loc = UINT32_MAX;
+        if (rows[i].roles & MATCHER_ROLE_VISITOR) {
+            loc = (uint32_t)MATCHER__VISITORS << 31 | (uint32_t)iv;
+            part_set(&s->part[MATCHER__VISITORS], iv++, &rows[i], 0);
+        }
+        if (rows[i].roles & MATCHER_ROLE_HOST) {
+            loc = (uint32_t)ih;
+            part_set(&s->part[MATCHER__HOSTS], ih++, &rows[i], 1);
+        }
+        size_t j = matcher__hash(rows[i].id) & s->map_mask;
+        while (s->map_loc[j] != UINT32_MAX)
+            j = (j + 1) & s->map_mask;
+        s->map_ids[j] = rows[i].id;
+        s->map_loc[j] = loc;
+    }
+    return s;
+Error:
+    snapshot_free(s);
+    return NULL;
+}
+
+void matcher_snapshot_release(matcher_snapshot *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        snapshot_free(s);
+}
+
+size_t matcher_snapshot_count(const matcher_snapshot *s)
+{
+    return s->count;
+}
+
+int matcher_snapshot_get(const matcher_snapshot *s, uint64_t id, matcher_reg *out)
+{
+    size_t j = matcher__hash(id) & s->map_mask;
+    for (; s->map_loc[j] != UINT32_MAX; j = (j + 1) & s->map_mask) {
+        if (s->map_ids[j] != id)
+            continue;
+        const matcher__part *p = &s->part[s->map_loc[j] >> 31];
+        size_t i = s->map_loc[j] & 0x7fffffffu;
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->roles = p->roles[i] & 0xffu;
+        out->eligible = (p->roles[i] >> 8) & 1u;
+        out->country = p->country[i];
+        out->capacity = p->capacity[i];
+        out->ecosystems = p->ecosystems[i];
+        out->objectives = p->objectives[i];
+        out->languages = p->languages[i];
+        out->target_countries = p->targets[i];
+        out->duration_min = p->dmin[i];
+        out->duration_max = p->dmax[i];
+        for (uint32_t w = 0; w < MATCHER_WINDOWS; w++) {
+            if (p->from[w][i] > p->to[w][i])
+                break;
+            out->windows[w].from = p->from[w][i];
+            out->windows[w].to = p->to[w][i];
+            out->n_windows = w + 1;
+        }
+        return 0;
+    }
+    return MATCHER_ENOENT;
+}
+
+/* ---- the table ---- */
+
+int matcher_table_new(matcher_table **out)
+{
+    matcher_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return MATCHER_ENOMEM;
+    t->map_mask = 15;
+    t->map_ids = malloc(16 * sizeof *t->map_ids);
+    t->map_row = malloc(16 * sizeof *t->map_row);
+    matcher_snapshot *s = snapshot_build(NULL, 0);
+    if (!t->map_ids || !t->map_row || !s) {
+        free(t->map_ids);
+        free(t->map_row);
+        free(t);
+        snapshot_free(s);
+        return MATCHER_ENOMEM;
+    }
+    memset(t->map_row, 0xff, 16 * sizeof *t->map_row);
+    atomic_init(&t->current, s);
+    atomic_init(&t->gen, 0);
+    atomic_init(&t->pins[0], 0);
+    atomic_init(&t->pins[1], 0);
+    *out = t;
+    return 0;
+}
+
+void matcher_table_free(matcher_table *t)
+{
+    if (!t)
+        return;
+    matcher_snapshot_release(atomic_load(&t->current));
+    free(t->rows);
+    free(t->map_ids);
+    free(t->map_row);
+    free(t);
+}
+
+size_t matcher_table_count(const matcher_table *t)
+{
+    return t->n;
+}
+
+static size_t map_find(const matcher_table *t, uint64_t id)
+{
+    size_t j = matcher__hash(id) & t->map_mask;
+    while (t->map_row[j] != UINT32_MAX && t->map_ids[j] != id)
+        j = (j + 1) & t->map_mask;
+    return j;
+}
+
+static int map_grow(matcher_table *t)
+{
+    size_t slots = (t->map_mask + 1) * 2;
+    uint64_t *ids = malloc(slots * sizeof *ids);
+    uint32_t *row = malloc(slots * sizeof *row);
+    if (!ids || !row) {
+        free(ids);
+        free(row);
+        return MATCHER_ENOMEM;
+    }
+    memset(row, 0xff, slots * sizeof *row);
+    for (size_t j = 0; j <= t->map_mask; j++) {
+        if (t->map_row[j] == UINT32_MAX)
+            continue;
+        size_t k = matcher__hash(t->map_ids[j]) & (slots - 1);
+        while (row[k] != UINT32_MAX)
+            k = (k + 1) & (slots - 1);
+        ids[k] = t->map_ids[j];
+        row[k] = t->map_row[j];
+    }
+    free(t->map_ids);
+    free(t->map_row);
+    t->map_ids = ids;
+    t->map_row = row;
+    t->map_mask = slots - 1;
+    return 0;
+}
+
+/* Removes slot j by shifting later members of its probe run back. */
+static void map_delete(matcher_table *t, size_t j)
+{
+    size_t i = j;
+    for (;;) {
+        t->map_row[i] = UINT32_MAX;
+        size_t k = i;
+        for (;;) {
+            k = (k + 1) & t->map_mask;
+            if (t->map_row[k] == UINT32_MAX)
+                return;
+            size_t home = matcher__hash(t->map_ids[k]) & t->map_mask;
+            /* move k into the hole i unless home lies cyclically in (i, k] */
+            if (i <= k ? (i < home && home <= k) : (i < home || home <= k))
+                continue;
+            break;
+        }
+        t->map_ids[i] = t->map_ids[k];
+        t->map_row[i] = t->map_row[k];
+        i = k;
+    }
+}
+
+int matcher_table_put(matcher_table *t, const matcher_reg *r)
+{
+    if (matcher_reg_check(r))
+        return MATCHER_EINVAL;
+    size_t j = map_find(t, r->id);
+    if (t->map_row[j] != UINT32_MAX) {
+        t->rows[t->map_row[j]] = *r;
+        return 0;
+    }
+    if (t->n >= UINT32_MAX - 1)
+        return MATCHER_ERANGE;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        matcher_reg *rows = realloc(t->rows, cap * sizeof *rows);
+        if (!rows)
+            return MATCHER_ENOMEM;
+        t->rows = rows;
+        t->cap = cap;
+    }
+    if (2 * (t->n + 1) > t->map_mask + 1) {
+        if (map_grow(t))
+            return MATCHER_ENOMEM;
+        j = map_find(t, r->id);
+    }
+    t->map_ids[j] = r->id;
+    t->map_row[j] = (uint32_t)t->n;
+    t->rows[t->n++] = *r;
+    return 0;
+}
+
+int matcher_table_remove(matcher_table *t, uint64_t id)
+{
+    size_t j = map_find(t, id);
+    if (t->map_row[j] == UINT32_MAX)
+        return MATCHER_ENOENT;
+    uint32_t row = t->map_row[j];
+    map_delete(t, j);
+    if (row != t->n - 1) {
+        t->rows[row] = t->rows[t->n - 1];
+        t->map_row[map_find(t, t->rows[row].id)] = row;
+    }
+    t->n--;
+    return 0;
+}
+
+int matcher_table_set_capacity(matcher_table *t, uint64_t id, uint32_t capacity)
+{
+    size_t j = map_find(t, id);
+    if (t->map_row[j] == UINT32_MAX)
+        return MATCHER_ENOENT;
+    t->rows[t->map_row[j]].capacity = capacity;
+    return 0;
+}
+
+int matcher_table_publish(matcher_table *t)
+{
+    matcher_snapshot *s = snapshot_build(t->rows, t->n);
+    if (!s)
+        return MATCHER_ENOMEM;
+    matcher_snapshot *old = atomic_exchange(&t->current, s);
+    unsigned g = atomic_fetch_add(&t->gen, 1) & 1;
+    while (atomic_load(&t->pins[g]) != 0)
+        sched_yield();
+    matcher_snapshot_release(old);
+    return 0;
+}
+
+matcher_snapshot *matcher_table_acquire(matcher_table *t)
+{
+    unsigned g = atomic_load(&t->gen) & 1;
+    atomic_fetch_add(&t->pins[g], 1);
+    matcher_snapshot *s = atomic_load(&t->current);
+    atomic_fetch_add(&s->refs, 1);
+    atomic_fetch_sub(&t->pins[g], 1);
+    return s;
+}
