@@ -1,0 +1,94 @@
+/*
+ * internal.h: what the index's C++ files share and nothing outside index/ may include.
+ *
+ * The database layout lives here so writer and reader agree on it:
+ *   terms   Q<id> (unique id), K<kind>, T<type>, C<country>, E<ecosystem>, L<label>,
+ *           B0/B1 (eligible) as boolean filters; plain folded words; Z<stem> for each
+ *           word whose stem differs from it (queries look a stem up as Z<stem> and as a
+ *           plain word); S<folded name suffix> (one per word start of the name, and the
+ *           folded acronym) for suggest.
+ *   values  SLOT_NAME folded name (sort), SLOT_UPDATED sortable updated_at, SLOT_FACETS the
+ *           packed facet record read by the facet counter, SLOT_LAT/SLOT_LON sortable
+ *           coordinates for range filters, SLOT_GEO raw coordinates + id for the map.
+ *   data    the summary (index__summary_encode), enough to render a hit.
+ *   metadata "eccpd.last_seq" (decimal), "eccpd.format".
+ * Plain words are lower case or non-ASCII, so they never collide with the upper-case
+ * prefixes.
+ */
+#ifndef ECCPD_INDEX_INTERNAL_H
+#define ECCPD_INDEX_INTERNAL_H
+
+#include "index/index.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+enum {
+    INDEX__SLOT_NAME = 0,
+    INDEX__SLOT_UPDATED = 1,
+    INDEX__SLOT_FACETS = 2,
+    INDEX__SLOT_LAT = 3,
+    INDEX__SLOT_LON = 4,
+    INDEX__SLOT_GEO = 5,
+};
+
+#define INDEX__META_SEQ "eccpd.last_seq"
+#define INDEX__META_FORMAT "eccpd.format"
+#define INDEX__FORMAT "1"
+
+/* Limits that keep terms under Xapian's 245-byte term limit and queries bounded. */
+#define INDEX__MAX_ID 200
+#define INDEX__MAX_FACET_VALUE 64
+#define INDEX__MAX_WORD 64
+#define INDEX__MAX_QUERY_BYTES 16384
+#define INDEX__MAX_QUERY_WORDS 16
+#define INDEX__MAX_SUGGEST_KEY 80
+
+/* Records `msg` as this thread's last error and returns `code`. */
+int index__fail(int code, const std::string &msg);
+/* Maps the exception in flight (call inside catch (...)) to a code and message. */
+int index__fail_current(void);
+
+/* Appends the folded form of one code point to out (may append nothing for marks). */
+void index__fold_cp(uint32_t cp, std::string &out);
+
+/* Decodes one UTF-8 code point at s[*i] (advancing *i); invalid bytes give 0xFFFFFFFF
+ * and advance by one. */
+uint32_t index__utf8_next(const char *s, size_t len, size_t *i);
+bool index__is_wordchar(uint32_t cp);
+
+/* One word of a text: its folded form and where it was in the original bytes. */
+struct index__word {
+    std::string folded;
+    size_t start, end;
+};
+/* Splits text into folded words (word characters of any script; everything else, invalid
+ * UTF-8 included, separates). Words longer than INDEX__MAX_WORD bytes are cut at a
+ * character boundary. At most max_words words (0 = unlimited). */
+void index__words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words);
+
+/* The summary stored as document data: a version byte then length-prefixed fields. */
+struct index__summary {
+    std::string id, type, name, country, city, text;
+    uint8_t kind = 0, label = 0;
+    bool eligible = false;
+};
+std::string index__summary_encode(const index__summary &s);
+bool index__summary_decode(const std::string &data, index__summary &s);
+
+/* The packed facet record in SLOT_FACETS: kind, label, eligible bytes, then
+ * length-prefixed type, country and ecosystems. */
+struct index__facets {
+    uint8_t kind = 0, label = 0, eligible = 0;
+    std::string type, country;
+    std::vector<std::string> ecosystems;
+};
+std::string index__facets_encode(const index__facets &f);
+
+/* Whether an identifier is acceptable as a facet value (1..64 bytes, no control bytes). */
+bool index__valid_value(index_str s);
+/* Upper-cases ASCII (countries). */
+std::string index__upper(index_str s);
+
+#endif

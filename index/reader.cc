@@ -1,0 +1,1059 @@
+/*
+ * reader.cc: per-thread readers and everything that reads: search with exact totals and
+ * facet counts, snippets, spelling suggestions, as-you-type completion and map grouping.
+ *
+ * Queries are built here, never by Xapian's QueryParser, so no input is an operator: the
+ * text is folded and split into words exactly as documents are (text.cc), at most 16
+ * words count, and every word becomes (word OR Z<stem> OR stem OR its synonyms); the last word,
+ * unless followed by a separator, also matches as a prefix (the 40 most frequent
+ * completions). Words are ANDed. Split and joined words are tried against the term list:
+ * "cyber security" also runs as "cybersecurity" when that word is indexed, and an unknown
+ * "cybersecurity" also runs as cyber AND security when both halves are. Filters are
+ * boolean terms: values of one facet OR, facets AND, applied with OP_FILTER (no weight).
+ *
+ * Exactness: every search asks Xapian to check at least the whole database, so the
+ * match count is exact and the facet spy sees every matching document, once. Facets are
+ * counted from one packed value slot per document (one value read per match).
+ *
+ * Results own their memory (index__result_mem): strings are copied into it, so a result
+ * outlives the reader's next refresh and even the reader.
+ */
+#include "index/internal.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <string_view>
+#include <time.h>
+#include <unordered_map>
+
+struct index_reader {
+    Xapian::Database db;
+    std::unordered_map<std::string, Xapian::Stem> stems; /* Query stemmers by language. */
+};
+
+struct index__result_mem {
+    std::deque<std::string> strings; /* Stable addresses for every returned string. */
+    std::vector<index_hit> hits;
+    std::vector<index_facet_value> values[INDEX_FACET_COUNT];
+    std::vector<index_suggestion> suggestions;
+    std::vector<index_map_cell> cells;
+    std::deque<std::vector<const char *>> id_lists;
+    index_result res;
+    index_suggestions sugg;
+    index_map_result map;
+
+    const char *keep(std::string s)
+    {
+        strings.push_back(std::move(s));
+        return strings.back().c_str();
+    }
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static uint64_t seq_of(const Xapian::Database &db)
+{
+    std::string v = db.get_metadata(INDEX__META_SEQ);
+    return v.empty() ? 0 : strtoull(v.c_str(), NULL, 10);
+}
+
+/* ---- open, refresh --------------------------------------------------------------------- */
+
+extern "C" int index_reader_open(const char *dir, index_reader **out)
+{
+    if (!dir || !out)
+        return index__fail(INDEX_EINVAL, "dir and out are required");
+    *out = NULL;
+    index_reader *r = NULL;
+    try {
+        r = new index_reader;
+        r->db = Xapian::Database(dir);
+        *out = r;
+        return 0;
+    } catch (...) {
+        delete r;
+        return index__fail_current();
+    }
+}
+
+extern "C" void index_reader_close(index_reader *r)
+{
+    delete r;
+}
+
+extern "C" int index_reader_refresh(index_reader *r)
+{
+    if (!r)
+        return index__fail(INDEX_EINVAL, "reader is NULL");
+    try {
+        Xapian::rev before = r->db.get_revision();
+        r->db.reopen();
+        return r->db.get_revision() != before ? 1 : 0;
+    } catch (...) {
+        return index__fail_current();
+    }
+}
+
+extern "C" uint64_t index_reader_last_seq(index_reader *r)
+{
+    try {
+        return r ? seq_of(r->db) : 0;
+    } catch (...) {
+        index__fail_current();
+        return 0;
+    }
+}
+
+extern "C" uint64_t index_reader_doc_count(index_reader *r)
+{
+    try {
+        return r ? r->db.get_doccount() : 0;
+    } catch (...) {
+        index__fail_current();
+        return 0;
+    }
+}
+
+static Xapian::Stem &stemmer(index_reader *r, index_str lang)
+{
+    std::string code = lang.ptr && lang.len == 2 ? std::string(lang.ptr, 2) : "en";
+    for (char &c : code)
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+    auto it = r->stems.find(code);
+    if (it != r->stems.end())
+        return it->second;
+    Xapian::Stem st;
+    try {
+        st = Xapian::Stem(code);
+    } catch (const Xapian::InvalidArgumentError &) {
+        st = Xapian::Stem("en");
+    }
+    return r->stems.emplace(code, st).first->second;
+}
+
+/* ---- filters --------------------------------------------------------------------------- */
+
+/* Builds the filter query (facets AND, values OR); returns 0 with *has = false when the
+ * filter selects everything. */
+static int filter_query(const index_filter *f, Xapian::Query &out, bool &has)
+{
+    std::vector<Xapian::Query> facets;
+    has = false;
+    if (!f)
+        return 0;
+    auto list = [&](const index_str *v, size_t n, char prefix, bool upper) -> int {
+        if (n == 0)
+            return 0;
+        if (!v || n > 256)
+            return index__fail(INDEX_EINVAL, "too many filter values");
+        std::vector<Xapian::Query> terms;
+        for (size_t i = 0; i < n; i++) {
+            if (!index__valid_value(v[i]))
+                return index__fail(INDEX_EINVAL, "a filter value is not a valid identifier");
+            std::string t(1, prefix);
+            t += upper ? index__upper(v[i]) : std::string(v[i].ptr, v[i].len);
+            terms.emplace_back(t);
+        }
+        facets.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+        return 0;
+    };
+    if (f->kinds & ((1u << INDEX_KIND_COUNT) - 1)) {
+        std::vector<Xapian::Query> terms;
+        for (int k = 0; k < INDEX_KIND_COUNT; k++)
+            if (f->kinds & (1u << k))
+                terms.emplace_back(std::string("K") + index_kind_name((index_kind)k));
+        facets.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    }
+    int rc;
+    if ((rc = list(f->types, f->types_len, 'T', false)) ||
+        (rc = list(f->countries, f->countries_len, 'C', true)) ||
+        (rc = list(f->ecosystems, f->ecosystems_len, 'E', false)))
+        return rc;
+    if (f->labels & ((1u << INDEX_LABEL_COUNT) - 1)) {
+        std::vector<Xapian::Query> terms;
+        for (int l = 0; l < INDEX_LABEL_COUNT; l++)
+            if (f->labels & (1u << l))
+                terms.emplace_back(std::string("L") + index_label_name((index_label)l));
+        facets.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    }
+    if (f->eligible == 0 || f->eligible == 1)
+        facets.emplace_back(f->eligible ? "B1" : "B0");
+    else if (f->eligible != -1)
+        return index__fail(INDEX_EINVAL, "eligible must be -1, 0 or 1");
+    if (facets.empty())
+        return 0;
+    has = true;
+    out = Xapian::Query(Xapian::Query::OP_AND, facets.begin(), facets.end());
+    return 0;
+}
+
+/* ---- text query ------------------------------------------------------------------------ */
+
+namespace
+{
+
+struct qword {
+    std::string w;    /* Folded word. */
+    std::string stem; /* Its stem in the query language. */
+    bool prefix;      /* Also matches as a prefix (the last word, still being typed). */
+};
+
+struct text_query {
+    std::vector<qword> words; /* The words that count, in order. */
+    Xapian::Query query;      /* MatchAll when there are no words. */
+};
+
+} // namespace
+
+static bool is_stopword(const std::string &w)
+{
+    static const char *const stop[] = {"a",  "an",  "and",  "are", "as",  "at", "be",
+                                       "by", "for", "from", "in",  "is",  "it", "of",
+                                       "on", "or",  "the",  "to",  "with"};
+    for (const char *s : stop)
+        if (w == s)
+            return true;
+    return false;
+}
+
+/* A word matches its exact form and every word with the same stem: documents carry Z<stem>
+ * only for words that differ from their stem, so the stem is also looked up plain. */
+static Xapian::Query exact_or_stem(const std::string &w, Xapian::Stem &st)
+{
+    std::string s = st(w);
+    Xapian::Query q(Xapian::Query::OP_OR, Xapian::Query(w), Xapian::Query("Z" + s));
+    return s == w ? q : Xapian::Query(Xapian::Query::OP_OR, q, Xapian::Query(s));
+}
+
+static Xapian::Query word_query(index_reader *r, const qword &q, Xapian::Stem &st, bool split)
+{
+    std::vector<Xapian::Query> alts;
+    alts.emplace_back(q.w);
+    alts.emplace_back("Z" + q.stem);
+    if (q.stem != q.w)
+        alts.emplace_back(q.stem);
+    int n = 0;
+    for (Xapian::TermIterator it = r->db.synonyms_begin(q.w);
+         it != r->db.synonyms_end(q.w) && n < 16; ++it, ++n) {
+        std::vector<index__word> sw;
+        std::string s = *it;
+        index__words(s.data(), s.size(), sw, 8);
+        std::vector<Xapian::Query> parts;
+        for (const index__word &x : sw)
+            parts.push_back(exact_or_stem(x.folded, st));
+        if (!parts.empty())
+            alts.emplace_back(Xapian::Query::OP_AND, parts.begin(), parts.end());
+    }
+    if (q.prefix && q.w.size() >= 2)
+        alts.emplace_back(Xapian::Query::OP_WILDCARD, q.w, 40,
+                          Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    if (split && q.w.size() >= 6 && q.w.size() <= 24) {
+        /* A compound: also try the split whose halves are both indexed and most frequent
+         * (halves of 4 bytes or more when the word itself is indexed, to split less). */
+        size_t best = 0, min_half = r->db.get_termfreq(q.w) ? 4 : 3;
+        Xapian::doccount best_f = 0;
+        for (size_t k = min_half; k + min_half <= q.w.size(); k++) {
+            if (((unsigned char)q.w[k] & 0xC0) == 0x80)
+                continue;
+            Xapian::doccount fl = r->db.get_termfreq(q.w.substr(0, k));
+            if (!fl)
+                continue;
+            Xapian::doccount fr = r->db.get_termfreq(q.w.substr(k));
+            Xapian::doccount f = std::min(fl, fr);
+            if (f > best_f)
+                best_f = f, best = k;
+        }
+        if (best)
+            alts.emplace_back(Xapian::Query::OP_AND, exact_or_stem(q.w.substr(0, best), st),
+                              exact_or_stem(q.w.substr(best), st));
+    }
+    return Xapian::Query(Xapian::Query::OP_OR, alts.begin(), alts.end());
+}
+
+static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_query &tq)
+{
+    std::vector<index__word> raw;
+    if (text.ptr)
+        index__words(text.ptr, text.len, raw, INDEX__MAX_QUERY_WORDS);
+    bool last_open = !raw.empty() && raw.back().end == text.len; /* Still being typed. */
+    size_t content = 0;
+    for (const index__word &w : raw)
+        content += !is_stopword(w.folded);
+    for (size_t i = 0; i < raw.size(); i++) {
+        if (content > 0 && is_stopword(raw[i].folded))
+            continue;
+        tq.words.push_back(
+            qword{raw[i].folded, st(raw[i].folded), last_open && i + 1 == raw.size()});
+    }
+    size_t n = tq.words.size();
+    if (n == 0) {
+        tq.query = Xapian::Query::MatchAll;
+        return;
+    }
+    std::vector<Xapian::Query> groups;
+    for (const qword &q : tq.words)
+        groups.push_back(word_query(r, q, st, true));
+    Xapian::Query all(Xapian::Query::OP_AND, groups.begin(), groups.end());
+    std::vector<Xapian::Query> alts{all};
+    for (size_t i = 0; i + 1 < n && i < 8; i++) {
+        qword j{tq.words[i].w + tq.words[i + 1].w, "", tq.words[i + 1].prefix};
+        if (j.w.size() > INDEX__MAX_WORD)
+            continue;
+        j.stem = st(j.w);
+        if (r->db.get_termfreq(j.w) == 0 && r->db.get_termfreq("Z" + j.stem) == 0 &&
+            r->db.get_termfreq(j.stem) == 0)
+            continue;
+        std::vector<Xapian::Query> g;
+        for (size_t k = 0; k < n; k++)
+            if (k == i)
+                g.push_back(word_query(r, j, st, false));
+            else if (k != i + 1)
+                g.push_back(groups[k]);
+        alts.emplace_back(Xapian::Query::OP_AND, g.begin(), g.end());
+    }
+    tq.query =
+        alts.size() == 1 ? all : Xapian::Query(Xapian::Query::OP_OR, alts.begin(), alts.end());
+}
+
+/* ---- facets ---------------------------------------------------------------------------- */
+
+namespace
+{
+
+/* Counts values without allocating per document: keys live in `names`. */
+struct tally {
+    std::deque<std::string> names;
+    std::unordered_map<std::string_view, uint32_t> counts;
+
+    void add(std::string_view v, uint32_t n = 1)
+    {
+        auto it = counts.find(v);
+        if (it != counts.end()) {
+            it->second += n;
+            return;
+        }
+        names.emplace_back(v);
+        counts.emplace(std::string_view(names.back()), n);
+    }
+};
+
+class facet_spy : public Xapian::MatchSpy
+{
+  public:
+    explicit facet_spy(uint32_t mask) : mask_(mask) {}
+    void operator()(const Xapian::Document &doc, double) override
+    {
+        seen++;
+        if (!mask_)
+            return;
+        std::string v = doc.get_value(INDEX__SLOT_FACETS);
+        if (v.size() < 5)
+            return;
+        const unsigned char *p = (const unsigned char *)v.data();
+        if (p[0] < INDEX_KIND_COUNT)
+            kind[p[0]]++;
+        if (p[1] < INDEX_LABEL_COUNT)
+            label[p[1]]++;
+        eligible[p[2] ? 1 : 0]++;
+        size_t pos = 3, n = v.size();
+        std::string_view sv(v);
+        for (int field = 0; pos < n; field++) {
+            size_t len = p[pos++];
+            if (len > n - pos)
+                break;
+            std::string_view val = sv.substr(pos, len);
+            pos += len;
+            if (field == 0) {
+                if (len && (mask_ & (1u << INDEX_FACET_TYPE)))
+                    type.add(val);
+            } else if (field == 1) {
+                if (len && (mask_ & (1u << INDEX_FACET_COUNTRY)))
+                    country.add(val);
+            } else if (mask_ & (1u << INDEX_FACET_ECOSYSTEM)) {
+                ecosystem.add(val);
+            } else {
+                break;
+            }
+        }
+    }
+
+    uint64_t seen = 0;
+    uint32_t kind[INDEX_KIND_COUNT] = {0}, label[INDEX_LABEL_COUNT] = {0}, eligible[2] = {0};
+    tally type, country, ecosystem;
+
+  private:
+    uint32_t mask_;
+};
+
+} // namespace
+
+static void emit_facet(index__result_mem *m, index_facet_id f,
+                       std::vector<std::pair<std::string, uint32_t>> &vals)
+{
+    std::sort(vals.begin(), vals.end(), [](const auto &a, const auto &b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    std::vector<index_facet_value> &out = m->values[f];
+    for (auto &kv : vals)
+        if (kv.second)
+            out.push_back(index_facet_value{m->keep(kv.first), kv.second});
+    m->res.facets[f].name = index_facet_name(f);
+    m->res.facets[f].values = out.data();
+    m->res.facets[f].len = out.size();
+}
+
+static void emit_facets(index__result_mem *m, uint32_t mask, facet_spy &spy)
+{
+    std::vector<std::pair<std::string, uint32_t>> v;
+    if (mask & (1u << INDEX_FACET_KIND)) {
+        v.clear();
+        for (int k = 0; k < INDEX_KIND_COUNT; k++)
+            v.emplace_back(index_kind_name((index_kind)k), spy.kind[k]);
+        emit_facet(m, INDEX_FACET_KIND, v);
+    }
+    if (mask & (1u << INDEX_FACET_LABEL)) {
+        v.clear();
+        for (int l = 0; l < INDEX_LABEL_COUNT; l++)
+            v.emplace_back(index_label_name((index_label)l), spy.label[l]);
+        emit_facet(m, INDEX_FACET_LABEL, v);
+    }
+    if (mask & (1u << INDEX_FACET_ELIGIBLE)) {
+        v.clear();
+        v.emplace_back("false", spy.eligible[0]);
+        v.emplace_back("true", spy.eligible[1]);
+        emit_facet(m, INDEX_FACET_ELIGIBLE, v);
+    }
+    const std::pair<index_facet_id, tally *> multi[] = {{INDEX_FACET_TYPE, &spy.type},
+                                                        {INDEX_FACET_COUNTRY, &spy.country},
+                                                        {INDEX_FACET_ECOSYSTEM, &spy.ecosystem}};
+    for (const auto &fm : multi) {
+        if (!(mask & (1u << fm.first)))
+            continue;
+        v.clear();
+        for (const auto &kv : fm.second->counts)
+            v.emplace_back(std::string(kv.first), kv.second);
+        emit_facet(m, fm.first, v);
+    }
+}
+
+/* ---- snippets -------------------------------------------------------------------------- */
+
+static void escape_html(std::string &out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += s[i];
+        }
+    }
+}
+
+enum { SNIPPET_BYTES = 200, SNIPPET_LEAD_WORDS = 4 };
+
+static bool word_matches(const std::string &w, const std::vector<qword> &q, Xapian::Stem &st)
+{
+    for (const qword &x : q) {
+        if (w == x.w)
+            return true;
+        if (x.prefix && w.size() > x.w.size() && w.compare(0, x.w.size(), x.w) == 0)
+            return true;
+    }
+    /* Stems only for words that could share one: same first two bytes as a query stem. */
+    for (const qword &x : q)
+        if (x.stem.size() >= 2 && w.size() >= 2 && w[0] == x.stem[0] && w[1] == x.stem[1] &&
+            st(w) == x.stem)
+            return true;
+    return false;
+}
+
+static std::string make_snippet(const std::string &text, const std::vector<qword> &q,
+                                Xapian::Stem &st)
+{
+    std::string out;
+    if (text.empty())
+        return out;
+    std::vector<index__word> words;
+    index__words(text.data(), text.size(), words, 300);
+    std::vector<char> hit(words.size(), 0);
+    size_t first = words.size();
+    for (size_t i = 0; i < words.size(); i++) {
+        hit[i] = !q.empty() && word_matches(words[i].folded, q, st);
+        if (hit[i] && first == words.size())
+            first = i;
+    }
+    size_t start = 0;
+    if (first < words.size() && first > SNIPPET_LEAD_WORDS)
+        start = words[first - SNIPPET_LEAD_WORDS].start;
+    size_t limit = start + SNIPPET_BYTES, end = start;
+    for (const index__word &w : words)
+        if (w.start >= start && w.end <= limit)
+            end = w.end;
+    if (end == start)
+        end = std::min(text.size(), limit);
+    while (end < text.size() && end > start && ((unsigned char)text[end] & 0xC0) == 0x80)
+        end--;
+    if (words.empty() || words.back().end <= end)
+        end = std::max(end, std::min(text.size(), limit));
+    while (end < text.size() && end > start && ((unsigned char)text[end] & 0xC0) == 0x80)
+        end--;
+    if (start > 0)
+        out += "\xE2\x80\xA6";
+    size_t pos = start;
+    for (size_t i = 0; i < words.size(); i++) {
+        const index__word &w = words[i];
+        if (w.start < start || w.end > end)
+            continue;
+        escape_html(out, text.data() + pos, w.start - pos);
+        if (hit[i])
+            out += "<mark>";
+        escape_html(out, text.data() + w.start, w.end - w.start);
+        if (hit[i])
+            out += "</mark>";
+        pos = w.end;
+    }
+    if (pos < end)
+        escape_html(out, text.data() + pos, end - pos);
+    if (end < text.size())
+        out += "\xE2\x80\xA6";
+    return out;
+}
+
+/* ---- search ---------------------------------------------------------------------------- */
+
+static std::string spelling_fix(index_reader *r, const std::vector<qword> &words, bool &changed)
+{
+    std::string out;
+    changed = false;
+    for (const qword &q : words) {
+        std::string w = q.w;
+        if (q.w.size() >= 3 && q.w.size() <= 24 && r->db.get_termfreq(q.w) == 0) {
+            bool completes = false;
+            if (q.prefix) {
+                Xapian::TermIterator it = r->db.allterms_begin(q.w);
+                completes = it != r->db.allterms_end(q.w);
+            }
+            if (!completes) {
+                std::string s = r->db.get_spelling_suggestion(q.w, 2);
+                if (!s.empty() && s != q.w) {
+                    w = s;
+                    changed = true;
+                }
+            }
+        }
+        if (!out.empty())
+            out += ' ';
+        out += w;
+    }
+    return out;
+}
+
+static int run_search(index_reader *r, const index_query *q, index_str text, index__result_mem *m,
+                      std::vector<qword> &words_out)
+{
+    Xapian::Stem &st = stemmer(r, q->language);
+    text_query tq;
+    build_text(r, text, st, tq);
+    Xapian::Query filter;
+    bool has_filter = false;
+    int rc = filter_query(&q->filter, filter, has_filter);
+    if (rc)
+        return rc;
+    Xapian::Query query = tq.query;
+    if (has_filter)
+        query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);
+
+    Xapian::Enquire enq(r->db);
+    enq.set_query(query);
+    if (q->sort == INDEX_SORT_NAME)
+        enq.set_sort_by_value_then_relevance(INDEX__SLOT_NAME, false);
+    else if (q->sort == INDEX_SORT_UPDATED_DESC)
+        enq.set_sort_by_value_then_relevance(INDEX__SLOT_UPDATED, true);
+    uint32_t mask = q->facets & ((1u << INDEX_FACET_COUNT) - 1);
+    facet_spy spy(mask);
+    /* The unfiltered catalogue matches every document: its counts are the filter terms'
+     * frequencies, exact without visiting a document. */
+    bool whole = tq.words.empty() && !has_filter;
+    if (!whole)
+        enq.add_matchspy(&spy);
+    Xapian::doccount dbsize = r->db.get_doccount();
+    uint32_t per_page = q->per_page ? q->per_page : 20;
+    uint64_t page = q->page ? q->page : 1;
+    uint64_t first = (page - 1) * per_page;
+    if (first > dbsize)
+        first = dbsize;
+    Xapian::MSet mset = enq.get_mset((Xapian::doccount)first, per_page, whole ? 0 : dbsize);
+
+    m->res.total = whole ? dbsize : mset.get_matches_estimated();
+    if (whole) {
+        for (int k = 0; k < INDEX_KIND_COUNT; k++)
+            spy.kind[k] = r->db.get_termfreq(std::string("K") + index_kind_name((index_kind)k));
+        for (int l = 0; l < INDEX_LABEL_COUNT; l++)
+            spy.label[l] = r->db.get_termfreq(std::string("L") + index_label_name((index_label)l));
+        spy.eligible[0] = r->db.get_termfreq("B0");
+        spy.eligible[1] = r->db.get_termfreq("B1");
+        const std::pair<const char *, tally *> multi[] = {
+            {"T", &spy.type}, {"C", &spy.country}, {"E", &spy.ecosystem}};
+        for (const auto &fm : multi) {
+            Xapian::TermIterator end = r->db.allterms_end(fm.first);
+            for (Xapian::TermIterator it = r->db.allterms_begin(fm.first); it != end; ++it)
+                fm.second->add(std::string_view(*it).substr(1), it.get_termfreq());
+        }
+    }
+    m->hits.clear();
+    m->hits.reserve(mset.size());
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+        index__summary s;
+        if (!index__summary_decode(it.get_document().get_data(), s))
+            continue;
+        index_hit h;
+        h.id = m->keep(s.id);
+        h.kind = index_kind_name((index_kind)(s.kind < INDEX_KIND_COUNT ? s.kind : 0));
+        h.type = m->keep(s.type);
+        h.name = m->keep(s.name);
+        h.country = m->keep(s.country);
+        h.city = m->keep(s.city);
+        h.snippet = m->keep(make_snippet(s.text, tq.words, st));
+        h.score = it.get_weight();
+        m->hits.push_back(h);
+    }
+    for (int f = 0; f < INDEX_FACET_COUNT; f++) {
+        m->values[f].clear();
+        m->res.facets[f] = index_facet{NULL, NULL, 0};
+    }
+    emit_facets(m, mask, spy);
+    m->res.hits = m->hits.data();
+    m->res.hits_len = m->hits.size();
+    words_out = tq.words;
+    return 0;
+}
+
+extern "C" int index_search(index_reader *r, const index_query *q, index_result **out)
+{
+    double t0 = now_ms();
+    if (!r || !q || !out)
+        return index__fail(INDEX_EINVAL, "reader, query and out are required");
+    *out = NULL;
+    if (q->q.len > INDEX__MAX_QUERY_BYTES || (q->q.len && !q->q.ptr))
+        return index__fail(INDEX_EINVAL, "query longer than 16384 bytes");
+    if (q->per_page > 100)
+        return index__fail(INDEX_EINVAL, "per_page must be 1..100");
+    if ((unsigned)q->sort > INDEX_SORT_UPDATED_DESC)
+        return index__fail(INDEX_EINVAL, "unknown sort");
+    index__result_mem *m = NULL;
+    try {
+        m = new index__result_mem;
+        memset(&m->res, 0, sizeof m->res);
+        m->res.mem_ = m;
+        std::vector<qword> words;
+        int rc = 0;
+        for (int attempt = 0;; attempt++) {
+            try {
+                rc = run_search(r, q, q->q, m, words);
+                break;
+            } catch (const Xapian::DatabaseModifiedError &) {
+                if (attempt >= 2)
+                    throw;
+                r->db.reopen(); /* The writer moved past our snapshot: read the new one. */
+            }
+        }
+        if (rc) {
+            delete m;
+            return rc;
+        }
+        if (m->res.total < 3 && !words.empty()) {
+            bool changed;
+            std::string fix = spelling_fix(r, words, changed);
+            if (changed) {
+                m->res.suggestion = m->keep(fix);
+                if (m->res.total == 0) {
+                    std::vector<qword> w2;
+                    rc = run_search(r, q, index_str{fix.data(), fix.size()}, m, w2);
+                    if (rc) {
+                        delete m;
+                        return rc;
+                    }
+                    m->res.corrected = true;
+                }
+            }
+        }
+        m->res.took_ms = now_ms() - t0;
+        *out = &m->res;
+        return 0;
+    } catch (...) {
+        delete m;
+        return index__fail_current();
+    }
+}
+
+extern "C" void index_result_free(index_result *res)
+{
+    if (res)
+        delete res->mem_;
+}
+
+/* ---- suggest --------------------------------------------------------------------------- */
+
+static std::vector<uint32_t> code_points(const std::string &s, size_t from)
+{
+    std::vector<uint32_t> out;
+    size_t i = from;
+    while (i < s.size())
+        out.push_back(index__utf8_next(s.data(), s.size(), &i));
+    return out;
+}
+
+static bool starts_with_at(const std::vector<uint32_t> &p, size_t pi,
+                           const std::vector<uint32_t> &t, size_t ti)
+{
+    if (p.size() - pi > t.size() - ti)
+        return false;
+    return std::equal(p.begin() + pi, p.end(), t.begin() + ti);
+}
+
+/* Whether some prefix of t is within one edit (substitution, insertion, deletion or
+ * transposition) of p. */
+static bool prefix_within_one(const std::vector<uint32_t> &p, const std::vector<uint32_t> &t)
+{
+    size_t i = 0;
+    while (i < p.size() && i < t.size() && p[i] == t[i])
+        i++;
+    if (i == p.size())
+        return true;
+    if (i == t.size())
+        return p.size() - t.size() == 1;
+    if (i + 1 == p.size())
+        return true; /* Substitute or drop the last character. */
+    if (i + 1 <= t.size() && starts_with_at(p, i + 1, t, i + 1))
+        return true; /* Substitution. */
+    if (starts_with_at(p, i + 1, t, i))
+        return true; /* An extra character in p. */
+    if (i + 1 <= t.size() && starts_with_at(p, i, t, i + 1))
+        return true; /* A character missing from p. */
+    if (i + 1 < t.size() && p[i] == t[i + 1] && p[i + 1] == t[i] &&
+        starts_with_at(p, i + 2, t, i + 2))
+        return true; /* Transposition. */
+    return false;
+}
+
+namespace
+{
+struct cand {
+    std::string term; /* S-term. */
+    int typos;
+};
+} // namespace
+
+enum { SUGGEST_EXACT_SCAN = 200, SUGGEST_TYPO_SCAN = 3000, SUGGEST_WORD_SCAN = 500 };
+
+static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
+                       index__result_mem *m)
+{
+    const std::string sp = "S" + key;
+    std::vector<cand> cands;
+    {
+        Xapian::TermIterator end = r->db.allterms_end(sp);
+        int n = 0;
+        for (Xapian::TermIterator it = r->db.allterms_begin(sp);
+             it != end && n < SUGGEST_EXACT_SCAN; ++it, ++n)
+            cands.push_back(cand{*it, 0});
+    }
+    std::vector<uint32_t> kp = code_points(key, 0);
+    if (cands.size() < limit && kp.size() >= 3) {
+        /* One typo after the first two characters: scan names sharing those two. */
+        size_t two = 0;
+        index__utf8_next(key.data(), key.size(), &two);
+        index__utf8_next(key.data(), key.size(), &two);
+        std::string head = "S" + key.substr(0, two);
+        Xapian::TermIterator end = r->db.allterms_end(head);
+        int n = 0;
+        for (Xapian::TermIterator it = r->db.allterms_begin(head);
+             it != end && n < SUGGEST_TYPO_SCAN; ++it, ++n) {
+            std::string t = *it;
+            if (t.compare(0, sp.size(), sp) == 0)
+                continue;
+            if (prefix_within_one(kp, code_points(t, 1)))
+                cands.push_back(cand{t, 1});
+        }
+        /* A typo in the first two characters: only swaps and omissions of them. */
+        std::vector<std::string> variants;
+        auto enc = [](const std::vector<uint32_t> &v) {
+            std::string s;
+            for (uint32_t c : v)
+                index__fold_cp(c, s);
+            return s;
+        };
+        std::vector<uint32_t> v = kp;
+        std::swap(v[0], v[1]);
+        variants.push_back(enc(v));
+        v = kp;
+        v.erase(v.begin());
+        variants.push_back(enc(v));
+        v = kp;
+        v.erase(v.begin() + 1);
+        variants.push_back(enc(v));
+        for (const std::string &var : variants) {
+            Xapian::TermIterator vend = r->db.allterms_end("S" + var);
+            int k = 0;
+            for (Xapian::TermIterator it = r->db.allterms_begin("S" + var); it != vend && k < 50;
+                 ++it, ++k)
+                cands.push_back(cand{*it, 1});
+        }
+    }
+
+    /* Best keys first: exact before one typo, then the shortest completion. Documents are
+     * read only for the keys that make the list. */
+    std::sort(cands.begin(), cands.end(), [](const cand &a, const cand &b) {
+        if (a.typos != b.typos)
+            return a.typos < b.typos;
+        if (a.term.size() != b.term.size())
+            return a.term.size() < b.term.size();
+        return a.term < b.term;
+    });
+    struct item {
+        std::string name;
+        const char *kind;
+        std::string id;
+    };
+    std::vector<item> items;
+    std::vector<Xapian::docid> seen;
+    for (size_t ci = 0; ci < cands.size() && items.size() < limit; ci++) {
+        const std::string &term = cands[ci].term;
+        if (ci > 0 && term == cands[ci - 1].term)
+            continue;
+        for (Xapian::PostingIterator p = r->db.postlist_begin(term);
+             p != r->db.postlist_end(term) && items.size() < limit; ++p) {
+            Xapian::docid did = *p;
+            if (std::find(seen.begin(), seen.end(), did) != seen.end())
+                continue;
+            seen.push_back(did);
+            index__summary s;
+            if (!index__summary_decode(r->db.get_document(did).get_data(), s))
+                continue;
+            items.push_back(
+                item{s.name, index_kind_name((index_kind)(s.kind < INDEX_KIND_COUNT ? s.kind : 0)),
+                     s.id});
+        }
+    }
+
+    /* Frequent words completing the last word of the key. */
+    std::vector<std::pair<Xapian::doccount, std::string>> words;
+    size_t sp_pos = key.rfind(' ');
+    if (sp_pos == std::string::npos && key.size() >= 2) {
+        Xapian::TermIterator end = r->db.allterms_end(key);
+        int n = 0;
+        for (Xapian::TermIterator it = r->db.allterms_begin(key);
+             it != end && n < SUGGEST_WORD_SCAN; ++it, ++n)
+            if (it.get_termfreq() >= 2)
+                words.emplace_back(it.get_termfreq(), *it);
+        std::sort(words.begin(), words.end(), [](const auto &a, const auto &b) {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        });
+    }
+    size_t word_slots = std::min(words.size(), (size_t)std::max<uint32_t>(1, limit / 4));
+    size_t name_slots = std::min(items.size(), (size_t)limit - std::min<size_t>(word_slots, limit));
+    if (name_slots + word_slots < limit)
+        word_slots = std::min(words.size(), (size_t)limit - name_slots);
+    for (size_t i = 0; i < name_slots; i++)
+        m->suggestions.push_back(
+            index_suggestion{m->keep(items[i].name), items[i].kind, m->keep(items[i].id)});
+    for (size_t i = 0; i < word_slots; i++)
+        m->suggestions.push_back(index_suggestion{m->keep(words[i].second), NULL, NULL});
+}
+
+extern "C" int index_suggest(index_reader *r, index_str prefix, uint32_t limit,
+                             index_suggestions **out)
+{
+    if (!r || !out || limit == 0 || limit > 50 || (prefix.len && !prefix.ptr))
+        return index__fail(INDEX_EINVAL, "reader, out and a limit of 1..50 are required");
+    *out = NULL;
+    if (prefix.len > INDEX__MAX_QUERY_BYTES)
+        return index__fail(INDEX_EINVAL, "prefix longer than 16384 bytes");
+    if (prefix.len > 4 * INDEX__MAX_SUGGEST_KEY)
+        prefix.len = 4 * INDEX__MAX_SUGGEST_KEY; /* Only the first 80 folded bytes count. */
+    index__result_mem *m = NULL;
+    try {
+        m = new index__result_mem;
+        m->sugg.mem_ = m;
+        char buf[INDEX__MAX_SUGGEST_KEY + 1];
+        index_fold(prefix, buf, sizeof buf);
+        if (buf[0]) {
+            for (int attempt = 0;; attempt++) {
+                try {
+                    m->suggestions.clear();
+                    do_suggest(r, buf, limit, m);
+                    break;
+                } catch (const Xapian::DatabaseModifiedError &) {
+                    if (attempt >= 2)
+                        throw;
+                    r->db.reopen();
+                }
+            }
+        }
+        m->sugg.items = m->suggestions.data();
+        m->sugg.len = m->suggestions.size();
+        *out = &m->sugg;
+        return 0;
+    } catch (...) {
+        delete m;
+        return index__fail_current();
+    }
+}
+
+extern "C" void index_suggestions_free(index_suggestions *s)
+{
+    if (s)
+        delete s->mem_;
+}
+
+/* ---- map ------------------------------------------------------------------------------- */
+
+namespace
+{
+
+struct cell {
+    double sum_lat = 0, sum_lon = 0;
+    uint32_t count = 0;
+    std::vector<std::string> ids;
+};
+
+class map_spy : public Xapian::MatchSpy
+{
+  public:
+    explicit map_spy(double size) : size_(size) {}
+    void operator()(const Xapian::Document &doc, double) override
+    {
+        std::string g = doc.get_value(INDEX__SLOT_GEO);
+        if (g.size() < 16)
+            return;
+        double lat, lon;
+        memcpy(&lat, g.data(), 8);
+        memcpy(&lon, g.data() + 8, 8);
+        uint64_t ilat = (uint64_t)std::floor((lat + 90.0) / size_);
+        uint64_t ilon = (uint64_t)std::floor((lon + 180.0) / size_);
+        cell &c = cells[(ilat << 32) | ilon];
+        c.sum_lat += lat;
+        c.sum_lon += lon;
+        c.count++;
+        if (c.ids.size() < INDEX_MAP_IDS_MAX)
+            c.ids.emplace_back(g, 16);
+        total++;
+    }
+    std::unordered_map<uint64_t, cell> cells;
+    uint64_t total = 0;
+
+  private:
+    double size_;
+};
+
+} // namespace
+
+static Xapian::Query range(Xapian::valueno slot, double lo, double hi)
+{
+    return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, Xapian::sortable_serialise(lo),
+                         Xapian::sortable_serialise(hi));
+}
+
+extern "C" int index_map(index_reader *r, const index_bbox *b, uint32_t zoom,
+                         const index_filter *filter, index_map_result **out)
+{
+    if (!r || !b || !out)
+        return index__fail(INDEX_EINVAL, "reader, bbox and out are required");
+    *out = NULL;
+    if (!(b->min_lat >= -90 && b->max_lat <= 90 && b->min_lat <= b->max_lat && b->min_lon >= -180 &&
+          b->min_lon <= 180 && b->max_lon >= -180 && b->max_lon <= 180))
+        return index__fail(INDEX_EINVAL, "bbox out of range");
+    if (zoom > 22)
+        return index__fail(INDEX_EINVAL, "zoom must be 0..22");
+    index__result_mem *m = NULL;
+    try {
+        Xapian::Query fq;
+        bool has_filter = false;
+        int rc = filter_query(filter, fq, has_filter);
+        if (rc)
+            return rc;
+        Xapian::Query lon =
+            b->min_lon <= b->max_lon
+                ? range(INDEX__SLOT_LON, b->min_lon, b->max_lon)
+                : Xapian::Query(Xapian::Query::OP_OR, range(INDEX__SLOT_LON, b->min_lon, 180),
+                                range(INDEX__SLOT_LON, -180, b->max_lon));
+        Xapian::Query geo(Xapian::Query::OP_AND, range(INDEX__SLOT_LAT, b->min_lat, b->max_lat),
+                          lon);
+        if (has_filter)
+            geo = Xapian::Query(Xapian::Query::OP_FILTER, geo, fq);
+        /* A cell is a quarter of a 256-pixel tile: 360 / 2^zoom / 4 degrees. */
+        map_spy spy(360.0 / std::ldexp(1.0, (int)zoom) / 4.0);
+        for (int attempt = 0;; attempt++) {
+            try {
+                spy.cells.clear();
+                spy.total = 0;
+                Xapian::Enquire enq(r->db);
+                enq.set_query(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, geo, 0.0));
+                enq.add_matchspy(&spy);
+                Xapian::doccount n = r->db.get_doccount();
+                enq.get_mset(0, 0, n);
+                break;
+            } catch (const Xapian::DatabaseModifiedError &) {
+                if (attempt >= 2)
+                    throw;
+                r->db.reopen();
+            }
+        }
+        m = new index__result_mem;
+        m->map.mem_ = m;
+        m->map.total = spy.total;
+        std::vector<cell *> order;
+        for (auto &kv : spy.cells)
+            order.push_back(&kv.second);
+        std::sort(order.begin(), order.end(), [](const cell *a, const cell *b) {
+            if (a->count != b->count)
+                return a->count > b->count;
+            return a->sum_lat / a->count < b->sum_lat / b->count;
+        });
+        for (cell *c : order) {
+            m->id_lists.emplace_back();
+            std::vector<const char *> &ids = m->id_lists.back();
+            for (const std::string &id : c->ids)
+                ids.push_back(m->keep(id));
+            m->cells.push_back(index_map_cell{c->sum_lat / c->count, c->sum_lon / c->count,
+                                              c->count, ids.data(), ids.size()});
+        }
+        m->map.cells = m->cells.data();
+        m->map.len = m->cells.size();
+        *out = &m->map;
+        return 0;
+    } catch (...) {
+        delete m;
+        return index__fail_current();
+    }
+}
+
+extern "C" void index_map_result_free(index_map_result *m)
+{
+    if (m)
+        delete m->mem_;
+}

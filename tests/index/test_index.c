@@ -1,0 +1,1035 @@
+/*
+ * test_index.c: the index module against a real Xapian database in a temporary directory.
+ * Written in C on purpose, so the header is proven usable from C. Covers folding, scripts,
+ * stemming, ranking, filters and exact facet counts against a brute-force count over
+ * random documents, pagination edges, catalogue view, deletes, the sequence number across
+ * reopen, reader refresh, suggest, map grouping and hostile input. ECCPD_INDEX_BENCH_N=50000
+ * additionally times a bulk load and searches of that many synthetic documents.
+ */
+#include "index/index.h"
+#include "check.h"
+
+#include <ftw.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+static char tmp_root[256];
+static int dir_counter;
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* A fresh directory for one index (removed at exit with the root). */
+static const char *new_dir(void)
+{
+    static char buf[300];
+    snprintf(buf, sizeof buf, "%s/db%d", tmp_root, dir_counter++);
+    return buf;
+}
+
+static index_writer *open_writer(const char *dir)
+{
+    index_writer_options opt = {.bulk = false, .no_sync = true};
+    index_writer *w = NULL;
+    int rc = index_writer_open(dir, &opt, &w);
+    if (rc)
+        fprintf(stderr, "writer open: %s\n", index_last_error());
+    CHECK_EQ(rc, 0);
+    return w;
+}
+
+static index_reader *open_reader(const char *dir)
+{
+    index_reader *r = NULL;
+    CHECK_EQ(index_reader_open(dir, &r), 0);
+    return r;
+}
+
+static index_doc mkdoc(const char *id, const char *name, const char *desc)
+{
+    index_doc d;
+    memset(&d, 0, sizeof d);
+    d.id = index_cstr(id);
+    d.kind = INDEX_KIND_PROFILE;
+    d.type = index_cstr("cluster_organisation");
+    d.name = index_cstr(name);
+    d.description = index_cstr(desc);
+    d.country = index_cstr("FR");
+    return d;
+}
+
+static void put(index_writer *w, const index_doc *d)
+{
+    int rc = index_put(w, d);
+    if (rc)
+        fprintf(stderr, "put: %s\n", index_last_error());
+    CHECK_EQ(rc, 0);
+}
+
+static index_result *search_q(index_reader *r, const char *q, uint32_t per_page)
+{
+    index_query qq = index_query_default();
+    qq.q = index_cstr(q);
+    qq.per_page = per_page;
+    index_result *res = NULL;
+    int rc = index_search(r, &qq, &res);
+    if (rc)
+        fprintf(stderr, "search '%s': %s\n", q, index_last_error());
+    CHECK_EQ(rc, 0);
+    return res;
+}
+
+static int has_hit(const index_result *res, const char *id)
+{
+    for (size_t i = 0; i < res->hits_len; i++)
+        if (strcmp(res->hits[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether query q finds document id. */
+static int finds(index_reader *r, const char *q, const char *id)
+{
+    index_result *res = search_q(r, q, 100);
+    int found = has_hit(res, id);
+    index_result_free(res);
+    return found;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- text ------------------------------------------------------------------------------ */
+
+static void test_fold_function(void)
+{
+    char buf[64];
+    index_fold(index_cstr("Röhr-Mobilité  ŻYWNOŚĆ ß Ærø"), buf, sizeof buf);
+    CHECK_STR_EQ(buf, "rohr mobilite zywnosc ss aero");
+    index_fold(index_cstr("Ελληνικός ΆΡΗΣ Ёлка"), buf, sizeof buf);
+    CHECK_STR_EQ(buf, "ελληνικοσ αρησ елка");
+    /* Decomposed input (e + combining acute) folds like precomposed. */
+    index_fold(index_cstr("Mobilite\xCC\x81"), buf, sizeof buf);
+    CHECK_STR_EQ(buf, "mobilite");
+    /* Invalid UTF-8 and control bytes separate words. */
+    index_str bad = {"ab\xFF\x01"
+                     "cd\xC3",
+                     7};
+    index_fold(bad, buf, sizeof buf);
+    CHECK_STR_EQ(buf, "ab cd");
+    /* The full length is returned even when the buffer is short; the cut is clean. */
+    CHECK_EQ(index_fold(index_cstr("Żywność"), buf, 3), 7);
+    CHECK_STR_EQ(buf, "zy");
+}
+
+static void test_folding_and_scripts(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc d1 = mkdoc("p1", "Röhr Technik GmbH", "Pipes and valves.");
+    index_doc d2 = mkdoc("p2", "Pôle Mobilité Électrique", "Véhicules électriques.");
+    index_doc d3 = mkdoc("p3", "Klaster Żywność Polska", "Przetwórstwo żywności.");
+    d3.language = index_cstr("pl");
+    index_doc d4 = mkdoc("p4", "Новосадска развојна агенција", "Кластер у Новом Саду.");
+    d4.language = index_cstr("sr");
+    index_doc d5 = mkdoc("p5", "Ελληνικό Σύμπλεγμα Καινοτομίας", "Τεχνολογία και έρευνα.");
+    d5.language = index_cstr("el");
+    put(w, &d1), put(w, &d2), put(w, &d3), put(w, &d4), put(w, &d5);
+    CHECK_EQ(index_commit(w, 5), 0);
+    index_reader *r = open_reader(dir);
+    CHECK(finds(r, "rohr", "p1"));
+    CHECK(finds(r, "RÖHR", "p1"));
+    CHECK(finds(r, "mobilite", "p2"));
+    CHECK(finds(r, "Mobilité électrique", "p2"));
+    CHECK(finds(r, "zywnosc", "p3"));
+    CHECK(finds(r, "ŻYWNOŚĆ", "p3"));
+    CHECK(finds(r, "Новосадска", "p4"));
+    CHECK(finds(r, "новосадска ", "p4"));
+    CHECK(finds(r, "ελληνικο", "p5"));
+    CHECK(finds(r, "ΚΑΙΝΟΤΟΜΙΑΣ ", "p5"));
+    CHECK(!finds(r, "rohr", "p2"));
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+static void test_stemming_and_ranking(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc a = mkdoc("name", "Solar Energy Alliance", "An association of companies.");
+    index_doc b = mkdoc("desc", "Northern Partners",
+                        "We work on many things including solar projects and a lot of other "
+                        "topics such as logistics, training, food and more activities.");
+    index_doc c = mkdoc("stem", "Innovation Clusters Network", "Manufacturing companies.");
+    put(w, &a), put(w, &b), put(w, &c);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    index_result *res = search_q(r, "solar", 20);
+    CHECK_EQ(res->total, 2);
+    CHECK_STR_EQ(res->hits[0].id, "name");
+    CHECK_STR_EQ(res->hits[1].id, "desc");
+    CHECK(res->hits[0].score > res->hits[1].score);
+    /* The snippet marks the hit, escaped. */
+    CHECK(strstr(res->hits[1].snippet, "<mark>solar</mark>") != NULL);
+    index_result_free(res);
+    CHECK(finds(r, "cluster ", "stem"));
+    CHECK(finds(r, "manufacture ", "stem"));
+    CHECK(finds(r, "innovations ", "stem"));
+    /* Prefix on the last word, but not on earlier ones. */
+    CHECK(finds(r, "innova", "stem"));
+    CHECK(!finds(r, "innova clusters", "stem"));
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+static void test_split_join_synonyms_spelling_snippets(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc a = mkdoc("joined", "Cybersecurity Hub", "Protecting <small> firms & more.");
+    index_doc b = mkdoc("split", "Cyber Security Alliance", "Networks.");
+    index_doc c = mkdoc("syn", "Automotive Valley", "Cars and trucks.");
+    index_doc d = mkdoc("spell", "Aerospace Innovation Centre", "Satellites.");
+    put(w, &a), put(w, &b), put(w, &c), put(w, &d);
+    CHECK_EQ(index_add_synonym(w, index_cstr("vehicle"), index_cstr("Automotive")), 0);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    CHECK(finds(r, "cyber security", "joined"));
+    CHECK(finds(r, "cyber security", "split"));
+    CHECK(finds(r, "cybersecurity", "split"));
+    CHECK(finds(r, "cybersecurity", "joined"));
+    CHECK(finds(r, "vehicle ", "syn"));
+    index_result *res = search_q(r, "inovation ", 20);
+    CHECK(res->suggestion != NULL);
+    CHECK_STR_EQ(res->suggestion, "innovation");
+    CHECK(res->corrected);
+    CHECK(has_hit(res, "spell"));
+    index_result_free(res);
+    res = search_q(r, "protecting", 20);
+    CHECK_EQ(res->hits_len, 1);
+    CHECK_STR_EQ(res->hits[0].snippet, "<mark>Protecting</mark> &lt;small&gt; firms &amp; more.");
+    CHECK(res->suggestion == NULL);
+    index_result_free(res);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+/* ---- facets against brute force --------------------------------------------------------- */
+
+#define RND_DOCS 300
+#define VOCAB 10
+static const char *vocab[VOCAB] = {"alpha",   "bravo", "charlie", "delta", "echo",
+                                   "foxtrot", "golf",  "hotel",   "india", "juliet"};
+static const char *types[4] = {"cluster_organisation", "cluster_member", "policy_institution",
+                               "training_provider"};
+static const char *countries[6] = {"FR", "DE", "PL", "ES", "IT", "RS"};
+static const char *ecos[5] = {"digital", "health", "tourism", "textile", "retail"};
+
+struct rdoc {
+    char id[16];
+    int kind, type, country, label, eligible;
+    int eco[5];
+    int word[VOCAB];
+    int deleted;
+    char name[128], desc[256];
+};
+
+static unsigned rng_state;
+static unsigned rnd(unsigned n)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (rng_state >> 8) % n;
+}
+
+static int rdoc_matches(const struct rdoc *d, const int *qwords, int nq, const index_filter *f,
+                        const int *ft, int nft, const int *fc, int nfc, const int *fe, int nfe)
+{
+    if (d->deleted)
+        return 0;
+    for (int i = 0; i < nq; i++)
+        if (!d->word[qwords[i]])
+            return 0;
+    if (f->kinds && !(f->kinds & (1u << d->kind)))
+        return 0;
+    if (f->labels && !(f->labels & (1u << d->label)))
+        return 0;
+    if (f->eligible >= 0 && f->eligible != d->eligible)
+        return 0;
+    int ok = nft == 0;
+    for (int i = 0; i < nft; i++)
+        ok |= ft[i] == d->type;
+    if (!ok)
+        return 0;
+    ok = nfc == 0;
+    for (int i = 0; i < nfc; i++)
+        ok |= fc[i] == d->country;
+    if (!ok)
+        return 0;
+    ok = nfe == 0;
+    for (int i = 0; i < nfe; i++)
+        ok |= d->eco[fe[i]];
+    return ok;
+}
+
+static uint32_t facet_count(const index_result *res, index_facet_id f, const char *value)
+{
+    const index_facet *fa = &res->facets[f];
+    CHECK(fa->name != NULL);
+    for (size_t i = 0; i < fa->len; i++)
+        if (strcmp(fa->values[i].value, value) == 0) {
+            CHECK_GT(fa->values[i].count, 0);
+            return fa->values[i].count;
+        }
+    return 0;
+}
+
+static void test_facets_brute_force(void)
+{
+    static struct rdoc docs[RND_DOCS];
+    int nonempty = 0, multipage = 0;
+    for (unsigned seed = 1; seed <= 30; seed++) {
+        rng_state = seed * 7919u;
+        const char *dir = new_dir();
+        index_writer *w = open_writer(dir);
+        for (int i = 0; i < RND_DOCS; i++) {
+            struct rdoc *d = &docs[i];
+            memset(d, 0, sizeof *d);
+            snprintf(d->id, sizeof d->id, "d%d", i);
+            d->kind = rnd(INDEX_KIND_COUNT), d->type = rnd(4), d->country = rnd(6);
+            d->label = rnd(INDEX_LABEL_COUNT), d->eligible = rnd(2);
+            index_str eco_ids[5];
+            size_t ne = 0;
+            for (int e = 0; e < 5; e++)
+                if (rnd(3) == 0)
+                    d->eco[e] = 1, eco_ids[ne++] = index_cstr(ecos[e]);
+            int n1 = 1 + rnd(2), n2 = rnd(4);
+            for (int k = 0; k < n1; k++) {
+                int v = rnd(VOCAB);
+                d->word[v] = 1;
+                strcat(d->name, vocab[v]), strcat(d->name, " ");
+            }
+            for (int k = 0; k < n2; k++) {
+                int v = rnd(VOCAB);
+                d->word[v] = 1;
+                strcat(d->desc, vocab[v]), strcat(d->desc, ", ");
+            }
+            index_doc x = mkdoc(d->id, d->name, d->desc);
+            x.kind = (index_kind)d->kind;
+            x.type = index_cstr(types[d->type]);
+            x.country = index_cstr(countries[d->country]);
+            x.label = (index_label)d->label;
+            x.eligible = d->eligible;
+            x.ecosystems = eco_ids;
+            x.ecosystems_len = ne;
+            x.updated_at = 1700000000 + rnd(1000000);
+            put(w, &x);
+        }
+        CHECK_EQ(index_commit(w, seed), 0);
+        for (int k = 0; k < 30; k++) { /* Deleted documents must leave every count. */
+            int i = rnd(RND_DOCS);
+            docs[i].deleted = 1;
+            CHECK_EQ(index_delete(w, index_cstr(docs[i].id)), 0);
+        }
+        CHECK_EQ(index_commit(w, seed + 1), 0);
+        index_reader *r = open_reader(dir);
+        for (int trial = 0; trial < 40; trial++) {
+            int qwords[2], nq = rnd(3);
+            char qtext[64] = "";
+            int typing = rnd(2); /* The last word is a 3-letter prefix still being typed. */
+            for (int i = 0; i < nq; i++) {
+                qwords[i] = rnd(VOCAB);
+                if (typing && i + 1 == nq) {
+                    strncat(qtext, vocab[qwords[i]], 3);
+                } else {
+                    strcat(qtext, vocab[qwords[i]]);
+                    strcat(qtext, " ");
+                }
+            }
+            index_query q = index_query_default();
+            q.q = index_cstr(qtext);
+            q.per_page = 100;
+            q.facets = (1u << INDEX_FACET_COUNT) - 1;
+            q.sort = (index_sort)rnd(3);
+            int ft[2], fc[3], fe[2], nft = rnd(3), nfc = rnd(4), nfe = rnd(3);
+            index_str st[2], sc[3], se[2];
+            for (int i = 0; i < nft; i++)
+                ft[i] = rnd(4), st[i] = index_cstr(types[ft[i]]);
+            for (int i = 0; i < nfc; i++)
+                fc[i] = rnd(6), sc[i] = index_cstr(countries[fc[i]]);
+            for (int i = 0; i < nfe; i++)
+                fe[i] = rnd(5), se[i] = index_cstr(ecos[fe[i]]);
+            if (rnd(2))
+                sc[0] = index_cstr(nfc ? (fc[0] == 0 ? "fr" : countries[fc[0]]) : NULL);
+            q.filter.types = st, q.filter.types_len = nft;
+            q.filter.countries = sc, q.filter.countries_len = nfc;
+            q.filter.ecosystems = se, q.filter.ecosystems_len = nfe;
+            q.filter.kinds = rnd(2) ? rnd(16) : 0;
+            q.filter.labels = rnd(2) ? rnd(16) : 0;
+            q.filter.eligible = (int)rnd(3) - 1;
+            if (trial == 0) { /* The unfiltered catalogue view. */
+                nq = 0, q.q = index_cstr("");
+                nft = nfc = nfe = 0;
+                q.filter = index_query_default().filter;
+            }
+
+            uint32_t total = 0, kind_c[4] = {0}, label_c[4] = {0}, elig_c[2] = {0};
+            uint32_t type_c[4] = {0}, country_c[6] = {0}, eco_c[5] = {0};
+            for (int i = 0; i < RND_DOCS; i++) {
+                const struct rdoc *d = &docs[i];
+                if (!rdoc_matches(d, qwords, nq, &q.filter, ft, nft, fc, nfc, fe, nfe))
+                    continue;
+                total++, kind_c[d->kind]++, label_c[d->label]++, elig_c[d->eligible]++;
+                type_c[d->type]++, country_c[d->country]++;
+                for (int e = 0; e < 5; e++)
+                    eco_c[e] += d->eco[e];
+            }
+            /* Walk all pages and compare the union of hits too. */
+            uint32_t seen = 0;
+            for (uint32_t page = 1;; page++) {
+                q.page = page;
+                index_result *res = NULL;
+                CHECK_EQ(index_search(r, &q, &res), 0);
+                CHECK(!res->corrected);
+                CHECK_EQ(res->total, total);
+                for (size_t h = 0; h < res->hits_len; h++) {
+                    int id = atoi(res->hits[h].id + 1);
+                    CHECK(
+                        rdoc_matches(&docs[id], qwords, nq, &q.filter, ft, nft, fc, nfc, fe, nfe));
+                }
+                seen += res->hits_len;
+                if (page == 1) {
+                    for (int k = 0; k < 4; k++)
+                        CHECK_EQ(facet_count(res, INDEX_FACET_KIND, index_kind_name(k)), kind_c[k]);
+                    for (int k = 0; k < 4; k++)
+                        CHECK_EQ(facet_count(res, INDEX_FACET_LABEL, index_label_name(k)),
+                                 label_c[k]);
+                    CHECK_EQ(facet_count(res, INDEX_FACET_ELIGIBLE, "false"), elig_c[0]);
+                    CHECK_EQ(facet_count(res, INDEX_FACET_ELIGIBLE, "true"), elig_c[1]);
+                    for (int k = 0; k < 4; k++)
+                        CHECK_EQ(facet_count(res, INDEX_FACET_TYPE, types[k]), type_c[k]);
+                    for (int k = 0; k < 6; k++)
+                        CHECK_EQ(facet_count(res, INDEX_FACET_COUNTRY, countries[k]), country_c[k]);
+                    for (int k = 0; k < 5; k++)
+                        CHECK_EQ(facet_count(res, INDEX_FACET_ECOSYSTEM, ecos[k]), eco_c[k]);
+                }
+                size_t n = res->hits_len;
+                index_result_free(res);
+                if (n < 100)
+                    break;
+            }
+            CHECK_EQ(seen, total);
+            nonempty += total > 0;
+            multipage += total > 100;
+        }
+        index_reader_close(r);
+        index_writer_close(w);
+    }
+    /* The random trials must exercise real result sets, several pages long. */
+    CHECK_GT(nonempty, 300);
+    CHECK_GT(multipage, 5);
+}
+
+/* ---- pagination, catalogue, sorting ------------------------------------------------------ */
+
+static void test_pagination_catalogue_sort(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    char ids[25][8], names[25][32];
+    for (int i = 0; i < 25; i++) {
+        snprintf(ids[i], sizeof ids[i], "g%02d", i);
+        snprintf(names[i], sizeof names[i], "Group %c widget", 'Z' - i);
+        index_doc d = mkdoc(ids[i], names[i], "widget makers");
+        d.updated_at = 1000 + i;
+        d.kind = i % 2 ? INDEX_KIND_EVENT : INDEX_KIND_PROFILE;
+        put(w, &d);
+    }
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    index_query q = index_query_default();
+    q.q = index_cstr("widget");
+    q.per_page = 1;
+    char seen[25] = {0};
+    for (uint32_t p = 1; p <= 25; p++) {
+        q.page = p;
+        index_result *res = NULL;
+        CHECK_EQ(index_search(r, &q, &res), 0);
+        CHECK_EQ(res->total, 25);
+        CHECK_EQ(res->hits_len, 1);
+        int id = atoi(res->hits[0].id + 1);
+        CHECK(!seen[id]);
+        seen[id] = 1;
+        index_result_free(res);
+    }
+    index_result *res = NULL;
+    q.page = 26;
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK_EQ(res->total, 25);
+    CHECK_EQ(res->hits_len, 0);
+    index_result_free(res);
+    q.page = 4000000000u;
+    q.per_page = 100;
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK_EQ(res->hits_len, 0);
+    index_result_free(res);
+    q.page = 0; /* means 1 */
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK_EQ(res->hits_len, 25);
+    index_result_free(res);
+    q.per_page = 101;
+    CHECK_EQ(index_search(r, &q, &res), INDEX_EINVAL);
+    CHECK(res == NULL);
+    CHECK(strlen(index_last_error()) > 0);
+
+    /* Catalogue: empty query, facets, sort by name and by -updated_at. */
+    q = index_query_default();
+    q.per_page = 100;
+    q.facets = 1u << INDEX_FACET_KIND;
+    q.sort = INDEX_SORT_NAME;
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK_EQ(res->total, 25);
+    CHECK_EQ(res->hits_len, 25);
+    CHECK_STR_EQ(res->hits[0].name, names[24]);
+    CHECK_STR_EQ(res->hits[24].name, names[0]);
+    CHECK_EQ(facet_count(res, INDEX_FACET_KIND, "profile"), 13);
+    CHECK_EQ(facet_count(res, INDEX_FACET_KIND, "event"), 12);
+    CHECK(res->facets[INDEX_FACET_COUNTRY].name == NULL);
+    index_result_free(res);
+    q.sort = INDEX_SORT_UPDATED_DESC;
+    q.q = index_cstr("  \"(*) -- ");
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK_EQ(res->total, 25);
+    CHECK_STR_EQ(res->hits[0].id, "g24");
+    CHECK_STR_EQ(res->hits[24].id, "g00");
+    index_result_free(res);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+/* ---- writer lifecycle -------------------------------------------------------------------- */
+
+static void test_delete_seq_refresh(void)
+{
+    const char *dir = new_dir();
+    char path[300];
+    snprintf(path, sizeof path, "%s", dir);
+    index_writer *w = open_writer(path);
+    uint64_t seq = 99;
+    CHECK_EQ(index_last_seq(w, &seq), 0);
+    CHECK_EQ(seq, 0);
+    index_doc a = mkdoc("a", "Maritime Cluster", "Ships.");
+    index_doc b = mkdoc("b", "Maritime Network", "Ports.");
+    put(w, &a), put(w, &b);
+    CHECK_EQ(index_commit(w, 41), 0);
+    index_reader *r = open_reader(path);
+    CHECK_EQ(index_reader_last_seq(r), 41);
+    CHECK_EQ(index_reader_refresh(r), 0);
+    CHECK(finds(r, "maritime", "a"));
+
+    /* A second writer is refused while the first holds the lock. */
+    index_writer *w2 = NULL;
+    index_writer_options opt = {0};
+    CHECK_EQ(index_writer_open(path, &opt, &w2), INDEX_ELOCKED);
+    CHECK(w2 == NULL);
+
+    /* Replace by id, delete, commit: the reader sees it only after refresh. */
+    a.name = index_cstr("Harbour Cluster");
+    put(w, &a);
+    CHECK_EQ(index_delete(w, index_cstr("b")), 0);
+    CHECK_EQ(index_delete(w, index_cstr("never-existed")), 0);
+    CHECK(finds(r, "maritime", "b"));
+    CHECK_EQ(index_writer_pending(w), 3);
+    CHECK_EQ(index_commit(w, 42), 0);
+    CHECK_EQ(index_writer_pending(w), 0);
+    CHECK_EQ(index_reader_refresh(r), 1);
+    CHECK_EQ(index_reader_last_seq(r), 42);
+    CHECK(!finds(r, "maritime", "b"));
+    CHECK(!finds(r, "maritime", "a"));
+    CHECK(finds(r, "harbour", "a"));
+    CHECK_EQ(index_reader_doc_count(r), 1);
+    index_writer_close(w);
+
+    /* last_seq survives close and reopen. */
+    w = open_writer(path);
+    CHECK_EQ(index_last_seq(w, &seq), 0);
+    CHECK_EQ(seq, 42);
+    CHECK_EQ(index_writer_doc_count(w), 1);
+    index_writer_close(w);
+    index_reader_close(r);
+
+    /* Bad input is refused with a message, not a crash. */
+    w = open_writer(new_dir());
+    index_doc bad = mkdoc("", "x", "y");
+    CHECK_EQ(index_put(w, &bad), INDEX_EINVAL);
+    bad = mkdoc("x", "x", "y");
+    bad.country = index_cstr("F\nR");
+    CHECK_EQ(index_put(w, &bad), INDEX_EINVAL);
+    bad = mkdoc("x", "x", "y");
+    bad.has_geo = true, bad.lat = 91;
+    CHECK_EQ(index_put(w, &bad), INDEX_EINVAL);
+    CHECK_EQ(index_put(NULL, &bad), INDEX_EINVAL);
+    index_writer_close(w);
+}
+
+/* ---- suggest and map --------------------------------------------------------------------- */
+
+static int suggests(index_reader *r, const char *prefix, const char *id)
+{
+    index_suggestions *s = NULL;
+    CHECK_EQ(index_suggest(r, index_cstr(prefix), 8, &s), 0);
+    int found = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (s->items[i].id && strcmp(s->items[i].id, id) == 0)
+            found = 1;
+    index_suggestions_free(s);
+    return found;
+}
+
+static void test_suggest(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc a = mkdoc("aero", "Aerospace Valley", "Aircraft and satellites.");
+    index_doc b = mkdoc("aeron", "Aeronautics Hub", "Aircraft parts.");
+    index_doc c = mkdoc("baltic", "Baltic Sea Cluster", "Maritime.");
+    index_doc d = mkdoc("ev", "Événements Lyon", "Events.");
+    d.kind = INDEX_KIND_EVENT;
+    index_doc e = mkdoc("sr", "Новосадска развојна агенција", "");
+    put(w, &a), put(w, &b), put(w, &c), put(w, &d), put(w, &e);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    CHECK(suggests(r, "aer", "aero"));
+    CHECK(suggests(r, "Aer", "aeron"));
+    CHECK(!suggests(r, "aer", "baltic"));
+    CHECK(suggests(r, "sea c", "baltic"));      /* a later word of the name */
+    CHECK(suggests(r, "aerspace", "aero"));     /* one missing letter */
+    CHECK(suggests(r, "aerosapce", "aero"));    /* swapped letters */
+    CHECK(suggests(r, "aeronautocs", "aeron")); /* a wrong letter */
+    CHECK(suggests(r, "abltic", "baltic"));     /* swap of the first two */
+    CHECK(suggests(r, "evene", "ev"));
+    CHECK(!suggests(r, "axxxspace", "aero"));
+    CHECK(suggests(r, "Агенција", "sr")); /* a whole non-Latin word as the prefix */
+    CHECK(suggests(r, "развојна аге", "sr"));
+
+    index_suggestions *s = NULL;
+    CHECK_EQ(index_suggest(r, index_cstr("aero"), 8, &s), 0);
+    CHECK_GE(s->len, 2);
+    CHECK_STR_EQ(s->items[0].text, "Aeronautics Hub"); /* shorter name first */
+    CHECK_STR_EQ(s->items[0].kind, "profile");
+    int word = 0;
+    for (size_t i = 0; i < s->len; i++)
+        word |= s->items[i].id == NULL && strcmp(s->items[i].text, "aircraft") == 0;
+    index_suggestions_free(s);
+    CHECK_EQ(index_suggest(r, index_cstr("airc"), 8, &s), 0);
+    for (size_t i = 0; i < s->len; i++)
+        word |= s->items[i].id == NULL && strcmp(s->items[i].text, "aircraft") == 0;
+    CHECK(word); /* a frequent word completes too */
+    index_suggestions_free(s);
+    CHECK_EQ(index_suggest(r, index_cstr(""), 8, &s), 0);
+    CHECK_EQ(s->len, 0);
+    index_suggestions_free(s);
+    CHECK_EQ(index_suggest(r, index_cstr("a"), 0, &s), INDEX_EINVAL);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+static void test_map(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    struct {
+        const char *id;
+        double lat, lon;
+        const char *country;
+    } pts[] = {{"paris1", 48.85, 2.35, "FR"},   {"paris2", 48.86, 2.34, "FR"},
+               {"paris3", 48.84, 2.36, "FR"},   {"berlin1", 52.52, 13.40, "DE"},
+               {"berlin2", 52.51, 13.41, "DE"}, {"nyc", 40.71, -74.0, "US"},
+               {"fiji", -17.7, 178.0, "FJ"}};
+    for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
+        index_doc d = mkdoc(pts[i].id, pts[i].id, "");
+        d.has_geo = true, d.lat = pts[i].lat, d.lon = pts[i].lon;
+        d.country = index_cstr(pts[i].country);
+        put(w, &d);
+    }
+    index_doc nogeo = mkdoc("nogeo", "No Place", "");
+    put(w, &nogeo);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    index_bbox europe = {-10, 35, 30, 60};
+    index_map_result *m = NULL;
+    CHECK_EQ(index_map(r, &europe, 6, NULL, &m), 0);
+    CHECK_EQ(m->total, 5);
+    CHECK_EQ(m->len, 2);
+    CHECK_EQ(m->cells[0].count, 3);
+    CHECK_EQ(m->cells[0].ids_len, 3);
+    CHECK_DBL_NEAR(m->cells[0].lat, 48.85, 1e-9);
+    CHECK_DBL_NEAR(m->cells[0].lon, 2.35, 1e-9);
+    CHECK_EQ(m->cells[1].count, 2);
+    index_map_result_free(m);
+    /* Zoomed right in, Paris splits; zoomed out, Europe is one cell. */
+    CHECK_EQ(index_map(r, &europe, 16, NULL, &m), 0);
+    CHECK_EQ(m->len, 5);
+    index_map_result_free(m);
+    CHECK_EQ(index_map(r, &europe, 0, NULL, &m), 0);
+    CHECK_EQ(m->len, 1);
+    CHECK_EQ(m->cells[0].count, 5);
+    index_map_result_free(m);
+    /* Filters apply. */
+    index_str de = index_cstr("DE");
+    index_filter f = {0};
+    f.eligible = -1, f.countries = &de, f.countries_len = 1;
+    CHECK_EQ(index_map(r, &europe, 6, &f, &m), 0);
+    CHECK_EQ(m->total, 2);
+    index_map_result_free(m);
+    /* Across the antimeridian. */
+    index_bbox pacific = {170, -30, -60, 50};
+    CHECK_EQ(index_map(r, &pacific, 3, NULL, &m), 0);
+    CHECK_EQ(m->total, 2);
+    index_map_result_free(m);
+    index_bbox bad = {0, 10, 10, 5};
+    CHECK_EQ(index_map(r, &bad, 3, NULL, &m), INDEX_EINVAL);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+/* ---- hostile input ----------------------------------------------------------------------- */
+
+static void test_hostile_input(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc a = mkdoc("a", "Quantum AND Photonics (Cluster)", "\"Lasers\" OR optics -- NOT");
+    put(w, &a);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    const char *nasty[] = {"\"",
+                           "\"quantum",
+                           "(((",
+                           ")))quantum",
+                           "quantum AND",
+                           "NOT",
+                           "OR OR OR",
+                           "*",
+                           "quantum*",
+                           "a:b",
+                           "title:\"x",
+                           "+-~^",
+                           "quantum NEAR/3 photonics",
+                           "{}[]<>",
+                           "\\",
+                           "%s%n%x",
+                           "'; DROP",
+                           "\xF0\x9F\x98\x80 quantum",
+                           "\xC0\xAF\xED\xA0\x80"};
+    for (size_t i = 0; i < sizeof nasty / sizeof nasty[0]; i++) {
+        index_result *res = search_q(r, nasty[i], 20);
+        index_result_free(res);
+        index_suggestions *s = NULL;
+        CHECK_EQ(index_suggest(r, index_cstr(nasty[i]), 8, &s), 0);
+        index_suggestions_free(s);
+    }
+    CHECK(finds(r, "\"quantum\" AND (photonics", "a"));
+    static char big[20001];
+    rng_state = 4242;
+    for (int round = 0; round < 60; round++) {
+        size_t len = round < 30 ? rnd(200) : 10000;
+        for (size_t i = 0; i < len; i++)
+            big[i] = round % 3 == 0 ? (char)rnd(256) : (char)("ab \"()-*:\x01\xC3\xA9"[rnd(12)]);
+        index_query q = index_query_default();
+        q.q.ptr = big, q.q.len = len;
+        q.facets = (1u << INDEX_FACET_COUNT) - 1;
+        index_result *res = NULL;
+        int rc = index_search(r, &q, &res);
+        CHECK_EQ(rc, 0);
+        CHECK(res->took_ms < 2000);
+        index_result_free(res);
+        index_suggestions *s = NULL;
+        CHECK_EQ(index_suggest(r, q.q, 8, &s), 0);
+        index_suggestions_free(s);
+    }
+    memset(big, 'x', 20000);
+    index_query q = index_query_default();
+    q.q.ptr = big, q.q.len = 20000;
+    index_result *res = NULL;
+    CHECK_EQ(index_search(r, &q, &res), INDEX_EINVAL);
+    CHECK_EQ(index_suggest(r, q.q, 8, NULL), INDEX_EINVAL);
+    /* Bad filters are the caller's error. */
+    index_str bad = {"a\0b", 3};
+    q = index_query_default();
+    q.filter.types = &bad, q.filter.types_len = 1;
+    CHECK_EQ(index_search(r, &q, &res), INDEX_EINVAL);
+    q = index_query_default();
+    q.filter.eligible = 7;
+    CHECK_EQ(index_search(r, &q, &res), INDEX_EINVAL);
+    CHECK_STR_EQ(index_strerror(INDEX_EINVAL), "invalid argument");
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+/* ---- timing (opt-in size) ---------------------------------------------------------------- */
+
+static void make_word(char *out, unsigned k)
+{
+    static const char *syl[] = {"ka",  "lo", "mi",  "ter", "an", "vel", "ro",  "sta", "in", "po",
+                                "dre", "nu", "cor", "fi",  "ga", "ble", "tra", "mon", "el", "si"};
+    out[0] = '\0';
+    unsigned n = 2 + k % 3;
+    for (unsigned i = 0; i < n; i++) {
+        strcat(out, syl[k % 20]);
+        k = k / 20 + i * 7 + 3;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+enum { NWORDS = 4000 };
+static char words[NWORDS][16];
+
+/* Storage for one synthetic profile. */
+struct gen {
+    unsigned rng;
+    char name[128], desc[1024], id[32], kw[3][20], city[20];
+    index_str kws[3], eco[2];
+};
+
+static unsigned grnd(struct gen *g, unsigned n)
+{
+    g->rng = g->rng * 1103515245u + 12345u;
+    return (g->rng >> 8) % n;
+}
+
+/* Synthetic profile number i: 2-4 word name, 30-60 word description (Zipf-like words),
+ * keywords, city, two ecosystems, coordinates in Europe. Thread-safe per `g`. */
+static void gen_doc(int i, struct gen *g, index_doc *d)
+{
+    g->rng = (unsigned)i * 2654435761u + 1;
+    snprintf(g->id, sizeof g->id, "p%d", i);
+    g->name[0] = g->desc[0] = '\0';
+    int nn = 2 + grnd(g, 3), nd = 30 + grnd(g, 30);
+    for (int k = 0; k < nn; k++) {
+        strcat(g->name, words[grnd(g, NWORDS)]);
+        strcat(g->name, k ? " " : " Cluster ");
+    }
+    for (int k = 0; k < nd; k++) {
+        unsigned x = grnd(g, NWORDS);
+        strcat(g->desc, words[x * x / NWORDS]);
+        strcat(g->desc, k % 9 == 8 ? ". " : " ");
+    }
+    for (int k = 0; k < 3; k++) {
+        snprintf(g->kw[k], sizeof g->kw[k], "%s", words[grnd(g, 300)]);
+        g->kws[k] = index_cstr(g->kw[k]);
+    }
+    snprintf(g->city, sizeof g->city, "%s", words[grnd(g, 200)]);
+    g->eco[0] = index_cstr(ecos[grnd(g, 5)]);
+    g->eco[1] = index_cstr(ecos[grnd(g, 5)]);
+    *d = mkdoc(g->id, g->name, g->desc);
+    d->keywords = g->kws, d->keywords_len = 3;
+    d->city = index_cstr(g->city);
+    d->ecosystems = g->eco, d->ecosystems_len = 2;
+    d->ecosystem_names = g->eco, d->ecosystem_names_len = 2;
+    d->country = index_cstr(countries[grnd(g, 6)]);
+    d->type = index_cstr(types[grnd(g, 4)]);
+    d->label = (index_label)grnd(g, 4);
+    d->eligible = grnd(g, 2);
+    d->updated_at = 1700000000 + i;
+    d->has_geo = true, d->lat = 35 + grnd(g, 2500) / 100.0, d->lon = -10 + grnd(g, 4000) / 100.0;
+}
+
+struct feed {
+    index_builder *b;
+    unsigned shard, nshards;
+    int n;
+};
+
+static void *feed_shard(void *arg)
+{
+    struct feed *f = arg;
+    struct gen g;
+    index_doc d;
+    for (int i = (int)f->shard; i < f->n; i += (int)f->nshards) {
+        gen_doc(i, &g, &d);
+        CHECK_EQ(index_builder_put(f->b, f->shard, &d), 0);
+    }
+    return NULL;
+}
+
+/* Builds an index of n synthetic docs from nshards threads; returns seconds taken. */
+static double parallel_build(const char *dir, int n, unsigned nshards)
+{
+    double t0 = now_s();
+    index_builder *b = NULL;
+    CHECK_EQ(index_builder_open(dir, nshards, &b), 0);
+    pthread_t th[8];
+    struct feed f[8];
+    for (unsigned i = 0; i < nshards; i++) {
+        f[i] = (struct feed){b, i, nshards, n};
+        CHECK_EQ(pthread_create(&th[i], NULL, feed_shard, &f[i]), 0);
+    }
+    for (unsigned i = 0; i < nshards; i++)
+        pthread_join(th[i], NULL);
+    int rc = index_builder_finish(b, 77);
+    if (rc)
+        fprintf(stderr, "finish: %s\n", index_last_error());
+    CHECK_EQ(rc, 0);
+    return now_s() - t0;
+}
+
+static void init_words(void)
+{
+    for (unsigned i = 0; i < NWORDS; i++)
+        make_word(words[i], i * 2654435761u % 1000003u);
+}
+
+static void test_parallel_builder(void)
+{
+    init_words();
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/built", tmp_root);
+    parallel_build(dir, 1000, 2);
+    index_builder *b = NULL;
+    CHECK_EQ(index_builder_open(dir, 2, &b), INDEX_EINVAL); /* target exists */
+    index_reader *r = open_reader(dir);
+    CHECK_EQ(index_reader_doc_count(r), 1000);
+    CHECK_EQ(index_reader_last_seq(r), 77);
+    struct gen g;
+    index_doc d;
+    gen_doc(1, &g, &d); /* from shard 1 */
+    CHECK(finds(r, g.name, "p1"));
+    /* The merged index is an ordinary one: replace by id works across former shards. */
+    index_writer *w = open_writer(dir);
+    d.name = index_cstr("Renamed Zeppelin Works");
+    put(w, &d);
+    CHECK_EQ(index_commit(w, 78), 0);
+    index_writer_close(w);
+    CHECK_EQ(index_reader_refresh(r), 1);
+    CHECK_EQ(index_reader_doc_count(r), 1000);
+    CHECK(finds(r, "zeppelin", "p1"));
+    index_reader_close(r);
+}
+
+static void test_timing(void)
+{
+    const char *env = getenv("ECCPD_INDEX_BENCH_N");
+    int n = env ? atoi(env) : 3000;
+    if (n <= 0)
+        return;
+    init_words();
+    const char *dir = new_dir();
+    index_writer_options opt = {.bulk = true, .no_sync = false};
+    index_writer *w = NULL;
+    CHECK_EQ(index_writer_open(dir, &opt, &w), 0);
+    rng_state = 99;
+    double t0 = now_s();
+    struct gen g;
+    for (int i = 0; i < n; i++) {
+        index_doc d;
+        gen_doc(i, &g, &d);
+        put(w, &d);
+        if (i % 20000 == 19999)
+            CHECK_EQ(index_commit(w, (uint64_t)i + 1), 0);
+    }
+    CHECK_EQ(index_commit(w, (uint64_t)n), 0);
+    double t1 = now_s();
+    index_writer_close(w);
+    printf("\n    one writer: %d docs in %.2f s: %.0f docs/s (bulk, with final commit)\n", n,
+           t1 - t0, n / (t1 - t0));
+    for (unsigned shards = 2; shards <= 4; shards *= 2) {
+        char pdir[300];
+        snprintf(pdir, sizeof pdir, "%s/par%u", tmp_root, shards);
+        double t = parallel_build(pdir, n, shards);
+        printf("    builder, %u threads: %d docs in %.2f s: %.0f docs/s (incl. merge)\n", shards, n,
+               t, n / t);
+    }
+
+    index_reader *r = open_reader(dir);
+    enum { NQ = 1000 };
+    static double lat[NQ];
+    uint64_t total_hits = 0;
+    for (int mode = 0; mode < 3; mode++) {
+        for (int i = 0; i < NQ; i++) {
+            char q[64];
+            unsigned x = rnd(NWORDS), y = rnd(NWORDS);
+            if (mode == 2)
+                snprintf(q, sizeof q, "%.4s", words[x * x / NWORDS]);
+            else if (rnd(2))
+                snprintf(q, sizeof q, "%s ", words[x * x / NWORDS]);
+            else
+                snprintf(q, sizeof q, "%s %s ", words[x * x / NWORDS], words[y * y / NWORDS]);
+            double s0 = now_s();
+            if (mode < 2) {
+                index_query qq = index_query_default();
+                qq.q = index_cstr(q);
+                qq.facets = mode == 1 ? (1u << INDEX_FACET_COUNTRY) |
+                                            (1u << INDEX_FACET_ECOSYSTEM) | (1u << INDEX_FACET_TYPE)
+                                      : 0;
+                index_result *res = NULL;
+                CHECK_EQ(index_search(r, &qq, &res), 0);
+                total_hits += res->total;
+                index_result_free(res);
+            } else {
+                index_suggestions *s = NULL;
+                CHECK_EQ(index_suggest(r, index_cstr(q), 8, &s), 0);
+                index_suggestions_free(s);
+            }
+            lat[i] = (now_s() - s0) * 1e3;
+        }
+        qsort(lat, NQ, sizeof lat[0], cmp_double);
+        double sum = 0;
+        for (int i = 0; i < NQ; i++)
+            sum += lat[i];
+        printf("    %s: mean %.3f ms, p50 %.3f ms, p99 %.3f ms\n",
+               mode == 0   ? "search 1-2 words, top 20 + snippets, no facets"
+               : mode == 1 ? "search 1-2 words, top 20 + snippets, 3 facets"
+                           : "suggest 4-char prefix, 8 items",
+               sum / NQ, lat[NQ / 2], lat[NQ * 99 / 100]);
+    }
+    index_query qq = index_query_default();
+    qq.facets = (1u << INDEX_FACET_COUNT) - 1;
+    double s0 = now_s();
+    index_result *res = NULL;
+    CHECK_EQ(index_search(r, &qq, &res), 0);
+    CHECK_EQ(res->total, (uint64_t)n);
+    printf("    catalogue (empty query, all 6 facets over %d docs): %.3f ms\n    ", n,
+           (now_s() - s0) * 1e3);
+    index_result_free(res);
+    (void)total_hits;
+    index_reader_close(r);
+}
+
+int main(void)
+{
+    snprintf(tmp_root, sizeof tmp_root, "%s/eccpd-index-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    CHECK(mkdtemp(tmp_root) != NULL);
+    if (getenv("ECCPD_INDEX_BENCH_N")) { /* Timing only. */
+        RUN(test_timing);
+        nftw(tmp_root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+        return 0;
+    }
+    RUN(test_fold_function);
+    RUN(test_folding_and_scripts);
+    RUN(test_stemming_and_ranking);
+    RUN(test_split_join_synonyms_spelling_snippets);
+    RUN(test_facets_brute_force);
+    RUN(test_pagination_catalogue_sort);
+    RUN(test_delete_seq_refresh);
+    RUN(test_suggest);
+    RUN(test_map);
+    RUN(test_hostile_input);
+    RUN(test_parallel_builder);
+    RUN(test_timing);
+    nftw(tmp_root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
