@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/id.h"
+#include "core/outbox.h"
 #include "core/record.h"
 #include "core/sha256.h"
 #include "core/text.h"
@@ -133,8 +134,6 @@ int core_user_create_txn(core_txn *t, void *arg)
     }
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
-    /* The record outlives this write's scratch arena only as bytes in the store; the copy
-     * in u->user is built in the same arena as the caller's body (see net_req_write). */
     core_value rec = core_value_obj();
     core_value_set(a, &rec, "id", core_value_cstr(a, id));
     core_value_set(a, &rec, "username", core_value_cstr(a, username));
@@ -154,7 +153,7 @@ int core_user_create_txn(core_txn *t, void *arg)
         return rc;
     core_txn_put(t, CORE_CF_KEYS, ukey, (core_slice){id, CORE_ID_LEN});
     core_txn_put(t, CORE_CF_KEYS, ekey, (core_slice){id, CORE_ID_LEN});
-    u->user = rec;
+    u->user = core_value_copy(u->out, &rec); /* the scratch arena ends with this write */
     return 0;
 }
 
@@ -202,8 +201,12 @@ int core_session_create_txn(core_txn *t, void *arg)
     size_t len;
     if (core_value_to_msgpack(&v, &buf, &len) != 0)
         return CORE_EINTERNAL;
-    core_txn_put(t, CORE_CF_KEYS, session_key(a, c->token), (core_slice){buf, len});
+    core_slice key = session_key(a, c->token);
+    core_txn_put(t, CORE_CF_KEYS, key, (core_slice){buf, len});
     free(buf);
+    /* indexed by user too, so a password reset can end every session */
+    char *ukey = core_arena_printf(a, "usess/%s/%.*s", c->user_id, (int)key.len, key.ptr);
+    core_txn_put(t, CORE_CF_KEYS, (core_slice){ukey, strlen(ukey)}, CORE_SLICE_LIT(""));
     return 0;
 }
 
@@ -234,6 +237,94 @@ int core_session_resolve(core_store *s, const char *token, core_arena *a, core_v
 int core_session_delete_txn(core_txn *t, void *arg)
 {
     const char *key = arg;
+    core_arena *a = core_txn_arena(t);
+    core_slice val;
+    if (core_txn_get(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, a, &val) == 0) {
+        core_value sess;
+        const char *why;
+        if (core_value_from_msgpack(a, val.ptr, val.len, &sess, &why) == 0 &&
+            core_value_get_str(&sess, "user") != NULL) {
+            char *ukey = core_arena_printf(a, "usess/%s/%s", core_value_get_str(&sess, "user"), key);
+            core_txn_delete(t, CORE_CF_KEYS, (core_slice){ukey, strlen(ukey)});
+        }
+    }
     core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
+    return 0;
+}
+
+int core_reset_request_txn(core_txn *t, void *arg)
+{
+    core_reset_request *r = arg;
+    core_arena *a = core_txn_arena(t);
+    core_slice id;
+    if (core_txn_get(t, CORE_CF_KEYS, key_of(a, "email", r->email), a, &id) != 0)
+        return 0;
+    core_value user;
+    if (core_record_get_txn(t, "user", id.ptr, a, &user) != 0)
+        return 0;
+    char token[48];
+    core_random_token(token, 32);
+    char hex[65];
+    core_sha256_hex(token, strlen(token), hex);
+    core_value v = core_value_obj();
+    core_value_set(a, &v, "user", core_value_str(a, id.ptr, id.len));
+    core_value_set(a, &v, "expires_at", core_value_int(core_txn_now(t) + CORE_RESET_TTL));
+    char *buf;
+    size_t len;
+    if (core_value_to_msgpack(&v, &buf, &len) != 0)
+        return CORE_EINTERNAL;
+    char *key = core_arena_printf(a, "reset/%s", hex);
+    core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, (core_slice){buf, len});
+    free(buf);
+    core_outbox_add(t, core_value_get_str(&user, "email"), "Reset your password",
+                    core_arena_printf(a,
+                                      "Hello %s,\n\nSomeone (hopefully you) asked to reset the "
+                                      "password of your account. Open this link within an hour "
+                                      "to choose a new one:\n\n%s%s\n\nIf you did not ask, "
+                                      "ignore this e-mail: your password stays as it is.\n",
+                                      core_value_get_str(&user, "username"), r->link_base, token));
+    return 0;
+}
+
+int core_reset_complete_txn(core_txn *t, void *arg)
+{
+    core_reset_complete *r = arg;
+    core_arena *a = core_txn_arena(t);
+    char hex[65];
+    core_sha256_hex(r->token, strlen(r->token), hex);
+    char *key = core_arena_printf(a, "reset/%s", hex);
+    core_slice val;
+    int rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, a, &val);
+    if (rc != 0)
+        return rc;
+    core_value v;
+    const char *why;
+    if (core_value_from_msgpack(a, val.ptr, val.len, &v, &why) != 0)
+        return CORE_ENOTFOUND;
+    const core_value *exp = core_value_get(&v, "expires_at");
+    const char *uid = core_value_get_str(&v, "user");
+    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
+    if (exp == NULL || exp->type != CORE_INT || exp->u.i <= core_txn_now(t) || uid == NULL)
+        return CORE_ENOTFOUND; /* note: the delete above is rolled back with the failure */
+    core_value user;
+    if ((rc = core_record_get_txn(t, "user", uid, a, &user)) != 0)
+        return rc == CORE_ENOTFOUND ? CORE_ENOTFOUND : rc;
+    core_value *h = (core_value *)core_value_get(&user, "password_hash");
+    if (h == NULL)
+        return CORE_EINTERNAL;
+    *h = core_value_cstr(a, r->password_hash);
+    if ((rc = core_record_put(t, "user", uid, &user, "update")) != 0)
+        return rc;
+    char *prefix = core_arena_printf(a, "usess/%s/", uid);
+    core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
+                                           (core_slice){prefix, strlen(prefix)});
+    core_slice k, sv;
+    while (core_iter_next(it, &k, &sv)) {
+        size_t plen = strlen(prefix);
+        core_txn_delete(t, CORE_CF_KEYS,
+                        (core_slice){core_arena_strndup(a, k.ptr + plen, k.len - plen), k.len - plen});
+        core_txn_delete(t, CORE_CF_KEYS, (core_slice){core_arena_strndup(a, k.ptr, k.len), k.len});
+    }
+    core_iter_free(it);
     return 0;
 }

@@ -43,7 +43,8 @@ typedef struct core_user_create {
     const core_value *body;    /* validated registration body (password excluded from use) */
     const char *password_hash; /* from core_password_hash */
     const char *role;          /* "user" or "moderator" */
-    core_value user;           /* out: the stored record */
+    core_arena *out;           /* where the output lives (the caller's arena) */
+    core_value user;           /* out: the stored record, in out */
     const char *conflict;      /* out with CORE_ECONFLICT: which field is taken */
 } core_user_create;
 /* core_txn_fn: creates the user; CORE_ECONFLICT when the username or e-mail is taken. */
@@ -69,5 +70,26 @@ int core_session_resolve(core_store *s, const char *token, core_arena *a, core_v
                          const char **session_key);
 /* core_txn_fn: arg is the session key (NUL-terminated); deletes it. */
 int core_session_delete_txn(core_txn *t, void *arg);
+
+/* ---- password resets ---- */
+
+enum { CORE_RESET_TTL = 3600 }; /* seconds a reset link stays valid */
+
+typedef struct core_reset_request {
+    const char *email;
+    const char *link_base; /* e.g. "https://platform.example/reset-password?token=" */
+} core_reset_request;
+/* core_txn_fn: when a user has this e-mail, stores a single-use reset token (hashed) and
+ * queues an e-mail with the link; otherwise does nothing. Always returns 0, so callers
+ * answer alike whether or not the account exists. */
+int core_reset_request_txn(core_txn *t, void *arg);
+
+typedef struct core_reset_complete {
+    const char *token;
+    const char *password_hash; /* the new password, hashed */
+} core_reset_complete;
+/* core_txn_fn: sets the new password, consumes the token and ends every session of the
+ * user. CORE_ENOTFOUND when the token is unknown, used or expired. */
+int core_reset_complete_txn(core_txn *t, void *arg);
 
 #endif

@@ -575,6 +575,11 @@ uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *
     return seq;
 }
 
+core_store *core_txn_store(core_txn *t)
+{
+    return t->s;
+}
+
 core_arena *core_txn_arena(core_txn *t)
 {
     return &t->arena;

@@ -107,6 +107,9 @@ void core_txn_delete(core_txn *t, core_cf cf, core_slice key);
 uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *op);
 /* The response to remember under the write's idempotency key (copied). */
 void core_txn_set_response(core_txn *t, const char *bytes, size_t len);
+/* The store the write belongs to: its committed view, for iterations that need not see
+ * this group's own writes (hints such as possible duplicates). */
+core_store *core_txn_store(core_txn *t);
 /* Scratch memory for the write; freed after its function returns. */
 core_arena *core_txn_arena(core_txn *t);
 /* The time the group started, in Unix seconds: one clock reading for a whole write. */

@@ -9,6 +9,7 @@
 
 #include "core/account.h"
 #include "core/error.h"
+#include "core/profile.h"
 #include "core/record.h"
 #include "core/text.h"
 #include "net/accounts.h"
@@ -80,6 +81,7 @@ void net_accounts_register(net_req *r)
     memset(c, 0, sizeof(*c));
     c->create.body = net_req_body(r);
     c->create.role = "user";
+    c->create.out = &r->arena;
     net_req_offload(r, register_hash, register_hashed, c);
 }
 
@@ -212,7 +214,122 @@ void net_accounts_me(net_req *r)
         return;
     }
     core_value v = core_user_view(&r->arena, &user);
-    core_value_set(&r->arena, &v, "profiles", core_value_arr());
+    core_value_set(&r->arena, &v, "profiles",
+                   core_profile_list_for_admin(r->server->store, p->user_id, &r->arena));
     core_value_set(&r->arena, &v, "xchange_registrations", core_value_arr());
     net_reply(r, 200, &v);
+}
+
+/* ---- password resets ---- */
+
+enum { RESETS_PER_EMAIL = 3, RESET_WINDOW = 3600 };
+
+static void reset_requested(void *arg, core_arena *a, int *status, core_value *body)
+{
+    *status = 202;
+    *body = core_value_obj();
+    core_value_set(a, body, "status",
+                   core_value_cstr(a, "if an account has this e-mail address, a link to reset "
+                                      "its password is on its way"));
+}
+
+void net_accounts_reset_request(net_req *r)
+{
+    const core_value *body = net_req_body(r);
+    core_fields f;
+    core_fields_init(&f, &r->arena);
+    static const char *const known[] = {"email", NULL};
+    core_check_known(&f, body, known);
+    const char *email = core_check_string(&f, body, "email", true, 3, 254);
+    if (email != NULL && !core_check_email(email))
+        core_fields_add(&f, "email", "is not a valid e-mail address");
+    if (core_fields_any(&f)) {
+        net_fail(r, CORE_EINVALID, "send the account's e-mail address", &f.obj);
+        return;
+    }
+    /* A few links per address an hour: more would only flood someone's mailbox. The
+     * answer stays the same, so it tells nothing either way. */
+    const char *key = core_arena_printf(&r->arena, "reset:%s",
+                                        core_fold_case(&r->arena, email, strlen(email)));
+    net_ratelimit *rl = r->server->login_limits;
+    if (net_ratelimit_check(rl, key, RESETS_PER_EMAIL, RESET_WINDOW) > 0) {
+        core_value v;
+        reset_requested(NULL, &r->arena, &(int){0}, &v);
+        net_reply(r, 202, &v);
+        return;
+    }
+    net_ratelimit_hit(rl, key);
+    core_reset_request *c = core_arena_alloc(&r->arena, sizeof(*c));
+    c->email = email;
+    c->link_base = core_arena_printf(&r->arena, "%s/reset-password?token=",
+                                     r->server->opt.public_url);
+    net_req_write(r, core_reset_request_txn, c, reset_requested, NULL);
+}
+
+typedef struct reset_ctx {
+    core_reset_complete complete;
+    const char *password;
+    char hash[CORE_PASSWORD_HASH_MAX];
+    int hash_rc;
+} reset_ctx;
+
+static void reset_hash(void *arg)
+{
+    reset_ctx *c = arg;
+    c->hash_rc = core_password_hash(c->password, c->hash);
+}
+
+static int reset_txn(core_txn *t, void *arg)
+{
+    return core_reset_complete_txn(t, &((reset_ctx *)arg)->complete);
+}
+
+static void reset_done(void *arg, core_arena *a, int *status, core_value *body)
+{
+    *status = 204;
+    *body = core_value_null();
+}
+
+static void reset_fail(net_req *r, int rc, void *arg)
+{
+    net_fail(r, rc,
+             rc == CORE_ENOTFOUND ? "this reset link is unknown, already used or expired; ask "
+                                    "for a new one"
+                                  : NULL,
+             NULL);
+}
+
+static void reset_hashed(net_req *r, void *arg)
+{
+    reset_ctx *c = arg;
+    if (c->hash_rc != 0) {
+        net_fail(r, CORE_EINTERNAL, "could not hash the password", NULL);
+        return;
+    }
+    c->complete.password_hash = c->hash;
+    net_req_write(r, reset_txn, c, reset_done, reset_fail);
+}
+
+void net_accounts_reset_complete(net_req *r)
+{
+    const core_value *body = net_req_body(r);
+    core_fields f;
+    core_fields_init(&f, &r->arena);
+    static const char *const known[] = {"password", NULL};
+    core_check_known(&f, body, known);
+    const char *pw = core_check_string(&f, body, "password", true, CORE_PASSWORD_MIN,
+                                       CORE_PASSWORD_MAX);
+    if (core_fields_any(&f)) {
+        net_fail(r, CORE_EINVALID, "choose a new password of at least 10 characters", &f.obj);
+        return;
+    }
+    reset_ctx *c = core_arena_alloc(&r->arena, sizeof(*c));
+    memset(c, 0, sizeof(*c));
+    c->complete.token = net_req_param(r, "token");
+    c->password = pw;
+    if (c->complete.token == NULL) {
+        reset_fail(r, CORE_ENOTFOUND, c);
+        return;
+    }
+    net_req_offload(r, reset_hash, reset_hashed, c);
 }

@@ -69,7 +69,7 @@ static void anchor_dispose(void *p)
     net_req *r = ((anchor *)p)->r;
     if (!r->answered) { /* the client went away before an answer */
         r->answered = true;
-        atomic_fetch_sub_explicit(&r->thread->metrics.inflight, 1, memory_order_relaxed);
+        net_metrics_inflight(&r->thread->metrics, -1);
     }
     r->req = NULL;
     if (r->pending == NULL)
@@ -83,7 +83,7 @@ static void log_answer(net_req *r, int status, size_t bytes)
     uint64_t took = net_now_us() - r->started_us;
     size_t route = r->match.route != NULL ? r->match.route_index : r->thread->metrics.nroutes - 1;
     net_metrics_record(&r->thread->metrics, route, status, took);
-    atomic_fetch_sub_explicit(&r->thread->metrics.inflight, 1, memory_order_relaxed);
+    net_metrics_inflight(&r->thread->metrics, -1);
     FILE *log = r->server->access_log;
     if (log == NULL || (r->match.route != NULL && (r->match.route->flags & NET_ROUTE_NO_LOG)))
         return;
@@ -305,6 +305,33 @@ const char *net_req_query(net_req *r, const char *name)
     return NULL;
 }
 
+static bool parse_count(const char *s, size_t max, size_t *out)
+{
+    if (s == NULL)
+        return true;
+    char *end;
+    long long n = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || n < 1 || (size_t)n > max)
+        return false;
+    *out = (size_t)n;
+    return true;
+}
+
+bool net_req_page(net_req *r, size_t *page, size_t *per_page)
+{
+    *page = 1;
+    *per_page = 20;
+    if (!parse_count(net_req_query(r, "page"), 1000000, page)) {
+        net_fail(r, CORE_EBADREQ, "page must be a whole number from 1", NULL);
+        return false;
+    }
+    if (!parse_count(net_req_query(r, "per_page"), 100, per_page)) {
+        net_fail(r, CORE_EBADREQ, "per_page must be a whole number from 1 to 100", NULL);
+        return false;
+    }
+    return true;
+}
+
 const char *net_req_header(net_req *r, const char *name)
 {
     h2o_req_t *q = r->req;
@@ -404,7 +431,7 @@ int net_http_on_req(h2o_handler_t *self, h2o_req_t *req)
     core_arena_init(&r->arena);
     anchor *an = h2o_mem_alloc_shared(&req->pool, sizeof(*an), anchor_dispose);
     an->r = r;
-    atomic_fetch_add_explicit(&t->metrics.inflight, 1, memory_order_relaxed);
+    net_metrics_inflight(&t->metrics, 1);
     r->want_msgpack = accepts_msgpack(req);
 
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
@@ -507,6 +534,7 @@ static void on_completions(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
                          "this Idempotency-Key was already used with a different request",
                          &fields);
             } else if (c->rc == 0) {
+                core_outbox_kick(r->server->outbox); /* the write may have queued e-mail */
                 net_reply(r, j->status, &j->resp);
             } else if (c->rc == CORE_EIO || c->rc == CORE_EUNAVAILABLE) {
                 net_fail(r, c->rc, "the store could not save this change; nothing was changed, "

@@ -65,6 +65,9 @@ static inline const core_value *net_req_body(net_req *r)
 const char *net_req_param(net_req *r, const char *name);
 /* A query parameter by name, percent-decoded into the arena; NULL if absent. */
 const char *net_req_query(net_req *r, const char *name);
+/* Reads page (1-based, default 1) and per_page (default 20, at most 100). Returns false
+ * after answering 400 when either is malformed. */
+bool net_req_page(net_req *r, size_t *page, size_t *per_page);
 /* A request header's value (NUL-terminated in the arena), or NULL. */
 const char *net_req_header(net_req *r, const char *name);
 /* The client's address as text ("127.0.0.1"), for rate limits and logs. */

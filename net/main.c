@@ -47,6 +47,10 @@ static const char serve_usage[] =
     "                      (default -)\n"
     "  --max-body BYTES    default request body limit (default 1048576)\n"
     "  --drain SECONDS     how long shutdown waits for requests in flight (default 10)\n"
+    "  --public-url URL    the platform's address, used in links sent by e-mail\n"
+    "                      (default http://127.0.0.1:8080)\n"
+    "  --mail-from ADDR    From: of e-mail written to DIR/outbox\n"
+    "                      (default \"Cluster collaboration platform <no-reply@localhost>\")\n"
     "  -h, --help          show this text\n";
 
 static const char user_usage[] =
@@ -77,6 +81,8 @@ static int cmd_serve(int argc, char **argv)
         .access_log = "-",
         .max_body = 1024 * 1024,
         .drain_seconds = 10,
+        .public_url = "http://127.0.0.1:8080",
+        .mail_from = "Cluster collaboration platform <no-reply@localhost>",
     };
     static const struct option opts[] = {
         {"data", required_argument, 0, 'd'},       {"listen", required_argument, 0, 'l'},
@@ -84,6 +90,7 @@ static int cmd_serve(int argc, char **argv)
         {"tls-cert", required_argument, 0, 'c'},   {"tls-key", required_argument, 0, 'k'},
         {"access-log", required_argument, 0, 'a'}, {"max-body", required_argument, 0, 'b'},
         {"drain", required_argument, 0, 'D'},      {"help", no_argument, 0, 'h'},
+        {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
         {0, 0, 0, 0}};
     int c;
     char *end;
@@ -133,6 +140,12 @@ static int cmd_serve(int argc, char **argv)
                 fprintf(stderr, "eccpd serve: --drain takes seconds from 0 to 3600\n");
                 return 2;
             }
+            break;
+        case 'U':
+            o.public_url = optarg;
+            break;
+        case 'F':
+            o.mail_from = optarg;
             break;
         case 'h':
             fputs(serve_usage, stdout);
@@ -260,7 +273,7 @@ static int cmd_user(int argc, char **argv)
         rc = 1;
         goto Exit;
     }
-    core_user_create u = {.body = &body, .password_hash = hash, .role = role};
+    core_user_create u = {.body = &body, .password_hash = hash, .role = role, .out = &a};
     int wrc = core_store_write_sync(s, core_user_create_txn, &u, NULL);
     if (wrc == CORE_ECONFLICT) {
         fprintf(stderr, "eccpd user create: that %s is already registered\n", u.conflict);

@@ -45,18 +45,31 @@ static size_t status_slot(int status)
     return NET_METRICS_STATUSES - 1;
 }
 
+/* Each counter has one writer (its thread), so a relaxed load and store suffice: no
+ * locked instruction on the hot path, and readers still see whole values. */
+static inline void bump(_Atomic uint64_t *p, uint64_t n)
+{
+    atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
 void net_metrics_record(net_metrics *m, size_t route, int status, uint64_t micros)
 {
     if (route >= m->nroutes)
         route = m->nroutes - 1;
-    atomic_fetch_add_explicit(&m->count[route * NET_METRICS_STATUSES + status_slot(status)], 1,
-                              memory_order_relaxed);
+    bump(&m->count[route * NET_METRICS_STATUSES + status_slot(status)], 1);
     size_t b = 0;
     while (b < NET_METRICS_BUCKETS && micros > bounds_us[b])
         b++;
-    atomic_fetch_add_explicit(&m->latency[route * (NET_METRICS_BUCKETS + 1) + b], 1,
-                              memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->latency_sum[route], micros, memory_order_relaxed);
+    bump(&m->latency[route * (NET_METRICS_BUCKETS + 1) + b], 1);
+    bump(&m->latency_sum[route], micros);
+}
+
+void net_metrics_inflight(net_metrics *m, int delta)
+{
+    atomic_store_explicit(&m->inflight,
+                          atomic_load_explicit(&m->inflight, memory_order_relaxed) + delta,
+                          memory_order_relaxed);
 }
 
 static uint64_t sum(const net_metrics *const *t, size_t n, size_t which, size_t idx)

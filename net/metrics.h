@@ -29,6 +29,9 @@ void net_metrics_dispose(net_metrics *m);
 /* Records one answered request. route may be nroutes-1 for "no route". */
 void net_metrics_record(net_metrics *m, size_t route, int status, uint64_t micros);
 
+/* Adds delta to the requests in flight; only the owning thread calls it. */
+void net_metrics_inflight(net_metrics *m, int delta);
+
 typedef struct net_router net_router;
 /* Appends the Prometheus text for the summed threads' request figures. */
 void net_metrics_render(net_buf *b, const net_metrics *const *threads, size_t nthreads,

@@ -4,6 +4,7 @@
  */
 #include "net/accounts.h"
 #include "net/ops.h"
+#include "net/profiles.h"
 #include "net/server.h"
 
 void net_routes_register(net_router *r)
@@ -17,4 +18,23 @@ void net_routes_register(net_router *r)
     net_router_add(r, "POST", "/v1/sessions", net_accounts_login, 0, 8 * 1024);
     net_router_add(r, "DELETE", "/v1/sessions/current", net_accounts_logout, 0, 0);
     net_router_add(r, "GET", "/v1/me", net_accounts_me, 0, 0);
+    net_router_add(r, "POST", "/v1/password-resets", net_accounts_reset_request, 0, 4096);
+    net_router_add(r, "PUT", "/v1/password-resets/{token}", net_accounts_reset_complete, 0, 4096);
+    net_router_add(r, "GET", "/v1/me/notifications", net_notifications_list, 0, 0);
+    net_router_add(r, "POST", "/v1/me/notifications/{id}/read", net_notifications_read, 0, 0);
+
+    net_router_add(r, "POST", "/v1/profiles", net_profiles_create, 0, 0);
+    net_router_add(r, "GET", "/v1/profiles/{id}", net_profiles_get, 0, 0);
+    net_router_add(r, "PATCH", "/v1/profiles/{id}", net_profiles_patch, 0, 0);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}", net_profiles_delete, 0, 0);
+    net_router_add(r, "GET", "/v1/profiles/{id}/check", net_profiles_check, 0, 0);
+    net_router_add(r, "POST", "/v1/profiles/{id}/submit", net_profiles_submit, 0, 0);
+    net_router_add(r, "POST", "/v1/profiles/{id}/moderation", net_profiles_moderate, 0, 0);
+    net_router_add(r, "POST", "/v1/profiles/{id}/admins", net_profiles_admin_add, 0, 0);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/admins/{user_id}", net_profiles_admin_remove,
+                   0, 0);
+    net_router_add(r, "POST", "/v1/profiles/{id}/affiliations/{member_id}",
+                   net_profiles_affiliation, 0, 0);
+    net_router_add(r, "GET", "/v1/profiles/{id}/members", net_profiles_members, 0, 0);
+    net_router_add(r, "GET", "/v1/moderation/queue", net_moderation_queue, 0, 0);
 }

@@ -210,6 +210,9 @@ int net_server_run(const net_server_options *opt)
         fprintf(stderr, "eccpd: %s (%s)\n", err ? err : "cannot open the store", path);
         goto Exit;
     }
+    snprintf(path, sizeof(path), "%s/outbox", opt->data_dir);
+    if ((s->outbox = core_outbox_start(s->store, path, opt->mail_from)) == NULL)
+        goto Exit;
     if ((fd = open_listener(s)) < 0)
         goto Exit;
 
@@ -293,6 +296,7 @@ Exit:
         close(fd);
     /* Closing the store finishes any queued write before RocksDB closes. */
     net_pool_free(s->pool);
+    core_outbox_stop(s->outbox); /* delivers what is queued, then stops */
     core_store_close(s->store);
     net_ratelimit_free(s->login_limits);
     if (s->access_log != NULL && s->access_log != stdout)

@@ -12,6 +12,7 @@
 
 #include <h2o.h>
 
+#include "core/outbox.h"
 #include "core/store.h"
 #include "net/metrics.h"
 #include "net/pool.h"
@@ -41,6 +42,8 @@ typedef struct net_server_options {
     const char *access_log;  /* path, "-" for stdout, or "off" */
     size_t max_body;         /* default request body limit, bytes */
     double drain_seconds;    /* how long SIGTERM waits for requests in flight */
+    const char *public_url;  /* the platform's address, for links in e-mails */
+    const char *mail_from;   /* the From: of outgoing e-mail */
 } net_server_options;
 
 struct net_server {
@@ -49,6 +52,7 @@ struct net_server {
     h2o_hostconf_t *hostconf;
     net_router *router;
     core_store *store;
+    core_outbox *outbox;
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;

@@ -30,12 +30,98 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+void api_prepare(api_server *s)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(s->dir, sizeof(s->dir), "%s/eccpd-api-XXXXXX", tmp);
+    CHECK(mkdtemp(s->dir) != NULL);
+}
+
+int api_cli(api_server *s, const char *stdin_text, const char *const *args)
+{
+    char data[300], in[320];
+    snprintf(data, sizeof(data), "%s/data", s->dir);
+    snprintf(in, sizeof(in), "%s/cli-stdin", s->dir);
+    FILE *f = fopen(in, "w");
+    CHECK(f != NULL);
+    fputs(stdin_text ? stdin_text : "", f);
+    fclose(f);
+    const char *argv[32] = {api_binary};
+    int n = 1;
+    for (; args && *args && n < 28; args++)
+        argv[n++] = *args;
+    argv[n++] = "--data";
+    argv[n++] = data;
+    argv[n] = NULL;
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        freopen(in, "r", stdin);
+        setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1", 1);
+        execv(api_binary, (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#include <dirent.h>
+
+static int outbox_scan(api_server *s, const char *needle, char *buf, size_t len)
+{
+    char dir[320];
+    snprintf(dir, sizeof(dir), "%s/data/outbox", s->dir);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".eml") != 0 || e->d_name[0] == '.')
+            continue;
+        char path[640];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        static char text[65536];
+        size_t got = fread(text, 1, sizeof(text) - 1, f);
+        text[got] = '\0';
+        fclose(f);
+        if (needle == NULL || strstr(text, needle) != NULL) {
+            if (n == 0 && buf != NULL)
+                snprintf(buf, len, "%s", text);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+int api_outbox_count(api_server *s, const char *needle, int want)
+{
+    int n = 0;
+    for (int i = 0; i < 500 && (n = outbox_scan(s, needle, NULL, 0)) < want; i++)
+        usleep(10000);
+    return n;
+}
+
+bool api_outbox_find(api_server *s, const char *needle, char *buf, size_t len)
+{
+    for (int i = 0; i < 500; i++) {
+        if (outbox_scan(s, needle, buf, len) > 0)
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
 void api_start(api_server *s, const char *dir, const char *const *extra)
 {
     if (dir == NULL) {
-        const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-        snprintf(s->dir, sizeof(s->dir), "%s/eccpd-api-XXXXXX", tmp);
-        CHECK(mkdtemp(s->dir) != NULL);
+        api_prepare(s);
     } else if (dir != s->dir) {
         snprintf(s->dir, sizeof(s->dir), "%s", dir);
     }

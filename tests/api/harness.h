@@ -37,6 +37,16 @@ typedef struct api_res {
 /* The eccpd binary (argv[1] of every API test). */
 extern const char *api_binary;
 
+/* Makes a new temporary directory for a server (before api_cli or api_start(s, s->dir)). */
+void api_prepare(api_server *s);
+/* Runs `eccpd ARGS... --data DIR/data` with stdin_text on standard input; returns the exit
+ * status. args is NULL-terminated. */
+int api_cli(api_server *s, const char *stdin_text, const char *const *args);
+/* Counts the .eml files in the outbox spool whose text contains needle (NULL: all), waiting
+ * up to 5 s for at least `want` of them. Returns the count seen. */
+int api_outbox_count(api_server *s, const char *needle, int want);
+/* Copies into buf the first outbox e-mail containing needle; false if none within 5 s. */
+bool api_outbox_find(api_server *s, const char *needle, char *buf, size_t len);
 /* Starts a server on a new temporary data directory (dir == NULL) or on dir. */
 void api_start(api_server *s, const char *dir, const char *const *extra_args);
 /* SIGTERM, then waits; checks the exit status is 0. */

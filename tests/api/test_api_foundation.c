@@ -73,11 +73,9 @@ static void every_error_status_has_the_error_body(void)
         expect_error(&r, 401, "unauthorized");
         api_res_free(&r);
 
-#ifdef ECCPD_HAVE_MODERATION
         r = api_json(&srv, p, "GET", "/v1/moderation/queue", NULL, token);
         expect_error(&r, 403, "forbidden");
         api_res_free(&r);
-#endif
 
         r = api_json(&srv, p, "GET", "/v1/no/such/thing", NULL, NULL);
         expect_error(&r, 404, "not_found");

@@ -1,0 +1,58 @@
+/* authz.c: the table. Every endpoint's handler authorises through it; tests check each row. */
+#include "core/authz.h"
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+enum {
+    ANY = CORE_ROLE_ANONYMOUS | CORE_ROLE_USER | CORE_ROLE_ADMIN | CORE_ROLE_MODERATOR,
+    SIGNED_IN = CORE_ROLE_USER | CORE_ROLE_ADMIN | CORE_ROLE_MODERATOR,
+    ADMIN = CORE_ROLE_ADMIN,
+    ADMIN_OR_MOD = CORE_ROLE_ADMIN | CORE_ROLE_MODERATOR,
+    MOD = CORE_ROLE_MODERATOR,
+};
+
+static const struct {
+    const char *name;
+    unsigned allowed;
+    bool hidden; /* a denied caller is told "not found" */
+} table[CORE_ACT__COUNT] = {
+    [CORE_ACT_PROFILE_CREATE] = {"profile.create", SIGNED_IN, false},
+    [CORE_ACT_PROFILE_READ_PUBLISHED] = {"profile.read", ANY, false},
+    [CORE_ACT_PROFILE_READ_DRAFT] = {"profile.read_draft", ADMIN_OR_MOD, true},
+    [CORE_ACT_PROFILE_EDIT] = {"profile.edit", ADMIN, false},
+    [CORE_ACT_PROFILE_CHECK] = {"profile.check", ADMIN_OR_MOD, true},
+    [CORE_ACT_PROFILE_SUBMIT] = {"profile.submit", ADMIN, false},
+    [CORE_ACT_PROFILE_MODERATE] = {"profile.moderate", MOD, false},
+    [CORE_ACT_PROFILE_ADMINS] = {"profile.admins", ADMIN, false},
+    [CORE_ACT_PROFILE_AFFILIATION] = {"profile.affiliation", ADMIN, false},
+    [CORE_ACT_PROFILE_MEMBERS] = {"profile.members", ANY, false},
+    [CORE_ACT_PROFILE_DELETE] = {"profile.delete", ADMIN_OR_MOD, false},
+    [CORE_ACT_MODERATION_QUEUE] = {"moderation.queue", MOD, false},
+    [CORE_ACT_NOTIFICATIONS] = {"notifications", SIGNED_IN, false},
+};
+
+int core_authorize(core_action action, unsigned roles)
+{
+    if (action < 0 || action >= CORE_ACT__COUNT)
+        return CORE_EFORBIDDEN;
+    if (table[action].allowed & roles)
+        return 0;
+    if (table[action].hidden)
+        return CORE_ENOTFOUND;
+    /* Anonymous callers are asked to sign in whenever signing in could help. */
+    if (!(roles & ~CORE_ROLE_ANONYMOUS))
+        return CORE_EUNAUTH;
+    return CORE_EFORBIDDEN;
+}
+
+unsigned core_authz_allowed(core_action action)
+{
+    return action >= 0 && action < CORE_ACT__COUNT ? table[action].allowed : 0;
+}
+
+const char *core_authz_action_name(core_action action)
+{
+    return action >= 0 && action < CORE_ACT__COUNT ? table[action].name : "unknown";
+}

@@ -1,0 +1,44 @@
+/*
+ * authz.h: who may do what, as one explicit table.
+ *
+ * A caller holds a set of roles for the record at hand: anonymous, a signed-in user, an
+ * admin of this profile, a moderator. Each action lists the roles that may perform it.
+ * Reads of things a caller may not see answer "not found" rather than "forbidden", so a
+ * draft's existence does not leak; core_authorize returns the code to answer with.
+ */
+#ifndef ECCPD_CORE_AUTHZ_H
+#define ECCPD_CORE_AUTHZ_H
+
+typedef enum core_role {
+    CORE_ROLE_ANONYMOUS = 1 << 0,
+    CORE_ROLE_USER = 1 << 1,      /* signed in */
+    CORE_ROLE_ADMIN = 1 << 2,     /* administers the profile in question */
+    CORE_ROLE_MODERATOR = 1 << 3, /* the platform team */
+} core_role;
+
+typedef enum core_action {
+    CORE_ACT_PROFILE_CREATE,
+    CORE_ACT_PROFILE_READ_PUBLISHED,
+    CORE_ACT_PROFILE_READ_DRAFT,  /* ?version=draft, state, admins, contact e-mail */
+    CORE_ACT_PROFILE_EDIT,
+    CORE_ACT_PROFILE_CHECK,
+    CORE_ACT_PROFILE_SUBMIT,
+    CORE_ACT_PROFILE_MODERATE,
+    CORE_ACT_PROFILE_ADMINS,      /* add or remove admins */
+    CORE_ACT_PROFILE_AFFILIATION, /* approve or reject a member (admins of the cluster) */
+    CORE_ACT_PROFILE_MEMBERS,     /* list a cluster's approved members */
+    CORE_ACT_PROFILE_DELETE,
+    CORE_ACT_MODERATION_QUEUE,
+    CORE_ACT_NOTIFICATIONS,       /* one's own notifications */
+    CORE_ACT__COUNT
+} core_action;
+
+/* 0 when a caller holding `roles` may perform action; otherwise CORE_EUNAUTH (sign in
+ * first), CORE_ENOTFOUND (a hidden read) or CORE_EFORBIDDEN. */
+int core_authorize(core_action action, unsigned roles);
+/* The roles that may perform action (for tests and documentation). */
+unsigned core_authz_allowed(core_action action);
+/* A short name of the action ("profile.edit"), for messages. */
+const char *core_authz_action_name(core_action action);
+
+#endif

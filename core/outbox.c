@@ -1,0 +1,229 @@
+/* outbox.c: see outbox.h. */
+#include "core/outbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/id.h"
+#include "core/value.h"
+
+struct core_outbox {
+    core_store *store;
+    char *dir, *from;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping, kicked;
+};
+
+void core_outbox_add(core_txn *t, const char *to, const char *subject, const char *body)
+{
+    core_arena *a = core_txn_arena(t);
+    char id[CORE_ID_LEN + 1];
+    core_id_new(id);
+    core_value v = core_value_obj();
+    core_value_set(a, &v, "id", core_value_cstr(a, id));
+    core_value_set(a, &v, "to", core_value_cstr(a, to));
+    core_value_set(a, &v, "subject", core_value_cstr(a, subject));
+    core_value_set(a, &v, "body", core_value_cstr(a, body));
+    core_value_set(a, &v, "at", core_value_int(core_txn_now(t)));
+    char *buf;
+    size_t len;
+    if (core_value_to_msgpack(&v, &buf, &len) != 0)
+        core_oom();
+    core_txn_put(t, CORE_CF_OUTBOX, (core_slice){core_arena_strndup(a, id, CORE_ID_LEN), CORE_ID_LEN},
+                 (core_slice){buf, len});
+    free(buf);
+}
+
+/* RFC 2047 encoded-word for a header with non-ASCII text. */
+static void put_header_text(FILE *f, const char *s)
+{
+    bool ascii = true;
+    for (const char *p = s; *p; p++)
+        ascii &= (unsigned char)*p < 0x80 && *p != '\r' && *p != '\n';
+    if (ascii) {
+        fputs(s, f);
+        return;
+    }
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    fputs("=?UTF-8?B?", f);
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)s[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)s[i + 2];
+        fputc(b64[(v >> 18) & 63], f);
+        fputc(b64[(v >> 12) & 63], f);
+        fputc(i + 1 < n ? b64[(v >> 6) & 63] : '=', f);
+        fputc(i + 2 < n ? b64[v & 63] : '=', f);
+    }
+    fputs("?=", f);
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Writes one message as DIR/<id>.eml durably. */
+static int write_eml(const char *dir, const char *from, const core_value *m)
+{
+    const char *id = core_value_get_str(m, "id"), *to = core_value_get_str(m, "to");
+    const char *subject = core_value_get_str(m, "subject"), *body = core_value_get_str(m, "body");
+    const core_value *at = core_value_get(m, "at");
+    if (id == NULL || to == NULL || subject == NULL || body == NULL)
+        return CORE_EINTERNAL;
+    char tmp[4200], final[4200];
+    snprintf(tmp, sizeof(tmp), "%s/.%s.eml.tmp", dir, id);
+    snprintf(final, sizeof(final), "%s/%s.eml", dir, id);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return CORE_EIO;
+    char date[64];
+    time_t when = at != NULL && at->type == CORE_INT ? (time_t)at->u.i : time(NULL);
+    struct tm tm;
+    gmtime_r(&when, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    fprintf(f, "From: %s\r\nTo: %s\r\nSubject: ", from, to);
+    put_header_text(f, subject);
+    fprintf(f,
+            "\r\nDate: %s\r\nMessage-ID: <%s@eccpd>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+            date, id);
+    for (const char *p = body; *p; p++) {
+        if (*p == '\n')
+            fputc('\r', f);
+        fputc(*p, f);
+    }
+    fputs("\r\n", f);
+    int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : CORE_EIO;
+    if (fclose(f) != 0)
+        rc = CORE_EIO;
+    if (rc == 0 && rename(tmp, final) != 0)
+        rc = CORE_EIO;
+    if (rc == 0 && fsync_dir(dir) != 0)
+        rc = CORE_EIO;
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}
+
+static int delete_txn(core_txn *t, void *arg)
+{
+    core_slice *key = arg;
+    core_txn_delete(t, CORE_CF_OUTBOX, *key);
+    return 0;
+}
+
+int core_outbox_flush(core_store *s, const char *dir, const char *from)
+{
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return CORE_EIO;
+    int delivered = 0;
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_OUTBOX, (core_slice){"", 0});
+    core_slice k, v;
+    core_arena a;
+    core_arena_init(&a);
+    int rc = 0;
+    while (core_iter_next(it, &k, &v)) {
+        core_value m;
+        const char *why;
+        core_slice key = {core_arena_strndup(&a, k.ptr, k.len), k.len};
+        if (core_value_from_msgpack(&a, v.ptr, v.len, &m, &why) == 0 &&
+            (rc = write_eml(dir, from, &m)) != 0)
+            break; /* keep it queued; try again later */
+        /* Delivered (or unreadable, which no retry can fix): remove it. */
+        if ((rc = core_store_write_sync(s, delete_txn, &key, NULL)) != 0)
+            break;
+        delivered++;
+    }
+    core_iter_free(it);
+    core_arena_dispose(&a);
+    return rc != 0 ? rc : delivered;
+}
+
+static void *deliverer_main(void *arg)
+{
+    core_outbox *o = arg;
+    for (;;) {
+        int rc = core_outbox_flush(o->store, o->dir, o->from);
+        if (rc < 0)
+            fprintf(stderr, "eccpd: outbox delivery to %s failed (%s); retrying\n", o->dir,
+                    core_strerror(rc));
+        pthread_mutex_lock(&o->mu);
+        if (o->stopping) {
+            pthread_mutex_unlock(&o->mu);
+            return NULL;
+        }
+        if (!o->kicked) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1; /* poll as a safety net; kicks make delivery prompt */
+            pthread_cond_timedwait(&o->cv, &o->mu, &ts);
+        }
+        o->kicked = false;
+        pthread_mutex_unlock(&o->mu);
+    }
+}
+
+core_outbox *core_outbox_start(core_store *s, const char *dir, const char *from)
+{
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "eccpd: cannot create the outbox spool %s: %s\n", dir, strerror(errno));
+        return NULL;
+    }
+    core_outbox *o = calloc(1, sizeof(*o));
+    if (o == NULL)
+        core_oom();
+    o->store = s;
+    o->dir = strdup(dir);
+    o->from = strdup(from);
+    pthread_mutex_init(&o->mu, NULL);
+    pthread_cond_init(&o->cv, NULL);
+    if (pthread_create(&o->thread, NULL, deliverer_main, o) != 0)
+        core_oom();
+    return o;
+}
+
+void core_outbox_kick(core_outbox *o)
+{
+    if (o == NULL)
+        return;
+    pthread_mutex_lock(&o->mu);
+    o->kicked = true;
+    pthread_cond_signal(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void core_outbox_stop(core_outbox *o)
+{
+    if (o == NULL)
+        return;
+    pthread_mutex_lock(&o->mu);
+    o->stopping = true;
+    pthread_cond_signal(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    pthread_join(o->thread, NULL);
+    pthread_mutex_destroy(&o->mu);
+    pthread_cond_destroy(&o->cv);
+    free(o->dir);
+    free(o->from);
+    free(o);
+}

@@ -1,0 +1,879 @@
+/* profile.c: see profile.h. */
+#include "core/profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/authz.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/notify.h"
+#include "core/profile_rules.h"
+#include "core/record.h"
+#include "core/text.h"
+
+enum { MAX_DUPLICATES = 10, NOTE_MAX = 2000 };
+
+void core_profile_op_init(core_profile_op *op, core_arena *out, const core_actor *actor)
+{
+    memset(op, 0, sizeof(*op));
+    op->out = out;
+    op->actor = *actor;
+    core_fields_init(&op->fields, out);
+    op->extra = core_value_null();
+    op->rec = core_value_null();
+}
+
+static int fail(core_profile_op *op, int code, const char *message)
+{
+    op->message = core_arena_strndup(op->out, message, strlen(message));
+    return code;
+}
+
+static bool is_null(const core_value *v)
+{
+    return v == NULL || v->type == CORE_NULL;
+}
+
+static bool str_in(const core_value *arr, const char *s)
+{
+    if (arr == NULL || arr->type != CORE_ARR)
+        return false;
+    for (size_t i = 0; i < arr->u.arr.len; i++)
+        if (arr->u.arr.items[i].type == CORE_STR && strcmp(arr->u.arr.items[i].u.s.ptr, s) == 0)
+            return true;
+    return false;
+}
+
+/* Sets (or replaces) a member of an object in place. */
+static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
+{
+    core_value *old = (core_value *)core_value_get(obj, key);
+    if (old != NULL)
+        *old = v;
+    else
+        core_value_set_copy(a, obj, key, strlen(key), v);
+}
+
+/* A copy of obj without the member named `drop` (NULL keeps all). */
+static core_value obj_without(core_arena *a, const core_value *obj, const char *drop)
+{
+    core_value out = core_value_obj();
+    if (obj == NULL || obj->type != CORE_OBJ)
+        return out;
+    for (size_t i = 0; i < obj->u.obj.len; i++) {
+        const core_member *m = &obj->u.obj.items[i];
+        if (drop != NULL && m->key.len == strlen(drop) && memcmp(m->key.ptr, drop, m->key.len) == 0)
+            continue;
+        core_value_set_copy(a, &out, m->key.ptr, m->key.len, m->value);
+    }
+    return out;
+}
+
+static const core_value *working(const core_value *rec)
+{
+    const core_value *d = core_value_get(rec, "draft");
+    return !is_null(d) ? d : core_value_get(rec, "published");
+}
+
+unsigned core_profile_roles(const core_actor *actor, const core_value *rec)
+{
+    unsigned roles = 0;
+    if (actor->user_id == NULL)
+        return CORE_ROLE_ANONYMOUS;
+    roles |= CORE_ROLE_USER;
+    if (actor->moderator)
+        roles |= CORE_ROLE_MODERATOR;
+    if (rec != NULL && str_in(core_value_get(rec, "admins"), actor->user_id))
+        roles |= CORE_ROLE_ADMIN;
+    return roles;
+}
+
+static const char *authz_message(int rc)
+{
+    return rc == CORE_EUNAUTH     ? "sign in first"
+           : rc == CORE_ENOTFOUND ? "no such profile"
+                                  : "you may not do this to this profile";
+}
+
+static int authorize(core_profile_op *op, core_action action, const core_value *rec)
+{
+    int rc = core_authorize(action, core_profile_roles(&op->actor, rec));
+    return rc == 0 ? 0 : fail(op, rc, authz_message(rc));
+}
+
+static void put_key(core_txn *t, const char *key, const char *val)
+{
+    core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)},
+                 (core_slice){val, strlen(val)});
+}
+
+static void del_key(core_txn *t, const char *key)
+{
+    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
+}
+
+static int load(core_txn *t, core_profile_op *op, const char *id, core_value *rec)
+{
+    int rc = core_record_get_txn(t, "profile", id, core_txn_arena(t), rec);
+    if (rc == CORE_ENOTFOUND)
+        return fail(op, rc, "no such profile");
+    return rc;
+}
+
+static int save(core_txn *t, core_profile_op *op, core_value *rec, const char *how)
+{
+    const char *id = core_value_get_str(rec, "id");
+    obj_put(core_txn_arena(t), rec, "updated_at", core_value_int(core_txn_now(t)));
+    int rc = core_record_put(t, "profile", id, rec, how);
+    if (rc == 0)
+        op->rec = core_value_copy(op->out, rec);
+    return rc;
+}
+
+/* ---- secondary keys derived from the working version ---- */
+
+typedef struct derived {
+    const char *name_key, *domain; /* NULL when absent */
+} derived;
+
+static derived derive(core_arena *a, const core_value *fields)
+{
+    derived d = {NULL, NULL};
+    const char *name = core_value_get_str(fields, "name");
+    const char *site = core_value_get_str(fields, "website");
+    if (name != NULL) {
+        d.name_key = core_profile_name_key(a, name);
+        if (d.name_key != NULL && d.name_key[0] == '\0')
+            d.name_key = NULL;
+    }
+    if (site != NULL)
+        d.domain = core_url_domain(a, site);
+    return d;
+}
+
+/* Replaces the name/domain keys of profile id: old from rec's "keys", new from fields. */
+static void update_search_keys(core_txn *t, core_value *rec, const char *id,
+                               const core_value *fields)
+{
+    core_arena *a = core_txn_arena(t);
+    const core_value *old = core_value_get(rec, "keys");
+    const char *oname = core_value_get_str(old, "name"), *odom = core_value_get_str(old, "domain");
+    if (oname != NULL)
+        del_key(t, core_arena_printf(a, "pname/%s/%s", oname, id));
+    if (odom != NULL)
+        del_key(t, core_arena_printf(a, "pdomain/%s/%s", odom, id));
+    core_value keys = core_value_obj();
+    if (fields != NULL) {
+        derived d = derive(a, fields);
+        if (d.name_key != NULL) {
+            put_key(t, core_arena_printf(a, "pname/%s/%s", d.name_key, id), "");
+            core_value_set(a, &keys, "name", core_value_cstr(a, d.name_key));
+        }
+        if (d.domain != NULL) {
+            put_key(t, core_arena_printf(a, "pdomain/%s/%s", d.domain, id), "");
+            core_value_set(a, &keys, "domain", core_value_cstr(a, d.domain));
+        }
+    }
+    obj_put(a, rec, "keys", keys);
+}
+
+/* Affiliation keys: every cluster named by the draft or the published version has a
+ * pmember key; new ones start pending, removed ones go. */
+static void update_affiliation_keys(core_txn *t, const core_value *before,
+                                     const core_value *after, const char *member_id)
+{
+    core_arena *a = core_txn_arena(t);
+    if (before != NULL && before->type == CORE_ARR)
+        for (size_t i = 0; i < before->u.arr.len; i++) {
+            const char *c = before->u.arr.items[i].u.s.ptr;
+            if (!str_in(after, c))
+                del_key(t, core_arena_printf(a, "pmember/%s/%s", c, member_id));
+        }
+    if (after != NULL && after->type == CORE_ARR)
+        for (size_t i = 0; i < after->u.arr.len; i++) {
+            const char *c = after->u.arr.items[i].u.s.ptr;
+            char *k = core_arena_printf(a, "pmember/%s/%s", c, member_id);
+            if (!core_txn_exists(t, CORE_CF_KEYS, (core_slice){k, strlen(k)}))
+                put_key(t, k, "pending");
+        }
+}
+
+/* The union of the clusters named in the draft and the published version. */
+static core_value all_affiliations(core_arena *a, const core_value *rec)
+{
+    core_value out = core_value_arr();
+    const char *which[] = {"draft", "published"};
+    for (int w = 0; w < 2; w++) {
+        const core_value *aff = core_value_get(core_value_get(rec, which[w]), "affiliations");
+        if (aff == NULL || aff->type != CORE_ARR)
+            continue;
+        for (size_t i = 0; i < aff->u.arr.len; i++)
+            if (aff->u.arr.items[i].type == CORE_STR && !str_in(&out, aff->u.arr.items[i].u.s.ptr))
+                core_value_push(a, &out, aff->u.arr.items[i]);
+    }
+    return out;
+}
+
+/* ---- duplicates ---- */
+
+static void add_duplicate(core_txn *t, core_profile_op *op, const char *id, const char *reason)
+{
+    core_value *dups = &op->extra;
+    for (size_t i = 0; i < dups->u.arr.len; i++)
+        if (strcmp(core_value_get_str(&dups->u.arr.items[i], "id"), id) == 0)
+            return;
+    if (dups->u.arr.len >= MAX_DUPLICATES)
+        return;
+    core_value rec;
+    core_arena *a = core_txn_arena(t);
+    if (core_record_get_txn(t, "profile", id, a, &rec) != 0)
+        return;
+    const char *name = core_value_get_str(working(&rec), "name");
+    core_value d = core_value_obj();
+    core_value_set(op->out, &d, "id", core_value_cstr(op->out, id));
+    core_value_set(op->out, &d, "name", core_value_cstr(op->out, name ? name : ""));
+    core_value_set(op->out, &d, "reason", core_value_cstr(op->out, reason));
+    core_value_push(op->out, dups, d);
+}
+
+/* Scans keys under prefix; calls back with the rest of each key. */
+static void scan_keys(core_txn *t, const char *prefix, void (*cb)(core_txn *, core_profile_op *,
+                                                                  const char *, size_t, void *),
+                      core_profile_op *op, void *arg)
+{
+    core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
+                                           (core_slice){prefix, strlen(prefix)});
+    core_slice k, v;
+    size_t plen = strlen(prefix);
+    int seen = 0;
+    while (core_iter_next(it, &k, &v) && seen++ < 2000)
+        cb(t, op, k.ptr + plen, k.len - plen, arg);
+    core_iter_free(it);
+}
+
+static void on_domain_key(core_txn *t, core_profile_op *op, const char *rest, size_t len,
+                          void *arg)
+{
+    add_duplicate(t, op, core_arena_strndup(core_txn_arena(t), rest, len),
+                  core_arena_printf(core_txn_arena(t), "same website domain (%s)",
+                                    (const char *)arg));
+}
+
+static void on_name_key(core_txn *t, core_profile_op *op, const char *rest, size_t len,
+                        void *arg)
+{
+    const char *mine = arg;
+    const char *slash = memrchr(rest, '/', len);
+    if (slash == NULL)
+        return;
+    core_arena *a = core_txn_arena(t);
+    char *theirs = core_arena_strndup(a, rest, (size_t)(slash - rest));
+    char *id = core_arena_strndup(a, slash + 1, len - (size_t)(slash - rest) - 1);
+    size_t n = core_utf8_count(mine, strlen(mine));
+    size_t allowed = n < 8 ? 1 : n < 20 ? 2 : 3;
+    size_t d = core_edit_distance(mine, theirs, allowed);
+    if (d == 0)
+        add_duplicate(t, op, id, "same name");
+    else if (d <= allowed)
+        add_duplicate(t, op, id, "similar name");
+}
+
+static void find_duplicates(core_txn *t, core_profile_op *op, const core_value *fields)
+{
+    core_arena *a = core_txn_arena(t);
+    op->extra = core_value_arr();
+    derived d = derive(a, fields);
+    if (d.name_key != NULL) {
+        /* Candidates share the first three characters (code points) of the folded name:
+         * enough for typos and punctuation variants without scanning every profile. */
+        size_t cut = 0;
+        for (int cps = 0; d.name_key[cut] && cps < 3; cps++) {
+            uint32_t cp;
+            cut += core_utf8_next(d.name_key + cut, strlen(d.name_key + cut), &cp);
+        }
+        char *prefix = core_arena_printf(a, "pname/%.*s", (int)cut, d.name_key);
+        scan_keys(t, prefix, on_name_key, op, (void *)d.name_key);
+    }
+    if (d.domain != NULL)
+        scan_keys(t, core_arena_printf(a, "pdomain/%s/", d.domain), on_domain_key, op,
+                  (void *)d.domain);
+}
+
+/* ---- create ---- */
+
+int core_profile_create_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    int rc = authorize(op, CORE_ACT_PROFILE_CREATE, NULL);
+    if (rc != 0)
+        return rc;
+    if (op->body == NULL || op->body->type != CORE_OBJ) {
+        core_fields_add(&op->fields, "body", "must be a JSON object");
+        return fail(op, CORE_EINVALID, "the profile has errors; see fields");
+    }
+    const char *type_s = core_value_get_str(op->body, "type");
+    int type = type_s ? core_profile_type_parse(type_s) : -1;
+    if (type < 0) {
+        core_fields_add(&op->fields, "type",
+                        "must be one of: cluster_organisation, cluster_member, "
+                        "cluster_partnership, national_association, meta_cluster_network, "
+                        "policy_institution, resource_efficiency_provider, training_provider");
+        return fail(op, CORE_EINVALID, "the profile has errors; see fields");
+    }
+    core_value fields = obj_without(a, op->body, "type");
+    core_profile_validate(&op->fields, (core_profile_type)type, &fields, false);
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "the profile has errors; see fields");
+
+    const char *uid = op->actor.user_id;
+    bool cluster = type == CORE_PROFILE_CLUSTER_ORGANISATION;
+    char *ckey = core_arena_printf(a, "pcluster/%s", uid);
+    if (cluster && core_txn_exists(t, CORE_CF_KEYS, (core_slice){ckey, strlen(ckey)}))
+        return fail(op, CORE_ECONFLICT,
+                    "you already administer a cluster organisation profile; a user administers "
+                    "at most one");
+
+    find_duplicates(t, op, &fields);
+
+    char id[CORE_ID_LEN + 1];
+    core_id_new(id);
+    int64_t now = core_txn_now(t);
+    core_value rec = core_value_obj();
+    core_value_set(a, &rec, "id", core_value_cstr(a, id));
+    core_value_set(a, &rec, "type", core_value_cstr(a, core_profile_type_name(type)));
+    core_value_set(a, &rec, "state", core_value_str_ref("draft", 5));
+    core_value admins = core_value_arr();
+    core_value_push(a, &admins, core_value_cstr(a, uid));
+    core_value_set(a, &rec, "admins", admins);
+    core_value_set(a, &rec, "draft", fields);
+    core_value_set(a, &rec, "published", core_value_null());
+    core_value_set(a, &rec, "created_at", core_value_int(now));
+    core_value_set(a, &rec, "history", core_value_arr());
+    update_search_keys(t, &rec, id, &fields);
+    update_affiliation_keys(t, NULL, core_value_get(&fields, "affiliations"), id);
+    put_key(t, core_arena_printf(a, "padmin/%s/%s", uid, id), core_profile_type_name(type));
+    if (cluster)
+        put_key(t, ckey, id);
+    op->id = core_arena_strndup(op->out, id, CORE_ID_LEN);
+    return save(t, op, &rec, "create");
+}
+
+/* ---- edit ---- */
+
+int core_profile_patch_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value rec;
+    int rc = load(t, op, op->id, &rec);
+    if (rc == 0)
+        rc = authorize(op, CORE_ACT_PROFILE_EDIT, &rec);
+    if (rc != 0)
+        return rc;
+    if (op->body == NULL || op->body->type != CORE_OBJ) {
+        core_fields_add(&op->fields, "body", "must be a JSON object of the fields to change");
+        return fail(op, CORE_EINVALID, "the change has errors; see fields");
+    }
+    if (core_value_get(op->body, "type") != NULL) {
+        core_fields_add(&op->fields, "type", "cannot be changed; create a new profile instead");
+        return fail(op, CORE_EINVALID, "the change has errors; see fields");
+    }
+    int type = core_profile_type_parse(core_value_get_str(&rec, "type"));
+    core_profile_validate(&op->fields, (core_profile_type)type, op->body, true);
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "the change has errors; see fields");
+
+    const char *id = core_value_get_str(&rec, "id");
+    core_value before_aff = all_affiliations(a, &rec);
+    core_value draft = obj_without(a, working(&rec), NULL);
+    for (size_t i = 0; i < op->body->u.obj.len; i++) {
+        const core_member *m = &op->body->u.obj.items[i];
+        char *key = core_arena_strndup(a, m->key.ptr, m->key.len);
+        if (m->value.type == CORE_NULL)
+            draft = obj_without(a, &draft, key);
+        else
+            obj_put(a, &draft, key, m->value);
+    }
+    const char *state = core_value_get_str(&rec, "state");
+    if (strcmp(state, "needs_review") == 0) /* an edit withdraws the submission */
+        del_key(t, core_arena_printf(a, "pqueue/%020lld/%s",
+                                     (long long)core_value_get(&rec, "submitted_at")->u.i, id));
+    obj_put(a, &rec, "draft", draft);
+    obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
+    update_search_keys(t, &rec, id, &draft);
+    core_value after_aff = all_affiliations(a, &rec);
+    update_affiliation_keys(t, &before_aff, &after_aff, id);
+    return save(t, op, &rec, "update");
+}
+
+int core_profile_submit_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value rec;
+    int rc = load(t, op, op->id, &rec);
+    if (rc == 0)
+        rc = authorize(op, CORE_ACT_PROFILE_SUBMIT, &rec);
+    if (rc != 0)
+        return rc;
+    const char *state = core_value_get_str(&rec, "state");
+    const core_value *draft = core_value_get(&rec, "draft");
+    if (strcmp(state, "needs_review") == 0)
+        return fail(op, CORE_ECONFLICT, "the profile is already waiting for review");
+    if (is_null(draft))
+        return fail(op, CORE_ECONFLICT, "there is no draft to submit: edit the profile first");
+    int type = core_profile_type_parse(core_value_get_str(&rec, "type"));
+    core_profile_missing(&op->fields, (core_profile_type)type, draft);
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "fill in the mandatory fields before submitting");
+    int64_t now = core_txn_now(t);
+    obj_put(a, &rec, "state", core_value_str_ref("needs_review", 12));
+    obj_put(a, &rec, "submitted_at", core_value_int(now));
+    put_key(t, core_arena_printf(a, "pqueue/%020lld/%s", (long long)now, op->id), "");
+    return save(t, op, &rec, "update");
+}
+
+/* ---- moderation ---- */
+
+int core_profile_moderate_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value rec;
+    int rc = load(t, op, op->id, &rec);
+    if (rc == 0)
+        rc = authorize(op, CORE_ACT_PROFILE_MODERATE, &rec);
+    if (rc != 0)
+        return rc;
+    static const char *const known[] = {"decision", "note", "waive_criteria", NULL};
+    core_check_known(&op->fields, op->body, known);
+    const char *decision = core_check_string(&op->fields, op->body, "decision", true, 1, 20);
+    if (decision != NULL && strcmp(decision, "publish") != 0 && strcmp(decision, "decline") != 0 &&
+        strcmp(decision, "request_changes") != 0)
+        core_fields_add(&op->fields, "decision", "must be publish, decline or request_changes");
+    bool need_note = decision != NULL && strcmp(decision, "publish") != 0;
+    const char *note = core_check_string(&op->fields, op->body, "note", need_note, 1, NOTE_MAX);
+    const core_value *waive = core_value_get(op->body, "waive_criteria");
+    if (!is_null(waive) && waive->type != CORE_BOOL)
+        core_fields_add(&op->fields, "waive_criteria", "must be true or false");
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "the decision has errors; see fields");
+    if (strcmp(core_value_get_str(&rec, "state"), "needs_review") != 0)
+        return fail(op, CORE_ECONFLICT, "the profile is not waiting for review");
+
+    const char *id = core_value_get_str(&rec, "id");
+    const core_value *draft = core_value_get(&rec, "draft");
+    int type = core_profile_type_parse(core_value_get_str(&rec, "type"));
+    bool waived = false;
+    if (strcmp(decision, "publish") == 0 && !core_profile_criteria_pass(type, draft)) {
+        const core_value *recog = core_value_get(draft, "officially_recognised");
+        bool recognised = recog != NULL && recog->type == CORE_BOOL && recog->u.b;
+        bool waiving = !is_null(waive) && waive->u.b;
+        if (!waiving || !recognised) {
+            if (!waiving)
+                core_fields_add(&op->fields, "waive_criteria",
+                                "the cluster does not meet the validation criteria; publishing "
+                                "it needs waive_criteria: true");
+            if (!recognised)
+                core_fields_add(&op->fields, "officially_recognised",
+                                "a cluster that fails the criteria can only be published when "
+                                "it is officially recognised");
+            return fail(op, CORE_EINVALID,
+                        "the cluster fails the validation criteria (see GET /check)");
+        }
+        waived = true;
+    }
+    int64_t now = core_txn_now(t);
+    del_key(t, core_arena_printf(a, "pqueue/%020lld/%s",
+                                 (long long)core_value_get(&rec, "submitted_at")->u.i, id));
+    core_value entry = core_value_obj();
+    core_value_set(a, &entry, "decision", core_value_cstr(a, decision));
+    core_value_set(a, &entry, "note", note ? core_value_cstr(a, note) : core_value_null());
+    core_value_set(a, &entry, "by", core_value_cstr(a, op->actor.user_id));
+    core_value_set(a, &entry, "at", core_value_int(now));
+    core_value_set(a, &entry, "criteria_waived", core_value_bool(waived));
+    core_value *hist = (core_value *)core_value_get(&rec, "history");
+    if (hist != NULL && hist->type == CORE_ARR)
+        core_value_push(a, hist, entry);
+
+    const char *name = core_value_get_str(draft, "name");
+    const char *subject, *text, *kind;
+    if (strcmp(decision, "publish") == 0) {
+        obj_put(a, &rec, "published", *draft);
+        obj_put(a, &rec, "draft", core_value_null());
+        obj_put(a, &rec, "state", core_value_str_ref("published", 9));
+        obj_put(a, &rec, "published_at", core_value_int(now));
+        obj_put(a, &rec, "criteria_waived", core_value_bool(waived));
+        kind = "profile.published";
+        subject = "Your profile is published";
+        text = core_arena_printf(a, "The profile \"%s\" is now published.%s%s", name,
+                                 note ? "\n\nNote from the moderator: " : "", note ? note : "");
+    } else if (strcmp(decision, "decline") == 0) {
+        obj_put(a, &rec, "state", core_value_str_ref("declined", 8));
+        kind = "profile.declined";
+        subject = "Your profile was declined";
+        text = core_arena_printf(a, "The profile \"%s\" was declined.\n\nNote from the "
+                                    "moderator: %s", name, note);
+    } else {
+        obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
+        kind = "profile.changes_requested";
+        subject = "Changes requested on your profile";
+        text = core_arena_printf(a, "The moderators ask for changes to the profile \"%s\" "
+                                    "before publishing it.\n\nNote from the moderator: %s",
+                                 name, note);
+    }
+    const core_value *admins = core_value_get(&rec, "admins");
+    for (size_t i = 0; admins && i < admins->u.arr.len; i++)
+        core_notify(t, admins->u.arr.items[i].u.s.ptr, kind, subject, text, id);
+    return save(t, op, &rec, "update");
+}
+
+/* ---- admins ---- */
+
+int core_profile_admin_add_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value rec;
+    int rc = load(t, op, op->id, &rec);
+    if (rc == 0)
+        rc = authorize(op, CORE_ACT_PROFILE_ADMINS, &rec);
+    if (rc != 0)
+        return rc;
+    static const char *const known[] = {"email", NULL};
+    core_check_known(&op->fields, op->body, known);
+    const char *email = core_check_string(&op->fields, op->body, "email", true, 3, 254);
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "send the colleague's registered e-mail address");
+    char *folded = core_fold_case(a, email, strlen(email));
+    char *ekey = core_arena_printf(a, "email/%s", folded);
+    core_slice uid;
+    rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){ekey, strlen(ekey)}, a, &uid);
+    if (rc == CORE_ENOTFOUND)
+        return fail(op, rc, "no registered user has this e-mail address; they must register first");
+    if (rc != 0)
+        return rc;
+    core_value *admins = (core_value *)core_value_get(&rec, "admins");
+    const char *type = core_value_get_str(&rec, "type");
+    if (str_in(admins, uid.ptr)) { /* already an admin: nothing to do */
+        op->rec = core_value_copy(op->out, &rec);
+        return 0;
+    }
+    if (strcmp(type, "cluster_organisation") == 0) {
+        char *ckey = core_arena_printf(a, "pcluster/%s", uid.ptr);
+        if (core_txn_exists(t, CORE_CF_KEYS, (core_slice){ckey, strlen(ckey)}))
+            return fail(op, CORE_ECONFLICT,
+                        "this user already administers a cluster organisation profile");
+        put_key(t, ckey, op->id);
+    }
+    core_value_push(a, admins, core_value_str(a, uid.ptr, uid.len));
+    put_key(t, core_arena_printf(a, "padmin/%s/%s", uid.ptr, op->id), type);
+    const char *name = core_value_get_str(working(&rec), "name");
+    core_notify(t, uid.ptr, "profile.admin_added", "You are now an admin of a profile",
+                core_arena_printf(a, "You were added as an admin of the profile \"%s\".", name),
+                op->id);
+    return save(t, op, &rec, "update");
+}
+
+int core_profile_admin_remove_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value rec;
+    int rc = load(t, op, op->id, &rec);
+    if (rc == 0)
+        rc = authorize(op, CORE_ACT_PROFILE_ADMINS, &rec);
+    if (rc != 0)
+        return rc;
+    core_value *admins = (core_value *)core_value_get(&rec, "admins");
+    if (!str_in(admins, op->other_id))
+        return fail(op, CORE_ENOTFOUND, "this user is not an admin of the profile");
+    if (admins->u.arr.len == 1)
+        return fail(op, CORE_ECONFLICT,
+                    "a profile keeps at least one admin: add another admin first");
+    core_value kept = core_value_arr();
+    for (size_t i = 0; i < admins->u.arr.len; i++)
+        if (strcmp(admins->u.arr.items[i].u.s.ptr, op->other_id) != 0)
+            core_value_push(a, &kept, admins->u.arr.items[i]);
+    *admins = kept;
+    del_key(t, core_arena_printf(a, "padmin/%s/%s", op->other_id, op->id));
+    if (strcmp(core_value_get_str(&rec, "type"), "cluster_organisation") == 0)
+        del_key(t, core_arena_printf(a, "pcluster/%s", op->other_id));
+    return save(t, op, &rec, "update");
+}
+
+/* ---- affiliations ---- */
+
+int core_profile_affiliation_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value cluster, member;
+    int rc = load(t, op, op->id, &cluster);
+    if (rc == 0)
+        rc = authorize(op, CORE_ACT_PROFILE_AFFILIATION, &cluster);
+    if (rc != 0)
+        return rc;
+    static const char *const known[] = {"decision", NULL};
+    core_check_known(&op->fields, op->body, known);
+    const char *decision = core_check_string(&op->fields, op->body, "decision", true, 1, 20);
+    if (decision != NULL && strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)
+        core_fields_add(&op->fields, "decision", "must be approve or reject");
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "the decision has errors; see fields");
+    char *k = core_arena_printf(a, "pmember/%s/%s", op->id, op->other_id);
+    if (!core_txn_exists(t, CORE_CF_KEYS, (core_slice){k, strlen(k)}))
+        return fail(op, CORE_ENOTFOUND, "this profile does not ask to be a member of the cluster");
+    if ((rc = load(t, op, op->other_id, &member)) != 0)
+        return rc;
+    const char *status = strcmp(decision, "approve") == 0 ? "approved" : "rejected";
+    put_key(t, k, status);
+    core_value *st = (core_value *)core_value_get(&member, "affiliation_status");
+    if (st == NULL || st->type != CORE_OBJ) {
+        obj_put(a, &member, "affiliation_status", core_value_obj());
+        st = (core_value *)core_value_get(&member, "affiliation_status");
+    }
+    obj_put(a, st, op->id, core_value_cstr(a, status));
+    const char *cname = core_value_get_str(working(&cluster), "name");
+    const char *mname = core_value_get_str(working(&member), "name");
+    const core_value *admins = core_value_get(&member, "admins");
+    for (size_t i = 0; admins && i < admins->u.arr.len; i++)
+        core_notify(t, admins->u.arr.items[i].u.s.ptr, "profile.affiliation", "Cluster membership",
+                    core_arena_printf(a, "The cluster \"%s\" has %s \"%s\" as a member.", cname,
+                                      status, mname),
+                    op->other_id);
+    /* the member's record changes (its visibility may), so it is saved and logged */
+    rc = save(t, op, &member, "update");
+    if (rc == 0)
+        op->rec = core_value_copy(op->out, &cluster);
+    return rc;
+}
+
+/* ---- delete ---- */
+
+int core_profile_delete_txn(core_txn *t, void *arg)
+{
+    core_profile_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value rec;
+    int rc = load(t, op, op->id, &rec);
+    if (rc == 0)
+        rc = authorize(op, CORE_ACT_PROFILE_DELETE, &rec);
+    if (rc != 0)
+        return rc;
+    const char *id = op->id;
+    update_search_keys(t, &rec, id, NULL);
+    core_value aff = all_affiliations(a, &rec);
+    update_affiliation_keys(t, &aff, NULL, id);
+    const core_value *admins = core_value_get(&rec, "admins");
+    bool cluster = strcmp(core_value_get_str(&rec, "type"), "cluster_organisation") == 0;
+    for (size_t i = 0; admins && i < admins->u.arr.len; i++) {
+        del_key(t, core_arena_printf(a, "padmin/%s/%s", admins->u.arr.items[i].u.s.ptr, id));
+        if (cluster)
+            del_key(t, core_arena_printf(a, "pcluster/%s", admins->u.arr.items[i].u.s.ptr));
+    }
+    const core_value *sub = core_value_get(&rec, "submitted_at");
+    if (strcmp(core_value_get_str(&rec, "state"), "needs_review") == 0 && sub != NULL)
+        del_key(t, core_arena_printf(a, "pqueue/%020lld/%s", (long long)sub->u.i, id));
+    /* members of a deleted cluster lose that affiliation */
+    char *prefix = core_arena_printf(a, "pmember/%s/", id);
+    core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
+                                           (core_slice){prefix, strlen(prefix)});
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v))
+        core_txn_delete(t, CORE_CF_KEYS, (core_slice){core_arena_strndup(a, k.ptr, k.len), k.len});
+    core_iter_free(it);
+    core_record_delete(t, "profile", id);
+    return 0;
+}
+
+/* ---- reads ---- */
+
+int core_profile_get(core_store *s, const char *id, core_arena *a, core_value *rec)
+{
+    if (!core_id_valid(id))
+        return CORE_ENOTFOUND;
+    return core_record_get(s, "profile", id, a, rec);
+}
+
+static bool published(const core_value *rec)
+{
+    return !is_null(core_value_get(rec, "published"));
+}
+
+bool core_profile_is_public(core_store *s, const core_value *rec, core_arena *a)
+{
+    if (!published(rec))
+        return false;
+    if (strcmp(core_value_get_str(rec, "type"), "cluster_member") != 0)
+        return true;
+    const char *id = core_value_get_str(rec, "id");
+    const core_value *aff = core_value_get(core_value_get(rec, "published"), "affiliations");
+    for (size_t i = 0; aff && aff->type == CORE_ARR && i < aff->u.arr.len; i++) {
+        const char *c = aff->u.arr.items[i].u.s.ptr;
+        char *k = core_arena_printf(a, "pmember/%s/%s", c, id);
+        core_slice st;
+        core_value cluster;
+        if (core_store_get(s, CORE_CF_KEYS, (core_slice){k, strlen(k)}, a, &st) == 0 &&
+            strcmp(st.ptr, "approved") == 0 && core_profile_get(s, c, a, &cluster) == 0 &&
+            published(&cluster))
+            return true;
+    }
+    return false;
+}
+
+static core_value fields_view(core_arena *a, const core_value *fields, bool private_ok)
+{
+    core_value v = core_value_obj();
+    for (size_t i = 0; fields && i < fields->u.obj.len; i++) {
+        const core_member *m = &fields->u.obj.items[i];
+        if (!private_ok && m->key.len == 7 && memcmp(m->key.ptr, "contact", 7) == 0) {
+            core_value_set(a, &v, "contact", obj_without(a, &m->value, "email"));
+            continue;
+        }
+        core_value_set_copy(a, &v, m->key.ptr, m->key.len, m->value);
+    }
+    return v;
+}
+
+static void copy_member(core_arena *a, core_value *to, const core_value *from, const char *key)
+{
+    const core_value *v = core_value_get(from, key);
+    if (v != NULL)
+        core_value_set(a, to, key, *v);
+}
+
+core_value core_profile_public_view(core_arena *a, const core_value *rec)
+{
+    core_value v = core_value_obj();
+    copy_member(a, &v, rec, "id");
+    copy_member(a, &v, rec, "type");
+    core_value f = fields_view(a, core_value_get(rec, "published"), false);
+    for (size_t i = 0; i < f.u.obj.len; i++)
+        core_value_set(a, &v, f.u.obj.items[i].key.ptr, f.u.obj.items[i].value);
+    copy_member(a, &v, rec, "published_at");
+    return v;
+}
+
+core_value core_profile_admin_view(core_arena *a, const core_value *rec)
+{
+    core_value v = core_value_obj();
+    copy_member(a, &v, rec, "id");
+    copy_member(a, &v, rec, "type");
+    copy_member(a, &v, rec, "state");
+    core_value f = fields_view(a, working(rec), true);
+    for (size_t i = 0; i < f.u.obj.len; i++)
+        core_value_set(a, &v, f.u.obj.items[i].key.ptr, f.u.obj.items[i].value);
+    copy_member(a, &v, rec, "admins");
+    core_value_set(a, &v, "has_published_version", core_value_bool(published(rec)));
+    copy_member(a, &v, rec, "affiliation_status");
+    copy_member(a, &v, rec, "created_at");
+    copy_member(a, &v, rec, "updated_at");
+    copy_member(a, &v, rec, "submitted_at");
+    copy_member(a, &v, rec, "published_at");
+    copy_member(a, &v, rec, "history");
+    return v;
+}
+
+core_value core_profile_check_record(core_arena *a, const core_value *rec)
+{
+    int type = core_profile_type_parse(core_value_get_str(rec, "type"));
+    return core_profile_check(a, (core_profile_type)type, working(rec));
+}
+
+int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *a,
+                       core_value *out)
+{
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, CORE_SLICE_LIT("pqueue/"));
+    core_value items = core_value_arr();
+    size_t total = 0, skip = (page - 1) * per_page;
+    int64_t now = (int64_t)time(NULL);
+    core_slice k, v;
+    int rc = 0;
+    while (core_iter_next(it, &k, &v)) {
+        size_t i = total++;
+        if (i < skip || i >= skip + per_page)
+            continue;
+        const char *slash = memrchr(k.ptr, '/', k.len);
+        char *id = core_arena_strndup(a, slash + 1, k.len - (size_t)(slash + 1 - k.ptr));
+        core_value rec;
+        if ((rc = core_profile_get(s, id, a, &rec)) != 0)
+            break;
+        const core_value *sub = core_value_get(&rec, "submitted_at");
+        core_value e = core_value_obj();
+        core_value_set(a, &e, "id", core_value_cstr(a, id));
+        copy_member(a, &e, &rec, "type");
+        const char *name = core_value_get_str(working(&rec), "name");
+        core_value_set(a, &e, "name", core_value_cstr(a, name ? name : ""));
+        core_value_set(a, &e, "country",
+                       core_value_get(working(&rec), "country")
+                           ? *core_value_get(working(&rec), "country")
+                           : core_value_null());
+        core_value_set(a, &e, "submitted_at", *sub);
+        core_value_set(a, &e, "age_seconds", core_value_int(now - sub->u.i));
+        core_value_set(a, &e, "republication", core_value_bool(published(&rec)));
+        core_value_set(a, &e, "check", core_profile_check_record(a, &rec));
+        core_value_push(a, &items, e);
+    }
+    core_iter_free(it);
+    if (rc != 0)
+        return rc;
+    *out = core_value_obj();
+    core_value_set(a, out, "total", core_value_int((int64_t)total));
+    core_value_set(a, out, "items", items);
+    return 0;
+}
+
+int core_profile_members(core_store *s, const char *cluster_id, size_t page, size_t per_page,
+                         core_arena *a, core_value *out)
+{
+    char *prefix = core_arena_printf(a, "pmember/%s/", cluster_id);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, strlen(prefix)});
+    core_value items = core_value_arr();
+    size_t total = 0, skip = (page - 1) * per_page;
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v)) {
+        if (v.len != 8 || memcmp(v.ptr, "approved", 8) != 0)
+            continue;
+        char *id = core_arena_strndup(a, k.ptr + strlen(prefix), k.len - strlen(prefix));
+        core_value rec;
+        if (core_profile_get(s, id, a, &rec) != 0 || !published(&rec))
+            continue;
+        size_t i = total++;
+        if (i >= skip && i < skip + per_page)
+            core_value_push(a, &items, core_profile_public_view(a, &rec));
+    }
+    core_iter_free(it);
+    *out = core_value_obj();
+    core_value_set(a, out, "total", core_value_int((int64_t)total));
+    core_value_set(a, out, "items", items);
+    return 0;
+}
+
+core_value core_profile_list_for_admin(core_store *s, const char *user_id, core_arena *a)
+{
+    char *prefix = core_arena_printf(a, "padmin/%s/", user_id);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, strlen(prefix)});
+    core_value out = core_value_arr();
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v)) {
+        char *id = core_arena_strndup(a, k.ptr + strlen(prefix), k.len - strlen(prefix));
+        core_value rec;
+        if (core_profile_get(s, id, a, &rec) != 0)
+            continue;
+        core_value e = core_value_obj();
+        core_value_set(a, &e, "id", core_value_cstr(a, id));
+        copy_member(a, &e, &rec, "type");
+        copy_member(a, &e, &rec, "state");
+        const char *name = core_value_get_str(working(&rec), "name");
+        core_value_set(a, &e, "name", core_value_cstr(a, name ? name : ""));
+        core_value_set(a, &e, "has_published_version", core_value_bool(published(&rec)));
+        core_value_push(a, &out, e);
+    }
+    core_iter_free(it);
+    return out;
+}

@@ -1,0 +1,291 @@
+/*
+ * profiles.c: handlers of the Profiles section of API.md, the moderation queue and the
+ * notifications. Each handler parses, takes the caller's identity, and runs one core
+ * operation (core/profile.c), where authorisation against the record happens atomically
+ * with the change; reads authorise through the same table (core/authz.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/authz.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/notify.h"
+#include "core/profile.h"
+#include "net/profiles.h"
+
+typedef struct op_call {
+    core_profile_op op;
+    int ok_status;        /* 200, 201 or 204 */
+    enum { VIEW_ADMIN, VIEW_CREATED, VIEW_AFFILIATION, VIEW_NONE } view;
+} op_call;
+
+/* The caller as core sees it; NULL after answering 401 for a bad token. */
+static op_call *new_call(net_req *r, int ok_status, int view)
+{
+    const net_principal *p = net_req_auth(r);
+    if (p == NULL)
+        return NULL;
+    core_actor actor = {p->signed_in ? p->user_id : NULL,
+                        p->signed_in && strcmp(p->role, "moderator") == 0};
+    op_call *c = core_arena_alloc(&r->arena, sizeof(*c));
+    core_profile_op_init(&c->op, &r->arena, &actor);
+    c->ok_status = ok_status;
+    c->view = view;
+    c->op.body = net_req_body(r);
+    return c;
+}
+
+static void op_respond(void *arg, core_arena *a, int *status, core_value *body)
+{
+    op_call *c = arg;
+    *status = c->ok_status;
+    switch (c->view) {
+    case VIEW_NONE:
+        *body = core_value_null();
+        break;
+    case VIEW_CREATED:
+        *body = core_profile_admin_view(a, &c->op.rec);
+        core_value_set(a, body, "possible_duplicates", c->op.extra);
+        break;
+    case VIEW_AFFILIATION:
+        *body = core_value_obj();
+        core_value_set(a, body, "cluster_id", core_value_cstr(a, c->op.id));
+        core_value_set(a, body, "member_id", core_value_cstr(a, c->op.other_id));
+        core_value_set(a, body, "status",
+                       core_value_cstr(a, strcmp(core_value_get_str(c->op.body, "decision"),
+                                                 "approve") == 0
+                                              ? "approved"
+                                              : "rejected"));
+        break;
+    default:
+        *body = core_profile_admin_view(a, &c->op.rec);
+        break;
+    }
+}
+
+static void op_fail(net_req *r, int rc, void *arg)
+{
+    op_call *c = arg;
+    net_fail(r, rc, c->op.message, &c->op.fields.obj);
+}
+
+static void run(net_req *r, op_call *c, core_txn_fn fn)
+{
+    net_req_write(r, fn, c, op_respond, op_fail);
+}
+
+/* A path id that cannot be a profile is a 404 before anything else. */
+static const char *profile_param(net_req *r, const char *name)
+{
+    const char *id = net_req_param(r, name);
+    if (id == NULL || !core_id_valid(id)) {
+        net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
+        return NULL;
+    }
+    return id;
+}
+
+void net_profiles_create(net_req *r)
+{
+    op_call *c = new_call(r, 201, VIEW_CREATED);
+    if (c != NULL)
+        run(r, c, core_profile_create_txn);
+}
+
+#define WITH_ID(handler, status, view, fn)                                                         \
+    void handler(net_req *r)                                                                       \
+    {                                                                                              \
+        const char *id = profile_param(r, "id");                                                   \
+        op_call *c = id ? new_call(r, status, view) : NULL;                                        \
+        if (c == NULL)                                                                             \
+            return;                                                                                \
+        c->op.id = id;                                                                             \
+        run(r, c, fn);                                                                             \
+    }
+
+WITH_ID(net_profiles_patch, 200, VIEW_ADMIN, core_profile_patch_txn)
+WITH_ID(net_profiles_submit, 200, VIEW_ADMIN, core_profile_submit_txn)
+WITH_ID(net_profiles_moderate, 200, VIEW_ADMIN, core_profile_moderate_txn)
+WITH_ID(net_profiles_admin_add, 200, VIEW_ADMIN, core_profile_admin_add_txn)
+WITH_ID(net_profiles_delete, 204, VIEW_NONE, core_profile_delete_txn)
+
+void net_profiles_admin_remove(net_req *r)
+{
+    const char *id = profile_param(r, "id");
+    const char *uid = id ? net_req_param(r, "user_id") : NULL;
+    op_call *c = uid ? new_call(r, 204, VIEW_NONE) : NULL;
+    if (c == NULL) {
+        if (id != NULL && uid == NULL)
+            net_fail(r, CORE_ENOTFOUND, "no such user", NULL);
+        return;
+    }
+    c->op.id = id;
+    c->op.other_id = uid;
+    run(r, c, core_profile_admin_remove_txn);
+}
+
+void net_profiles_affiliation(net_req *r)
+{
+    const char *cluster = profile_param(r, "id");
+    const char *member = cluster ? profile_param(r, "member_id") : NULL;
+    op_call *c = member ? new_call(r, 200, VIEW_AFFILIATION) : NULL;
+    if (c == NULL)
+        return;
+    c->op.id = cluster;
+    c->op.other_id = member;
+    run(r, c, core_profile_affiliation_txn);
+}
+
+/* ---- reads ---- */
+
+/* Loads the profile and the caller's roles; answers 404/401 itself and returns false. */
+static bool load_for_read(net_req *r, const char *id, core_value *rec, unsigned *roles)
+{
+    const net_principal *p = net_req_auth(r);
+    if (p == NULL)
+        return false;
+    int rc = core_profile_get(r->server->store, id, &r->arena, rec);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such profile" : "could not read the profile",
+                 NULL);
+        return false;
+    }
+    core_actor actor = {p->signed_in ? p->user_id : NULL,
+                        p->signed_in && strcmp(p->role, "moderator") == 0};
+    *roles = core_profile_roles(&actor, rec);
+    return true;
+}
+
+void net_profiles_get(net_req *r)
+{
+    const char *id = profile_param(r, "id");
+    core_value rec;
+    unsigned roles;
+    if (id == NULL || !load_for_read(r, id, &rec, &roles))
+        return;
+    const char *version = net_req_query(r, "version");
+    if (version != NULL && strcmp(version, "draft") != 0 && strcmp(version, "published") != 0) {
+        net_fail(r, CORE_EBADREQ, "version is draft or published", NULL);
+        return;
+    }
+    bool insider = core_authorize(CORE_ACT_PROFILE_READ_DRAFT, roles) == 0;
+    if (version != NULL && strcmp(version, "draft") == 0) {
+        if (!insider) {
+            net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
+            return;
+        }
+        core_value v = core_profile_admin_view(&r->arena, &rec);
+        net_reply(r, 200, &v);
+        return;
+    }
+    const core_value *pub = core_value_get(&rec, "published");
+    bool has_published = pub != NULL && pub->type != CORE_NULL;
+    if (has_published &&
+        (insider || core_profile_is_public(r->server->store, &rec, &r->arena))) {
+        core_value v = core_profile_public_view(&r->arena, &rec);
+        net_reply(r, 200, &v);
+    } else if (!has_published && insider && version == NULL) {
+        core_value v = core_profile_admin_view(&r->arena, &rec); /* nothing published yet */
+        net_reply(r, 200, &v);
+    } else {
+        net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
+    }
+}
+
+void net_profiles_check(net_req *r)
+{
+    const char *id = profile_param(r, "id");
+    core_value rec;
+    unsigned roles;
+    if (id == NULL || !load_for_read(r, id, &rec, &roles))
+        return;
+    int rc = core_authorize(CORE_ACT_PROFILE_CHECK, roles);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such profile" : NULL, NULL);
+        return;
+    }
+    core_value v = core_profile_check_record(&r->arena, &rec);
+    net_reply(r, 200, &v);
+}
+
+void net_profiles_members(net_req *r)
+{
+    const char *id = profile_param(r, "id");
+    core_value rec;
+    unsigned roles;
+    size_t page, per_page;
+    if (id == NULL || !load_for_read(r, id, &rec, &roles) || !net_req_page(r, &page, &per_page))
+        return;
+    bool insider = core_authorize(CORE_ACT_PROFILE_READ_DRAFT, roles) == 0;
+    if (!insider && !core_profile_is_public(r->server->store, &rec, &r->arena)) {
+        net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
+        return;
+    }
+    core_value v;
+    int rc = core_profile_members(r->server->store, id, page, per_page, &r->arena, &v);
+    if (rc != 0) {
+        net_fail(r, rc, NULL, NULL);
+        return;
+    }
+    net_reply(r, 200, &v);
+}
+
+void net_moderation_queue(net_req *r)
+{
+    size_t page, per_page;
+    if (net_req_moderator(r) == NULL || !net_req_page(r, &page, &per_page))
+        return;
+    core_value v;
+    int rc = core_profile_queue(r->server->store, page, per_page, &r->arena, &v);
+    if (rc != 0) {
+        net_fail(r, rc, "could not read the queue", NULL);
+        return;
+    }
+    net_reply(r, 200, &v);
+}
+
+/* ---- notifications ---- */
+
+void net_notifications_list(net_req *r)
+{
+    size_t page, per_page;
+    const net_principal *p = net_req_user(r);
+    if (p == NULL || !net_req_page(r, &page, &per_page))
+        return;
+    const char *unread = net_req_query(r, "unread");
+    if (unread != NULL && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0) {
+        net_fail(r, CORE_EBADREQ, "unread is true or false", NULL);
+        return;
+    }
+    core_value v;
+    core_notifications_list(r->server->store, p->user_id, unread && !strcmp(unread, "true"),
+                            page, per_page, &r->arena, &v);
+    net_reply(r, 200, &v);
+}
+
+static void read_respond(void *arg, core_arena *a, int *status, core_value *body)
+{
+    *status = 204;
+    *body = core_value_null();
+}
+
+static void read_fail(net_req *r, int rc, void *arg)
+{
+    net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such notification" : NULL, NULL);
+}
+
+void net_notifications_read(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return;
+    core_notification_read *c = core_arena_alloc(&r->arena, sizeof(*c));
+    c->user_id = p->user_id;
+    c->id = net_req_param(r, "id");
+    if (c->id == NULL || strchr(c->id, '/') != NULL) {
+        net_fail(r, CORE_ENOTFOUND, "no such notification", NULL);
+        return;
+    }
+    net_req_write(r, core_notification_read_txn, c, read_respond, read_fail);
+}

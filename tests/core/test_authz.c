@@ -1,0 +1,49 @@
+/* Unit tests of the authorisation table: each row, for each role. */
+#include "check.h"
+#include "core/authz.h"
+#include "core/error.h"
+
+enum { ANON = CORE_ROLE_ANONYMOUS, USER = CORE_ROLE_USER,
+       ADMIN = CORE_ROLE_USER | CORE_ROLE_ADMIN, MOD = CORE_ROLE_USER | CORE_ROLE_MODERATOR };
+
+static void expect(core_action a, int anon, int user, int admin, int mod)
+{
+    CHECK_EQ(core_authorize(a, ANON), anon);
+    CHECK_EQ(core_authorize(a, USER), user);
+    CHECK_EQ(core_authorize(a, ADMIN), admin);
+    CHECK_EQ(core_authorize(a, MOD), mod);
+}
+
+static void every_row(void)
+{
+    const int OK = 0, UNAUTH = CORE_EUNAUTH, FORBID = CORE_EFORBIDDEN, HIDDEN = CORE_ENOTFOUND;
+    expect(CORE_ACT_PROFILE_CREATE, UNAUTH, OK, OK, OK);
+    expect(CORE_ACT_PROFILE_READ_PUBLISHED, OK, OK, OK, OK);
+    expect(CORE_ACT_PROFILE_READ_DRAFT, HIDDEN, HIDDEN, OK, OK);
+    expect(CORE_ACT_PROFILE_EDIT, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_PROFILE_CHECK, HIDDEN, HIDDEN, OK, OK);
+    expect(CORE_ACT_PROFILE_SUBMIT, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_PROFILE_MODERATE, UNAUTH, FORBID, FORBID, OK);
+    expect(CORE_ACT_PROFILE_ADMINS, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_PROFILE_AFFILIATION, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_PROFILE_MEMBERS, OK, OK, OK, OK);
+    expect(CORE_ACT_PROFILE_DELETE, UNAUTH, FORBID, OK, OK);
+    expect(CORE_ACT_MODERATION_QUEUE, UNAUTH, FORBID, FORBID, OK);
+    expect(CORE_ACT_NOTIFICATIONS, UNAUTH, OK, OK, OK);
+}
+
+static void every_action_has_a_name_and_an_unknown_one_is_refused(void)
+{
+    for (int a = 0; a < CORE_ACT__COUNT; a++) {
+        CHECK(core_authz_allowed((core_action)a) != 0);
+        CHECK(strcmp(core_authz_action_name((core_action)a), "unknown") != 0);
+    }
+    CHECK_EQ(core_authorize((core_action)CORE_ACT__COUNT, MOD), CORE_EFORBIDDEN);
+}
+
+int main(void)
+{
+    RUN(every_row);
+    RUN(every_action_has_a_name_and_an_unknown_one_is_refused);
+    return 0;
+}
