@@ -45,6 +45,8 @@ struct core_store {
     bool closing;             /* guarded by mu */
 
     uint64_t next_seq;             /* committer thread only */
+    core_store_commit_hook hook;   /* set before writes begin */
+    void *hook_ctx;
     _Atomic uint64_t last_seq;     /* highest durable sequence number */
     _Atomic uint64_t writes, groups, failed_groups, queue_depth;
 };
@@ -474,6 +476,8 @@ static void run_group(core_store *s, core_commit *group)
         atomic_store(&s->last_seq, s->next_seq - 1);
         atomic_fetch_add(&s->groups, 1);
         atomic_fetch_add(&s->writes, applied);
+        if (s->hook != NULL)
+            s->hook(s->hook_ctx, s->next_seq - 1);
     }
     rocksdb_writebatch_wi_destroy(t.wb);
     core_arena_dispose(&t.arena);
@@ -620,6 +624,12 @@ int core_store_write_sync(core_store *s, core_txn_fn fn, void *arg, uint64_t *se
         *seq = c.seq;
     free(c.replay);
     return c.rc;
+}
+
+void core_store_set_commit_hook(core_store *s, core_store_commit_hook fn, void *ctx)
+{
+    s->hook = fn;
+    s->hook_ctx = ctx;
 }
 
 /* ---- figures ---- */

@@ -115,6 +115,11 @@ core_arena *core_txn_arena(core_txn *t);
 /* The time the group started, in Unix seconds: one clock reading for a whole write. */
 int64_t core_txn_now(core_txn *t);
 
+/* Called on the committer thread after each group that wrote something is durable, with
+ * the group's highest sequence number. Set before writes begin; one hook per store. */
+typedef void (*core_store_commit_hook)(void *ctx, uint64_t last_seq);
+void core_store_set_commit_hook(core_store *s, core_store_commit_hook fn, void *ctx);
+
 /* ---- figures for /metrics ---- */
 typedef struct core_store_stats {
     uint64_t last_seq;       /* highest durable change-log sequence number */

@@ -96,9 +96,8 @@ static void log_answer(net_req *r, int status, size_t bytes)
     size_t plen = q->path.len > 512 ? 512 : q->path.len;
     pthread_mutex_lock(&r->server->log_mu);
     fprintf(log, "%s %s %s \"%.*s %.*s HTTP/%d.%d\" %d %zu %.3fms\n", when, net_req_peer(r),
-            r->who.signed_in ? r->who.user_id : "-", (int)q->method.len, q->method.base,
-            (int)plen, q->path.base, q->version >> 8, q->version & 0xff, status, bytes,
-            took / 1000.0);
+            r->who.signed_in ? r->who.user_id : "-", (int)q->method.len, q->method.base, (int)plen,
+            q->path.base, q->version >> 8, q->version & 0xff, status, bytes, took / 1000.0);
     pthread_mutex_unlock(&r->server->log_mu);
 }
 
@@ -113,8 +112,7 @@ void net_add_header(net_req *r, const char *name, const char *value)
 
 static h2o_generator_t static_generator = {NULL, NULL};
 
-void net_reply_raw(net_req *r, int status, const char *content_type, const char *bytes,
-                   size_t len)
+void net_reply_raw(net_req *r, int status, const char *content_type, const char *bytes, size_t len)
 {
     if (r->answered || r->req == NULL)
         return;
@@ -382,13 +380,13 @@ static bool accepts_msgpack(h2o_req_t *q)
 static int decode_body(net_req *r)
 {
     h2o_req_t *q = r->req;
-    size_t limit = r->match.route->body_limit ? r->match.route->body_limit : r->server->opt.max_body;
+    size_t limit =
+        r->match.route->body_limit ? r->match.route->body_limit : r->server->opt.max_body;
     if (q->entity.base == NULL || q->entity.len == 0)
         return 0;
     if (q->entity.len > limit) {
         char msg[96];
-        snprintf(msg, sizeof(msg), "the request body is larger than the limit of %zu bytes",
-                 limit);
+        snprintf(msg, sizeof(msg), "the request body is larger than the limit of %zu bytes", limit);
         net_fail(r, CORE_ETOOLARGE, msg, NULL);
         return -1;
     }
@@ -399,8 +397,8 @@ static int decode_body(net_req *r)
     int rc;
     if (ct >= 0 && media_is(type, "application/json")) {
         rc = net_json_parse(&r->arena, q->entity.base, q->entity.len, v, &why);
-    } else if (ct >= 0 && (media_is(type, "application/msgpack") ||
-                           media_is(type, "application/x-msgpack"))) {
+    } else if (ct >= 0 &&
+               (media_is(type, "application/msgpack") || media_is(type, "application/x-msgpack"))) {
         rc = core_value_from_msgpack(&r->arena, q->entity.base, q->entity.len, v, &why);
     } else {
         net_fail_status(r, 415,
@@ -491,6 +489,46 @@ static void post_completion(net_job *j)
     h2o_multithread_send_message(&j->r->thread->completions, &j->msg);
 }
 
+static void finish_write(net_job *j)
+{
+    net_req *r = j->r;
+    core_commit *c = &j->commit;
+    if (c->replayed) {
+        core_value stored;
+        const char *why;
+        if (core_value_from_msgpack(&r->arena, c->replay, c->replay_len, &stored, &why) == 0 &&
+            stored.type == CORE_ARR && stored.u.arr.len == 2 &&
+            stored.u.arr.items[0].type == CORE_INT) {
+            net_add_header(r, "idempotent-replayed", "true");
+            net_reply(r, (int)stored.u.arr.items[0].u.i, &stored.u.arr.items[1]);
+        } else {
+            net_fail(r, CORE_EINTERNAL, "the stored response could not be read", NULL);
+        }
+    } else if (c->idem_mismatch) {
+        core_value fields = core_value_obj();
+        core_value_set(&r->arena, &fields, "Idempotency-Key",
+                       core_value_cstr(&r->arena, "was used before with another request"));
+        net_fail(r, CORE_EINVALID, "this Idempotency-Key was already used with a different request",
+                 &fields);
+    } else if (c->rc == 0) {
+        core_outbox_kick(r->server->outbox); /* the write may have queued e-mail */
+        net_reply(r, j->status, &j->resp);
+    } else if (c->rc == CORE_EIO || c->rc == CORE_EUNAVAILABLE) {
+        net_fail(r, c->rc,
+                 "the store could not save this change; nothing was changed, "
+                 "try again shortly",
+                 NULL);
+    } else if (c->rc == CORE_EINTERNAL) {
+        net_fail(r, c->rc, "an internal error stopped this change; nothing was changed", NULL);
+    } else if (j->fail != NULL) {
+        j->fail(r, c->rc, j->arg);
+    } else {
+        net_fail(r, c->rc, NULL, NULL);
+    }
+    free(c->replay);
+    free(j);
+}
+
 static void on_completions(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     while (!h2o_linklist_is_empty(messages)) {
@@ -512,45 +550,39 @@ static void on_completions(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
             void *arg = j->arg;
             free(j);
             resume(r, arg);
+        } else if (j->commit.rc == 0 && !j->commit.replayed && j->commit.seq > 0 &&
+                   r->server->feed != NULL && core_feed_visible(r->server->feed) < j->commit.seq &&
+                   core_feed_error(r->server->feed) == 0) {
+            /* Durable, but search does not show it yet: answer once it does. */
+            r->pending = j;
+            h2o_linklist_insert(&r->thread->waiting, &j->msg.link);
         } else {
-            core_commit *c = &j->commit;
-            if (c->replayed) {
-                core_value stored;
-                const char *why;
-                if (core_value_from_msgpack(&r->arena, c->replay, c->replay_len, &stored, &why) ==
-                        0 &&
-                    stored.type == CORE_ARR && stored.u.arr.len == 2 &&
-                    stored.u.arr.items[0].type == CORE_INT) {
-                    net_add_header(r, "idempotent-replayed", "true");
-                    net_reply(r, (int)stored.u.arr.items[0].u.i, &stored.u.arr.items[1]);
-                } else {
-                    net_fail(r, CORE_EINTERNAL, "the stored response could not be read", NULL);
-                }
-            } else if (c->idem_mismatch) {
-                core_value fields = core_value_obj();
-                core_value_set(&r->arena, &fields, "Idempotency-Key",
-                               core_value_cstr(&r->arena, "was used before with another request"));
-                net_fail(r, CORE_EINVALID,
-                         "this Idempotency-Key was already used with a different request",
-                         &fields);
-            } else if (c->rc == 0) {
-                core_outbox_kick(r->server->outbox); /* the write may have queued e-mail */
-                net_reply(r, j->status, &j->resp);
-            } else if (c->rc == CORE_EIO || c->rc == CORE_EUNAVAILABLE) {
-                net_fail(r, c->rc, "the store could not save this change; nothing was changed, "
-                                   "try again shortly",
-                         NULL);
-            } else if (c->rc == CORE_EINTERNAL) {
-                net_fail(r, c->rc, "an internal error stopped this change; nothing was changed",
-                         NULL);
-            } else if (j->fail != NULL) {
-                j->fail(r, c->rc, j->arg);
-            } else {
-                net_fail(r, c->rc, NULL, NULL);
-            }
-            free(c->replay);
-            free(j);
+            finish_write(j);
         }
+    }
+}
+
+void net_http_release_visible(net_thread *t)
+{
+    uint64_t visible = core_feed_visible(t->server->feed);
+    bool failed = core_feed_error(t->server->feed) != 0;
+    h2o_linklist_t *node = t->waiting.next;
+    while (node != &t->waiting) {
+        h2o_linklist_t *next = node->next;
+        net_job *j = (net_job *)H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, node);
+        if (j->commit.seq <= visible || failed) {
+            h2o_linklist_unlink(node);
+            net_req *r = j->r;
+            r->pending = NULL;
+            if (r->req == NULL) { /* the client went away meanwhile */
+                free(j->commit.replay);
+                free(j);
+                req_free(r);
+            } else {
+                finish_write(j);
+            }
+        }
+        node = next;
     }
 }
 

@@ -118,6 +118,8 @@ typedef void (*net_offload_fn)(void *arg);
 typedef void (*net_resume_fn)(net_req *r, void *arg);
 void net_req_offload(net_req *r, net_offload_fn work, net_resume_fn resume, void *arg);
 
+/* Answers the writes of thread t that were waiting for the feed to make them visible. */
+void net_http_release_visible(net_thread *t);
 /* Registers the loop-side receiver of finished jobs for a thread (server.c). */
 void net_http_thread_init(net_thread *t);
 /* h2o's entry point: routes, decodes the body, calls the handler (server.c installs it). */

@@ -5,6 +5,7 @@
 #include "net/accounts.h"
 #include "net/ops.h"
 #include "net/profiles.h"
+#include "net/search.h"
 #include "net/server.h"
 
 void net_routes_register(net_router *r)
@@ -37,4 +38,8 @@ void net_routes_register(net_router *r)
                    net_profiles_affiliation, 0, 0);
     net_router_add(r, "GET", "/v1/profiles/{id}/members", net_profiles_members, 0, 0);
     net_router_add(r, "GET", "/v1/moderation/queue", net_moderation_queue, 0, 0);
+
+    net_router_add(r, "GET", "/v1/search", net_search, 0, 0);
+    net_router_add(r, "GET", "/v1/suggest", net_suggest, 0, 0);
+    net_router_add(r, "GET", "/v1/map", net_map, 0, 0);
 }

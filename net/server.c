@@ -33,6 +33,7 @@
 
 static h2o_multithread_receiver_t *control_receivers;
 static _Atomic bool loops_exit;
+static _Atomic bool loops_ready; /* every thread's receivers are registered */
 
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
@@ -73,6 +74,62 @@ static void send_control(net_thread *t)
     h2o_multithread_send_message(&control_receivers[t->index], msg);
 }
 
+/* The feed made more changes visible: wake every loop whose writes wait for that. */
+static void on_visible(void *ctx, uint64_t seq)
+{
+    net_server *s = ctx;
+    if (!atomic_load(&loops_ready))
+        return; /* start-up catch-up: no request waits yet */
+    for (size_t i = 0; i < s->nthreads; i++) {
+        net_thread *t = &s->threads[i];
+        if (atomic_exchange(&t->visibility_pending, true))
+            continue; /* one message on its way is enough */
+        h2o_multithread_message_t *msg = calloc(1, sizeof(*msg));
+        if (msg == NULL)
+            core_oom();
+        h2o_multithread_send_message(&t->visibility, msg);
+    }
+}
+
+static void on_visibility(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    net_thread *t = (net_thread *)((char *)receiver - offsetof(net_thread, visibility));
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg =
+            H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+        free(msg);
+    }
+    atomic_store(&t->visibility_pending, false);
+    net_http_release_visible(t);
+}
+
+/* Opens the index and brings it up to date with the store before the server is ready. */
+static int open_index(net_server *s)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/index", s->opt.data_dir);
+    index_writer_options io = {0};
+    int rc = index_writer_open(path, &io, &s->index);
+    if (rc != 0) {
+        fprintf(stderr,
+                "eccpd: cannot open the search index %s: %s\n(it can be rebuilt from the "
+                "store: move it away and start again)\n",
+                path, index_last_error());
+        return -1;
+    }
+    s->indexer = index_records_new(s->index);
+    core_feed_consumer consumers[4];
+    size_t n = 0;
+    consumers[n++] = index_records_consumer(s->indexer);
+    s->feed = core_feed_new(s->store, consumers, n, on_visible, s);
+    if (core_feed_catch_up(s->feed) != 0 || core_feed_start(s->feed) != 0) {
+        fprintf(stderr, "eccpd: the search index could not catch up with the store\n");
+        return -1;
+    }
+    return 0;
+}
+
 static void *thread_main(void *arg)
 {
     net_thread *t = arg;
@@ -111,7 +168,8 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
         host[colon - spec] = '\0';
         port = colon + 1;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res;
     if (getaddrinfo(host[0] ? host : NULL, port, &hints, &res) != 0)
@@ -213,6 +271,8 @@ int net_server_run(const net_server_options *opt)
     snprintf(path, sizeof(path), "%s/outbox", opt->data_dir);
     if ((s->outbox = core_outbox_start(s->store, path, opt->mail_from)) == NULL)
         goto Exit;
+    if (open_index(s) != 0)
+        goto Exit;
     if ((fd = open_listener(s)) < 0)
         goto Exit;
 
@@ -226,7 +286,8 @@ int net_server_run(const net_server_options *opt)
      * 413, so h2o's stays well above every route's limit. */
     s->config.max_request_entity_size = 64 * 1024 * 1024;
     s->config.http1.upgrade_to_http2 = 1;
-    s->hostconf = h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    s->hostconf =
+        h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(s->hostconf, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));
     handler->on_req = net_http_on_req;
@@ -248,6 +309,8 @@ int net_server_run(const net_server_options *opt)
         t->accept_ctx.ssl_ctx = s->ssl;
         net_http_thread_init(t);
         h2o_multithread_register_receiver(t->ctx.queue, &control_receivers[i], on_control);
+        h2o_multithread_register_receiver(t->ctx.queue, &t->visibility, on_visibility);
+        h2o_linklist_init_anchor(&t->waiting);
         int tfd = dup(fd);
         if (tfd < 0) {
             fprintf(stderr, "eccpd: dup: %s\n", strerror(errno));
@@ -259,6 +322,7 @@ int net_server_run(const net_server_options *opt)
     }
     close(fd);
     fd = -1;
+    atomic_store(&loops_ready, true);
 
     atomic_store(&s->ready, true);
     fprintf(stderr, "eccpd: serving on %s%s (%zu threads), data in %s\n",
@@ -297,6 +361,13 @@ Exit:
     /* Closing the store finishes any queued write before RocksDB closes. */
     net_pool_free(s->pool);
     core_outbox_stop(s->outbox); /* delivers what is queued, then stops */
+    core_feed_free(s->feed);     /* applies what is committed, then stops */
+    index_records_free(s->indexer);
+    if (s->index != NULL)
+        index_writer_close(s->index);
+    for (size_t i = 0; s->threads != NULL && i < s->nthreads; i++)
+        if (s->threads[i].reader != NULL)
+            index_reader_close(s->threads[i].reader);
     core_store_close(s->store);
     net_ratelimit_free(s->login_limits);
     if (s->access_log != NULL && s->access_log != stdout)

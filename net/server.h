@@ -12,7 +12,10 @@
 
 #include <h2o.h>
 
+#include "core/feed.h"
 #include "core/outbox.h"
+#include "index/index.h"
+#include "index/records.h"
 #include "core/store.h"
 #include "net/metrics.h"
 #include "net/pool.h"
@@ -30,6 +33,10 @@ typedef struct net_thread {
     h2o_multithread_receiver_t completions; /* jobs finished elsewhere come back here */
     net_metrics metrics;
     pthread_t tid;
+    index_reader *reader;                  /* this thread's view of the index (lazy) */
+    h2o_multithread_receiver_t visibility; /* the feed made more changes visible */
+    _Atomic bool visibility_pending;       /* a visibility message is on its way */
+    h2o_linklist_t waiting;                /* writes answered once search reflects them */
 } net_thread;
 
 typedef struct net_server_options {
@@ -53,6 +60,9 @@ struct net_server {
     net_router *router;
     core_store *store;
     core_outbox *outbox;
+    index_writer *index;     /* the single index writer, driven by the feed */
+    index_records *indexer;  /* records -> documents */
+    core_feed *feed;         /* follows the change log into the index and the matcher */
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;

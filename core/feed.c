@@ -1,0 +1,203 @@
+/* feed.c: see feed.h. */
+#include "core/feed.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/fault.h"
+#include "core/record.h"
+
+enum { FEED_BATCH = 4096 }; /* entries applied between commits */
+
+struct core_feed {
+    core_store *store;
+    core_feed_consumer *consumers;
+    size_t n;
+    core_feed_visible_fn on_visible;
+    void *ctx;
+    _Atomic uint64_t visible;
+    _Atomic int error;
+    pthread_t thread;
+    bool running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping, kicked; /* guarded by mu */
+};
+
+static void on_commit(void *ctx, uint64_t seq)
+{
+    core_feed *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    f->kicked = true;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+core_feed *core_feed_new(core_store *s, const core_feed_consumer *consumers, size_t n,
+                         core_feed_visible_fn on_visible, void *ctx)
+{
+    core_feed *f = calloc(1, sizeof(*f));
+    if (f == NULL || (f->consumers = calloc(n ? n : 1, sizeof(*consumers))) == NULL)
+        core_oom();
+    memcpy(f->consumers, consumers, n * sizeof(*consumers));
+    f->n = n;
+    f->store = s;
+    f->on_visible = on_visible;
+    f->ctx = ctx;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    uint64_t from = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t a = f->consumers[i].applied(f->consumers[i].ctx);
+        if (a < from)
+            from = a;
+    }
+    atomic_store(&f->visible, n ? from : core_store_last_seq(s));
+    core_store_set_commit_hook(s, on_commit, f);
+    return f;
+}
+
+/* Applies entries after `visible` up to FEED_BATCH of them; returns how many, or < 0. */
+static int apply_batch(core_feed *f, uint64_t *last)
+{
+    /* Test hook: hold the feed back, as if the process died between the store's commit
+     * and the index's. */
+    if (core_fault("feed.stall"))
+        return 0;
+    uint64_t from = atomic_load(&f->visible) + 1;
+    core_iter *it = core_store_iter_log(f->store, from);
+    core_arena a;
+    core_arena_init(&a);
+    core_slice k, v;
+    int n = 0, rc = 0;
+    while (n < FEED_BATCH && core_iter_next(it, &k, &v)) {
+        uint64_t seq = core_be64_read((const unsigned char *)k.ptr);
+        core_value e;
+        const char *why;
+        if (core_value_from_msgpack(&a, v.ptr, v.len, &e, &why) != 0) {
+            fprintf(stderr, "eccpd: change-log entry %llu is unreadable; skipped\n",
+                    (unsigned long long)seq);
+            *last = seq;
+            n++;
+            continue;
+        }
+        const char *kind = core_value_get_str(&e, "kind"), *id = core_value_get_str(&e, "id");
+        const char *op = core_value_get_str(&e, "op");
+        core_value rec;
+        const core_value *recp = NULL;
+        int grc = core_record_get(f->store, kind, id, &a, &rec);
+        if (grc == 0)
+            recp = &rec;
+        else if (grc != CORE_ENOTFOUND) {
+            rc = grc;
+            break;
+        }
+        for (size_t i = 0; i < f->n && rc == 0; i++)
+            rc = f->consumers[i].apply(f->consumers[i].ctx, f->store, kind, id, op, recp, &a);
+        if (rc != 0)
+            break;
+        *last = seq;
+        n++;
+    }
+    core_iter_free(it);
+    if (rc == 0 && n > 0)
+        for (size_t i = 0; i < f->n && rc == 0; i++)
+            rc = f->consumers[i].commit(f->consumers[i].ctx, *last);
+    core_arena_dispose(&a);
+    if (rc != 0) {
+        fprintf(stderr, "eccpd: the change-log feed stopped: %s\n", core_strerror(rc));
+        atomic_store(&f->error, rc);
+        return rc;
+    }
+    if (n > 0) {
+        atomic_store(&f->visible, *last);
+        if (f->on_visible != NULL)
+            f->on_visible(f->ctx, *last);
+    }
+    return n;
+}
+
+int core_feed_catch_up(core_feed *f)
+{
+    uint64_t target = core_store_last_seq(f->store), start = atomic_load(&f->visible), last = 0;
+    bool talk = target - start > 20000;
+    if (talk)
+        fprintf(stderr, "eccpd: bringing the index up to date (%llu changes)\n",
+                (unsigned long long)(target - start));
+    int n;
+    while ((n = apply_batch(f, &last)) > 0)
+        if (talk)
+            fprintf(stderr, "\reccpd: %llu / %llu changes applied",
+                    (unsigned long long)(atomic_load(&f->visible) - start),
+                    (unsigned long long)(target - start));
+    if (talk)
+        fputc('\n', stderr);
+    return n < 0 ? n : 0;
+}
+
+static void *feed_main(void *arg)
+{
+    core_feed *f = arg;
+    for (;;) {
+        uint64_t last = 0;
+        int n = apply_batch(f, &last);
+        if (n < 0)
+            return NULL;
+        if (n == FEED_BATCH)
+            continue;
+        pthread_mutex_lock(&f->mu);
+        if (!f->kicked && !f->stopping) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+        }
+        bool stop = f->stopping && !f->kicked;
+        f->kicked = false;
+        pthread_mutex_unlock(&f->mu);
+        if (stop && atomic_load(&f->visible) >= core_store_last_seq(f->store))
+            return NULL;
+    }
+}
+
+int core_feed_start(core_feed *f)
+{
+    if (pthread_create(&f->thread, NULL, feed_main, f) != 0)
+        return CORE_EINTERNAL;
+    f->running = true;
+    return 0;
+}
+
+void core_feed_free(core_feed *f)
+{
+    if (f == NULL)
+        return;
+    if (f->running) {
+        pthread_mutex_lock(&f->mu);
+        f->stopping = true;
+        pthread_cond_signal(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        pthread_join(f->thread, NULL);
+    }
+    core_store_set_commit_hook(f->store, NULL, NULL);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f->consumers);
+    free(f);
+}
+
+uint64_t core_feed_visible(const core_feed *f)
+{
+    return atomic_load(&((core_feed *)f)->visible);
+}
+
+int core_feed_error(const core_feed *f)
+{
+    return atomic_load(&((core_feed *)f)->error);
+}

@@ -1,0 +1,171 @@
+/* records.c: see records.h. */
+#include "index/records.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/profile.h"
+#include "core/vocab.h"
+
+struct index_records {
+    index_writer *w;
+};
+
+index_records *index_records_new(index_writer *w)
+{
+    index_records *x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        core_oom();
+    x->w = w;
+    return x;
+}
+
+void index_records_free(index_records *x)
+{
+    free(x);
+}
+
+static index_str S(const char *s)
+{
+    return index_cstr(s);
+}
+
+static index_str field(const core_value *obj, const char *key)
+{
+    return S(core_value_get_str(obj, key));
+}
+
+/* The strings of an array member, as index_str in the arena. */
+static const index_str *strings(core_arena *a, const core_value *obj, const char *key, size_t *n)
+{
+    const core_value *arr = core_value_get(obj, key);
+    *n = 0;
+    if (arr == NULL || arr->type != CORE_ARR || arr->u.arr.len == 0)
+        return NULL;
+    index_str *out = core_arena_alloc(a, arr->u.arr.len * sizeof(*out));
+    for (size_t i = 0; i < arr->u.arr.len; i++)
+        if (arr->u.arr.items[i].type == CORE_STR)
+            out[(*n)++] = (index_str){arr->u.arr.items[i].u.s.ptr, arr->u.arr.items[i].u.s.len};
+    return out;
+}
+
+static double number(const core_value *v)
+{
+    return v == NULL                ? 0
+           : v->type == CORE_INT    ? (double)v->u.i
+           : v->type == CORE_DOUBLE ? v->u.d
+                                    : 0;
+}
+
+bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc)
+{
+    const core_value *p = core_value_get(rec, "published");
+    if (p == NULL || p->type != CORE_OBJ)
+        return false;
+    memset(doc, 0, sizeof(*doc));
+    doc->id = field(rec, "id");
+    doc->kind = INDEX_KIND_PROFILE;
+    doc->type = field(rec, "type");
+    doc->name = field(p, "name");
+    doc->acronym = field(p, "acronym");
+    doc->keywords = strings(a, p, "keywords", &doc->keywords_len);
+    doc->description = field(p, "description");
+    doc->city = field(p, "city");
+    doc->region = field(p, "region");
+    doc->address = field(p, "address");
+    doc->ecosystems = strings(a, p, "ecosystems", &doc->ecosystems_len);
+    if (doc->ecosystems_len > 0) {
+        index_str *names = core_arena_alloc(a, doc->ecosystems_len * sizeof(*names));
+        size_t n = 0;
+        for (size_t i = 0; i < doc->ecosystems_len; i++) {
+            int k = core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr,
+                                    doc->ecosystems[i].len);
+            if (k >= 0)
+                names[n++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
+        }
+        doc->ecosystem_names = names;
+        doc->ecosystem_names_len = n;
+    }
+    doc->country = field(p, "country");
+    int label = index_label_parse(field(p, "excellence_label"));
+    doc->label = label >= 0 ? (index_label)label : INDEX_LABEL_NONE;
+    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
+    const core_value *at = core_value_get(rec, "published_at");
+    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
+    const core_value *langs = core_value_get(p, "languages");
+    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
+        langs->u.arr.items[0].type == CORE_STR)
+        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    const core_value *lat = core_value_get(p, "lat"), *lon = core_value_get(p, "lon");
+    if (lat != NULL && lon != NULL && lat->type != CORE_NULL && lon->type != CORE_NULL) {
+        doc->has_geo = true;
+        doc->lat = number(lat);
+        doc->lon = number(lon);
+    }
+    return true;
+}
+
+static uint64_t applied(void *ctx)
+{
+    index_records *x = ctx;
+    uint64_t seq = 0;
+    if (index_last_seq(x->w, &seq) != 0)
+        return 0;
+    return seq;
+}
+
+/* Puts or removes one profile according to whether it is public now. */
+static int sync_profile(index_records *x, core_store *s, const char *id, const core_value *rec,
+                        core_arena *a)
+{
+    index_doc doc;
+    int rc;
+    if (rec != NULL && core_profile_is_public(s, rec, a) && index_profile_doc(rec, a, &doc))
+        rc = index_put(x->w, &doc);
+    else
+        rc = index_delete(x->w, S(id));
+    if (rc == INDEX_EINVAL) { /* one unindexable document must not stop the feed */
+        fprintf(stderr, "eccpd: profile %s could not be indexed: %s\n", id, index_last_error());
+        return 0;
+    }
+    return rc == 0 ? 0 : CORE_EIO;
+}
+
+static int apply(void *ctx, core_store *s, const char *kind, const char *id, const char *op,
+                 const core_value *rec, core_arena *a)
+{
+    index_records *x = ctx;
+    if (strcmp(kind, "profile") != 0)
+        return 0;
+    int rc = sync_profile(x, s, id, rec, a);
+    if (rc != 0)
+        return rc;
+    /* A cluster's visibility decides its members': look at each of them again. */
+    const char *type = rec ? core_value_get_str(rec, "type") : NULL;
+    if (rec != NULL && (type == NULL || strcmp(type, "cluster_organisation") != 0))
+        return 0;
+    char *prefix = core_arena_printf(a, "pmember/%s/", id);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, strlen(prefix)});
+    core_slice k, v;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        char *mid = core_arena_strndup(a, k.ptr + strlen(prefix), k.len - strlen(prefix));
+        core_value member;
+        int grc = core_profile_get(s, mid, a, &member);
+        rc = sync_profile(x, s, mid, grc == 0 ? &member : NULL, a);
+    }
+    core_iter_free(it);
+    return rc;
+}
+
+static int commit(void *ctx, uint64_t seq)
+{
+    index_records *x = ctx;
+    return index_commit(x->w, seq) == 0 ? 0 : CORE_EIO;
+}
+
+core_feed_consumer index_records_consumer(index_records *x)
+{
+    return (core_feed_consumer){"index", x, applied, apply, commit};
+}

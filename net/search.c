@@ -1,0 +1,317 @@
+/*
+ * search.c: the frontend's search box (API.md, Search): /v1/search, /v1/suggest, /v1/map.
+ *
+ * Each event-loop thread keeps its own index reader and reopens it only when the feed has
+ * made newer changes visible, so a search costs no store read and no lock. Parameters are
+ * checked here and turned into an index_query; every hostile input ends as results or a
+ * 400, never a 500.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "net/search.h"
+
+/* The thread's reader, refreshed to what the feed has made visible; NULL after answering. */
+static index_reader *reader(net_req *r)
+{
+    net_thread *t = r->thread;
+    char path[4096];
+    if (t->reader == NULL) {
+        snprintf(path, sizeof(path), "%s/index", r->server->opt.data_dir);
+        if (index_reader_open(path, &t->reader) != 0) {
+            net_fail(r, CORE_EUNAVAILABLE, "the search index is not available", NULL);
+            return NULL;
+        }
+    }
+    if (index_reader_last_seq(t->reader) < core_feed_visible(r->server->feed) &&
+        index_reader_refresh(t->reader) < 0) {
+        net_fail(r, CORE_EUNAVAILABLE, "the search index could not be reopened", NULL);
+        return NULL;
+    }
+    return t->reader;
+}
+
+static void fail_index(net_req *r, int rc)
+{
+    if (rc == INDEX_EINVAL)
+        net_fail(r, CORE_EBADREQ, index_last_error(), NULL);
+    else
+        net_fail(r, CORE_EUNAVAILABLE, "the search index could not answer; try again", NULL);
+}
+
+/* A comma-separated parameter as slices in the arena; false after answering 400. */
+static bool list_param(net_req *r, const char *name, const index_str **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v = net_req_query(r, name);
+    if (v == NULL)
+        return true;
+    size_t cap = 1;
+    for (const char *p = v; *p; p++)
+        cap += *p == ',';
+    if (cap > 64) {
+        net_fail(r, CORE_EBADREQ, core_arena_printf(&r->arena, "%s lists too many values", name),
+                 NULL);
+        return false;
+    }
+    index_str *items = core_arena_alloc(&r->arena, cap * sizeof(*items));
+    for (const char *p = v; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > 0)
+            items[(*n)++] = (index_str){p, len};
+        p += len + (end != NULL);
+    }
+    *out = items;
+    return true;
+}
+
+static bool bits_param(net_req *r, const char *name, int (*parse)(index_str), uint32_t *bits)
+{
+    const index_str *items;
+    size_t n;
+    *bits = 0;
+    if (!list_param(r, name, &items, &n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        int b = parse(items[i]);
+        if (b < 0) {
+            net_fail(r, CORE_EBADREQ,
+                     core_arena_printf(&r->arena, "%s: unknown value \"%.*s\"", name,
+                                       (int)items[i].len, items[i].ptr),
+                     NULL);
+            return false;
+        }
+        *bits |= 1u << b;
+    }
+    return true;
+}
+
+/* Reads the filters shared by search and map; false after answering 400. */
+static bool filter_params(net_req *r, index_filter *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->eligible = -1;
+    if (!bits_param(r, "kind", index_kind_parse, &f->kinds) ||
+        !bits_param(r, "label", index_label_parse, &f->labels) ||
+        !list_param(r, "type", &f->types, &f->types_len) ||
+        !list_param(r, "country", &f->countries, &f->countries_len) ||
+        !list_param(r, "ecosystem", &f->ecosystems, &f->ecosystems_len))
+        return false;
+    const char *el = net_req_query(r, "eligible");
+    if (el != NULL) {
+        if (strcmp(el, "true") != 0 && strcmp(el, "false") != 0) {
+            net_fail(r, CORE_EBADREQ, "eligible is true or false", NULL);
+            return false;
+        }
+        f->eligible = strcmp(el, "true") == 0;
+    }
+    return true;
+}
+
+/* A query parameter that must be valid text: NULL when absent; false after a 400. */
+static bool text_param(net_req *r, const char *name, const char **out)
+{
+    *out = net_req_query(r, name);
+    h2o_req_t *q = r->req;
+    if (*out == NULL && q->query_at != SIZE_MAX) {
+        /* present but undecodable (invalid UTF-8 or NUL) is a 400, absent is fine */
+        char probe[64];
+        snprintf(probe, sizeof(probe), "%s=", name);
+        const char *qs = q->path.base + q->query_at;
+        size_t qlen = q->path.len - q->query_at;
+        for (size_t i = 0; i + strlen(probe) <= qlen; i++)
+            if ((i == 1 || (i > 1 && qs[i - 1] == '&')) &&
+                memcmp(qs + i, probe, strlen(probe)) == 0) {
+                net_fail(r, CORE_EBADREQ,
+                         core_arena_printf(&r->arena, "%s is not valid UTF-8 text", name), NULL);
+                return false;
+            }
+    }
+    return true;
+}
+
+void net_search(net_req *r)
+{
+    index_query q = index_query_default();
+    const char *text, *sort = net_req_query(r, "sort");
+    size_t page, per_page;
+    if (!text_param(r, "q", &text) || !filter_params(r, &q.filter) ||
+        !net_req_page(r, &page, &per_page))
+        return;
+    q.q = index_cstr(text);
+    q.filter = q.filter;
+    q.page = (uint32_t)page;
+    q.per_page = (uint32_t)per_page;
+    if (sort == NULL || strcmp(sort, "relevance") == 0)
+        q.sort = INDEX_SORT_RELEVANCE;
+    else if (strcmp(sort, "name") == 0)
+        q.sort = INDEX_SORT_NAME;
+    else if (strcmp(sort, "-updated_at") == 0)
+        q.sort = INDEX_SORT_UPDATED_DESC;
+    else {
+        net_fail(r, CORE_EBADREQ, "sort is relevance, name or -updated_at", NULL);
+        return;
+    }
+    const index_str *facets;
+    size_t nf;
+    if (!list_param(r, "facets", &facets, &nf))
+        return;
+    q.facets = 0;
+    for (size_t i = 0; i < nf; i++) {
+        int f = index_facet_parse(facets[i]);
+        if (f < 0) {
+            net_fail(r, CORE_EBADREQ,
+                     "facets lists some of: kind, type, country, ecosystem, label, eligible", NULL);
+            return;
+        }
+        q.facets |= 1u << f;
+    }
+    index_reader *ix = reader(r);
+    if (ix == NULL)
+        return;
+    index_result *res;
+    int rc = index_search(ix, &q, &res);
+    if (rc != 0) {
+        fail_index(r, rc);
+        return;
+    }
+    core_arena *a = &r->arena;
+    core_value hits = core_value_arr();
+    for (size_t i = 0; i < res->hits_len; i++) {
+        const index_hit *h = &res->hits[i];
+        core_value v = core_value_obj();
+        core_value_set(a, &v, "id", core_value_cstr(a, h->id));
+        core_value_set(a, &v, "kind", core_value_cstr(a, h->kind));
+        core_value_set(a, &v, "type", core_value_cstr(a, h->type));
+        core_value_set(a, &v, "name", core_value_cstr(a, h->name));
+        core_value_set(a, &v, "country", core_value_cstr(a, h->country));
+        core_value_set(a, &v, "city", core_value_cstr(a, h->city));
+        core_value_set(a, &v, "snippet", core_value_cstr(a, h->snippet));
+        core_value_set(a, &v, "score", core_value_double(round(h->score * 1000) / 1000));
+        core_value_push(a, &hits, v);
+    }
+    core_value facet_obj = core_value_obj();
+    for (int f = 0; f < INDEX_FACET_COUNT; f++) {
+        const index_facet *fc = &res->facets[f];
+        if (fc->name == NULL)
+            continue;
+        core_value vals = core_value_arr();
+        for (size_t i = 0; i < fc->len; i++) {
+            core_value e = core_value_obj();
+            core_value_set(a, &e, "value", core_value_cstr(a, fc->values[i].value));
+            core_value_set(a, &e, "count", core_value_int(fc->values[i].count));
+            core_value_push(a, &vals, e);
+        }
+        core_value_set(a, &facet_obj, core_arena_strndup(a, fc->name, strlen(fc->name)), vals);
+    }
+    core_value out = core_value_obj();
+    core_value_set(a, &out, "total", core_value_int((int64_t)res->total));
+    core_value_set(a, &out, "hits", hits);
+    core_value_set(a, &out, "facets", facet_obj);
+    core_value_set(a, &out, "suggestion",
+                   res->suggestion ? core_value_cstr(a, res->suggestion) : core_value_null());
+    core_value_set(a, &out, "corrected", core_value_bool(res->corrected));
+    core_value_set(a, &out, "took_ms", core_value_double(round(res->took_ms * 1000) / 1000));
+    index_result_free(res);
+    net_reply(r, 200, &out);
+}
+
+void net_suggest(net_req *r)
+{
+    const char *text, *limit_s = net_req_query(r, "limit");
+    if (!text_param(r, "q", &text))
+        return;
+    long limit = 8;
+    if (limit_s != NULL) {
+        char *end;
+        limit = strtol(limit_s, &end, 10);
+        if (*limit_s == '\0' || *end != '\0' || limit < 1 || limit > 50) {
+            net_fail(r, CORE_EBADREQ, "limit is a whole number from 1 to 50", NULL);
+            return;
+        }
+    }
+    core_value out = core_value_arr();
+    if (text == NULL || *text == '\0') {
+        net_reply(r, 200, &out);
+        return;
+    }
+    index_reader *ix = reader(r);
+    if (ix == NULL)
+        return;
+    index_suggestions *s;
+    int rc = index_suggest(ix, index_cstr(text), (uint32_t)limit, &s);
+    if (rc != 0) {
+        fail_index(r, rc);
+        return;
+    }
+    core_arena *a = &r->arena;
+    for (size_t i = 0; i < s->len; i++) {
+        core_value e = core_value_obj();
+        core_value_set(a, &e, "text", core_value_cstr(a, s->items[i].text));
+        core_value_set(a, &e, "kind",
+                       s->items[i].kind ? core_value_cstr(a, s->items[i].kind) : core_value_null());
+        core_value_set(a, &e, "id",
+                       s->items[i].id ? core_value_cstr(a, s->items[i].id) : core_value_null());
+        core_value_push(a, &out, e);
+    }
+    index_suggestions_free(s);
+    net_reply(r, 200, &out);
+}
+
+void net_map(net_req *r)
+{
+    const char *bbox = net_req_query(r, "bbox"), *zoom_s = net_req_query(r, "zoom");
+    index_bbox b;
+    char tail;
+    if (bbox == NULL ||
+        sscanf(bbox, "%lf,%lf,%lf,%lf%c", &b.min_lon, &b.min_lat, &b.max_lon, &b.max_lat, &tail) !=
+            4 ||
+        !(b.min_lat >= -90 && b.max_lat <= 90 && b.min_lat <= b.max_lat && b.min_lon >= -180 &&
+          b.max_lon <= 180)) {
+        net_fail(r, CORE_EBADREQ,
+                 "bbox is minLon,minLat,maxLon,maxLat in degrees (for example 2.2,48.8,2.5,48.9)",
+                 NULL);
+        return;
+    }
+    long zoom = 6;
+    if (zoom_s != NULL) {
+        char *end;
+        zoom = strtol(zoom_s, &end, 10);
+        if (*zoom_s == '\0' || *end != '\0' || zoom < 0 || zoom > 20) {
+            net_fail(r, CORE_EBADREQ, "zoom is a whole number from 0 to 20", NULL);
+            return;
+        }
+    }
+    index_filter f;
+    if (!filter_params(r, &f))
+        return;
+    index_reader *ix = reader(r);
+    if (ix == NULL)
+        return;
+    index_map_result *m;
+    int rc = index_map(ix, &b, (uint32_t)zoom, &f, &m);
+    if (rc != 0) {
+        fail_index(r, rc);
+        return;
+    }
+    core_arena *a = &r->arena;
+    core_value out = core_value_arr();
+    for (size_t i = 0; i < m->len; i++) {
+        const index_map_cell *c = &m->cells[i];
+        core_value e = core_value_obj();
+        core_value_set(a, &e, "lat", core_value_double(c->lat));
+        core_value_set(a, &e, "lon", core_value_double(c->lon));
+        core_value_set(a, &e, "count", core_value_int(c->count));
+        core_value ids = core_value_arr();
+        for (size_t k = 0; k < c->ids_len; k++)
+            core_value_push(a, &ids, core_value_cstr(a, c->ids[k]));
+        core_value_set(a, &e, "ids", ids);
+        core_value_push(a, &out, e);
+    }
+    index_map_result_free(m);
+    net_reply(r, 200, &out);
+}
