@@ -1,0 +1,391 @@
+/*
+ * API tests of search against the real binary: folding and scripts, facet counts equal
+ * to a brute-force count over what was stored, pagination edges, the catalogue view,
+ * hostile queries, drafts and deletes never found, and a crash between the store's commit
+ * and the index's commit followed by catch-up on restart.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "harness.h"
+
+static api_server srv;
+static char *t_mod;
+static char *t_users[4];
+
+enum { N = 48 };
+static const char *types[] = {"training_provider", "policy_institution", "national_association",
+                              "resource_efficiency_provider"};
+static const char *countries[] = {"FR", "DE", "PL", "UA", "ES"};
+static const char *ecos[] = {"digital", "health", "textile", "energy_renewables"};
+static const char *labels[] = {"none", "bronze", "gold"};
+
+typedef struct prof {
+    char id[32];
+    int type, country, eco1, eco2, label;
+    bool published;
+} prof;
+static prof profs[N];
+
+static const char *jstr(cJSON *o, const char *k)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void post_ok(const char *path, const char *body, const char *token, long status)
+{
+    api_res r = api_json(&srv, API_H1, "POST", path, body, token);
+    if (r.status != status)
+        fprintf(stderr, "POST %s: %ld %s\n", path, r.status, r.body ? r.body : "");
+    CHECK_EQ(r.status, status);
+    api_res_free(&r);
+}
+
+static char *create_profile(const char *token, const char *json)
+{
+    api_res r = api_json(&srv, API_H1, "POST", "/v1/profiles", json, token);
+    if (r.status != 201)
+        fprintf(stderr, "create: %ld %s\n", r.status, r.body);
+    CHECK_EQ(r.status, 201);
+    char *id = strdup(jstr(r.json, "id"));
+    api_res_free(&r);
+    return id;
+}
+
+static void publish(const char *id, const char *owner_token)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "/v1/profiles/%s/submit", id);
+    post_ok(p, NULL, owner_token, 200);
+    snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", id);
+    post_ok(p, "{\"decision\":\"publish\"}", t_mod, 200);
+}
+
+static void setup(void)
+{
+    api_prepare(&srv);
+    const char *args[] = {"user",           "create", "--username", "mod", "--email",
+                          "mod@example.eu", "--role", "moderator",  NULL};
+    CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
+    api_start(&srv, srv.dir, NULL);
+    api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions",
+                         "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
+    t_mod = strdup(jstr(r.json, "token"));
+    api_res_free(&r);
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "searcher%d", i);
+        t_users[i] = api_signup(&srv, name, "long enough password");
+    }
+}
+
+static void publish_random_profiles(void)
+{
+    unsigned seed = 12345;
+    for (int i = 0; i < N; i++) {
+        prof *p = &profs[i];
+        p->type = rand_r(&seed) % 4;
+        p->country = rand_r(&seed) % 5;
+        p->eco1 = rand_r(&seed) % 4;
+        p->eco2 = rand_r(&seed) % 4;
+        p->label = rand_r(&seed) % 3;
+        p->published = rand_r(&seed) % 5 != 0; /* some stay drafts */
+        char json[1024];
+        snprintf(json, sizeof(json),
+                 "{\"type\":\"%s\",\"name\":\"Organisation %03d Alpha\",\"country\":\"%s\","
+                 "\"city\":\"City %d\",\"description\":\"Works on item%03d things\","
+                 "\"website\":\"https://org%d.example\",\"ecosystems\":[\"%s\",\"%s\"],"
+                 "\"contact\":{\"name\":\"C\",\"email\":\"c%d@example.eu\"}%s%s%s}",
+                 types[p->type], i, countries[p->country], i, i, i, ecos[p->eco1], ecos[p->eco2], i,
+                 p->type == 2 ? ",\"excellence_label\":\"" : "",
+                 p->type == 2 ? labels[p->label] : "", p->type == 2 ? "\"" : "");
+        if (p->type != 2)
+            p->label = 0;
+        if (p->eco1 == p->eco2) {
+            /* a duplicate ecosystem is a 422: give it one */
+            snprintf(json, sizeof(json),
+                     "{\"type\":\"%s\",\"name\":\"Organisation %03d Alpha\",\"country\":\"%s\","
+                     "\"city\":\"City %d\",\"description\":\"Works on item%03d things\","
+                     "\"website\":\"https://org%d.example\",\"ecosystems\":[\"%s\"],"
+                     "\"contact\":{\"name\":\"C\",\"email\":\"c%d@example.eu\"}%s%s%s}",
+                     types[p->type], i, countries[p->country], i, i, i, ecos[p->eco1], i,
+                     p->type == 2 ? ",\"excellence_label\":\"" : "",
+                     p->type == 2 ? labels[p->label] : "", p->type == 2 ? "\"" : "");
+        }
+        const char *tok = t_users[i % 4];
+        char *id = create_profile(tok, json);
+        snprintf(p->id, sizeof(p->id), "%s", id);
+        free(id);
+        if (p->published)
+            publish(p->id, tok);
+    }
+}
+
+static bool has_eco(const prof *p, int e)
+{
+    return p->eco1 == e || p->eco2 == e;
+}
+
+static int count_value(cJSON *facets, const char *facet, const char *value)
+{
+    cJSON *arr = cJSON_GetObjectItem(facets, facet), *e;
+    cJSON_ArrayForEach(e, arr) if (strcmp(jstr(e, "value"), value) ==
+                                   0) return cJSON_GetObjectItem(e, "count")
+        ->valueint;
+    return 0;
+}
+
+static void facets_equal_brute_force(void)
+{
+    unsigned seed = 777;
+    for (int round = 0; round < 25; round++) {
+        /* random filters: some countries (OR), maybe an ecosystem, maybe a type */
+        bool want_c[5] = {0};
+        char cl[64] = "";
+        int nc = rand_r(&seed) % 3;
+        for (int k = 0; k < nc; k++) {
+            int c = rand_r(&seed) % 5;
+            if (want_c[c])
+                continue;
+            want_c[c] = true;
+            strcat(cl, cl[0] ? "," : "");
+            strcat(cl, countries[c]);
+        }
+        int eco = rand_r(&seed) % 5 - 1; /* -1 = none */
+        int type = rand_r(&seed) % 5 - 1;
+        char path[512];
+        snprintf(path, sizeof(path),
+                 "/v1/search?q=%s&facets=country,ecosystem,type,label&per_page=100%s%s%s%s%s%s",
+                 round % 2 ? "alpha" : "", nc ? "&country=" : "", nc ? cl : "",
+                 eco >= 0 ? "&ecosystem=" : "", eco >= 0 ? ecos[eco] : "",
+                 type >= 0 ? "&type=" : "", type >= 0 ? types[type] : "");
+        api_res r = api_call(&srv, round % 3 ? API_H2C : API_H1, "GET", path, NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 200);
+        int total = 0, by_country[5] = {0}, by_eco[4] = {0}, by_type[4] = {0};
+        for (int i = 0; i < N; i++) {
+            const prof *p = &profs[i];
+            if (!p->published || (nc && !want_c[p->country]) || (eco >= 0 && !has_eco(p, eco)) ||
+                (type >= 0 && p->type != type))
+                continue;
+            total++;
+            by_country[p->country]++;
+            by_type[p->type]++;
+            for (int e = 0; e < 4; e++)
+                by_eco[e] += has_eco(p, e);
+        }
+        CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, total);
+        CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "hits")), total);
+        cJSON *facets = cJSON_GetObjectItem(r.json, "facets");
+        for (int c = 0; c < 5; c++)
+            CHECK_EQ(count_value(facets, "country", countries[c]), by_country[c]);
+        for (int e = 0; e < 4; e++)
+            CHECK_EQ(count_value(facets, "ecosystem", ecos[e]), by_eco[e]);
+        for (int t = 0; t < 4; t++)
+            CHECK_EQ(count_value(facets, "type", types[t]), by_type[t]);
+        api_res_free(&r);
+    }
+}
+
+static void drafts_never_found_and_pagination(void)
+{
+    int published = 0;
+    for (int i = 0; i < N; i++)
+        published += profs[i].published;
+    api_res r =
+        api_call(&srv, API_H1, "GET", "/v1/search?per_page=1&facets=type", NULL, NULL, 0, NULL);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, published);
+    CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "hits")), 1);
+    api_res_free(&r);
+    for (int i = 0; i < N; i++) {
+        char path[128];
+        snprintf(path, sizeof(path), "/v1/search?q=item%03d", i);
+        r = api_call(&srv, API_H1, "GET", path, NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 200);
+        /* a query that finds nothing may be answered for its spelling correction, flagged */
+        int found = cJSON_IsTrue(cJSON_GetObjectItem(r.json, "corrected"))
+                        ? 0
+                        : cJSON_GetObjectItem(r.json, "total")->valueint;
+        if (found != (profs[i].published ? 1 : 0))
+            fprintf(stderr, "item%03d published=%d: %s\n", i, profs[i].published, r.body);
+        CHECK_EQ(found, profs[i].published ? 1 : 0);
+        api_res_free(&r);
+    }
+    r = api_call(&srv, API_H1, "GET", "/v1/search?page=1000", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "hits")), 0);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, published);
+    api_res_free(&r);
+    const char *bad[] = {"/v1/search?per_page=101", "/v1/search?page=0",
+                         "/v1/search?sort=random",  "/v1/search?facets=colour",
+                         "/v1/search?kind=planet",  "/v1/search?eligible=maybe",
+                         "/v1/map?bbox=1,2,3",      "/v1/suggest?q=a&limit=0"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        r = api_call(&srv, API_H2C, "GET", bad[i], NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 400);
+        CHECK_STR_EQ(api_error_code(&r), "bad_request");
+        api_res_free(&r);
+    }
+}
+
+static void folding_scripts_and_suggest(void)
+{
+    char *a = create_profile(
+        t_users[0], "{\"type\":\"training_provider\",\"name\":\"Röhr Académie de Mobilité\","
+                    "\"country\":\"FR\",\"city\":\"Lyon\",\"description\":\"Formation\","
+                    "\"website\":\"https://rohr.example\",\"lat\":45.76,\"lon\":4.83,"
+                    "\"contact\":{\"name\":\"C\",\"email\":\"r@example.eu\"}}");
+    publish(a, t_users[0]);
+    char *b = create_profile(
+        t_users[1],
+        "{\"type\":\"policy_institution\",\"name\":\"Новосадска агенција\","
+        "\"country\":\"RS\",\"city\":\"Нови Сад\",\"description\":\"Ελλάδα και Україна\","
+        "\"website\":\"https://ns.example.rs\",\"lat\":45.25,\"lon\":19.84,"
+        "\"contact\":{\"name\":\"C\",\"email\":\"n@example.eu\"}}");
+    publish(b, t_users[1]);
+    const struct {
+        const char *q;
+        const char *id;
+    } cases[] = {{"rohr", a},
+                 {"R%C3%B6hr", a},
+                 {"mobilite", a},
+                 {"ACADEMIE", a},
+                 {"%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D0%B0%D0%B4%D1%81%D0%BA%D0%B0", b},
+                 {"%CE%B5%CE%BB%CE%BB%CE%B1%CE%B4%CE%B1", b}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "/v1/search?q=%s", cases[i].q);
+        api_res r = api_call(&srv, API_H1, "GET", path, NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 200);
+        cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0);
+        if (hit == NULL || strcmp(jstr(hit, "id"), cases[i].id) != 0)
+            fprintf(stderr, "q=%s: %s\n", cases[i].q, r.body);
+        CHECK(hit != NULL);
+        CHECK_STR_EQ(jstr(hit, "id"), cases[i].id);
+        api_res_free(&r);
+    }
+    api_res r = api_call(&srv, API_H1, "GET", "/v1/suggest?q=acad", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(r.json, 0), "id"), a);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/map?bbox=0,40,25,50&zoom=3", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    int mapped = 0;
+    cJSON *cell;
+    cJSON_ArrayForEach(cell, r.json) mapped += cJSON_GetObjectItem(cell, "count")->valueint;
+    CHECK_EQ(mapped, 2);
+    api_res_free(&r);
+    /* a delete is gone from search in its own response */
+    char p[128];
+    snprintf(p, sizeof(p), "/v1/profiles/%s", a);
+    r = api_json(&srv, API_H1, "DELETE", p, NULL, t_mod);
+    CHECK_EQ(r.status, 204);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=rohr", NULL, NULL, 0, NULL);
+    CHECK(cJSON_GetObjectItem(r.json, "total")->valueint == 0 ||
+          cJSON_IsTrue(cJSON_GetObjectItem(r.json, "corrected")));
+    api_res_free(&r);
+    free(a);
+    free(b);
+}
+
+static void hostile_queries_never_fail(void)
+{
+    static char longq[10100];
+    strcpy(longq, "/v1/search?q=");
+    for (int i = 0; i < 10000; i++)
+        longq[13 + i] = "ab c"[i % 4] == ' ' ? '+' : "ab c"[i % 4];
+    longq[10013] = '\0';
+    const char *qs[] = {"/v1/search?q=%22unbalanced",
+                        "/v1/search?q=((a+OR+b",
+                        "/v1/search?q=a+AND+NOT+b",
+                        "/v1/search?q=-+%2B+*+%3F",
+                        "/v1/search?q=%01%02%03",
+                        "/v1/search?q=%C3",
+                        "/v1/search?q=%ED%A0%80",
+                        "/v1/search?q=title%3Afoo+NEAR+bar",
+                        "/v1/suggest?q=%22((",
+                        "/v1/suggest?q=%FF",
+                        longq};
+    for (size_t i = 0; i < sizeof(qs) / sizeof(*qs); i++) {
+        api_res r = api_call(&srv, API_H2C, "GET", qs[i], NULL, NULL, 0, NULL);
+        if (r.status != 200 && r.status != 400)
+            fprintf(stderr, "%.80s: %ld %s\n", qs[i], r.status, r.body ? r.body : "");
+        CHECK(r.status == 200 || r.status == 400);
+        api_res_free(&r);
+    }
+    api_res r = api_call(&srv, API_H1, "GET", "/healthz", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    api_res_free(&r);
+}
+
+typedef struct bg {
+    const char *path, *body, *token;
+    long status;
+} bg;
+
+static void *post_in_background(void *arg)
+{
+    bg *b = arg;
+    api_res r = api_json(&srv, API_H1, "POST", b->path, b->body, b->token);
+    b->status = r.status;
+    api_res_free(&r);
+    return NULL;
+}
+
+static void index_catches_up_after_a_crash(void)
+{
+    char *id =
+        create_profile(t_users[2], "{\"type\":\"training_provider\",\"name\":\"Crashproof Skills\","
+                                   "\"country\":\"PT\",\"city\":\"Porto\",\"description\":\"d\","
+                                   "\"website\":\"https://crash.example.pt\","
+                                   "\"contact\":{\"name\":\"C\",\"email\":\"cp@example.eu\"}}");
+    char p[128];
+    snprintf(p, sizeof(p), "/v1/profiles/%s/submit", id);
+    post_ok(p, NULL, t_users[2], 200);
+    /* The feed stalls: the decision reaches the store, the index never sees it, and the
+     * response waits for search to reflect it. Then the process dies. */
+    FILE *f = fopen(srv.fault_file, "w");
+    fputs("feed.stall\n", f);
+    fclose(f);
+    snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", id);
+    bg b = {p, "{\"decision\":\"publish\"}", t_mod, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, post_in_background, &b);
+    usleep(500000);
+    api_kill9(&srv);
+    pthread_join(th, NULL);
+    CHECK_EQ(b.status, 0); /* never answered: it was not visible yet */
+    unlink(srv.fault_file);
+    api_start(&srv, srv.dir, NULL);
+    api_res r = api_call(&srv, API_H1, "GET", "/v1/search?q=crashproof", NULL, NULL, 0, NULL);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 1);
+    api_res_free(&r);
+    free(id);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK(argc == 2);
+    api_binary = argv[1];
+    curl_global_init(CURL_GLOBAL_ALL);
+    RUN(setup);
+    RUN(publish_random_profiles);
+    RUN(facets_equal_brute_force);
+    RUN(drafts_never_found_and_pagination);
+    RUN(folding_scripts_and_suggest);
+    RUN(hostile_queries_never_fail);
+    RUN(index_catches_up_after_a_crash);
+    api_stop(&srv);
+    api_cleanup(&srv);
+    free(t_mod);
+    for (int i = 0; i < 4; i++)
+        free(t_users[i]);
+    curl_global_cleanup();
+    return 0;
+}
