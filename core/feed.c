@@ -24,7 +24,7 @@ struct core_feed {
     _Atomic uint64_t visible;
     _Atomic int error;
     pthread_t thread;
-    bool running;
+    bool running, started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stopping, kicked; /* guarded by mu */
@@ -59,7 +59,6 @@ core_feed *core_feed_new(core_store *s, const core_feed_consumer *consumers, siz
             from = a;
     }
     atomic_store(&f->visible, n ? from : core_store_last_seq(s));
-    core_store_set_commit_hook(s, on_commit, f);
     return f;
 }
 
@@ -150,42 +149,64 @@ static void *feed_main(void *arg)
         if (n < 0)
             return NULL;
         if (n == FEED_BATCH)
-            continue;
+            continue; /* more is waiting */
         pthread_mutex_lock(&f->mu);
-        if (!f->kicked && !f->stopping) {
+        if (f->stopping) { /* caught up with what was committed a moment ago */
+            pthread_mutex_unlock(&f->mu);
+            return NULL;
+        }
+        if (!f->kicked) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1;
             pthread_cond_timedwait(&f->cv, &f->mu, &ts);
         }
-        bool stop = f->stopping && !f->kicked;
         f->kicked = false;
         pthread_mutex_unlock(&f->mu);
-        if (stop && atomic_load(&f->visible) >= core_store_last_seq(f->store))
-            return NULL;
     }
 }
 
 int core_feed_start(core_feed *f)
 {
+    pthread_mutex_lock(&f->mu);
+    f->stopping = false;
+    pthread_mutex_unlock(&f->mu);
+    core_store_set_commit_hook(f->store, on_commit, f);
     if (pthread_create(&f->thread, NULL, feed_main, f) != 0)
         return CORE_EINTERNAL;
     f->running = true;
+    f->started = true;
     return 0;
+}
+
+void core_feed_pause(core_feed *f)
+{
+    if (!f->running)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->stopping = true;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->thread, NULL);
+    f->running = false;
+}
+
+void core_feed_set_consumers(core_feed *f, const core_feed_consumer *consumers, size_t n)
+{
+    free(f->consumers);
+    if ((f->consumers = calloc(n ? n : 1, sizeof(*consumers))) == NULL)
+        core_oom();
+    memcpy(f->consumers, consumers, n * sizeof(*consumers));
+    f->n = n;
 }
 
 void core_feed_free(core_feed *f)
 {
     if (f == NULL)
         return;
-    if (f->running) {
-        pthread_mutex_lock(&f->mu);
-        f->stopping = true;
-        pthread_cond_signal(&f->cv);
-        pthread_mutex_unlock(&f->mu);
-        pthread_join(f->thread, NULL);
-    }
-    core_store_set_commit_hook(f->store, NULL, NULL);
+    core_feed_pause(f);
+    if (f->started) /* only a started feed installed the hook */
+        core_store_set_commit_hook(f->store, NULL, NULL);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f->consumers);

@@ -44,8 +44,14 @@ core_feed *core_feed_new(core_store *s, const core_feed_consumer *consumers, siz
  * before the server reports ready), printing progress to stderr when there is much to do.
  * Returns 0 or the first consumer error. */
 int core_feed_catch_up(core_feed *f);
-/* Starts the follower thread; the store's commit hook wakes it. */
+/* Starts (or restarts after a pause) the follower thread; the store's commit hook wakes
+ * it. A feed that is never started only catches up, and never touches the hook. */
 int core_feed_start(core_feed *f);
+/* Stops the follower thread after its current batch (readers keep what is visible). */
+void core_feed_pause(core_feed *f);
+/* Replaces the consumers (only while paused or never started). The visible sequence
+ * number stays: the new consumers must have applied at least that much. */
+void core_feed_set_consumers(core_feed *f, const core_feed_consumer *consumers, size_t n);
 /* Applies what is committed, then stops the thread. */
 void core_feed_free(core_feed *f);
 /* The highest sequence number visible to readers of every consumer. */

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/profile.h"
+#include "core/record.h"
 #include "core/vocab.h"
 
 struct index_records {
@@ -168,4 +169,45 @@ static int commit(void *ctx, uint64_t seq)
 core_feed_consumer index_records_consumer(index_records *x)
 {
     return (core_feed_consumer){"index", x, applied, apply, commit};
+}
+
+int index_rebuild(core_store *s, const char *dir, void (*progress)(void *ctx, uint64_t done),
+                  void *ctx, uint64_t *seq)
+{
+    index_builder *b;
+    *seq = core_store_last_seq(s);
+    if (index_builder_open(dir, 1, &b) != 0) {
+        fprintf(stderr, "eccpd: cannot start an index in %s: %s\n", dir, index_last_error());
+        return CORE_EIO;
+    }
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT("profile/"));
+    core_arena a;
+    core_arena_init(&a);
+    core_slice k, v;
+    uint64_t done = 0;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        core_value rec;
+        index_doc doc;
+        if (core_record_decode(&a, v, &rec) == 0 && core_profile_is_public(s, &rec, &a) &&
+            index_profile_doc(&rec, &a, &doc)) {
+            int irc = index_builder_put(b, 0, &doc);
+            if (irc != 0 && irc != INDEX_EINVAL)
+                rc = CORE_EIO;
+        }
+        if (++done % 4096 == 0) {
+            core_arena_dispose(&a); /* bounded memory over millions of records */
+            if (progress != NULL)
+                progress(ctx, done);
+        }
+    }
+    core_iter_free(it);
+    core_arena_dispose(&a);
+    if (rc != 0) {
+        index_builder_abort(b);
+        return rc;
+    }
+    if (progress != NULL)
+        progress(ctx, done);
+    return index_builder_finish(b, *seq) == 0 ? 0 : CORE_EIO;
 }

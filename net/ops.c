@@ -83,6 +83,18 @@ void net_ops_metrics(net_req *r)
                    (unsigned long long)st.queue_depth, (unsigned long long)st.sst_bytes,
                    (unsigned long long)st.memtable_bytes, (unsigned long long)st.estimate_keys);
 
+    net_buf_printf(&b,
+                   "# HELP eccpd_feed_visible_seq Highest change-log sequence number search and "
+                   "matches reflect.\n"
+                   "# TYPE eccpd_feed_visible_seq gauge\neccpd_feed_visible_seq %llu\n"
+                   "# HELP eccpd_feed_lag Changes committed but not yet visible to search.\n"
+                   "# TYPE eccpd_feed_lag gauge\neccpd_feed_lag %llu\n"
+                   "# HELP eccpd_feed_failed 1 when the change-log feed stopped on an error.\n"
+                   "# TYPE eccpd_feed_failed gauge\neccpd_feed_failed %d\n",
+                   (unsigned long long)core_feed_visible(s->feed),
+                   (unsigned long long)(st.last_seq - core_feed_visible(s->feed)),
+                   core_feed_error(s->feed) != 0);
+
     /* jemalloc caches its statistics; bumping the epoch refreshes them. */
     uint64_t epoch = 1;
     size_t elen = sizeof(epoch);

@@ -18,7 +18,13 @@ static index_reader *reader(net_req *r)
 {
     net_thread *t = r->thread;
     char path[4096];
+    unsigned gen = atomic_load(&r->server->index_generation);
+    if (t->reader != NULL && t->reader_generation != gen) { /* a rebuilt index was swapped in */
+        index_reader_close(t->reader);
+        t->reader = NULL;
+    }
     if (t->reader == NULL) {
+        t->reader_generation = gen;
         snprintf(path, sizeof(path), "%s/index", r->server->opt.data_dir);
         if (index_reader_open(path, &t->reader) != 0) {
             net_fail(r, CORE_EUNAVAILABLE, "the search index is not available", NULL);

@@ -30,6 +30,7 @@
 #include "core/error.h"
 #include "net/http.h"
 #include "net/ratelimit.h"
+#include "net/reindex.h"
 
 static h2o_multithread_receiver_t *control_receivers;
 static _Atomic bool loops_exit;
@@ -104,6 +105,26 @@ static void on_visibility(h2o_multithread_receiver_t *receiver, h2o_linklist_t *
     net_http_release_visible(t);
 }
 
+/* DIR/eccpd.pid names the running server, so `eccpd reindex` can reach it. The store's
+ * lock already guarantees a single server per directory. */
+static void write_pid_file(net_server *s)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/eccpd.pid", s->opt.data_dir);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fprintf(f, "%d\n", (int)getpid());
+        fclose(f);
+    }
+}
+
+static void remove_pid_file(net_server *s)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/eccpd.pid", s->opt.data_dir);
+    unlink(path);
+}
+
 /* Opens the index and brings it up to date with the store before the server is ready. */
 static int open_index(net_server *s)
 {
@@ -119,10 +140,9 @@ static int open_index(net_server *s)
         return -1;
     }
     s->indexer = index_records_new(s->index);
-    core_feed_consumer consumers[4];
-    size_t n = 0;
-    consumers[n++] = index_records_consumer(s->indexer);
-    s->feed = core_feed_new(s->store, consumers, n, on_visible, s);
+    /* [0] is the index (net/reindex.c replaces it after a rebuild); others follow */
+    s->consumers[s->nconsumers++] = index_records_consumer(s->indexer);
+    s->feed = core_feed_new(s->store, s->consumers, s->nconsumers, on_visible, s);
     if (core_feed_catch_up(s->feed) != 0 || core_feed_start(s->feed) != 0) {
         fprintf(stderr, "eccpd: the search index could not catch up with the store\n");
         return -1;
@@ -245,6 +265,7 @@ int net_server_run(const net_server_options *opt)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGUSR1); /* eccpd reindex */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -331,8 +352,10 @@ int net_server_run(const net_server_options *opt)
     for (size_t i = 0; i < s->nthreads; i++)
         pthread_create(&s->threads[i].tid, NULL, thread_main, &s->threads[i]);
 
+    write_pid_file(s);
     int sig;
-    sigwait(&sigs, &sig);
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGUSR1)
+        net_reindex_start(s);
     fprintf(stderr, "eccpd: %s received, draining requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     atomic_store(&s->stopping, true);
@@ -350,10 +373,12 @@ int net_server_run(const net_server_options *opt)
     if (inflight(s) > 0)
         fprintf(stderr, "eccpd: %lld requests still in flight after %.1fs; stopping anyway\n",
                 (long long)inflight(s), opt->drain_seconds);
+    net_reindex_wait(s); /* a rebuild in progress finishes first */
     atomic_store(&loops_exit, true);
     for (size_t i = 0; i < s->nthreads; i++)
         pthread_join(s->threads[i].tid, NULL);
     exit_code = 0;
+    remove_pid_file(s);
 
 Exit:
     if (fd >= 0)

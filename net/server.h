@@ -34,6 +34,7 @@ typedef struct net_thread {
     net_metrics metrics;
     pthread_t tid;
     index_reader *reader;                  /* this thread's view of the index (lazy) */
+    unsigned reader_generation;            /* the index generation reader belongs to */
     h2o_multithread_receiver_t visibility; /* the feed made more changes visible */
     _Atomic bool visibility_pending;       /* a visibility message is on its way */
     h2o_linklist_t waiting;                /* writes answered once search reflects them */
@@ -63,6 +64,9 @@ struct net_server {
     index_writer *index;     /* the single index writer, driven by the feed */
     index_records *indexer;  /* records -> documents */
     core_feed *feed;         /* follows the change log into the index and the matcher */
+    core_feed_consumer consumers[4]; /* the feed's consumers; [0] is the index */
+    size_t nconsumers;
+    _Atomic unsigned index_generation; /* moves when a rebuilt index is swapped in */
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;

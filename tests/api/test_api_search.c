@@ -369,6 +369,56 @@ static void index_catches_up_after_a_crash(void)
     free(id);
 }
 
+static int catalogue_total(void)
+{
+    api_res r = api_call(&srv, API_H1, "GET", "/v1/search?facets=country", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    int total = cJSON_GetObjectItem(r.json, "total")->valueint;
+    api_res_free(&r);
+    return total;
+}
+
+static void *reindex_in_background(void *arg)
+{
+    const char *args[] = {"reindex", NULL};
+    *(int *)arg = api_cli(&srv, NULL, args);
+    return NULL;
+}
+
+static void reindex_while_serving_and_offline(void)
+{
+    int before = catalogue_total();
+    CHECK_GT(before, 0);
+    int rc = -1;
+    pthread_t th;
+    pthread_create(&th, NULL, reindex_in_background, &rc);
+    /* searches keep being answered, and always completely, during the rebuild */
+    for (int i = 0; i < 50; i++) {
+        CHECK_EQ(catalogue_total(), before);
+        usleep(5000);
+    }
+    pthread_join(th, NULL);
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(catalogue_total(), before);
+    char *id = create_profile(t_users[3], "{\"type\":\"training_provider\",\"name\":\"After Rebuild\","
+                                          "\"country\":\"IT\",\"city\":\"Roma\",\"description\":\"d\","
+                                          "\"website\":\"https://after.example.it\","
+                                          "\"contact\":{\"name\":\"C\",\"email\":\"ar@example.eu\"}}");
+    publish(id, t_users[3]); /* the feed goes on into the new index */
+    CHECK_EQ(catalogue_total(), before + 1);
+    free(id);
+
+    /* offline: a lost index is rebuilt from the store */
+    api_stop(&srv);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/data/index'", srv.dir);
+    CHECK_EQ(system(cmd), 0);
+    const char *args[] = {"reindex", NULL};
+    CHECK_EQ(api_cli(&srv, NULL, args), 0);
+    api_start(&srv, srv.dir, NULL);
+    CHECK_EQ(catalogue_total(), before + 1);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -381,6 +431,7 @@ int main(int argc, char **argv)
     RUN(folding_scripts_and_suggest);
     RUN(hostile_queries_never_fail);
     RUN(index_catches_up_after_a_crash);
+    RUN(reindex_while_serving_and_offline);
     api_stop(&srv);
     api_cleanup(&srv);
     free(t_mod);

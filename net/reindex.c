@@ -1,0 +1,282 @@
+/* reindex.c: see reindex.h. */
+#include "net/reindex.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+
+static pthread_t reindex_thread;
+static _Atomic bool reindex_running;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void status(const char *data, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status(const char *data, const char *fmt, ...)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/reindex.status", data);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+    fclose(f);
+    rename(tmp, path);
+}
+
+typedef struct progress_ctx {
+    const char *data;
+    time_t started;
+} progress_ctx;
+
+static void on_progress(void *ctx, uint64_t done)
+{
+    progress_ctx *p = ctx;
+    status(p->data, "running %llu records read in %llds", (unsigned long long)done,
+           (long long)(time(NULL) - p->started));
+}
+
+/* Builds DIR/index.new up to date with the store (but for the last moments). */
+static int build_new(core_store *store, const char *data, char *newdir, size_t len)
+{
+    snprintf(newdir, len, "%s/index.new", data);
+    rm_rf(newdir); /* a leftover of an interrupted rebuild */
+    progress_ctx p = {data, time(NULL)};
+    uint64_t seq;
+    int rc = index_rebuild(store, newdir, on_progress, &p, &seq);
+    if (rc != 0)
+        status(data, "failed building the new index: %s", core_strerror(rc));
+    return rc;
+}
+
+/* Applies the change log after the build's snapshot to the index in dir. */
+static int catch_up(core_store *store, const char *dir)
+{
+    index_writer *w;
+    index_writer_options o = {0};
+    if (index_writer_open(dir, &o, &w) != 0)
+        return CORE_EIO;
+    index_records *x = index_records_new(w);
+    core_feed_consumer c = index_records_consumer(x);
+    core_feed *f = core_feed_new(store, &c, 1, NULL, NULL);
+    int rc = core_feed_catch_up(f);
+    core_feed_free(f);
+    index_records_free(x);
+    index_writer_close(w);
+    return rc;
+}
+
+/* Moves DIR/index.new to DIR/index, keeping the old one until the move is done. */
+static int swap_dirs(const char *data)
+{
+    char live[4096], fresh[4096], old[4096];
+    snprintf(live, sizeof(live), "%s/index", data);
+    snprintf(fresh, sizeof(fresh), "%s/index.new", data);
+    snprintf(old, sizeof(old), "%s/index.old", data);
+    rm_rf(old);
+    if (rename(live, old) != 0 && errno != ENOENT)
+        return CORE_EIO;
+    if (rename(fresh, live) != 0) {
+        rename(old, live);
+        return CORE_EIO;
+    }
+    rm_rf(old);
+    return 0;
+}
+
+static void *reindex_main(void *arg)
+{
+    net_server *s = arg;
+    const char *data = s->opt.data_dir;
+    time_t started = time(NULL);
+    char newdir[4096];
+    fprintf(stderr, "eccpd: rebuilding the search index from the store\n");
+    int rc = build_new(s->store, data, newdir, sizeof(newdir));
+    if (rc == 0)
+        rc = catch_up(s->store, newdir); /* while the live feed goes on */
+    if (rc == 0) {
+        /* The last changes and the swap happen with the feed paused: searches keep the old
+         * index's readers until they see the new generation. */
+        core_feed_pause(s->feed);
+        rc = catch_up(s->store, newdir);
+        if (rc == 0) {
+            index_writer_close(s->index);
+            s->index = NULL;
+            rc = swap_dirs(data);
+            char live[4096];
+            snprintf(live, sizeof(live), "%s/index", data);
+            index_writer_options o = {0};
+            if (index_writer_open(live, &o, &s->index) != 0) {
+                fprintf(stderr, "eccpd: cannot reopen the index after the rebuild: %s\n",
+                        index_last_error());
+                abort(); /* nothing sensible is left to serve from; a restart rebuilds */
+            }
+            index_records_free(s->indexer);
+            s->indexer = index_records_new(s->index);
+            s->consumers[0] = index_records_consumer(s->indexer);
+            core_feed_set_consumers(s->feed, s->consumers, s->nconsumers);
+            atomic_fetch_add(&s->index_generation, 1);
+        }
+        core_feed_start(s->feed);
+    }
+    if (rc == 0) {
+        status(data, "done in %llds", (long long)(time(NULL) - started));
+        fprintf(stderr, "eccpd: the search index was rebuilt in %llds\n",
+                (long long)(time(NULL) - started));
+    } else {
+        rm_rf(newdir);
+        status(data, "failed: %s", core_strerror(rc));
+        fprintf(stderr, "eccpd: rebuilding the search index failed: %s\n", core_strerror(rc));
+    }
+    atomic_store(&reindex_running, false);
+    return NULL;
+}
+
+void net_reindex_start(net_server *s)
+{
+    if (atomic_exchange(&reindex_running, true)) {
+        fprintf(stderr, "eccpd: a rebuild of the index is already running\n");
+        return;
+    }
+    net_reindex_wait(s); /* join a finished earlier one */
+    status(s->opt.data_dir, "running 0 records read in 0s");
+    if (pthread_create(&reindex_thread, NULL, reindex_main, s) != 0) {
+        atomic_store(&reindex_running, false);
+        status(s->opt.data_dir, "failed: no thread");
+    }
+}
+
+void net_reindex_wait(net_server *s)
+{
+    (void)s; /* only the signal thread starts and joins rebuilds */
+    if (reindex_thread != 0) {
+        pthread_join(reindex_thread, NULL);
+        reindex_thread = 0;
+    }
+}
+
+static const char reindex_usage[] =
+    "Usage: eccpd reindex [--data DIR]\n"
+    "\n"
+    "Rebuilds the search index from the store, the source of truth: a new index is built\n"
+    "beside the live one (DIR/index.new), brought up to date and swapped in. When a server\n"
+    "runs on DIR it does the work itself and keeps serving throughout; this command asks it\n"
+    "to (SIGUSR1) and shows its progress. On a stopped server's directory the command\n"
+    "rebuilds the index directly.\n"
+    "\n"
+    "Options:\n"
+    "  --data DIR   data directory (default ./data)\n"
+    "  -h, --help   show this text\n";
+
+static pid_t running_server(const char *data)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/eccpd.pid", data);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+}
+
+int net_reindex_command(int argc, char **argv)
+{
+    const char *data = "./data";
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd')
+            data = optarg;
+        else if (c == 'h') {
+            fputs(reindex_usage, stdout);
+            return 0;
+        } else {
+            fputs(reindex_usage, stderr);
+            return 2;
+        }
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/reindex.status", data);
+    pid_t pid = running_server(data);
+    if (pid > 0) {
+        unlink(path);
+        if (kill(pid, SIGUSR1) != 0) {
+            fprintf(stderr, "eccpd reindex: cannot signal the server (pid %d): %s\n", (int)pid,
+                    strerror(errno));
+            return 1;
+        }
+        fprintf(stderr, "eccpd reindex: the server (pid %d) is rebuilding its index\n", (int)pid);
+        char line[256] = "", last[256] = "";
+        for (;;) {
+            usleep(200000);
+            FILE *f = fopen(path, "r");
+            if (f == NULL)
+                continue;
+            if (fgets(line, sizeof(line), f) == NULL)
+                line[0] = '\0';
+            fclose(f);
+            line[strcspn(line, "\n")] = '\0';
+            if (strcmp(line, last) != 0) {
+                fprintf(stderr, "\r%s\033[K", line);
+                snprintf(last, sizeof(last), "%s", line);
+            }
+            if (strncmp(line, "done", 4) == 0 || strncmp(line, "failed", 6) == 0) {
+                fputc('\n', stderr);
+                return line[0] == 'd' ? 0 : 1;
+            }
+            if (running_server(data) == 0) {
+                fprintf(stderr, "\neccpd reindex: the server stopped before the rebuild ended\n");
+                return 1;
+            }
+        }
+    }
+    core_store *s;
+    char *err = NULL;
+    snprintf(path, sizeof(path), "%s/store", data);
+    if (core_store_open(path, &s, &err) != 0) {
+        fprintf(stderr, "eccpd reindex: %s\n", err ? err : "cannot open the store");
+        free(err);
+        return 1;
+    }
+    char newdir[4096];
+    int rc = build_new(s, data, newdir, sizeof(newdir));
+    if (rc == 0)
+        rc = catch_up(s, newdir);
+    if (rc == 0)
+        rc = swap_dirs(data);
+    core_store_close(s);
+    if (rc != 0) {
+        rm_rf(newdir);
+        fprintf(stderr, "eccpd reindex: %s\n", core_strerror(rc));
+        return 1;
+    }
+    status(data, "done");
+    fprintf(stderr, "eccpd reindex: the index was rebuilt\n");
+    return 0;
+}
