@@ -13,6 +13,7 @@
 #include "core/account.h"
 #include "core/error.h"
 #include "core/store.h"
+#include "net/backup.h"
 #include "net/reindex.h"
 #include "net/server.h"
 
@@ -26,6 +27,7 @@ static const char usage[] =
     "  serve          run the HTTP API server (HTTP/1.1, HTTP/2, optional TLS)\n"
     "  user create    create a user or moderator (password read from standard input)\n"
     "  reindex        rebuild the search index from the store (the server keeps serving)\n"
+    "  backup DEST    write a consistent backup (while serving, or of a stopped server)\n"
     "  help           show this text\n"
     "\n"
     "Every command takes --data DIR (default ./data). Run 'eccpd COMMAND --help' for its\n"
@@ -306,6 +308,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(argv[1], "user"))
         return cmd_user(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "backup"))
+        return net_backup_command(argc - 1, argv + 1);
     if (!strcmp(argv[1], "reindex"))
         return net_reindex_command(argc - 1, argv + 1);
     fprintf(stderr, "eccpd: unknown command '%s'\n\n%s", argv[1], usage);

@@ -30,6 +30,7 @@
 #include "core/error.h"
 #include "net/http.h"
 #include "net/ratelimit.h"
+#include "net/backup.h"
 #include "net/reindex.h"
 
 static h2o_multithread_receiver_t *control_receivers;
@@ -266,6 +267,7 @@ int net_server_run(const net_server_options *opt)
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGUSR1); /* eccpd reindex */
+    sigaddset(&sigs, SIGUSR2); /* eccpd backup */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -354,8 +356,12 @@ int net_server_run(const net_server_options *opt)
 
     write_pid_file(s);
     int sig;
-    while (sigwait(&sigs, &sig) == 0 && sig == SIGUSR1)
-        net_reindex_start(s);
+    while (sigwait(&sigs, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+        if (sig == SIGUSR1)
+            net_reindex_start(s);
+        else
+            net_backup_start(s);
+    }
     fprintf(stderr, "eccpd: %s received, draining requests in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     atomic_store(&s->stopping, true);
@@ -373,7 +379,8 @@ int net_server_run(const net_server_options *opt)
     if (inflight(s) > 0)
         fprintf(stderr, "eccpd: %lld requests still in flight after %.1fs; stopping anyway\n",
                 (long long)inflight(s), opt->drain_seconds);
-    net_reindex_wait(s); /* a rebuild in progress finishes first */
+    net_reindex_wait(s); /* a rebuild or backup in progress finishes first */
+    net_backup_wait();
     atomic_store(&loops_exit, true);
     for (size_t i = 0; i < s->nthreads; i++)
         pthread_join(s->threads[i].tid, NULL);

@@ -1,0 +1,290 @@
+/* backup.c: see backup.h. */
+#include "net/backup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+
+static pthread_t backup_thread;
+static _Atomic bool backup_running;
+static char backup_dest[PATH_MAX];
+
+static void status(const char *data, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status(const char *data, const char *fmt, ...)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/backup.status", data);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+    fclose(f);
+    rename(tmp, path);
+}
+
+/* Copies one regular file durably. */
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY), out = -1, rc = -1;
+    char buf[1 << 16];
+    if (in < 0)
+        goto Exit;
+    if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+        goto Exit;
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            goto Exit;
+    rc = n == 0 && fsync(out) == 0 ? 0 : -1;
+Exit:
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Copies the flat index directory (Xapian's files; the lock file is not data). */
+static int copy_index(const char *from, const char *to)
+{
+    if (mkdir(to, 0700) != 0)
+        return -1;
+    DIR *d = opendir(from);
+    if (d == NULL)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "flintlock") == 0)
+            continue;
+        char a[PATH_MAX + 256], b[PATH_MAX + 256];
+        snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+        snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+        rc = copy_file(a, b);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The work itself; feed may be NULL (offline). Returns 0 or a negative code with why. */
+static int do_backup(core_store *store, core_feed *feed, const char *data, const char *dest,
+                     const char **why)
+{
+    char path[PATH_MAX], index[PATH_MAX];
+    if (mkdir(dest, 0700) != 0) {
+        *why = errno == EEXIST ? "the destination exists already; name a new directory"
+                               : "cannot create the destination directory";
+        return CORE_EIO;
+    }
+    snprintf(path, sizeof(path), "%s/store", dest);
+    char *err = NULL;
+    if (core_store_checkpoint(store, path, &err) != 0) {
+        fprintf(stderr, "eccpd: backup: %s\n", err ? err : "checkpoint failed");
+        free(err);
+        *why = "the store checkpoint failed";
+        return CORE_EIO;
+    }
+    /* The index copy may lag the checkpoint (the feed catches up on restore), never lead
+     * it: it is taken after the checkpoint, with the feed paused. */
+    snprintf(index, sizeof(index), "%s/index", data);
+    snprintf(path, sizeof(path), "%s/index", dest);
+    if (feed != NULL)
+        core_feed_pause(feed);
+    int rc = access(index, F_OK) == 0 ? copy_index(index, path) : 0;
+    if (feed != NULL)
+        core_feed_start(feed);
+    if (rc != 0) {
+        *why = "copying the index failed (the store is backed up; the index rebuilds on restore)";
+        return CORE_EIO;
+    }
+    return 0;
+}
+
+static void *backup_main(void *arg)
+{
+    net_server *s = arg;
+    time_t started = time(NULL);
+    const char *why = NULL;
+    int rc = do_backup(s->store, s->feed, s->opt.data_dir, backup_dest, &why);
+    if (rc == 0) {
+        status(s->opt.data_dir, "done %s in %llds", backup_dest, (long long)(time(NULL) - started));
+        fprintf(stderr, "eccpd: backed up to %s\n", backup_dest);
+    } else {
+        status(s->opt.data_dir, "failed: %s", why);
+        fprintf(stderr, "eccpd: backup to %s failed: %s\n", backup_dest, why);
+    }
+    atomic_store(&backup_running, false);
+    return NULL;
+}
+
+void net_backup_wait(void)
+{
+    if (backup_thread != 0) {
+        pthread_join(backup_thread, NULL);
+        backup_thread = 0;
+    }
+}
+
+void net_backup_start(net_server *s)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/backup.request", s->opt.data_dir);
+    if (atomic_exchange(&backup_running, true)) {
+        status(s->opt.data_dir, "failed: a backup is already running");
+        return;
+    }
+    net_backup_wait();
+    FILE *f = fopen(path, "r");
+    if (f == NULL || fgets(backup_dest, sizeof(backup_dest), f) == NULL) {
+        if (f)
+            fclose(f);
+        status(s->opt.data_dir, "failed: no backup.request");
+        atomic_store(&backup_running, false);
+        return;
+    }
+    fclose(f);
+    unlink(path);
+    backup_dest[strcspn(backup_dest, "\n")] = '\0';
+    status(s->opt.data_dir, "running");
+    if (pthread_create(&backup_thread, NULL, backup_main, s) != 0) {
+        status(s->opt.data_dir, "failed: no thread");
+        atomic_store(&backup_running, false);
+    }
+}
+
+static const char backup_usage[] =
+    "Usage: eccpd backup DEST [--data DIR]\n"
+    "\n"
+    "Writes a consistent backup of the data directory into DEST (a new directory):\n"
+    "DEST/store, a RocksDB checkpoint, and DEST/index, a copy of the search index. It works\n"
+    "while the server runs (the server takes it, and keeps serving) and on a stopped\n"
+    "server's directory. To restore, stop the server and use DEST as its --data directory\n"
+    "(or copy it there); the index catches up with the store on start.\n"
+    "\n"
+    "Options:\n"
+    "  --data DIR   data directory (default ./data)\n"
+    "  -h, --help   show this text\n";
+
+static pid_t running_server(const char *data)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/eccpd.pid", data);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+}
+
+int net_backup_command(int argc, char **argv)
+{
+    const char *data = "./data";
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd')
+            data = optarg;
+        else if (c == 'h') {
+            fputs(backup_usage, stdout);
+            return 0;
+        } else {
+            fputs(backup_usage, stderr);
+            return 2;
+        }
+    }
+    if (optind + 1 != argc) {
+        fputs(backup_usage, stderr);
+        return 2;
+    }
+    char dest[2 * PATH_MAX];
+    /* the server resolves the path from its own working directory: make it absolute */
+    if (argv[optind][0] == '/')
+        snprintf(dest, sizeof(dest), "%s", argv[optind]);
+    else {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return 1;
+        snprintf(dest, sizeof(dest), "%s/%s", cwd, argv[optind]);
+    }
+    if (strlen(dest) >= PATH_MAX) {
+        fprintf(stderr, "eccpd backup: the destination path is too long\n");
+        return 2;
+    }
+    char path[PATH_MAX];
+    pid_t pid = running_server(data);
+    if (pid > 0) {
+        snprintf(path, sizeof(path), "%s/backup.status", data);
+        unlink(path);
+        char req[PATH_MAX];
+        snprintf(req, sizeof(req), "%s/backup.request", data);
+        FILE *f = fopen(req, "w");
+        if (f == NULL || fprintf(f, "%s\n", dest) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "eccpd backup: cannot write %s\n", req);
+            return 1;
+        }
+        if (kill(pid, SIGUSR2) != 0) {
+            fprintf(stderr, "eccpd backup: cannot signal the server: %s\n", strerror(errno));
+            return 1;
+        }
+        for (int i = 0; i < 36000; i++) { /* up to an hour */
+            usleep(100000);
+            char line[PATH_MAX + 64] = "";
+            f = fopen(path, "r");
+            if (f == NULL)
+                continue;
+            if (fgets(line, sizeof(line), f) == NULL)
+                line[0] = '\0';
+            fclose(f);
+            if (strncmp(line, "done", 4) == 0) {
+                fprintf(stderr, "eccpd backup: %s", line);
+                return 0;
+            }
+            if (strncmp(line, "failed", 6) == 0) {
+                fprintf(stderr, "eccpd backup: %s", line);
+                return 1;
+            }
+            if (running_server(data) == 0)
+                break;
+        }
+        fprintf(stderr, "eccpd backup: the server stopped before the backup ended\n");
+        return 1;
+    }
+    core_store *s;
+    char *err = NULL;
+    snprintf(path, sizeof(path), "%s/store", data);
+    if (core_store_open(path, &s, &err) != 0) {
+        fprintf(stderr, "eccpd backup: %s\n", err ? err : "cannot open the store");
+        free(err);
+        return 1;
+    }
+    const char *why = NULL;
+    int rc = do_backup(s, NULL, data, dest, &why);
+    core_store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "eccpd backup: %s\n", why);
+        return 1;
+    }
+    fprintf(stderr, "eccpd backup: done %s\n", dest);
+    return 0;
+}
