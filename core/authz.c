@@ -31,6 +31,10 @@ static const struct {
     [CORE_ACT_PROFILE_DELETE] = {"profile.delete", ADMIN_OR_MOD, false},
     [CORE_ACT_MODERATION_QUEUE] = {"moderation.queue", MOD, false},
     [CORE_ACT_NOTIFICATIONS] = {"notifications", SIGNED_IN, false},
+    [CORE_ACT_XCHANGE_REGISTER] = {"xchange.register", ADMIN, false},
+    [CORE_ACT_XCHANGE_READ] = {"xchange.read", ADMIN_OR_MOD, true},
+    [CORE_ACT_XCHANGE_DECIDE] = {"xchange.decide", MOD, false},
+    [CORE_ACT_XCHANGE_BATCH] = {"xchange.batch", MOD, false},
 };
 
 int core_authorize(core_action action, unsigned roles)

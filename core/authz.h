@@ -30,6 +30,10 @@ typedef enum core_action {
     CORE_ACT_PROFILE_DELETE,
     CORE_ACT_MODERATION_QUEUE,
     CORE_ACT_NOTIFICATIONS,       /* one's own notifications */
+    CORE_ACT_XCHANGE_REGISTER,    /* register a profile for ClusterXchange (its admins) */
+    CORE_ACT_XCHANGE_READ,        /* a registration, its preferences and its matches */
+    CORE_ACT_XCHANGE_DECIDE,      /* accept or reject a registration */
+    CORE_ACT_XCHANGE_BATCH,       /* run the batch assignment */
     CORE_ACT__COUNT
 } core_action;
 

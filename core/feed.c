@@ -18,6 +18,7 @@ enum { FEED_BATCH = 4096 }; /* entries applied between commits */
 struct core_feed {
     core_store *store;
     core_feed_consumer *consumers;
+    uint64_t *done; /* per consumer: what it had durably applied at start (skipped on replay) */
     size_t n;
     core_feed_visible_fn on_visible;
     void *ctx;
@@ -46,6 +47,8 @@ core_feed *core_feed_new(core_store *s, const core_feed_consumer *consumers, siz
     if (f == NULL || (f->consumers = calloc(n ? n : 1, sizeof(*consumers))) == NULL)
         core_oom();
     memcpy(f->consumers, consumers, n * sizeof(*consumers));
+    if ((f->done = calloc(n ? n : 1, sizeof(*f->done))) == NULL)
+        core_oom();
     f->n = n;
     f->store = s;
     f->on_visible = on_visible;
@@ -55,6 +58,7 @@ core_feed *core_feed_new(core_store *s, const core_feed_consumer *consumers, siz
     uint64_t from = UINT64_MAX;
     for (size_t i = 0; i < n; i++) {
         uint64_t a = f->consumers[i].applied(f->consumers[i].ctx);
+        f->done[i] = a;
         if (a < from)
             from = a;
     }
@@ -97,8 +101,11 @@ static int apply_batch(core_feed *f, uint64_t *last)
             rc = grc;
             break;
         }
+        /* a consumer that already has this change (an index on disk) is not given it again
+         * while another (the matcher's tables in memory) replays the log */
         for (size_t i = 0; i < f->n && rc == 0; i++)
-            rc = f->consumers[i].apply(f->consumers[i].ctx, f->store, kind, id, op, recp, &a);
+            if (seq > f->done[i])
+                rc = f->consumers[i].apply(f->consumers[i].ctx, f->store, kind, id, op, recp, &a);
         if (rc != 0)
             break;
         *last = seq;
@@ -194,10 +201,12 @@ void core_feed_pause(core_feed *f)
 void core_feed_set_consumers(core_feed *f, const core_feed_consumer *consumers, size_t n)
 {
     free(f->consumers);
-    if ((f->consumers = calloc(n ? n : 1, sizeof(*consumers))) == NULL)
+    free(f->done);
+    if ((f->consumers = calloc(n ? n : 1, sizeof(*consumers))) == NULL ||
+        (f->done = calloc(n ? n : 1, sizeof(*f->done))) == NULL)
         core_oom();
     memcpy(f->consumers, consumers, n * sizeof(*consumers));
-    f->n = n;
+    f->n = n; /* all of them have everything up to the visible sequence number */
 }
 
 void core_feed_free(core_feed *f)
@@ -210,6 +219,7 @@ void core_feed_free(core_feed *f)
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f->consumers);
+    free(f->done);
     free(f);
 }
 

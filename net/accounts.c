@@ -12,6 +12,7 @@
 #include "core/profile.h"
 #include "core/record.h"
 #include "core/text.h"
+#include "core/xchange.h"
 #include "net/accounts.h"
 #include "net/ratelimit.h"
 
@@ -216,7 +217,8 @@ void net_accounts_me(net_req *r)
     core_value v = core_user_view(&r->arena, &user);
     core_value_set(&r->arena, &v, "profiles",
                    core_profile_list_for_admin(r->server->store, p->user_id, &r->arena));
-    core_value_set(&r->arena, &v, "xchange_registrations", core_value_arr());
+    core_value_set(&r->arena, &v, "xchange_registrations",
+                   core_xchange_list_for_user(r->server->store, p->user_id, &r->arena));
     net_reply(r, 200, &v);
 }
 

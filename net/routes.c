@@ -7,6 +7,7 @@
 #include "net/profiles.h"
 #include "net/search.h"
 #include "net/server.h"
+#include "net/xchange.h"
 
 void net_routes_register(net_router *r)
 {
@@ -42,4 +43,11 @@ void net_routes_register(net_router *r)
     net_router_add(r, "GET", "/v1/search", net_search, 0, 0);
     net_router_add(r, "GET", "/v1/suggest", net_suggest, 0, 0);
     net_router_add(r, "GET", "/v1/map", net_map, 0, 0);
+
+    net_router_add(r, "POST", "/v1/xchange/registrations", net_xchange_register, 0, 64 * 1024);
+    net_router_add(r, "GET", "/v1/xchange/registrations/{id}", net_xchange_get, 0, 0);
+    net_router_add(r, "POST", "/v1/xchange/registrations/{id}/decision", net_xchange_decide, 0,
+                   8 * 1024);
+    net_router_add(r, "GET", "/v1/xchange/registrations/{id}/matches", net_xchange_matches, 0, 0);
+    net_router_add(r, "POST", "/v1/xchange/batch-match", net_xchange_batch, 0, 4 * 1024 * 1024);
 }

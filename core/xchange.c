@@ -1,0 +1,599 @@
+/* xchange.c: see xchange.h. */
+#include "core/xchange.h"
+
+#include <string.h>
+
+#include "core/authz.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/notify.h"
+#include "core/record.h"
+#include "core/vocab.h"
+
+enum { NOTE_MAX = 2000, MAX_LIST = 64 };
+
+void core_xchange_op_init(core_xchange_op *op, core_arena *out, const core_actor *actor)
+{
+    memset(op, 0, sizeof(*op));
+    op->out = out;
+    op->actor = *actor;
+    core_fields_init(&op->fields, out);
+    op->rec = core_value_null();
+}
+
+static int fail(core_xchange_op *op, int code, const char *message)
+{
+    op->message = core_arena_strndup(op->out, message, strlen(message));
+    return code;
+}
+
+static bool is_null(const core_value *v)
+{
+    return v == NULL || v->type == CORE_NULL;
+}
+
+static void put_key(core_txn *t, const char *key, const char *val)
+{
+    core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, (core_slice){val, strlen(val)});
+}
+
+/* Sets (or replaces) a member of an object in place. */
+static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
+{
+    core_value *old = (core_value *)core_value_get(obj, key);
+    if (old != NULL)
+        *old = v;
+    else
+        core_value_set_copy(a, obj, key, strlen(key), v);
+}
+
+/* ---- dates ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (valid y, m, d). */
+static int32_t days_from_ymd(int y, int m, int d)
+{
+    /* Count from 1 March of year 0 so the leap day is the last day of the year. */
+    if (m <= 2)
+        y -= 1;
+    int era = y / 400; /* y >= 0 here */
+    int yoe = y - era * 400;
+    int mp = (m + 9) % 12; /* March = 0 */
+    int doy = (153 * mp + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+int32_t core_xchange_parse_day(const char *s)
+{
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || y > 2149 || m < 1 || m > 12 || d < 1)
+        return -1;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 && leap))
+        return -1;
+    return days_from_ymd(y, m, d);
+}
+
+/* ---- validation ---- */
+
+typedef enum list_kind { L_ECOSYSTEM, L_OBJECTIVE, L_LANGUAGE, L_COUNTRY } list_kind;
+
+/* A list of identifiers from a vocabulary, normalised (countries upper case, languages
+ * lower case) and without duplicates; adds a reason and returns null on failure. */
+static core_value check_list(core_fields *f, core_arena *a, const core_value *body,
+                             const char *field, list_kind kind, size_t min_items)
+{
+    const core_value *v = core_value_get(body, field);
+    if (is_null(v)) {
+        if (min_items > 0) {
+            core_fields_add(f, field, "is required");
+            return core_value_null();
+        }
+        return core_value_arr();
+    }
+    if (v->type != CORE_ARR) {
+        core_fields_add(f, field, "must be a list");
+        return core_value_null();
+    }
+    if (v->u.arr.len < min_items) {
+        core_fields_add(f, field, "must name at least one");
+        return core_value_null();
+    }
+    if (v->u.arr.len > MAX_LIST) {
+        core_fields_add(f, field, "is too long");
+        return core_value_null();
+    }
+    core_value out = core_value_arr();
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        const core_value *it = &v->u.arr.items[i];
+        if (it->type != CORE_STR) {
+            core_fields_add(f, field, "must be a list of strings");
+            return core_value_null();
+        }
+        const char *s = it->u.s.ptr;
+        size_t len = it->u.s.len;
+        const char *canon = NULL;
+        switch (kind) {
+        case L_ECOSYSTEM:
+        case L_OBJECTIVE: {
+            core_vocab_kind vk = kind == L_ECOSYSTEM ? CORE_VOCAB_ECOSYSTEM : CORE_VOCAB_OBJECTIVE;
+            int idx = core_vocab_find(vk, s, len);
+            if (idx < 0) {
+                core_fields_add(f, field,
+                                core_arena_printf(f->arena, "\"%s\" is not one of the %s", s,
+                                                  core_vocab_kind_name(vk)));
+                return core_value_null();
+            }
+            canon = core_vocab_id(vk, (size_t)idx);
+            break;
+        }
+        case L_LANGUAGE: {
+            int idx = core_language_find(s, len);
+            if (idx < 0) {
+                core_fields_add(
+                    f, field,
+                    core_arena_printf(f->arena, "\"%s\" is not an ISO 639-1 language code", s));
+                return core_value_null();
+            }
+            canon = core_language_at((size_t)idx)->code;
+            break;
+        }
+        case L_COUNTRY: {
+            int idx = core_country_find(s, len);
+            if (idx < 0) {
+                core_fields_add(
+                    f, field,
+                    core_arena_printf(f->arena, "\"%s\" is not an ISO 3166-1 alpha-2 code", s));
+                return core_value_null();
+            }
+            const core_country *c = core_country_at((size_t)idx);
+            if (!c->eligible) {
+                core_fields_add(
+                    f, field,
+                    core_arena_printf(f->arena, "%s is not eligible for ClusterXchange", c->name));
+                return core_value_null();
+            }
+            canon = c->code;
+            break;
+        }
+        }
+        for (size_t j = 0; j < out.u.arr.len; j++)
+            if (strcmp(out.u.arr.items[j].u.s.ptr, canon) == 0) {
+                core_fields_add(f, field, core_arena_printf(f->arena, "lists \"%s\" twice", canon));
+                return core_value_null();
+            }
+        core_value_push(a, &out, core_value_str_ref(canon, strlen(canon)));
+    }
+    return out;
+}
+
+/* An integer member in [lo, hi], or -1 with a reason (absent: reason only if required). */
+static int64_t check_int(core_fields *f, const core_value *obj, const char *field,
+                         const char *report_as, int64_t lo, int64_t hi, bool required)
+{
+    const core_value *v = core_value_get(obj, field);
+    if (is_null(v)) {
+        if (required)
+            core_fields_add(f, report_as, "is required");
+        return -1;
+    }
+    if (v->type != CORE_INT) {
+        core_fields_add(f, report_as, "must be a whole number");
+        return -1;
+    }
+    if (v->u.i < lo || v->u.i > hi) {
+        core_fields_add(f, report_as,
+                        core_arena_printf(f->arena, "must be between %lld and %lld", (long long)lo,
+                                          (long long)hi));
+        return -1;
+    }
+    return v->u.i;
+}
+
+/* The validated fields of a registration, in the record's form. */
+typedef struct reg_fields {
+    core_value roles, ecosystems, target_countries, objectives, languages, availability, duration,
+        capacity, offer, demand;
+    bool host, visitor;
+} reg_fields;
+
+static void check_roles(core_fields *f, const core_value *body, reg_fields *r)
+{
+    const core_value *v = core_value_get(body, "roles");
+    r->roles = core_value_null();
+    if (is_null(v)) {
+        core_fields_add(f, "roles", "is required: [\"host\"], [\"visitor\"] or both");
+        return;
+    }
+    if (v->type != CORE_ARR || v->u.arr.len == 0 || v->u.arr.len > 2) {
+        core_fields_add(f, "roles", "must be [\"host\"], [\"visitor\"] or both");
+        return;
+    }
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        const core_value *it = &v->u.arr.items[i];
+        bool *flag = NULL;
+        if (it->type == CORE_STR && strcmp(it->u.s.ptr, "host") == 0)
+            flag = &r->host;
+        else if (it->type == CORE_STR && strcmp(it->u.s.ptr, "visitor") == 0)
+            flag = &r->visitor;
+        if (flag == NULL || *flag) {
+            core_fields_add(f, "roles", "must be [\"host\"], [\"visitor\"] or both");
+            r->host = r->visitor = false;
+            return;
+        }
+        *flag = true;
+    }
+    r->roles = core_value_arr();
+    if (r->host)
+        core_value_push(f->arena, &r->roles, core_value_str_ref("host", 4));
+    if (r->visitor)
+        core_value_push(f->arena, &r->roles, core_value_str_ref("visitor", 7));
+}
+
+static void check_availability(core_fields *f, core_arena *a, const core_value *body, int32_t today,
+                               int64_t min_days, reg_fields *r)
+{
+    const core_value *v = core_value_get(body, "availability");
+    r->availability = core_value_null();
+    if (is_null(v)) {
+        core_fields_add(f, "availability", "is required: [{\"from\":\"YYYY-MM-DD\",\"to\":...}]");
+        return;
+    }
+    if (v->type != CORE_ARR || v->u.arr.len == 0) {
+        core_fields_add(f, "availability", "must be a list of one or more {from, to} windows");
+        return;
+    }
+    if (v->u.arr.len > CORE_XCHANGE_MAX_WINDOWS) {
+        core_fields_add(
+            f, "availability",
+            core_arena_printf(f->arena, "must have at most %d windows", CORE_XCHANGE_MAX_WINDOWS));
+        return;
+    }
+    core_value out = core_value_arr();
+    bool long_enough = false;
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        const core_value *w = &v->u.arr.items[i];
+        const char *from = core_value_get_str(w, "from"), *to = core_value_get_str(w, "to");
+        if (w->type != CORE_OBJ || w->u.obj.len != 2 || from == NULL || to == NULL) {
+            core_fields_add(f, "availability",
+                            "each window must be {\"from\":\"YYYY-MM-DD\",\"to\":\"YYYY-MM-DD\"}");
+            return;
+        }
+        int32_t df = core_xchange_parse_day(from), dt = core_xchange_parse_day(to);
+        if (df < 0 || dt < 0) {
+            core_fields_add(f, "availability", "dates must be real dates written YYYY-MM-DD");
+            return;
+        }
+        if (df > dt) {
+            core_fields_add(f, "availability", "a window's from must not be after its to");
+            return;
+        }
+        if (df <= today) {
+            core_fields_add(f, "availability", "windows must start in the future");
+            return;
+        }
+        if (min_days > 0 && dt - df + 1 >= min_days)
+            long_enough = true;
+        core_value o = core_value_obj();
+        core_value_set(a, &o, "from", core_value_cstr(a, from));
+        core_value_set(a, &o, "to", core_value_cstr(a, to));
+        core_value_push(a, &out, o);
+    }
+    if (min_days > 0 && !long_enough) {
+        core_fields_add(f, "availability",
+                        "no window is long enough for the shortest stay (duration_days.min)");
+        return;
+    }
+    r->availability = out;
+}
+
+static core_value check_text(core_fields *f, core_arena *a, const core_value *body,
+                             const char *field)
+{
+    const char *s = core_check_string(f, body, field, false, 0, CORE_XCHANGE_TEXT_MAX);
+    return s != NULL ? core_value_cstr(a, s) : core_value_null();
+}
+
+/* Validates everything but profile_id; reasons go to op->fields. */
+static void check_body(core_xchange_op *op, core_arena *a, int32_t today, reg_fields *r)
+{
+    core_fields *f = &op->fields;
+    const core_value *body = op->body;
+    memset(r, 0, sizeof(*r));
+    check_roles(f, body, r);
+    r->ecosystems = check_list(f, a, body, "ecosystems", L_ECOSYSTEM, 1);
+    r->target_countries = check_list(f, a, body, "target_countries", L_COUNTRY, 0);
+    r->objectives = check_list(f, a, body, "objectives", L_OBJECTIVE, 1);
+    r->languages = check_list(f, a, body, "languages", L_LANGUAGE, 1);
+
+    const core_value *dur = core_value_get(body, "duration_days");
+    int64_t dmin = -1, dmax = -1;
+    r->duration = core_value_null();
+    if (is_null(dur))
+        core_fields_add(f, "duration_days", "is required: {\"min\":3,\"max\":31}");
+    else if (dur->type != CORE_OBJ)
+        core_fields_add(f, "duration_days", "must be {\"min\":days,\"max\":days}");
+    else {
+        static const char *const known[] = {"min", "max", NULL};
+        core_fields sub;
+        core_fields_init(&sub, f->arena);
+        core_check_known(&sub, dur, known);
+        if (core_fields_any(&sub))
+            core_fields_add(f, "duration_days", "must be {\"min\":days,\"max\":days}");
+        dmin = check_int(f, dur, "min", "duration_days.min", CORE_XCHANGE_MIN_DAYS,
+                         CORE_XCHANGE_MAX_DAYS, true);
+        dmax = check_int(f, dur, "max", "duration_days.max", CORE_XCHANGE_MIN_DAYS,
+                         CORE_XCHANGE_MAX_DAYS, true);
+        if (dmin > 0 && dmax > 0 && dmin > dmax)
+            core_fields_add(f, "duration_days", "min must not be more than max");
+        else if (dmin > 0 && dmax > 0) {
+            r->duration = core_value_obj();
+            core_value_set(a, &r->duration, "min", core_value_int(dmin));
+            core_value_set(a, &r->duration, "max", core_value_int(dmax));
+        }
+    }
+    check_availability(f, a, body, today, dmin, r);
+
+    r->capacity = core_value_null();
+    if (r->host) {
+        int64_t cap = check_int(f, body, "host_capacity", "host_capacity", 1,
+                                CORE_XCHANGE_MAX_CAPACITY, true);
+        if (cap > 0)
+            r->capacity = core_value_int(cap);
+    } else if (r->visitor && !is_null(core_value_get(body, "host_capacity"))) {
+        core_fields_add(f, "host_capacity", "only hosts have a capacity");
+    }
+    r->offer = check_text(f, a, body, "offer");
+    r->demand = check_text(f, a, body, "demand");
+}
+
+/* ---- create ---- */
+
+static const char *authz_message(int rc)
+{
+    return rc == CORE_EUNAUTH     ? "sign in first"
+           : rc == CORE_ENOTFOUND ? "no such registration"
+                                  : "you may not do this to this registration";
+}
+
+static const char *const known_fields[] = {
+    "profile_id",    "roles",     "ecosystems",   "target_countries",
+    "objectives",    "languages", "availability", "duration_days",
+    "host_capacity", "offer",     "demand",       NULL};
+
+int core_xchange_create_txn(core_txn *t, void *arg)
+{
+    core_xchange_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    if (op->actor.user_id == NULL)
+        return fail(op, CORE_EUNAUTH, "sign in first");
+    if (op->body == NULL || op->body->type != CORE_OBJ) {
+        core_fields_add(&op->fields, "body", "must be a JSON object");
+        return fail(op, CORE_EINVALID, "the registration has errors; see fields");
+    }
+    core_check_known(&op->fields, op->body, known_fields);
+
+    /* The profile: its admins decide who may register it. */
+    const char *pid = core_check_string(&op->fields, op->body, "profile_id", true, 1, 64);
+    core_value prof = core_value_null();
+    if (pid != NULL) {
+        int rc =
+            core_id_valid(pid) ? core_record_get_txn(t, "profile", pid, a, &prof) : CORE_ENOTFOUND;
+        if (rc == CORE_ENOTFOUND)
+            core_fields_add(&op->fields, "profile_id", "no such profile");
+        else if (rc != 0)
+            return rc;
+        else {
+            rc = core_authorize(CORE_ACT_XCHANGE_REGISTER, core_profile_roles(&op->actor, &prof));
+            if (rc != 0)
+                return fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
+                            "only an admin of the profile may register it for ClusterXchange");
+            if (!core_profile_is_public(core_txn_store(t), &prof, a))
+                core_fields_add(&op->fields, "profile_id", "must be a published profile");
+            else {
+                const char *cc = core_value_get_str(core_value_get(&prof, "published"), "country");
+                if (cc == NULL || core_country_eligible(cc, strlen(cc)) != 1)
+                    core_fields_add(&op->fields, "profile_id",
+                                    core_arena_printf(op->out,
+                                                      "the organisation's country (%s) is not "
+                                                      "eligible for ClusterXchange",
+                                                      cc ? cc : "none"));
+            }
+        }
+    }
+    int32_t today = (int32_t)(core_txn_now(t) / 86400);
+    reg_fields r;
+    check_body(op, a, today, &r);
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "the registration has errors; see fields");
+
+    /* An organisation visits once: one visitor registration per profile. */
+    char *vkey = core_arena_printf(a, "xvisitor/%s", pid);
+    if (r.visitor) {
+        core_slice prev;
+        int rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){vkey, strlen(vkey)}, a, &prev);
+        if (rc == 0) {
+            core_value old;
+            rc = core_record_get_txn(t, CORE_XCHANGE_KIND, prev.ptr, a, &old);
+            const char *st = rc == 0 ? core_value_get_str(&old, "state") : NULL;
+            if (rc == 0 && (st == NULL || strcmp(st, "rejected") != 0))
+                return fail(op, CORE_ECONFLICT,
+                            "this organisation already has a visitor registration; an "
+                            "organisation visits once");
+            if (rc != 0 && rc != CORE_ENOTFOUND)
+                return rc;
+        } else if (rc != CORE_ENOTFOUND) {
+            return rc;
+        }
+    }
+
+    char id[CORE_ID_LEN + 1];
+    core_id_new(id);
+    int64_t now = core_txn_now(t);
+    core_value rec = core_value_obj();
+    core_value_set(a, &rec, "id", core_value_cstr(a, id));
+    core_value_set(a, &rec, "profile_id", core_value_cstr(a, pid));
+    core_value_set(a, &rec, "state", core_value_str_ref("pending", 7));
+    core_value_set(a, &rec, "roles", r.roles);
+    core_value_set(a, &rec, "ecosystems", r.ecosystems);
+    core_value_set(a, &rec, "target_countries", r.target_countries);
+    core_value_set(a, &rec, "objectives", r.objectives);
+    core_value_set(a, &rec, "languages", r.languages);
+    core_value_set(a, &rec, "availability", r.availability);
+    core_value_set(a, &rec, "duration_days", r.duration);
+    core_value_set(a, &rec, "host_capacity", r.capacity);
+    core_value_set(a, &rec, "offer", r.offer);
+    core_value_set(a, &rec, "demand", r.demand);
+    core_value_set(a, &rec, "created_by", core_value_cstr(a, op->actor.user_id));
+    core_value_set(a, &rec, "created_at", core_value_int(now));
+    core_value_set(a, &rec, "updated_at", core_value_int(now));
+    core_value_set(a, &rec, "decision", core_value_null());
+    if (r.visitor)
+        put_key(t, vkey, id);
+    put_key(t, core_arena_printf(a, "xprofile/%s/%s", pid, id), "");
+    int rc = core_record_put(t, CORE_XCHANGE_KIND, id, &rec, "create");
+    if (rc != 0)
+        return rc;
+    op->id = core_arena_strndup(op->out, id, CORE_ID_LEN);
+    op->rec = core_value_copy(op->out, &rec);
+    return 0;
+}
+
+/* ---- decision ---- */
+
+unsigned core_xchange_roles(const core_actor *actor, const core_value *profile)
+{
+    return core_profile_roles(actor, profile);
+}
+
+int core_xchange_decide_txn(core_txn *t, void *arg)
+{
+    core_xchange_op *op = arg;
+    core_arena *a = core_txn_arena(t);
+    core_value rec, prof = core_value_null();
+    int rc = core_id_valid(op->id) ? core_record_get_txn(t, CORE_XCHANGE_KIND, op->id, a, &rec)
+                                   : CORE_ENOTFOUND;
+    if (rc == CORE_ENOTFOUND)
+        return fail(op, rc, "no such registration");
+    if (rc != 0)
+        return rc;
+    const char *pid = core_value_get_str(&rec, "profile_id");
+    rc = core_record_get_txn(t, "profile", pid, a, &prof);
+    if (rc != 0 && rc != CORE_ENOTFOUND)
+        return rc;
+    bool have_prof = rc == 0;
+    if (!have_prof)
+        prof = core_value_null();
+    unsigned roles = core_xchange_roles(&op->actor, have_prof ? &prof : NULL);
+    /* Those who may not even see the registration are told it does not exist. */
+    if ((rc = core_authorize(CORE_ACT_XCHANGE_READ, roles)) != 0 ||
+        (rc = core_authorize(CORE_ACT_XCHANGE_DECIDE, roles)) != 0)
+        return fail(op, rc,
+                    rc == CORE_EFORBIDDEN ? "only a moderator decides on registrations"
+                                          : authz_message(rc));
+    static const char *const known[] = {"decision", "note", NULL};
+    core_check_known(&op->fields, op->body, known);
+    const char *decision = core_check_string(&op->fields, op->body, "decision", true, 1, 20);
+    if (decision != NULL && strcmp(decision, "accept") != 0 && strcmp(decision, "reject") != 0)
+        core_fields_add(&op->fields, "decision", "must be accept or reject");
+    const char *note = core_check_string(&op->fields, op->body, "note", false, 1, NOTE_MAX);
+    if (core_fields_any(&op->fields))
+        return fail(op, CORE_EINVALID, "the decision has errors; see fields");
+    const char *state = core_value_get_str(&rec, "state");
+    if (state == NULL || strcmp(state, "pending") != 0)
+        return fail(op, CORE_ECONFLICT,
+                    core_arena_printf(a, "the registration is already %s", state ? state : "?"));
+
+    bool accept = strcmp(decision, "accept") == 0;
+    int64_t now = core_txn_now(t);
+    obj_put(a, &rec, "state",
+            accept ? core_value_str_ref("accepted", 8) : core_value_str_ref("rejected", 8));
+    core_value d = core_value_obj();
+    core_value_set(a, &d, "decision", core_value_cstr(a, decision));
+    core_value_set(a, &d, "note", note ? core_value_cstr(a, note) : core_value_null());
+    core_value_set(a, &d, "by", core_value_cstr(a, op->actor.user_id));
+    core_value_set(a, &d, "at", core_value_int(now));
+    obj_put(a, &rec, "decision", d);
+    obj_put(a, &rec, "updated_at", core_value_int(now));
+
+    const char *name = NULL;
+    if (have_prof)
+        name = core_value_get_str(core_value_get(&prof, "published"), "name");
+    const char *text = core_arena_printf(
+        a, "The ClusterXchange registration of \"%s\" was %s.%s%s", name ? name : pid,
+        accept ? "accepted: it now appears in best matches" : "rejected",
+        note ? "\n\nNote from the moderator: " : "", note ? note : "");
+    const core_value *admins = have_prof ? core_value_get(&prof, "admins") : NULL;
+    for (size_t i = 0; admins && admins->type == CORE_ARR && i < admins->u.arr.len; i++)
+        core_notify(t, admins->u.arr.items[i].u.s.ptr,
+                    accept ? "xchange.accepted" : "xchange.rejected",
+                    accept ? "Your ClusterXchange registration is accepted"
+                           : "Your ClusterXchange registration was rejected",
+                    text, op->id);
+    if ((rc = core_record_put(t, CORE_XCHANGE_KIND, op->id, &rec, "update")) != 0)
+        return rc;
+    op->rec = core_value_copy(op->out, &rec);
+    return 0;
+}
+
+/* ---- reads ---- */
+
+int core_xchange_get(core_store *s, const char *id, core_arena *a, core_value *rec)
+{
+    if (id == NULL || !core_id_valid(id))
+        return CORE_ENOTFOUND;
+    return core_record_get(s, CORE_XCHANGE_KIND, id, a, rec);
+}
+
+core_value core_xchange_view(core_arena *a, const core_value *rec)
+{
+    core_value v = core_value_obj();
+    for (size_t i = 0; rec != NULL && rec->type == CORE_OBJ && i < rec->u.obj.len; i++) {
+        const core_member *m = &rec->u.obj.items[i];
+        if (m->key.len == 1 && m->key.ptr[0] == 'v') /* the schema version */
+            continue;
+        core_value_set_copy(a, &v, m->key.ptr, m->key.len, m->value);
+    }
+    return v;
+}
+
+core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_arena *a)
+{
+    core_value out = core_value_arr();
+    char *prefix = core_arena_printf(a, "padmin/%s/", user_id);
+    size_t plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v)) {
+        char *pid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
+        char *xp = core_arena_printf(a, "xprofile/%s/", pid);
+        size_t xlen = strlen(xp);
+        core_iter *xi = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){xp, xlen});
+        core_slice xk, xv;
+        while (core_iter_next(xi, &xk, &xv)) {
+            char *rid = core_arena_strndup(a, xk.ptr + xlen, xk.len - xlen);
+            core_value rec;
+            if (core_xchange_get(s, rid, a, &rec) != 0)
+                continue;
+            core_value e = core_value_obj();
+            static const char *const keep[] = {"id", "profile_id", "roles", "state", "created_at"};
+            for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+                const core_value *m = core_value_get(&rec, keep[i]);
+                if (m != NULL)
+                    core_value_set(a, &e, keep[i], *m);
+            }
+            core_value_push(a, &out, e);
+        }
+        core_iter_free(xi);
+    }
+    core_iter_free(it);
+    return out;
+}

@@ -1,0 +1,90 @@
+/*
+ * xchange.h: ClusterXchange registrations (API.md, ClusterXchange; issue 5).
+ *
+ * A registration record (kind "xchange_registration") says that the organisation of a
+ * published profile wants to host visitors, visit, or both, with its preferences:
+ * ecosystems, target countries (empty = any), objectives, languages, availability windows,
+ * the length of stay it accepts and, for hosts, how many exchanges it can host at once.
+ * It is created `pending` by an admin of the profile and becomes `accepted` or `rejected`
+ * by a moderator's decision; only accepted registrations are matchable (the matcher's
+ * tables are fed from the change log by net/xchange.c).
+ *
+ * Preferences are private: a registration is readable by the admins of its profile (as
+ * they are now, read from the profile record) and by moderators, never by anyone else.
+ *
+ * Dates are "YYYY-MM-DD" in the record and days since 1970-01-01 (UTC) for the matcher.
+ * `duration_days` counts days of stay: min >= 3 (three working days), max <= 31 (one
+ * month).
+ *
+ * Keys (keys family), kept in the same write as the record:
+ *   xvisitor/<profile> -> registration   the profile's visitor registration (one per
+ *                                         profile; a rejected one may be replaced)
+ *   xprofile/<profile>/<registration>    the registrations of a profile (for /v1/me
+ *                                         through padmin/<user>/, and for the matcher when
+ *                                         a profile changes)
+ *
+ * Every write is a core_txn_fn over a core_xchange_op, so authorisation against the
+ * profile's admins, the uniqueness check and the change happen atomically.
+ */
+#ifndef ECCPD_CORE_XCHANGE_H
+#define ECCPD_CORE_XCHANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/check.h"
+#include "core/profile.h"
+#include "core/store.h"
+#include "core/value.h"
+
+#define CORE_XCHANGE_KIND "xchange_registration" /* the record kind */
+
+enum {
+    CORE_XCHANGE_MAX_WINDOWS = 4,   /* availability windows per registration */
+    CORE_XCHANGE_MIN_DAYS = 3,      /* shortest stay: three working days */
+    CORE_XCHANGE_MAX_DAYS = 31,     /* longest stay: one month */
+    CORE_XCHANGE_MAX_CAPACITY = 50, /* exchanges a host may take at once */
+    CORE_XCHANGE_TEXT_MAX = 4000,   /* offer, demand */
+};
+
+typedef struct core_xchange_op {
+    core_actor actor;
+    const char *id;         /* the registration (create: out, in `out`) */
+    const core_value *body; /* the request body */
+    core_arena *out;        /* where outputs live: the caller's arena */
+    /* out */
+    core_value rec;      /* the record after the write (in out) */
+    const char *message; /* a failure's explanation (in out), or NULL */
+    core_fields fields;  /* CORE_EINVALID: the failing fields (in out) */
+} core_xchange_op;
+
+/* Initialises an op whose outputs go to arena out. */
+void core_xchange_op_init(core_xchange_op *op, core_arena *out, const core_actor *actor);
+
+/* core_txn_fn: creates a pending registration from body {profile_id, roles, ecosystems,
+ * target_countries, objectives, languages, availability, duration_days, host_capacity,
+ * offer, demand}. CORE_EINVALID (fields), CORE_EFORBIDDEN (not an admin of the profile),
+ * CORE_ECONFLICT (the profile has a visitor registration that is not rejected). */
+int core_xchange_create_txn(core_txn *t, void *op);
+/* core_txn_fn: a moderator's decision, body {decision: accept|reject, note?}; notifies the
+ * profile's admins. CORE_ENOTFOUND, CORE_EFORBIDDEN, CORE_EINVALID, CORE_ECONFLICT (the
+ * registration is not pending). */
+int core_xchange_decide_txn(core_txn *t, void *op);
+
+/* Reads a registration: 0, CORE_ENOTFOUND, CORE_EIO. The record lives in a. */
+int core_xchange_get(core_store *s, const char *id, core_arena *a, core_value *rec);
+/* The roles (core_role bits) an actor holds for a registration: those it holds for the
+ * registration's profile (profile may be NULL when it is gone: moderators only). */
+unsigned core_xchange_roles(const core_actor *actor, const core_value *profile);
+/* The view for the registration's admins and moderators (everything, preferences
+ * included); in a. */
+core_value core_xchange_view(core_arena *a, const core_value *rec);
+/* The registrations of the profiles a user administers: [{id, profile_id, roles, state,
+ * created_at}], in a. */
+core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_arena *a);
+
+/* Days since 1970-01-01 of a "YYYY-MM-DD" date (years 1970..2149), or -1 when s is not
+ * such a date (including impossible ones such as 2025-02-30). */
+int32_t core_xchange_parse_day(const char *s);
+
+#endif
