@@ -123,6 +123,15 @@ static int load(core_txn *t, core_profile_op *op, const char *id, core_value *re
     return rc;
 }
 
+/* Loads the profile and checks the actor may perform action on it: the prologue of every
+ * operation on an existing profile. */
+static int load_authorized(core_txn *t, core_profile_op *op, const char *id, core_action action,
+                           core_value *rec)
+{
+    int rc = load(t, op, id, rec);
+    return rc != 0 ? rc : authorize(op, action, rec);
+}
+
 static int save(core_txn *t, core_profile_op *op, core_value *rec, const char *how)
 {
     const char *id = core_value_get_str(rec, "id");
@@ -369,9 +378,7 @@ int core_profile_patch_txn(core_txn *t, void *arg)
     core_profile_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value rec;
-    int rc = load(t, op, op->id, &rec);
-    if (rc == 0)
-        rc = authorize(op, CORE_ACT_PROFILE_EDIT, &rec);
+    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_EDIT, &rec);
     if (rc != 0)
         return rc;
     if (op->body == NULL || op->body->type != CORE_OBJ) {
@@ -415,9 +422,7 @@ int core_profile_submit_txn(core_txn *t, void *arg)
     core_profile_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value rec;
-    int rc = load(t, op, op->id, &rec);
-    if (rc == 0)
-        rc = authorize(op, CORE_ACT_PROFILE_SUBMIT, &rec);
+    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_SUBMIT, &rec);
     if (rc != 0)
         return rc;
     const char *state = core_value_get_str(&rec, "state");
@@ -444,9 +449,7 @@ int core_profile_moderate_txn(core_txn *t, void *arg)
     core_profile_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value rec;
-    int rc = load(t, op, op->id, &rec);
-    if (rc == 0)
-        rc = authorize(op, CORE_ACT_PROFILE_MODERATE, &rec);
+    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_MODERATE, &rec);
     if (rc != 0)
         return rc;
     static const char *const known[] = {"decision", "note", "waive_criteria", NULL};
@@ -539,9 +542,7 @@ int core_profile_admin_add_txn(core_txn *t, void *arg)
     core_profile_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value rec;
-    int rc = load(t, op, op->id, &rec);
-    if (rc == 0)
-        rc = authorize(op, CORE_ACT_PROFILE_ADMINS, &rec);
+    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_ADMINS, &rec);
     if (rc != 0)
         return rc;
     static const char *const known[] = {"email", NULL};
@@ -584,9 +585,7 @@ int core_profile_admin_remove_txn(core_txn *t, void *arg)
     core_profile_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value rec;
-    int rc = load(t, op, op->id, &rec);
-    if (rc == 0)
-        rc = authorize(op, CORE_ACT_PROFILE_ADMINS, &rec);
+    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_ADMINS, &rec);
     if (rc != 0)
         return rc;
     core_value *admins = (core_value *)core_value_get(&rec, "admins");
@@ -613,9 +612,7 @@ int core_profile_affiliation_txn(core_txn *t, void *arg)
     core_profile_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value cluster, member;
-    int rc = load(t, op, op->id, &cluster);
-    if (rc == 0)
-        rc = authorize(op, CORE_ACT_PROFILE_AFFILIATION, &cluster);
+    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_AFFILIATION, &cluster);
     if (rc != 0)
         return rc;
     static const char *const known[] = {"decision", NULL};
@@ -660,9 +657,7 @@ int core_profile_delete_txn(core_txn *t, void *arg)
     core_profile_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value rec;
-    int rc = load(t, op, op->id, &rec);
-    if (rc == 0)
-        rc = authorize(op, CORE_ACT_PROFILE_DELETE, &rec);
+    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_DELETE, &rec);
     if (rc != 0)
         return rc;
     const char *id = op->id;

@@ -16,28 +16,11 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "net/control.h"
 
 static pthread_t backup_thread;
 static _Atomic bool backup_running;
 static char backup_dest[PATH_MAX];
-
-static void status(const char *data, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void status(const char *data, const char *fmt, ...)
-{
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof(path), "%s/backup.status", data);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fputc('\n', f);
-    fclose(f);
-    rename(tmp, path);
-}
 
 /* Copies one regular file durably. */
 static int copy_file(const char *from, const char *to)
@@ -124,10 +107,11 @@ static void *backup_main(void *arg)
     const char *why = NULL;
     int rc = do_backup(s->store, s->feed, s->opt.data_dir, backup_dest, &why);
     if (rc == 0) {
-        status(s->opt.data_dir, "done %s in %llds", backup_dest, (long long)(time(NULL) - started));
+        net_control_status(s->opt.data_dir, "backup", "done %s in %llds", backup_dest,
+                           (long long)(time(NULL) - started));
         fprintf(stderr, "eccpd: backed up to %s\n", backup_dest);
     } else {
-        status(s->opt.data_dir, "failed: %s", why);
+        net_control_status(s->opt.data_dir, "backup", "failed: %s", why);
         fprintf(stderr, "eccpd: backup to %s failed: %s\n", backup_dest, why);
     }
     atomic_store(&backup_running, false);
@@ -147,7 +131,7 @@ void net_backup_start(net_server *s)
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/backup.request", s->opt.data_dir);
     if (atomic_exchange(&backup_running, true)) {
-        status(s->opt.data_dir, "failed: a backup is already running");
+        net_control_status(s->opt.data_dir, "backup", "failed: a backup is already running");
         return;
     }
     net_backup_wait();
@@ -155,16 +139,16 @@ void net_backup_start(net_server *s)
     if (f == NULL || fgets(backup_dest, sizeof(backup_dest), f) == NULL) {
         if (f)
             fclose(f);
-        status(s->opt.data_dir, "failed: no backup.request");
+        net_control_status(s->opt.data_dir, "backup", "failed: no backup.request");
         atomic_store(&backup_running, false);
         return;
     }
     fclose(f);
     unlink(path);
     backup_dest[strcspn(backup_dest, "\n")] = '\0';
-    status(s->opt.data_dir, "running");
+    net_control_status(s->opt.data_dir, "backup", "running");
     if (pthread_create(&backup_thread, NULL, backup_main, s) != 0) {
-        status(s->opt.data_dir, "failed: no thread");
+        net_control_status(s->opt.data_dir, "backup", "failed: no thread");
         atomic_store(&backup_running, false);
     }
 }
@@ -181,20 +165,6 @@ static const char backup_usage[] =
     "Options:\n"
     "  --data DIR   data directory (default ./data)\n"
     "  -h, --help   show this text\n";
-
-static pid_t running_server(const char *data)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/eccpd.pid", data);
-    FILE *f = fopen(path, "r");
-    long pid = 0;
-    if (f != NULL) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
-    return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
-}
 
 int net_backup_command(int argc, char **argv)
 {
@@ -232,10 +202,8 @@ int net_backup_command(int argc, char **argv)
         return 2;
     }
     char path[PATH_MAX];
-    pid_t pid = running_server(data);
+    pid_t pid = net_control_server(data);
     if (pid > 0) {
-        snprintf(path, sizeof(path), "%s/backup.status", data);
-        unlink(path);
         char req[PATH_MAX];
         snprintf(req, sizeof(req), "%s/backup.request", data);
         FILE *f = fopen(req, "w");
@@ -243,32 +211,7 @@ int net_backup_command(int argc, char **argv)
             fprintf(stderr, "eccpd backup: cannot write %s\n", req);
             return 1;
         }
-        if (kill(pid, SIGUSR2) != 0) {
-            fprintf(stderr, "eccpd backup: cannot signal the server: %s\n", strerror(errno));
-            return 1;
-        }
-        for (int i = 0; i < 36000; i++) { /* up to an hour */
-            usleep(100000);
-            char line[PATH_MAX + 64] = "";
-            f = fopen(path, "r");
-            if (f == NULL)
-                continue;
-            if (fgets(line, sizeof(line), f) == NULL)
-                line[0] = '\0';
-            fclose(f);
-            if (strncmp(line, "done", 4) == 0) {
-                fprintf(stderr, "eccpd backup: %s", line);
-                return 0;
-            }
-            if (strncmp(line, "failed", 6) == 0) {
-                fprintf(stderr, "eccpd backup: %s", line);
-                return 1;
-            }
-            if (running_server(data) == 0)
-                break;
-        }
-        fprintf(stderr, "eccpd backup: the server stopped before the backup ended\n");
-        return 1;
+        return net_control_ask(data, pid, SIGUSR2, "backup", "eccpd backup");
     }
     core_store *s;
     char *err = NULL;

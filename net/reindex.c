@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "net/control.h"
 
 static pthread_t reindex_thread;
 static _Atomic bool reindex_running;
@@ -28,24 +29,6 @@ static void rm_rf(const char *path)
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static void status(const char *data, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void status(const char *data, const char *fmt, ...)
-{
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof(path), "%s/reindex.status", data);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fputc('\n', f);
-    fclose(f);
-    rename(tmp, path);
-}
-
 typedef struct progress_ctx {
     const char *data;
     time_t started;
@@ -54,8 +37,8 @@ typedef struct progress_ctx {
 static void on_progress(void *ctx, uint64_t done)
 {
     progress_ctx *p = ctx;
-    status(p->data, "running %llu records read in %llds", (unsigned long long)done,
-           (long long)(time(NULL) - p->started));
+    net_control_status(p->data, "reindex", "running %llu records read in %llds",
+                       (unsigned long long)done, (long long)(time(NULL) - p->started));
 }
 
 /* Builds DIR/index.new up to date with the store (but for the last moments). */
@@ -67,7 +50,7 @@ static int build_new(core_store *store, const char *data, char *newdir, size_t l
     uint64_t seq;
     int rc = index_rebuild(store, newdir, on_progress, &p, &seq);
     if (rc != 0)
-        status(data, "failed building the new index: %s", core_strerror(rc));
+        net_control_status(data, "reindex", "failed building the new index: %s", core_strerror(rc));
     return rc;
 }
 
@@ -142,12 +125,12 @@ static void *reindex_main(void *arg)
         core_feed_start(s->feed);
     }
     if (rc == 0) {
-        status(data, "done in %llds", (long long)(time(NULL) - started));
+        net_control_status(data, "reindex", "done in %llds", (long long)(time(NULL) - started));
         fprintf(stderr, "eccpd: the search index was rebuilt in %llds\n",
                 (long long)(time(NULL) - started));
     } else {
         rm_rf(newdir);
-        status(data, "failed: %s", core_strerror(rc));
+        net_control_status(data, "reindex", "failed: %s", core_strerror(rc));
         fprintf(stderr, "eccpd: rebuilding the search index failed: %s\n", core_strerror(rc));
     }
     atomic_store(&reindex_running, false);
@@ -161,10 +144,10 @@ void net_reindex_start(net_server *s)
         return;
     }
     net_reindex_wait(s); /* join a finished earlier one */
-    status(s->opt.data_dir, "running 0 records read in 0s");
+    net_control_status(s->opt.data_dir, "reindex", "running 0 records read in 0s");
     if (pthread_create(&reindex_thread, NULL, reindex_main, s) != 0) {
         atomic_store(&reindex_running, false);
-        status(s->opt.data_dir, "failed: no thread");
+        net_control_status(s->opt.data_dir, "reindex", "failed: no thread");
     }
 }
 
@@ -190,20 +173,6 @@ static const char reindex_usage[] =
     "  --data DIR   data directory (default ./data)\n"
     "  -h, --help   show this text\n";
 
-static pid_t running_server(const char *data)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/eccpd.pid", data);
-    FILE *f = fopen(path, "r");
-    long pid = 0;
-    if (f != NULL) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
-    return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
-}
-
 int net_reindex_command(int argc, char **argv)
 {
     const char *data = "./data";
@@ -222,40 +191,9 @@ int net_reindex_command(int argc, char **argv)
         }
     }
     char path[4096];
-    snprintf(path, sizeof(path), "%s/reindex.status", data);
-    pid_t pid = running_server(data);
-    if (pid > 0) {
-        unlink(path);
-        if (kill(pid, SIGUSR1) != 0) {
-            fprintf(stderr, "eccpd reindex: cannot signal the server (pid %d): %s\n", (int)pid,
-                    strerror(errno));
-            return 1;
-        }
-        fprintf(stderr, "eccpd reindex: the server (pid %d) is rebuilding its index\n", (int)pid);
-        char line[256] = "", last[256] = "";
-        for (;;) {
-            usleep(200000);
-            FILE *f = fopen(path, "r");
-            if (f == NULL)
-                continue;
-            if (fgets(line, sizeof(line), f) == NULL)
-                line[0] = '\0';
-            fclose(f);
-            line[strcspn(line, "\n")] = '\0';
-            if (strcmp(line, last) != 0) {
-                fprintf(stderr, "\r%s\033[K", line);
-                snprintf(last, sizeof(last), "%s", line);
-            }
-            if (strncmp(line, "done", 4) == 0 || strncmp(line, "failed", 6) == 0) {
-                fputc('\n', stderr);
-                return line[0] == 'd' ? 0 : 1;
-            }
-            if (running_server(data) == 0) {
-                fprintf(stderr, "\neccpd reindex: the server stopped before the rebuild ended\n");
-                return 1;
-            }
-        }
-    }
+    pid_t pid = net_control_server(data);
+    if (pid > 0)
+        return net_control_ask(data, pid, SIGUSR1, "reindex", "eccpd reindex");
     core_store *s;
     char *err = NULL;
     snprintf(path, sizeof(path), "%s/store", data);
@@ -276,7 +214,7 @@ int net_reindex_command(int argc, char **argv)
         fprintf(stderr, "eccpd reindex: %s\n", core_strerror(rc));
         return 1;
     }
-    status(data, "done");
+    net_control_status(data, "reindex", "done");
     fprintf(stderr, "eccpd reindex: the index was rebuilt\n");
     return 0;
 }
