@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/fault.h"
@@ -66,6 +67,50 @@ core_feed *core_feed_new(core_store *s, const core_feed_consumer *consumers, siz
     return f;
 }
 
+/* One change-log entry of a batch. */
+typedef struct feed_entry {
+    uint64_t seq;
+    const char *kind, *id, *op;
+    bool superseded; /* the same record changes again later in the batch */
+} feed_entry;
+
+static uint64_t entry_hash(const char *kind, const char *id)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *p = kind; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ '/') * 1099511628211ull;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+/* Marks every entry whose record changes again later in the batch. Consumers apply the
+ * record as it is now, so only the last change of each record needs applying: a profile
+ * created, submitted and published in one batch is indexed once, not three times. */
+static void mark_superseded(feed_entry *e, int n, core_arena *a)
+{
+    enum { SLOTS = 2 * FEED_BATCH }; /* a power of two, at most half full */
+    int *slot = core_arena_alloc(a, SLOTS * sizeof(*slot));
+    for (int i = 0; i < SLOTS; i++)
+        slot[i] = -1;
+    for (int i = n - 1; i >= 0; i--) {
+        if (e[i].kind == NULL)
+            continue;
+        for (uint64_t h = entry_hash(e[i].kind, e[i].id);; h++) {
+            int *s = &slot[h & (SLOTS - 1)];
+            if (*s < 0) {
+                *s = i;
+                break;
+            }
+            if (strcmp(e[*s].id, e[i].id) == 0 && strcmp(e[*s].kind, e[i].kind) == 0) {
+                e[i].superseded = true;
+                break;
+            }
+        }
+    }
+}
+
 /* Applies entries after `visible` up to FEED_BATCH of them; returns how many, or < 0. */
 static int apply_batch(core_feed *f, uint64_t *last)
 {
@@ -77,24 +122,34 @@ static int apply_batch(core_feed *f, uint64_t *last)
     core_iter *it = core_store_iter_log(f->store, from);
     core_arena a;
     core_arena_init(&a);
+    feed_entry *e = core_arena_alloc(&a, FEED_BATCH * sizeof(*e));
     core_slice k, v;
     int n = 0, rc = 0;
     while (n < FEED_BATCH && core_iter_next(it, &k, &v)) {
-        uint64_t seq = core_be64_read((const unsigned char *)k.ptr);
-        core_value e;
+        feed_entry *x = &e[n++];
+        memset(x, 0, sizeof(*x));
+        x->seq = core_be64_read((const unsigned char *)k.ptr);
+        core_value c;
         const char *why;
-        if (core_value_from_msgpack(&a, v.ptr, v.len, &e, &why) != 0) {
+        if (core_value_from_msgpack(&a, v.ptr, v.len, &c, &why) != 0) {
             fprintf(stderr, "eccpd: change-log entry %llu is unreadable; skipped\n",
-                    (unsigned long long)seq);
-            *last = seq;
-            n++;
+                    (unsigned long long)x->seq);
             continue;
         }
-        const char *kind = core_value_get_str(&e, "kind"), *id = core_value_get_str(&e, "id");
-        const char *op = core_value_get_str(&e, "op");
+        x->kind = core_value_get_str(&c, "kind");
+        x->id = core_value_get_str(&c, "id");
+        x->op = core_value_get_str(&c, "op");
+        if (x->id == NULL)
+            x->kind = NULL; /* nothing to apply */
+    }
+    core_iter_free(it);
+    mark_superseded(e, n, &a);
+    for (int j = 0; j < n && rc == 0; j++) {
+        if (e[j].kind == NULL || e[j].superseded)
+            continue;
         core_value rec;
         const core_value *recp = NULL;
-        int grc = core_record_get(f->store, kind, id, &a, &rec);
+        int grc = core_record_get(f->store, e[j].kind, e[j].id, &a, &rec);
         if (grc == 0)
             recp = &rec;
         else if (grc != CORE_ENOTFOUND) {
@@ -104,14 +159,12 @@ static int apply_batch(core_feed *f, uint64_t *last)
         /* a consumer that already has this change (an index on disk) is not given it again
          * while another (the matcher's tables in memory) replays the log */
         for (size_t i = 0; i < f->n && rc == 0; i++)
-            if (seq > f->done[i])
-                rc = f->consumers[i].apply(f->consumers[i].ctx, f->store, kind, id, op, recp, &a);
-        if (rc != 0)
-            break;
-        *last = seq;
-        n++;
+            if (e[j].seq > f->done[i])
+                rc = f->consumers[i].apply(f->consumers[i].ctx, f->store, e[j].kind, e[j].id,
+                                           e[j].op, recp, &a);
     }
-    core_iter_free(it);
+    if (n > 0)
+        *last = e[n - 1].seq;
     if (rc == 0 && n > 0)
         for (size_t i = 0; i < f->n && rc == 0; i++)
             rc = f->consumers[i].commit(f->consumers[i].ctx, *last);
@@ -136,13 +189,19 @@ int core_feed_catch_up(core_feed *f)
     if (talk)
         fprintf(stderr, "eccpd: bringing the index up to date (%llu changes)\n",
                 (unsigned long long)(target - start));
+    bool tty = isatty(STDERR_FILENO) != 0;
+    time_t shown = time(NULL);
     int n;
-    while ((n = apply_batch(f, &last)) > 0)
-        if (talk)
-            fprintf(stderr, "\reccpd: %llu / %llu changes applied",
-                    (unsigned long long)(atomic_load(&f->visible) - start),
-                    (unsigned long long)(target - start));
-    if (talk)
+    while ((n = apply_batch(f, &last)) > 0) {
+        uint64_t done = atomic_load(&f->visible) - start;
+        if (!talk || (!tty && time(NULL) - shown < 5 && done < target - start))
+            continue;
+        fprintf(stderr, tty ? "\reccpd: %llu / %llu changes applied" :
+                              "eccpd: %llu / %llu changes applied\n",
+                (unsigned long long)done, (unsigned long long)(target - start));
+        shown = time(NULL);
+    }
+    if (talk && tty)
         fputc('\n', stderr);
     return n < 0 ? n : 0;
 }

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "core/account.h"
+#include "core/demo.h"
 #include "core/error.h"
 #include "core/store.h"
 #include "net/backup.h"
@@ -26,6 +28,7 @@ static const char usage[] =
     "Commands:\n"
     "  serve          run the HTTP API server (HTTP/1.1, HTTP/2, optional TLS)\n"
     "  user create    create a user or moderator (password read from standard input)\n"
+    "  demo-data      fill an empty data directory with a generated demo platform\n"
     "  reindex        rebuild the search index from the store (the server keeps serving)\n"
     "  backup DEST    write a consistent backup (while serving, or of a stopped server)\n"
     "  help           show this text\n"
@@ -55,6 +58,9 @@ static const char serve_usage[] =
     "                      (default http://127.0.0.1:8080)\n"
     "  --mail-from ADDR    From: of e-mail written to DIR/outbox\n"
     "                      (default \"Cluster collaboration platform <no-reply@localhost>\")\n"
+    "  --no-demo           on a first start (no DIR/store yet) do not load the demo\n"
+    "                      platform (by default a new data directory starts with the\n"
+    "                      scale-1 demo data of 'eccpd demo-data')\n"
     "  -h, --help          show this text\n";
 
 static const char user_usage[] =
@@ -73,6 +79,215 @@ static const char user_usage[] =
     "  --country CC          ISO 3166-1 alpha-2 country (default BE)\n"
     "  --title TITLE         job title (default Moderator or Member, by role)\n"
     "  -h, --help            show this text\n";
+
+static const char demo_usage[] =
+    "Usage: eccpd demo-data [OPTIONS]\n"
+    "\n"
+    "Fills the data directory with a generated, realistic platform: at scale 1 about 1,500\n"
+    "published cluster organisations, 200 other organisations and 15,000 cluster members\n"
+    "across Europe, with drafts, profiles waiting for moderation and declined ones, and\n"
+    "10,000 ClusterXchange registrations (mostly accepted), written\n"
+    "through the same validation as the API. The same --seed gives the same data. Creates\n"
+    "the accounts demo-moderator (a moderator) and demo-user, and one account per\n"
+    "organisation, all with one password, printed at the end and kept in DIR/demo-login.txt.\n"
+    "\n"
+    "Run it while the server is stopped. It refuses a store that already holds profiles:\n"
+    "start from an empty directory (or delete DIR) to generate again.\n"
+    "\n"
+    "Options:\n"
+    "  --data DIR          data directory (default ./data; created if missing)\n"
+    "  --scale N           size relative to the real platform (default 1; 0.001 to 1000;\n"
+    "                      scale 100 gives about 190,000 profiles and 1,000,000\n"
+    "                      registrations)\n"
+    "  --seed S            seed of the generator (default 1)\n"
+    "  --password P        the demo accounts' password (default: a random one)\n"
+    "  --quiet             no progress display\n"
+    "  -h, --help          show this text\n";
+
+/* Draws the demo generator's progress on standard error: a bar on a terminal, a line
+ * every few seconds otherwise. */
+typedef struct demo_progress_state {
+    bool tty, drew;
+    double last_line;
+    const char *phase;
+} demo_progress_state;
+
+static void demo_progress(void *ctx, const core_demo_progress *p)
+{
+    demo_progress_state *st = ctx;
+    double rate = p->seconds > 0 ? (double)p->records / p->seconds : 0;
+    bool new_phase = st->phase == NULL || strcmp(st->phase, p->phase) != 0;
+    bool done = strcmp(p->phase, "done") == 0;
+    if (st->tty) {
+        if (new_phase && st->drew)
+            fputc('\n', stderr);
+        if (!done) {
+            int width = 30;
+            int fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : 0;
+            char bar[64];
+            for (int i = 0; i < width; i++)
+                bar[i] = i < fill ? '#' : '.';
+            bar[width] = '\0';
+            fprintf(stderr, "\r  %-14s [%s] %3d%%  %llu/%llu  %.0f records/s ", p->phase, bar,
+                    p->total ? (int)(100 * p->done / p->total) : 100,
+                    (unsigned long long)p->done, (unsigned long long)p->total, rate);
+            st->drew = true;
+        }
+    } else if (!done && (new_phase || p->seconds - st->last_line >= 5)) {
+        fprintf(stderr, "demo-data: %s %llu/%llu, %llu records, %.0f records/s\n", p->phase,
+                (unsigned long long)p->done, (unsigned long long)p->total,
+                (unsigned long long)p->records, rate);
+        st->last_line = p->seconds;
+    }
+    st->phase = p->phase;
+    fflush(stderr);
+}
+
+/* Generates demo data into DATA/store (which it opens and closes) and prints what was made
+ * and how to sign in. listen (or NULL) is the address the server will answer on, for the
+ * example calls. Returns 0 or a process exit code. */
+static int run_demo(const char *data, double scale, uint64_t seed, const char *password,
+                    bool quiet, const char *listen)
+{
+    if (mkdir(data, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "eccpd demo-data: cannot create %s: %s\n", data, strerror(errno));
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/store", data);
+    core_store *s = NULL;
+    char *err = NULL;
+    if (core_store_open(path, &s, &err) != 0) {
+        fprintf(stderr, "eccpd demo-data: %s\n(is the server running? stop it first)\n",
+                err ? err : "cannot open the store");
+        free(err);
+        return 1;
+    }
+    if (core_demo_store_has_profiles(s)) {
+        fprintf(stderr,
+                "eccpd demo-data: %s already holds profiles; demo data goes into an empty "
+                "data directory\n",
+                path);
+        core_store_close(s);
+        return 1;
+    }
+    demo_progress_state st = {.tty = isatty(STDERR_FILENO) != 0};
+    core_demo_options o;
+    core_demo_options_init(&o);
+    o.scale = scale;
+    o.seed = seed;
+    o.password = password;
+    if (!quiet) {
+        o.progress = demo_progress;
+        o.progress_ctx = &st;
+    }
+    core_demo_report r;
+    int rc = core_demo_generate(s, &o, &r);
+    core_store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "eccpd demo-data: %s\n", r.error[0] ? r.error : core_strerror(rc));
+        return 1;
+    }
+    static const char *const states[] = {"draft", "needs_review", "published", "declined"};
+    printf("Demo platform (scale %g, seed %llu): %llu profiles and %llu accounts in %.1f s "
+           "(%.0f records/s)\n",
+           scale, (unsigned long long)seed, (unsigned long long)r.profiles_total,
+           (unsigned long long)r.users, r.seconds,
+           r.seconds > 0 ? (double)r.records / r.seconds : 0.0);
+    for (int t = 0; t < CORE_PROFILE_TYPE_COUNT; t++) {
+        printf("  %-29s", core_profile_type_name((core_profile_type)t));
+        for (int k = 0; k < CORE_DEMO_STATE_COUNT; k++)
+            printf(" %s %-6llu", states[k], (unsigned long long)r.profiles[t][k]);
+        putchar('\n');
+    }
+    printf("  ClusterXchange registrations: %llu accepted, %llu pending, %llu rejected\n",
+           (unsigned long long)r.registrations[1], (unsigned long long)r.registrations[0],
+           (unsigned long long)r.registrations[2]);
+    printf("  %llu clusters published with the criteria waived; %llu member affiliations "
+           "approved; data digest %02x%02x%02x%02x%02x%02x%02x%02x (equal for equal seeds)\n",
+           (unsigned long long)r.criteria_waived, (unsigned long long)r.affiliations_approved,
+           r.digest[0], r.digest[1], r.digest[2], r.digest[3], r.digest[4], r.digest[5],
+           r.digest[6], r.digest[7]);
+    snprintf(path, sizeof(path), "%s/demo-login.txt", data);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        chmod(path, 0600);
+        fprintf(f, "moderator: %s\nuser: %s\npassword: %s\n", r.moderator, r.user, r.password);
+        fclose(f);
+    }
+    printf("\nSign in as the demo moderator \"%s\" or the demo user \"%s\" (admin of a\n"
+           "published cluster and of a draft); password: %s (also in %s)\n",
+           r.moderator, r.user, r.password, path);
+    if (listen != NULL)
+        printf("\nTry:\n"
+               "  curl -s 'http://%s/v1/search?q=mobilite&facets=country,ecosystem'\n"
+               "  TOKEN=$(curl -s http://%s/v1/sessions -H 'content-type: application/json' \\\n"
+               "    -d '{\"login\":\"%s\",\"password\":\"%s\"}' | sed "
+               "'s/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n"
+               "  curl -s 'http://%s/v1/moderation/queue?per_page=5' -H \"authorization: "
+               "Bearer $TOKEN\"\n\n",
+               listen, listen, r.moderator, r.password, listen);
+    fflush(stdout);
+    return 0;
+}
+
+static int cmd_demo_data(int argc, char **argv)
+{
+    const char *data = "./data", *password = NULL;
+    double scale = 1;
+    unsigned long long seed = 1;
+    bool quiet = false;
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"scale", required_argument, 0, 's'},
+        {"seed", required_argument, 0, 'S'}, {"password", required_argument, 0, 'p'},
+        {"quiet", no_argument, 0, 'q'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 's':
+            scale = strtod(optarg, &end);
+            if (*end != '\0' || !(scale >= 0.001 && scale <= 1000)) {
+                fprintf(stderr, "eccpd demo-data: --scale takes a number from 0.001 to 1000\n");
+                return 2;
+            }
+            break;
+        case 'S':
+            seed = strtoull(optarg, &end, 10);
+            if (*end != '\0' || optarg[0] == '\0' || optarg[0] == '-') {
+                fprintf(stderr, "eccpd demo-data: --seed takes a whole number\n");
+                return 2;
+            }
+            break;
+        case 'p':
+            password = optarg;
+            if (strlen(password) < CORE_PASSWORD_MIN || strlen(password) > 63) {
+                fprintf(stderr, "eccpd demo-data: --password takes 10 to 63 characters\n");
+                return 2;
+            }
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(demo_usage, stdout);
+            return 0;
+        default:
+            fputs(demo_usage, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "eccpd demo-data: unexpected argument '%s'\n\n%s", argv[optind],
+                demo_usage);
+        return 2;
+    }
+    return run_demo(data, scale, (uint64_t)seed, password, quiet, NULL);
+}
 
 static int cmd_serve(int argc, char **argv)
 {
@@ -95,7 +310,9 @@ static int cmd_serve(int argc, char **argv)
         {"access-log", required_argument, 0, 'a'}, {"max-body", required_argument, 0, 'b'},
         {"drain", required_argument, 0, 'D'},      {"help", no_argument, 0, 'h'},
         {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
+        {"no-demo", no_argument, 0, 'N'},
         {0, 0, 0, 0}};
+    bool no_demo = false;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -151,6 +368,9 @@ static int cmd_serve(int argc, char **argv)
         case 'F':
             o.mail_from = optarg;
             break;
+        case 'N':
+            no_demo = true;
+            break;
         case 'h':
             fputs(serve_usage, stdout);
             return 0;
@@ -166,6 +386,19 @@ static int cmd_serve(int argc, char **argv)
     if ((o.tls_cert == NULL) != (o.tls_key == NULL)) {
         fprintf(stderr, "eccpd serve: --tls-cert and --tls-key go together\n");
         return 2;
+    }
+    /* First run: a data directory without a store starts with the demo platform. */
+    char store_path[4096];
+    struct stat sb;
+    snprintf(store_path, sizeof(store_path), "%s/store", o.data_dir);
+    if (!no_demo && stat(store_path, &sb) != 0 && errno == ENOENT) {
+        fprintf(stderr, "eccpd: %s is new: loading the demo platform first (skip with "
+                        "--no-demo)\n", o.data_dir);
+        if (run_demo(o.data_dir, 1, 1, NULL, false, o.listen) != 0) {
+            fprintf(stderr, "eccpd: the demo data could not be loaded; remove %s and start "
+                            "again, or start with --no-demo\n", o.data_dir);
+            return 1;
+        }
     }
     return net_server_run(&o);
 }
@@ -308,6 +541,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(argv[1], "user"))
         return cmd_user(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "demo-data"))
+        return cmd_demo_data(argc - 1, argv + 1);
     if (!strcmp(argv[1], "backup"))
         return net_backup_command(argc - 1, argv + 1);
     if (!strcmp(argv[1], "reindex"))

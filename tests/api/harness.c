@@ -131,9 +131,10 @@ void api_start(api_server *s, const char *dir, const char *const *extra)
     char listen[64], data[300];
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", s->port);
     snprintf(data, sizeof(data), "%s/data", s->dir);
+    /* --no-demo: tests start from an empty platform, not the first-run demo data */
     const char *argv[32] = {api_binary, "serve", "--data", data, "--listen", listen,
-                            "--threads", "2", "--drain", "5"};
-    int n = 10;
+                            "--threads", "2", "--drain", "5", "--no-demo"};
+    int n = 11;
     if (s->tls_cert) {
         argv[n++] = "--tls-cert", argv[n++] = s->tls_cert;
         argv[n++] = "--tls-key", argv[n++] = s->tls_key;
