@@ -112,6 +112,31 @@ void net_add_header(net_req *r, const char *name, const char *value)
 
 static h2o_generator_t static_generator = {NULL, NULL};
 
+/* The reason phrase of an HTTP/1.1 status line: optional for HTTP, expected by tools. */
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
 void net_reply_raw(net_req *r, int status, const char *content_type, const char *bytes, size_t len)
 {
     if (r->answered || r->req == NULL)
@@ -119,7 +144,7 @@ void net_reply_raw(net_req *r, int status, const char *content_type, const char 
     r->answered = true;
     h2o_req_t *q = r->req;
     q->res.status = status;
-    q->res.reason = "";
+    q->res.reason = reason_phrase(status);
     q->res.content_length = len;
     if (content_type != NULL)
         h2o_add_header(&q->pool, &q->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,

@@ -145,6 +145,9 @@ static int open_index(net_server *s)
     /* [0] is the index (net/reindex.c replaces it after a rebuild); others follow */
     s->consumers[s->nconsumers++] = index_records_consumer(s->indexer);
     s->xchange = net_xchange_new(s->opt.threads);
+    if (net_xchange_load(s->xchange, s->store) != 0)
+        fprintf(stderr, "eccpd: ClusterXchange registrations could not be read in one pass; "
+                        "replaying the change log instead\n");
     s->consumers[s->nconsumers++] = net_xchange_consumer(s->xchange);
     s->feed = core_feed_new(s->store, s->consumers, s->nconsumers, on_visible, s);
     if (core_feed_catch_up(s->feed) != 0 || core_feed_start(s->feed) != 0) {

@@ -52,6 +52,7 @@ typedef struct dir_entry {
 struct net_xchange {
     matcher_table *table;
     bool dirty; /* the table changed since the last publish (feed thread only) */
+    uint64_t loaded_seq; /* the store's sequence number net_xchange_load read at */
     matcher_codemap countries, languages;
     const char *country_names[MATCHER_COUNTRIES];
     const char *language_names[MATCHER_LANGUAGES];
@@ -220,8 +221,8 @@ static bool reg_from_record(const net_xchange *x, core_store *s, const core_valu
 
 static uint64_t consumer_applied(void *ctx)
 {
-    (void)ctx;
-    return 0;
+    net_xchange *x = ctx;
+    return x->loaded_seq;
 }
 
 /* Brings the table and directory in line with registration id as it is in the store
@@ -314,6 +315,33 @@ core_feed_consumer net_xchange_consumer(net_xchange *x)
                                 .applied = consumer_applied,
                                 .apply = consumer_apply,
                                 .commit = consumer_commit};
+}
+
+int net_xchange_load(net_xchange *x, core_store *s)
+{
+    x->loaded_seq = core_store_last_seq(s);
+    core_iter *it =
+        core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
+    core_arena a;
+    core_arena_init(&a);
+    core_slice k, v;
+    size_t plen = strlen(CORE_XCHANGE_KIND "/"), n = 0;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        core_value rec;
+        char *id = core_arena_strndup(&a, k.ptr + plen, k.len - plen);
+        if (core_record_decode(&a, v, &rec) == 0)
+            rc = apply_registration(x, s, id, &rec, &a);
+        if (++n % 4096 == 0)
+            core_arena_dispose(&a); /* bounded memory over a million registrations */
+    }
+    core_iter_free(it);
+    core_arena_dispose(&a);
+    if (rc == 0)
+        rc = consumer_commit(x, x->loaded_seq);
+    if (rc != 0)
+        x->loaded_seq = 0; /* the feed replays the log instead */
+    return rc;
 }
 
 /* ---- creation ---- */

@@ -18,8 +18,12 @@ typedef struct net_xchange net_xchange;
 net_xchange *net_xchange_new(size_t nthreads);
 /* Frees the state; no request and no feed may use it any more. NULL is allowed. */
 void net_xchange_free(net_xchange *x);
-/* The feed consumer that keeps the table of accepted registrations. Its tables are in
- * memory only: `applied` is 0, so the feed replays the whole log at start. */
+/* Fills the table from the registrations in the store, as of its last sequence number,
+ * which becomes the consumer's `applied`: a start reads each registration once instead of
+ * replaying the whole change log. Call it before the feed is created, while nothing else
+ * writes the store. 0, or an error (then `applied` stays 0 and the feed replays). */
+int net_xchange_load(net_xchange *x, core_store *s);
+/* The feed consumer that keeps the table of accepted registrations (in memory only). */
 core_feed_consumer net_xchange_consumer(net_xchange *x);
 
 void net_xchange_register(net_req *r); /* POST /v1/xchange/registrations */

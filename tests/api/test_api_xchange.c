@@ -456,7 +456,7 @@ static void gone_profiles_leave_and_restart_rebuilds(void)
     api_res_free(&r);
     CHECK_EQ(host_matches(), 2); /* es's registration left with its profile */
 
-    /* the matcher's tables live in memory: a restart rebuilds them from the change log */
+    /* the matcher's tables live in memory: a restart reads them back from the store */
     char before[8][64], after[8][64];
     int n = match_ids(before, 8, NULL);
     api_stop(&srv);
