@@ -164,6 +164,11 @@ int core_store_open(const char *dir, core_store **out, char **errmsg)
     rocksdb_options_set_create_missing_column_families(s->opts, 1);
     rocksdb_options_increase_parallelism(s->opts, 2);
     rocksdb_options_set_compression(s->opts, rocksdb_lz4_compression);
+    /* With several column families the oldest WAL file lives until every family that has
+     * data in it flushes, and a quiet family (meta, idem) may not flush for a long time:
+     * by default RocksDB lets the WAL grow to 4x the families' memtables (3 GB here) before
+     * forcing those flushes. A bound keeps disk use and crash-recovery time small. */
+    rocksdb_options_set_max_total_wal_size(s->opts, 256u << 20);
     s->ropts = rocksdb_readoptions_create();
     s->wopts = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(s->wopts, 1);
