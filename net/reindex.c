@@ -89,6 +89,21 @@ static int swap_dirs(const char *data)
     return 0;
 }
 
+int net_reindex_offline(core_store *store, const char *data)
+{
+    char newdir[4096];
+    int rc = build_new(store, data, newdir, sizeof(newdir));
+    if (rc == 0)
+        rc = catch_up(store, newdir);
+    if (rc == 0)
+        rc = swap_dirs(data);
+    if (rc != 0)
+        rm_rf(newdir);
+    else
+        net_control_status(data, "reindex", "done");
+    return rc;
+}
+
 static void *reindex_main(void *arg)
 {
     net_server *s = arg;
@@ -202,19 +217,12 @@ int net_reindex_command(int argc, char **argv)
         free(err);
         return 1;
     }
-    char newdir[4096];
-    int rc = build_new(s, data, newdir, sizeof(newdir));
-    if (rc == 0)
-        rc = catch_up(s, newdir);
-    if (rc == 0)
-        rc = swap_dirs(data);
+    int rc = net_reindex_offline(s, data);
     core_store_close(s);
     if (rc != 0) {
-        rm_rf(newdir);
         fprintf(stderr, "eccpd reindex: %s\n", core_strerror(rc));
         return 1;
     }
-    net_control_status(data, "reindex", "done");
     fprintf(stderr, "eccpd reindex: the index was rebuilt\n");
     return 0;
 }

@@ -127,11 +127,23 @@ static void remove_pid_file(net_server *s)
     unlink(path);
 }
 
+enum { BULK_BUILD_MIN = 20000 }; /* changes above which a missing index is bulk-built */
+
 /* Opens the index and brings it up to date with the store before the server is ready. */
 static int open_index(net_server *s)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/index", s->opt.data_dir);
+    /* No index yet but a long change log (a first start on demo data or an import, or an
+     * index moved away): the bulk builder is several times faster than replaying. */
+    struct stat st;
+    uint64_t changes = core_store_last_seq(s->store);
+    if (changes > BULK_BUILD_MIN && stat(path, &st) != 0 && errno == ENOENT) {
+        fprintf(stderr, "eccpd: building the search index from the store (%llu changes)\n",
+                (unsigned long long)changes);
+        if (net_reindex_offline(s->store, s->opt.data_dir) != 0)
+            fprintf(stderr, "eccpd: the bulk build failed; replaying the change log instead\n");
+    }
     index_writer_options io = {0};
     int rc = index_writer_open(path, &io, &s->index);
     if (rc != 0) {
