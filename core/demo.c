@@ -746,6 +746,7 @@ static int submit(gen *g, job *j)
     }
     j->c.fn = job_txn;
     j->c.arg = j;
+    j->c.no_mail = true; /* the moderator's decisions notify fictional people: no e-mail */
     j->c.done = job_done;
     j->c.user = j;
     core_store_submit(g->s, &j->c);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,16 @@ struct core_outbox {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool stopping, kicked;
+    bool kicked;
+    _Atomic bool stopping; /* also read between batches without the mutex */
 };
+
+enum { OUTBOX_BATCH = 256 }; /* e-mails written before their records go in one write */
 
 void core_outbox_add(core_txn *t, const char *to, const char *subject, const char *body)
 {
+    if (core_txn_no_mail(t))
+        return;
     core_arena *a = core_txn_arena(t);
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
@@ -118,52 +124,75 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
         rc = CORE_EIO;
     if (rc == 0 && rename(tmp, final) != 0)
         rc = CORE_EIO;
-    if (rc == 0 && fsync_dir(dir) != 0)
-        rc = CORE_EIO;
     if (rc != 0)
         unlink(tmp);
-    return rc;
+    return rc; /* the caller fsyncs the directory once for a batch of renames */
 }
+
+typedef struct delivered {
+    core_slice keys[OUTBOX_BATCH];
+    int n;
+} delivered;
 
 static int delete_txn(core_txn *t, void *arg)
 {
-    core_slice *key = arg;
-    core_txn_delete(t, CORE_CF_OUTBOX, *key);
+    delivered *d = arg;
+    for (int i = 0; i < d->n; i++)
+        core_txn_delete(t, CORE_CF_OUTBOX, d->keys[i]);
     return 0;
+}
+
+/* Delivers up to OUTBOX_BATCH queued e-mails: their files first (each fsynced, then the
+ * directory once), then one write removing their records. Returns how many, or < 0. */
+static int flush_batch(core_store *s, const char *dir, const char *from)
+{
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_OUTBOX, (core_slice){"", 0});
+    core_slice k, v;
+    core_arena a;
+    core_arena_init(&a);
+    delivered d = {.n = 0};
+    int rc = 0;
+    while (d.n < OUTBOX_BATCH && core_iter_next(it, &k, &v)) {
+        core_value m;
+        const char *why;
+        if (core_value_from_msgpack(&a, v.ptr, v.len, &m, &why) == 0 &&
+            (rc = write_eml(dir, from, &m)) != 0)
+            break; /* keep it queued; try again later */
+        /* Delivered (or unreadable, which no retry can fix): remove it. */
+        d.keys[d.n++] = (core_slice){core_arena_strndup(&a, k.ptr, k.len), k.len};
+    }
+    core_iter_free(it);
+    if (d.n > 0 && fsync_dir(dir) != 0)
+        rc = CORE_EIO; /* nothing is removed: the renames may not be durable */
+    else if (d.n > 0) {
+        int wrc = core_store_write_sync(s, delete_txn, &d, NULL);
+        if (wrc != 0)
+            rc = wrc;
+    }
+    core_arena_dispose(&a);
+    return rc != 0 ? rc : d.n;
 }
 
 int core_outbox_flush(core_store *s, const char *dir, const char *from)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return CORE_EIO;
-    int delivered = 0;
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_OUTBOX, (core_slice){"", 0});
-    core_slice k, v;
-    core_arena a;
-    core_arena_init(&a);
-    int rc = 0;
-    while (core_iter_next(it, &k, &v)) {
-        core_value m;
-        const char *why;
-        core_slice key = {core_arena_strndup(&a, k.ptr, k.len), k.len};
-        if (core_value_from_msgpack(&a, v.ptr, v.len, &m, &why) == 0 &&
-            (rc = write_eml(dir, from, &m)) != 0)
-            break; /* keep it queued; try again later */
-        /* Delivered (or unreadable, which no retry can fix): remove it. */
-        if ((rc = core_store_write_sync(s, delete_txn, &key, NULL)) != 0)
-            break;
-        delivered++;
-    }
-    core_iter_free(it);
-    core_arena_dispose(&a);
-    return rc != 0 ? rc : delivered;
+    int total = 0, n;
+    while ((n = flush_batch(s, dir, from)) == OUTBOX_BATCH)
+        total += n;
+    return n < 0 ? n : total + n;
 }
 
 static void *deliverer_main(void *arg)
 {
     core_outbox *o = arg;
     for (;;) {
-        int rc = core_outbox_flush(o->store, o->dir, o->from);
+        /* A long queue (a bulk import's notifications) goes out batch by batch; a stop
+         * request leaves the rest queued for the next start instead of holding it up. */
+        int rc;
+        while ((rc = flush_batch(o->store, o->dir, o->from)) == OUTBOX_BATCH &&
+               !atomic_load(&o->stopping))
+            ;
         if (rc < 0)
             fprintf(stderr, "eccpd: outbox delivery to %s failed (%s); retrying\n", o->dir,
                     core_strerror(rc));

@@ -5,7 +5,8 @@
  * that caused it (core_outbox_add in a core_txn_fn), so it exists exactly when the event
  * does. A deliverer thread then writes each queued message as an RFC 5322 .eml file into
  * the spool directory (DIR/outbox) — written to a temporary name, fsynced, renamed, the
- * directory fsynced — and only then removes it from the outbox. A crash between the two
+ * directory fsynced (once per batch of up to 256) — and only then removes the batch from
+ * the outbox in one write. A crash between the two
  * delivers the same file again under the same name: at least once, never lost.
  */
 #ifndef ECCPD_CORE_OUTBOX_H
@@ -15,13 +16,15 @@
 
 typedef struct core_outbox core_outbox;
 
-/* Queues an e-mail inside a write. Texts are UTF-8; body lines are separated by \n. */
+/* Queues an e-mail inside a write (unless the write asked for none: core_commit.no_mail).
+ * Texts are UTF-8; body lines are separated by \n. */
 void core_outbox_add(core_txn *t, const char *to, const char *subject, const char *body);
 
 /* Starts the deliverer for store into spool_dir (created if missing). from is the From:
  * address. Returns NULL (and a message on stderr) when the directory cannot be made. */
 core_outbox *core_outbox_start(core_store *s, const char *spool_dir, const char *from);
-/* Delivers what is queued now, then stops the thread. */
+/* Stops the thread once the batch it is writing is delivered; what is still queued stays
+ * in the store for the next start. */
 void core_outbox_stop(core_outbox *o);
 /* Wakes the deliverer (after a write that queued mail); cheap, any thread. */
 void core_outbox_kick(core_outbox *o);

@@ -594,6 +594,11 @@ core_arena *core_txn_arena(core_txn *t)
     return &t->arena;
 }
 
+bool core_txn_no_mail(const core_txn *t)
+{
+    return t->c != NULL && t->c->no_mail;
+}
+
 int64_t core_txn_now(core_txn *t)
 {
     return t->now;

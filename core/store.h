@@ -78,6 +78,8 @@ struct core_commit {
     core_slice idem_fingerprint; /* digest of the request the key was sent with */
     void (*done)(core_commit *c); /* called once, on the committer thread */
     void *user;                   /* caller's context for done */
+    bool no_mail;                 /* record notifications but queue no e-mail (generated
+                                     data whose addresses are fictional) */
     /* out (valid in done) */
     int rc;              /* 0, the function's code, or CORE_EIO / CORE_EINTERNAL */
     uint64_t seq;        /* highest change-log sequence number this write used, or 0 */
@@ -112,6 +114,8 @@ void core_txn_set_response(core_txn *t, const char *bytes, size_t len);
 core_store *core_txn_store(core_txn *t);
 /* Scratch memory for the write; freed after its function returns. */
 core_arena *core_txn_arena(core_txn *t);
+/* True when the write being run asked for no e-mail (core_commit.no_mail). */
+bool core_txn_no_mail(const core_txn *t);
 /* The time the group started, in Unix seconds: one clock reading for a whole write. */
 int64_t core_txn_now(core_txn *t);
 

@@ -242,6 +242,14 @@ static void test_counts_and_states(void)
     CHECK_GE(r->registrations[2], 1);
     CHECK_GT(first.st.hosts, 50);
     CHECK_GT(first.st.visitors, 50);
+    /* decisions notify the admins, but no e-mail goes to the fictional addresses */
+    core_iter *it = core_store_iter_prefix(first.s, CORE_CF_OUTBOX, (core_slice){"", 0});
+    core_slice k, v;
+    CHECK(!core_iter_next(it, &k, &v));
+    core_iter_free(it);
+    it = core_store_iter_prefix(first.s, CORE_CF_KEYS, CORE_SLICE_LIT("notif/"));
+    CHECK(core_iter_next(it, &k, &v));
+    core_iter_free(it);
     /* local words in their own scripts and with diacritics */
     CHECK_GT(first.st.non_ascii_names, 20);
 
