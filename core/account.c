@@ -42,31 +42,25 @@ static bool country_code_ok(const char *s)
            core_country_find(s, 2) >= 0;
 }
 
-void core_user_validate(core_fields *f, const core_value *body)
+/* The fields a registration and a stored user record have in common, checked alike for
+ * both (POST /v1/users and `eccpd import`). */
+static void check_user_fields(core_fields *f, const core_value *obj)
 {
-    if (body == NULL || body->type != CORE_OBJ) {
-        core_fields_add(f, "body", "must be a JSON object");
-        return;
-    }
-    core_check_known(f, body, user_fields);
-    const char *username = core_check_string(f, body, "username", true, 3, 50);
+    const char *username = core_check_string(f, obj, "username", true, 3, 50);
     if (username != NULL && !username_ok(username))
         core_fields_add(f, "username",
                         "may contain only letters, digits, spaces and . - ' _ (no leading or "
                         "trailing space)");
-    const char *email = core_check_string(f, body, "email", true, 3, 254);
+    const char *email = core_check_string(f, obj, "email", true, 3, 254);
     if (email != NULL && !core_check_email(email))
         core_fields_add(f, "email", "is not a valid e-mail address");
-    const char *confirm = core_check_string(f, body, "email_confirm", true, 1, 254);
-    if (email != NULL && confirm != NULL && strcmp(email, confirm) != 0)
-        core_fields_add(f, "email_confirm", "must equal email");
-    core_check_string(f, body, "password", true, CORE_PASSWORD_MIN, CORE_PASSWORD_MAX);
-    core_check_string(f, body, "organisation_name", true, 1, 200);
-    const char *country = core_check_string(f, body, "country", true, 2, 2);
+    core_check_string(f, obj, "organisation_name", true, 1, 200);
+    const char *country = core_check_string(f, obj, "country", true, 2, 2);
     if (country != NULL && !country_code_ok(country))
-        core_fields_add(f, "country", "must be an ISO 3166-1 alpha-2 country code in capitals, such as DE");
-    core_check_string(f, body, "title", true, 1, 100);
-    const core_value *nl = core_value_get(body, "newsletters");
+        core_fields_add(f, "country",
+                        "must be an ISO 3166-1 alpha-2 country code in capitals, such as DE");
+    core_check_string(f, obj, "title", true, 1, 100);
+    const core_value *nl = core_value_get(obj, "newsletters");
     if (nl != NULL && nl->type != CORE_NULL) {
         bool ok = nl->type == CORE_ARR;
         for (size_t i = 0; ok && i < nl->u.arr.len; i++) {
@@ -77,6 +71,55 @@ void core_user_validate(core_fields *f, const core_value *body)
         if (!ok)
             core_fields_add(f, "newsletters", "must be a list of \"monthly\" and \"quarterly\"");
     }
+}
+
+void core_user_validate(core_fields *f, const core_value *body)
+{
+    if (body == NULL || body->type != CORE_OBJ) {
+        core_fields_add(f, "body", "must be a JSON object");
+        return;
+    }
+    core_check_known(f, body, user_fields);
+    check_user_fields(f, body);
+    /* compared only with an e-mail that passed its own checks */
+    const char *email =
+        core_value_get(&f->obj, "email") == NULL ? core_value_get_str(body, "email") : NULL;
+    const char *confirm = core_check_string(f, body, "email_confirm", true, 1, 254);
+    if (email != NULL && confirm != NULL && strcmp(email, confirm) != 0)
+        core_fields_add(f, "email_confirm", "must equal email");
+    core_check_string(f, body, "password", true, CORE_PASSWORD_MIN, CORE_PASSWORD_MAX);
+}
+
+static const char *const user_record_fields[] = {
+    "id",          "username", "email",      "organisation_name", "country", "title",
+    "newsletters", "role",     "created_at", "password_hash",     NULL};
+
+void core_user_validate_record(core_fields *f, const core_value *rec)
+{
+    if (rec == NULL || rec->type != CORE_OBJ) {
+        core_fields_add(f, "record", "must be an object");
+        return;
+    }
+    core_check_known(f, rec, user_record_fields);
+    const char *id = core_check_string(f, rec, "id", true, CORE_ID_LEN, CORE_ID_LEN);
+    if (id != NULL && !core_id_valid(id))
+        core_fields_add(f, "id", "is not a record id");
+    check_user_fields(f, rec);
+    const core_value *nl = core_value_get(rec, "newsletters");
+    if (nl == NULL || nl->type != CORE_ARR)
+        core_fields_add(f, "newsletters", "must be a list (a stored user always has one)");
+    const char *role = core_check_string(f, rec, "role", true, 1, 20);
+    if (role != NULL && strcmp(role, "user") != 0 && strcmp(role, "moderator") != 0)
+        core_fields_add(f, "role", "must be user or moderator");
+    const core_value *at = core_value_get(rec, "created_at");
+    if (at == NULL || at->type != CORE_INT || at->u.i < 0)
+        core_fields_add(f, "created_at", "must be a time in Unix seconds");
+    /* Only the form is checked: the hash is kept as it is, so users sign in with the
+     * passwords they had. */
+    const char *hash =
+        core_check_string(f, rec, "password_hash", true, 1, CORE_PASSWORD_HASH_MAX - 1);
+    if (hash != NULL && strncmp(hash, "$argon2id$", 10) != 0)
+        core_fields_add(f, "password_hash", "must be an argon2id hash in its encoded form");
 }
 
 int core_password_hash(const char *password, char out[CORE_PASSWORD_HASH_MAX])
@@ -117,27 +160,36 @@ static core_slice key_of(core_arena *a, const char *family, const char *text)
     return (core_slice){k, strlen(k)};
 }
 
+int core_user_keys_add(core_txn *t, const core_value *rec, const char **conflict)
+{
+    core_arena *a = core_txn_arena(t);
+    const char *id = core_value_get_str(rec, "id");
+    core_slice ukey = key_of(a, "username", core_value_get_str(rec, "username"));
+    core_slice ekey = key_of(a, "email", core_value_get_str(rec, "email"));
+    if (core_txn_exists(t, CORE_CF_KEYS, ukey)) {
+        *conflict = "username";
+        return CORE_ECONFLICT;
+    }
+    if (core_txn_exists(t, CORE_CF_KEYS, ekey)) {
+        *conflict = "email";
+        return CORE_ECONFLICT;
+    }
+    core_txn_put(t, CORE_CF_KEYS, ukey, (core_slice){id, strlen(id)});
+    core_txn_put(t, CORE_CF_KEYS, ekey, (core_slice){id, strlen(id)});
+    return 0;
+}
+
 int core_user_create_txn(core_txn *t, void *arg)
 {
     core_user_create *u = arg;
     core_arena *a = core_txn_arena(t);
-    const char *username = core_value_get_str(u->body, "username");
-    const char *email = core_value_get_str(u->body, "email");
-    core_slice ukey = key_of(a, "username", username), ekey = key_of(a, "email", email);
-    if (core_txn_exists(t, CORE_CF_KEYS, ukey)) {
-        u->conflict = "username";
-        return CORE_ECONFLICT;
-    }
-    if (core_txn_exists(t, CORE_CF_KEYS, ekey)) {
-        u->conflict = "email";
-        return CORE_ECONFLICT;
-    }
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
     core_value rec = core_value_obj();
     core_value_set(a, &rec, "id", core_value_cstr(a, id));
-    core_value_set(a, &rec, "username", core_value_cstr(a, username));
-    core_value_set(a, &rec, "email", core_value_cstr(a, email));
+    core_value_set(a, &rec, "username",
+                   core_value_cstr(a, core_value_get_str(u->body, "username")));
+    core_value_set(a, &rec, "email", core_value_cstr(a, core_value_get_str(u->body, "email")));
     core_value_set(a, &rec, "organisation_name",
                    core_value_cstr(a, core_value_get_str(u->body, "organisation_name")));
     core_value_set(a, &rec, "country", core_value_cstr(a, core_value_get_str(u->body, "country")));
@@ -148,11 +200,11 @@ int core_user_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "role", core_value_cstr(a, u->role));
     core_value_set(a, &rec, "created_at", core_value_int(core_txn_now(t)));
     core_value_set(a, &rec, "password_hash", core_value_cstr(a, u->password_hash));
-    int rc = core_record_put(t, "user", id, &rec, "create");
+    int rc = core_user_keys_add(t, &rec, &u->conflict);
+    if (rc == 0)
+        rc = core_record_put(t, "user", id, &rec, "create");
     if (rc != 0)
         return rc;
-    core_txn_put(t, CORE_CF_KEYS, ukey, (core_slice){id, CORE_ID_LEN});
-    core_txn_put(t, CORE_CF_KEYS, ekey, (core_slice){id, CORE_ID_LEN});
     u->user = core_value_copy(u->out, &rec); /* the scratch arena ends with this write */
     return 0;
 }

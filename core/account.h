@@ -30,6 +30,11 @@ enum {
 
 /* Validates a registration body (POST /v1/users). Adds every failing field to f. */
 void core_user_validate(core_fields *f, const core_value *body);
+/* Validates a stored user record as `eccpd import` reads it: the registration's rules for
+ * username, email, organisation_name, country, title and newsletters, plus a well-formed
+ * id, role (user or moderator), created_at and an argon2id password_hash; no other
+ * members. Adds every failing field to f. */
+void core_user_validate_record(core_fields *f, const core_value *rec);
 
 /* Hashes a password with a fresh salt into out (the argon2 encoded form). Slow (~50 ms). */
 int core_password_hash(const char *password, char out[CORE_PASSWORD_HASH_MAX]);
@@ -49,6 +54,10 @@ typedef struct core_user_create {
 } core_user_create;
 /* core_txn_fn: creates the user; CORE_ECONFLICT when the username or e-mail is taken. */
 int core_user_create_txn(core_txn *t, void *arg);
+/* Writes the secondary keys of a new user record (username and e-mail, see above) after
+ * checking both are free; CORE_ECONFLICT with *conflict = "username" or "email" (static)
+ * otherwise, writing nothing. Every write that adds a user goes through here. */
+int core_user_keys_add(core_txn *t, const core_value *rec, const char **conflict);
 
 /* The user as its owner sees it (everything but the password hash), in the arena. */
 core_value core_user_view(core_arena *a, const core_value *rec);

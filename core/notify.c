@@ -19,6 +19,11 @@ static void put_value(core_txn *t, core_slice key, const core_value *v)
     free(buf);
 }
 
+char *core_notify_key(core_arena *a, const char *user_id, const char *id)
+{
+    return core_arena_printf(a, "notif/%s/%s", user_id, id);
+}
+
 void core_notify(core_txn *t, const char *user_id, const char *kind, const char *subject,
                  const char *text, const char *ref)
 {
@@ -35,7 +40,7 @@ void core_notify(core_txn *t, const char *user_id, const char *kind, const char 
     core_value_set(a, &n, "ref", ref ? core_value_cstr(a, ref) : core_value_null());
     core_value_set(a, &n, "created_at", core_value_int(core_txn_now(t)));
     core_value_set(a, &n, "read", core_value_bool(false));
-    char *key = core_arena_printf(a, "notif/%s/%s", user_id, id);
+    char *key = core_notify_key(a, user_id, id);
     put_value(t, (core_slice){key, strlen(key)}, &n);
     const char *email = core_value_get_str(&user, "email");
     const char *name = core_value_get_str(&user, "username");
@@ -82,7 +87,7 @@ int core_notification_read_txn(core_txn *t, void *arg)
 {
     core_notification_read *r = arg;
     core_arena *a = core_txn_arena(t);
-    char *key = core_arena_printf(a, "notif/%s/%s", r->user_id, r->id);
+    char *key = core_notify_key(a, r->user_id, r->id);
     core_slice ks = {key, strlen(key)}, v;
     int rc = core_txn_get(t, CORE_CF_KEYS, ks, a, &v);
     if (rc != 0)

@@ -17,6 +17,9 @@
 void core_notify(core_txn *t, const char *user_id, const char *kind, const char *subject,
                  const char *text, const char *ref);
 
+/* The key of a notification (keys family), in a. */
+char *core_notify_key(core_arena *a, const char *user_id, const char *id);
+
 /* Lists a user's notifications, newest first: {total, unread, items:[...]}, in the arena. */
 int core_notifications_list(core_store *s, const char *user_id, bool unread_only, size_t page,
                             size_t per_page, core_arena *a, core_value *out);

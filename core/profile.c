@@ -115,6 +115,63 @@ static void del_key(core_txn *t, const char *key)
     core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
 }
 
+/* ---- the key layout (profile.h): every key a write makes or removes is named here ---- */
+
+static char *admin_key(core_arena *a, const char *user, const char *id)
+{
+    return core_arena_printf(a, "padmin/%s/%s", user, id);
+}
+
+static char *cluster_key(core_arena *a, const char *user)
+{
+    return core_arena_printf(a, "pcluster/%s", user);
+}
+
+static char *queue_key(core_arena *a, int64_t submitted_at, const char *id)
+{
+    return core_arena_printf(a, "pqueue/%020lld/%s", (long long)submitted_at, id);
+}
+
+static char *member_key(core_arena *a, const char *cluster, const char *member)
+{
+    return core_arena_printf(a, "pmember/%s/%s", cluster, member);
+}
+
+static char *name_key(core_arena *a, const char *folded_name, const char *id)
+{
+    return core_arena_printf(a, "pname/%s/%s", folded_name, id);
+}
+
+static char *domain_key(core_arena *a, const char *domain, const char *id)
+{
+    return core_arena_printf(a, "pdomain/%s/%s", domain, id);
+}
+
+/* Makes user an admin of profile id (of type `type`) in the keys: padmin, and pcluster for
+ * a cluster organisation, of which a user administers at most one (CORE_ECONFLICT, writing
+ * nothing, when the user has one already). */
+static int admin_keys_add(core_txn *t, const char *user, const char *id, const char *type)
+{
+    core_arena *a = core_txn_arena(t);
+    if (strcmp(type, "cluster_organisation") == 0) {
+        char *ckey = cluster_key(a, user);
+        if (core_txn_exists(t, CORE_CF_KEYS, (core_slice){ckey, strlen(ckey)}))
+            return CORE_ECONFLICT;
+        put_key(t, ckey, id);
+    }
+    put_key(t, admin_key(a, user, id), type);
+    return 0;
+}
+
+/* Undoes admin_keys_add. */
+static void admin_keys_del(core_txn *t, const char *user, const char *id, const char *type)
+{
+    core_arena *a = core_txn_arena(t);
+    del_key(t, admin_key(a, user, id));
+    if (strcmp(type, "cluster_organisation") == 0)
+        del_key(t, cluster_key(a, user));
+}
+
 static int load(core_txn *t, core_profile_op *op, const char *id, core_value *rec)
 {
     int rc = core_record_get_txn(t, "profile", id, core_txn_arena(t), rec);
@@ -171,18 +228,18 @@ static void update_search_keys(core_txn *t, core_value *rec, const char *id,
     const core_value *old = core_value_get(rec, "keys");
     const char *oname = core_value_get_str(old, "name"), *odom = core_value_get_str(old, "domain");
     if (oname != NULL)
-        del_key(t, core_arena_printf(a, "pname/%s/%s", oname, id));
+        del_key(t, name_key(a, oname, id));
     if (odom != NULL)
-        del_key(t, core_arena_printf(a, "pdomain/%s/%s", odom, id));
+        del_key(t, domain_key(a, odom, id));
     core_value keys = core_value_obj();
     if (fields != NULL) {
         derived d = derive(a, fields);
         if (d.name_key != NULL) {
-            put_key(t, core_arena_printf(a, "pname/%s/%s", d.name_key, id), "");
+            put_key(t, name_key(a, d.name_key, id), "");
             core_value_set(a, &keys, "name", core_value_cstr(a, d.name_key));
         }
         if (d.domain != NULL) {
-            put_key(t, core_arena_printf(a, "pdomain/%s/%s", d.domain, id), "");
+            put_key(t, domain_key(a, d.domain, id), "");
             core_value_set(a, &keys, "domain", core_value_cstr(a, d.domain));
         }
     }
@@ -190,24 +247,44 @@ static void update_search_keys(core_txn *t, core_value *rec, const char *id,
 }
 
 /* Affiliation keys: every cluster named by the draft or the published version has a
- * pmember key; new ones start pending, removed ones go. */
-static void update_affiliation_keys(core_txn *t, const core_value *before,
-                                     const core_value *after, const char *member_id)
+ * pmember key; removed ones go, new ones get their cluster's decision from `status` (the
+ * record's affiliation_status, when a whole record is written at once) or else start
+ * pending. */
+static void update_affiliation_keys(core_txn *t, const core_value *before, const core_value *after,
+                                    const char *member_id, const core_value *status)
 {
     core_arena *a = core_txn_arena(t);
     if (before != NULL && before->type == CORE_ARR)
         for (size_t i = 0; i < before->u.arr.len; i++) {
             const char *c = before->u.arr.items[i].u.s.ptr;
             if (!str_in(after, c))
-                del_key(t, core_arena_printf(a, "pmember/%s/%s", c, member_id));
+                del_key(t, member_key(a, c, member_id));
         }
     if (after != NULL && after->type == CORE_ARR)
         for (size_t i = 0; i < after->u.arr.len; i++) {
             const char *c = after->u.arr.items[i].u.s.ptr;
-            char *k = core_arena_printf(a, "pmember/%s/%s", c, member_id);
+            char *k = member_key(a, c, member_id);
+            const char *decided = core_value_get_str(status, c);
             if (!core_txn_exists(t, CORE_CF_KEYS, (core_slice){k, strlen(k)}))
-                put_key(t, k, "pending");
+                put_key(t, k, decided != NULL ? decided : "pending");
         }
+}
+
+/* Drops the decisions of clusters the member no longer names, so the record keeps exactly
+ * what the pmember keys say (naming a cluster again asks it again). */
+static void prune_affiliation_status(core_arena *a, core_value *rec, const core_value *named)
+{
+    const core_value *st = core_value_get(rec, "affiliation_status");
+    if (st == NULL || st->type != CORE_OBJ)
+        return;
+    core_value kept = core_value_obj();
+    for (size_t i = 0; i < st->u.obj.len; i++) {
+        const core_member *m = &st->u.obj.items[i];
+        if (str_in(named, m->key.ptr))
+            core_value_set_copy(a, &kept, m->key.ptr, m->key.len, m->value);
+    }
+    if (kept.u.obj.len != st->u.obj.len)
+        obj_put(a, rec, "affiliation_status", kept);
 }
 
 /* The union of the clusters named in the draft and the published version. */
@@ -224,6 +301,28 @@ static core_value all_affiliations(core_arena *a, const core_value *rec)
                 core_value_push(a, &out, aff->u.arr.items[i]);
     }
     return out;
+}
+
+int core_profile_keys_add(core_txn *t, core_value *rec, const char **taken_by)
+{
+    core_arena *a = core_txn_arena(t);
+    const char *id = core_value_get_str(rec, "id"), *type = core_value_get_str(rec, "type");
+    const core_value *admins = core_value_get(rec, "admins");
+    for (size_t i = 0; admins != NULL && i < admins->u.arr.len; i++)
+        if (admin_keys_add(t, admins->u.arr.items[i].u.s.ptr, id, type) == CORE_ECONFLICT) {
+            if (taken_by != NULL)
+                *taken_by = admins->u.arr.items[i].u.s.ptr;
+            return CORE_ECONFLICT;
+        }
+    obj_put(a, rec, "keys", core_value_null()); /* a new profile has no keys to replace */
+    update_search_keys(t, rec, id, working(rec));
+    core_value aff = all_affiliations(a, rec);
+    update_affiliation_keys(t, NULL, &aff, id, core_value_get(rec, "affiliation_status"));
+    const core_value *sub = core_value_get(rec, "submitted_at");
+    if (strcmp(core_value_get_str(rec, "state"), "needs_review") == 0 && sub != NULL &&
+        sub->type == CORE_INT)
+        put_key(t, queue_key(a, sub->u.i, id), "");
+    return 0;
 }
 
 /* ---- duplicates ---- */
@@ -307,8 +406,7 @@ static void find_duplicates(core_txn *t, core_profile_op *op, const core_value *
         scan_keys(t, prefix, on_name_key, op, (void *)d.name_key);
     }
     if (d.domain != NULL)
-        scan_keys(t, core_arena_printf(a, "pdomain/%s/", d.domain), on_domain_key, op,
-                  (void *)d.domain);
+        scan_keys(t, domain_key(a, d.domain, ""), on_domain_key, op, (void *)d.domain);
 }
 
 /* ---- create ---- */
@@ -338,14 +436,7 @@ int core_profile_create_txn(core_txn *t, void *arg)
     if (core_fields_any(&op->fields))
         return fail(op, CORE_EINVALID, "the profile has errors; see fields");
 
-    const char *uid = op->actor.user_id;
-    bool cluster = type == CORE_PROFILE_CLUSTER_ORGANISATION;
-    char *ckey = core_arena_printf(a, "pcluster/%s", uid);
-    if (cluster && core_txn_exists(t, CORE_CF_KEYS, (core_slice){ckey, strlen(ckey)}))
-        return fail(op, CORE_ECONFLICT,
-                    "you already administer a cluster organisation profile; a user administers "
-                    "at most one");
-
+    /* before the profile's own keys exist, or it would find itself */
     find_duplicates(t, op, &fields);
 
     char id[CORE_ID_LEN + 1];
@@ -356,17 +447,16 @@ int core_profile_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "type", core_value_cstr(a, core_profile_type_name(type)));
     core_value_set(a, &rec, "state", core_value_str_ref("draft", 5));
     core_value admins = core_value_arr();
-    core_value_push(a, &admins, core_value_cstr(a, uid));
+    core_value_push(a, &admins, core_value_cstr(a, op->actor.user_id));
     core_value_set(a, &rec, "admins", admins);
     core_value_set(a, &rec, "draft", fields);
     core_value_set(a, &rec, "published", core_value_null());
     core_value_set(a, &rec, "created_at", core_value_int(now));
     core_value_set(a, &rec, "history", core_value_arr());
-    update_search_keys(t, &rec, id, &fields);
-    update_affiliation_keys(t, NULL, core_value_get(&fields, "affiliations"), id);
-    put_key(t, core_arena_printf(a, "padmin/%s/%s", uid, id), core_profile_type_name(type));
-    if (cluster)
-        put_key(t, ckey, id);
+    if (core_profile_keys_add(t, &rec, NULL) == CORE_ECONFLICT)
+        return fail(op, CORE_ECONFLICT,
+                    "you already administer a cluster organisation profile; a user administers "
+                    "at most one");
     op->id = core_arena_strndup(op->out, id, CORE_ID_LEN);
     return save(t, op, &rec, "create");
 }
@@ -407,13 +497,13 @@ int core_profile_patch_txn(core_txn *t, void *arg)
     }
     const char *state = core_value_get_str(&rec, "state");
     if (strcmp(state, "needs_review") == 0) /* an edit withdraws the submission */
-        del_key(t, core_arena_printf(a, "pqueue/%020lld/%s",
-                                     (long long)core_value_get(&rec, "submitted_at")->u.i, id));
+        del_key(t, queue_key(a, core_value_get(&rec, "submitted_at")->u.i, id));
     obj_put(a, &rec, "draft", draft);
     obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
     update_search_keys(t, &rec, id, &draft);
     core_value after_aff = all_affiliations(a, &rec);
-    update_affiliation_keys(t, &before_aff, &after_aff, id);
+    update_affiliation_keys(t, &before_aff, &after_aff, id, NULL);
+    prune_affiliation_status(a, &rec, &after_aff);
     return save(t, op, &rec, "update");
 }
 
@@ -438,7 +528,7 @@ int core_profile_submit_txn(core_txn *t, void *arg)
     int64_t now = core_txn_now(t);
     obj_put(a, &rec, "state", core_value_str_ref("needs_review", 12));
     obj_put(a, &rec, "submitted_at", core_value_int(now));
-    put_key(t, core_arena_printf(a, "pqueue/%020lld/%s", (long long)now, op->id), "");
+    put_key(t, queue_key(a, now, op->id), "");
     return save(t, op, &rec, "update");
 }
 
@@ -491,8 +581,7 @@ int core_profile_moderate_txn(core_txn *t, void *arg)
         waived = true;
     }
     int64_t now = core_txn_now(t);
-    del_key(t, core_arena_printf(a, "pqueue/%020lld/%s",
-                                 (long long)core_value_get(&rec, "submitted_at")->u.i, id));
+    del_key(t, queue_key(a, core_value_get(&rec, "submitted_at")->u.i, id));
     core_value entry = core_value_obj();
     core_value_set(a, &entry, "decision", core_value_cstr(a, decision));
     core_value_set(a, &entry, "note", note ? core_value_cstr(a, note) : core_value_null());
@@ -564,15 +653,10 @@ int core_profile_admin_add_txn(core_txn *t, void *arg)
         op->rec = core_value_copy(op->out, &rec);
         return 0;
     }
-    if (strcmp(type, "cluster_organisation") == 0) {
-        char *ckey = core_arena_printf(a, "pcluster/%s", uid.ptr);
-        if (core_txn_exists(t, CORE_CF_KEYS, (core_slice){ckey, strlen(ckey)}))
-            return fail(op, CORE_ECONFLICT,
-                        "this user already administers a cluster organisation profile");
-        put_key(t, ckey, op->id);
-    }
+    if (admin_keys_add(t, uid.ptr, op->id, type) == CORE_ECONFLICT)
+        return fail(op, CORE_ECONFLICT,
+                    "this user already administers a cluster organisation profile");
     core_value_push(a, admins, core_value_str(a, uid.ptr, uid.len));
-    put_key(t, core_arena_printf(a, "padmin/%s/%s", uid.ptr, op->id), type);
     const char *name = core_value_get_str(working(&rec), "name");
     core_notify(t, uid.ptr, "profile.admin_added", "You are now an admin of a profile",
                 core_arena_printf(a, "You were added as an admin of the profile \"%s\".", name),
@@ -599,9 +683,7 @@ int core_profile_admin_remove_txn(core_txn *t, void *arg)
         if (strcmp(admins->u.arr.items[i].u.s.ptr, op->other_id) != 0)
             core_value_push(a, &kept, admins->u.arr.items[i]);
     *admins = kept;
-    del_key(t, core_arena_printf(a, "padmin/%s/%s", op->other_id, op->id));
-    if (strcmp(core_value_get_str(&rec, "type"), "cluster_organisation") == 0)
-        del_key(t, core_arena_printf(a, "pcluster/%s", op->other_id));
+    admin_keys_del(t, op->other_id, op->id, core_value_get_str(&rec, "type"));
     return save(t, op, &rec, "update");
 }
 
@@ -622,7 +704,7 @@ int core_profile_affiliation_txn(core_txn *t, void *arg)
         core_fields_add(&op->fields, "decision", "must be approve or reject");
     if (core_fields_any(&op->fields))
         return fail(op, CORE_EINVALID, "the decision has errors; see fields");
-    char *k = core_arena_printf(a, "pmember/%s/%s", op->id, op->other_id);
+    char *k = member_key(a, op->id, op->other_id);
     if (!core_txn_exists(t, CORE_CF_KEYS, (core_slice){k, strlen(k)}))
         return fail(op, CORE_ENOTFOUND, "this profile does not ask to be a member of the cluster");
     if ((rc = load(t, op, op->other_id, &member)) != 0)
@@ -663,19 +745,16 @@ int core_profile_delete_txn(core_txn *t, void *arg)
     const char *id = op->id;
     update_search_keys(t, &rec, id, NULL);
     core_value aff = all_affiliations(a, &rec);
-    update_affiliation_keys(t, &aff, NULL, id);
+    update_affiliation_keys(t, &aff, NULL, id, NULL);
     const core_value *admins = core_value_get(&rec, "admins");
-    bool cluster = strcmp(core_value_get_str(&rec, "type"), "cluster_organisation") == 0;
-    for (size_t i = 0; admins && i < admins->u.arr.len; i++) {
-        del_key(t, core_arena_printf(a, "padmin/%s/%s", admins->u.arr.items[i].u.s.ptr, id));
-        if (cluster)
-            del_key(t, core_arena_printf(a, "pcluster/%s", admins->u.arr.items[i].u.s.ptr));
-    }
+    const char *type = core_value_get_str(&rec, "type");
+    for (size_t i = 0; admins && i < admins->u.arr.len; i++)
+        admin_keys_del(t, admins->u.arr.items[i].u.s.ptr, id, type);
     const core_value *sub = core_value_get(&rec, "submitted_at");
     if (strcmp(core_value_get_str(&rec, "state"), "needs_review") == 0 && sub != NULL)
-        del_key(t, core_arena_printf(a, "pqueue/%020lld/%s", (long long)sub->u.i, id));
+        del_key(t, queue_key(a, sub->u.i, id));
     /* members of a deleted cluster lose that affiliation */
-    char *prefix = core_arena_printf(a, "pmember/%s/", id);
+    char *prefix = member_key(a, id, ""); /* every member of the cluster */
     core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
                                            (core_slice){prefix, strlen(prefix)});
     core_slice k, v;
@@ -710,7 +789,7 @@ bool core_profile_is_public(core_store *s, const core_value *rec, core_arena *a)
     const core_value *aff = core_value_get(core_value_get(rec, "published"), "affiliations");
     for (size_t i = 0; aff && aff->type == CORE_ARR && i < aff->u.arr.len; i++) {
         const char *c = aff->u.arr.items[i].u.s.ptr;
-        char *k = core_arena_printf(a, "pmember/%s/%s", c, id);
+        char *k = member_key(a, c, id);
         core_slice st;
         core_value cluster;
         if (core_store_get(s, CORE_CF_KEYS, (core_slice){k, strlen(k)}, a, &st) == 0 &&
@@ -780,6 +859,141 @@ core_value core_profile_check_record(core_arena *a, const core_value *rec)
     return core_profile_check(a, (core_profile_type)type, working(rec));
 }
 
+/* ---- stored records (import) ---- */
+
+static const char *const record_fields[] = {"id",
+                                            "type",
+                                            "state",
+                                            "admins",
+                                            "draft",
+                                            "published",
+                                            "created_at",
+                                            "updated_at",
+                                            "submitted_at",
+                                            "published_at",
+                                            "history",
+                                            "keys",
+                                            "criteria_waived",
+                                            "affiliation_status",
+                                            NULL};
+
+/* One version (draft or published): null, or fields a new profile of this type could have,
+ * with reasons under "draft.…" or "published.…". Returns false when it is null. */
+static bool check_version(core_fields *f, int type, const core_value *rec, const char *which)
+{
+    const core_value *v = core_value_get(rec, which);
+    if (is_null(v))
+        return false;
+    core_fields sub;
+    core_fields_init(&sub, f->arena);
+    core_profile_validate(&sub, (core_profile_type)type, v, false);
+    for (size_t i = 0; i < sub.obj.u.obj.len; i++) {
+        const core_member *m = &sub.obj.u.obj.items[i];
+        core_fields_add(f, core_arena_printf(f->arena, "%s.%s", which, m->key.ptr),
+                        m->value.u.s.ptr);
+    }
+    return true;
+}
+
+/* A member holding a time in Unix seconds; required or, when absent, fine. */
+static void check_time(core_fields *f, const core_value *rec, const char *field, bool required)
+{
+    const core_value *v = core_value_get(rec, field);
+    if (v == NULL && !required)
+        return;
+    if (v == NULL || v->type != CORE_INT || v->u.i < 0)
+        core_fields_add(f, field, "must be a time in Unix seconds");
+}
+
+static void check_admins(core_fields *f, const core_value *rec)
+{
+    const core_value *admins = core_value_get(rec, "admins");
+    if (admins == NULL || admins->type != CORE_ARR || admins->u.arr.len == 0) {
+        core_fields_add(f, "admins", "must be a list of one or more user ids");
+        return;
+    }
+    for (size_t i = 0; i < admins->u.arr.len; i++) {
+        const core_value *u = &admins->u.arr.items[i];
+        if (u->type != CORE_STR || !core_id_valid(u->u.s.ptr)) {
+            core_fields_add(f, "admins", "must be a list of one or more user ids");
+            return;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (core_value_equal(&admins->u.arr.items[j], u)) {
+                core_fields_add(f, "admins",
+                                core_arena_printf(f->arena, "lists %s twice", u->u.s.ptr));
+                return;
+            }
+    }
+}
+
+static void check_affiliation_status(core_fields *f, const core_value *rec)
+{
+    const core_value *st = core_value_get(rec, "affiliation_status");
+    if (st == NULL)
+        return;
+    bool ok = st->type == CORE_OBJ;
+    for (size_t i = 0; ok && i < st->u.obj.len; i++) {
+        const core_member *m = &st->u.obj.items[i];
+        ok = core_id_valid(m->key.ptr) && m->value.type == CORE_STR &&
+             (strcmp(m->value.u.s.ptr, "approved") == 0 ||
+              strcmp(m->value.u.s.ptr, "rejected") == 0);
+    }
+    if (!ok)
+        core_fields_add(f, "affiliation_status",
+                        "must map cluster profile ids to \"approved\" or \"rejected\"");
+}
+
+void core_profile_validate_record(core_fields *f, const core_value *rec)
+{
+    if (rec == NULL || rec->type != CORE_OBJ) {
+        core_fields_add(f, "record", "must be an object");
+        return;
+    }
+    core_check_known(f, rec, record_fields);
+    const char *id = core_value_get_str(rec, "id");
+    if (id == NULL || !core_id_valid(id))
+        core_fields_add(f, "id", "must be a record id (26 characters)");
+    int type = core_profile_type_parse(core_value_get_str(rec, "type"));
+    if (type < 0) {
+        core_fields_add(f, "type", "is not a profile type");
+        return; /* the versions' fields depend on it */
+    }
+    check_admins(f, rec);
+    bool has_draft = check_version(f, type, rec, "draft");
+    bool has_published = check_version(f, type, rec, "published");
+    /* The state machine's invariants (profile.h): a published profile has no pending draft;
+     * every other state is the state of a draft. */
+    const char *state = core_value_get_str(rec, "state");
+    bool published_state = state != NULL && strcmp(state, "published") == 0;
+    if (state == NULL || (!published_state && strcmp(state, "draft") != 0 &&
+                          strcmp(state, "needs_review") != 0 && strcmp(state, "declined") != 0))
+        core_fields_add(f, "state", "must be draft, needs_review, published or declined");
+    else if (published_state && (has_draft || !has_published))
+        core_fields_add(f, "state", "published needs a published version and no draft");
+    else if (!published_state && !has_draft)
+        core_fields_add(f, "state", core_arena_printf(f->arena, "%s needs a draft", state));
+    check_time(f, rec, "created_at", true);
+    check_time(f, rec, "updated_at", true);
+    check_time(f, rec, "submitted_at", state != NULL && strcmp(state, "needs_review") == 0);
+    check_time(f, rec, "published_at", has_published);
+    const core_value *hist = core_value_get(rec, "history");
+    if (hist == NULL || hist->type != CORE_ARR)
+        core_fields_add(f, "history", "must be a list of moderation decisions");
+    for (size_t i = 0; hist != NULL && hist->type == CORE_ARR && i < hist->u.arr.len; i++)
+        if (hist->u.arr.items[i].type != CORE_OBJ) {
+            core_fields_add(f, "history", "must be a list of moderation decisions");
+            break;
+        }
+    const core_value *waived = core_value_get(rec, "criteria_waived");
+    if (waived != NULL && waived->type != CORE_BOOL)
+        core_fields_add(f, "criteria_waived", "must be true or false");
+    const core_value *keys = core_value_get(rec, "keys");
+    if (keys != NULL && keys->type != CORE_OBJ && keys->type != CORE_NULL)
+        core_fields_add(f, "keys", "must be an object (it is derived again on import)");
+    check_affiliation_status(f, rec);
+}
+
 int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *a,
                        core_value *out)
 {
@@ -826,7 +1040,7 @@ int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *
 int core_profile_members(core_store *s, const char *cluster_id, size_t page, size_t per_page,
                          core_arena *a, core_value *out)
 {
-    char *prefix = core_arena_printf(a, "pmember/%s/", cluster_id);
+    char *prefix = member_key(a, cluster_id, "");
     core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, strlen(prefix)});
     core_value items = core_value_arr();
     size_t total = 0, skip = (page - 1) * per_page;
@@ -851,7 +1065,7 @@ int core_profile_members(core_store *s, const char *cluster_id, size_t page, siz
 
 core_value core_profile_list_for_admin(core_store *s, const char *user_id, core_arena *a)
 {
-    char *prefix = core_arena_printf(a, "padmin/%s/", user_id);
+    char *prefix = admin_key(a, user_id, "");
     core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, strlen(prefix)});
     core_value out = core_value_arr();
     core_slice k, v;

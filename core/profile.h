@@ -16,6 +16,9 @@
  *   pname/<folded name>/<profile>               duplicate detection by name
  *   pdomain/<website domain>/<profile>          duplicate detection by website
  *   pmember/<cluster>/<member> -> status        affiliations: pending|approved|rejected
+ *                                               (a decided one is also in the member's
+ *                                               affiliation_status, for as long as either
+ *                                               version names the cluster)
  *
  * Every operation is a core_txn_fn over a core_profile_op, so checks (authorisation
  * against the record's admins, uniqueness, state) and changes happen atomically.
@@ -62,6 +65,25 @@ int core_profile_admin_remove_txn(core_txn *t, void *op); /* other_id: the user 
 int core_profile_affiliation_txn(core_txn *t, void *op); /* id: cluster, other_id: member,
                                                             body {decision} */
 int core_profile_delete_txn(core_txn *t, void *op);
+
+/* Writes every secondary key of a profile record that is new to the store, exactly as the
+ * operations above would have left them: padmin (and pcluster for a cluster organisation)
+ * per admin, pname/pdomain from the working version (setting the record's "keys"), a
+ * pmember key per cluster named in either version (the cluster's decision from
+ * affiliation_status, else pending) and, in needs_review, the pqueue entry. CORE_ECONFLICT
+ * when an admin already administers a cluster organisation (*taken_by, if not NULL, is that
+ * admin, borrowed from rec). The caller then stores rec. Creation and `eccpd import` both
+ * come here, so the key layout has one writer. */
+int core_profile_keys_add(core_txn *t, core_value *rec, const char **taken_by);
+
+/* Validates a stored profile record as `eccpd import` reads it: a well-formed id, a known
+ * type and state, one or more admins (well-formed user ids), each version null or fields a
+ * new profile of the type could have (core_profile_validate; reasons under "draft.…" and
+ * "published.…"), the state machine's invariants (published: a published version and no
+ * draft; any other state: a draft), the timestamps the states imply, and no unknown members.
+ * Whether the admins exist is the store's question, not this one's. Adds every failing
+ * field to f. */
+void core_profile_validate_record(core_fields *f, const core_value *rec);
 
 /* Reads a profile record: 0, CORE_ENOTFOUND, CORE_EIO. */
 int core_profile_get(core_store *s, const char *id, core_arena *a, core_value *rec);

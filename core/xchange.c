@@ -302,11 +302,11 @@ static core_value check_text(core_fields *f, core_arena *a, const core_value *bo
     return s != NULL ? core_value_cstr(a, s) : core_value_null();
 }
 
-/* Validates everything but profile_id; reasons go to op->fields. */
-static void check_body(core_xchange_op *op, core_arena *a, int32_t today, reg_fields *r)
+/* Validates everything but profile_id; reasons go to f. Availability windows must start
+ * after `today` (days since 1970; INT32_MIN accepts any date, for stored records). */
+static void check_body(core_fields *f, const core_value *body, core_arena *a, int32_t today,
+                       reg_fields *r)
 {
-    core_fields *f = &op->fields;
-    const core_value *body = op->body;
     memset(r, 0, sizeof(*r));
     check_roles(f, body, r);
     r->ecosystems = check_list(f, a, body, "ecosystems", L_ECOSYSTEM, 1);
@@ -353,6 +353,167 @@ static void check_body(core_xchange_op *op, core_arena *a, int32_t today, reg_fi
     }
     r->offer = check_text(f, a, body, "offer");
     r->demand = check_text(f, a, body, "demand");
+}
+
+/* ---- keys ---- */
+
+static bool has_role(const core_value *rec, const char *role)
+{
+    const core_value *roles = core_value_get(rec, "roles");
+    for (size_t i = 0; roles != NULL && roles->type == CORE_ARR && i < roles->u.arr.len; i++)
+        if (roles->u.arr.items[i].type == CORE_STR &&
+            strcmp(roles->u.arr.items[i].u.s.ptr, role) == 0)
+            return true;
+    return false;
+}
+
+int core_xchange_keys_add(core_txn *t, const core_value *rec)
+{
+    core_arena *a = core_txn_arena(t);
+    const char *id = core_value_get_str(rec, "id"), *pid = core_value_get_str(rec, "profile_id");
+    bool visitor = has_role(rec, "visitor");
+    /* An organisation visits once: one visitor registration per profile, unless the one it
+     * has was rejected. */
+    char *vkey = core_arena_printf(a, "xvisitor/%s", pid);
+    if (visitor) {
+        core_slice prev;
+        int rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){vkey, strlen(vkey)}, a, &prev);
+        if (rc == 0) {
+            core_value old;
+            rc = core_record_get_txn(t, CORE_XCHANGE_KIND, prev.ptr, a, &old);
+            const char *st = rc == 0 ? core_value_get_str(&old, "state") : NULL;
+            if (rc == 0 && (st == NULL || strcmp(st, "rejected") != 0))
+                return CORE_ECONFLICT;
+            if (rc != 0 && rc != CORE_ENOTFOUND)
+                return rc;
+        } else if (rc != CORE_ENOTFOUND) {
+            return rc;
+        }
+        put_key(t, vkey, id);
+    }
+    put_key(t, core_arena_printf(a, "xprofile/%s/%s", pid, id), "");
+    return 0;
+}
+
+/* ---- stored records (import) ---- */
+
+static const char *const record_fields[] = {"id",
+                                            "profile_id",
+                                            "state",
+                                            "roles",
+                                            "ecosystems",
+                                            "target_countries",
+                                            "objectives",
+                                            "languages",
+                                            "availability",
+                                            "duration_days",
+                                            "host_capacity",
+                                            "offer",
+                                            "demand",
+                                            "created_by",
+                                            "created_at",
+                                            "updated_at",
+                                            "decision",
+                                            NULL};
+
+static void check_id(core_fields *f, const core_value *rec, const char *field)
+{
+    const char *s = core_value_get_str(rec, field);
+    if (s == NULL || !core_id_valid(s))
+        core_fields_add(f, field, "must be a record id (26 characters)");
+}
+
+static void check_time(core_fields *f, const core_value *obj, const char *field,
+                       const char *report_as)
+{
+    const core_value *v = core_value_get(obj, field);
+    if (v == NULL || v->type != CORE_INT || v->u.i < 0)
+        core_fields_add(f, report_as, "must be a time in Unix seconds");
+}
+
+/* The moderator's decision: null while pending, else {decision, note, by, at} agreeing
+ * with the state. */
+static void check_decision(core_fields *f, const core_value *rec, const char *state)
+{
+    const core_value *d = core_value_get(rec, "decision");
+    bool pending = strcmp(state, "pending") == 0;
+    if (pending) {
+        if (!is_null(d))
+            core_fields_add(f, "decision", "must be null while the registration is pending");
+        return;
+    }
+    static const char *const known[] = {"decision", "note", "by", "at", NULL};
+    const char *want = strcmp(state, "accepted") == 0 ? "accept" : "reject";
+    const char *got = core_value_get_str(d, "decision");
+    core_fields sub;
+    core_fields_init(&sub, f->arena);
+    if (d != NULL && d->type == CORE_OBJ)
+        core_check_known(&sub, d, known);
+    if (d == NULL || d->type != CORE_OBJ || core_fields_any(&sub) || got == NULL ||
+        strcmp(got, want) != 0) {
+        core_fields_add(
+            f, "decision",
+            core_arena_printf(f->arena, "must be {\"decision\":\"%s\", note, by, at}", want));
+        return;
+    }
+    core_check_string(&sub, d, "note", false, 1, NOTE_MAX);
+    check_id(&sub, d, "by");
+    check_time(&sub, d, "at", "at");
+    for (size_t i = 0; i < sub.obj.u.obj.len; i++)
+        core_fields_add(f,
+                        core_arena_printf(f->arena, "decision.%s", sub.obj.u.obj.items[i].key.ptr),
+                        sub.obj.u.obj.items[i].value.u.s.ptr);
+}
+
+/* A validated field must be stored exactly as creation stores it (canonical codes, no
+ * duplicates, null for what is absent). */
+static void check_canonical(core_fields *f, const core_value *rec, const char *field,
+                            const core_value *canonical)
+{
+    const core_value *v = core_value_get(rec, field);
+    core_value null = core_value_null();
+    if (!core_value_equal(v != NULL ? v : &null, canonical))
+        core_fields_add(f, field, "is not in the form eccpd stores (codes as API.md spells them)");
+}
+
+void core_xchange_validate_record(core_fields *f, core_arena *a, const core_value *rec)
+{
+    if (rec == NULL || rec->type != CORE_OBJ) {
+        core_fields_add(f, "record", "must be an object");
+        return;
+    }
+    core_check_known(f, rec, record_fields);
+    check_id(f, rec, "id");
+    check_id(f, rec, "profile_id");
+    check_id(f, rec, "created_by");
+    check_time(f, rec, "created_at", "created_at");
+    check_time(f, rec, "updated_at", "updated_at");
+    const char *state = core_value_get_str(rec, "state");
+    if (state == NULL || (strcmp(state, "pending") != 0 && strcmp(state, "accepted") != 0 &&
+                          strcmp(state, "rejected") != 0))
+        core_fields_add(f, "state", "must be pending, accepted or rejected");
+    else
+        check_decision(f, rec, state);
+    /* The preferences as creation checks them, but for the dates: windows that were in the
+     * future when the registration was made may have passed since. */
+    reg_fields r;
+    core_fields sub;
+    core_fields_init(&sub, f->arena);
+    check_body(&sub, rec, a, INT32_MIN, &r);
+    for (size_t i = 0; i < sub.obj.u.obj.len; i++)
+        core_fields_add(f, sub.obj.u.obj.items[i].key.ptr, sub.obj.u.obj.items[i].value.u.s.ptr);
+    if (core_fields_any(&sub))
+        return;
+    check_canonical(f, rec, "roles", &r.roles);
+    check_canonical(f, rec, "ecosystems", &r.ecosystems);
+    check_canonical(f, rec, "target_countries", &r.target_countries);
+    check_canonical(f, rec, "objectives", &r.objectives);
+    check_canonical(f, rec, "languages", &r.languages);
+    check_canonical(f, rec, "availability", &r.availability);
+    check_canonical(f, rec, "duration_days", &r.duration);
+    check_canonical(f, rec, "host_capacity", &r.capacity);
+    check_canonical(f, rec, "offer", &r.offer);
+    check_canonical(f, rec, "demand", &r.demand);
 }
 
 /* ---- create ---- */
@@ -411,29 +572,9 @@ int core_xchange_create_txn(core_txn *t, void *arg)
     }
     int32_t today = (int32_t)(core_txn_now(t) / 86400);
     reg_fields r;
-    check_body(op, a, today, &r);
+    check_body(&op->fields, op->body, a, today, &r);
     if (core_fields_any(&op->fields))
         return fail(op, CORE_EINVALID, "the registration has errors; see fields");
-
-    /* An organisation visits once: one visitor registration per profile. */
-    char *vkey = core_arena_printf(a, "xvisitor/%s", pid);
-    if (r.visitor) {
-        core_slice prev;
-        int rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){vkey, strlen(vkey)}, a, &prev);
-        if (rc == 0) {
-            core_value old;
-            rc = core_record_get_txn(t, CORE_XCHANGE_KIND, prev.ptr, a, &old);
-            const char *st = rc == 0 ? core_value_get_str(&old, "state") : NULL;
-            if (rc == 0 && (st == NULL || strcmp(st, "rejected") != 0))
-                return fail(op, CORE_ECONFLICT,
-                            "this organisation already has a visitor registration; an "
-                            "organisation visits once");
-            if (rc != 0 && rc != CORE_ENOTFOUND)
-                return rc;
-        } else if (rc != CORE_ENOTFOUND) {
-            return rc;
-        }
-    }
 
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
@@ -456,10 +597,13 @@ int core_xchange_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "created_at", core_value_int(now));
     core_value_set(a, &rec, "updated_at", core_value_int(now));
     core_value_set(a, &rec, "decision", core_value_null());
-    if (r.visitor)
-        put_key(t, vkey, id);
-    put_key(t, core_arena_printf(a, "xprofile/%s/%s", pid, id), "");
-    int rc = core_record_put(t, CORE_XCHANGE_KIND, id, &rec, "create");
+    int rc = core_xchange_keys_add(t, &rec);
+    if (rc == CORE_ECONFLICT)
+        return fail(op, rc,
+                    "this organisation already has a visitor registration; an organisation "
+                    "visits once");
+    if (rc == 0)
+        rc = core_record_put(t, CORE_XCHANGE_KIND, id, &rec, "create");
     if (rc != 0)
         return rc;
     op->id = core_arena_strndup(op->out, id, CORE_ID_LEN);

@@ -71,6 +71,19 @@ int core_xchange_create_txn(core_txn *t, void *op);
  * registration is not pending). */
 int core_xchange_decide_txn(core_txn *t, void *op);
 
+/* Writes the secondary keys of a registration record new to the store (xvisitor for a
+ * visitor, xprofile): CORE_ECONFLICT, writing nothing, when its profile already has a
+ * visitor registration that was not rejected; CORE_EIO. Creation and `eccpd import` both
+ * come here, so the key layout has one writer. */
+int core_xchange_keys_add(core_txn *t, const core_value *rec);
+/* Validates a stored registration record as `eccpd import` reads it: well-formed ids (id,
+ * profile_id, created_by), timestamps, a state with the decision it implies (null while
+ * pending, else {decision, note, by, at}), the preferences by creation's rules but for the
+ * future-dates rule (windows may have passed since), each stored in the canonical form
+ * creation stores, and no unknown members. Whether the profile and users exist is the
+ * store's question. Adds every failing field to f; scratch memory comes from a. */
+void core_xchange_validate_record(core_fields *f, core_arena *a, const core_value *rec);
+
 /* Reads a registration: 0, CORE_ENOTFOUND, CORE_EIO. The record lives in a. */
 int core_xchange_get(core_store *s, const char *id, core_arena *a, core_value *rec);
 /* The roles (core_role bits) an actor holds for a registration: those it holds for the

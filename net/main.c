@@ -18,6 +18,7 @@
 #include "net/backup.h"
 #include "net/reindex.h"
 #include "net/server.h"
+#include "net/transfer.h"
 
 static const char usage[] =
     "eccpd: the server of a cluster collaboration platform (profiles, search, partner\n"
@@ -31,6 +32,8 @@ static const char usage[] =
     "  demo-data      fill an empty data directory with a generated demo platform\n"
     "  reindex        rebuild the search index from the store (the server keeps serving)\n"
     "  backup DEST    write a consistent backup (while serving, or of a stopped server)\n"
+    "  export         write every record as JSON Lines (private data; server stopped)\n"
+    "  import FILE    read records from JSON Lines, checking each line (server stopped)\n"
     "  help           show this text\n"
     "\n"
     "Every command takes --data DIR (default ./data). Run 'eccpd COMMAND --help' for its\n"
@@ -547,6 +550,10 @@ int main(int argc, char **argv)
         return net_backup_command(argc - 1, argv + 1);
     if (!strcmp(argv[1], "reindex"))
         return net_reindex_command(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "export"))
+        return net_export_command(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "import"))
+        return net_import_command(argc - 1, argv + 1);
     fprintf(stderr, "eccpd: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

@@ -1,0 +1,683 @@
+/*
+ * transfer.c: see transfer.h.
+ *
+ * Import is a pipeline of two threads. This one reads a line, parses it and runs the
+ * checks that need no store (core_transfer_check); the store's committer runs each line's
+ * write (core_transfer_import_txn) and reports it through job_done, in file order, since
+ * the committer takes writes in the order they were queued. A line refused before its
+ * write is queued all the same, with a function that only returns the refusal, so every
+ * report comes from one place and in order. At most IMPORT_IN_FLIGHT lines are queued,
+ * enough for the committer to group them into full batches.
+ *
+ * --dry-run imports into a scratch copy of the store (a RocksDB checkpoint: hard links)
+ * and throws it away, so it finds exactly what the import would, conflicts within the file
+ * and with the data already there included, with no second implementation of the checks.
+ */
+#include "net/transfer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/record.h"
+#include "core/transfer.h"
+#include "net/buf.h"
+#include "net/control.h"
+#include "net/json.h"
+
+enum {
+    IMPORT_IN_FLIGHT = 1024,    /* lines queued at once: two of the committer's groups */
+    IMPORT_LINE_MAX = 16 << 20, /* bytes a line may have */
+    PROGRESS_SECONDS = 3,       /* between progress lines */
+    WARNINGS_SHOWN = 20,        /* unresolved references listed one by one */
+};
+
+static const char export_usage[] =
+    "Usage: eccpd export [--data DIR] [--output FILE]\n"
+    "\n"
+    "Writes every durable record of a stopped server's data directory as JSON Lines, one\n"
+    "record a line: {\"kind\":\"profile\",\"version\":1,\"record\":{...}}. The kinds, in this\n"
+    "order: user (password hash included), profile (every state, drafts included, with\n"
+    "both the published and the draft version, admins, moderation history and affiliation\n"
+    "decisions), xchange_registration, and notification (whose line also names its\n"
+    "\"user\"). Records are written as stored, ids and timestamps kept; lines come in a\n"
+    "fixed order (by kind, then id) with every object's members sorted by name, so\n"
+    "exporting the same data twice gives the same bytes. 'eccpd import' reads the file.\n"
+    "\n"
+    "Not exported: sessions (everyone signs in again), password-reset tokens, idempotency\n"
+    "keys, the e-mail outbox and the change log. The search index is not exported either:\n"
+    "the server builds it from the imported records.\n"
+    "\n"
+    "The export is private data: password hashes, e-mail addresses, contact persons,\n"
+    "drafts, ClusterXchange preferences and notifications. --output creates the file\n"
+    "readable by its owner only (mode 0600); keep it so, and delete it when done.\n"
+    "\n"
+    "Stop the server first: the store admits one process at a time.\n"
+    "\n"
+    "Options:\n"
+    "  --data DIR      data directory (default ./data)\n"
+    "  --output FILE   the file to write (replaced only once the export is complete);\n"
+    "                  default standard output, which must not be a terminal\n"
+    "  --quiet         no progress lines on standard error\n"
+    "  -h, --help      show this text\n";
+
+static const char import_usage[] =
+    "Usage: eccpd import [--data DIR] [--dry-run] FILE.jsonl | -\n"
+    "\n"
+    "Reads records written by 'eccpd export' from FILE (- for standard input) into a\n"
+    "stopped server's data directory (created if missing). Every line is checked as the\n"
+    "API checks a write: a known kind and a version this eccpd reads; the record's fields\n"
+    "by the rules of its kind (profile fields per profile type, user fields, ClusterXchange\n"
+    "preferences); the state a record is in; well-formed ids; the users it names (a\n"
+    "profile's admins, a registration's author and moderator, a notification's user) in\n"
+    "the store or earlier in the file; ids, usernames and e-mail addresses not taken; at\n"
+    "most one cluster organisation per user and one visitor registration per profile.\n"
+    "A line that fails is reported on standard error as FILE:LINE: reason, nothing of it\n"
+    "is written, and the import goes on with the next line. Each line is one write of the\n"
+    "record with its secondary keys (derived again, as the API's writes derive them) and\n"
+    "a change-log entry, so the server indexes it on its next start.\n"
+    "\n"
+    "The directory may hold data already: a line whose id, username or e-mail address is\n"
+    "taken there is rejected like any other bad line. A member's affiliations and a\n"
+    "registration's profile may name profiles the store lacks (deleting a profile leaves\n"
+    "such references on a running platform too); those still missing once the whole file\n"
+    "is in are listed as warnings. An interrupted import keeps the lines written so far;\n"
+    "running it again rejects those as taken and adds the rest.\n"
+    "\n"
+    "Exit status: 0 when every line was imported, 1 when a line was rejected or the store\n"
+    "failed, 2 for a usage error. A summary (records per kind, lines rejected) ends the\n"
+    "output; long files show progress every few seconds.\n"
+    "\n"
+    "Stop the server first: the store admits one process at a time.\n"
+    "\n"
+    "Options:\n"
+    "  --data DIR    data directory (default ./data)\n"
+    "  --dry-run     check every line, uniqueness within the file and against DIR\n"
+    "                included, and write nothing: the import runs against a scratch copy\n"
+    "                of the store (a checkpoint in DIR/import-dry-run, made of hard links\n"
+    "                and removed at the end)\n"
+    "  --quiet       no progress lines (rejected lines and the summary are still shown)\n"
+    "  -h, --help    show this text\n";
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Opens DIR/store for a command, explaining the usual reason when it cannot: a server
+ * holding it. Returns 0 or 1 (the exit status). */
+static int open_store(const char *who, const char *data, const char *path, core_store **s)
+{
+    pid_t pid = net_control_server(data);
+    if (pid > 0) {
+        fprintf(stderr, "%s: a server (pid %d) is running on %s: stop the server first\n", who,
+                (int)pid, data);
+        return 1;
+    }
+    char *err = NULL;
+    if (core_store_open(path, s, &err) != 0) {
+        bool locked = err != NULL && strstr(err, "lock") != NULL;
+        fprintf(stderr, "%s: %s\n%s\n", who, err ? err : "cannot open the store",
+                locked ? "(another process, likely a running server, holds the store: stop "
+                         "the server first)"
+                       : "(is a server running on it? stop the server first)");
+        free(err);
+        return 1;
+    }
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- export ---- */
+
+typedef struct exporter {
+    FILE *out;
+    net_buf line;
+    uint64_t counts[CORE_TRANSFER_KIND_COUNT], total;
+    bool progress;
+    struct timespec start;
+    double last_progress;
+} exporter;
+
+static int emit_line(void *ctx, core_transfer_kind kind, const core_value *line)
+{
+    exporter *e = ctx;
+    e->line.len = 0;
+    net_json_write(&e->line, line);
+    net_buf_putc(&e->line, '\n');
+    if (fwrite(e->line.ptr, 1, e->line.len, e->out) != e->line.len)
+        return CORE_EIO;
+    e->counts[kind]++;
+    e->total++;
+    if (e->progress && (e->total & 1023) == 0) {
+        double t = seconds_since(&e->start);
+        if (t - e->last_progress >= PROGRESS_SECONDS) {
+            fprintf(stderr, "eccpd export: %llu records written (%ss now)\n",
+                    (unsigned long long)e->total, core_transfer_kind_name(kind));
+            e->last_progress = t;
+        }
+    }
+    return 0;
+}
+
+/* The output: FILE.tmp, created 0600, renamed over FILE once complete; or stdout. */
+static FILE *open_output(const char *output, char *tmp, size_t len)
+{
+    if (output == NULL)
+        return stdout;
+    snprintf(tmp, len, "%s.tmp", output);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    if (fchmod(fd, 0600) != 0) { /* an older file of that name keeps its mode otherwise */
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (f == NULL)
+        close(fd);
+    return f;
+}
+
+/* Flushes and closes the output; for a file, makes it durable and gives it its name. */
+static int close_output(FILE *f, const char *output, const char *tmp, bool ok)
+{
+    if (f == stdout)
+        return fflush(stdout) == 0 && ok ? 0 : -1;
+    if (ok)
+        ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp, output) != 0)
+        ok = false;
+    if (!ok)
+        unlink(tmp);
+    return ok ? 0 : -1;
+}
+
+int net_export_command(int argc, char **argv)
+{
+    const char *data = "./data", *output = NULL;
+    bool quiet = false;
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'o':
+            output = strcmp(optarg, "-") == 0 ? NULL : optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(export_usage, stdout);
+            return 0;
+        default:
+            fputs(export_usage, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "eccpd export: unexpected argument '%s'\n\n%s", argv[optind], export_usage);
+        return 2;
+    }
+    if (output == NULL && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "eccpd export: standard output is a terminal; the export holds private "
+                        "data (password hashes, e-mail addresses): write it with --output FILE "
+                        "or redirect it\n");
+        return 2;
+    }
+    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/store", data);
+    if (stat(path, &sb) != 0) { /* opening would create an empty store */
+        fprintf(stderr, "eccpd export: %s holds no store (%s): nothing to export\n", data, path);
+        return 1;
+    }
+    core_store *s = NULL;
+    if (open_store("eccpd export", data, path, &s) != 0)
+        return 1;
+    FILE *out = open_output(output, tmp, sizeof(tmp));
+    if (out == NULL) {
+        fprintf(stderr, "eccpd export: cannot create %s: %s\n", tmp, strerror(errno));
+        core_store_close(s);
+        return 1;
+    }
+    exporter e = {.out = out, .progress = !quiet};
+    net_buf_init(&e.line);
+    clock_gettime(CLOCK_MONOTONIC, &e.start);
+    char *bad = NULL;
+    int rc = core_transfer_export(s, emit_line, &e, &bad);
+    core_store_close(s);
+    net_buf_dispose(&e.line);
+    if (close_output(out, output, tmp, rc == 0) != 0 && rc == 0)
+        rc = CORE_EIO;
+    if (rc != 0) {
+        if (bad != NULL)
+            fprintf(stderr,
+                    "eccpd export: the record %s cannot be read (damaged, or written by a "
+                    "newer eccpd); nothing was exported\n",
+                    bad);
+        else
+            fprintf(stderr, "eccpd export: cannot write %s: %s\n", output ? output : "the output",
+                    strerror(errno));
+        free(bad);
+        return 1;
+    }
+    double t = seconds_since(&e.start);
+    fprintf(stderr,
+            "eccpd export: %llu users, %llu profiles, %llu ClusterXchange registrations and %llu "
+            "notifications (%llu lines) written to %s in %.1f s\n",
+            (unsigned long long)e.counts[CORE_TRANSFER_USER],
+            (unsigned long long)e.counts[CORE_TRANSFER_PROFILE],
+            (unsigned long long)e.counts[CORE_TRANSFER_XCHANGE],
+            (unsigned long long)e.counts[CORE_TRANSFER_NOTIFICATION], (unsigned long long)e.total,
+            output ? output : "standard output", t);
+    return 0;
+}
+
+/* ---- import ---- */
+
+/* A profile a record named that was not in the store when the record was written. */
+typedef struct unresolved {
+    uint64_t line;
+    int kind;
+    char id[32], ref[32];
+} unresolved;
+
+typedef struct importer {
+    core_store *s;
+    const char *name; /* the file's name in reports */
+    bool dry_run, progress;
+    struct timespec start;
+    /* shared with the committer thread */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned in_flight;
+    uint64_t imported[CORE_TRANSFER_KIND_COUNT], rejected;
+    int fatal; /* the first failure of the store itself: stops the import */
+    uint64_t fatal_line;
+    unresolved *refs;
+    size_t nrefs, refs_cap;
+} importer;
+
+typedef struct job {
+    core_commit c;
+    core_arena a; /* the line's value, the check's outputs and the report */
+    importer *im;
+    uint64_t line;
+    core_value value;
+    core_transfer_line l;
+    int refused; /* the refusal found before the write, or 0 */
+} job;
+
+static bool is_refusal(int rc)
+{
+    return rc == CORE_EINVALID || rc == CORE_ECONFLICT || rc == CORE_EBADREQ;
+}
+
+static void report(const importer *im, const job *j, int rc)
+{
+    const char *kind =
+        j->l.kind >= 0 ? core_transfer_kind_name((core_transfer_kind)j->l.kind) : NULL;
+    fprintf(stderr, "%s:%llu: ", im->name, (unsigned long long)j->line);
+    if (kind != NULL)
+        fprintf(stderr, j->l.id ? "%s %s: " : "%s: ", kind, j->l.id);
+    fprintf(stderr, "%s\n", j->l.reason ? j->l.reason : core_strerror(rc));
+}
+
+static void keep_unresolved(importer *im, const job *j)
+{
+    for (size_t i = 0; i < j->l.missing.u.arr.len; i++) {
+        if (im->nrefs == im->refs_cap) {
+            im->refs_cap = im->refs_cap ? im->refs_cap * 2 : 64;
+            im->refs = realloc(im->refs, im->refs_cap * sizeof(*im->refs));
+            if (im->refs == NULL)
+                core_oom();
+        }
+        unresolved *u = &im->refs[im->nrefs++];
+        u->line = j->line;
+        u->kind = j->l.kind;
+        snprintf(u->id, sizeof(u->id), "%s", j->l.id);
+        snprintf(u->ref, sizeof(u->ref), "%s", j->l.missing.u.arr.items[i].u.s.ptr);
+    }
+}
+
+static int job_txn(core_txn *t, void *arg)
+{
+    job *j = arg;
+    return j->refused != 0 ? j->refused : core_transfer_import_txn(t, &j->l);
+}
+
+/* On the committer thread, in file order. */
+static void job_done(core_commit *c)
+{
+    job *j = c->user;
+    importer *im = j->im;
+    pthread_mutex_lock(&im->mu);
+    if (c->rc == 0) {
+        im->imported[j->l.kind]++;
+        keep_unresolved(im, j);
+    } else if (is_refusal(c->rc)) {
+        im->rejected++;
+        report(im, j, c->rc);
+    } else if (im->fatal == 0) {
+        im->fatal = c->rc;
+        im->fatal_line = j->line;
+    }
+    im->in_flight--;
+    pthread_cond_signal(&im->cv);
+    pthread_mutex_unlock(&im->mu);
+    core_arena_dispose(&j->a);
+    free(j);
+}
+
+/* A job for one line: parsed and checked here, written by the committer. */
+static job *job_for_line(importer *im, uint64_t lineno, const char *text, size_t len)
+{
+    job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        core_oom();
+    core_arena_init(&j->a);
+    j->im = im;
+    j->line = lineno;
+    j->value = core_value_null();
+    core_transfer_line_init(&j->l, &j->a, &j->value);
+    const char *why = NULL;
+    if (len > IMPORT_LINE_MAX) {
+        j->refused = CORE_EINVALID;
+        j->l.reason = "the line is longer than 16 MiB";
+    } else if (net_json_parse(&j->a, text, len, &j->value, &why) != 0) {
+        j->refused = CORE_EBADREQ;
+        j->l.reason = core_arena_printf(&j->a, "not valid JSON (%s)", why);
+    } else {
+        j->refused = core_transfer_check(&j->l);
+    }
+    j->c.fn = job_txn;
+    j->c.arg = j;
+    j->c.done = job_done;
+    j->c.user = j;
+    return j;
+}
+
+/* Queues a job, waiting while too many are in flight. False once the store has failed. */
+static bool submit(importer *im, job *j)
+{
+    pthread_mutex_lock(&im->mu);
+    while (im->in_flight >= IMPORT_IN_FLIGHT && im->fatal == 0)
+        pthread_cond_wait(&im->cv, &im->mu);
+    bool ok = im->fatal == 0;
+    if (ok)
+        im->in_flight++;
+    pthread_mutex_unlock(&im->mu);
+    if (!ok) {
+        core_arena_dispose(&j->a);
+        free(j);
+        return false;
+    }
+    core_store_submit(im->s, &j->c);
+    return true;
+}
+
+static void drain(importer *im)
+{
+    pthread_mutex_lock(&im->mu);
+    while (im->in_flight > 0)
+        pthread_cond_wait(&im->cv, &im->mu);
+    pthread_mutex_unlock(&im->mu);
+}
+
+static uint64_t imported_total(const importer *im)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < CORE_TRANSFER_KIND_COUNT; k++)
+        n += im->imported[k];
+    return n;
+}
+
+static void show_progress(importer *im, uint64_t lineno, double *last)
+{
+    double t = seconds_since(&im->start);
+    if (!im->progress || t - *last < PROGRESS_SECONDS)
+        return;
+    *last = t;
+    pthread_mutex_lock(&im->mu);
+    uint64_t done = imported_total(im), rejected = im->rejected;
+    pthread_mutex_unlock(&im->mu);
+    fprintf(
+        stderr, "eccpd import: line %llu, %llu records %s, %llu lines rejected (%.0f records/s)\n",
+        (unsigned long long)lineno, (unsigned long long)done, im->dry_run ? "checked" : "imported",
+        (unsigned long long)rejected, t > 0 ? (double)done / t : 0.0);
+}
+
+static bool blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return false;
+    return true;
+}
+
+/* Feeds every line of in to the store. Returns 0, or -1 when the file could not be read. */
+static int import_stream(importer *im, FILE *in)
+{
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t lineno = 0;
+    double last = 0;
+    while ((n = getline(&text, &cap, in)) >= 0) {
+        lineno++;
+        if (blank(text, (size_t)n))
+            continue;
+        if (!submit(im, job_for_line(im, lineno, text, (size_t)n)))
+            break;
+        show_progress(im, lineno, &last);
+    }
+    int rc = ferror(in) ? -1 : 0;
+    free(text);
+    drain(im);
+    return rc;
+}
+
+/* Warns about the profiles records named that are still not in the store. */
+static void warn_unresolved(importer *im)
+{
+    core_arena a;
+    core_arena_init(&a);
+    size_t shown = 0, more = 0;
+    for (size_t i = 0; i < im->nrefs; i++) {
+        const unresolved *u = &im->refs[i];
+        core_slice val;
+        if (core_store_get(im->s, CORE_CF_RECORDS, core_record_key(&a, "profile", u->ref), &a,
+                           &val) != CORE_ENOTFOUND)
+            continue;
+        if (shown++ >= WARNINGS_SHOWN) {
+            more++;
+            continue;
+        }
+        fprintf(stderr,
+                "%s:%llu: warning: %s %s names profile %s, which is not in the store "
+                "(imported all the same)\n",
+                im->name, (unsigned long long)u->line, core_transfer_kind_name(u->kind), u->id,
+                u->ref);
+    }
+    if (more > 0)
+        fprintf(stderr, "%s: warning: %zu more references to profiles not in the store\n", im->name,
+                more);
+    core_arena_dispose(&a);
+}
+
+static void print_summary(const importer *im)
+{
+    double t = seconds_since(&im->start);
+    uint64_t total = imported_total(im);
+    fprintf(stderr,
+            "eccpd import%s: %llu users, %llu profiles, %llu ClusterXchange registrations and "
+            "%llu notifications %s in %.1f s (%.0f records/s); %llu lines rejected%s\n",
+            im->dry_run ? " --dry-run" : "", (unsigned long long)im->imported[CORE_TRANSFER_USER],
+            (unsigned long long)im->imported[CORE_TRANSFER_PROFILE],
+            (unsigned long long)im->imported[CORE_TRANSFER_XCHANGE],
+            (unsigned long long)im->imported[CORE_TRANSFER_NOTIFICATION],
+            im->dry_run ? "would be imported" : "imported", t, t > 0 ? (double)total / t : 0.0,
+            (unsigned long long)im->rejected, im->dry_run ? "; nothing was written" : "");
+}
+
+/* The store the import writes to: DIR/store itself, or for a dry run a scratch copy of it
+ * (or, when DIR has no store yet, an empty scratch store). *real is the store a dry run
+ * holds open meanwhile, so no other process changes it or uses the scratch directory;
+ * scratch receives the directory to remove afterwards (empty when none). */
+static int open_target(const char *data, bool dry_run, core_store **target, core_store **real,
+                       char *scratch, size_t len)
+{
+    char path[PATH_MAX], copy[PATH_MAX + 16];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/store", data);
+    scratch[0] = '\0';
+    *real = NULL;
+    if (!dry_run) {
+        if (mkdir(data, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, "eccpd import: cannot create %s: %s\n", data, strerror(errno));
+            return 1;
+        }
+        return open_store("eccpd import", data, path, target);
+    }
+    if (stat(path, &sb) == 0) {
+        if (open_store("eccpd import", data, path, real) != 0)
+            return 1;
+        snprintf(scratch, len, "%s/import-dry-run", data);
+        snprintf(copy, sizeof(copy), "%s/store", scratch);
+        rm_rf(scratch); /* a leftover of an interrupted dry run */
+        char *err = NULL;
+        int rc = mkdir(scratch, 0700) != 0 ? CORE_EIO : core_store_checkpoint(*real, copy, &err);
+        if (rc != 0) {
+            fprintf(stderr, "eccpd import: cannot make the scratch copy %s: %s\n", copy,
+                    err ? err : strerror(errno));
+            free(err);
+            return 1;
+        }
+    } else {
+        const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(scratch, len, "%s/eccpd-import-dry-run-XXXXXX", tmpdir);
+        if (mkdtemp(scratch) == NULL) {
+            fprintf(stderr, "eccpd import: cannot make a scratch directory in %s: %s\n", tmpdir,
+                    strerror(errno));
+            scratch[0] = '\0';
+            return 1;
+        }
+        snprintf(copy, sizeof(copy), "%s/store", scratch);
+    }
+    char *err = NULL;
+    if (core_store_open(copy, target, &err) != 0) {
+        fprintf(stderr, "eccpd import: cannot open the scratch store %s: %s\n", copy,
+                err ? err : "?");
+        free(err);
+        return 1;
+    }
+    return 0;
+}
+
+int net_import_command(int argc, char **argv)
+{
+    const char *data = "./data";
+    bool dry_run = false, quiet = false;
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"dry-run", no_argument, 0, 'n'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'n':
+            dry_run = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(import_usage, stdout);
+            return 0;
+        default:
+            fputs(import_usage, stderr);
+            return 2;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "eccpd import: name one file to import (- for standard input)\n\n%s",
+                import_usage);
+        return 2;
+    }
+    const char *file = argv[optind];
+    bool use_stdin = strcmp(file, "-") == 0;
+    FILE *in = use_stdin ? stdin : fopen(file, "r");
+    if (in == NULL) {
+        fprintf(stderr, "eccpd import: cannot open %s: %s\n", file, strerror(errno));
+        return 1;
+    }
+    importer im = {.name = use_stdin ? "<stdin>" : file, .dry_run = dry_run, .progress = !quiet};
+    core_store *real = NULL;
+    char scratch[PATH_MAX];
+    int status = open_target(data, dry_run, &im.s, &real, scratch, sizeof(scratch));
+    if (status != 0)
+        goto Exit;
+    pthread_mutex_init(&im.mu, NULL);
+    pthread_cond_init(&im.cv, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &im.start);
+    int read_rc = import_stream(&im, in);
+    if (read_rc != 0)
+        fprintf(stderr, "eccpd import: reading %s failed: %s; the lines before were %s\n", im.name,
+                strerror(errno), dry_run ? "checked" : "imported");
+    if (im.fatal != 0)
+        fprintf(stderr,
+                "%s:%llu: the store failed (%s); the import stopped here, and the lines "
+                "reported imported before it are in the store\n",
+                im.name, (unsigned long long)im.fatal_line, core_strerror(im.fatal));
+    else
+        warn_unresolved(&im);
+    print_summary(&im);
+    status = read_rc != 0 || im.fatal != 0 || im.rejected > 0 ? 1 : 0;
+    pthread_mutex_destroy(&im.mu);
+    pthread_cond_destroy(&im.cv);
+Exit:
+    core_store_close(im.s);
+    if (scratch[0] != '\0')
+        rm_rf(scratch);
+    core_store_close(real);
+    free(im.refs);
+    if (!use_stdin)
+        fclose(in);
+    return status;
+}
