@@ -152,15 +152,42 @@ static int country_bit(const net_xchange *x, const char *code)
     return code != NULL && strlen(code) == 2 ? matcher_codemap_get(&x->countries, code) : -1;
 }
 
-/* Fills *out from a registration record and its profile record. False when the
+/* What a registration needs of its profile. */
+typedef struct profile_facts {
+    bool found, is_public;
+    char country[3];  /* "" when none */
+    const char *name; /* the published name, or NULL; lives as long as the reader's arena */
+} profile_facts;
+
+static void facts_of(core_store *s, const core_value *prof, core_arena *a, profile_facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (prof == NULL)
+        return;
+    f->found = true;
+    f->is_public = core_profile_is_public(s, prof, a);
+    const core_value *pub = core_value_get(prof, "published");
+    const char *c = core_value_get_str(pub, "country");
+    if (c != NULL && strlen(c) == 2)
+        memcpy(f->country, c, 3);
+    f->name = core_value_get_str(pub, "name");
+}
+
+static void read_facts(core_store *s, const char *pid, core_arena *a, profile_facts *f)
+{
+    core_value prof;
+    facts_of(s, pid != NULL && core_profile_get(s, pid, a, &prof) == 0 ? &prof : NULL, a, f);
+}
+
+/* Fills *out from a registration record and what its profile is. False when the
  * registration cannot be matched (no public profile, ineligible country, bad data). */
-static bool reg_from_record(const net_xchange *x, core_store *s, const core_value *rec,
-                            const core_value *profile, core_arena *a, matcher_reg *out)
+static bool reg_from_record(const net_xchange *x, const core_value *rec, const profile_facts *pf,
+                            matcher_reg *out)
 {
     memset(out, 0, sizeof(*out));
-    if (profile == NULL || !core_profile_is_public(s, profile, a))
+    if (!pf->found || !pf->is_public)
         return false;
-    int c = country_bit(x, core_value_get_str(core_value_get(profile, "published"), "country"));
+    int c = country_bit(x, pf->country);
     if (c < 0)
         return false; /* only eligible countries have a bit */
     out->country = (uint32_t)c;
@@ -227,26 +254,22 @@ static uint64_t consumer_applied(void *ctx)
 
 /* Brings the table and directory in line with registration id as it is in the store
  * (rec, or NULL when it is gone). */
-static int apply_registration(net_xchange *x, core_store *s, const char *id, const core_value *rec,
-                              core_arena *a)
+static int apply_registration(net_xchange *x, const char *id, const core_value *rec,
+                              const profile_facts *pf)
 {
     uint64_t mid;
     dir_entry *d = dir_get_or_add(x, id, &mid);
-    core_value prof;
     const char *pid = rec ? core_value_get_str(rec, "profile_id") : NULL;
-    bool have_prof = pid != NULL && core_profile_get(s, pid, a, &prof) == 0;
     const char *state = rec ? core_value_get_str(rec, "state") : NULL;
     matcher_reg reg;
-    bool want = state != NULL && strcmp(state, "accepted") == 0 &&
-                reg_from_record(x, s, rec, have_prof ? &prof : NULL, a, &reg);
+    bool want =
+        state != NULL && strcmp(state, "accepted") == 0 && reg_from_record(x, rec, pf, &reg);
     /* the names answered with matches */
-    const core_value *pub = have_prof ? core_value_get(&prof, "published") : NULL;
-    const char *name = core_value_get_str(pub, "name");
-    const char *country = core_value_get_str(pub, "country");
+    const char *name = pf->name;
     pthread_rwlock_wrlock(&x->mu);
     if (pid != NULL)
         snprintf(d->profile_id, sizeof(d->profile_id), "%s", pid);
-    snprintf(d->country, sizeof(d->country), "%s", country && strlen(country) == 2 ? country : "");
+    snprintf(d->country, sizeof(d->country), "%s", pf->country);
     if (d->name == NULL || name == NULL || strcmp(d->name, name) != 0) {
         free(d->name);
         d->name = name ? strdup(name) : NULL;
@@ -267,13 +290,22 @@ static int apply_registration(net_xchange *x, core_store *s, const char *id, con
     return 0;
 }
 
+/* apply_registration with the profile read from the store. */
+static int apply_registration_read(net_xchange *x, core_store *s, const char *id,
+                                   const core_value *rec, core_arena *a)
+{
+    profile_facts pf;
+    read_facts(s, rec ? core_value_get_str(rec, "profile_id") : NULL, a, &pf);
+    return apply_registration(x, id, rec, &pf);
+}
+
 static int consumer_apply(void *ctx, core_store *s, const char *kind, const char *id,
                           const char *op, const core_value *rec, core_arena *a)
 {
     (void)op;
     net_xchange *x = ctx;
     if (strcmp(kind, CORE_XCHANGE_KIND) == 0)
-        return apply_registration(x, s, id, rec, a);
+        return apply_registration_read(x, s, id, rec, a);
     if (strcmp(kind, "profile") != 0)
         return 0;
     /* A profile changed (published, renamed, moved, deleted): re-read its registrations. */
@@ -287,9 +319,9 @@ static int consumer_apply(void *ctx, core_store *s, const char *kind, const char
         core_value reg;
         int got = core_xchange_get(s, rid, a, &reg);
         if (got == 0)
-            rc = apply_registration(x, s, rid, &reg, a);
+            rc = apply_registration_read(x, s, rid, &reg, a);
         else if (got == CORE_ENOTFOUND)
-            rc = apply_registration(x, s, rid, NULL, a);
+            rc = apply_registration_read(x, s, rid, NULL, a);
     }
     core_iter_free(it);
     return rc;
@@ -317,9 +349,57 @@ core_feed_consumer net_xchange_consumer(net_xchange *x)
                                 .commit = consumer_commit};
 }
 
+/* Profile facts by profile id, for one load: a profile with several registrations is read
+ * once. Names live in the cache's arena. */
+typedef struct facts_cache {
+    char (*ids)[CORE_ID_LEN + 1];
+    profile_facts *facts;
+    size_t cap, n; /* cap a power of two, at most half full */
+    core_arena names;
+} facts_cache;
+
+
+static const profile_facts *cached_facts(facts_cache *c, core_store *s, const char *pid,
+                                         core_arena *a)
+{
+    if (2 * (c->n + 1) > c->cap) {
+        facts_cache bigger = {calloc(c->cap ? 2 * c->cap : 4096, sizeof(*c->ids)),
+                              calloc(c->cap ? 2 * c->cap : 4096, sizeof(*c->facts)),
+                              c->cap ? 2 * c->cap : 4096, 0, c->names};
+        if (bigger.ids == NULL || bigger.facts == NULL)
+            core_oom();
+        for (size_t i = 0; i < c->cap; i++)
+            if (c->ids[i][0]) {
+                size_t j = hash_id(c->ids[i]) & (bigger.cap - 1);
+                while (bigger.ids[j][0])
+                    j = (j + 1) & (bigger.cap - 1);
+                memcpy(bigger.ids[j], c->ids[i], sizeof(*c->ids));
+                bigger.facts[j] = c->facts[i];
+                bigger.n++;
+            }
+        free(c->ids);
+        free(c->facts);
+        *c = bigger;
+    }
+    size_t i = hash_id(pid) & (c->cap - 1);
+    while (c->ids[i][0]) {
+        if (strcmp(c->ids[i], pid) == 0)
+            return &c->facts[i];
+        i = (i + 1) & (c->cap - 1);
+    }
+    read_facts(s, pid, a, &c->facts[i]);
+    if (c->facts[i].name != NULL)
+        c->facts[i].name = core_arena_strndup(&c->names, c->facts[i].name, strlen(c->facts[i].name));
+    snprintf(c->ids[i], sizeof(c->ids[i]), "%s", pid);
+    c->n++;
+    return &c->facts[i];
+}
+
 int net_xchange_load(net_xchange *x, core_store *s)
 {
     x->loaded_seq = core_store_last_seq(s);
+    facts_cache cache = {0};
+    core_arena_init(&cache.names);
     core_iter *it =
         core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
     core_arena a;
@@ -330,13 +410,21 @@ int net_xchange_load(net_xchange *x, core_store *s)
     while (rc == 0 && core_iter_next(it, &k, &v)) {
         core_value rec;
         char *id = core_arena_strndup(&a, k.ptr + plen, k.len - plen);
-        if (core_record_decode(&a, v, &rec) == 0)
-            rc = apply_registration(x, s, id, &rec, &a);
+        const char *pid;
+        if (core_record_decode(&a, v, &rec) != 0)
+            continue;
+        if ((pid = core_value_get_str(&rec, "profile_id")) == NULL || strlen(pid) > CORE_ID_LEN)
+            rc = apply_registration_read(x, s, id, &rec, &a);
+        else
+            rc = apply_registration(x, id, &rec, cached_facts(&cache, s, pid, &a));
         if (++n % 4096 == 0)
             core_arena_dispose(&a); /* bounded memory over a million registrations */
     }
     core_iter_free(it);
     core_arena_dispose(&a);
+    free(cache.ids);
+    free(cache.facts);
+    core_arena_dispose(&cache.names);
     if (rc == 0)
         rc = consumer_commit(x, x->loaded_seq);
     if (rc != 0)
@@ -574,7 +662,9 @@ void net_xchange_matches(net_req *r)
         return;
     }
     matcher_reg asker;
-    if (!reg_from_record(x, r->server->store, &rec, have_prof ? &prof : NULL, &r->arena, &asker)) {
+    profile_facts pf;
+    facts_of(r->server->store, have_prof ? &prof : NULL, &r->arena, &pf);
+    if (!reg_from_record(x, &rec, &pf, &asker)) {
         net_fail(r, CORE_ECONFLICT,
                  "the registration's profile is not published in an eligible country", NULL);
         return;
