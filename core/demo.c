@@ -1176,9 +1176,11 @@ static const char *unique_name(gen *g, core_arena *a, const char *name, const pl
         return name;
     }
     for (int i = 0; i < 4; i++) {
-        const char *alt =
-            i < 3 ? core_arena_printf(a, "%s – %s", name, title_case(a, term(g, p->eco)))
-                  : core_arena_printf(a, "%s (%s)", name, p->w.R);
+        const char *t = i < 3 ? title_case(a, term(g, p->eco)) : NULL;
+        if (t != NULL && strcasestr(name, t) != NULL)
+            continue; /* not "Cybersecurity GmbH – Cybersecurity" */
+        const char *alt = t != NULL ? core_arena_printf(a, "%s – %s", name, t)
+                                    : core_arena_printf(a, "%s (%s)", name, p->w.R);
         if (!set_has(&g->names, alt)) {
             set_add(&g->names, alt);
             return alt;
