@@ -11,9 +11,10 @@
  * "cybersecurity" also runs as cyber AND security when both halves are. Filters are
  * boolean terms: values of one facet OR, facets AND, applied with OP_FILTER (no weight).
  *
- * Exactness: every search asks Xapian to check at least the whole database, so the
- * match count is exact and the facet spy sees every matching document, once. Facets are
- * counted from one packed value slot per document (one value read per match).
+ * Exactness: the page is ranked with Xapian's pruning; when that leaves the count
+ * inexact, or facets are asked for, a second, unweighted pass visits every match once, so
+ * the total and the facet counts are exact. Facets are counted from one packed value slot
+ * per document (one value read per match).
  *
  * Results own their memory (index__result_mem): strings are copied into it, so a result
  * outlives the reader's next refresh and even the reader.
@@ -598,17 +599,29 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     /* The unfiltered catalogue matches every document: its counts are the filter terms'
      * frequencies, exact without visiting a document. */
     bool whole = tq.words.empty() && !has_filter;
-    if (!whole)
-        enq.add_matchspy(&spy);
     Xapian::doccount dbsize = r->db.get_doccount();
     uint32_t per_page = q->per_page ? q->per_page : 20;
     uint64_t page = q->page ? q->page : 1;
     uint64_t first = (page - 1) * per_page;
     if (first > dbsize)
         first = dbsize;
-    Xapian::MSet mset = enq.get_mset((Xapian::doccount)first, per_page, whole ? 0 : dbsize);
-
-    m->res.total = whole ? dbsize : mset.get_matches_estimated();
+    /* Two passes: the page is ranked with Xapian's pruning (only documents that could
+     * still reach it are weighed), and the exact total and facet counts come from an
+     * unweighted pass over every match, which is much cheaper than weighing them all. */
+    Xapian::MSet mset = enq.get_mset((Xapian::doccount)first, per_page);
+    if (whole) {
+        m->res.total = dbsize;
+    } else if (mset.get_matches_lower_bound() == mset.get_matches_upper_bound() && !mask) {
+        m->res.total = mset.get_matches_lower_bound(); /* already exact */
+    } else {
+        Xapian::Enquire count(r->db);
+        count.set_query(query);
+        count.set_weighting_scheme(Xapian::BoolWeight());
+        count.set_docid_order(Xapian::Enquire::ASCENDING);
+        count.add_matchspy(&spy);
+        count.get_mset(0, 0, dbsize);
+        m->res.total = spy.seen;
+    }
     if (whole) {
         for (int k = 0; k < INDEX_KIND_COUNT; k++)
             spy.kind[k] = r->db.get_termfreq(std::string("K") + index_kind_name((index_kind)k));

@@ -1,9 +1,12 @@
 /* records.c: see records.h. */
 #include "index/records.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/profile.h"
@@ -171,43 +174,104 @@ core_feed_consumer index_records_consumer(index_records *x)
     return (core_feed_consumer){"index", x, applied, apply, commit};
 }
 
+/* One thread's part of a rebuild: the profiles whose keys hash to its shard. Every part
+ * walks the whole key range (walking is cheap next to decoding and indexing) so that no
+ * thread hands records to another. */
+typedef struct rebuild_part {
+    core_store *s;
+    index_builder *b;
+    unsigned shard, nshards;
+    _Atomic uint64_t *read; /* Records read by all parts. */
+    void (*progress)(void *ctx, uint64_t done);
+    void *ctx;
+    int rc;
+    pthread_t thread;
+} rebuild_part;
+
+static uint32_t key_hash(core_slice k)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < k.len; i++)
+        h = (h ^ (unsigned char)k.ptr[i]) * 16777619u;
+    return h;
+}
+
+static void *rebuild_part_run(void *arg)
+{
+    rebuild_part *p = arg;
+    core_iter *it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT("profile/"));
+    core_arena a;
+    core_arena_init(&a);
+    core_slice k, v;
+    uint64_t mine = 0;
+    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
+        if (key_hash(k) % p->nshards != p->shard)
+            continue;
+        core_value rec;
+        index_doc doc;
+        if (core_record_decode(&a, v, &rec) == 0 && core_profile_is_public(p->s, &rec, &a) &&
+            index_profile_doc(&rec, &a, &doc)) {
+            int irc = index_builder_put(p->b, p->shard, &doc);
+            if (irc != 0 && irc != INDEX_EINVAL) {
+                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
+                p->rc = CORE_EIO;
+            }
+        }
+        if (++mine % 4096 == 0) {
+            core_arena_dispose(&a); /* bounded memory over millions of records */
+            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
+            if (p->progress != NULL) /* only part 0 has one: it runs on the caller's thread */
+                p->progress(p->ctx, all);
+        }
+    }
+    atomic_fetch_add(p->read, mine % 4096);
+    core_iter_free(it);
+    core_arena_dispose(&a);
+    return NULL;
+}
+
+/* One shard per core, up to 4: past that the merge and the store walk dominate. */
+static unsigned rebuild_shards(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
+}
+
 int index_rebuild(core_store *s, const char *dir, void (*progress)(void *ctx, uint64_t done),
                   void *ctx, uint64_t *seq)
 {
     index_builder *b;
+    unsigned n = rebuild_shards();
     *seq = core_store_last_seq(s);
-    if (index_builder_open(dir, 1, &b) != 0) {
+    if (index_builder_open(dir, n, &b) != 0) {
         fprintf(stderr, "eccpd: cannot start an index in %s: %s\n", dir, index_last_error());
         return CORE_EIO;
     }
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT("profile/"));
-    core_arena a;
-    core_arena_init(&a);
-    core_slice k, v;
-    uint64_t done = 0;
-    int rc = 0;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        core_value rec;
-        index_doc doc;
-        if (core_record_decode(&a, v, &rec) == 0 && core_profile_is_public(s, &rec, &a) &&
-            index_profile_doc(&rec, &a, &doc)) {
-            int irc = index_builder_put(b, 0, &doc);
-            if (irc != 0 && irc != INDEX_EINVAL)
-                rc = CORE_EIO;
-        }
-        if (++done % 4096 == 0) {
-            core_arena_dispose(&a); /* bounded memory over millions of records */
-            if (progress != NULL)
-                progress(ctx, done);
-        }
+    _Atomic uint64_t read = 0;
+    rebuild_part parts[4];
+    unsigned started = 1;
+    for (unsigned i = 0; i < n; i++)
+        parts[i] = (rebuild_part){s, b, i, n, &read, i == 0 ? progress : NULL, ctx, 0, 0};
+    for (; started < n; started++)
+        if (pthread_create(&parts[started].thread, NULL, rebuild_part_run, &parts[started]) != 0)
+            break;
+    if (started < n) { /* no thread for the other parts: part 0 cannot do them */
+        parts[0].rc = CORE_EIO;
+        fprintf(stderr, "eccpd: cannot start the index build's threads\n");
+    } else {
+        rebuild_part_run(&parts[0]);
     }
-    core_iter_free(it);
-    core_arena_dispose(&a);
+    int rc = parts[0].rc;
+    for (unsigned i = 1; i < started; i++) {
+        pthread_join(parts[i].thread, NULL);
+        if (rc == 0)
+            rc = parts[i].rc;
+    }
     if (rc != 0) {
         index_builder_abort(b);
         return rc;
     }
     if (progress != NULL)
-        progress(ctx, done);
+        progress(ctx, atomic_load(&read));
     return index_builder_finish(b, *seq) == 0 ? 0 : CORE_EIO;
 }

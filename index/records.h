@@ -24,8 +24,10 @@ bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc);
 
 /* Builds a complete index of the store's public records into dir (which must not exist),
  * as of the store's last sequence number when the build starts (returned in *seq); later
- * changes are for the feed to apply. progress (may be NULL) is called now and then with the
- * records read so far. Returns 0 or a negative code; on failure dir is not left behind. */
+ * changes are for the feed to apply. One thread per core (up to 4) each indexes a shard of
+ * the records; the shards are merged at the end. progress (may be NULL) is called now and
+ * then, on the caller's thread, with the records read so far. Returns 0 or a negative code;
+ * on failure dir is not left behind. */
 int index_rebuild(core_store *s, const char *dir, void (*progress)(void *ctx, uint64_t done),
                   void *ctx, uint64_t *seq);
 

@@ -378,6 +378,44 @@ static int catalogue_total(void)
     return total;
 }
 
+/* What a search answers, without what may legitimately differ between two builds of
+ * the same records (the order of equal scores, took_ms): total, facets, sorted hit ids. */
+static const char *shape_paths[] = {
+    "/v1/search?facets=country,ecosystem,type,label&per_page=100",
+    "/v1/search?q=alpha&facets=country,ecosystem,type,label&per_page=100",
+    "/v1/search?q=alp&facets=country,ecosystem,type&country=FR,DE&per_page=100",
+    "/v1/search?q=works+things&facets=ecosystem,label&ecosystem=digital,health&per_page=100",
+};
+enum { RESULT_SHAPES = sizeof(shape_paths) / sizeof(shape_paths[0]) };
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *result_shape(const char *path)
+{
+    api_res r = api_call(&srv, API_H1, "GET", path, NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    cJSON *hits = cJSON_GetObjectItem(r.json, "hits");
+    int n = cJSON_GetArraySize(hits);
+    const char **ids = calloc((size_t)n + 1, sizeof(*ids));
+    for (int i = 0; i < n; i++)
+        ids[i] = cJSON_GetObjectItem(cJSON_GetArrayItem(hits, i), "id")->valuestring;
+    qsort(ids, (size_t)n, sizeof(*ids), cmp_str);
+    char *facets = cJSON_PrintUnformatted(cJSON_GetObjectItem(r.json, "facets"));
+    size_t cap = strlen(facets) + 64 + (size_t)n * 40;
+    char *out = malloc(cap);
+    size_t len = (size_t)snprintf(out, cap, "%d %s", cJSON_GetObjectItem(r.json, "total")->valueint,
+                                  facets);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, cap - len, " %.36s", ids[i]);
+    free(facets);
+    free(ids);
+    api_res_free(&r);
+    return out;
+}
+
 static void *reindex_in_background(void *arg)
 {
     const char *args[] = {"reindex", NULL};
@@ -389,6 +427,9 @@ static void reindex_while_serving_and_offline(void)
 {
     int before = catalogue_total();
     CHECK_GT(before, 0);
+    char *shape[RESULT_SHAPES];
+    for (int i = 0; i < RESULT_SHAPES; i++)
+        shape[i] = result_shape(shape_paths[i]);
     int rc = -1;
     pthread_t th;
     pthread_create(&th, NULL, reindex_in_background, &rc);
@@ -400,6 +441,12 @@ static void reindex_while_serving_and_offline(void)
     pthread_join(th, NULL);
     CHECK_EQ(rc, 0);
     CHECK_EQ(catalogue_total(), before);
+    for (int i = 0; i < RESULT_SHAPES; i++) { /* shards built in parallel, then merged */
+        char *now = result_shape(shape_paths[i]);
+        CHECK_STR_EQ(now, shape[i]);
+        free(now);
+        free(shape[i]);
+    }
     char *id = create_profile(t_users[3], "{\"type\":\"training_provider\",\"name\":\"After Rebuild\","
                                           "\"country\":\"IT\",\"city\":\"Roma\",\"description\":\"d\","
                                           "\"website\":\"https://after.example.it\","
