@@ -17,7 +17,7 @@ PACKAGES=(
   libcurl4-openssl-dev curl openssl   # API tests
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
 )
-BENCH_PACKAGES=(python3-scipy)
+BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
