@@ -331,20 +331,53 @@ static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_q
 namespace
 {
 
-/* Counts values without allocating per document: keys live in `names`. */
+/* Counts values without allocating per document: keys live in `names`. A facet has few
+ * distinct values (tens), so a small open-addressing table with a cheap hash beats
+ * std::unordered_map here, where it is called once per value of every match. */
 struct tally {
     std::deque<std::string> names;
-    std::unordered_map<std::string_view, uint32_t> counts;
+    std::vector<std::pair<std::string_view, uint32_t>> counts; /* In first-seen order. */
+    std::vector<int32_t> slots = std::vector<int32_t>(64, -1);  /* Index into counts. */
+
+    static size_t hash(std::string_view v)
+    {
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (unsigned char c : v)
+            h = (h ^ c) * 16777619u;
+        return h;
+    }
 
     void add(std::string_view v, uint32_t n = 1)
     {
-        auto it = counts.find(v);
-        if (it != counts.end()) {
-            it->second += n;
-            return;
+        size_t mask = slots.size() - 1;
+        for (size_t i = hash(v) & mask;; i = (i + 1) & mask) {
+            if (slots[i] < 0) {
+                names.emplace_back(v);
+                slots[i] = (int32_t)counts.size();
+                counts.emplace_back(std::string_view(names.back()), n);
+                if (counts.size() * 2 > slots.size())
+                    grow();
+                return;
+            }
+            auto &e = counts[(size_t)slots[i]];
+            if (e.first == v) {
+                e.second += n;
+                return;
+            }
         }
-        names.emplace_back(v);
-        counts.emplace(std::string_view(names.back()), n);
+    }
+
+  private:
+    void grow()
+    {
+        slots.assign(slots.size() * 2, -1);
+        size_t mask = slots.size() - 1;
+        for (size_t k = 0; k < counts.size(); k++) {
+            size_t i = hash(counts[k].first) & mask;
+            while (slots[i] >= 0)
+                i = (i + 1) & mask;
+            slots[i] = (int32_t)k;
+        }
     }
 };
 
