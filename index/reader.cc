@@ -606,6 +606,9 @@ static std::string spelling_fix(index_reader *r, const std::vector<qword> &words
     return out;
 }
 
+/* Matches counted exactly by the ranked pass before it starts pruning. */
+enum { EXACT_UP_TO = 2000 };
+
 static int run_search(index_reader *r, const index_query *q, index_str text, index__result_mem *m,
                       std::vector<qword> &words_out)
 {
@@ -639,9 +642,10 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     if (first > dbsize)
         first = dbsize;
     /* Two passes: the page is ranked with Xapian's pruning (only documents that could
-     * still reach it are weighed), and the exact total and facet counts come from an
+     * still reach it are weighed, once EXACT_UP_TO matches have been counted, so a small
+     * result is exact at once), and the exact total and facet counts come from an
      * unweighted pass over every match, which is much cheaper than weighing them all. */
-    Xapian::MSet mset = enq.get_mset((Xapian::doccount)first, per_page);
+    Xapian::MSet mset = enq.get_mset((Xapian::doccount)first, per_page, EXACT_UP_TO);
     if (whole) {
         m->res.total = dbsize;
     } else if (mset.get_matches_lower_bound() == mset.get_matches_upper_bound() && !mask) {
