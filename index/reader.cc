@@ -11,14 +11,16 @@
  * "cybersecurity" also runs as cyber AND security when both halves are. Filters are
  * boolean terms: values of one facet OR, facets AND, applied with OP_FILTER (no weight).
  *
- * Exactness: the page is ranked with Xapian's pruning; when that leaves the count
- * inexact, or facets are asked for, a second, unweighted pass visits every match once, so
- * the total and the facet counts are exact. Facets are counted from one packed value slot
- * per document (one value read per match).
+ * Exactness: the page is ranked with Xapian's pruning; the total and the facet counts
+ * come from the match set as a bitmap built from the same plan (docsets.h), one popcount
+ * per facet value. Right after a commit, a result small enough for the ranked pass to
+ * count exactly is counted by an unweighted pass reading one packed facet value per match
+ * instead, so that frequent commits do not make small queries rebuild bitmaps.
  *
  * Results own their memory (index__result_mem): strings are copied into it, so a result
  * outlives the reader's next refresh and even the reader.
  */
+#include "index/docsets.h"
 #include "index/internal.h"
 
 #include <xapian.h>
@@ -29,11 +31,13 @@
 #include <deque>
 #include <string_view>
 #include <time.h>
+#include <tuple>
 #include <unordered_map>
 
 struct index_reader {
     Xapian::Database db;
     std::unordered_map<std::string, Xapian::Stem> stems; /* Query stemmers by language. */
+    index__docsets sets; /* Match sets for exact totals and facets (this revision). */
 };
 
 struct index__result_mem {
@@ -104,6 +108,28 @@ extern "C" int index_reader_refresh(index_reader *r)
     }
 }
 
+extern "C" int index_reader_warm(index_reader *r)
+{
+    if (!r)
+        return index__fail(INDEX_EINVAL, "reader is NULL");
+    for (int attempt = 0;; attempt++) {
+        try {
+            r->sets.warm(r->db);
+            return 0;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt >= 2)
+                return index__fail_current();
+            try {
+                r->db.reopen();
+            } catch (...) {
+                return index__fail_current();
+            }
+        } catch (...) {
+            return index__fail_current();
+        }
+    }
+}
+
 extern "C" uint64_t index_reader_last_seq(index_reader *r)
 {
     try {
@@ -144,11 +170,11 @@ static Xapian::Stem &stemmer(index_reader *r, index_str lang)
 
 /* ---- filters --------------------------------------------------------------------------- */
 
-/* Builds the filter query (facets AND, values OR); returns 0 with *has = false when the
- * filter selects everything. */
-static int filter_query(const index_filter *f, Xapian::Query &out, bool &has)
+/* Builds the filter (facets AND, values OR); returns 0 with *has = false when the filter
+ * selects everything. */
+static int filter_plan(const index_filter *f, index__plan &out, bool &has)
 {
-    std::vector<Xapian::Query> facets;
+    std::vector<index__plan> facets;
     has = false;
     if (!f)
         return 0;
@@ -157,23 +183,24 @@ static int filter_query(const index_filter *f, Xapian::Query &out, bool &has)
             return 0;
         if (!v || n > 256)
             return index__fail(INDEX_EINVAL, "too many filter values");
-        std::vector<Xapian::Query> terms;
+        std::vector<index__plan> terms;
         for (size_t i = 0; i < n; i++) {
             if (!index__valid_value(v[i]))
                 return index__fail(INDEX_EINVAL, "a filter value is not a valid identifier");
             std::string t(1, prefix);
             t += upper ? index__upper(v[i]) : std::string(v[i].ptr, v[i].len);
-            terms.emplace_back(t);
+            terms.push_back(index__plan::leaf(t));
         }
-        facets.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+        facets.push_back(index__plan::join(index__plan::OR, std::move(terms)));
         return 0;
     };
     if (f->kinds & ((1u << INDEX_KIND_COUNT) - 1)) {
-        std::vector<Xapian::Query> terms;
+        std::vector<index__plan> terms;
         for (int k = 0; k < INDEX_KIND_COUNT; k++)
             if (f->kinds & (1u << k))
-                terms.emplace_back(std::string("K") + index_kind_name((index_kind)k));
-        facets.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+                terms.push_back(
+                    index__plan::leaf(std::string("K") + index_kind_name((index_kind)k)));
+        facets.push_back(index__plan::join(index__plan::OR, std::move(terms)));
     }
     int rc;
     if ((rc = list(f->types, f->types_len, 'T', false)) ||
@@ -181,20 +208,21 @@ static int filter_query(const index_filter *f, Xapian::Query &out, bool &has)
         (rc = list(f->ecosystems, f->ecosystems_len, 'E', false)))
         return rc;
     if (f->labels & ((1u << INDEX_LABEL_COUNT) - 1)) {
-        std::vector<Xapian::Query> terms;
+        std::vector<index__plan> terms;
         for (int l = 0; l < INDEX_LABEL_COUNT; l++)
             if (f->labels & (1u << l))
-                terms.emplace_back(std::string("L") + index_label_name((index_label)l));
-        facets.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+                terms.push_back(
+                    index__plan::leaf(std::string("L") + index_label_name((index_label)l)));
+        facets.push_back(index__plan::join(index__plan::OR, std::move(terms)));
     }
     if (f->eligible == 0 || f->eligible == 1)
-        facets.emplace_back(f->eligible ? "B1" : "B0");
+        facets.push_back(index__plan::leaf(f->eligible ? "B1" : "B0"));
     else if (f->eligible != -1)
         return index__fail(INDEX_EINVAL, "eligible must be -1, 0 or 1");
     if (facets.empty())
         return 0;
     has = true;
-    out = Xapian::Query(Xapian::Query::OP_AND, facets.begin(), facets.end());
+    out = index__plan::join(index__plan::AND, std::move(facets));
     return 0;
 }
 
@@ -211,7 +239,7 @@ struct qword {
 
 struct text_query {
     std::vector<qword> words; /* The words that count, in order. */
-    Xapian::Query query;      /* MatchAll when there are no words. */
+    index__plan plan;         /* ALL when there are no words. */
 };
 
 } // namespace
@@ -229,35 +257,69 @@ static bool is_stopword(const std::string &w)
 
 /* A word matches its exact form and every word with the same stem: documents carry Z<stem>
  * only for words that differ from their stem, so the stem is also looked up plain. */
-static Xapian::Query exact_or_stem(const std::string &w, Xapian::Stem &st)
+static index__plan exact_or_stem(const std::string &w, Xapian::Stem &st)
 {
     std::string s = st(w);
-    Xapian::Query q(Xapian::Query::OP_OR, Xapian::Query(w), Xapian::Query("Z" + s));
-    return s == w ? q : Xapian::Query(Xapian::Query::OP_OR, q, Xapian::Query(s));
+    std::vector<index__plan> alts;
+    alts.push_back(index__plan::leaf(w));
+    alts.push_back(index__plan::leaf("Z" + s));
+    if (s != w)
+        alts.push_back(index__plan::leaf(s));
+    return index__plan::join(index__plan::OR, std::move(alts));
 }
 
-static Xapian::Query word_query(index_reader *r, const qword &q, Xapian::Stem &st, bool split)
+enum { PREFIX_EXPANSIONS = 40 };
+
+/* The PREFIX_EXPANSIONS most frequent indexed words starting with w (itself included),
+ * weighed as one word: what Xapian's OP_WILDCARD with WILDCARD_LIMIT_MOST_FREQUENT does,
+ * spelt out so that counting sees the same terms. */
+static index__plan prefix_plan(index_reader *r, const std::string &w)
 {
-    std::vector<Xapian::Query> alts;
-    alts.emplace_back(q.w);
-    alts.emplace_back("Z" + q.stem);
+    std::vector<std::pair<Xapian::doccount, std::string>> top;
+    auto freq_first = [](const auto &a, const auto &b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    };
+    Xapian::TermIterator end = r->db.allterms_end(w);
+    for (Xapian::TermIterator it = r->db.allterms_begin(w); it != end; ++it) {
+        Xapian::doccount f = it.get_termfreq();
+        if (top.size() == PREFIX_EXPANSIONS &&
+            !freq_first(std::make_pair(f, std::string()), top.front()))
+            continue;
+        top.emplace_back(f, *it);
+        std::push_heap(top.begin(), top.end(), freq_first);
+        if (top.size() > PREFIX_EXPANSIONS) {
+            std::pop_heap(top.begin(), top.end(), freq_first);
+            top.pop_back();
+        }
+    }
+    std::sort(top.begin(), top.end(), freq_first);
+    std::vector<index__plan> terms;
+    for (auto &t : top)
+        terms.push_back(index__plan::leaf(std::move(t.second)));
+    return index__plan::join(index__plan::SYNONYM, std::move(terms));
+}
+
+static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, bool split)
+{
+    std::vector<index__plan> alts;
+    alts.push_back(index__plan::leaf(q.w));
+    alts.push_back(index__plan::leaf("Z" + q.stem));
     if (q.stem != q.w)
-        alts.emplace_back(q.stem);
+        alts.push_back(index__plan::leaf(q.stem));
     int n = 0;
     for (Xapian::TermIterator it = r->db.synonyms_begin(q.w);
          it != r->db.synonyms_end(q.w) && n < 16; ++it, ++n) {
         std::vector<index__word> sw;
         std::string s = *it;
         index__words(s.data(), s.size(), sw, 8);
-        std::vector<Xapian::Query> parts;
+        std::vector<index__plan> parts;
         for (const index__word &x : sw)
             parts.push_back(exact_or_stem(x.folded, st));
         if (!parts.empty())
-            alts.emplace_back(Xapian::Query::OP_AND, parts.begin(), parts.end());
+            alts.push_back(index__plan::join(index__plan::AND, std::move(parts)));
     }
     if (q.prefix && q.w.size() >= 2)
-        alts.emplace_back(Xapian::Query::OP_WILDCARD, q.w, 40,
-                          Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+        alts.push_back(prefix_plan(r, q.w));
     if (split && q.w.size() >= 6 && q.w.size() <= 24) {
         /* A compound: also try the split whose halves are both indexed and most frequent
          * (halves of 4 bytes or more when the word itself is indexed, to split less). */
@@ -274,11 +336,14 @@ static Xapian::Query word_query(index_reader *r, const qword &q, Xapian::Stem &s
             if (f > best_f)
                 best_f = f, best = k;
         }
-        if (best)
-            alts.emplace_back(Xapian::Query::OP_AND, exact_or_stem(q.w.substr(0, best), st),
-                              exact_or_stem(q.w.substr(best), st));
+        if (best) {
+            std::vector<index__plan> halves;
+            halves.push_back(exact_or_stem(q.w.substr(0, best), st));
+            halves.push_back(exact_or_stem(q.w.substr(best), st));
+            alts.push_back(index__plan::join(index__plan::AND, std::move(halves)));
+        }
     }
-    return Xapian::Query(Xapian::Query::OP_OR, alts.begin(), alts.end());
+    return index__plan::join(index__plan::OR, std::move(alts));
 }
 
 static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_query &tq)
@@ -298,14 +363,14 @@ static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_q
     }
     size_t n = tq.words.size();
     if (n == 0) {
-        tq.query = Xapian::Query::MatchAll;
+        tq.plan = index__plan::all();
         return;
     }
-    std::vector<Xapian::Query> groups;
+    std::vector<index__plan> groups;
     for (const qword &q : tq.words)
-        groups.push_back(word_query(r, q, st, true));
-    Xapian::Query all(Xapian::Query::OP_AND, groups.begin(), groups.end());
-    std::vector<Xapian::Query> alts{all};
+        groups.push_back(word_plan(r, q, st, true));
+    std::vector<index__plan> alts;
+    alts.push_back(index__plan::join(index__plan::AND, groups));
     for (size_t i = 0; i + 1 < n && i < 8; i++) {
         qword j{tq.words[i].w + tq.words[i + 1].w, "", tq.words[i + 1].prefix};
         if (j.w.size() > INDEX__MAX_WORD)
@@ -314,16 +379,15 @@ static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_q
         if (r->db.get_termfreq(j.w) == 0 && r->db.get_termfreq("Z" + j.stem) == 0 &&
             r->db.get_termfreq(j.stem) == 0)
             continue;
-        std::vector<Xapian::Query> g;
+        std::vector<index__plan> g;
         for (size_t k = 0; k < n; k++)
             if (k == i)
-                g.push_back(word_query(r, j, st, false));
+                g.push_back(word_plan(r, j, st, false));
             else if (k != i + 1)
                 g.push_back(groups[k]);
-        alts.emplace_back(Xapian::Query::OP_AND, g.begin(), g.end());
+        alts.push_back(index__plan::join(index__plan::AND, std::move(g)));
     }
-    tq.query =
-        alts.size() == 1 ? all : Xapian::Query(Xapian::Query::OP_OR, alts.begin(), alts.end());
+    tq.plan = index__plan::join(index__plan::OR, std::move(alts));
 }
 
 /* ---- facets ---------------------------------------------------------------------------- */
@@ -337,7 +401,7 @@ namespace
 struct tally {
     std::deque<std::string> names;
     std::vector<std::pair<std::string_view, uint32_t>> counts; /* In first-seen order. */
-    std::vector<int32_t> slots = std::vector<int32_t>(64, -1);  /* Index into counts. */
+    std::vector<int32_t> slots = std::vector<int32_t>(64, -1); /* Index into counts. */
 
     static size_t hash(std::string_view v)
     {
@@ -609,20 +673,52 @@ static std::string spelling_fix(index_reader *r, const std::vector<qword> &words
 /* Matches counted exactly by the ranked pass before it starts pruning. */
 enum { EXACT_UP_TO = 2000 };
 
+/* Fills spy's counters for the facets in mask from the match bitmap: one popcount over
+ * the bitmap per facet value. */
+static void count_facets(index_reader *r, uint32_t mask, const index__bits &match, facet_spy &spy)
+{
+    auto want = [&](index_facet_id f) { return (mask & (1u << f)) != 0; };
+    if (want(INDEX_FACET_KIND))
+        r->sets.facet_counts(r->db, 'K', match, [&](const std::string &v, uint32_t n) {
+            int k = index_kind_parse(index_str{v.data(), v.size()});
+            if (k >= 0)
+                spy.kind[k] += n;
+        });
+    if (want(INDEX_FACET_LABEL))
+        r->sets.facet_counts(r->db, 'L', match, [&](const std::string &v, uint32_t n) {
+            int l = index_label_parse(index_str{v.data(), v.size()});
+            if (l >= 0)
+                spy.label[l] += n;
+        });
+    if (want(INDEX_FACET_ELIGIBLE))
+        r->sets.facet_counts(r->db, 'B', match, [&](const std::string &v, uint32_t n) {
+            spy.eligible[v == "1" ? 1 : 0] += n;
+        });
+    const std::tuple<index_facet_id, char, tally *> multi[] = {
+        {INDEX_FACET_TYPE, 'T', &spy.type},
+        {INDEX_FACET_COUNTRY, 'C', &spy.country},
+        {INDEX_FACET_ECOSYSTEM, 'E', &spy.ecosystem}};
+    for (const auto &fm : multi)
+        if (want(std::get<0>(fm)))
+            r->sets.facet_counts(
+                r->db, std::get<1>(fm), match,
+                [&](const std::string &v, uint32_t n) { std::get<2>(fm)->add(v, n); });
+}
+
 static int run_search(index_reader *r, const index_query *q, index_str text, index__result_mem *m,
                       std::vector<qword> &words_out)
 {
     Xapian::Stem &st = stemmer(r, q->language);
     text_query tq;
     build_text(r, text, st, tq);
-    Xapian::Query filter;
+    index__plan filter;
     bool has_filter = false;
-    int rc = filter_query(&q->filter, filter, has_filter);
+    int rc = filter_plan(&q->filter, filter, has_filter);
     if (rc)
         return rc;
-    Xapian::Query query = tq.query;
+    Xapian::Query query = tq.plan.query();
     if (has_filter)
-        query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);
+        query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter.query());
 
     Xapian::Enquire enq(r->db);
     enq.set_query(query);
@@ -641,23 +737,47 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     uint64_t first = (page - 1) * per_page;
     if (first > dbsize)
         first = dbsize;
-    /* Two passes: the page is ranked with Xapian's pruning (only documents that could
-     * still reach it are weighed, once EXACT_UP_TO matches have been counted, so a small
-     * result is exact at once), and the exact total and facet counts come from an
-     * unweighted pass over every match, which is much cheaper than weighing them all. */
-    Xapian::MSet mset = enq.get_mset((Xapian::doccount)first, per_page, EXACT_UP_TO);
+    /* The page is ranked by Xapian with its pruning: only documents that could still reach
+     * the page are weighed. The exact total and the facet counts come from the match set
+     * as a bitmap (docsets.h), built from the same plan. Right after a commit the bitmaps
+     * are gone; then a result that the ranked pass finds small (it counts its first
+     * EXACT_UP_TO matches exactly) is counted by visiting its matches instead, so a busy
+     * writer does not make every small query rebuild bitmaps. */
+    Xapian::MSet mset;
+    bool ranked = false;
     if (whole) {
         m->res.total = dbsize;
-    } else if (mset.get_matches_lower_bound() == mset.get_matches_upper_bound() && !mask) {
-        m->res.total = mset.get_matches_lower_bound(); /* already exact */
     } else {
-        Xapian::Enquire count(r->db);
-        count.set_query(query);
-        count.set_weighting_scheme(Xapian::BoolWeight());
-        count.set_docid_order(Xapian::Enquire::ASCENDING);
-        count.add_matchspy(&spy);
-        count.get_mset(0, 0, dbsize);
-        m->res.total = spy.seen;
+        if (!r->sets.current(r->db)) {
+            mset = enq.get_mset((Xapian::doccount)first, per_page, EXACT_UP_TO);
+            ranked = true;
+            Xapian::doccount lb = mset.get_matches_lower_bound();
+            if (lb == mset.get_matches_upper_bound() && lb <= EXACT_UP_TO) {
+                m->res.total = lb;
+                if (mask) {
+                    Xapian::Enquire count(r->db);
+                    count.set_query(query);
+                    count.set_weighting_scheme(Xapian::BoolWeight());
+                    count.set_docid_order(Xapian::Enquire::ASCENDING);
+                    count.add_matchspy(&spy);
+                    count.get_mset(0, 0, dbsize);
+                }
+            } else {
+                r->sets.reset(r->db);
+            }
+        }
+        if (r->sets.current(r->db)) {
+            index__bits match;
+            if (has_filter) {
+                std::vector<index__plan> both{tq.plan, filter};
+                r->sets.eval(r->db, index__plan::join(index__plan::AND, std::move(both)), match);
+            } else {
+                r->sets.eval(r->db, tq.plan, match);
+            }
+            m->res.total = index__docsets::count(match);
+            if (mask)
+                count_facets(r, mask, match, spy);
+        }
     }
     if (whole) {
         for (int k = 0; k < INDEX_KIND_COUNT; k++)
@@ -674,6 +794,9 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                 fm.second->add(std::string_view(*it).substr(1), it.get_termfreq());
         }
     }
+    /* With the total known, the ranked pass needs to count nothing. */
+    if (!ranked && first < m->res.total)
+        mset = enq.get_mset((Xapian::doccount)first, per_page, (Xapian::doccount)0);
     m->hits.clear();
     m->hits.reserve(mset.size());
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
@@ -1041,11 +1164,12 @@ extern "C" int index_map(index_reader *r, const index_bbox *b, uint32_t zoom,
         return index__fail(INDEX_EINVAL, "zoom must be 0..22");
     index__result_mem *m = NULL;
     try {
-        Xapian::Query fq;
+        index__plan fplan;
         bool has_filter = false;
-        int rc = filter_query(filter, fq, has_filter);
+        int rc = filter_plan(filter, fplan, has_filter);
         if (rc)
             return rc;
+        Xapian::Query fq = fplan.query();
         Xapian::Query lon =
             b->min_lon <= b->max_lon
                 ? range(INDEX__SLOT_LON, b->min_lon, b->max_lon)

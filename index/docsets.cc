@@ -1,0 +1,272 @@
+/*
+ * docsets.cc: plans, and match sets as bitmaps (see docsets.h).
+ *
+ * Costs: a term with fewer than TERM_CACHE_MIN postings is read from Xapian each time it
+ * is used (cheap); a more frequent one is read once per revision into a bitmap kept in
+ * terms_ (at 200,000 documents a bitmap is 25 KB). When terms_ outgrows TERM_CACHE_BYTES
+ * it is emptied and refilled as queries come: simpler than LRU and bounded. Facet values'
+ * bitmaps are built for a whole facet at once, on its first count in a revision.
+ */
+#include "index/docsets.h"
+
+#include <algorithm>
+
+enum {
+    TERM_CACHE_MIN = 256,               /* Postings below which a term is not kept. */
+    TERM_CACHE_BYTES = 64 * 1024 * 1024 /* Bitmaps of terms kept per reader. */
+};
+
+/* ---- plans ----------------------------------------------------------------------------- */
+
+index__plan index__plan::leaf(std::string term)
+{
+    index__plan p;
+    p.op = TERM;
+    p.term = std::move(term);
+    return p;
+}
+
+index__plan index__plan::all(void)
+{
+    index__plan p;
+    p.op = ALL;
+    return p;
+}
+
+index__plan index__plan::join(op_t op, std::vector<index__plan> kids)
+{
+    index__plan p;
+    if (op == AND) {
+        for (const index__plan &k : kids)
+            if (k.op == NONE)
+                return p;
+    } else {
+        kids.erase(std::remove_if(kids.begin(), kids.end(),
+                                  [](const index__plan &k) { return k.op == NONE; }),
+                   kids.end());
+    }
+    if (kids.empty())
+        return p;
+    if (kids.size() == 1 && op != SYNONYM)
+        return std::move(kids[0]);
+    p.op = op;
+    p.kids = std::move(kids);
+    return p;
+}
+
+Xapian::Query index__plan::query(void) const
+{
+    switch (op) {
+    case NONE:
+        return Xapian::Query();
+    case ALL:
+        return Xapian::Query::MatchAll;
+    case TERM:
+        return Xapian::Query(term);
+    default:
+        break;
+    }
+    std::vector<Xapian::Query> q;
+    q.reserve(kids.size());
+    for (const index__plan &k : kids)
+        q.push_back(k.query());
+    Xapian::Query::op xop = op == AND  ? Xapian::Query::OP_AND
+                            : op == OR ? Xapian::Query::OP_OR
+                                       : Xapian::Query::OP_SYNONYM;
+    return Xapian::Query(xop, q.begin(), q.end());
+}
+
+/* ---- bitmap arithmetic ----------------------------------------------------------------- */
+
+/* popcnt is not in the x86-64 baseline GCC compiles for; without it a popcount is a
+ * dozen instructions. Both versions are built and the CPU picks at run time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target("popcnt"))) static uint64_t and_count_popcnt(const uint64_t *a,
+                                                                   const uint64_t *b, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += (uint64_t)__builtin_popcountll(a[i] & b[i]);
+    return c;
+}
+#define HAVE_POPCNT_VERSION 1
+#endif
+
+static uint64_t and_count_plain(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += (uint64_t)__builtin_popcountll(a[i] & b[i]);
+    return c;
+}
+
+static uint64_t and_count(const uint64_t *a, const uint64_t *b, size_t n)
+{
+#ifdef HAVE_POPCNT_VERSION
+    static const bool popcnt = __builtin_cpu_supports("popcnt");
+    if (popcnt)
+        return and_count_popcnt(a, b, n);
+#endif
+    return and_count_plain(a, b, n);
+}
+
+uint64_t index__docsets::count(const index__bits &b)
+{
+    return and_count(b.data(), b.data(), b.size());
+}
+
+static bool and_into(index__bits &out, const index__bits &b)
+{
+    uint64_t any = 0;
+    for (size_t i = 0; i < out.size(); i++)
+        any |= (out[i] &= b[i]);
+    return any != 0;
+}
+
+static void or_into(index__bits &out, const index__bits &b)
+{
+    for (size_t i = 0; i < out.size(); i++)
+        out[i] |= b[i];
+}
+
+/* ---- the cache ------------------------------------------------------------------------- */
+
+bool index__docsets::current(const Xapian::Database &db) const
+{
+    return valid_ && rev_ == db.get_revision();
+}
+
+void index__docsets::reset(const Xapian::Database &db)
+{
+    terms_.clear();
+    facets_.clear();
+    bytes_ = 0;
+    rev_ = db.get_revision();
+    words_ = (size_t)(db.get_lastdocid() / 64) + 1;
+    valid_ = true;
+}
+
+void index__docsets::add_postings(const Xapian::Database &db, const std::string &term,
+                                  index__bits &out)
+{
+    Xapian::PostingIterator end = db.postlist_end(term);
+    for (Xapian::PostingIterator p = db.postlist_begin(term); p != end; ++p) {
+        Xapian::docid d = *p;
+        if (d / 64 < out.size())
+            out[d / 64] |= (uint64_t)1 << (d % 64);
+    }
+}
+
+const index__bits *index__docsets::cached_term(const Xapian::Database &db, const std::string &term)
+{
+    auto it = terms_.find(term);
+    if (it != terms_.end())
+        return it->second.get();
+    /* The empty term is every document (Xapian's all-documents postlist). */
+    if (!term.empty() && db.get_termfreq(term) < TERM_CACHE_MIN)
+        return NULL;
+    if (bytes_ + words_ * 8 > TERM_CACHE_BYTES) {
+        terms_.clear();
+        bytes_ = 0;
+    }
+    auto bits = std::make_unique<index__bits>(words_, 0);
+    add_postings(db, term, *bits);
+    bytes_ += words_ * 8;
+    return terms_.emplace(term, std::move(bits)).first->second.get();
+}
+
+void index__docsets::eval_into(const Xapian::Database &db, const index__plan &p, index__bits &out)
+{
+    out.assign(words_, 0);
+    switch (p.op) {
+    case index__plan::NONE:
+        return;
+    case index__plan::ALL:
+        out = *cached_term(db, "");
+        return;
+    case index__plan::TERM: {
+        const index__bits *b = cached_term(db, p.term);
+        if (b)
+            out = *b;
+        else
+            add_postings(db, p.term, out);
+        return;
+    }
+    case index__plan::OR:
+    case index__plan::SYNONYM: {
+        index__bits tmp;
+        for (const index__plan &k : p.kids) {
+            if (k.op == index__plan::TERM) {
+                const index__bits *b = cached_term(db, k.term);
+                if (b)
+                    or_into(out, *b);
+                else
+                    add_postings(db, k.term, out); /* Straight into out: no copy. */
+            } else {
+                eval_into(db, k, tmp);
+                or_into(out, tmp);
+            }
+        }
+        return;
+    }
+    case index__plan::AND: {
+        eval_into(db, p.kids[0], out);
+        index__bits tmp;
+        for (size_t i = 1; i < p.kids.size(); i++) {
+            const index__plan &k = p.kids[i];
+            const index__bits *b = k.op == index__plan::TERM ? cached_term(db, k.term) : NULL;
+            if (!b) {
+                eval_into(db, k, tmp);
+                b = &tmp;
+            }
+            if (!and_into(out, *b))
+                return; /* Empty: the remaining kids cannot add anything. */
+        }
+        return;
+    }
+    }
+}
+
+void index__docsets::eval(const Xapian::Database &db, const index__plan &plan, index__bits &out)
+{
+    eval_into(db, plan, out);
+}
+
+void index__docsets::warm(const Xapian::Database &db)
+{
+    reset(db);
+    cached_term(db, "");
+    for (const char *p = FACET_PREFIXES; *p; p++)
+        facet_values(db, *p);
+}
+
+const std::vector<index__docsets::facet_value> &
+index__docsets::facet_values(const Xapian::Database &db, char prefix)
+{
+    auto it = facets_.find(prefix);
+    if (it == facets_.end()) {
+        std::vector<facet_value> values;
+        std::string pre(1, prefix);
+        Xapian::TermIterator end = db.allterms_end(pre);
+        for (Xapian::TermIterator t = db.allterms_begin(pre); t != end; ++t) {
+            facet_value v;
+            std::string term = *t;
+            v.value = term.substr(1);
+            v.bits.assign(words_, 0);
+            add_postings(db, term, v.bits);
+            values.push_back(std::move(v));
+        }
+        it = facets_.emplace(prefix, std::move(values)).first;
+    }
+    return it->second;
+}
+
+void index__docsets::facet_counts(const Xapian::Database &db, char prefix, const index__bits &match,
+                                  const std::function<void(const std::string &, uint32_t)> &fn)
+{
+    for (const facet_value &v : facet_values(db, prefix)) {
+        uint64_t n = and_count(match.data(), v.bits.data(), std::min(match.size(), v.bits.size()));
+        if (n)
+            fn(v.value, (uint32_t)n);
+    }
+}

@@ -1,0 +1,93 @@
+/*
+ * docsets.h: a search's match set as bitmaps, beside Xapian's matcher, so that the exact
+ * total and the facet counts of a query matching 150,000 documents cost popcounts over a
+ * few kilobytes instead of a walk over 150,000 postings and facet values.
+ *
+ * A query is first built as an index__plan (terms combined by AND, OR and SYNONYM); the
+ * Xapian query that ranks the page and the bitmap that counts are both made from that
+ * one plan, so they cannot disagree on what matches.
+ *
+ * index__docsets belongs to one reader (one thread) and to one revision of its database:
+ * bit d of a bitmap is document id d. Bitmaps of frequent terms and of every facet value
+ * are kept until the reader moves to another revision (reset), within a byte budget;
+ * rare terms are read from their postings each time. A term's bitmap costs one walk of
+ * its postings to build; after that, an AND or OR of it costs a pass over lastdocid/64
+ * words.
+ */
+#ifndef ECCPD_INDEX_DOCSETS_H
+#define ECCPD_INDEX_DOCSETS_H
+
+#include "index/internal.h"
+
+#include <xapian.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+/* A query over terms: what matches, not how it is weighed. */
+struct index__plan {
+    enum op_t { NONE, ALL, TERM, AND, OR, SYNONYM } op = NONE;
+    std::string term;              /* TERM only. */
+    std::vector<index__plan> kids; /* AND, OR, SYNONYM. */
+
+    static index__plan leaf(std::string term);
+    static index__plan all(void);
+    /* AND: NONE if any kid is NONE. OR and SYNONYM: NONE kids are dropped, and no kids
+     * left is NONE. One kid of AND or OR is that kid. */
+    static index__plan join(op_t op, std::vector<index__plan> kids);
+
+    /* The same query for Xapian's matcher (SYNONYM weighs its terms as one word). */
+    Xapian::Query query(void) const;
+};
+
+typedef std::vector<uint64_t> index__bits;
+
+class index__docsets
+{
+  public:
+    /* Whether the cached bitmaps belong to db's current revision. */
+    bool current(const Xapian::Database &db) const;
+    /* Drops every bitmap and starts over at db's current revision. */
+    void reset(const Xapian::Database &db);
+
+    /* reset, then builds the bitmaps of every facet value and of all documents. */
+    void warm(const Xapian::Database &db);
+
+    /* The documents matching `plan` into out (resized to the revision's bitmap size).
+     * Call reset (or check current) first. Xapian errors propagate as exceptions. */
+    void eval(const Xapian::Database &db, const index__plan &plan, index__bits &out);
+
+    /* Number of documents in b. */
+    static uint64_t count(const index__bits &b);
+
+    /* For every facet term starting with `prefix` (one letter, see internal.h): calls
+     * fn(value without the prefix, number of documents of `match` carrying it) for the
+     * values that occur in match. */
+    void facet_counts(const Xapian::Database &db, char prefix, const index__bits &match,
+                      const std::function<void(const std::string &, uint32_t)> &fn);
+
+  private:
+    static constexpr const char *FACET_PREFIXES = "KTCELB"; /* See internal.h. */
+
+    struct facet_value {
+        std::string value;
+        index__bits bits;
+    };
+
+    const std::vector<facet_value> &facet_values(const Xapian::Database &db, char prefix);
+    const index__bits *cached_term(const Xapian::Database &db, const std::string &term);
+    void add_postings(const Xapian::Database &db, const std::string &term, index__bits &out);
+    void eval_into(const Xapian::Database &db, const index__plan &p, index__bits &out);
+
+    Xapian::rev rev_ = 0;
+    bool valid_ = false;
+    size_t words_ = 0; /* 64-bit words per bitmap: lastdocid / 64 + 1. */
+    size_t bytes_ = 0; /* Held by terms_. */
+    std::unordered_map<std::string, std::unique_ptr<index__bits>> terms_;
+    std::unordered_map<char, std::vector<facet_value>> facets_;
+};
+
+#endif
