@@ -42,6 +42,7 @@ extern "C" {
 #define INDEX_ECORRUPT (-5)  /* The database is damaged or of an unknown format. */
 #define INDEX_EMODIFIED (-6) /* The reader's snapshot vanished; refresh and retry. */
 #define INDEX_EINTERNAL (-7) /* Anything else (a bug). */
+#define INDEX_EFORMAT (-8)   /* Written with another layout (an older eccpd): rebuild it. */
 
 /* A static description of an INDEX_E* code; never NULL. */
 const char *index_strerror(int code);

@@ -5,8 +5,10 @@
  *   terms   Q<id> (unique id), K<kind>, T<type>, C<country>, E<ecosystem>, L<label>,
  *           B0/B1 (eligible) as boolean filters; plain folded words; Z<stem> for each
  *           word whose stem differs from it (queries look a stem up as Z<stem> and as a
- *           plain word); S<folded name suffix> (one per word start of the name, and the
- *           folded acronym) for suggest.
+ *           plain word), in the document's language and, if that is not English, also
+ *           in English (so a word's postings lie within those of Z<its English stem>);
+ *           S<folded name suffix> (one per word start of the name, and the folded
+ *           acronym) for suggest.
  *   values  SLOT_NAME folded name (sort), SLOT_UPDATED sortable updated_at, SLOT_FACETS the
  *           packed facet record read by the facet counter, SLOT_LAT/SLOT_LON sortable
  *           coordinates for range filters, SLOT_GEO raw coordinates + id for the map.
@@ -35,7 +37,7 @@ enum {
 
 #define INDEX__META_SEQ "eccpd.last_seq"
 #define INDEX__META_FORMAT "eccpd.format"
-#define INDEX__FORMAT "1"
+#define INDEX__FORMAT "2" /* 2: words of non-English documents carry Z<English stem> too. */
 
 /* Limits that keep terms under Xapian's 245-byte term limit and queries bounded. */
 #define INDEX__MAX_ID 200

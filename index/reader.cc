@@ -34,9 +34,14 @@
 #include <tuple>
 #include <unordered_map>
 
+struct query_stem {
+    Xapian::Stem stem;
+    bool english; /* The English stemmer (asked for, or the fallback). */
+};
+
 struct index_reader {
     Xapian::Database db;
-    std::unordered_map<std::string, Xapian::Stem> stems; /* Query stemmers by language. */
+    std::unordered_map<std::string, query_stem> stems; /* Query stemmers by language. */
     index__docsets sets; /* Match sets for exact totals and facets (this revision). */
 };
 
@@ -150,7 +155,7 @@ extern "C" uint64_t index_reader_doc_count(index_reader *r)
     }
 }
 
-static Xapian::Stem &stemmer(index_reader *r, index_str lang)
+static query_stem &stemmer(index_reader *r, index_str lang)
 {
     std::string code = lang.ptr && lang.len == 2 ? std::string(lang.ptr, 2) : "en";
     for (char &c : code)
@@ -159,13 +164,13 @@ static Xapian::Stem &stemmer(index_reader *r, index_str lang)
     auto it = r->stems.find(code);
     if (it != r->stems.end())
         return it->second;
-    Xapian::Stem st;
+    query_stem qs{Xapian::Stem("en"), true};
     try {
-        st = Xapian::Stem(code);
+        if (code != "en")
+            qs = query_stem{Xapian::Stem(code), false};
     } catch (const Xapian::InvalidArgumentError &) {
-        st = Xapian::Stem("en");
     }
-    return r->stems.emplace(code, st).first->second;
+    return r->stems.emplace(code, qs).first->second;
 }
 
 /* ---- filters --------------------------------------------------------------------------- */
@@ -299,10 +304,19 @@ static index__plan prefix_plan(index_reader *r, const std::string &w)
     return index__plan::join(index__plan::SYNONYM, std::move(terms));
 }
 
-static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, bool split)
+/* Postings of Z<stem> above which a word's exact form is not looked up on its own. */
+enum { EXACT_FORM_MAX = 1000 };
+
+static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, bool english,
+                             bool split)
 {
     std::vector<index__plan> alts;
-    alts.push_back(index__plan::leaf(q.w));
+    /* The exact form scores a little above other forms of its stem. For a frequent word
+     * that doubles the postings to walk for a nearly constant bonus, so it is dropped when
+     * that changes no match: every document holding a word whose English stem differs
+     * from it also holds Z<English stem> (writer.cc). */
+    if (!(english && q.stem != q.w && r->db.get_termfreq("Z" + q.stem) > EXACT_FORM_MAX))
+        alts.push_back(index__plan::leaf(q.w));
     alts.push_back(index__plan::leaf("Z" + q.stem));
     if (q.stem != q.w)
         alts.push_back(index__plan::leaf(q.stem));
@@ -346,8 +360,9 @@ static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, 
     return index__plan::join(index__plan::OR, std::move(alts));
 }
 
-static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_query &tq)
+static void build_text(index_reader *r, index_str text, query_stem &qs, text_query &tq)
 {
+    Xapian::Stem &st = qs.stem;
     std::vector<index__word> raw;
     if (text.ptr)
         index__words(text.ptr, text.len, raw, INDEX__MAX_QUERY_WORDS);
@@ -368,7 +383,7 @@ static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_q
     }
     std::vector<index__plan> groups;
     for (const qword &q : tq.words)
-        groups.push_back(word_plan(r, q, st, true));
+        groups.push_back(word_plan(r, q, st, qs.english, true));
     std::vector<index__plan> alts;
     alts.push_back(index__plan::join(index__plan::AND, groups));
     for (size_t i = 0; i + 1 < n && i < 8; i++) {
@@ -382,7 +397,7 @@ static void build_text(index_reader *r, index_str text, Xapian::Stem &st, text_q
         std::vector<index__plan> g;
         for (size_t k = 0; k < n; k++)
             if (k == i)
-                g.push_back(word_plan(r, j, st, false));
+                g.push_back(word_plan(r, j, st, qs.english, false));
             else if (k != i + 1)
                 g.push_back(groups[k]);
         alts.push_back(index__plan::join(index__plan::AND, std::move(g)));
@@ -708,9 +723,10 @@ static void count_facets(index_reader *r, uint32_t mask, const index__bits &matc
 static int run_search(index_reader *r, const index_query *q, index_str text, index__result_mem *m,
                       std::vector<qword> &words_out)
 {
-    Xapian::Stem &st = stemmer(r, q->language);
+    query_stem &qs = stemmer(r, q->language);
+    Xapian::Stem &st = qs.stem;
     text_query tq;
-    build_text(r, text, st, tq);
+    build_text(r, text, qs, tq);
     index__plan filter;
     bool has_filter = false;
     int rc = filter_plan(&q->filter, filter, has_filter);

@@ -80,6 +80,8 @@ extern "C" const char *index_strerror(int code)
         return "index snapshot changed; refresh and retry";
     case INDEX_EINTERNAL:
         return "internal index error";
+    case INDEX_EFORMAT:
+        return "index of another format; rebuild it from the store";
     }
     return "unknown error";
 }

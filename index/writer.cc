@@ -77,9 +77,13 @@ static const std::string &stem_of(stem_cache &sc, const std::string &word)
     return sc.memo.emplace(word, sc.stem(word)).first->second;
 }
 
-/* Adds the words of one field with the given weight; counts them for spelling. */
+/* Adds the words of one field with the given weight; counts them for spelling. `en` is
+ * the English stemmer for a document in another language, else NULL: every word whose
+ * English stem differs from it also carries Z<English stem>, so a word's postings are
+ * contained in those of Z<its English stem> (what lets queries skip the exact form of a
+ * frequent word; see reader.cc). */
 static void add_text(index_writer *w, Xapian::Document &doc, index_str text, unsigned wdf,
-                     stem_cache &sc)
+                     stem_cache &sc, stem_cache *en)
 {
     if (!text.ptr || !text.len)
         return;
@@ -93,6 +97,14 @@ static void add_text(index_writer *w, Xapian::Document &doc, index_str text, uns
             z.assign(1, 'Z');
             z += stem;
             doc.add_term(z, wdf);
+        }
+        if (en) {
+            const std::string &es = stem_of(*en, wd.folded);
+            if (es != wd.folded && es != stem) {
+                z.assign(1, 'Z');
+                z += es;
+                doc.add_term(z, wdf);
+            }
         }
         size_t n = wd.folded.size();
         if (n >= SPELL_MIN && n <= SPELL_MAX && !(wd.folded[0] >= '0' && wd.folded[0] <= '9'))
@@ -155,18 +167,21 @@ static int check_doc(const index_doc *d)
 static void build(index_writer *w, const index_doc *d, Xapian::Document &doc)
 {
     stem_cache &sc = cache_for(w, d->language);
+    stem_cache *en = &cache_for(w, index_str{"en", 2});
+    if (en == &sc)
+        en = NULL;
     std::string id = str_of(d->id);
 
-    add_text(w, doc, d->name, 6, sc);
-    add_text(w, doc, d->acronym, 6, sc);
+    add_text(w, doc, d->name, 6, sc, en);
+    add_text(w, doc, d->acronym, 6, sc, en);
     for (size_t i = 0; i < d->keywords_len; i++)
-        add_text(w, doc, d->keywords[i], 3, sc);
+        add_text(w, doc, d->keywords[i], 3, sc, en);
     for (size_t i = 0; i < d->ecosystem_names_len; i++)
-        add_text(w, doc, d->ecosystem_names[i], 2, sc);
-    add_text(w, doc, d->city, 2, sc);
-    add_text(w, doc, d->region, 2, sc);
-    add_text(w, doc, d->address, 1, sc);
-    add_text(w, doc, d->description, 1, sc);
+        add_text(w, doc, d->ecosystem_names[i], 2, sc, en);
+    add_text(w, doc, d->city, 2, sc, en);
+    add_text(w, doc, d->region, 2, sc, en);
+    add_text(w, doc, d->address, 1, sc, en);
+    add_text(w, doc, d->description, 1, sc, en);
 
     /* Boolean filter terms. */
     doc.add_boolean_term("Q" + id);
@@ -272,7 +287,8 @@ extern "C" int index_writer_open(const char *dir, const index_writer_options *op
             w->db.set_metadata(INDEX__META_FORMAT, INDEX__FORMAT);
         else if (fmt != INDEX__FORMAT) {
             delete w;
-            return index__fail(INDEX_ECORRUPT, "index format is not " INDEX__FORMAT);
+            return index__fail(INDEX_EFORMAT, "index format is " + (fmt.empty() ? "unknown" : fmt) +
+                                                  ", not " INDEX__FORMAT);
         }
         w->add_only = opt && opt->bulk && w->db.get_doccount() == 0;
         *out = w;

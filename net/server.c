@@ -146,6 +146,15 @@ static int open_index(net_server *s)
     }
     index_writer_options io = {0};
     int rc = index_writer_open(path, &io, &s->index);
+    if (rc == INDEX_EFORMAT) {
+        /* Written by an older eccpd: the index is derived data, so rebuild it. */
+        fprintf(stderr,
+                "eccpd: the search index has an older layout (%s); rebuilding it from "
+                "the store\n",
+                index_last_error());
+        if (net_reindex_offline(s->store, s->opt.data_dir) == 0)
+            rc = index_writer_open(path, &io, &s->index);
+    }
     if (rc != 0) {
         fprintf(stderr,
                 "eccpd: cannot open the search index %s: %s\n(it can be rebuilt from the "

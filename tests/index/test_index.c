@@ -190,6 +190,51 @@ static void test_stemming_and_ranking(void)
     index_writer_close(w);
 }
 
+/* A frequent word is looked up through its English stem alone (its exact form would double
+ * the postings walked): documents in other languages must still be found by it. */
+static void test_frequent_word_other_languages(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    enum { ENGLISH = 1200 };
+    char id[32];
+    for (int i = 0; i < ENGLISH; i++) {
+        snprintf(id, sizeof id, "en%d", i);
+        index_doc d = mkdoc(id, "Regional Network", "Members and organisations work together.");
+        put(w, &d);
+    }
+    const char *langs[] = {"de", "fr", "it", "es", "nl", "pl"};
+    const char *texts[] = {"Organisations", "Die Organisationen und organisations", "organising",
+                           "organisation"};
+    int foreign = 0;
+    for (size_t l = 0; l < sizeof langs / sizeof *langs; l++)
+        for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+            snprintf(id, sizeof id, "%s%zu", langs[l], t);
+            index_doc d = mkdoc(id, "Netzwerk", texts[t]);
+            d.language = index_cstr(langs[l]);
+            put(w, &d);
+            foreign++;
+        }
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir), *warm = open_reader(dir);
+    CHECK_EQ(index_reader_warm(warm), 0);
+    const char *queries[] = {"organisations ", "organisation ", "Organisations"};
+    for (size_t k = 0; k < sizeof queries / sizeof *queries; k++) {
+        index_result *a = search_q(r, queries[k], 100), *b = search_q(warm, queries[k], 100);
+        /* Every document holds a word whose English stem is "organis". */
+        CHECK_EQ(a->total, ENGLISH + foreign);
+        CHECK_EQ(b->total, ENGLISH + foreign);
+        for (size_t h = 0; h < a->hits_len && h < b->hits_len; h++)
+            CHECK_STR_EQ(a->hits[h].id, b->hits[h].id);
+        index_result_free(a);
+        index_result_free(b);
+    }
+    CHECK(finds(r, "organisations", "de1"));
+    index_reader_close(r);
+    index_reader_close(warm);
+    index_writer_close(w);
+}
+
 static void test_split_join_synonyms_spelling_snippets(void)
 {
     const char *dir = new_dir();
@@ -1064,6 +1109,7 @@ int main(void)
     RUN(test_folding_and_scripts);
     RUN(test_stemming_and_ranking);
     RUN(test_split_join_synonyms_spelling_snippets);
+    RUN(test_frequent_word_other_languages);
     RUN(test_facets_brute_force);
     RUN(test_pagination_catalogue_sort);
     RUN(test_delete_seq_refresh);
