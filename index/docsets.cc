@@ -175,7 +175,7 @@ const index__bits *index__docsets::cached_term(const Xapian::Database &db, const
     return terms_.emplace(term, std::move(bits)).first->second.get();
 }
 
-void index__docsets::eval_into(const Xapian::Database &db, const index__plan &p, index__bits &out)
+void index__docsets::eval(const Xapian::Database &db, const index__plan &p, index__bits &out)
 {
     out.assign(words_, 0);
     switch (p.op) {
@@ -203,20 +203,20 @@ void index__docsets::eval_into(const Xapian::Database &db, const index__plan &p,
                 else
                     add_postings(db, k.term, out); /* Straight into out: no copy. */
             } else {
-                eval_into(db, k, tmp);
+                eval(db, k, tmp);
                 or_into(out, tmp);
             }
         }
         return;
     }
     case index__plan::AND: {
-        eval_into(db, p.kids[0], out);
+        eval(db, p.kids[0], out);
         index__bits tmp;
         for (size_t i = 1; i < p.kids.size(); i++) {
             const index__plan &k = p.kids[i];
             const index__bits *b = k.op == index__plan::TERM ? cached_term(db, k.term) : NULL;
             if (!b) {
-                eval_into(db, k, tmp);
+                eval(db, k, tmp);
                 b = &tmp;
             }
             if (!and_into(out, *b))
@@ -225,11 +225,6 @@ void index__docsets::eval_into(const Xapian::Database &db, const index__plan &p,
         return;
     }
     }
-}
-
-void index__docsets::eval(const Xapian::Database &db, const index__plan &plan, index__bits &out)
-{
-    eval_into(db, plan, out);
 }
 
 void index__docsets::warm(const Xapian::Database &db)

@@ -80,7 +80,6 @@ class index__docsets
     const std::vector<facet_value> &facet_values(const Xapian::Database &db, char prefix);
     const index__bits *cached_term(const Xapian::Database &db, const std::string &term);
     void add_postings(const Xapian::Database &db, const std::string &term, index__bits &out);
-    void eval_into(const Xapian::Database &db, const index__plan &p, index__bits &out);
 
     Xapian::rev rev_ = 0;
     bool valid_ = false;

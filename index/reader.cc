@@ -466,7 +466,6 @@ class facet_spy : public Xapian::MatchSpy
     explicit facet_spy(uint32_t mask) : mask_(mask) {}
     void operator()(const Xapian::Document &doc, double) override
     {
-        seen++;
         if (!mask_)
             return;
         std::string v = doc.get_value(INDEX__SLOT_FACETS);
@@ -500,7 +499,6 @@ class facet_spy : public Xapian::MatchSpy
         }
     }
 
-    uint64_t seen = 0;
     uint32_t kind[INDEX_KIND_COUNT] = {0}, label[INDEX_LABEL_COUNT] = {0}, eligible[2] = {0};
     tally type, country, ecosystem;
 

@@ -22,10 +22,6 @@ import sys
 import unicodedata
 import urllib.parse
 
-ECOSYSTEMS = ["aerospace_defence", "agri_food", "construction", "cultural_creative",
-              "digital", "electronics", "energy_intensive", "energy_renewables", "health",
-              "mobility_transport_automotive", "proximity_social_economy", "retail",
-              "textile", "tourism"]
 LABELS = {"none": 0, "bronze": 1, "silver": 2, "gold": 3}
 # eccpd's query stop words (index/reader.cc) plus a few more English ones: a workload word
 # should carry meaning in every system.
@@ -53,7 +49,7 @@ def sphinx_xml(path):
     out = sys.stdout
     out.write('<?xml version="1.0" encoding="utf-8"?>\n<sphinx:docset>\n')
     for d in docs(path):
-        eco = ",".join(str(ECOSYSTEMS.index(e) + 1) for e in d["ecosystems"] if e in ECOSYSTEMS)
+        eco = ",".join(str(c) for c in d["ecosystem_codes"])  # positions in core's vocabulary
         out.write('<sphinx:document id="%d">' % d["n"])
         fields = [("ext_id", d["id"]), ("name", d["name"]), ("acronym", d["acronym"]),
                   ("keywords", " ; ".join(d["keywords"])), ("description", d["description"]),

@@ -242,6 +242,29 @@ int lg_run(const lg_driver *d, const lg_workload *w, const lg_options *o, lg_rep
     return rc;
 }
 
+int lg_main(const lg_driver *d, const char *path, const lg_options *o, int show)
+{
+    lg_workload w;
+    if (lg_workload_load(path, &w) != 0)
+        return 1;
+    int rc = 0;
+    if (show > 0) {
+        void *conn = d->connect(d->ctx, 0);
+        for (int i = 0; conn && i < show && (size_t)i < w.len; i++)
+            rc |= d->run(d->ctx, conn, &w.items[i]);
+        if (conn)
+            d->close(d->ctx, conn);
+        else
+            rc = 1;
+    } else {
+        lg_report r;
+        rc = lg_run(d, &w, o, &r);
+        lg_print(&r);
+    }
+    lg_workload_free(&w);
+    return rc ? 1 : 0;
+}
+
 void lg_print(const lg_report *r)
 {
     printf("requests=%llu errors=%llu seconds=%.3f rps=%.2f p50_ms=%.3f p90_ms=%.3f "

@@ -69,6 +69,11 @@ int lg_run(const lg_driver *d, const lg_workload *w, const lg_options *o, lg_rep
 /* Prints the report as one line of key=value pairs (what run.sh parses). */
 void lg_print(const lg_report *r);
 
+/* A client program's whole run on the workload file at `path`: with show > 0, its first
+ * `show` queries once each on one connection (the driver prints what it wants); else the
+ * load of `o`, then lg_print. Returns the process exit code (0, or 1 on any failure). */
+int lg_main(const lg_driver *d, const char *path, const lg_options *o, int show);
+
 /* Parses the common flags (--clients N --warmup S --duration S --max-requests N --slice N
  * --run N); returns
  * 1 if argv[*i] was one (advancing *i past its value), 0 if not, -1 on a bad value. */

@@ -200,24 +200,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: --conninfo and a workload file are required\n", argv[0]);
         return 2;
     }
-    lg_workload w;
-    if (lg_workload_load(path, &w) != 0)
-        return 1;
-    int rc = 0;
-    if (c.show) {
-        void *conn = conn_open(&c, 0);
-        for (int i = 0; conn && i < c.show && (size_t)i < w.len; i++)
-            rc |= run_one(&c, conn, &w.items[i]);
-        if (conn)
-            conn_close(&c, conn);
-        else
-            rc = 1;
-    } else {
-        lg_driver d = {conn_open, run_one, conn_close, &c};
-        lg_report r;
-        rc = lg_run(&d, &w, &o, &r);
-        lg_print(&r);
-    }
-    lg_workload_free(&w);
-    return rc ? 1 : 0;
+    lg_driver d = {conn_open, run_one, conn_close, &c};
+    return lg_main(&d, path, &o, c.show);
 }

@@ -213,7 +213,8 @@ fi
 [ -z "$demo_seconds" ] || echo "$demo_seconds" >"$data/bench-demo-seconds"
 
 # ---- 2. corpus -------------------------------------------------------------------------
-if [ ! -s "$data/corpus.jsonl" ]; then
+# (a dump older than the "ecosystem_codes" field is made again)
+if [ ! -s "$data/corpus.jsonl" ] || ! head -n 1 "$data/corpus.jsonl" | grep -q '"ecosystem_codes"'; then
     log "dumping the searchable profiles into $data/corpus.jsonl"
     "$dump" "$data" >"$data/corpus.jsonl.part" 2>"$data/corpus.log" ||
         { cat "$data/corpus.log" >&2; die "dump_corpus failed"; }

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vocab.h"
 #include "loadgen.h"
 
 typedef enum mode { MODE_FACETS, MODE_PLAIN, MODE_SUGGEST } mode;
@@ -42,28 +43,12 @@ typedef struct ctx {
     int show; /* Print rows. */
 } ctx;
 
-/* The ecosystem ids as indexed (1-based position in API.md's list). */
-static const char *const ecosystems[] = {"aerospace_defence",
-                                         "agri_food",
-                                         "construction",
-                                         "cultural_creative",
-                                         "digital",
-                                         "electronics",
-                                         "energy_intensive",
-                                         "energy_renewables",
-                                         "health",
-                                         "mobility_transport_automotive",
-                                         "proximity_social_economy",
-                                         "retail",
-                                         "textile",
-                                         "tourism"};
-
+/* An ecosystem as Sphinx holds it: its 1-based position in core's vocabulary, as
+ * bench_search_dump_corpus writes it (0 for an unknown one, which matches nothing). */
 static int ecosystem_id(const char *s)
 {
-    for (size_t i = 0; i < sizeof(ecosystems) / sizeof(*ecosystems); i++)
-        if (strcmp(s, ecosystems[i]) == 0)
-            return (int)i + 1;
-    return 0;
+    int k = core_vocab_find(CORE_VOCAB_ECOSYSTEM, s, strlen(s));
+    return k >= 0 ? k + 1 : 0;
 }
 
 static void *conn_open(void *vc, unsigned client)
@@ -256,27 +241,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: --port and a workload file are required\n", argv[0]);
         return 2;
     }
-    lg_workload w;
-    if (lg_workload_load(path, &w) != 0)
-        return 1;
     if (mysql_library_init(0, NULL, NULL) != 0)
         return 1;
     lg_driver d = {conn_open, run_one, conn_close, &c};
-    int rc = 0;
-    if (c.show) {
-        void *conn = conn_open(&c, 0);
-        for (int i = 0; conn && i < c.show && (size_t)i < w.len; i++)
-            rc |= run_one(&c, conn, &w.items[i]);
-        if (conn)
-            conn_close(&c, conn);
-        else
-            rc = 1;
-    } else {
-        lg_report r;
-        rc = lg_run(&d, &w, &o, &r);
-        lg_print(&r);
-    }
-    lg_workload_free(&w);
+    int rc = lg_main(&d, path, &o, c.show);
     mysql_library_end();
-    return rc ? 1 : 0;
+    return rc;
 }
