@@ -342,6 +342,15 @@ int net_server_run(const net_server_options *opt)
     h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));
     handler->on_req = net_http_on_req;
 
+    /* h2o keeps the free list of socket buffers per thread, and a socket keeps the list of
+     * the thread that created it. Each loop's internal sockets (its message queue, its
+     * listener) are created here on the main thread but read on the loop threads, which
+     * would then share this thread's free list without a lock: a race that ASan caught as
+     * a use after free when a commit woke both loops at once. Buffers of this thread's
+     * list are therefore plain malloc and free (the loops' own connections keep theirs). */
+    while (h2o_socket_buffer_prototype.allocator.cnt > 0)
+        free(h2o_mem_alloc_recycle(&h2o_socket_buffer_prototype.allocator, 0));
+    h2o_socket_buffer_prototype.allocator.max = 0;
     s->nthreads = opt->threads;
     s->threads = calloc(s->nthreads, sizeof(*s->threads));
     control_receivers = calloc(s->nthreads, sizeof(*control_receivers));
