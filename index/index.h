@@ -16,10 +16,12 @@
  * HTTP 400); every other code is the server's problem (500/503).
  *
  * Costs: a put tokenises and stems the document (stems are cached per writer); a commit
- * writes Xapian's tables and syncs them. A search ranks its page with Xapian's pruning and
- * takes `total` and the facet counts, always exact, from in-memory sets of the matching
- * documents (a few bitwise passes over documents/64 words; see index_reader_warm), or,
- * for a small result right after a commit, from a visit of each match.
+ * writes Xapian's tables and syncs them. A search ranks its page with Xapian's pruning (a
+ * large result from a few thousand candidates, proven to give the same page; see
+ * index_reader_set_candidates) and takes `total` and the facet counts, always exact, from
+ * in-memory sets of the matching documents (a few bitwise passes over documents/64 words;
+ * see index_reader_warm), or, for a small result right after a commit, from a visit of
+ * each match.
  */
 #ifndef ECCPD_INDEX_INDEX_H
 #define ECCPD_INDEX_INDEX_H
@@ -208,6 +210,17 @@ int index_reader_refresh(index_reader *r);
  * are counted from Xapian directly. Costs one read of every facet term's postings (15-21
  * ms measured at 188,657 documents); the sets hold documents / 8 bytes per facet value. */
 int index_reader_warm(index_reader *r);
+
+/* How a result of 5 x per_term matches or more is ranked by relevance: from candidates,
+ * the `per_term` documents that weigh most for each of the query's terms (kept per commit),
+ * whenever the weights prove that no other document can reach the page; otherwise, and
+ * for pages past the first `per_term` documents, by weighing every match. The page is the
+ * same either way. 0 weighs every match always (the default is 1000). */
+void index_reader_set_candidates(index_reader *r, uint32_t per_term);
+
+/* Pages ranked from candidates since the reader opened, and pages tried that way which had
+ * to weigh every match after all. */
+void index_reader_candidate_stats(index_reader *r, uint64_t *settled, uint64_t *fell_back);
 
 /* Sequence number of the commit the reader sees. */
 uint64_t index_reader_last_seq(index_reader *r);

@@ -11,9 +11,10 @@
  * "cybersecurity" also runs as cyber AND security when both halves are. Filters are
  * boolean terms: values of one facet OR, facets AND, applied with OP_FILTER (no weight).
  *
- * Exactness: the page is ranked with Xapian's pruning; the total and the facet counts
- * come from the match set as a bitmap built from the same plan (docsets.h), one popcount
- * per facet value. Right after a commit, a result small enough for the ranked pass to
+ * Exactness: the page is ranked with Xapian's pruning, a large result's from candidates
+ * when the weights prove that no other document can reach the page (topdocs.h); the total
+ * and the facet counts come from the match set as a bitmap built from the same plan
+ * (docsets.h), one popcount per facet value. Right after a commit, a result small enough for the ranked pass to
  * count exactly is counted by an unweighted pass reading one packed facet value per match
  * instead, so that frequent commits do not make small queries rebuild bitmaps.
  *
@@ -22,6 +23,7 @@
  */
 #include "index/docsets.h"
 #include "index/internal.h"
+#include "index/topdocs.h"
 
 #include <xapian.h>
 
@@ -43,6 +45,7 @@ struct index_reader {
     Xapian::Database db;
     std::unordered_map<std::string, query_stem> stems; /* Query stemmers by language. */
     index__docsets sets; /* Match sets for exact totals and facets (this revision). */
+    index__topdocs top;  /* Per-term top documents for ranking large results. */
 };
 
 struct index__result_mem {
@@ -133,6 +136,21 @@ extern "C" int index_reader_warm(index_reader *r)
             return index__fail_current();
         }
     }
+}
+
+extern "C" void index_reader_set_candidates(index_reader *r, uint32_t per_term)
+{
+    if (r)
+        r->top.set_per_term(per_term);
+}
+
+extern "C" void index_reader_candidate_stats(index_reader *r, uint64_t *settled,
+                                             uint64_t *fell_back)
+{
+    if (settled)
+        *settled = r ? r->top.settled : 0;
+    if (fell_back)
+        *fell_back = r ? r->top.fell_back : 0;
 }
 
 extern "C" uint64_t index_reader_last_seq(index_reader *r)
@@ -759,6 +777,8 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
      * writer does not make every small query rebuild bitmaps. */
     Xapian::MSet mset;
     bool ranked = false;
+    index__bits match;
+    bool has_match = false; /* match holds the match set. */
     if (whole) {
         m->res.total = dbsize;
     } else {
@@ -781,7 +801,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             }
         }
         if (r->sets.current(r->db)) {
-            index__bits match;
+            has_match = true;
             if (has_filter) {
                 std::vector<index__plan> both{tq.plan, filter};
                 r->sets.eval(r->db, index__plan::join(index__plan::AND, std::move(both)), match);
@@ -808,7 +828,11 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                 fm.second->add(std::string_view(*it).substr(1), it.get_termfreq());
         }
     }
-    /* With the total known, the ranked pass needs to count nothing. */
+    /* With the total known, the ranked pass needs to count nothing; a large result is
+     * first ranked from candidates (topdocs.h), which settles most pages exactly. */
+    if (!ranked && has_match && q->sort == INDEX_SORT_RELEVANCE)
+        ranked = r->top.rank(r->db, tq.plan, query, match, m->res.total, (Xapian::doccount)first,
+                             per_page, mset);
     if (!ranked && first < m->res.total)
         mset = enq.get_mset((Xapian::doccount)first, per_page, (Xapian::doccount)0);
     m->hits.clear();

@@ -1,0 +1,191 @@
+/*
+ * topdocs.cc: candidate ranking (see topdocs.h).
+ *
+ * Costs: a term's top is one ranking of that term alone by Xapian (a few milliseconds for
+ * a term in 150,000 documents), once per revision; TOPS_MAX tops of N ids are kept (16 MB
+ * at N = 1000), and the cache is emptied when full, as docsets does. A page ranked from
+ * candidates costs a skip through the query's postings to each candidate and one weighing
+ * per candidate, instead of one weighing per match.
+ */
+#include "index/topdocs.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+enum { TOPS_MAX = 4096 };
+
+namespace
+{
+
+/* The candidates as a posting source: no weight of its own, so under OP_FILTER it only
+ * restricts which documents the full query weighs. */
+class candidate_source : public Xapian::PostingSource
+{
+  public:
+    explicit candidate_source(const std::vector<Xapian::docid> &ids) : ids_(ids) {}
+
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return ids_.size();
+    }
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return ids_.size();
+    }
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return ids_.size();
+    }
+    void init(const Xapian::Database &) override
+    {
+        at_ = 0, started_ = false;
+    }
+    void next(double) override
+    {
+        if (started_)
+            at_++;
+        started_ = true;
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        started_ = true;
+        at_ = std::lower_bound(ids_.begin() + at_, ids_.end(), did) - ids_.begin();
+    }
+    bool at_end() const override
+    {
+        return started_ && at_ >= ids_.size();
+    }
+    Xapian::docid get_docid() const override
+    {
+        return ids_[at_];
+    }
+
+  private:
+    const std::vector<Xapian::docid> &ids_;
+    size_t at_ = 0;
+    bool started_ = false;
+};
+
+/* A unit's key in the cache: a term is itself; a SYNONYM is its terms after a byte no
+ * term starts with. */
+std::string unit_key(const index__plan &p)
+{
+    if (p.op == index__plan::TERM)
+        return p.term;
+    std::string k(1, '\x01');
+    for (const index__plan &kid : p.kids) {
+        k += unit_key(kid);
+        k += '\x01';
+    }
+    return k;
+}
+
+/* The plan's weighed units into out: its terms, and its SYNONYMs whole (Xapian weighs a
+ * SYNONYM as one word, from its own statistics alone). False if the plan holds anything
+ * candidate ranking cannot bound: all documents, or one unit twice. */
+bool leaves(const index__plan &p, std::vector<const index__plan *> &out,
+            std::unordered_set<std::string> &seen)
+{
+    switch (p.op) {
+    case index__plan::TERM:
+    case index__plan::SYNONYM:
+        if (!seen.insert(unit_key(p)).second)
+            return false;
+        out.push_back(&p);
+        return true;
+    case index__plan::AND:
+    case index__plan::OR:
+        for (const index__plan &k : p.kids)
+            if (!leaves(k, out, seen))
+                return false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool has(const index__bits &b, Xapian::docid d)
+{
+    return d / 64 < b.size() && (b[d / 64] >> (d % 64) & 1);
+}
+
+} // namespace
+
+void index__topdocs::set_per_term(uint32_t n)
+{
+    per_term_ = n;
+    tops_.clear();
+}
+
+const index__topdocs::top &index__topdocs::top_of(const Xapian::Database &db,
+                                                  const index__plan &unit)
+{
+    std::string key = unit_key(unit);
+    auto it = tops_.find(key);
+    if (it != tops_.end())
+        return it->second;
+    if (tops_.size() >= TOPS_MAX)
+        tops_.clear();
+    Xapian::Enquire e(db);
+    e.set_query(unit.query());
+    /* Counting one match past the top tells whether the top holds them all. */
+    Xapian::MSet m = e.get_mset(0, per_term_, per_term_ + 1);
+    top t;
+    t.ids.reserve(m.size());
+    double last = 0;
+    for (Xapian::MSetIterator i = m.begin(); i != m.end(); ++i) {
+        t.ids.push_back(*i);
+        last = i.get_weight();
+    }
+    std::sort(t.ids.begin(), t.ids.end());
+    t.floor = m.get_matches_lower_bound() > t.ids.size() ? last : 0;
+    return tops_.emplace(std::move(key), std::move(t)).first->second;
+}
+
+bool index__topdocs::rank(const Xapian::Database &db, const index__plan &plan,
+                          const Xapian::Query &query, const index__bits &match, uint64_t total,
+                          Xapian::doccount first, Xapian::doccount count, Xapian::MSet &out)
+{
+    if (per_term_ == 0 || count == 0 || (uint64_t)first + count > per_term_ ||
+        total < (uint64_t)FROM_TOTAL_PER_TERM * per_term_)
+        return false;
+    std::vector<const index__plan *> units;
+    std::unordered_set<std::string> seen;
+    if (!leaves(plan, units, seen))
+        return false;
+    if (!valid_ || rev_ != db.get_revision()) {
+        tops_.clear();
+        rev_ = db.get_revision();
+        valid_ = true;
+    }
+    double bound = 0;
+    std::vector<Xapian::docid> cand;
+    for (const index__plan *u : units) {
+        const top &tp = top_of(db, *u);
+        bound += tp.floor;
+        for (Xapian::docid d : tp.ids)
+            if (has(match, d))
+                cand.push_back(d);
+    }
+    if (bound == 0)
+        return false; /* Every leaf is small: the result is too, rank it whole. */
+    std::sort(cand.begin(), cand.end());
+    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+    if (cand.size() < (size_t)first + count) {
+        fell_back++;
+        return false;
+    }
+    candidate_source src(cand);
+    Xapian::Enquire e(db);
+    e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(&src)));
+    Xapian::MSet m = e.get_mset(first, count, (Xapian::doccount)0);
+    /* Strictly above the bound, with room for the sums' rounding: a document outside
+     * weighs at most `bound`, so it could only tie, and a tie could order it first. */
+    if (m.size() < count || !(m.back().get_weight() > bound * (1 + 1e-9) + 1e-12)) {
+        fell_back++;
+        return false;
+    }
+    settled++;
+    out = m;
+    return true;
+}
