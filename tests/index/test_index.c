@@ -736,6 +736,11 @@ static void test_delete_seq_refresh(void)
     CHECK(!finds(r, "maritime", "b"));
     CHECK(!finds(r, "maritime", "a"));
     CHECK(finds(r, "harbour", "a"));
+    /* Its summary is the new one, not the one read before under the same document id. */
+    index_result *res = search_q(r, "cluster ", 10);
+    CHECK_EQ(res->hits_len, 1);
+    CHECK_STR_EQ(res->hits[0].name, "Harbour Cluster");
+    index_result_free(res);
     CHECK_EQ(index_reader_doc_count(r), 1);
     index_writer_close(w);
 
