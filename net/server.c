@@ -3,9 +3,9 @@
  *
  * One listening socket, shared by N event-loop threads (each polls its own duplicate of
  * the descriptor and accepts what it can; the losers of a race get EAGAIN). Each thread
- * owns an h2o context, so no request state is shared between threads. HTTP/2 over
- * cleartext comes for free from h2o's HTTP/1 parser (the h2 preface and Upgrade: h2c);
- * with a certificate, TLS offers h2 and http/1.1 through ALPN.
+ * owns an h2o context, built in that thread, so no request state is shared between
+ * threads. HTTP/2 over cleartext comes for free from h2o's HTTP/1 parser (the h2 preface
+ * and Upgrade: h2c); with a certificate, TLS offers h2 and http/1.1 through ALPN.
  *
  * Shutdown: a signal thread waits for SIGTERM/SIGINT, marks the server stopping (new
  * requests get 503), closes the listeners, asks h2o to wind connections down, waits for
@@ -15,8 +15,10 @@
  */
 #include "net/server.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,22 @@
 static h2o_multithread_receiver_t *control_receivers;
 static _Atomic bool loops_exit;
 static _Atomic bool loops_ready; /* every thread's receivers are registered */
+
+/* The start-up handshake between the main thread and the loops. h2o keeps its free lists
+ * (socket buffers, memory pool chunks) per thread, and a socket keeps the list of the
+ * thread that created it; a socket created on one thread and read on another would share
+ * that list without a lock (ASan caught it as a use after free). So each loop creates its
+ * own context, receivers and listener in its own thread, as h2o's server does, reports
+ * here, and waits for the main thread's go: no loop runs, and no message is sent to one,
+ * before every loop's receivers exist. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond; /* signalled on every change below */
+    int listen_fd;       /* the shared listening socket; each loop polls a duplicate */
+    size_t reported;     /* loops done setting up, successfully or not */
+    size_t failed;       /* of those, loops that could not set up */
+    int go;              /* 0 until decided; 1: run the loops; -1: return at once */
+} startup = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, 0, 0, 0};
 
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
@@ -178,10 +196,47 @@ static int open_index(net_server *s)
     return 0;
 }
 
+/* Creates this thread's h2o context, its receivers and its listener, all on this thread
+ * (see startup). Returns 0, or -1 after saying why on stderr. */
+static int thread_setup(net_thread *t)
+{
+    net_server *s = t->server;
+    h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
+    t->accept_ctx.ctx = &t->ctx;
+    t->accept_ctx.hosts = s->config.hosts;
+    t->accept_ctx.ssl_ctx = s->ssl;
+    net_http_thread_init(t);
+    h2o_multithread_register_receiver(t->ctx.queue, &control_receivers[t->index], on_control);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->visibility, on_visibility);
+    h2o_linklist_init_anchor(&t->waiting);
+    int fd = dup(startup.listen_fd);
+    if (fd < 0) {
+        fprintf(stderr, "eccpd: event-loop thread %zu: dup: %s\n", t->index, strerror(errno));
+        return -1;
+    }
+    t->listener = h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->listener->data = t;
+    h2o_socket_read_start(t->listener, on_accept);
+    return 0;
+}
+
 static void *thread_main(void *arg)
 {
     net_thread *t = arg;
     net_server *s = t->server;
+    int rc = thread_setup(t);
+    pthread_mutex_lock(&startup.mu);
+    startup.reported++;
+    if (rc != 0)
+        startup.failed++;
+    pthread_cond_broadcast(&startup.cond);
+    while (startup.go == 0)
+        pthread_cond_wait(&startup.cond, &startup.mu);
+    bool run = startup.go > 0;
+    pthread_mutex_unlock(&startup.mu);
+    if (!run)
+        return NULL; /* a loop failed to set up: the server exits without serving */
+    assert(rc == 0);
     uint64_t flushed = net_now_us();
     while (!atomic_load(&loops_exit)) {
         h2o_evloop_run(t->ctx.loop, 100);
@@ -342,15 +397,6 @@ int net_server_run(const net_server_options *opt)
     h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));
     handler->on_req = net_http_on_req;
 
-    /* h2o keeps the free list of socket buffers per thread, and a socket keeps the list of
-     * the thread that created it. Each loop's internal sockets (its message queue, its
-     * listener) are created here on the main thread but read on the loop threads, which
-     * would then share this thread's free list without a lock: a race that ASan caught as
-     * a use after free when a commit woke both loops at once. Buffers of this thread's
-     * list are therefore plain malloc and free (the loops' own connections keep theirs). */
-    while (h2o_socket_buffer_prototype.allocator.cnt > 0)
-        free(h2o_mem_alloc_recycle(&h2o_socket_buffer_prototype.allocator, 0));
-    h2o_socket_buffer_prototype.allocator.max = 0;
     s->nthreads = opt->threads;
     s->threads = calloc(s->nthreads, sizeof(*s->threads));
     control_receivers = calloc(s->nthreads, sizeof(*control_receivers));
@@ -362,33 +408,46 @@ int net_server_run(const net_server_options *opt)
         t->index = i;
         t->server = s;
         net_metrics_init(&t->metrics, nroutes);
-        h2o_context_init(&t->ctx, h2o_evloop_create(), &s->config);
-        t->accept_ctx.ctx = &t->ctx;
-        t->accept_ctx.hosts = s->config.hosts;
-        t->accept_ctx.ssl_ctx = s->ssl;
-        net_http_thread_init(t);
-        h2o_multithread_register_receiver(t->ctx.queue, &control_receivers[i], on_control);
-        h2o_multithread_register_receiver(t->ctx.queue, &t->visibility, on_visibility);
-        h2o_linklist_init_anchor(&t->waiting);
-        int tfd = dup(fd);
-        if (tfd < 0) {
-            fprintf(stderr, "eccpd: dup: %s\n", strerror(errno));
-            goto Exit;
-        }
-        t->listener = h2o_evloop_socket_create(t->ctx.loop, tfd, H2O_SOCKET_FLAG_DONT_READ);
-        t->listener->data = t;
-        h2o_socket_read_start(t->listener, on_accept);
     }
-    close(fd);
-    fd = -1;
+    /* Each loop sets itself up in its own thread (see startup); wait for every one that
+     * started to report, successfully or not, before anything may reach a loop. */
+    startup.listen_fd = fd;
+    size_t started = 0;
+    for (; started < s->nthreads; started++) {
+        int e = pthread_create(&s->threads[started].tid, NULL, thread_main, &s->threads[started]);
+        if (e != 0) {
+            fprintf(stderr, "eccpd: cannot start event-loop thread %zu: %s\n", started,
+                    strerror(e));
+            break;
+        }
+    }
+    pthread_mutex_lock(&startup.mu);
+    while (startup.reported < started)
+        pthread_cond_wait(&startup.cond, &startup.mu);
+    bool loops_ok = started == s->nthreads && startup.failed == 0;
+    pthread_mutex_unlock(&startup.mu);
+    close(fd); /* every loop that started holds its own duplicate */
+    fd = startup.listen_fd = -1;
+    if (!loops_ok) {
+        pthread_mutex_lock(&startup.mu);
+        startup.go = -1;
+        pthread_cond_broadcast(&startup.cond);
+        pthread_mutex_unlock(&startup.mu);
+        for (size_t i = 0; i < started; i++)
+            pthread_join(s->threads[i].tid, NULL);
+        fprintf(stderr, "eccpd: the event loops could not be set up; not serving\n");
+        goto Exit;
+    }
     atomic_store(&loops_ready, true);
 
     atomic_store(&s->ready, true);
     fprintf(stderr, "eccpd: serving on %s%s (%zu threads), data in %s\n",
             s->ssl ? "https://" : "http://", opt->listen, s->nthreads, opt->data_dir);
     fflush(stderr);
-    for (size_t i = 0; i < s->nthreads; i++)
-        pthread_create(&s->threads[i].tid, NULL, thread_main, &s->threads[i]);
+    pthread_mutex_lock(&startup.mu);
+    startup.go = 1;
+    pthread_cond_broadcast(&startup.cond);
+    pthread_mutex_unlock(&startup.mu);
 
     write_pid_file(s);
     int sig;
