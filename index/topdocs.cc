@@ -2,8 +2,10 @@
  * topdocs.cc: candidate ranking (see topdocs.h).
  *
  * Costs: a term's top is one ranking of that term alone by Xapian (a few milliseconds for
- * a term in 150,000 documents), once per revision; TOPS_MAX tops of N ids are kept (16 MB
- * at N = 1000), and the cache is emptied when full, as docsets does. A page ranked from
+ * a term in 150,000 documents), once per revision and only for a term seen twice in it;
+ * tops are kept within TOPS_BYTES (8,000 tops at N = 1000), and the cache is emptied when
+ * full, as docsets does. A unit with at most N documents needs no top: its documents are
+ * read from its postings. A page ranked from
  * candidates costs a skip through the query's postings to each candidate and one weighing
  * per candidate, instead of one weighing per match.
  */
@@ -12,7 +14,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-enum { TOPS_MAX = 4096 };
+enum { TOPS_BYTES = 32 * 1024 * 1024 }; /* Held by tops_ per reader. */
 
 namespace
 {
@@ -114,18 +116,25 @@ bool has(const index__bits &b, Xapian::docid d)
 void index__topdocs::set_per_term(uint32_t n)
 {
     per_term_ = n;
-    tops_.clear();
+    valid_ = false;
 }
 
-const index__topdocs::top &index__topdocs::top_of(const Xapian::Database &db,
+const index__topdocs::top *index__topdocs::top_of(const Xapian::Database &db,
                                                   const index__plan &unit)
 {
     std::string key = unit_key(unit);
     auto it = tops_.find(key);
     if (it != tops_.end())
-        return it->second;
-    if (tops_.size() >= TOPS_MAX)
+        return &it->second;
+    /* First sight in this revision: only noted. A top costs a ranking of all the unit's
+     * documents, as much as the query itself, so it is built for units that come back. */
+    if (seen_.insert(key).second)
+        return NULL;
+    if (bytes_ > TOPS_BYTES) {
         tops_.clear();
+        seen_.clear();
+        bytes_ = 0;
+    }
     Xapian::Enquire e(db);
     e.set_query(unit.query());
     /* Counting one match past the top tells whether the top holds them all. */
@@ -139,7 +148,33 @@ const index__topdocs::top &index__topdocs::top_of(const Xapian::Database &db,
     }
     std::sort(t.ids.begin(), t.ids.end());
     t.floor = m.get_matches_lower_bound() > t.ids.size() ? last : 0;
-    return tops_.emplace(std::move(key), std::move(t)).first->second;
+    bytes_ += t.ids.size() * sizeof(Xapian::docid) + key.size() + 64;
+    return &tops_.emplace(std::move(key), std::move(t)).first->second;
+}
+
+/* Documents of the unit's terms, if they are at most max in all (counted with repeats), so
+ * that all of them are candidates and none needs a top. */
+static bool small_unit(const Xapian::Database &db, const index__plan &unit, Xapian::doccount max,
+                       std::vector<Xapian::docid> &out)
+{
+    std::vector<const index__plan *> terms;
+    if (unit.op == index__plan::TERM)
+        terms.push_back(&unit);
+    for (const index__plan &k : unit.kids) {
+        if (k.op != index__plan::TERM)
+            return false;
+        terms.push_back(&k);
+    }
+    uint64_t n = 0;
+    for (const index__plan *t : terms)
+        if ((n += db.get_termfreq(t->term)) > max)
+            return false;
+    for (const index__plan *t : terms) {
+        Xapian::PostingIterator end = db.postlist_end(t->term);
+        for (Xapian::PostingIterator p = db.postlist_begin(t->term); p != end; ++p)
+            out.push_back(*p);
+    }
+    return true;
 }
 
 bool index__topdocs::rank(const Xapian::Database &db, const index__plan &plan,
@@ -155,20 +190,34 @@ bool index__topdocs::rank(const Xapian::Database &db, const index__plan &plan,
         return false;
     if (!valid_ || rev_ != db.get_revision()) {
         tops_.clear();
+        seen_.clear();
+        bytes_ = 0;
         rev_ = db.get_revision();
         valid_ = true;
     }
     double bound = 0;
-    std::vector<Xapian::docid> cand;
+    bool missing = false;
+    std::vector<Xapian::docid> cand, all;
     for (const index__plan *u : units) {
-        const top &tp = top_of(db, *u);
-        bound += tp.floor;
-        for (Xapian::docid d : tp.ids)
+        all.clear();
+        if (small_unit(db, *u, per_term_, all)) {
+            for (Xapian::docid d : all)
+                if (has(match, d))
+                    cand.push_back(d);
+            continue;
+        }
+        const top *tp = top_of(db, *u);
+        if (!tp) {
+            missing = true; /* Go on: every unit of the query is noted at once. */
+            continue;
+        }
+        bound += tp->floor;
+        for (Xapian::docid d : tp->ids)
             if (has(match, d))
                 cand.push_back(d);
     }
-    if (bound == 0)
-        return false; /* Every leaf is small: the result is too, rank it whole. */
+    if (missing || bound == 0)
+        return false; /* No tops yet, or every unit is small and so is the result. */
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     if (cand.size() < (size_t)first + count) {

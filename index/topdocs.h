@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 class index__topdocs
@@ -65,13 +66,16 @@ class index__topdocs
         double floor = 0;               /* 0 when ids holds all of the term's documents. */
     };
 
-    /* The top of a unit: a TERM, or a SYNONYM weighed as one word. */
-    const top &top_of(const Xapian::Database &db, const index__plan &unit);
+    /* The top of a unit (a TERM, or a SYNONYM weighed as one word), or NULL when the unit
+     * is seen for the first time in this revision. */
+    const top *top_of(const Xapian::Database &db, const index__plan &unit);
 
     uint32_t per_term_ = DEFAULT_PER_TERM;
     Xapian::rev rev_ = 0;
     bool valid_ = false;
+    size_t bytes_ = 0; /* Held by tops_. */
     std::unordered_map<std::string, top> tops_;
+    std::unordered_set<std::string> seen_; /* Units asked for once in this revision. */
 };
 
 #endif
