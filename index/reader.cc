@@ -967,12 +967,18 @@ extern "C" void index_result_free(index_result *res)
 
 /* ---- suggest --------------------------------------------------------------------------- */
 
-static std::vector<uint32_t> code_points(const std::string &s, size_t from)
+static void code_points_into(const std::string &s, size_t from, std::vector<uint32_t> &out)
 {
-    std::vector<uint32_t> out;
+    out.clear();
     size_t i = from;
     while (i < s.size())
         out.push_back(index__utf8_next(s.data(), s.size(), &i));
+}
+
+static std::vector<uint32_t> code_points(const std::string &s, size_t from)
+{
+    std::vector<uint32_t> out;
+    code_points_into(s, from, out);
     return out;
 }
 
@@ -1017,7 +1023,14 @@ struct cand {
 };
 } // namespace
 
-enum { SUGGEST_EXACT_SCAN = 200, SUGGEST_TYPO_SCAN = 3000, SUGGEST_WORD_SCAN = 500 };
+/* Keys scanned per suggestion; the typo scan only for keys of SUGGEST_TYPO_FROM characters
+ * or more (one typo in three characters matches almost every name sharing the first two). */
+enum {
+    SUGGEST_EXACT_SCAN = 200,
+    SUGGEST_TYPO_SCAN = 3000,
+    SUGGEST_WORD_SCAN = 500,
+    SUGGEST_TYPO_FROM = 4
+};
 
 static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
                        index__result_mem *m)
@@ -1031,13 +1044,37 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
              it != end && n < SUGGEST_EXACT_SCAN; ++it, ++n)
             cands.push_back(cand{*it, 0});
     }
+    /* Frequent words completing the last word of the key. They come before names with a
+     * typo: when names and words that complete the key exactly fill the list, the typo
+     * scan (up to 3,000 keys, most of a slow suggestion's time) is skipped. */
+    std::vector<std::pair<Xapian::doccount, std::string>> words;
+    size_t sp_pos = key.rfind(' ');
+    if (sp_pos == std::string::npos && key.size() >= 2) {
+        Xapian::TermIterator end = r->db.allterms_end(key);
+        int n = 0;
+        for (Xapian::TermIterator it = r->db.allterms_begin(key);
+             it != end && n < SUGGEST_WORD_SCAN; ++it, ++n)
+            if (it.get_termfreq() >= 2)
+                words.emplace_back(it.get_termfreq(), *it);
+        std::sort(words.begin(), words.end(), [](const auto &a, const auto &b) {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        });
+    }
     std::vector<uint32_t> kp = code_points(key, 0);
-    if (cands.size() < limit && kp.size() >= 3) {
-        /* One typo after the first two characters: scan names sharing those two. */
+    if (cands.size() + words.size() < limit && kp.size() >= SUGGEST_TYPO_FROM) {
+        /* One typo after the first two characters: scan names sharing those two, keeping
+         * the shortest TYPO_KEEP (the best, below) in a heap rather than sorting them all:
+         * a short key within one edit of thousands of names was most of its time. */
         size_t two = 0;
         index__utf8_next(key.data(), key.size(), &two);
         index__utf8_next(key.data(), key.size(), &two);
         std::string head = "S" + key.substr(0, two);
+        auto worse = [](const std::string &a, const std::string &b) {
+            return a.size() != b.size() ? a.size() < b.size() : a < b;
+        };
+        std::vector<std::string> best; /* A max-heap under worse: the worst kept on top. */
+        const size_t keep = (size_t)limit * 4;
+        std::vector<uint32_t> tp;
         Xapian::TermIterator end = r->db.allterms_end(head);
         int n = 0;
         for (Xapian::TermIterator it = r->db.allterms_begin(head);
@@ -1045,9 +1082,20 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
             std::string t = *it;
             if (t.compare(0, sp.size(), sp) == 0)
                 continue;
-            if (prefix_within_one(kp, code_points(t, 1)))
-                cands.push_back(cand{t, 1});
+            if (best.size() == keep && !worse(t, best.front()))
+                continue;
+            code_points_into(t, 1, tp);
+            if (!prefix_within_one(kp, tp))
+                continue;
+            best.push_back(std::move(t));
+            std::push_heap(best.begin(), best.end(), worse);
+            if (best.size() > keep) {
+                std::pop_heap(best.begin(), best.end(), worse);
+                best.pop_back();
+            }
         }
+        for (std::string &t : best)
+            cands.push_back(cand{std::move(t), 1});
         /* A typo in the first two characters: only swaps and omissions of them. */
         std::vector<std::string> variants;
         auto enc = [](const std::vector<uint32_t> &v) {
@@ -1109,20 +1157,6 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         }
     }
 
-    /* Frequent words completing the last word of the key. */
-    std::vector<std::pair<Xapian::doccount, std::string>> words;
-    size_t sp_pos = key.rfind(' ');
-    if (sp_pos == std::string::npos && key.size() >= 2) {
-        Xapian::TermIterator end = r->db.allterms_end(key);
-        int n = 0;
-        for (Xapian::TermIterator it = r->db.allterms_begin(key);
-             it != end && n < SUGGEST_WORD_SCAN; ++it, ++n)
-            if (it.get_termfreq() >= 2)
-                words.emplace_back(it.get_termfreq(), *it);
-        std::sort(words.begin(), words.end(), [](const auto &a, const auto &b) {
-            return a.first != b.first ? a.first > b.first : a.second < b.second;
-        });
-    }
     size_t word_slots = std::min(words.size(), (size_t)std::max<uint32_t>(1, limit / 4));
     size_t name_slots = std::min(items.size(), (size_t)limit - std::min<size_t>(word_slots, limit));
     if (name_slots + word_slots < limit)

@@ -820,6 +820,19 @@ static void test_suggest(void)
         word |= s->items[i].id == NULL && strcmp(s->items[i].text, "aircraft") == 0;
     CHECK(word); /* a frequent word completes too */
     index_suggestions_free(s);
+    /* Words completing the key exactly fill the list before names with a typo do. */
+    index_doc f = mkdoc("meta", "Meta Lab", "");
+    index_doc g = mkdoc("g", "G", "Our members share memory chips.");
+    index_doc h = mkdoc("h", "H", "Members and memory.");
+    put(w, &f), put(w, &g), put(w, &h);
+    CHECK_EQ(index_commit(w, 2), 0);
+    CHECK_EQ(index_reader_refresh(r), 1);
+    CHECK(suggests(r, "met", "meta"));
+    CHECK(suggests(r, "meya", "meta")); /* a typo, with nothing completing the key */
+    CHECK_EQ(index_suggest(r, index_cstr("mem"), 2, &s), 0);
+    CHECK_EQ(s->len, 2);
+    CHECK(s->items[0].id == NULL && s->items[1].id == NULL); /* "members", "memory" */
+    index_suggestions_free(s);
     CHECK_EQ(index_suggest(r, index_cstr(""), 8, &s), 0);
     CHECK_EQ(s->len, 0);
     index_suggestions_free(s);
