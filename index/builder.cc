@@ -22,7 +22,10 @@ struct index_builder {
     std::string dir;                    /* Target directory. */
     std::vector<index_writer *> shards; /* One bulk writer per shard. */
     std::vector<std::string> paths;     /* Their scratch directories. */
+    std::vector<uint32_t> unflushed;    /* Documents put per shard since its last flush. */
 };
+
+enum { FLUSH_EVERY = 2000 }; /* Documents per shard between flushes (see internal.h). */
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -68,6 +71,7 @@ extern "C" int index_builder_open(const char *dir, unsigned nshards, index_build
             }
             b->paths.push_back(path);
             b->shards.push_back(w);
+            b->unflushed.push_back(0);
         }
         *out = b;
         return 0;
@@ -82,7 +86,12 @@ extern "C" int index_builder_put(index_builder *b, unsigned shard, const index_d
 {
     if (!b || shard >= b->shards.size())
         return index__fail(INDEX_EINVAL, "builder and a shard number below its count required");
-    return index_put(b->shards[shard], doc);
+    int rc = index_put(b->shards[shard], doc);
+    if (rc == 0 && ++b->unflushed[shard] >= FLUSH_EVERY) {
+        b->unflushed[shard] = 0;
+        rc = index__writer_flush(b->shards[shard]);
+    }
+    return rc;
 }
 
 extern "C" int index_builder_finish(index_builder *b, uint64_t last_applied_seq)

@@ -368,6 +368,16 @@ extern "C" int index_commit(index_writer *w, uint64_t last_applied_seq)
     }
 }
 
+int index__writer_flush(index_writer *w)
+{
+    try {
+        w->db.commit();
+        return 0;
+    } catch (...) {
+        return index__fail_current();
+    }
+}
+
 extern "C" uint64_t index_writer_pending(index_writer *w)
 {
     return w ? w->pending : 0;
