@@ -1044,9 +1044,11 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
              it != end && n < SUGGEST_EXACT_SCAN; ++it, ++n)
             cands.push_back(cand{*it, 0});
     }
-    /* Frequent words completing the last word of the key. They come before names with a
-     * typo: when names and words that complete the key exactly fill the list, the typo
-     * scan (up to 3,000 keys, most of a slow suggestion's time) is skipped. */
+    /* Frequent words completing the last word of the key. A key that some name or word
+     * completes exactly is being typed right ("togeth" is "together" on its way), so names
+     * one typo away are only looked for when nothing completes it: that scan (up to 3,000
+     * keys) was most of a slow suggestion's time, and its names were noise beside
+     * completions of the word being typed. */
     std::vector<std::pair<Xapian::doccount, std::string>> words;
     size_t sp_pos = key.rfind(' ');
     if (sp_pos == std::string::npos && key.size() >= 2) {
@@ -1061,7 +1063,7 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         });
     }
     std::vector<uint32_t> kp = code_points(key, 0);
-    if (cands.size() + words.size() < limit && kp.size() >= SUGGEST_TYPO_FROM) {
+    if (cands.empty() && words.empty() && kp.size() >= SUGGEST_TYPO_FROM) {
         /* One typo after the first two characters: scan names sharing those two, keeping
          * the shortest TYPO_KEEP (the best, below) in a heap rather than sorting them all:
          * a short key within one edit of thousands of names was most of its time. */

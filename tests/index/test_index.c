@@ -833,6 +833,19 @@ static void test_suggest(void)
     CHECK_EQ(s->len, 2);
     CHECK(s->items[0].id == NULL && s->items[1].id == NULL); /* "members", "memory" */
     index_suggestions_free(s);
+    /* A key that a word completes is not a typo: no names one edit away, however few. */
+    index_doc mw = mkdoc("metal", "Metal Works", "");
+    index_doc m1 = mkdoc("m1", "M1", "A metric.");
+    index_doc m2 = mkdoc("m2", "M2", "Metric data.");
+    put(w, &mw), put(w, &m1), put(w, &m2);
+    CHECK_EQ(index_commit(w, 3), 0);
+    CHECK_EQ(index_reader_refresh(r), 1);
+    CHECK(suggests(r, "metsl", "metal")); /* nothing completes "metsl": a typo */
+    CHECK(!suggests(r, "metr", "metal")); /* "metric" completes "metr" */
+    CHECK_EQ(index_suggest(r, index_cstr("metr"), 8, &s), 0);
+    CHECK_GE(s->len, 1);
+    CHECK_STR_EQ(s->items[0].text, "metric");
+    index_suggestions_free(s);
     CHECK_EQ(index_suggest(r, index_cstr(""), 8, &s), 0);
     CHECK_EQ(s->len, 0);
     index_suggestions_free(s);
