@@ -120,25 +120,27 @@ void index__topdocs::set_per_term(uint32_t n)
 }
 
 const index__topdocs::top *index__topdocs::top_of(const Xapian::Database &db,
-                                                  const index__plan &unit)
+                                                  const index__plan &unit, uint32_t depth)
 {
-    std::string key = unit_key(unit);
-    auto it = tops_.find(key);
-    if (it != tops_.end())
-        return &it->second;
-    /* First sight in this revision: only noted. A top costs a ranking of all the unit's
-     * documents, as much as the query itself, so it is built for units that come back. */
-    if (seen_.insert(key).second)
-        return NULL;
     if (bytes_ > TOPS_BYTES) {
         tops_.clear();
         seen_.clear();
         bytes_ = 0;
     }
+    std::string key = unit_key(unit);
+    /* First sight in this revision: only noted. A top costs a ranking of all the unit's
+     * documents, as much as the query itself, so it is built for units that come back. */
+    if (seen_.insert(key).second)
+        return NULL;
+    key += '\x02';
+    key += std::to_string(depth);
+    auto it = tops_.find(key);
+    if (it != tops_.end())
+        return &it->second;
     Xapian::Enquire e(db);
     e.set_query(unit.query());
     /* Counting one match past the top tells whether the top holds them all. */
-    Xapian::MSet m = e.get_mset(0, per_term_, per_term_ + 1);
+    Xapian::MSet m = e.get_mset(0, depth, depth + 1);
     top t;
     t.ids.reserve(m.size());
     double last = 0;
@@ -177,6 +179,50 @@ static bool small_unit(const Xapian::Database &db, const index__plan &unit, Xapi
     return true;
 }
 
+index__topdocs::outcome
+index__topdocs::attempt(const Xapian::Database &db, const std::vector<const index__plan *> &units,
+                        const Xapian::Query &query, const index__bits &match, uint32_t depth,
+                        Xapian::doccount first, Xapian::doccount count, Xapian::MSet &out)
+{
+    double bound = 0;
+    bool missing = false;
+    std::vector<Xapian::docid> cand, all;
+    for (const index__plan *u : units) {
+        all.clear();
+        if (small_unit(db, *u, depth, all)) {
+            for (Xapian::docid d : all)
+                if (has(match, d))
+                    cand.push_back(d);
+            continue;
+        }
+        const top *tp = top_of(db, *u, depth);
+        if (!tp) {
+            missing = true; /* Go on: every unit of the query is noted at once. */
+            continue;
+        }
+        bound += tp->floor;
+        for (Xapian::docid d : tp->ids)
+            if (has(match, d))
+                cand.push_back(d);
+    }
+    if (missing || bound == 0)
+        return NOT_TRIED; /* No tops yet, or every unit is small and so is the result. */
+    std::sort(cand.begin(), cand.end());
+    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+    if (cand.size() < (size_t)first + count)
+        return UNPROVEN;
+    candidate_source src(cand);
+    Xapian::Enquire e(db);
+    e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(&src)));
+    Xapian::MSet m = e.get_mset(first, count, (Xapian::doccount)0);
+    /* Strictly above the bound, with room for the sums' rounding: a document outside
+     * weighs at most `bound`, so it could only tie, and a tie could order it first. */
+    if (m.size() < count || !(m.back().get_weight() > bound * (1 + 1e-9) + 1e-12))
+        return UNPROVEN;
+    out = m;
+    return SETTLED;
+}
+
 bool index__topdocs::rank(const Xapian::Database &db, const index__plan &plan,
                           const Xapian::Query &query, const index__bits &match, uint64_t total,
                           Xapian::doccount first, Xapian::doccount count, Xapian::MSet &out)
@@ -195,46 +241,21 @@ bool index__topdocs::rank(const Xapian::Database &db, const index__plan &plan,
         rev_ = db.get_revision();
         valid_ = true;
     }
-    double bound = 0;
-    bool missing = false;
-    std::vector<Xapian::docid> cand, all;
-    for (const index__plan *u : units) {
-        all.clear();
-        if (small_unit(db, *u, per_term_, all)) {
-            for (Xapian::docid d : all)
-                if (has(match, d))
-                    cand.push_back(d);
-            continue;
+    /* Where many documents weigh nearly the same for a unit (a word in thousands of names,
+     * or in 150,000 descriptions of similar length), the N-th weighs nearly as much as the
+     * first and no page clears the bound; deeper tops lower it. Measured on the bench
+     * workloads: 13% of pages unproven at N alone, 1-5% with 4N, none with 16N. */
+    for (uint32_t depth : {per_term_, per_term_ * DEEPER, per_term_ * DEEPER * DEEPER}) {
+        switch (attempt(db, units, query, match, depth, first, count, out)) {
+        case NOT_TRIED:
+            return false;
+        case SETTLED:
+            settled++;
+            return true;
+        case UNPROVEN:
+            break;
         }
-        const top *tp = top_of(db, *u);
-        if (!tp) {
-            missing = true; /* Go on: every unit of the query is noted at once. */
-            continue;
-        }
-        bound += tp->floor;
-        for (Xapian::docid d : tp->ids)
-            if (has(match, d))
-                cand.push_back(d);
     }
-    if (missing || bound == 0)
-        return false; /* No tops yet, or every unit is small and so is the result. */
-    std::sort(cand.begin(), cand.end());
-    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-    if (cand.size() < (size_t)first + count) {
-        fell_back++;
-        return false;
-    }
-    candidate_source src(cand);
-    Xapian::Enquire e(db);
-    e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(&src)));
-    Xapian::MSet m = e.get_mset(first, count, (Xapian::doccount)0);
-    /* Strictly above the bound, with room for the sums' rounding: a document outside
-     * weighs at most `bound`, so it could only tie, and a tie could order it first. */
-    if (m.size() < count || !(m.back().get_weight() > bound * (1 + 1e-9) + 1e-12)) {
-        fell_back++;
-        return false;
-    }
-    settled++;
-    out = m;
-    return true;
+    fell_back++;
+    return false;
 }

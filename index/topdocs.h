@@ -42,7 +42,7 @@
 class index__topdocs
 {
   public:
-    enum { DEFAULT_PER_TERM = 1000, FROM_TOTAL_PER_TERM = 5 };
+    enum { DEFAULT_PER_TERM = 1000, FROM_TOTAL_PER_TERM = 5, DEEPER = 4 };
 
     /* Documents kept per term (N above); 0 turns candidate ranking off. */
     void set_per_term(uint32_t n);
@@ -66,9 +66,15 @@ class index__topdocs
         double floor = 0;               /* 0 when ids holds all of the term's documents. */
     };
 
-    /* The top of a unit (a TERM, or a SYNONYM weighed as one word), or NULL when the unit
-     * is seen for the first time in this revision. */
-    const top *top_of(const Xapian::Database &db, const index__plan &unit);
+    /* The `depth` documents weighing most for a unit (a TERM, or a SYNONYM weighed as one
+     * word), or NULL when the unit is seen for the first time in this revision. */
+    const top *top_of(const Xapian::Database &db, const index__plan &unit, uint32_t depth);
+
+    enum outcome { NOT_TRIED, UNPROVEN, SETTLED };
+    /* One try of rank() with tops `depth` deep. */
+    outcome attempt(const Xapian::Database &db, const std::vector<const index__plan *> &units,
+                    const Xapian::Query &query, const index__bits &match, uint32_t depth,
+                    Xapian::doccount first, Xapian::doccount count, Xapian::MSet &out);
 
     uint32_t per_term_ = DEFAULT_PER_TERM;
     Xapian::rev rev_ = 0;
