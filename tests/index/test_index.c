@@ -70,6 +70,16 @@ static void put(index_writer *w, const index_doc *d)
     CHECK_EQ(rc, 0);
 }
 
+/* Puts docs, commits them as sequence number seq and moves r to that commit. */
+static void put_all_and_refresh(index_writer *w, index_reader *r, const index_doc *docs, size_t n,
+                                uint64_t seq)
+{
+    for (size_t i = 0; i < n; i++)
+        put(w, &docs[i]);
+    CHECK_EQ(index_commit(w, seq), 0);
+    CHECK_EQ(index_reader_refresh(r), 1);
+}
+
 static index_result *search_q(index_reader *r, const char *q, uint32_t per_page)
 {
     index_query qq = index_query_default();
@@ -821,12 +831,10 @@ static void test_suggest(void)
     CHECK(word); /* a frequent word completes too */
     index_suggestions_free(s);
     /* Words completing the key exactly fill the list before names with a typo do. */
-    index_doc f = mkdoc("meta", "Meta Lab", "");
-    index_doc g = mkdoc("g", "G", "Our members share memory chips.");
-    index_doc h = mkdoc("h", "H", "Members and memory.");
-    put(w, &f), put(w, &g), put(w, &h);
-    CHECK_EQ(index_commit(w, 2), 0);
-    CHECK_EQ(index_reader_refresh(r), 1);
+    index_doc more[] = {mkdoc("meta", "Meta Lab", ""),
+                        mkdoc("g", "G", "Our members share memory chips."),
+                        mkdoc("h", "H", "Members and memory.")};
+    put_all_and_refresh(w, r, more, 3, 2);
     CHECK(suggests(r, "met", "meta"));
     CHECK(suggests(r, "meya", "meta")); /* a typo, with nothing completing the key */
     CHECK_EQ(index_suggest(r, index_cstr("mem"), 2, &s), 0);
@@ -834,12 +842,9 @@ static void test_suggest(void)
     CHECK(s->items[0].id == NULL && s->items[1].id == NULL); /* "members", "memory" */
     index_suggestions_free(s);
     /* A key that a word completes is not a typo: no names one edit away, however few. */
-    index_doc mw = mkdoc("metal", "Metal Works", "");
-    index_doc m1 = mkdoc("m1", "M1", "A metric.");
-    index_doc m2 = mkdoc("m2", "M2", "Metric data.");
-    put(w, &mw), put(w, &m1), put(w, &m2);
-    CHECK_EQ(index_commit(w, 3), 0);
-    CHECK_EQ(index_reader_refresh(r), 1);
+    index_doc metal[] = {mkdoc("metal", "Metal Works", ""), mkdoc("m1", "M1", "A metric."),
+                         mkdoc("m2", "M2", "Metric data.")};
+    put_all_and_refresh(w, r, metal, 3, 3);
     CHECK(suggests(r, "metsl", "metal")); /* nothing completes "metsl": a typo */
     CHECK(!suggests(r, "metr", "metal")); /* "metric" completes "metr" */
     CHECK_EQ(index_suggest(r, index_cstr("metr"), 8, &s), 0);
