@@ -301,6 +301,15 @@ typedef struct index_facet {
 
 struct index__result_mem;
 
+/* How a result's page was ranked (for monitoring; the page is the same either way). */
+typedef enum index_ranking {
+    INDEX_RANKED_WHOLE = 0, /* By Xapian over every match that could reach the page. */
+    INDEX_RANKED_CANDIDATES =
+        1,                     /* A large result, from candidates (index_reader_set_candidates). */
+    INDEX_RANKED_UNPROVEN = 2, /* Candidates tried and not proven, then ranked whole. */
+    INDEX_RANKING_COUNT
+} index_ranking;
+
 typedef struct index_result {
     uint64_t total;                        /* Exact number of matching documents. */
     index_hit *hits;                       /* The requested page. */
@@ -311,6 +320,7 @@ typedef struct index_result {
     const char *suggestion;                /* A spelling correction of q (folded words), or NULL. */
     bool corrected;                 /* q found nothing, so hits and facets are for suggestion. */
     double took_ms;                 /* Time spent in index_search. */
+    index_ranking ranking;          /* How the page was ranked. */
     struct index__result_mem *mem_; /* Private. */
 } index_result;
 

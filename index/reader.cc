@@ -868,9 +868,16 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     }
     /* With the total known, the ranked pass needs to count nothing; a large result is
      * first ranked from candidates (topdocs.h), which settles most pages exactly. */
-    if (!ranked && has_match && q->sort == INDEX_SORT_RELEVANCE)
+    m->res.ranking = INDEX_RANKED_WHOLE;
+    if (!ranked && has_match && q->sort == INDEX_SORT_RELEVANCE) {
+        uint64_t unproven = r->top.fell_back;
         ranked = r->top.rank(r->db, tq.plan, query, match, m->res.total, (Xapian::doccount)first,
                              per_page, mset);
+        if (ranked)
+            m->res.ranking = INDEX_RANKED_CANDIDATES;
+        else if (r->top.fell_back != unproven)
+            m->res.ranking = INDEX_RANKED_UNPROVEN;
+    }
     if (!ranked && first < m->res.total)
         mset = enq.get_mset((Xapian::doccount)first, per_page, (Xapian::doccount)0);
     m->hits.clear();

@@ -28,6 +28,8 @@ void net_metrics_init(net_metrics *m, size_t nroutes)
     m->latency = zalloc(nroutes * (NET_METRICS_BUCKETS + 1) * sizeof(*m->latency));
     m->latency_sum = zalloc(nroutes * sizeof(*m->latency_sum));
     atomic_init(&m->inflight, 0);
+    for (size_t i = 0; i < NET_METRICS_RANKINGS; i++)
+        atomic_init(&m->search_ranking[i], 0);
 }
 
 void net_metrics_dispose(net_metrics *m)
@@ -72,6 +74,12 @@ void net_metrics_inflight(net_metrics *m, int delta)
                           memory_order_relaxed);
 }
 
+void net_metrics_search_ranking(net_metrics *m, int ranking)
+{
+    if (ranking >= 0 && ranking < NET_METRICS_RANKINGS)
+        bump(&m->search_ranking[ranking], 1);
+}
+
 static uint64_t sum(const net_metrics *const *t, size_t n, size_t which, size_t idx)
 {
     uint64_t s = 0;
@@ -93,6 +101,21 @@ void net_metrics_render(net_buf *b, const net_metrics *const *t, size_t n,
     net_buf_puts(b, "# HELP eccpd_http_requests_in_flight Requests received and not yet answered.\n"
                     "# TYPE eccpd_http_requests_in_flight gauge\n");
     net_buf_printf(b, "eccpd_http_requests_in_flight %lld\n", (long long)inflight);
+
+    /* In the order of index_ranking (index/index.h). */
+    static const char *const rankings[NET_METRICS_RANKINGS] = {"whole", "candidates", "unproven"};
+    net_buf_puts(b, "# HELP eccpd_search_pages_total Searches by how their page was ranked: "
+                    "whole (every match that could reach it weighed), candidates (a large "
+                    "result from each word's top documents, proven the same), unproven "
+                    "(candidates tried, then whole).\n"
+                    "# TYPE eccpd_search_pages_total counter\n");
+    for (size_t k = 0; k < NET_METRICS_RANKINGS; k++) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v += atomic_load_explicit(&t[i]->search_ranking[k], memory_order_relaxed);
+        net_buf_printf(b, "eccpd_search_pages_total{ranking=\"%s\"} %llu\n", rankings[k],
+                       (unsigned long long)v);
+    }
 
     net_buf_puts(b, "# HELP eccpd_http_requests_total Answered requests by route and status.\n"
                     "# TYPE eccpd_http_requests_total counter\n");

@@ -14,14 +14,19 @@
 
 #include "net/buf.h"
 
-enum { NET_METRICS_STATUSES = 18, NET_METRICS_BUCKETS = 14 };
+enum {
+    NET_METRICS_STATUSES = 18,
+    NET_METRICS_BUCKETS = 14,
+    NET_METRICS_RANKINGS = 3 /* index_ranking's values (index/index.h) */
+};
 
 typedef struct net_metrics {
-    size_t nroutes;                 /* routes + 1 (the last row is "no route") */
-    _Atomic uint64_t *count;        /* [nroutes][NET_METRICS_STATUSES] */
-    _Atomic uint64_t *latency;      /* [nroutes][NET_METRICS_BUCKETS + 1] cumulative-free */
-    _Atomic uint64_t *latency_sum;  /* [nroutes] microseconds */
-    _Atomic int64_t inflight;       /* requests received and not yet answered */
+    size_t nroutes;                /* routes + 1 (the last row is "no route") */
+    _Atomic uint64_t *count;       /* [nroutes][NET_METRICS_STATUSES] */
+    _Atomic uint64_t *latency;     /* [nroutes][NET_METRICS_BUCKETS + 1] cumulative-free */
+    _Atomic uint64_t *latency_sum; /* [nroutes] microseconds */
+    _Atomic int64_t inflight;      /* requests received and not yet answered */
+    _Atomic uint64_t search_ranking[NET_METRICS_RANKINGS]; /* searches by index_ranking */
 } net_metrics;
 
 void net_metrics_init(net_metrics *m, size_t nroutes);
@@ -31,6 +36,9 @@ void net_metrics_record(net_metrics *m, size_t route, int status, uint64_t micro
 
 /* Adds delta to the requests in flight; only the owning thread calls it. */
 void net_metrics_inflight(net_metrics *m, int delta);
+
+/* Counts one search ranked the given way (an index_ranking); only the owning thread calls it. */
+void net_metrics_search_ranking(net_metrics *m, int ranking);
 
 typedef struct net_router net_router;
 /* Appends the Prometheus text for the summed threads' request figures. */

@@ -13,6 +13,9 @@
 #include "core/error.h"
 #include "net/search.h"
 
+_Static_assert((int)INDEX_RANKING_COUNT == (int)NET_METRICS_RANKINGS,
+               "metrics count every index_ranking");
+
 /* The thread's reader, refreshed to what the feed has made visible; NULL after answering. */
 static index_reader *reader(net_req *r)
 {
@@ -185,6 +188,7 @@ void net_search(net_req *r)
         fail_index(r, rc);
         return;
     }
+    net_metrics_search_ranking(&r->thread->metrics, res->ranking);
     core_arena *a = &r->arena;
     core_value hits = core_value_arr();
     for (size_t i = 0; i < res->hits_len; i++) {

@@ -192,6 +192,25 @@ static void facets_equal_brute_force(void)
     }
 }
 
+/* The value of a /metrics line that starts with `name`, or -1 when it is missing. */
+static long long metric(const char *body, const char *name)
+{
+    const char *p = strstr(body, name);
+    return p ? strtoll(p + strlen(name), NULL, 10) : -1;
+}
+
+/* /metrics counts searches by how their page was ranked; the searches above were all
+ * ranked whole (their results are far below the 5,000 matches candidates start at). */
+static void search_ranking_metrics(void)
+{
+    api_res r = api_call(&srv, API_H1, "GET", "/metrics", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK_GE(metric(r.body, "eccpd_search_pages_total{ranking=\"whole\"} "), 25);
+    CHECK_EQ(metric(r.body, "eccpd_search_pages_total{ranking=\"candidates\"} "), 0);
+    CHECK_EQ(metric(r.body, "eccpd_search_pages_total{ranking=\"unproven\"} "), 0);
+    api_res_free(&r);
+}
+
 static void drafts_never_found_and_pagination(void)
 {
     int published = 0;
@@ -474,6 +493,7 @@ int main(int argc, char **argv)
     RUN(setup);
     RUN(publish_random_profiles);
     RUN(facets_equal_brute_force);
+    RUN(search_ranking_metrics);
     RUN(drafts_never_found_and_pagination);
     RUN(folding_scripts_and_suggest);
     RUN(hostile_queries_never_fail);
