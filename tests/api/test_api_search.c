@@ -61,9 +61,9 @@ static char *create_profile(const char *token, const char *json)
 static void publish(const char *id, const char *owner_token)
 {
     char p[128];
-    snprintf(p, sizeof(p), "/v1/profiles/%s/submit", id);
+    snprintf(p, sizeof(p), "/v1/profiles/%.64s/submit", id); /* ids are 26 characters */
     post_ok(p, NULL, owner_token, 200);
-    snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", id);
+    snprintf(p, sizeof(p), "/v1/profiles/%.64s/moderation", id);
     post_ok(p, "{\"decision\":\"publish\"}", t_mod, 200);
 }
 
@@ -365,14 +365,14 @@ static void index_catches_up_after_a_crash(void)
                                    "\"website\":\"https://crash.example.pt\","
                                    "\"contact\":{\"name\":\"C\",\"email\":\"cp@example.eu\"}}");
     char p[128];
-    snprintf(p, sizeof(p), "/v1/profiles/%s/submit", id);
+    snprintf(p, sizeof(p), "/v1/profiles/%.64s/submit", id); /* ids are 26 characters */
     post_ok(p, NULL, t_users[2], 200);
     /* The feed stalls: the decision reaches the store, the index never sees it, and the
      * response waits for search to reflect it. Then the process dies. */
     FILE *f = fopen(srv.fault_file, "w");
     fputs("feed.stall\n", f);
     fclose(f);
-    snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", id);
+    snprintf(p, sizeof(p), "/v1/profiles/%.64s/moderation", id);
     bg b = {p, "{\"decision\":\"publish\"}", t_mod, 0};
     pthread_t th;
     pthread_create(&th, NULL, post_in_background, &b);
