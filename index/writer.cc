@@ -28,9 +28,16 @@
 namespace
 {
 
+/* A word's stem in its document's language and, for a language other than English, its
+ * English stem too (see add_text): one memo lookup gives both. */
+struct stems {
+    std::string own, english;
+};
+
 struct stem_cache {
     Xapian::Stem stem;
-    std::unordered_map<std::string, std::string> memo;
+    bool also_english = false; /* Not the English cache: memo entries carry English stems. */
+    std::unordered_map<std::string, stems> memo;
 };
 
 } // namespace
@@ -39,6 +46,7 @@ struct index_writer {
     Xapian::WritableDatabase db;
     bool add_only = false; /* Bulk load into an index that was empty: no replace lookup. */
     std::unordered_map<std::string, std::unique_ptr<stem_cache>> stems; /* By language. */
+    Xapian::Stem english{"en"};                         /* For other languages' English stems. */
     std::unordered_map<std::string, uint32_t> spelling; /* Words counted since last commit. */
     std::vector<index__word> words;                     /* Scratch. */
     uint64_t pending = 0;                               /* Changes since last commit. */
@@ -62,28 +70,32 @@ static stem_cache &cache_for(index_writer *w, index_str lang)
     } catch (const Xapian::InvalidArgumentError &) {
         sc->stem = Xapian::Stem("en"); /* No stemmer for this language: English. */
     }
+    sc->also_english = code != "en";
     stem_cache &ref = *sc;
     w->stems.emplace(code, std::move(sc));
     return ref;
 }
 
-static const std::string &stem_of(stem_cache &sc, const std::string &word)
+static const stems &stems_of(index_writer *w, stem_cache &sc, const std::string &word)
 {
     auto it = sc.memo.find(word);
     if (it != sc.memo.end())
         return it->second;
     if (sc.memo.size() >= STEM_MEMO_MAX)
         sc.memo.clear();
-    return sc.memo.emplace(word, sc.stem(word)).first->second;
+    stems st{sc.stem(word), std::string()};
+    if (sc.also_english)
+        st.english = w->english(word);
+    return sc.memo.emplace(word, std::move(st)).first->second;
 }
 
-/* Adds the words of one field with the given weight; counts them for spelling. `en` is
- * the English stemmer for a document in another language, else NULL: every word whose
- * English stem differs from it also carries Z<English stem>, so a word's postings are
- * contained in those of Z<its English stem> (what lets queries skip the exact form of a
- * frequent word; see reader.cc). */
+/* Adds the words of one field with the given weight; counts them for spelling. In a
+ * document of another language than English, every word whose English stem differs from
+ * it also carries Z<English stem>, so a word's postings are contained in those of
+ * Z<its English stem> (what lets queries skip the exact form of a frequent word; see
+ * reader.cc). */
 static void add_text(index_writer *w, Xapian::Document &doc, index_str text, unsigned wdf,
-                     stem_cache &sc, stem_cache *en)
+                     stem_cache &sc)
 {
     if (!text.ptr || !text.len)
         return;
@@ -92,19 +104,16 @@ static void add_text(index_writer *w, Xapian::Document &doc, index_str text, uns
     std::string z;
     for (const index__word &wd : w->words) {
         doc.add_term(wd.folded, wdf);
-        const std::string &stem = stem_of(sc, wd.folded);
-        if (stem != wd.folded) { /* Queries also look the stem up as a plain word. */
+        const stems &st = stems_of(w, sc, wd.folded);
+        if (st.own != wd.folded) { /* Queries also look the stem up as a plain word. */
             z.assign(1, 'Z');
-            z += stem;
+            z += st.own;
             doc.add_term(z, wdf);
         }
-        if (en) {
-            const std::string &es = stem_of(*en, wd.folded);
-            if (es != wd.folded && es != stem) {
-                z.assign(1, 'Z');
-                z += es;
-                doc.add_term(z, wdf);
-            }
+        if (sc.also_english && st.english != wd.folded && st.english != st.own) {
+            z.assign(1, 'Z');
+            z += st.english;
+            doc.add_term(z, wdf);
         }
         size_t n = wd.folded.size();
         if (n >= SPELL_MIN && n <= SPELL_MAX && !(wd.folded[0] >= '0' && wd.folded[0] <= '9'))
@@ -167,21 +176,18 @@ static int check_doc(const index_doc *d)
 static void build(index_writer *w, const index_doc *d, Xapian::Document &doc)
 {
     stem_cache &sc = cache_for(w, d->language);
-    stem_cache *en = &cache_for(w, index_str{"en", 2});
-    if (en == &sc)
-        en = NULL;
     std::string id = str_of(d->id);
 
-    add_text(w, doc, d->name, 6, sc, en);
-    add_text(w, doc, d->acronym, 6, sc, en);
+    add_text(w, doc, d->name, 6, sc);
+    add_text(w, doc, d->acronym, 6, sc);
     for (size_t i = 0; i < d->keywords_len; i++)
-        add_text(w, doc, d->keywords[i], 3, sc, en);
+        add_text(w, doc, d->keywords[i], 3, sc);
     for (size_t i = 0; i < d->ecosystem_names_len; i++)
-        add_text(w, doc, d->ecosystem_names[i], 2, sc, en);
-    add_text(w, doc, d->city, 2, sc, en);
-    add_text(w, doc, d->region, 2, sc, en);
-    add_text(w, doc, d->address, 1, sc, en);
-    add_text(w, doc, d->description, 1, sc, en);
+        add_text(w, doc, d->ecosystem_names[i], 2, sc);
+    add_text(w, doc, d->city, 2, sc);
+    add_text(w, doc, d->region, 2, sc);
+    add_text(w, doc, d->address, 1, sc);
+    add_text(w, doc, d->description, 1, sc);
 
     /* Boolean filter terms. */
     doc.add_boolean_term("Q" + id);
