@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -15,7 +16,17 @@
 
 struct index_records {
     index_writer *w;
+    uint64_t written_seq; /* The sequence number last committed with the index. */
+    time_t written_at;    /* When. */
 };
+
+/* A batch of changes that touched no document (users, ClusterXchange registrations) is not
+ * committed to Xapian: a commit makes a new revision, and every reader then drops its
+ * per-revision caches (match sets, top documents, summaries), so a stream of sign-ups
+ * would keep search on its slow paths. Its sequence number still reaches the index every
+ * SEQ_EVERY_CHANGES changes or SEQ_EVERY_SECONDS, so that a restart's catch-up, which
+ * replays the change log from the index's sequence number, stays short. */
+enum { SEQ_EVERY_CHANGES = 100000, SEQ_EVERY_SECONDS = 60 };
 
 index_records *index_records_new(index_writer *w)
 {
@@ -166,7 +177,15 @@ static int apply(void *ctx, core_store *s, const char *kind, const char *id, con
 static int commit(void *ctx, uint64_t seq)
 {
     index_records *x = ctx;
-    return index_commit(x->w, seq) == 0 ? 0 : CORE_EIO;
+    time_t now = time(NULL);
+    if (index_writer_pending(x->w) == 0 && x->written_seq != 0 &&
+        seq - x->written_seq < SEQ_EVERY_CHANGES && now - x->written_at < SEQ_EVERY_SECONDS)
+        return 0; /* Nothing to make visible: the index already reflects seq. */
+    if (index_commit(x->w, seq) != 0)
+        return CORE_EIO;
+    x->written_seq = seq;
+    x->written_at = now;
+    return 0;
 }
 
 core_feed_consumer index_records_consumer(index_records *x)

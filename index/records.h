@@ -13,7 +13,10 @@
 
 typedef struct index_records index_records;
 
-/* A consumer over an open writer (which stays the caller's). */
+/* A consumer over an open writer (which stays the caller's). A batch that changes no
+ * document is not committed to the index (readers keep their caches); the index's sequence
+ * number then lags behind what it reflects, by at most 100,000 changes or a minute, and a
+ * restart replays that part of the change log. */
 index_records *index_records_new(index_writer *w);
 void index_records_free(index_records *x);
 core_feed_consumer index_records_consumer(index_records *x);

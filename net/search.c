@@ -28,16 +28,23 @@ static index_reader *reader(net_req *r)
     }
     if (t->reader == NULL) {
         t->reader_generation = gen;
+        t->reader_visible = 0;
         snprintf(path, sizeof(path), "%s/index", r->server->opt.data_dir);
         if (index_reader_open(path, &t->reader) != 0) {
             net_fail(r, CORE_EUNAVAILABLE, "the search index is not available", NULL);
             return NULL;
         }
     }
-    if (index_reader_last_seq(t->reader) < core_feed_visible(r->server->feed) &&
-        index_reader_refresh(t->reader) < 0) {
-        net_fail(r, CORE_EUNAVAILABLE, "the search index could not be reopened", NULL);
-        return NULL;
+    /* Once refreshed after the feed made seq visible, the reader reflects seq, even when
+     * the index's own sequence number is older (a batch that changed no document is not
+     * committed to it; index/records.h): no need to look again until visible moves. */
+    uint64_t visible = core_feed_visible(r->server->feed);
+    if (visible != t->reader_visible && index_reader_last_seq(t->reader) < visible) {
+        if (index_reader_refresh(t->reader) < 0) {
+            net_fail(r, CORE_EUNAVAILABLE, "the search index could not be reopened", NULL);
+            return NULL;
+        }
+        t->reader_visible = visible;
     }
     return t->reader;
 }

@@ -35,6 +35,7 @@ typedef struct net_thread {
     pthread_t tid;
     index_reader *reader;                  /* this thread's view of the index (lazy) */
     unsigned reader_generation;            /* the index generation reader belongs to */
+    uint64_t reader_visible;               /* the visible seq reader was last refreshed to */
     h2o_multithread_receiver_t visibility; /* the feed made more changes visible */
     _Atomic bool visibility_pending;       /* a visibility message is on its way */
     h2o_linklist_t waiting;                /* writes answered once search reflects them */

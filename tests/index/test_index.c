@@ -8,6 +8,9 @@
  */
 #include "index/index.h"
 #include "check.h"
+#include "core/feed.h"
+#include "core/store.h"
+#include "index/records.h"
 
 #include <ftw.h>
 #include <pthread.h>
@@ -629,6 +632,59 @@ static void test_candidate_ranking(void)
     index_writer_close(w);
 }
 
+/* ---- the change-log consumer ------------------------------------------------------------- */
+
+static int log_change(core_txn *t, void *arg)
+{
+    const char *const *kind_id = arg;
+    core_txn_log(t, kind_id[0], (core_slice){kind_id[1], strlen(kind_id[1])}, "create");
+    return 0;
+}
+
+/* A batch of changes that touches no document makes no new revision, so that readers keep
+ * their per-revision caches; one that does, does. */
+static void test_records_commit_only_changes(void)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/feedstore", tmp_root);
+    core_store *s = NULL;
+    CHECK_EQ(core_store_open(dir, &s, NULL), 0);
+    const char *ixdir = new_dir();
+    index_writer *w = open_writer(ixdir);
+    CHECK_EQ(index_commit(w, 0), 0);
+    index_records *x = index_records_new(w);
+    core_feed_consumer c = index_records_consumer(x);
+    core_feed *f = core_feed_new(s, &c, 1, NULL, NULL);
+    index_reader *r = open_reader(ixdir);
+    uint64_t seq = 0;
+
+    const char *profile[2] = {"profile", "p1"}, *user[2] = {"user", "u1"};
+    CHECK_EQ(core_store_write_sync(s, log_change, (void *)profile, &seq), 0);
+    CHECK_EQ(core_feed_catch_up(f), 0); /* a profile that is gone: a delete, committed */
+    CHECK_EQ(index_reader_refresh(r), 1);
+    CHECK_EQ(index_reader_last_seq(r), seq);
+    uint64_t profile_seq = seq;
+
+    for (int i = 0; i < 3; i++) { /* users only: nothing for the index */
+        CHECK_EQ(core_store_write_sync(s, log_change, (void *)user, &seq), 0);
+        CHECK_EQ(core_feed_catch_up(f), 0);
+        CHECK_EQ(core_feed_visible(f), seq);
+        CHECK_EQ(index_reader_refresh(r), 0);
+        CHECK_EQ(index_reader_last_seq(r), profile_seq);
+    }
+
+    CHECK_EQ(core_store_write_sync(s, log_change, (void *)profile, &seq), 0);
+    CHECK_EQ(core_feed_catch_up(f), 0);
+    CHECK_EQ(index_reader_refresh(r), 1);
+    CHECK_EQ(index_reader_last_seq(r), seq);
+
+    index_reader_close(r);
+    core_feed_free(f);
+    index_records_free(x);
+    index_writer_close(w);
+    core_store_close(s);
+}
+
 /* ---- pagination, catalogue, sorting ------------------------------------------------------ */
 
 static void test_pagination_catalogue_sort(void)
@@ -1245,6 +1301,7 @@ int main(void)
     RUN(test_candidate_ranking);
     RUN(test_pagination_catalogue_sort);
     RUN(test_delete_seq_refresh);
+    RUN(test_records_commit_only_changes);
     RUN(test_suggest);
     RUN(test_map);
     RUN(test_hostile_input);
