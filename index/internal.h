@@ -11,7 +11,9 @@
  *           acronym) for suggest.
  *   values  SLOT_NAME folded name (sort), SLOT_UPDATED sortable updated_at, SLOT_FACETS the
  *           packed facet record read by the facet counter, SLOT_LAT/SLOT_LON sortable
- *           coordinates for range filters, SLOT_GEO raw coordinates + id for the map.
+ *           coordinates for range filters, SLOT_GEO raw coordinates + id for the map,
+ *           SLOT_FINGERPRINT the SHA-256 of the index_doc it was built from (a put of an
+ *           unchanged document is skipped).
  *   data    the summary (index__summary_encode), enough to render a hit.
  *   metadata "eccpd.last_seq" (decimal), "eccpd.format".
  * Plain words are lower case or non-ASCII, so they never collide with the upper-case
@@ -33,6 +35,7 @@ enum {
     INDEX__SLOT_LAT = 3,
     INDEX__SLOT_LON = 4,
     INDEX__SLOT_GEO = 5,
+    INDEX__SLOT_FINGERPRINT = 6,
 };
 
 #define INDEX__META_SEQ "eccpd.last_seq"

@@ -17,6 +17,10 @@
  */
 #include "index/internal.h"
 
+extern "C" {
+#include "core/sha256.h" /* A C header without extern "C" of its own. */
+}
+
 #include <xapian.h>
 
 #include <cmath>
@@ -173,6 +177,39 @@ static int check_doc(const index_doc *d)
     return 0;
 }
 
+/* The SHA-256 of everything in d that the document is built from, each field length-
+ * prefixed so that no two documents serialise alike. */
+static std::string fingerprint(const index_doc *d)
+{
+    core_sha256 c;
+    core_sha256_init(&c);
+    auto bytes = [&](const void *p, size_t n) { core_sha256_update(&c, p, n); };
+    auto str = [&](index_str x) {
+        uint64_t n = x.ptr ? x.len : 0;
+        bytes(&n, sizeof n);
+        if (n)
+            bytes(x.ptr, n);
+    };
+    auto list = [&](const index_str *xs, size_t n) {
+        uint64_t len = n;
+        bytes(&len, sizeof len);
+        for (size_t i = 0; i < n; i++)
+            str(xs[i]);
+    };
+    int64_t nums[4] = {d->kind, d->label, d->eligible, d->updated_at};
+    bytes(nums, sizeof nums);
+    str(d->id), str(d->type), str(d->name), str(d->acronym), str(d->description);
+    str(d->city), str(d->region), str(d->address), str(d->country), str(d->language);
+    list(d->keywords, d->keywords_len);
+    list(d->ecosystems, d->ecosystems_len);
+    list(d->ecosystem_names, d->ecosystem_names_len);
+    double geo[2] = {d->has_geo ? d->lat : NAN, d->has_geo ? d->lon : NAN};
+    bytes(geo, sizeof geo);
+    unsigned char out[32];
+    core_sha256_final(&c, out);
+    return std::string((const char *)out, sizeof out);
+}
+
 static void build(index_writer *w, const index_doc *d, Xapian::Document &doc)
 {
     stem_cache &sc = cache_for(w, d->language);
@@ -262,6 +299,8 @@ static void build(index_writer *w, const index_doc *d, Xapian::Document &doc)
         doc.add_value(INDEX__SLOT_GEO, geo);
     }
 
+    doc.add_value(INDEX__SLOT_FINGERPRINT, fingerprint(d));
+
     index__summary s;
     s.id = id;
     s.kind = (uint8_t)d->kind;
@@ -329,10 +368,20 @@ extern "C" int index_put(index_writer *w, const index_doc *d)
     try {
         Xapian::Document doc;
         build(w, d, doc);
-        if (w->add_only)
+        if (w->add_only) {
             w->db.add_document(doc);
-        else
-            w->db.replace_document("Q" + str_of(d->id), doc);
+        } else {
+            /* An unchanged document (a profile's draft edited, its published version not)
+             * is left alone: replacing it would make a new revision for nothing, and every
+             * reader drops its per-revision caches on a new revision. */
+            std::string q = "Q" + str_of(d->id);
+            Xapian::PostingIterator p = w->db.postlist_begin(q);
+            if (p != w->db.postlist_end(q) &&
+                w->db.get_document(*p).get_value(INDEX__SLOT_FINGERPRINT) ==
+                    doc.get_value(INDEX__SLOT_FINGERPRINT))
+                return 0;
+            w->db.replace_document(q, doc);
+        }
         w->pending++;
         return 0;
     } catch (...) {

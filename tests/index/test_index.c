@@ -632,6 +632,35 @@ static void test_candidate_ranking(void)
     index_writer_close(w);
 }
 
+/* Putting a document again unchanged replaces nothing (a new revision would make every
+ * reader drop its caches); any change to what it is built from does. */
+static void test_unchanged_put_skipped(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_str kw[1] = {index_cstr("solar")};
+    index_doc a = mkdoc("same", "Same Name", "Wind turbines.");
+    a.keywords = kw, a.keywords_len = 1;
+    put(w, &a);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    put(w, &a);
+    CHECK_EQ(index_writer_pending(w), 0);
+    index_str kw2[1] = {index_cstr("hydro")};
+    a.keywords = kw2; /* a field that is neither stored nor shown */
+    put(w, &a);
+    CHECK_EQ(index_writer_pending(w), 1);
+    CHECK_EQ(index_commit(w, 2), 0);
+    CHECK_EQ(index_reader_refresh(r), 1);
+    CHECK(finds(r, "hydro ", "same"));
+    CHECK(!finds(r, "solar ", "same"));
+    a.updated_at = 5; /* and one that is only a value */
+    put(w, &a);
+    CHECK_EQ(index_writer_pending(w), 1);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
 /* ---- the change-log consumer ------------------------------------------------------------- */
 
 static int log_change(core_txn *t, void *arg)
@@ -1302,6 +1331,7 @@ int main(void)
     RUN(test_pagination_catalogue_sort);
     RUN(test_delete_seq_refresh);
     RUN(test_records_commit_only_changes);
+    RUN(test_unchanged_put_skipped);
     RUN(test_suggest);
     RUN(test_map);
     RUN(test_hostile_input);
