@@ -44,6 +44,7 @@
 #define ECCPD_MATCHER_MATCHER_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -139,6 +140,10 @@ void matcher_table_free(matcher_table *t);
 /* Writer only. Inserts a registration (copied) or replaces the one with the same id.
  * Not visible to readers until matcher_table_publish. */
 int matcher_table_put(matcher_table *t, const matcher_reg *r);
+
+/* Writer only. Whether the table already holds exactly r (every field, windows beyond
+ * n_windows ignored), so that putting it again would change nothing and need no publish. */
+bool matcher_table_holds(const matcher_table *t, const matcher_reg *r);
 
 /* Writer only. Removes the registration with that id; MATCHER_ENOENT if none. */
 int matcher_table_remove(matcher_table *t, uint64_t id);

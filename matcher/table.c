@@ -393,6 +393,28 @@ int matcher_table_put(matcher_table *t, const matcher_reg *r)
     return 0;
 }
 
+/* Field by field: the struct has padding, and callers need not zero it. */
+static bool reg_equal(const matcher_reg *a, const matcher_reg *b)
+{
+    if (a->id != b->id || a->roles != b->roles || a->country != b->country ||
+        a->eligible != b->eligible || a->ecosystems != b->ecosystems ||
+        a->objectives != b->objectives || a->languages != b->languages ||
+        a->target_countries != b->target_countries || a->duration_min != b->duration_min ||
+        a->duration_max != b->duration_max || a->capacity != b->capacity ||
+        a->n_windows != b->n_windows)
+        return false;
+    for (uint32_t i = 0; i < a->n_windows && i < MATCHER_WINDOWS; i++)
+        if (a->windows[i].from != b->windows[i].from || a->windows[i].to != b->windows[i].to)
+            return false;
+    return true;
+}
+
+bool matcher_table_holds(const matcher_table *t, const matcher_reg *r)
+{
+    size_t j = map_find(t, r->id);
+    return t->map_row[j] != UINT32_MAX && reg_equal(&t->rows[t->map_row[j]], r);
+}
+
 int matcher_table_remove(matcher_table *t, uint64_t id)
 {
     size_t j = map_find(t, id);

@@ -277,11 +277,15 @@ static int apply_registration(net_xchange *x, const char *id, const core_value *
     pthread_rwlock_unlock(&x->mu);
     if (want) {
         reg.id = mid;
-        int rc = matcher_table_put(x->table, &reg);
-        if (rc != 0)
-            return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
+        /* A profile's change (a draft edit, say) re-reads its registrations; one that comes
+         * out the same needs no new snapshot, which copies every row (a million). */
+        if (!matcher_table_holds(x->table, &reg)) {
+            int rc = matcher_table_put(x->table, &reg);
+            if (rc != 0)
+                return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
+            x->dirty = true;
+        }
         d->in_table = true;
-        x->dirty = true;
     } else if (d->in_table) {
         matcher_table_remove(x->table, mid);
         d->in_table = false;

@@ -284,6 +284,25 @@ static void test_table(void)
     CHECK_EQ(matcher_table_set_capacity(t, 4 * 7919, 9), MATCHER_ENOENT);
     matcher_reg bad = base(1, 0, 0);
     CHECK_EQ(matcher_table_put(t, &bad), MATCHER_EINVAL);
+    /* Whether a put would change anything: any field, a window, not padding or unused
+     * windows. */
+    matcher_reg same;
+    memset(&same, 0xAB, sizeof same); /* garbage in the padding */
+    matcher_reg held = base(3 * 7919, MATCHER_ROLE_VISITOR, 3); /* as put, then set_capacity */
+    held.capacity = 9, held.ecosystems = 3;
+    same.id = held.id, same.roles = held.roles, same.country = held.country;
+    same.eligible = held.eligible, same.ecosystems = held.ecosystems;
+    same.objectives = held.objectives, same.languages = held.languages;
+    same.target_countries = held.target_countries, same.duration_min = held.duration_min;
+    same.duration_max = held.duration_max, same.capacity = held.capacity;
+    same.n_windows = held.n_windows, same.windows[0] = held.windows[0];
+    CHECK(matcher_table_holds(t, &same));
+    same.windows[0].to++;
+    CHECK(!matcher_table_holds(t, &same));
+    same.windows[0].to--, same.capacity = 8;
+    CHECK(!matcher_table_holds(t, &same));
+    matcher_reg absent = base(2 * 7919, MATCHER_ROLE_HOST, 2); /* removed above */
+    CHECK(!matcher_table_holds(t, &absent));
     CHECK_EQ(matcher_table_count(t), 500);
     /* unpublished changes are invisible */
     CHECK_EQ(matcher_snapshot_count(s0), 0);
