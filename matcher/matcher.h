@@ -44,7 +44,6 @@
 #define ECCPD_MATCHER_MATCHER_H
 
 #include <stddef.h>
-#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -141,10 +140,6 @@ void matcher_table_free(matcher_table *t);
  * Not visible to readers until matcher_table_publish. */
 int matcher_table_put(matcher_table *t, const matcher_reg *r);
 
-/* Writer only. Whether the table already holds exactly r (every field, windows beyond
- * n_windows ignored), so that putting it again would change nothing and need no publish. */
-bool matcher_table_holds(const matcher_table *t, const matcher_reg *r);
-
 /* Writer only. Removes the registration with that id; MATCHER_ENOENT if none. */
 int matcher_table_remove(matcher_table *t, uint64_t id);
 
@@ -157,7 +152,9 @@ size_t matcher_table_count(const matcher_table *t);
 
 /* Writer only. Builds a snapshot of the current rows and makes it current. Costs O(rows)
  * time and one copy of the columns; readers keep the old snapshot until they release it.
- * On error the previous snapshot stays current. */
+ * On error the previous snapshot stays current. Does nothing when no put, remove or
+ * set_capacity changed a row since the last publish (a put of an identical row, every
+ * field and used window equal, changes none). */
 int matcher_table_publish(matcher_table *t);
 
 /* Any thread. Returns a counted reference to the current snapshot; never blocks on the

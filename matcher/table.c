@@ -17,6 +17,7 @@
 #include "matcher/internal.h"
 
 #include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ struct matcher_table {
     _Atomic(matcher_snapshot *) current;
     atomic_uint gen;       /* generation; its parity picks the pins counter */
     atomic_size_t pins[2]; /* readers between loading current and counting themselves */
+    bool changed;          /* rows differ from the current snapshot's */
 };
 
 const char *matcher_strerror(int err)
@@ -363,13 +365,33 @@ static void map_delete(matcher_table *t, size_t j)
     }
 }
 
+/* Field by field: the struct has padding, and callers need not zero it. */
+static bool reg_equal(const matcher_reg *a, const matcher_reg *b)
+{
+    if (a->id != b->id || a->roles != b->roles || a->country != b->country ||
+        a->eligible != b->eligible || a->ecosystems != b->ecosystems ||
+        a->objectives != b->objectives || a->languages != b->languages ||
+        a->target_countries != b->target_countries || a->duration_min != b->duration_min ||
+        a->duration_max != b->duration_max || a->capacity != b->capacity ||
+        a->n_windows != b->n_windows)
+        return false;
+    for (uint32_t i = 0; i < a->n_windows && i < MATCHER_WINDOWS; i++)
+        if (a->windows[i].from != b->windows[i].from || a->windows[i].to != b->windows[i].to)
+            return false;
+    return true;
+}
+
 int matcher_table_put(matcher_table *t, const matcher_reg *r)
 {
     if (matcher_reg_check(r))
         return MATCHER_EINVAL;
     size_t j = map_find(t, r->id);
     if (t->map_row[j] != UINT32_MAX) {
-        t->rows[t->map_row[j]] = *r;
+        matcher_reg *row = &t->rows[t->map_row[j]];
+        if (!reg_equal(row, r)) {
+            *row = *r;
+            t->changed = true;
+        }
         return 0;
     }
     if (t->n >= UINT32_MAX - 1)
@@ -390,29 +412,8 @@ int matcher_table_put(matcher_table *t, const matcher_reg *r)
     t->map_ids[j] = r->id;
     t->map_row[j] = (uint32_t)t->n;
     t->rows[t->n++] = *r;
+    t->changed = true;
     return 0;
-}
-
-/* Field by field: the struct has padding, and callers need not zero it. */
-static bool reg_equal(const matcher_reg *a, const matcher_reg *b)
-{
-    if (a->id != b->id || a->roles != b->roles || a->country != b->country ||
-        a->eligible != b->eligible || a->ecosystems != b->ecosystems ||
-        a->objectives != b->objectives || a->languages != b->languages ||
-        a->target_countries != b->target_countries || a->duration_min != b->duration_min ||
-        a->duration_max != b->duration_max || a->capacity != b->capacity ||
-        a->n_windows != b->n_windows)
-        return false;
-    for (uint32_t i = 0; i < a->n_windows && i < MATCHER_WINDOWS; i++)
-        if (a->windows[i].from != b->windows[i].from || a->windows[i].to != b->windows[i].to)
-            return false;
-    return true;
-}
-
-bool matcher_table_holds(const matcher_table *t, const matcher_reg *r)
-{
-    size_t j = map_find(t, r->id);
-    return t->map_row[j] != UINT32_MAX && reg_equal(&t->rows[t->map_row[j]], r);
 }
 
 int matcher_table_remove(matcher_table *t, uint64_t id)
@@ -427,6 +428,7 @@ int matcher_table_remove(matcher_table *t, uint64_t id)
         t->map_row[map_find(t, t->rows[row].id)] = row;
     }
     t->n--;
+    t->changed = true;
     return 0;
 }
 
@@ -435,12 +437,18 @@ int matcher_table_set_capacity(matcher_table *t, uint64_t id, uint32_t capacity)
     size_t j = map_find(t, id);
     if (t->map_row[j] == UINT32_MAX)
         return MATCHER_ENOENT;
-    t->rows[t->map_row[j]].capacity = capacity;
+    matcher_reg *row = &t->rows[t->map_row[j]];
+    if (row->capacity != capacity) {
+        row->capacity = capacity;
+        t->changed = true;
+    }
     return 0;
 }
 
 int matcher_table_publish(matcher_table *t)
 {
+    if (!t->changed)
+        return 0; /* The current snapshot is the rows: a copy of them all would be waste. */
     matcher_snapshot *s = snapshot_build(t->rows, t->n);
     if (!s)
         return MATCHER_ENOMEM;
@@ -449,6 +457,7 @@ int matcher_table_publish(matcher_table *t)
     while (atomic_load(&t->pins[g]) != 0)
         sched_yield();
     matcher_snapshot_release(old);
+    t->changed = false;
     return 0;
 }
 

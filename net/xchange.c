@@ -51,7 +51,6 @@ typedef struct dir_entry {
 
 struct net_xchange {
     matcher_table *table;
-    bool dirty; /* the table changed since the last publish (feed thread only) */
     uint64_t loaded_seq; /* the store's sequence number net_xchange_load read at */
     matcher_codemap countries, languages;
     const char *country_names[MATCHER_COUNTRIES];
@@ -277,19 +276,13 @@ static int apply_registration(net_xchange *x, const char *id, const core_value *
     pthread_rwlock_unlock(&x->mu);
     if (want) {
         reg.id = mid;
-        /* A profile's change (a draft edit, say) re-reads its registrations; one that comes
-         * out the same needs no new snapshot, which copies every row (a million). */
-        if (!matcher_table_holds(x->table, &reg)) {
-            int rc = matcher_table_put(x->table, &reg);
-            if (rc != 0)
-                return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
-            x->dirty = true;
-        }
+        int rc = matcher_table_put(x->table, &reg);
+        if (rc != 0)
+            return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
         d->in_table = true;
     } else if (d->in_table) {
         matcher_table_remove(x->table, mid);
         d->in_table = false;
-        x->dirty = true;
     }
     return 0;
 }
@@ -335,12 +328,11 @@ static int consumer_commit(void *ctx, uint64_t seq)
 {
     (void)seq;
     net_xchange *x = ctx;
-    if (!x->dirty)
-        return 0;
+    /* A profile's change (a draft edit, say) re-reads its registrations; when they come out
+     * the same, publishing copies nothing (see matcher_table_publish). */
     int rc = matcher_table_publish(x->table);
     if (rc != 0)
         return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
-    x->dirty = false;
     return 0;
 }
 
