@@ -215,12 +215,9 @@ int index_reader_warm(index_reader *r);
  * the `per_term` documents that weigh most for each of the query's terms (kept per commit),
  * whenever the weights prove that no other document can reach the page; otherwise, and
  * for pages past the first `per_term` documents, by weighing every match. The page is the
- * same either way. 0 weighs every match always (the default is 1000). */
+ * same either way; index_result.ranking tells which way it went. 0 weighs every match
+ * always (the default is 1000). */
 void index_reader_set_candidates(index_reader *r, uint32_t per_term);
-
-/* Pages ranked from candidates since the reader opened, and pages tried that way which had
- * to weigh every match after all. */
-void index_reader_candidate_stats(index_reader *r, uint64_t *settled, uint64_t *fell_back);
 
 /* Sequence number of the commit the reader sees. */
 uint64_t index_reader_last_seq(index_reader *r);

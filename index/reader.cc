@@ -159,15 +159,6 @@ extern "C" void index_reader_set_candidates(index_reader *r, uint32_t per_term)
         r->top.set_per_term(per_term);
 }
 
-extern "C" void index_reader_candidate_stats(index_reader *r, uint64_t *settled,
-                                             uint64_t *fell_back)
-{
-    if (settled)
-        *settled = r ? r->top.settled : 0;
-    if (fell_back)
-        *fell_back = r ? r->top.fell_back : 0;
-}
-
 extern "C" uint64_t index_reader_last_seq(index_reader *r)
 {
     try {
@@ -870,13 +861,18 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
      * first ranked from candidates (topdocs.h), which settles most pages exactly. */
     m->res.ranking = INDEX_RANKED_WHOLE;
     if (!ranked && has_match && q->sort == INDEX_SORT_RELEVANCE) {
-        uint64_t unproven = r->top.fell_back;
-        ranked = r->top.rank(r->db, tq.plan, query, match, m->res.total, (Xapian::doccount)first,
-                             per_page, mset);
-        if (ranked)
+        switch (r->top.rank(r->db, tq.plan, query, match, m->res.total, (Xapian::doccount)first,
+                            per_page, mset)) {
+        case index__topdocs::SETTLED:
+            ranked = true;
             m->res.ranking = INDEX_RANKED_CANDIDATES;
-        else if (r->top.fell_back != unproven)
+            break;
+        case index__topdocs::UNPROVEN:
             m->res.ranking = INDEX_RANKED_UNPROVEN;
+            break;
+        case index__topdocs::NOT_TRIED:
+            break;
+        }
     }
     if (!ranked && first < m->res.total)
         mset = enq.get_mset((Xapian::doccount)first, per_page, (Xapian::doccount)0);

@@ -47,18 +47,20 @@ class index__topdocs
     /* Documents kept per term (N above); 0 turns candidate ranking off. */
     void set_per_term(uint32_t n);
 
-    /* Ranks documents first .. first+count-1 of `query`, whose weighed part is `plan` and
-     * whose `total` matches are `match` (a bitmap of the same revision), into out. True
-     * when the page is proven to be the one ranking every match gives; false (out
-     * untouched) when the caller must rank every match. Only tried for a result of at
-     * least FROM_TOTAL_PER_TERM times N matches: below that, weighing them all costs
-     * about as much. Xapian errors propagate as exceptions. */
-    bool rank(const Xapian::Database &db, const index__plan &plan, const Xapian::Query &query,
-              const index__bits &match, uint64_t total, Xapian::doccount first,
-              Xapian::doccount count, Xapian::MSet &out);
+    enum outcome {
+        NOT_TRIED, /* Not for candidates (see below), or no tops yet: rank every match. */
+        UNPROVEN,  /* Tried, and no depth proved the page: rank every match. */
+        SETTLED    /* out is the page ranking every match gives. */
+    };
 
-    uint64_t settled = 0;   /* Pages rank() proved. */
-    uint64_t fell_back = 0; /* Pages it tried and could not prove. */
+    /* Ranks documents first .. first+count-1 of `query`, whose weighed part is `plan` and
+     * whose `total` matches are `match` (a bitmap of the same revision), into out (which
+     * is untouched unless SETTLED). Only tried for a result of at least
+     * FROM_TOTAL_PER_TERM times N matches: below that, weighing them all costs about as
+     * much. Xapian errors propagate as exceptions. */
+    outcome rank(const Xapian::Database &db, const index__plan &plan, const Xapian::Query &query,
+                 const index__bits &match, uint64_t total, Xapian::doccount first,
+                 Xapian::doccount count, Xapian::MSet &out);
 
   private:
     struct top {
@@ -70,7 +72,6 @@ class index__topdocs
      * word), or NULL when the unit is seen for the first time in this revision. */
     const top *top_of(const Xapian::Database &db, const index__plan &unit, uint32_t depth);
 
-    enum outcome { NOT_TRIED, UNPROVEN, SETTLED };
     /* One try of rank() with tops `depth` deep. */
     outcome attempt(const Xapian::Database &db, const std::vector<const index__plan *> &units,
                     const Xapian::Query &query, const index__bits &match, uint32_t depth,

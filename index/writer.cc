@@ -210,7 +210,8 @@ static std::string fingerprint(const index_doc *d)
     return std::string((const char *)out, sizeof out);
 }
 
-static void build(index_writer *w, const index_doc *d, Xapian::Document &doc)
+/* Builds the document of d; fp is its fingerprint. */
+static void build(index_writer *w, const index_doc *d, const std::string &fp, Xapian::Document &doc)
 {
     stem_cache &sc = cache_for(w, d->language);
     std::string id = str_of(d->id);
@@ -299,7 +300,7 @@ static void build(index_writer *w, const index_doc *d, Xapian::Document &doc)
         doc.add_value(INDEX__SLOT_GEO, geo);
     }
 
-    doc.add_value(INDEX__SLOT_FINGERPRINT, fingerprint(d));
+    doc.add_value(INDEX__SLOT_FINGERPRINT, fp);
 
     index__summary s;
     s.id = id;
@@ -366,22 +367,24 @@ extern "C" int index_put(index_writer *w, const index_doc *d)
     if (rc)
         return rc;
     try {
-        Xapian::Document doc;
-        build(w, d, doc);
-        if (w->add_only) {
-            w->db.add_document(doc);
-        } else {
+        std::string fp = fingerprint(d);
+        std::string q = "Q" + str_of(d->id);
+        if (!w->add_only) {
             /* An unchanged document (a profile's draft edited, its published version not)
-             * is left alone: replacing it would make a new revision for nothing, and every
-             * reader drops its per-revision caches on a new revision. */
-            std::string q = "Q" + str_of(d->id);
+             * is left alone, before any tokenising or spelling count: replacing it would
+             * make a new revision for nothing, and every reader drops its per-revision
+             * caches on a new revision. */
             Xapian::PostingIterator p = w->db.postlist_begin(q);
             if (p != w->db.postlist_end(q) &&
-                w->db.get_document(*p).get_value(INDEX__SLOT_FINGERPRINT) ==
-                    doc.get_value(INDEX__SLOT_FINGERPRINT))
+                w->db.get_document(*p).get_value(INDEX__SLOT_FINGERPRINT) == fp)
                 return 0;
-            w->db.replace_document(q, doc);
         }
+        Xapian::Document doc;
+        build(w, d, fp, doc);
+        if (w->add_only)
+            w->db.add_document(doc);
+        else
+            w->db.replace_document(q, doc);
         w->pending++;
         return 0;
     } catch (...) {
