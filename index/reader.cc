@@ -1068,8 +1068,8 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
     std::vector<uint32_t> kp = code_points(key, 0);
     if (cands.empty() && words.empty() && kp.size() >= SUGGEST_TYPO_FROM) {
         /* One typo after the first two characters: scan names sharing those two, keeping
-         * the shortest TYPO_KEEP (the best, below) in a heap rather than sorting them all:
-         * a short key within one edit of thousands of names was most of its time. */
+         * the shortest 4 x limit (the best, below) in a heap rather than sorting every
+         * name within one edit of the key. */
         size_t two = 0;
         index__utf8_next(key.data(), key.size(), &two);
         index__utf8_next(key.data(), key.size(), &two);
