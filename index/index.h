@@ -211,12 +211,13 @@ int index_reader_refresh(index_reader *r);
  * ms measured at 188,657 documents); the sets hold documents / 8 bytes per facet value. */
 int index_reader_warm(index_reader *r);
 
-/* How a result of 5 x per_term matches or more is ranked by relevance: from candidates,
- * the `per_term` documents that weigh most for each of the query's terms (kept per commit),
- * whenever the weights prove that no other document can reach the page; otherwise, and
- * for pages past the first `per_term` documents, by weighing every match. The page is the
- * same either way; index_result.ranking tells which way it went. 0 weighs every match
- * always (the default is 1000). */
+/* How a result of per_term matches or more is ranked by relevance: from candidates, the
+ * `per_term` documents that weigh most for each of the query's terms (kept per commit,
+ * with what each term weighs in each of its documents, once per process), whenever the
+ * weights prove that no other document can reach the page; otherwise, and for pages past
+ * the first `per_term` documents, by weighing every match. The page is the same either
+ * way; index_result.ranking tells which way it went. 0 weighs every match always (the
+ * default is 1000). */
 void index_reader_set_candidates(index_reader *r, uint32_t per_term);
 
 /* Sequence number of the commit the reader sees. */

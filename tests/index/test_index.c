@@ -632,6 +632,65 @@ static void test_candidate_ranking(void)
     index_writer_close(w);
 }
 
+/* Candidates are chosen by weights summed from each unit's own (topdocs.h), and a unit
+ * under an AND adds nothing where the AND fails: "healthcare" also runs split, as health
+ * AND care, so in a document with health and not care, health weighs nothing. Here 40
+ * long documents hold healthcare once and health many times, and 40 short ones hold
+ * healthcare three times: the short ones lead. Were health added anyway, the long ones
+ * would seem to lead, and once the tops hold every document (no bound left to fail)
+ * that wrong page would be taken. */
+static void test_candidate_ranking_nested(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    char id[32], desc[1024];
+    for (int i = 0; i < 90; i++) {
+        snprintf(id, sizeof id, "n%d", i);
+        if (i < 40) {
+            strcpy(desc, "Healthcare.");
+            for (int k = 0; k < 12 + i % 5; k++)
+                strcat(desc, " Health and wellbeing of the region's people.");
+        } else if (i < 80) {
+            snprintf(desc, sizeof desc, "Healthcare, healthcare, healthcare%s.",
+                     i % 2 ? " and more" : "");
+        } else {
+            strcpy(desc, "Care homes."); /* care must be a word of the index */
+        }
+        index_doc d = mkdoc(id, "Organisation", desc);
+        put(w, &d);
+    }
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *all = open_reader(dir), *cand = open_reader(dir);
+    index_reader_set_candidates(all, 0);
+    index_reader_set_candidates(cand, 8); /* Tops of 8, 32 and 128: the last holds all. */
+    CHECK_EQ(index_reader_warm(all), 0); /* Bitmaps: the total is counted before ranking. */
+    CHECK_EQ(index_reader_warm(cand), 0);
+    index_query q = index_query_default();
+    q.q = index_cstr("healthcare ");
+    q.per_page = 8;
+    for (int pass = 0; pass < 2; pass++) { /* Weights are built on a unit's second sight. */
+        index_result *a = NULL, *b = NULL;
+        CHECK_EQ(index_search(all, &q, &a), 0);
+        CHECK_EQ(index_search(cand, &q, &b), 0);
+        CHECK_EQ(a->total, 80);
+        CHECK_EQ(b->total, 80);
+        if (pass == 1)
+            CHECK_EQ(b->ranking, INDEX_RANKED_CANDIDATES);
+        CHECK_EQ(a->hits_len, 8);
+        CHECK_EQ(b->hits_len, 8);
+        for (size_t h = 0; h < a->hits_len && h < b->hits_len; h++) {
+            CHECK(atoi(a->hits[h].id + 1) >= 40); /* the short ones lead */
+            CHECK_STR_EQ(a->hits[h].id, b->hits[h].id);
+            CHECK(a->hits[h].score == b->hits[h].score);
+        }
+        index_result_free(a);
+        index_result_free(b);
+    }
+    index_reader_close(all);
+    index_reader_close(cand);
+    index_writer_close(w);
+}
+
 /* Putting a document again unchanged replaces nothing (a new revision would make every
  * reader drop its caches); any change to what it is built from does. */
 static void test_unchanged_put_skipped(void)
@@ -1328,6 +1387,7 @@ int main(void)
     RUN(test_frequent_word_other_languages);
     RUN(test_facets_brute_force);
     RUN(test_candidate_ranking);
+    RUN(test_candidate_ranking_nested);
     RUN(test_pagination_catalogue_sort);
     RUN(test_delete_seq_refresh);
     RUN(test_records_commit_only_changes);
