@@ -631,7 +631,12 @@ static void escape_html(std::string &out, const char *s, size_t n)
     }
 }
 
-enum { SNIPPET_BYTES = 200, SNIPPET_LEAD_WORDS = 4 };
+enum {
+    SNIPPET_BYTES = 200,
+    SNIPPET_LEAD_WORDS = 4,
+    SNIPPET_MAX_WORDS = 300,
+    SNIPPET_STEP_WORDS = 24
+};
 
 static bool word_matches(const std::string &w, const std::vector<qword> &q, Xapian::Stem &st)
 {
@@ -649,25 +654,51 @@ static bool word_matches(const std::string &w, const std::vector<qword> &q, Xapi
     return false;
 }
 
+/* Reads up to `more` further words of text into words (positions in text) and whether each
+ * matches the query into hit; false when the text has no more. */
+static bool read_words(const std::string &text, std::vector<index__word> &words,
+                       std::vector<char> &hit, size_t more, const std::vector<qword> &q,
+                       Xapian::Stem &st)
+{
+    size_t from = words.empty() ? 0 : words.back().end, had = words.size();
+    index__words(text.data() + from, text.size() - from, words, had + more);
+    for (size_t i = had; i < words.size(); i++) {
+        words[i].start += from, words[i].end += from;
+        hit.push_back(!q.empty() && word_matches(words[i].folded, q, st));
+    }
+    return words.size() > had;
+}
+
 static std::string make_snippet(const std::string &text, const std::vector<qword> &q,
                                 Xapian::Stem &st)
 {
     std::string out;
     if (text.empty())
         return out;
+    /* Words are read only as far as the snippet needs: in steps up to the first that
+     * matches, then to the snippet's end (stemming every word of a long description was
+     * a tenth of a search's time). */
     std::vector<index__word> words;
-    index__words(text.data(), text.size(), words, 300);
-    std::vector<char> hit(words.size(), 0);
-    size_t first = words.size();
-    for (size_t i = 0; i < words.size(); i++) {
-        hit[i] = !q.empty() && word_matches(words[i].folded, q, st);
-        if (hit[i] && first == words.size())
-            first = i;
+    std::vector<char> hit;
+    size_t first = SIZE_MAX;
+    while (first == SIZE_MAX && words.size() < SNIPPET_MAX_WORDS) {
+        size_t had = words.size();
+        if (!read_words(text, words, hit,
+                        std::min<size_t>(SNIPPET_STEP_WORDS, SNIPPET_MAX_WORDS - had), q, st))
+            break;
+        for (size_t i = had; i < words.size() && first == SIZE_MAX; i++)
+            if (hit[i])
+                first = i;
     }
     size_t start = 0;
-    if (first < words.size() && first > SNIPPET_LEAD_WORDS)
+    if (first != SIZE_MAX && first > SNIPPET_LEAD_WORDS)
         start = words[first - SNIPPET_LEAD_WORDS].start;
     size_t limit = start + SNIPPET_BYTES, end = start;
+    while (words.size() < SNIPPET_MAX_WORDS && (words.empty() || words.back().end <= limit))
+        if (!read_words(text, words, hit,
+                        std::min<size_t>(SNIPPET_STEP_WORDS, SNIPPET_MAX_WORDS - words.size()), q,
+                        st))
+            break;
     for (const index__word &w : words)
         if (w.start >= start && w.end <= limit)
             end = w.end;
