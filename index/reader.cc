@@ -1092,9 +1092,11 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
              it != end && n < SUGGEST_WORD_SCAN; ++it, ++n)
             if (it.get_termfreq() >= 2)
                 words.emplace_back(it.get_termfreq(), *it);
-        std::sort(words.begin(), words.end(), [](const auto &a, const auto &b) {
-            return a.first != b.first ? a.first > b.first : a.second < b.second;
-        });
+        /* At most `limit` of them are shown. */
+        std::partial_sort(words.begin(), words.begin() + std::min<size_t>(words.size(), limit),
+                          words.end(), [](const auto &a, const auto &b) {
+                              return a.first != b.first ? a.first > b.first : a.second < b.second;
+                          });
     }
     std::vector<uint32_t> kp = code_points(key, 0);
     if (cands.empty() && words.empty() && kp.size() >= SUGGEST_TYPO_FROM) {
@@ -1159,14 +1161,17 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
     }
 
     /* Best keys first: exact before one typo, then the shortest completion. Documents are
-     * read only for the keys that make the list. */
-    std::sort(cands.begin(), cands.end(), [](const cand &a, const cand &b) {
+     * read only for the keys that make the list, so only the first keys are put in order
+     * (a key usually gives one name), the rest only if those run out. */
+    auto better = [](const cand &a, const cand &b) {
         if (a.typos != b.typos)
             return a.typos < b.typos;
         if (a.term.size() != b.term.size())
             return a.term.size() < b.term.size();
         return a.term < b.term;
-    });
+    };
+    size_t ordered = std::min<size_t>(cands.size(), (size_t)limit * 2);
+    std::partial_sort(cands.begin(), cands.begin() + ordered, cands.end(), better);
     struct item {
         std::string name;
         const char *kind;
@@ -1175,6 +1180,10 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
     std::vector<item> items;
     std::vector<Xapian::docid> seen;
     for (size_t ci = 0; ci < cands.size() && items.size() < limit; ci++) {
+        if (ci == ordered) {
+            std::sort(cands.begin() + ordered, cands.end(), better);
+            ordered = cands.size();
+        }
         const std::string &term = cands[ci].term;
         if (ci > 0 && term == cands[ci - 1].term)
             continue;
