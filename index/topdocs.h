@@ -66,8 +66,10 @@ class index__topdocs
 
     /* Ranks documents first .. first+count-1 of `query`, whose weighed part is `plan` and
      * whose `total` matches are `match` (a bitmap of the same revision), into out (which
-     * is untouched unless SETTLED). Only tried for a result of at least N matches: below
-     * that, Xapian weighs them all as fast. Xapian errors propagate as exceptions. */
+     * is untouched unless SETTLED). A result of at most N matches has them all as
+     * candidates, so nothing needs bounding: Xapian's skips through the postings of rare
+     * and frequent words to reach a few hundred matches cost more than looking their
+     * weights up. Xapian errors propagate as exceptions. */
     outcome rank(const Xapian::Database &db, const index__plan &plan, const Xapian::Query &query,
                  const index__bits &match, uint64_t total, Xapian::doccount first,
                  Xapian::doccount count, Xapian::MSet &out);
@@ -75,7 +77,9 @@ class index__topdocs
   private:
     typedef std::shared_ptr<const index__unit_weights> unit_ref;
 
-    /* One try of rank() with tops of depth number `level` (0 .. DEPTHS-1). */
+    enum { EVERY_MATCH = -1 };
+    /* One try of rank() with tops of depth number `level` (0 .. DEPTHS-1), or with every
+     * match as a candidate (EVERY_MATCH). */
     outcome attempt(const Xapian::Database &db, const index__plan &plan,
                     const std::vector<unit_ref> &units, const Xapian::Query &query,
                     const index__bits &match, int level, Xapian::doccount first,

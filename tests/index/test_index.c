@@ -570,10 +570,13 @@ static void test_candidate_ranking(void)
         put(w, &d);
     }
     CHECK_EQ(index_commit(w, 1), 0);
-    index_reader *all = open_reader(dir), *cand = open_reader(dir);
+    index_reader *all = open_reader(dir), *cand = open_reader(dir), *every = open_reader(dir);
     index_reader_set_candidates(all, 0);
     index_reader_set_candidates(cand, 8); /* Tops of 8, 32 and 128 documents. */
+    /* Every result is "small" here: all its matches are candidates. */
+    index_reader_set_candidates(every, 1u << 20);
     int settled = 0, unproven = 0; /* Pages of `cand` each way. */
+    int every_settled = 0;
     for (int round = 0; round < 2; round++) {
         if (round == 1) { /* A new revision: tops of the old one must not be used. */
             for (int k = 0; k < 300; k++) {
@@ -588,9 +591,11 @@ static void test_candidate_ranking(void)
             CHECK_EQ(index_commit(w, 2), 0);
             CHECK_EQ(index_reader_refresh(all), 1);
             CHECK_EQ(index_reader_refresh(cand), 1);
+            CHECK_EQ(index_reader_refresh(every), 1);
         }
         CHECK_EQ(index_reader_warm(all), 0);
         CHECK_EQ(index_reader_warm(cand), 0);
+        CHECK_EQ(index_reader_warm(every), 0);
         for (int trial = 0; trial < 300; trial++) {
             char q[128];
             int nw = 1 + rnd(2), typed = rnd(4) == 0;
@@ -621,13 +626,26 @@ static void test_candidate_ranking(void)
                 CHECK_STR_EQ(a->hits[h].id, b->hits[h].id);
                 CHECK(a->hits[h].score == b->hits[h].score);
             }
+            index_result *c = NULL;
+            CHECK_EQ(index_search(every, &qq, &c), 0);
+            CHECK(c->ranking != INDEX_RANKED_UNPROVEN); /* Nothing to bound: never unproven. */
+            every_settled += c->ranking == INDEX_RANKED_CANDIDATES;
+            CHECK_EQ(a->total, c->total);
+            CHECK_EQ(a->hits_len, c->hits_len);
+            for (size_t h = 0; h < a->hits_len && h < c->hits_len; h++) {
+                CHECK_STR_EQ(a->hits[h].id, c->hits[h].id);
+                CHECK(a->hits[h].score == c->hits[h].score);
+            }
             index_result_free(a);
             index_result_free(b);
+            index_result_free(c);
         }
     }
     CHECK_GT(settled, 50);
     CHECK_GT(unproven, 5);
+    CHECK_GT(every_settled, 300);
     index_reader_close(all);
+    index_reader_close(every);
     index_reader_close(cand);
     index_writer_close(w);
 }
