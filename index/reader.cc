@@ -680,6 +680,8 @@ static std::string make_snippet(const std::string &text, const std::vector<qword
      * a tenth of a search's time). */
     std::vector<index__word> words;
     std::vector<char> hit;
+    words.reserve(2 * SNIPPET_STEP_WORDS);
+    hit.reserve(2 * SNIPPET_STEP_WORDS);
     size_t first = SIZE_MAX;
     while (first == SIZE_MAX && words.size() < SNIPPET_MAX_WORDS) {
         size_t had = words.size();

@@ -384,7 +384,10 @@ void index__words(const char *s, size_t len, std::vector<index__word> &out, size
                 cur.clear();
                 start = at;
             }
-            index__fold_cp(cp, cur);
+            if (c < 0x80)
+                cur += (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); /* index__fold_cp's ASCII */
+            else
+                index__fold_cp(cp, cur);
             end = i;
         } else if (in_word) {
             in_word = false;
