@@ -539,6 +539,17 @@ static void test_facets_brute_force(void)
 
 /* ---- ranking large results from candidates ------------------------------------------------ */
 
+/* Two rankings of one page agree: same total, documents, order and scores. */
+static void check_same_page(const index_result *a, const index_result *b)
+{
+    CHECK_EQ(a->total, b->total);
+    CHECK_EQ(a->hits_len, b->hits_len);
+    for (size_t h = 0; h < a->hits_len && h < b->hits_len; h++) {
+        CHECK_STR_EQ(a->hits[h].id, b->hits[h].id);
+        CHECK(a->hits[h].score == b->hits[h].score);
+    }
+}
+
 /* A large result's page is ranked from each term's top documents when the weights prove no
  * other document can reach it (topdocs.h). Whichever way a page is ranked, it must be the
  * page that weighing every match gives: same documents, order and scores. Words are
@@ -620,22 +631,12 @@ static void test_candidate_ranking(void)
             CHECK_EQ(a->ranking, INDEX_RANKED_WHOLE); /* Turned off: never tried. */
             settled += b->ranking == INDEX_RANKED_CANDIDATES;
             unproven += b->ranking == INDEX_RANKED_UNPROVEN;
-            CHECK_EQ(a->total, b->total);
-            CHECK_EQ(a->hits_len, b->hits_len);
-            for (size_t h = 0; h < a->hits_len && h < b->hits_len; h++) {
-                CHECK_STR_EQ(a->hits[h].id, b->hits[h].id);
-                CHECK(a->hits[h].score == b->hits[h].score);
-            }
+            check_same_page(a, b);
             index_result *c = NULL;
             CHECK_EQ(index_search(every, &qq, &c), 0);
             CHECK(c->ranking != INDEX_RANKED_UNPROVEN); /* Nothing to bound: never unproven. */
             every_settled += c->ranking == INDEX_RANKED_CANDIDATES;
-            CHECK_EQ(a->total, c->total);
-            CHECK_EQ(a->hits_len, c->hits_len);
-            for (size_t h = 0; h < a->hits_len && h < c->hits_len; h++) {
-                CHECK_STR_EQ(a->hits[h].id, c->hits[h].id);
-                CHECK(a->hits[h].score == c->hits[h].score);
-            }
+            check_same_page(a, c);
             index_result_free(a);
             index_result_free(b);
             index_result_free(c);
@@ -696,11 +697,9 @@ static void test_candidate_ranking_nested(void)
             CHECK_EQ(b->ranking, INDEX_RANKED_CANDIDATES);
         CHECK_EQ(a->hits_len, 8);
         CHECK_EQ(b->hits_len, 8);
-        for (size_t h = 0; h < a->hits_len && h < b->hits_len; h++) {
+        for (size_t h = 0; h < a->hits_len; h++)
             CHECK(atoi(a->hits[h].id + 1) >= 40); /* the short ones lead */
-            CHECK_STR_EQ(a->hits[h].id, b->hits[h].id);
-            CHECK(a->hits[h].score == b->hits[h].score);
-        }
+        check_same_page(a, b);
         index_result_free(a);
         index_result_free(b);
     }
