@@ -254,8 +254,9 @@ class weights_cache
 {
   public:
     /* The unit's weights at db's revision, or NULL when the unit is seen for the first time
-     * in it: the weights cost a ranking of all the unit's documents, as much as the query
-     * itself, so they are built for units that come back. */
+     * in it (the weights cost a ranking of all the unit's documents, as much as the query
+     * itself, so they are built for units that come back) or when db is behind the
+     * revision the cache holds. */
     std::shared_ptr<const index__unit_weights> get(const Xapian::Database &db, uint32_t per_term,
                                                    const index__plan &unit)
     {
@@ -264,7 +265,8 @@ class weights_cache
         Xapian::rev rev = db.get_revision();
         {
             std::lock_guard<std::mutex> hold(mu_);
-            at(uuid, rev);
+            if (!at(uuid, rev))
+                return NULL;
             auto it = units_.find(key);
             if (it != units_.end())
                 return it->second;
@@ -294,18 +296,23 @@ class weights_cache
   private:
     enum { MAX_SEEN = 1 << 20 };
 
-    /* Moves the cache to (uuid, rev): a reader newer than the others moves everyone, and
-     * until the others refresh they rebuild what they use. */
-    void at(const std::string &uuid, Xapian::rev rev)
+    /* Moves the cache to (uuid, rev) unless that is an older revision of the same
+     * database, and then says no: a reader that has not refreshed since a commit ranks
+     * every match until it does, rather than emptying the cache that the readers at the
+     * new revision are filling (which would go back and forth until all had refreshed). */
+    bool at(const std::string &uuid, Xapian::rev rev)
     {
         if (valid_ && uuid == uuid_ && rev == rev_)
-            return;
+            return true;
+        if (valid_ && uuid == uuid_ && rev < rev_)
+            return false;
         units_.clear();
         seen_.clear();
         bytes_ = 0;
         uuid_ = uuid;
         rev_ = rev;
         valid_ = true;
+        return true;
     }
 
     std::mutex mu_;

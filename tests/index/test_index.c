@@ -658,7 +658,7 @@ static void test_candidate_ranking(void)
  * healthcare three times: the short ones lead. Were health added anyway, the long ones
  * would seem to lead, and once the tops hold every document (no bound left to fail)
  * that wrong page would be taken. */
-static void test_candidate_ranking_nested(void)
+static void test_candidate_weights_nested_and_stale(void)
 {
     const char *dir = new_dir();
     index_writer *w = open_writer(dir);
@@ -703,6 +703,31 @@ static void test_candidate_ranking_nested(void)
         index_result_free(a);
         index_result_free(b);
     }
+    /* The weights are kept once per process for the newest revision: a reader left behind
+     * by a commit ranks every match until it refreshes, and does not empty them. */
+    index_reader *stale = open_reader(dir);
+    index_reader_set_candidates(stale, 8);
+    CHECK_EQ(index_reader_warm(stale), 0);
+    index_doc d = mkdoc("late", "Organisation", "Healthcare, healthcare.");
+    put(w, &d);
+    CHECK_EQ(index_commit(w, 2), 0);
+    CHECK_EQ(index_reader_refresh(cand), 1);
+    CHECK_EQ(index_reader_warm(cand), 0);
+    index_result *res = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        CHECK_EQ(index_search(cand, &q, &res), 0);
+        CHECK_EQ(res->ranking, pass ? INDEX_RANKED_CANDIDATES : INDEX_RANKED_WHOLE);
+        index_result_free(res);
+    }
+    CHECK_EQ(index_search(stale, &q, &res), 0);
+    CHECK_EQ(res->total, 80);
+    CHECK_EQ(res->ranking, INDEX_RANKED_WHOLE);
+    index_result_free(res);
+    CHECK_EQ(index_search(cand, &q, &res), 0);
+    CHECK_EQ(res->total, 81);
+    CHECK_EQ(res->ranking, INDEX_RANKED_CANDIDATES); /* still there */
+    index_result_free(res);
+    index_reader_close(stale);
     index_reader_close(all);
     index_reader_close(cand);
     index_writer_close(w);
@@ -1404,7 +1429,7 @@ int main(void)
     RUN(test_frequent_word_other_languages);
     RUN(test_facets_brute_force);
     RUN(test_candidate_ranking);
-    RUN(test_candidate_ranking_nested);
+    RUN(test_candidate_weights_nested_and_stale);
     RUN(test_pagination_catalogue_sort);
     RUN(test_delete_seq_refresh);
     RUN(test_records_commit_only_changes);
