@@ -16,12 +16,12 @@
  * HTTP 400); every other code is the server's problem (500/503).
  *
  * Costs: a put tokenises and stems the document (stems are cached per writer); a commit
- * writes Xapian's tables and syncs them. A search ranks its page with Xapian's pruning (a
- * large result from a few thousand candidates, proven to give the same page; see
- * index_reader_set_candidates) and takes `total` and the facet counts, always exact, from
- * in-memory sets of the matching documents (a few bitwise passes over documents/64 words;
- * see index_reader_warm), or, for a small result right after a commit, from a visit of
- * each match.
+ * writes Xapian's tables and syncs them. A search ranks its page from its words' kept
+ * weights, Xapian weighing only the few candidates that can reach it (proven to give the
+ * same page as weighing every match; see index_reader_set_candidates) and takes `total`
+ * and the facet counts, always exact, from in-memory sets of the matching documents (a
+ * few bitwise passes over documents/64 words; see index_reader_warm), or, for a small
+ * result right after a commit, from a visit of each match.
  */
 #ifndef ECCPD_INDEX_INDEX_H
 #define ECCPD_INDEX_INDEX_H
@@ -301,10 +301,9 @@ struct index__result_mem;
 
 /* How a result's page was ranked (for monitoring; the page is the same either way). */
 typedef enum index_ranking {
-    INDEX_RANKED_WHOLE = 0, /* By Xapian over every match that could reach the page. */
-    INDEX_RANKED_CANDIDATES =
-        1,                     /* A large result, from candidates (index_reader_set_candidates). */
-    INDEX_RANKED_UNPROVEN = 2, /* Candidates tried and not proven, then ranked whole. */
+    INDEX_RANKED_WHOLE = 0,      /* By Xapian over every match that could reach the page. */
+    INDEX_RANKED_CANDIDATES = 1, /* From candidates (index_reader_set_candidates). */
+    INDEX_RANKED_UNPROVEN = 2,   /* Candidates tried and not proven, then ranked whole. */
     INDEX_RANKING_COUNT
 } index_ranking;
 

@@ -355,21 +355,20 @@ index__topdocs::outcome index__topdocs::attempt(const Xapian::Database &db, cons
         if (first >= cand.size())
             return NOT_TRIED;
         count = std::min<Xapian::doccount>(count, cand.size() - first);
-    }
-    for (const unit_ref &u : units) {
-        if (level == EVERY_MATCH)
-            break;
-        bound += u->floor[level];
-        /* A unit whose top would hold all its documents gives them all. */
-        std::vector<Xapian::docid> every;
-        if (u->top[level].empty())
-            every = u->all_ids();
-        const std::vector<Xapian::docid> &top = u->top[level].empty() ? every : u->top[level];
-        size_t from = cand.size();
-        for (Xapian::docid d : top)
-            if (has(match, d))
-                cand.push_back(d);
-        std::inplace_merge(cand.begin(), cand.begin() + from, cand.end());
+    } else {
+        for (const unit_ref &u : units) {
+            bound += u->floor[level];
+            /* A unit whose top would hold all its documents gives them all. */
+            std::vector<Xapian::docid> every;
+            if (u->top[level].empty())
+                every = u->all_ids();
+            const std::vector<Xapian::docid> &top = u->top[level].empty() ? every : u->top[level];
+            size_t from = cand.size();
+            for (Xapian::docid d : top)
+                if (has(match, d))
+                    cand.push_back(d);
+            std::inplace_merge(cand.begin(), cand.begin() + from, cand.end());
+        }
     }
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     size_t want = (size_t)first + count;

@@ -105,8 +105,8 @@ void net_metrics_render(net_buf *b, const net_metrics *const *t, size_t n,
     /* In the order of index_ranking (index/index.h). */
     static const char *const rankings[NET_METRICS_RANKINGS] = {"whole", "candidates", "unproven"};
     net_buf_puts(b, "# HELP eccpd_search_pages_total Searches by how their page was ranked: "
-                    "whole (every match that could reach it weighed), candidates (a large "
-                    "result from each word's top documents, proven the same), unproven "
+                    "whole (every match that could reach it weighed), candidates (from the "
+                    "words' kept weights and top documents, proven the same), unproven "
                     "(candidates tried, then whole).\n"
                     "# TYPE eccpd_search_pages_total counter\n");
     for (size_t k = 0; k < NET_METRICS_RANKINGS; k++) {
