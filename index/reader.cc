@@ -195,7 +195,7 @@ static const index__summary *summary_of(index_reader *r, Xapian::docid did)
     if (it != c.map.end())
         return &it->second;
     index__summary s;
-    if (!index__summary_decode(r->db.get_document(did).get_data(), s))
+    if (!index__summary_decode(r->db.get_document(did).get_value(INDEX__SLOT_SUMMARY), s))
         return NULL;
     c.bytes += sizeof s + 64 + s.id.size() + s.type.size() + s.name.size() + s.country.size() +
                s.city.size() + s.text.size();

@@ -312,7 +312,7 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
     s.country = country;
     s.city = clean_utf8(d->city, 200);
     s.text = clean_utf8(d->description, SUMMARY_TEXT_MAX);
-    doc.set_data(index__summary_encode(s));
+    doc.add_value(INDEX__SLOT_SUMMARY, index__summary_encode(s));
 }
 
 extern "C" int index_writer_open(const char *dir, const index_writer_options *opt,
