@@ -252,6 +252,27 @@ Error:
     return rc;
 }
 
+/* Writes the memtables out to table files, so that the next open has no write-ahead log
+ * to replay: after an import of 380,000 records that log is 230 MB, and replaying it took
+ * two seconds of the next start. Everything is durable already; a failure only leaves
+ * that replay to the next open. */
+static void flush_memtables(core_store *s)
+{
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    rocksdb_flushoptions_set_wait(fo, 1);
+    for (size_t i = 0; i < s->all_cf_count; i++) {
+        char *err = NULL;
+        rocksdb_flush_cf(s->db, fo, s->all_cf[i], &err);
+        if (err != NULL) {
+            fprintf(stderr, "eccpd: the store could not flush at close (%s); the next start "
+                            "replays its log\n", err);
+            rocksdb_free(err);
+            break;
+        }
+    }
+    rocksdb_flushoptions_destroy(fo);
+}
+
 void core_store_close(core_store *s)
 {
     if (s == NULL)
@@ -263,6 +284,7 @@ void core_store_close(core_store *s)
     pthread_join(s->committer, NULL);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    flush_memtables(s);
     for (size_t i = 0; i < s->all_cf_count; i++)
         rocksdb_column_family_handle_destroy(s->all_cf[i]);
     rocksdb_close(s->db);

@@ -84,7 +84,7 @@ struct index__word {
  * character boundary. At most max_words words (0 = unlimited). */
 void index__words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words);
 
-/* The summary stored as document data: a version byte then length-prefixed fields. */
+/* The summary stored in SLOT_SUMMARY: a version byte then length-prefixed fields. */
 struct index__summary {
     std::string id, type, name, country, city, text;
     uint8_t kind = 0, label = 0;

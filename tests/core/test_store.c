@@ -232,6 +232,42 @@ static void concurrent_writers_are_serialised_and_grouped(void)
     core_store_close(shared_store);
 }
 
+/* Bytes in the write-ahead log files (*.log) of the store directory. */
+static long long wal_bytes(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "cat '%s'/*.log 2>/dev/null | wc -c", dir);
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    long long n = -1;
+    CHECK_EQ(fscanf(p, "%lld", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* A clean close leaves nothing in the write-ahead log for the next open to replay, and
+ * what was written is still there. */
+static void close_leaves_no_log_to_replay(void)
+{
+    core_store *s = open_store();
+    for (int i = 0; i < 200; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "wal-%d", i);
+        CHECK_EQ(core_store_write_sync(s, put_fn, &(put_arg){key, "v"}, NULL), 0);
+    }
+    CHECK_GT(wal_bytes(), 0); /* the writes are in the log before the close */
+    core_store_close(s);
+    CHECK_EQ(wal_bytes(), 0);
+    s = open_store();
+    core_arena a;
+    core_arena_init(&a);
+    core_slice v;
+    CHECK_EQ(core_store_get(s, CORE_CF_RECORDS, S("wal-199"), &a, &v), 0);
+    CHECK_MEM_EQ(v.ptr, v.len, "v", 1);
+    core_arena_dispose(&a);
+    core_store_close(s);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof(dir), "%s/eccpd-test-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -241,6 +277,7 @@ int main(void)
     RUN(idempotency_replays_and_detects_mismatch);
     RUN(injected_faults_write_nothing);
     RUN(concurrent_writers_are_serialised_and_grouped);
+    RUN(close_leaves_no_log_to_replay);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     CHECK_EQ(system(cmd), 0);
