@@ -2,7 +2,7 @@
  * xapian_floor.cc: what Xapian alone costs per document when eccpd bulk-builds an index,
  * the floor under `eccpd reindex` and the first start.
  *
- *   bench_search_xapian_floor INDEX_DIR [THREADS [RUNS]]
+ *   bench_search_xapian_floor INDEX_DIR [THREADS [RUNS [DROP]]]
  *
  * INDEX_DIR is an index eccpd built (DATA/index); it is only read. Every document's
  * terms (with their within-document frequencies) and values are read into memory first,
@@ -10,7 +10,9 @@
  * what any build through Xapian's API must do, laid out as eccpd's builder does it (one
  * shard per thread, a flush every 2,000 documents, then one compaction into the target).
  * Each run reports wall seconds, CPU seconds, documents/s and CPU-µs per document, for
- * the documents built (Xapian::Document from the terms) and for the whole build.
+ * the documents built (Xapian::Document from the terms) and for the whole build. DROP
+ * (say "ZS") leaves out the terms whose first letter it lists (internal.h's prefixes), to
+ * see what a document with fewer terms would cost.
  */
 #include <xapian.h>
 
@@ -65,7 +67,7 @@ double wall_seconds()
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
-std::vector<doc_terms> load(const char *dir)
+std::vector<doc_terms> load(const char *dir, const std::string &drop)
 {
     Xapian::Database db(dir);
     std::vector<doc_terms> docs;
@@ -74,6 +76,8 @@ std::vector<doc_terms> load(const char *dir)
         Xapian::Document d = db.get_document(*p);
         doc_terms t;
         for (Xapian::TermIterator i = d.termlist_begin(); i != d.termlist_end(); ++i) {
+            if (!(*i).empty() && drop.find((*i)[0]) != std::string::npos)
+                continue;
             t.names += *i;
             t.names += '\0';
             t.wdfs.push_back(i.get_wdf());
@@ -148,18 +152,19 @@ void report(const char *what, size_t n, double wall, double cpu)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s INDEX_DIR [THREADS [RUNS]]\n", argv[0]);
+        fprintf(stderr, "usage: %s INDEX_DIR [THREADS [RUNS [DROP]]]\n", argv[0]);
         return 2;
     }
     unsigned threads = argc > 2 ? (unsigned)atoi(argv[2]) : std::thread::hardware_concurrency();
     unsigned runs = argc > 3 ? (unsigned)atoi(argv[3]) : 3;
+    std::string drop = argc > 4 ? argv[4] : "";
     if (threads < 1 || threads > 64 || runs < 1) {
         fprintf(stderr, "THREADS must be 1..64 and RUNS at least 1\n");
         return 2;
     }
     try {
         double w0 = wall_seconds();
-        std::vector<doc_terms> docs = load(argv[1]);
+        std::vector<doc_terms> docs = load(argv[1], drop);
         size_t terms = 0;
         for (const doc_terms &t : docs)
             terms += t.wdfs.size();
