@@ -2,24 +2,30 @@
 # under_writes.sh: search throughput while a profile's admin keeps saving draft edits, for
 # two eccpd binaries alternated on the same data directory (a baseline and a candidate).
 #
-#   bench/search/under_writes.sh BASELINE_ECCPD CANDIDATE_ECCPD DATA_DIR [ROUNDS]
+#   bench/search/under_writes.sh [--publish-every S] BASELINE_ECCPD CANDIDATE_ECCPD DATA_DIR
+#                                [ROUNDS]
 #
 # DATA_DIR is a demo-data directory (its demo-login.txt names the demo user and password;
 # the user administers a published cluster organisation). Each round, for each binary:
 # start `eccpd serve` on a free loopback port with 2 threads, 5 s of unmeasured headline
 # searches (1-2 words + 3 facets, bench/search/workloads/mixed.tsv), then 8 s measured with
 # `h2load -c 8 -m 1 -t 2` while one client PATCHes the profile's draft description every
-# 50 ms (each edit waits for its answer), then stop. Prints, per round and binary, the
-# searches per second, the mean search latency and the edits answered. Loopback only;
-# servers are stopped by pid on exit.
+# 50 ms (each edit waits for its answer), then stop. With --publish-every S the edits are
+# published instead: the user edits the description and submits it, the demo moderator
+# publishes it (search sees a new revision each time), then S seconds pass, over again. Prints, per round
+# and binary, the searches per second, the mean search latency and the edits answered.
+# Loopback only; servers are stopped by pid on exit.
 set -euo pipefail
 
-[ $# -ge 3 ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+publish_every=""
+if [ "${1:-}" = --publish-every ]; then publish_every=$2; shift 2; fi
+[ $# -ge 3 ] || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 base=$1 cand=$2 data=$3 rounds=${4:-2}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 for b in "$base" "$cand"; do [ -x "$b" ] || { echo "not executable: $b" >&2; exit 1; }; done
 command -v h2load >/dev/null || { echo "h2load not found (apt-get install nghttp2-client)" >&2; exit 1; }
 user=$(awk '/^user:/ {print $2}' "$data/demo-login.txt")
+moderator=$(awk '/^moderator:/ {print $2}' "$data/demo-login.txt")
 pass=$(awk '/^password:/ {print $2}' "$data/demo-login.txt")
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 tmp=$(mktemp -d)
@@ -46,13 +52,26 @@ start() {
     done
 }
 
+session() {
+    curl -s "localhost:$port/v1/sessions" -H 'content-type: application/json' \
+        -d "{\"login\":\"$1\",\"password\":\"$pass\"}" |
+        /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+
+# call TOKEN METHOD PATH BODY: fails the run on an error answer
+call() {
+    local code
+    code=$(curl -s -o "$tmp/answer" -w '%{http_code}' -X "$2" "localhost:$port$3" \
+        -H "authorization: Bearer $1" -H 'content-type: application/json' -d "$4")
+    [ "${code:0:1}" = 2 ] || { echo "$2 $3: $code $(cat "$tmp/answer")" >&2; exit 1; }
+}
+
 for round in $(seq "$rounds"); do
     for which in baseline candidate; do
         bin=$base; [ "$which" = candidate ] && bin=$cand
         start "$bin"
-        token=$(curl -s "localhost:$port/v1/sessions" -H 'content-type: application/json' \
-            -d "{\"login\":\"$user\",\"password\":\"$pass\"}" |
-            /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+        token=$(session "$user")
+        mtoken=$(session "$moderator")
         profile=$(curl -s "localhost:$port/v1/me" -H "authorization: Bearer $token" |
             /usr/bin/python3 -c 'import json, sys
 print(next(p["id"] for p in json.load(sys.stdin)["profiles"] if p["has_published_version"]))')
@@ -61,10 +80,16 @@ print(next(p["id"] for p in json.load(sys.stdin)["profiles"] if p["has_published
             n=0 end=$((SECONDS + 10))
             while [ $SECONDS -lt $end ]; do
                 n=$((n + 1))
-                curl -s -o /dev/null -X PATCH "localhost:$port/v1/profiles/$profile" \
-                    -H "authorization: Bearer $token" -H 'content-type: application/json' \
-                    -d "{\"description\":\"Draft edit $n of this cluster's description.\"}"
-                sleep 0.05
+                call "$token" PATCH "/v1/profiles/$profile" \
+                    "{\"description\":\"Draft edit $n of this cluster's description.\"}"
+                if [ -n "$publish_every" ]; then
+                    call "$token" POST "/v1/profiles/$profile/submit" '{}'
+                    call "$mtoken" POST "/v1/profiles/$profile/moderation" \
+                        '{"decision":"publish","note":"bench","waive_criteria":true}'
+                    sleep "$publish_every"
+                else
+                    sleep 0.05
+                fi
             done
             echo "$n" >"$tmp/edits"
         ) &
@@ -74,7 +99,8 @@ print(next(p["id"] for p in json.load(sys.stdin)["profiles"] if p["has_published
         wait "$wpid"
         rps=$(awk '/^finished/ {print $4}' <<<"$out")
         mean=$(awk '/time for request/ {print $6}' <<<"$out")
-        echo "round $round $which ($bin): $rps searches/s, mean $mean, $(cat "$tmp/edits") edits in 10 s"
+        what="edits"; [ -n "$publish_every" ] && what="published edits"
+        echo "round $round $which ($bin): $rps searches/s, mean $mean, $(cat "$tmp/edits") $what in 10 s"
         kill "$spid"
         wait "$spid" 2>/dev/null || true
         spid=""
