@@ -35,7 +35,9 @@ static void write_format_2(const std::string &dir)
 
 int main()
 {
-    char root[] = "/tmp/eccpd-test-layout-XXXXXX";
+    char root[300];
+    snprintf(root, sizeof root, "%s/eccpd-test-layout-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     CHECK(mkdtemp(root) != NULL);
     std::string old_dir = std::string(root) + "/old", new_dir = std::string(root) + "/new";
     index_writer_options opt = {false, true};
