@@ -1,8 +1,8 @@
 /*
  * value.c: construction, lookup, equality and the MessagePack codec of core_value.
- * Decoding goes through msgpack-c's zone-allocated object tree and is then copied into
- * the arena, so the zone is freed before returning and hostile input costs at most
- * twice its size.
+ * Encoding goes through msgpack-c's packer; decoding reads the bytes directly into the
+ * arena (see "decoding" below for why), so hostile input costs memory in proportion to
+ * its size, never to the lengths it announces.
  */
 #include "core/value.h"
 
@@ -280,101 +280,283 @@ int core_value_to_msgpack(const core_value *v, char **out, size_t *outlen)
     return 0;
 }
 
-static int unpack(core_arena *a, const msgpack_object *o, core_value *out, int depth,
-                  const char **why)
+/* ---- decoding ----
+ *
+ * A reader over the bytes, not msgpack-c's unpacker: msgpack-c reserves memory for an
+ * array or map as soon as its header announces a length, so five bytes announcing four
+ * billion items made it ask for 32 GiB. Here every announced length is checked against
+ * the bytes that remain (an item takes at least one byte, a map entry two) before
+ * anything is built, and items are appended as they are read, so memory stays
+ * proportional to the input actually present. */
+
+typedef struct reader {
+    const unsigned char *p, *end;
+    bool strict; /* a request body: no duplicate keys, no NUL in strings */
+    const char *why;
+} reader;
+
+static bool need(reader *r, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n) {
+        r->why = "truncated MessagePack";
+        return false;
+    }
+    return true;
+}
+
+static uint64_t be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Reads an n-byte big-endian length after the type byte; false when truncated. */
+static bool read_len(reader *r, int n, uint64_t *len)
+{
+    if (!need(r, (size_t)n))
+        return false;
+    *len = be(r->p, n);
+    r->p += n;
+    return true;
+}
+
+bool core__body_str_ok(const char *s, size_t len, const char **why)
+{
+    if (!core_utf8_valid(s, len)) {
+        *why = "strings must be valid UTF-8";
+        return false;
+    }
+    if (memchr(s, '\0', len) != NULL) {
+        *why = "strings must not contain NUL characters";
+        return false;
+    }
+    return true;
+}
+
+static int cmp_member_keys(const void *x, const void *y)
+{
+    const core_slice *a = *(const core_slice *const *)x, *b = *(const core_slice *const *)y;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->ptr, b->ptr, n);
+    return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+bool core__obj_has_duplicate(core_arena *a, const core_value *obj)
+{
+    size_t n = obj->u.obj.len;
+    if (n < 2)
+        return false;
+    if (n <= 8) { /* the usual small object: compare pairs */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (cmp_member_keys(&(const core_slice *){&obj->u.obj.items[i].key},
+                                    &(const core_slice *){&obj->u.obj.items[j].key}) == 0)
+                    return true;
+        return false;
+    }
+    /* Sorted, so a hostile object of many keys costs n log n, not n squared. */
+    const core_slice **keys = core_arena_alloc(a, n * sizeof(*keys));
+    for (size_t i = 0; i < n; i++)
+        keys[i] = &obj->u.obj.items[i].key;
+    qsort(keys, n, sizeof(*keys), cmp_member_keys);
+    for (size_t i = 1; i < n; i++)
+        if (cmp_member_keys(&keys[i - 1], &keys[i]) == 0)
+            return true;
+    return false;
+}
+
+static int read_value(core_arena *a, reader *r, core_value *out, int depth);
+
+static int read_str(core_arena *a, reader *r, uint64_t len, core_value *out)
+{
+    if (!need(r, len))
+        return CORE_EBADREQ;
+    const char *s = (const char *)r->p;
+    if (r->strict ? !core__body_str_ok(s, len, &r->why) : !core_utf8_valid(s, len)) {
+        if (!r->strict)
+            r->why = "strings must be valid UTF-8";
+        return CORE_EBADREQ;
+    }
+    *out = core_value_str(a, s, len);
+    r->p += len;
+    return 0;
+}
+
+static int read_array(core_arena *a, reader *r, uint64_t n, core_value *out, int depth)
+{
+    if ((uint64_t)(r->end - r->p) < n) {
+        r->why = "an array announces more items than the bytes that follow";
+        return CORE_EBADREQ;
+    }
+    *out = core_value_arr();
+    for (uint64_t i = 0; i < n; i++) {
+        core_value item;
+        int rc = read_value(a, r, &item, depth + 1);
+        if (rc != 0)
+            return rc;
+        core_value_push(a, out, item);
+    }
+    return 0;
+}
+
+static int read_map(core_arena *a, reader *r, uint64_t n, core_value *out, int depth)
+{
+    if ((uint64_t)(r->end - r->p) / 2 < n) {
+        r->why = "a map announces more entries than the bytes that follow";
+        return CORE_EBADREQ;
+    }
+    *out = core_value_obj();
+    for (uint64_t i = 0; i < n; i++) {
+        core_value key, item;
+        int rc = read_value(a, r, &key, depth + 1);
+        if (rc != 0)
+            return rc;
+        if (key.type != CORE_STR) {
+            r->why = "map keys must be UTF-8 strings";
+            return CORE_EBADREQ;
+        }
+        if ((rc = read_value(a, r, &item, depth + 1)) != 0)
+            return rc;
+        core_value_set(a, out, key.u.s.ptr, item); /* the key already lives in the arena */
+        out->u.obj.items[out->u.obj.len - 1].key.len = key.u.s.len;
+    }
+    if (r->strict && core__obj_has_duplicate(a, out)) {
+        r->why = "duplicate key in object";
+        return CORE_EBADREQ;
+    }
+    return 0;
+}
+
+static int read_value(core_arena *a, reader *r, core_value *out, int depth)
 {
     if (depth > CORE_VALUE_MAX_DEPTH) {
-        *why = "nesting is too deep";
+        r->why = "nesting is too deep";
         return CORE_EBADREQ;
     }
-    switch (o->type) {
-    case MSGPACK_OBJECT_NIL:
+    if (!need(r, 1))
+        return CORE_EBADREQ;
+    unsigned c = *r->p++;
+    uint64_t len;
+    if (c <= 0x7f) {
+        *out = core_value_int((int64_t)c);
+        return 0;
+    }
+    if (c >= 0xe0) {
+        *out = core_value_int((int64_t)(int8_t)c);
+        return 0;
+    }
+    if (c >= 0xa0 && c <= 0xbf)
+        return read_str(a, r, c & 0x1f, out);
+    if (c >= 0x90 && c <= 0x9f)
+        return read_array(a, r, c & 0x0f, out, depth);
+    if (c >= 0x80 && c <= 0x8f)
+        return read_map(a, r, c & 0x0f, out, depth);
+    switch (c) {
+    case 0xc0:
         *out = core_value_null();
         return 0;
-    case MSGPACK_OBJECT_BOOLEAN:
-        *out = core_value_bool(o->via.boolean);
+    case 0xc2:
+    case 0xc3:
+        *out = core_value_bool(c == 0xc3);
         return 0;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        if (o->via.u64 > INT64_MAX) {
-            *why = "integer out of range";
+    case 0xca:
+    case 0xcb: {
+        int n = c == 0xca ? 4 : 8;
+        if (!need(r, (size_t)n))
+            return CORE_EBADREQ;
+        uint64_t bits = be(r->p, n);
+        r->p += n;
+        double d;
+        if (n == 4) {
+            uint32_t b32 = (uint32_t)bits;
+            float f;
+            memcpy(&f, &b32, 4);
+            d = f;
+        } else {
+            memcpy(&d, &bits, 8);
+        }
+        if (!isfinite(d)) {
+            r->why = "numbers must be finite";
             return CORE_EBADREQ;
         }
-        *out = core_value_int((int64_t)o->via.u64);
-        return 0;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        *out = core_value_int(o->via.i64);
-        return 0;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        if (!isfinite(o->via.f64)) {
-            *why = "numbers must be finite";
-            return CORE_EBADREQ;
-        }
-        *out = core_value_double(o->via.f64);
-        return 0;
-    case MSGPACK_OBJECT_STR:
-        if (!core_utf8_valid(o->via.str.ptr, o->via.str.size)) {
-            *why = "strings must be valid UTF-8";
-            return CORE_EBADREQ;
-        }
-        *out = core_value_str(a, o->via.str.ptr, o->via.str.size);
-        return 0;
-    case MSGPACK_OBJECT_ARRAY: {
-        core_value arr = core_value_arr();
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
-            core_value item;
-            int rc = unpack(a, &o->via.array.ptr[i], &item, depth + 1, why);
-            if (rc != 0)
-                return rc;
-            core_value_push(a, &arr, item);
-        }
-        *out = arr;
+        *out = core_value_double(d);
         return 0;
     }
-    case MSGPACK_OBJECT_MAP: {
-        core_value obj = core_value_obj();
-        for (uint32_t i = 0; i < o->via.map.size; i++) {
-            const msgpack_object_kv *kv = &o->via.map.ptr[i];
-            if (kv->key.type != MSGPACK_OBJECT_STR ||
-                !core_utf8_valid(kv->key.via.str.ptr, kv->key.via.str.size)) {
-                *why = "map keys must be UTF-8 strings";
-                return CORE_EBADREQ;
-            }
-            core_value item;
-            int rc = unpack(a, &kv->val, &item, depth + 1, why);
-            if (rc != 0)
-                return rc;
-            core_value_set_copy(a, &obj, kv->key.via.str.ptr, kv->key.via.str.size, item);
+    case 0xcc:
+    case 0xcd:
+    case 0xce:
+    case 0xcf: {
+        int n = 1 << (c - 0xcc);
+        if (!read_len(r, n, &len))
+            return CORE_EBADREQ;
+        if (len > INT64_MAX) {
+            r->why = "integer out of range";
+            return CORE_EBADREQ;
         }
-        *out = obj;
+        *out = core_value_int((int64_t)len);
         return 0;
     }
-    default:
-        *why = "binary and extension types are not accepted";
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3: {
+        int n = 1 << (c - 0xd0);
+        if (!read_len(r, n, &len))
+            return CORE_EBADREQ;
+        int64_t v = n == 8 ? (int64_t)len
+                           : (int64_t)(len ^ (1ull << (n * 8 - 1))) - (int64_t)(1ull << (n * 8 - 1));
+        *out = core_value_int(v);
+        return 0;
+    }
+    case 0xd9:
+    case 0xda:
+    case 0xdb:
+        if (!read_len(r, 1 << (c - 0xd9), &len))
+            return CORE_EBADREQ;
+        return read_str(a, r, len, out);
+    case 0xdc:
+    case 0xdd:
+        if (!read_len(r, c == 0xdc ? 2 : 4, &len))
+            return CORE_EBADREQ;
+        return read_array(a, r, len, out, depth);
+    case 0xde:
+    case 0xdf:
+        if (!read_len(r, c == 0xde ? 2 : 4, &len))
+            return CORE_EBADREQ;
+        return read_map(a, r, len, out, depth);
+    case 0xc1:
+        r->why = "malformed MessagePack";
+        return CORE_EBADREQ;
+    default: /* bin 0xc4-0xc6, ext 0xc7-0xc9, fixext 0xd4-0xd8 */
+        r->why = "binary and extension types are not accepted";
         return CORE_EBADREQ;
     }
+}
+
+static int decode(core_arena *a, const char *buf, size_t len, bool strict, core_value *out,
+                  const char **why)
+{
+    reader r = {(const unsigned char *)buf, (const unsigned char *)buf + len, strict, NULL};
+    int rc = read_value(a, &r, out, 0);
+    if (rc == 0 && r.p != r.end) {
+        r.why = "trailing bytes after the MessagePack value";
+        rc = CORE_EBADREQ;
+    }
+    if (rc != 0)
+        *why = r.why != NULL ? r.why : "malformed MessagePack";
+    return rc;
 }
 
 int core_value_from_msgpack(core_arena *a, const char *buf, size_t len, core_value *out,
                             const char **why)
 {
-    msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    int rc;
-    msgpack_unpack_return ur = msgpack_unpack_next(&up, buf, len, &off);
-    if (ur != MSGPACK_UNPACK_SUCCESS) {
-        *why = ur == MSGPACK_UNPACK_CONTINUE ? "truncated MessagePack" : "malformed MessagePack";
-        rc = CORE_EBADREQ;
-        goto Exit;
-    }
-    if (off != len) {
-        *why = "trailing bytes after the MessagePack value";
-        rc = CORE_EBADREQ;
-        goto Exit;
-    }
-    rc = unpack(a, &up.data, out, 0, why);
-Exit:
-    msgpack_unpacked_destroy(&up);
-    return rc;
+    return decode(a, buf, len, false, out, why);
+}
+
+int core_value_from_msgpack_body(core_arena *a, const char *buf, size_t len, core_value *out,
+                                 const char **why)
+{
+    return decode(a, buf, len, true, out, why);
 }

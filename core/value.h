@@ -90,6 +90,16 @@ int core_value_to_msgpack(const core_value *v, char **out, size_t *outlen);
  * Returns 0, or CORE_EBADREQ with a message in *why (static string). */
 int core_value_from_msgpack(core_arena *a, const char *buf, size_t len, core_value *out,
                             const char **why);
+/* As core_value_from_msgpack, under the rules of a request body, the same as JSON bodies
+ * follow (net/json.c): an object may not repeat a key, a string may not hold NUL. */
+int core_value_from_msgpack_body(core_arena *a, const char *buf, size_t len, core_value *out,
+                                 const char **why);
+
+/* The body rules shared by both wire formats (internal to core and net's JSON reader):
+ * a string is valid UTF-8 without NUL (false with *why set otherwise); an object repeats
+ * no key (checked in n log n, scratch memory from a). */
+bool core__body_str_ok(const char *s, size_t len, const char **why);
+bool core__obj_has_duplicate(core_arena *a, const core_value *obj);
 
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points past
  * U+10FFFF). */

@@ -424,7 +424,7 @@ static int decode_body(net_req *r)
         rc = net_json_parse(&r->arena, q->entity.base, q->entity.len, v, &why);
     } else if (ct >= 0 &&
                (media_is(type, "application/msgpack") || media_is(type, "application/x-msgpack"))) {
-        rc = core_value_from_msgpack(&r->arena, q->entity.base, q->entity.len, v, &why);
+        rc = core_value_from_msgpack_body(&r->arena, q->entity.base, q->entity.len, v, &why);
     } else {
         net_fail_status(r, 415,
                         "send the body as application/json or application/msgpack "

@@ -1,99 +1,287 @@
 /* json.c: see json.h. */
 #include "net/json.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/text.h"
 
-static int from_cjson(core_arena *a, const cJSON *j, core_value *out, int depth, const char **why)
+/* ---- parsing ----
+ *
+ * A strict RFC 8259 reader straight into the arena. cJSON could not serve: it keeps
+ * strings NUL-terminated, so "nulA\u0000evil" came back as "nulA" with no way to tell,
+ * and its objects were checked for repeated keys one lookup per key (quadratic in a
+ * hostile object). The rules a body follows are core's, shared with MessagePack
+ * (core__body_str_ok, core__obj_has_duplicate). */
+
+typedef struct parser {
+    core_arena *a;
+    const char *p, *end;
+    const char *why;
+} parser;
+
+static int fail(parser *ps, const char *why)
 {
-    if (depth > CORE_VALUE_MAX_DEPTH) {
-        *why = "nesting is too deep";
-        return CORE_EBADREQ;
+    ps->why = why;
+    return CORE_EBADREQ;
+}
+
+static void skip_ws(parser *ps)
+{
+    while (ps->p < ps->end &&
+           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+        ps->p++;
+}
+
+static bool literal(parser *ps, const char *word, size_t n)
+{
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return false;
+    ps->p += n;
+    return true;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | d;
     }
-    if (cJSON_IsNull(j)) {
-        *out = core_value_null();
-    } else if (cJSON_IsBool(j)) {
-        *out = core_value_bool(cJSON_IsTrue(j));
-    } else if (cJSON_IsNumber(j)) {
-        double d = j->valuedouble;
-        if (!isfinite(d)) {
-            *why = "numbers must be finite";
-            return CORE_EBADREQ;
-        }
-        /* Integers stay integers when they are exactly representable. */
-        if (d == floor(d) && d >= -9007199254740992.0 && d <= 9007199254740992.0)
-            *out = core_value_int((int64_t)d);
-        else
-            *out = core_value_double(d);
-    } else if (cJSON_IsString(j)) {
-        size_t n = strlen(j->valuestring);
-        if (!core_utf8_valid(j->valuestring, n)) {
-            *why = "strings must be valid UTF-8";
-            return CORE_EBADREQ;
-        }
-        *out = core_value_str(a, j->valuestring, n);
-    } else if (cJSON_IsArray(j)) {
-        *out = core_value_arr();
-        for (const cJSON *c = j->child; c != NULL; c = c->next) {
-            core_value item;
-            int rc = from_cjson(a, c, &item, depth + 1, why);
-            if (rc != 0)
-                return rc;
-            core_value_push(a, out, item);
-        }
-    } else if (cJSON_IsObject(j)) {
-        *out = core_value_obj();
-        for (const cJSON *c = j->child; c != NULL; c = c->next) {
-            size_t kn = strlen(c->string);
-            if (!core_utf8_valid(c->string, kn)) {
-                *why = "keys must be valid UTF-8";
-                return CORE_EBADREQ;
-            }
-            if (core_value_get(out, c->string) != NULL) {
-                *why = "duplicate key in object";
-                return CORE_EBADREQ;
-            }
-            core_value item;
-            int rc = from_cjson(a, c, &item, depth + 1, why);
-            if (rc != 0)
-                return rc;
-            core_value_set_copy(a, out, c->string, kn, item);
-        }
-    } else {
-        *why = "unsupported JSON value";
-        return CORE_EBADREQ;
+    return v;
+}
+
+/* Reads a string literal (ps->p at the opening quote) into the arena. */
+static int parse_string(parser *ps, core_slice *out)
+{
+    ps->p++; /* the quote */
+    const char *start = ps->p;
+    /* Escapes only shorten text, so the raw length bounds the result. */
+    const char *close = start;
+    while (close < ps->end && *close != '"') {
+        if (*close == '\\')
+            close++;
+        close++;
     }
+    if (close >= ps->end)
+        return fail(ps, "unterminated string");
+    char *buf = core_arena_alloc(ps->a, (size_t)(close - start) + 1), *o = buf;
+    while (ps->p < close) {
+        unsigned char c = (unsigned char)*ps->p;
+        if (c < 0x20)
+            return fail(ps, "control characters in strings must be escaped");
+        if (c != '\\') {
+            *o++ = (char)c;
+            ps->p++;
+            continue;
+        }
+        char e = ps->p[1];
+        ps->p += 2;
+        switch (e) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            int cp = close - ps->p >= 4 ? hex4(ps->p) : -1;
+            if (cp < 0)
+                return fail(ps, "malformed \\u escape");
+            ps->p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                int lo = close - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u'
+                             ? hex4(ps->p + 2)
+                             : -1;
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return fail(ps, "a \\u escape leaves a surrogate unpaired");
+                ps->p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return fail(ps, "a \\u escape leaves a surrogate unpaired");
+            }
+            o += core_utf8_put((uint32_t)cp, o);
+            break;
+        }
+        default:
+            return fail(ps, "unknown escape in string");
+        }
+    }
+    ps->p = close + 1;
+    *o = '\0';
+    size_t n = (size_t)(o - buf);
+    if (!core__body_str_ok(buf, n, &ps->why))
+        return CORE_EBADREQ;
+    *out = (core_slice){buf, n};
     return 0;
+}
+
+static int parse_number(parser *ps, core_value *out)
+{
+    const char *s = ps->p;
+    if (ps->p < ps->end && *ps->p == '-')
+        ps->p++;
+    if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9')
+        return fail(ps, "malformed number");
+    if (*ps->p == '0')
+        ps->p++;
+    else
+        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+            ps->p++;
+    if (ps->p < ps->end && *ps->p == '.') {
+        ps->p++;
+        if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9')
+            return fail(ps, "malformed number");
+        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+            ps->p++;
+    }
+    if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+        ps->p++;
+        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+            ps->p++;
+        if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9')
+            return fail(ps, "malformed number");
+        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+            ps->p++;
+    }
+    size_t n = (size_t)(ps->p - s);
+    if (n > 64)
+        return fail(ps, "number too long");
+    char tmp[65];
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    double d = strtod(tmp, NULL);
+    if (!isfinite(d))
+        return fail(ps, "numbers must be finite");
+    /* Integers stay integers when they are exactly representable. */
+    if (d == floor(d) && d >= -9007199254740992.0 && d <= 9007199254740992.0)
+        *out = core_value_int((int64_t)d);
+    else
+        *out = core_value_double(d);
+    return 0;
+}
+
+static int parse_value(parser *ps, core_value *out, int depth)
+{
+    if (depth > CORE_VALUE_MAX_DEPTH)
+        return fail(ps, "nesting is too deep");
+    skip_ws(ps);
+    if (ps->p >= ps->end)
+        return fail(ps, "malformed JSON");
+    int rc;
+    switch (*ps->p) {
+    case '{': {
+        ps->p++;
+        *out = core_value_obj();
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == '}') {
+            ps->p++;
+            return 0;
+        }
+        for (;;) {
+            skip_ws(ps);
+            if (ps->p >= ps->end || *ps->p != '"')
+                return fail(ps, "malformed JSON: expected a key");
+            core_slice key;
+            if ((rc = parse_string(ps, &key)) != 0)
+                return rc;
+            skip_ws(ps);
+            if (ps->p >= ps->end || *ps->p != ':')
+                return fail(ps, "malformed JSON: expected ':'");
+            ps->p++;
+            core_value item;
+            if ((rc = parse_value(ps, &item, depth + 1)) != 0)
+                return rc;
+            core_value_set(ps->a, out, key.ptr, item);
+            out->u.obj.items[out->u.obj.len - 1].key.len = key.len;
+            skip_ws(ps);
+            if (ps->p < ps->end && *ps->p == ',') {
+                ps->p++;
+                continue;
+            }
+            if (ps->p < ps->end && *ps->p == '}') {
+                ps->p++;
+                break;
+            }
+            return fail(ps, "malformed JSON: expected ',' or '}'");
+        }
+        if (core__obj_has_duplicate(ps->a, out))
+            return fail(ps, "duplicate key in object");
+        return 0;
+    }
+    case '[':
+        ps->p++;
+        *out = core_value_arr();
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ']') {
+            ps->p++;
+            return 0;
+        }
+        for (;;) {
+            core_value item;
+            if ((rc = parse_value(ps, &item, depth + 1)) != 0)
+                return rc;
+            core_value_push(ps->a, out, item);
+            skip_ws(ps);
+            if (ps->p < ps->end && *ps->p == ',') {
+                ps->p++;
+                continue;
+            }
+            if (ps->p < ps->end && *ps->p == ']') {
+                ps->p++;
+                return 0;
+            }
+            return fail(ps, "malformed JSON: expected ',' or ']'");
+        }
+    case '"': {
+        core_slice s;
+        if ((rc = parse_string(ps, &s)) != 0)
+            return rc;
+        *out = core_value_str_ref(s.ptr, s.len);
+        return 0;
+    }
+    case 't':
+        if (!literal(ps, "true", 4))
+            return fail(ps, "malformed JSON");
+        *out = core_value_bool(true);
+        return 0;
+    case 'f':
+        if (!literal(ps, "false", 5))
+            return fail(ps, "malformed JSON");
+        *out = core_value_bool(false);
+        return 0;
+    case 'n':
+        if (!literal(ps, "null", 4))
+            return fail(ps, "malformed JSON");
+        *out = core_value_null();
+        return 0;
+    default:
+        return parse_number(ps, out);
+    }
 }
 
 int net_json_parse(core_arena *a, const char *buf, size_t len, core_value *out, const char **why)
 {
-    if (memchr(buf, '\0', len) != NULL) {
-        *why = "NUL byte in JSON text";
-        return CORE_EBADREQ;
+    parser ps = {a, buf, buf + len, NULL};
+    int rc = parse_value(&ps, out, 0);
+    if (rc == 0) {
+        skip_ws(&ps);
+        if (ps.p != ps.end)
+            rc = fail(&ps, "trailing characters after the JSON value");
     }
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
-    if (j == NULL) {
-        *why = "malformed JSON";
-        return CORE_EBADREQ;
-    }
-    int rc = 0;
-    for (const char *p = end; p < buf + len; p++) {
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
-            *why = "trailing characters after the JSON value";
-            rc = CORE_EBADREQ;
-            break;
-        }
-    }
-    if (rc == 0)
-        rc = from_cjson(a, j, out, 0, why);
-    cJSON_Delete(j);
+    if (rc != 0)
+        *why = ps.why != NULL ? ps.why : "malformed JSON";
     return rc;
 }
 

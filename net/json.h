@@ -1,9 +1,9 @@
 /*
  * json.h: JSON <-> core_value.
  *
- * Parsing uses cJSON (the fastest JSON library Debian packages, see README) and copies
- * the tree into the caller's arena, validating UTF-8 and bounding depth; writing is done
- * here directly from core_value, so responses never build a cJSON tree.
+ * Parsing is a strict RFC 8259 reader straight into the caller's arena, under the same
+ * body rules as MessagePack (valid UTF-8, no NUL in strings, no repeated key, bounded
+ * depth); writing is done here directly from core_value.
  */
 #ifndef ECCPD_NET_JSON_H
 #define ECCPD_NET_JSON_H
