@@ -222,6 +222,26 @@ core_value core_user_view(core_arena *a, const core_value *rec)
     return v;
 }
 
+int core_user_available(core_store *s, const core_value *body, core_arena *a,
+                        const char **conflict)
+{
+    static const char *const field[] = {"username", "email"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = core_value_get_str(body, field[i]);
+        if (v == NULL)
+            continue;
+        core_slice id;
+        int rc = core_store_get(s, CORE_CF_KEYS, key_of(a, field[i], v), a, &id);
+        if (rc == 0) {
+            *conflict = field[i];
+            return CORE_ECONFLICT;
+        }
+        if (rc != CORE_ENOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
 int core_user_find_by_login(core_store *s, const char *login, core_arena *a, core_value *user)
 {
     core_slice id;
@@ -328,6 +348,9 @@ int core_reset_request_txn(core_txn *t, void *arg)
     char *key = core_arena_printf(a, "reset/%s", hex);
     core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, (core_slice){buf, len});
     free(buf);
+    /* indexed by user too, so a password change can revoke every outstanding link */
+    char *ukey = core_arena_printf(a, "ureset/%.*s/%s", (int)id.len, id.ptr, hex);
+    core_txn_put(t, CORE_CF_KEYS, (core_slice){ukey, strlen(ukey)}, CORE_SLICE_LIT(""));
     core_outbox_add(t, core_value_get_str(&user, "email"), "Reset your password",
                     core_arena_printf(a,
                                       "Hello %s,\n\nSomeone (hopefully you) asked to reset the "
@@ -338,15 +361,16 @@ int core_reset_request_txn(core_txn *t, void *arg)
     return 0;
 }
 
-int core_reset_complete_txn(core_txn *t, void *arg)
+/* Reads a reset token's record: 0 with its user id (arena), or CORE_ENOTFOUND when it is
+ * unknown, malformed or expired. */
+static int reset_lookup(core_store *s, core_txn *t, const char *token, core_arena *a,
+                        const char **uid)
 {
-    core_reset_complete *r = arg;
-    core_arena *a = core_txn_arena(t);
     char hex[65];
-    core_sha256_hex(r->token, strlen(r->token), hex);
-    char *key = core_arena_printf(a, "reset/%s", hex);
-    core_slice val;
-    int rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, a, &val);
+    core_sha256_hex(token, strlen(token), hex);
+    core_slice key = {core_arena_printf(a, "reset/%s", hex), 6 + 64}, val;
+    int rc = t != NULL ? core_txn_get(t, CORE_CF_KEYS, key, a, &val)
+                       : core_store_get(s, CORE_CF_KEYS, key, a, &val);
     if (rc != 0)
         return rc;
     core_value v;
@@ -354,10 +378,46 @@ int core_reset_complete_txn(core_txn *t, void *arg)
     if (core_value_from_msgpack(a, val.ptr, val.len, &v, &why) != 0)
         return CORE_ENOTFOUND;
     const core_value *exp = core_value_get(&v, "expires_at");
-    const char *uid = core_value_get_str(&v, "user");
-    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
-    if (exp == NULL || exp->type != CORE_INT || exp->u.i <= core_txn_now(t) || uid == NULL)
-        return CORE_ENOTFOUND; /* note: the delete above is rolled back with the failure */
+    *uid = core_value_get_str(&v, "user");
+    int64_t now = t != NULL ? core_txn_now(t) : (int64_t)time(NULL);
+    if (exp == NULL || exp->type != CORE_INT || exp->u.i <= now || *uid == NULL)
+        return CORE_ENOTFOUND;
+    return 0;
+}
+
+int core_reset_token_live(core_store *s, const char *token, core_arena *a)
+{
+    const char *uid;
+    return reset_lookup(s, NULL, token, a, &uid);
+}
+
+/* Deletes every key under prefix (keys family) and, when twin is set, the key named by
+ * what follows the prefix with twin before it ("usess/U/session/X" -> "session/X"). */
+static void delete_prefixed(core_txn *t, const char *prefix, const char *twin)
+{
+    core_arena *a = core_txn_arena(t);
+    size_t plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
+                                           (core_slice){prefix, plen});
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v)) {
+        const char *rest = k.ptr + plen;
+        size_t rlen = k.len - plen;
+        char *other = core_arena_printf(a, "%s%.*s", twin, (int)rlen, rest);
+        core_txn_delete(t, CORE_CF_KEYS, (core_slice){other, strlen(other)});
+        core_txn_delete(t, CORE_CF_KEYS, (core_slice){core_arena_strndup(a, k.ptr, k.len), k.len});
+    }
+    core_iter_free(it);
+}
+
+int core_reset_complete_txn(core_txn *t, void *arg)
+{
+    core_reset_complete *r = arg;
+    core_arena *a = core_txn_arena(t);
+    const char *uid;
+    int rc = reset_lookup(NULL, t, r->token, a, &uid);
+    if (rc != 0)
+        return rc;
     core_value user;
     if ((rc = core_record_get_txn(t, "user", uid, a, &user)) != 0)
         return rc == CORE_ENOTFOUND ? CORE_ENOTFOUND : rc;
@@ -367,16 +427,11 @@ int core_reset_complete_txn(core_txn *t, void *arg)
     *h = core_value_cstr(a, r->password_hash);
     if ((rc = core_record_put(t, "user", uid, &user, "update")) != 0)
         return rc;
-    char *prefix = core_arena_printf(a, "usess/%s/", uid);
-    core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
-                                           (core_slice){prefix, strlen(prefix)});
-    core_slice k, sv;
-    while (core_iter_next(it, &k, &sv)) {
-        size_t plen = strlen(prefix);
-        core_txn_delete(t, CORE_CF_KEYS,
-                        (core_slice){core_arena_strndup(a, k.ptr + plen, k.len - plen), k.len - plen});
-        core_txn_delete(t, CORE_CF_KEYS, (core_slice){core_arena_strndup(a, k.ptr, k.len), k.len});
-    }
-    core_iter_free(it);
+    char hex[65];
+    core_sha256_hex(r->token, strlen(r->token), hex);
+    char *key = core_arena_printf(a, "reset/%s", hex);
+    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}); /* this link, used */
+    delete_prefixed(t, core_arena_printf(a, "ureset/%s/", uid), "reset/"); /* every other */
+    delete_prefixed(t, core_arena_printf(a, "usess/%s/", uid), "");       /* every session */
     return 0;
 }

@@ -59,6 +59,12 @@ int core_user_create_txn(core_txn *t, void *arg);
  * otherwise, writing nothing. Every write that adds a user goes through here. */
 int core_user_keys_add(core_txn *t, const core_value *rec, const char **conflict);
 
+/* Whether the username and e-mail of a registration body are still free, read without a
+ * write: 0, or CORE_ECONFLICT with *conflict = "username" or "email" (static). A check
+ * before the costly password hash; core_user_keys_add decides, atomically, in the write. */
+int core_user_available(core_store *s, const core_value *body, core_arena *a,
+                        const char **conflict);
+
 /* The user as its owner sees it (everything but the password hash), in the arena. */
 core_value core_user_view(core_arena *a, const core_value *rec);
 
@@ -97,8 +103,13 @@ typedef struct core_reset_complete {
     const char *token;
     const char *password_hash; /* the new password, hashed */
 } core_reset_complete;
-/* core_txn_fn: sets the new password, consumes the token and ends every session of the
- * user. CORE_ENOTFOUND when the token is unknown, used or expired. */
+/* 0 when token is an outstanding reset token (known, unused, unexpired), read without a
+ * write; otherwise CORE_ENOTFOUND (or CORE_EIO). A check before the costly password hash;
+ * core_reset_complete_txn decides, atomically, in the write. */
+int core_reset_token_live(core_store *s, const char *token, core_arena *a);
+/* core_txn_fn: sets the new password, consumes the token, revokes every other outstanding
+ * reset token of the user (a changed password ends older links) and ends every session of
+ * the user. CORE_ENOTFOUND when the token is unknown, used or expired. */
 int core_reset_complete_txn(core_txn *t, void *arg);
 
 #endif

@@ -495,6 +495,12 @@ int core_profile_patch_txn(core_txn *t, void *arg)
         else
             obj_put(a, &draft, key, m->value);
     }
+    /* A change that changes nothing (PATCH {}, or the values already there) writes no
+     * revision, withdraws no submission and starts no draft. */
+    if (core_value_equal(&draft, working(&rec))) {
+        op->rec = core_value_copy(op->out, &rec);
+        return 0;
+    }
     const char *state = core_value_get_str(&rec, "state");
     if (strcmp(state, "needs_review") == 0) /* an edit withdraws the submission */
         del_key(t, queue_key(a, core_value_get(&rec, "submitted_at")->u.i, id));

@@ -4,6 +4,7 @@
  * through the committer. Failed sign-ins are throttled per account and per address, and
  * the answer never says whether the account exists.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,12 +21,87 @@ enum {
     LOGIN_MAX_PER_ACCOUNT = 5,  /* failures per window before 429 */
     LOGIN_MAX_PER_ADDRESS = 20,
     LOGIN_WINDOW = 15 * 60,     /* seconds */
+    /* "this e-mail is registered" answers (a 409 on sign-up) per client address and window:
+     * enough for people who forgot they had an account, too few to test addresses. */
+    TAKEN_MAX_PER_ADDRESS = 10,
+    HASH_INFLIGHT_PER_CLIENT = 4,  /* password hashes queued or running for one address */
+    HASH_INFLIGHT_PER_THREAD = 16, /* and for everyone, per pool thread */
 };
+
+/* ---- the password-hashing gate ----
+ *
+ * argon2id costs tens of milliseconds of a pool thread by design, so hashing is admitted
+ * only after every cheaper check has passed (the e-mail is free, the reset link is live)
+ * and, even then, a client address may start hash_rate a minute and keep only a few in
+ * flight, and the pool's queue is bounded: a few clients cannot make everyone's sign-in
+ * wait. */
+
+static _Atomic int hashes_in_flight;
+static _Atomic uint64_t hashes_total;
+
+uint64_t net_accounts_hashes_total(void)
+{
+    return atomic_load(&hashes_total);
+}
+
+int net_accounts_hashes_in_flight(void)
+{
+    return atomic_load(&hashes_in_flight);
+}
+
+typedef struct hash_ticket {
+    net_ratelimit *rl;
+    const char *key; /* "hash:<address>", arena */
+} hash_ticket;
+
+/* Admits one hash for the caller, or answers 429/503 and returns false. */
+static bool hash_admit(net_req *r, hash_ticket *t)
+{
+    net_ratelimit *rl = r->server->login_limits;
+    const char *key = core_arena_printf(&r->arena, "hash:%s", net_req_peer(r));
+    int wait = net_ratelimit_take(rl, key, r->server->opt.hash_rate);
+    if (wait > 0) {
+        net_add_header(r, "retry-after", core_arena_printf(&r->arena, "%d", wait));
+        net_fail(r, CORE_ELIMIT,
+                 core_arena_printf(&r->arena,
+                                   "too many sign-ups, sign-ins or password changes from your "
+                                   "address; try again in %d seconds",
+                                   wait),
+                 NULL);
+        return false;
+    }
+    int max_all = (int)r->server->opt.pool_threads * HASH_INFLIGHT_PER_THREAD;
+    if (atomic_fetch_add(&hashes_in_flight, 1) >= max_all) {
+        atomic_fetch_sub(&hashes_in_flight, 1);
+        net_fail(r, CORE_EUNAVAILABLE, "the server is busy checking passwords; try again shortly",
+                 NULL);
+        return false;
+    }
+    if (!net_ratelimit_enter(rl, key, HASH_INFLIGHT_PER_CLIENT)) {
+        atomic_fetch_sub(&hashes_in_flight, 1);
+        net_add_header(r, "retry-after", "1");
+        net_fail(r, CORE_ELIMIT, "wait for your other sign-ins or sign-ups to finish", NULL);
+        return false;
+    }
+    t->rl = rl;
+    t->key = key;
+    return true;
+}
+
+/* Ends an admitted hash; called on the pool thread when the hash is done, so it runs even
+ * when the client has gone away meanwhile. */
+static void hash_done(hash_ticket *t)
+{
+    net_ratelimit_leave(t->rl, t->key);
+    atomic_fetch_sub(&hashes_in_flight, 1);
+    atomic_fetch_add(&hashes_total, 1);
+}
 
 /* ---- POST /v1/users ---- */
 
 typedef struct register_ctx {
     core_user_create create;
+    hash_ticket ticket;
     char hash[CORE_PASSWORD_HASH_MAX];
     int hash_rc;
 } register_ctx;
@@ -34,6 +110,19 @@ static void register_hash(void *arg)
 {
     register_ctx *c = arg;
     c->hash_rc = core_password_hash(core_value_get_str(c->create.body, "password"), c->hash);
+    hash_done(&c->ticket);
+}
+
+/* Answers the 409 of a taken username or e-mail, counting it against the caller's address:
+ * the answer says whether an e-mail is registered, so it may not be asked at scale. */
+static void register_taken(net_req *r, const char *conflict)
+{
+    net_ratelimit_hit(r->server->login_limits,
+                      core_arena_printf(&r->arena, "taken:%s", net_req_peer(r)));
+    net_fail(r, CORE_ECONFLICT,
+             strcmp(conflict, "email") == 0 ? "an account with this e-mail address already exists"
+                                            : "this username is taken; choose another",
+             NULL);
 }
 
 static void register_respond(void *arg, core_arena *a, int *status, core_value *body)
@@ -47,11 +136,7 @@ static void register_fail(net_req *r, int rc, void *arg)
 {
     register_ctx *c = arg;
     if (rc == CORE_ECONFLICT)
-        net_fail(r, rc,
-                 strcmp(c->create.conflict, "email") == 0
-                     ? "an account with this e-mail address already exists"
-                     : "this username is taken; choose another",
-                 NULL);
+        register_taken(r, c->create.conflict);
     else
         net_fail(r, rc, NULL, NULL);
 }
@@ -65,6 +150,14 @@ static void register_hashed(net_req *r, void *arg)
     }
     c->create.password_hash = c->hash;
     net_req_write(r, core_user_create_txn, c, register_respond, register_fail);
+}
+
+/* The write of a retry whose first answer is stored: the committer replays that answer
+ * without running this. Should the stored answer have gone meanwhile, the client is asked
+ * to try again, and its next attempt takes the whole way (its password is not hashed). */
+static int register_replay_only_txn(core_txn *t, void *arg)
+{
+    return CORE_EUNAVAILABLE;
 }
 
 void net_accounts_register(net_req *r)
@@ -83,7 +176,36 @@ void net_accounts_register(net_req *r)
     c->create.body = net_req_body(r);
     c->create.role = "user";
     c->create.out = &r->arena;
-    net_req_offload(r, register_hash, register_hashed, c);
+    if (net_req_idempotent_seen(r)) { /* a retry: the first answer is replayed, no hash */
+        net_req_write(r, register_replay_only_txn, c, register_respond, register_fail);
+        return;
+    }
+    const char *taken_key = core_arena_printf(&r->arena, "taken:%s", net_req_peer(r));
+    int wait = net_ratelimit_check(r->server->login_limits, taken_key, TAKEN_MAX_PER_ADDRESS,
+                                   LOGIN_WINDOW);
+    if (wait > 0) {
+        net_add_header(r, "retry-after", core_arena_printf(&r->arena, "%d", wait));
+        net_fail(r, CORE_ELIMIT,
+                 core_arena_printf(&r->arena,
+                                   "too many sign-ups with a taken username or e-mail from your "
+                                   "address; try again in %d seconds, or reset your password",
+                                   wait),
+                 NULL);
+        return;
+    }
+    /* Taken names are refused before the password is hashed: a 409 costs no hash. */
+    const char *conflict = NULL;
+    int rc = core_user_available(r->server->store, net_req_body(r), &r->arena, &conflict);
+    if (rc == CORE_ECONFLICT) {
+        register_taken(r, conflict);
+        return;
+    }
+    if (rc != 0) {
+        net_fail(r, rc, "could not look up the username and e-mail", NULL);
+        return;
+    }
+    if (hash_admit(r, &c->ticket))
+        net_req_offload(r, register_hash, register_hashed, c);
 }
 
 /* ---- POST /v1/sessions ---- */
@@ -96,12 +218,14 @@ typedef struct login_ctx {
     core_value user;
     const char *account_key, *address_key;
     core_session_create session;
+    hash_ticket ticket;
 } login_ctx;
 
 static void login_verify(void *arg)
 {
     login_ctx *c = arg;
     c->ok = core_password_verify(c->hash, c->password) && c->found;
+    hash_done(&c->ticket);
 }
 
 static void login_respond(void *arg, core_arena *a, int *status, core_value *body)
@@ -155,8 +279,18 @@ void net_accounts_login(net_req *r)
     memset(c, 0, sizeof(*c));
     const char *login = core_value_get_str(body, "login");
     c->password = core_value_get_str(body, "password");
-    c->account_key = core_arena_printf(&r->arena, "account:%s",
-                                       core_fold_case(&r->arena, login, strlen(login)));
+    int rc = core_user_find_by_login(r->server->store, login, &r->arena, &c->user);
+    if (rc != 0 && rc != CORE_ENOTFOUND) {
+        net_fail(r, rc, "could not look up the account", NULL);
+        return;
+    }
+    c->found = rc == 0;
+    /* The account's failures count by the account, however it is named (username or
+     * e-mail, any case); an unknown login by what was typed. */
+    c->account_key =
+        c->found ? core_arena_printf(&r->arena, "account:%s", core_value_get_str(&c->user, "id"))
+                 : core_arena_printf(&r->arena, "login:%s",
+                                     core_fold_case(&r->arena, login, strlen(login)));
     c->address_key = core_arena_printf(&r->arena, "address:%s", net_req_peer(r));
     net_ratelimit *rl = r->server->login_limits;
     int wait = net_ratelimit_check(rl, c->account_key, LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW);
@@ -171,18 +305,13 @@ void net_accounts_login(net_req *r)
                  NULL);
         return;
     }
-    int rc = core_user_find_by_login(r->server->store, login, &r->arena, &c->user);
-    if (rc != 0 && rc != CORE_ENOTFOUND) {
-        net_fail(r, rc, "could not look up the account", NULL);
-        return;
-    }
-    c->found = rc == 0;
     c->hash = c->found ? core_value_get_str(&c->user, "password_hash") : NULL;
     if (c->hash == NULL) {
         c->found = false;
         c->hash = core_password_dummy_hash();
     }
-    net_req_offload(r, login_verify, login_checked, c);
+    if (hash_admit(r, &c->ticket))
+        net_req_offload(r, login_verify, login_checked, c);
 }
 
 /* ---- DELETE /v1/sessions/current ---- */
@@ -271,6 +400,7 @@ void net_accounts_reset_request(net_req *r)
 typedef struct reset_ctx {
     core_reset_complete complete;
     const char *password;
+    hash_ticket ticket;
     char hash[CORE_PASSWORD_HASH_MAX];
     int hash_rc;
 } reset_ctx;
@@ -279,6 +409,7 @@ static void reset_hash(void *arg)
 {
     reset_ctx *c = arg;
     c->hash_rc = core_password_hash(c->password, c->hash);
+    hash_done(&c->ticket);
 }
 
 static int reset_txn(core_txn *t, void *arg)
@@ -329,9 +460,14 @@ void net_accounts_reset_complete(net_req *r)
     memset(c, 0, sizeof(*c));
     c->complete.token = net_req_param(r, "token");
     c->password = pw;
-    if (c->complete.token == NULL) {
-        reset_fail(r, CORE_ENOTFOUND, c);
+    /* An unknown, used or expired link is refused before the password is hashed. */
+    int rc = c->complete.token == NULL
+                 ? CORE_ENOTFOUND
+                 : core_reset_token_live(r->server->store, c->complete.token, &r->arena);
+    if (rc != 0) {
+        reset_fail(r, rc, c);
         return;
     }
-    net_req_offload(r, reset_hash, reset_hashed, c);
+    if (hash_admit(r, &c->ticket))
+        net_req_offload(r, reset_hash, reset_hashed, c);
 }

@@ -11,4 +11,8 @@ void net_accounts_me(net_req *r);       /* GET /v1/me */
 void net_accounts_reset_request(net_req *r);  /* POST /v1/password-resets */
 void net_accounts_reset_complete(net_req *r); /* PUT /v1/password-resets/{token} */
 
+/* Password hashes and checks done since start, and those queued or running (/metrics). */
+uint64_t net_accounts_hashes_total(void);
+int net_accounts_hashes_in_flight(void);
+
 #endif

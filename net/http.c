@@ -646,6 +646,30 @@ static void write_done(core_commit *c)
     post_completion(c->user);
 }
 
+/* The stored name of the request's Idempotency-Key (scoped by route and caller, so two
+ * users' keys never collide), or NULL when it has none or its route keeps no replay: a
+ * response holding a secret (a session's bearer token) is never stored, since the store
+ * and its write-ahead log would keep the token in the clear for the key's lifetime. */
+static char *idem_scope(net_req *r)
+{
+    h2o_req_t *q = r->req;
+    const char *key = net_req_header(r, "idempotency-key");
+    if (key == NULL || !h2o_memis(q->method.base, q->method.len, H2O_STRLIT("POST")) ||
+        (r->match.route->flags & NET_ROUTE_NO_REPLAY))
+        return NULL;
+    return core_arena_printf(&r->arena, "%s %s %s\n%s", r->match.route->method,
+                             r->match.route->pattern, r->who.signed_in ? r->who.user_id : "-",
+                             key);
+}
+
+bool net_req_idempotent_seen(net_req *r)
+{
+    char *key = idem_scope(r);
+    core_slice val;
+    return key != NULL && core_store_get(r->server->store, CORE_CF_IDEM,
+                                         (core_slice){key, strlen(key)}, &r->arena, &val) == 0;
+}
+
 void net_req_write(net_req *r, core_txn_fn fn, void *arg, net_write_respond_fn respond,
                    net_write_fail_fn fail)
 {
@@ -663,12 +687,7 @@ void net_req_write(net_req *r, core_txn_fn fn, void *arg, net_write_respond_fn r
     j->commit.done = write_done;
     j->commit.user = j;
     h2o_req_t *q = r->req;
-    const char *key = net_req_header(r, "idempotency-key");
-    if (key != NULL && h2o_memis(q->method.base, q->method.len, H2O_STRLIT("POST"))) {
-        /* Scope: who asked and where, so two users' keys never collide. */
-        j->idem_key = core_arena_printf(&r->arena, "%s %s %s\n%s", r->match.route->method,
-                                        r->match.route->pattern,
-                                        r->who.signed_in ? r->who.user_id : "-", key);
+    if ((j->idem_key = idem_scope(r)) != NULL) {
         j->commit.idem_key = (core_slice){j->idem_key, strlen(j->idem_key)};
         core_sha256 h;
         unsigned char d[32];

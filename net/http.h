@@ -112,6 +112,10 @@ typedef void (*net_write_fail_fn)(net_req *r, int rc, void *arg);
 void net_req_write(net_req *r, core_txn_fn fn, void *arg, net_write_respond_fn respond,
                    net_write_fail_fn fail);
 
+/* True when the request's Idempotency-Key has a stored first answer, which net_req_write
+ * will replay without running its write: a handler skips its costly preparation then. */
+bool net_req_idempotent_seen(net_req *r);
+
 /* Runs work on the worker pool, then calls back on this request's loop with the request
  * (never called when the client has gone away). arg must live in r->arena. */
 typedef void (*net_offload_fn)(void *arg);

@@ -61,6 +61,9 @@ static const char serve_usage[] =
     "                      (default http://127.0.0.1:8080)\n"
     "  --mail-from ADDR    From: of e-mail written to DIR/outbox\n"
     "                      (default \"Cluster collaboration platform <no-reply@localhost>\")\n"
+    "  --hash-rate N       password hashes (sign-ups, sign-ins, resets) one client address\n"
+    "                      may start a minute, 0 for no limit (default 60)\n"
+    "  --max-connections N open connections at once; more wait to be accepted (default 1024)\n"
     "  --no-demo           on a first start (no DIR/store yet) do not load the demo\n"
     "                      platform (by default a new data directory starts with the\n"
     "                      scale-1 demo data of 'eccpd demo-data')\n"
@@ -305,6 +308,8 @@ static int cmd_serve(int argc, char **argv)
         .drain_seconds = 10,
         .public_url = "http://127.0.0.1:8080",
         .mail_from = "Cluster collaboration platform <no-reply@localhost>",
+        .hash_rate = 60,
+        .max_connections = 1024,
     };
     static const struct option opts[] = {
         {"data", required_argument, 0, 'd'},       {"listen", required_argument, 0, 'l'},
@@ -313,7 +318,8 @@ static int cmd_serve(int argc, char **argv)
         {"access-log", required_argument, 0, 'a'}, {"max-body", required_argument, 0, 'b'},
         {"drain", required_argument, 0, 'D'},      {"help", no_argument, 0, 'h'},
         {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
-        {"no-demo", no_argument, 0, 'N'},
+        {"no-demo", no_argument, 0, 'N'},          {"hash-rate", required_argument, 0, 'H'},
+        {"max-connections", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
     bool no_demo = false;
     int c;
@@ -374,6 +380,21 @@ static int cmd_serve(int argc, char **argv)
         case 'N':
             no_demo = true;
             break;
+        case 'H':
+        case 'M': {
+            long n = strtol(optarg, &end, 10);
+            long lo = c == 'H' ? 0 : 1, hi = c == 'H' ? 100000 : 1000000;
+            if (*end != '\0' || n < lo || n > hi) {
+                fprintf(stderr, "eccpd serve: --%s takes a number from %ld to %ld\n",
+                        c == 'H' ? "hash-rate" : "max-connections", lo, hi);
+                return 2;
+            }
+            if (c == 'H')
+                o.hash_rate = (int)n;
+            else
+                o.max_connections = (size_t)n;
+            break;
+        }
         case 'h':
             fputs(serve_usage, stdout);
             return 0;

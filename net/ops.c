@@ -10,6 +10,7 @@
 #include "net/buf.h"
 #include "net/http.h"
 #include "net/ops.h"
+#include "net/accounts.h"
 
 extern const char net_data_openapi[];
 extern const size_t net_data_openapi_len;
@@ -54,6 +55,15 @@ void net_ops_metrics(net_req *r)
     for (size_t i = 0; i < s->nthreads; i++)
         per_thread[i] = &s->threads[i].metrics;
     net_metrics_render(&b, per_thread, s->nthreads, s->router);
+
+    net_buf_printf(&b,
+                   "# HELP eccpd_password_hashes_total Password hashes and checks (argon2id) "
+                   "done.\n"
+                   "# TYPE eccpd_password_hashes_total counter\neccpd_password_hashes_total %llu\n"
+                   "# HELP eccpd_password_hashes_in_flight Password hashes queued or running.\n"
+                   "# TYPE eccpd_password_hashes_in_flight gauge\n"
+                   "eccpd_password_hashes_in_flight %d\n",
+                   (unsigned long long)net_accounts_hashes_total(), net_accounts_hashes_in_flight());
 
     core_store_stats st;
     core_store_get_stats(s->store, &st);

@@ -13,6 +13,7 @@
 #include "core/notify.h"
 #include "core/profile.h"
 #include "net/profiles.h"
+#include "net/ratelimit.h"
 
 typedef struct op_call {
     core_profile_op op;
@@ -107,8 +108,54 @@ void net_profiles_create(net_req *r)
 WITH_ID(net_profiles_patch, 200, VIEW_ADMIN, core_profile_patch_txn)
 WITH_ID(net_profiles_submit, 200, VIEW_ADMIN, core_profile_submit_txn)
 WITH_ID(net_profiles_moderate, 200, VIEW_ADMIN, core_profile_moderate_txn)
-WITH_ID(net_profiles_admin_add, 200, VIEW_ADMIN, core_profile_admin_add_txn)
 WITH_ID(net_profiles_delete, 204, VIEW_NONE, core_profile_delete_txn)
+
+/* "No registered user has this e-mail" answers per client address and per user in a
+ * window: enough to mistype a colleague's address, too few to test addresses at scale. */
+enum { UNKNOWN_EMAIL_MAX = 10, UNKNOWN_EMAIL_WINDOW = 15 * 60 };
+
+static void admin_add_fail(net_req *r, int rc, void *arg)
+{
+    if (rc == CORE_ENOTFOUND) {
+        net_ratelimit *rl = r->server->login_limits;
+        net_ratelimit_hit(rl, core_arena_printf(&r->arena, "unknown-email:%s", net_req_peer(r)));
+        if (r->who.signed_in)
+            net_ratelimit_hit(rl,
+                              core_arena_printf(&r->arena, "unknown-email-user:%s", r->who.user_id));
+    }
+    op_fail(r, rc, arg);
+}
+
+void net_profiles_admin_add(net_req *r)
+{
+    const char *id = profile_param(r, "id");
+    op_call *c = id ? new_call(r, 200, VIEW_ADMIN) : NULL;
+    if (c == NULL)
+        return;
+    net_ratelimit *rl = r->server->login_limits;
+    int wait = net_ratelimit_check(
+        rl, core_arena_printf(&r->arena, "unknown-email:%s", net_req_peer(r)), UNKNOWN_EMAIL_MAX,
+        UNKNOWN_EMAIL_WINDOW);
+    if (r->who.signed_in) {
+        int w = net_ratelimit_check(
+            rl, core_arena_printf(&r->arena, "unknown-email-user:%s", r->who.user_id),
+            UNKNOWN_EMAIL_MAX, UNKNOWN_EMAIL_WINDOW);
+        if (w > wait)
+            wait = w;
+    }
+    if (wait > 0) {
+        net_add_header(r, "retry-after", core_arena_printf(&r->arena, "%d", wait));
+        net_fail(r, CORE_ELIMIT,
+                 core_arena_printf(&r->arena,
+                                   "too many e-mail addresses that are not registered; check the "
+                                   "address with your colleague and try again in %d seconds",
+                                   wait),
+                 NULL);
+        return;
+    }
+    c->op.id = id;
+    net_req_write(r, core_profile_admin_add_txn, c, op_respond, admin_add_fail);
+}
 
 void net_profiles_admin_remove(net_req *r)
 {

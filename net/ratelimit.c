@@ -23,6 +23,10 @@ typedef struct rl_entry {
     unsigned n;         /* failures recorded, capped at RL_KEEP */
     unsigned next;      /* ring position of the next write */
     time_t last;
+    double tokens;      /* token bucket: tokens left, as of `filled` */
+    double filled;      /* when tokens was last brought up to date (seconds) */
+    bool bucket;        /* the bucket has been used (tokens is meaningful) */
+    unsigned inflight;  /* jobs in flight */
 } rl_entry;
 
 struct net_ratelimit {
@@ -68,8 +72,9 @@ static rl_entry *find(net_ratelimit *rl, const char *key, int create, time_t now
             victim = e;
             continue;
         }
-        bool e_free = e->key[0] == '\0' || now - e->last > 3600;
-        bool v_free = victim->key[0] == '\0' || now - victim->last > 3600;
+        /* An entry with work in flight is never stale: its count must survive. */
+        bool e_free = e->key[0] == '\0' || (now - e->last > 3600 && e->inflight == 0);
+        bool v_free = victim->key[0] == '\0' || (now - victim->last > 3600 && victim->inflight == 0);
         if ((e_free && !v_free) || (e_free == v_free && e->last < victim->last))
             victim = e;
     }
@@ -125,5 +130,61 @@ void net_ratelimit_clear(net_ratelimit *rl, const char *key)
     rl_entry *e = find(rl, key, 0, time(NULL));
     if (e != NULL)
         memset(e, 0, sizeof(*e));
+    pthread_mutex_unlock(&rl->mu);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int net_ratelimit_take(net_ratelimit *rl, const char *key, int per_minute)
+{
+    if (per_minute <= 0)
+        return 0;
+    double t = now_s(), rate = per_minute / 60.0;
+    int wait = 0;
+    pthread_mutex_lock(&rl->mu);
+    rl_entry *e = find(rl, key, 1, time(NULL));
+    if (!e->bucket) {
+        e->bucket = true;
+        e->tokens = per_minute;
+        e->filled = t;
+    }
+    e->tokens += (t - e->filled) * rate;
+    if (e->tokens > per_minute)
+        e->tokens = per_minute;
+    e->filled = t;
+    e->last = time(NULL);
+    if (e->tokens >= 1.0)
+        e->tokens -= 1.0;
+    else
+        wait = (int)((1.0 - e->tokens) / rate) + 1;
+    pthread_mutex_unlock(&rl->mu);
+    return wait;
+}
+
+bool net_ratelimit_enter(net_ratelimit *rl, const char *key, int max)
+{
+    bool ok = false;
+    pthread_mutex_lock(&rl->mu);
+    rl_entry *e = find(rl, key, 1, time(NULL));
+    if (e->inflight < (unsigned)max) {
+        e->inflight++;
+        e->last = time(NULL);
+        ok = true;
+    }
+    pthread_mutex_unlock(&rl->mu);
+    return ok;
+}
+
+void net_ratelimit_leave(net_ratelimit *rl, const char *key)
+{
+    pthread_mutex_lock(&rl->mu);
+    rl_entry *e = find(rl, key, 0, time(NULL));
+    if (e != NULL && e->inflight > 0)
+        e->inflight--;
     pthread_mutex_unlock(&rl->mu);
 }

@@ -32,7 +32,9 @@ typedef struct net_route {
 } net_route;
 
 enum {
-    NET_ROUTE_NO_LOG = 1, /* not written to the access log (probes) */
+    NET_ROUTE_NO_LOG = 1,    /* not written to the access log (probes) */
+    NET_ROUTE_NO_REPLAY = 2, /* its response holds a secret: never stored for an
+                                Idempotency-Key replay (a retry acts again) */
 };
 
 typedef struct net_router net_router;

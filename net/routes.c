@@ -17,7 +17,7 @@ void net_routes_register(net_router *r)
     net_router_add(r, "GET", "/openapi.json", net_ops_openapi, 0, 0);
 
     net_router_add(r, "POST", "/v1/users", net_accounts_register, 0, 16 * 1024);
-    net_router_add(r, "POST", "/v1/sessions", net_accounts_login, 0, 8 * 1024);
+    net_router_add(r, "POST", "/v1/sessions", net_accounts_login, NET_ROUTE_NO_REPLAY, 8 * 1024);
     net_router_add(r, "DELETE", "/v1/sessions/current", net_accounts_logout, 0, 0);
     net_router_add(r, "GET", "/v1/me", net_accounts_me, 0, 0);
     net_router_add(r, "POST", "/v1/password-resets", net_accounts_reset_request, 0, 4096);

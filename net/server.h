@@ -53,6 +53,8 @@ typedef struct net_server_options {
     double drain_seconds;    /* how long SIGTERM waits for requests in flight */
     const char *public_url;  /* the platform's address, for links in e-mails */
     const char *mail_from;   /* the From: of outgoing e-mail */
+    int hash_rate;           /* password hashes a client address may start a minute (0: any) */
+    size_t max_connections;  /* open connections at once; more wait in the listen backlog */
 } net_server_options;
 
 struct net_server {

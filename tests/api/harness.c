@@ -133,8 +133,11 @@ void api_start(api_server *s, const char *dir, const char *const *extra)
     snprintf(data, sizeof(data), "%s/data", s->dir);
     /* --no-demo: tests start from an empty platform, not the first-run demo data */
     const char *argv[32] = {api_binary, "serve", "--data", data, "--listen", listen,
-                            "--threads", "2", "--drain", "5", "--no-demo"};
-    int n = 11;
+                            "--threads", "2", "--drain", "5", "--no-demo",
+                            /* tests sign up many users from one address; the hashing
+                             * limit's own test sets it (a later flag wins) */
+                            "--hash-rate", "0"};
+    int n = 13;
     if (s->tls_cert) {
         argv[n++] = "--tls-cert", argv[n++] = s->tls_cert;
         argv[n++] = "--tls-key", argv[n++] = s->tls_key;
