@@ -30,6 +30,7 @@
 #include <openssl/ssl.h>
 
 #include "core/error.h"
+#include "net/guard.h"
 #include "net/http.h"
 #include "net/ratelimit.h"
 #include "net/backup.h"
@@ -56,6 +57,29 @@ static struct {
     int go;              /* 0 until decided; 1: run the loops; -1: return at once */
 } startup = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, 0, 0, 0};
 
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+/* This thread's share of --max-connections. */
+static size_t connection_share(const net_thread *t)
+{
+    const net_server *s = t->server;
+    size_t share = (s->opt.max_connections + s->nthreads - 1) / s->nthreads;
+    return share > 0 ? share : 1;
+}
+
+/* While a thread holds its share of connections it stops accepting: new ones wait in the
+ * kernel's backlog, not refused, and a check every 100 ms takes them once some close. */
+static void accept_resume(h2o_timeout_entry_t *entry)
+{
+    net_thread *t = H2O_STRUCT_FROM_MEMBER(net_thread, accept_resume, entry);
+    if (t->listener == NULL) /* shutting down */
+        return;
+    if (net_guard_open(t) >= connection_share(t))
+        h2o_timeout_link(t->ctx.loop, &t->ctx.hundred_ms_timeout, &t->accept_resume);
+    else
+        h2o_socket_read_start(t->listener, on_accept);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     net_thread *t = listener->data;
@@ -63,8 +87,17 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     h2o_socket_t *sock;
     /* Accept a few per wake-up so a burst of connections does not wait for more polls. */
-    for (int i = 0; i < 16 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
-        h2o_accept(&t->accept_ctx, sock);
+    for (int i = 0; i < 16; i++) {
+        if (net_guard_open(t) >= connection_share(t)) {
+            h2o_socket_read_stop(listener);
+            if (!h2o_timeout_is_linked(&t->accept_resume))
+                h2o_timeout_link(t->ctx.loop, &t->ctx.hundred_ms_timeout, &t->accept_resume);
+            return;
+        }
+        if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+            return;
+        net_guard_accept(t, sock);
+    }
 }
 
 /* A control message tells a loop to stop accepting; it carries nothing else. */
@@ -79,6 +112,8 @@ static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
         free(msg);
     }
     if (t != NULL && t->listener != NULL && !atomic_load(&loops_exit)) {
+        if (h2o_timeout_is_linked(&t->accept_resume))
+            h2o_timeout_unlink(&t->accept_resume);
         h2o_socket_read_stop(t->listener);
         h2o_socket_close(t->listener);
         t->listener = NULL;
@@ -214,6 +249,8 @@ static int thread_setup(net_thread *t)
         fprintf(stderr, "eccpd: event-loop thread %zu: dup: %s\n", t->index, strerror(errno));
         return -1;
     }
+    t->accept_resume.cb = accept_resume;
+    net_guard_thread_init(t);
     t->listener = h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     t->listener->data = t;
     h2o_socket_read_start(t->listener, on_accept);
@@ -387,9 +424,15 @@ int net_server_run(const net_server_options *opt)
     s->login_limits = net_ratelimit_new();
 
     h2o_config_init(&s->config);
-    /* h2o's own limit drops an h2c connection instead of answering; ours answers a clean
-     * 413, so h2o's stays well above every route's limit. */
-    s->config.max_request_entity_size = 64 * 1024 * 1024;
+    /* h2o buffers a body up to this before any handler sees it (and drops an h2c
+     * connection above it): the largest route limit, so nothing bigger is ever held. An
+     * HTTP/1 body above its own route's limit is refused from its head by net/guard.c;
+     * over HTTP/2, h2o gives no such hook, and decode_body answers the 413. */
+    size_t largest = opt->max_body;
+    for (size_t i = 0; i < net_router_count(s->router); i++)
+        if (net_router_route(s->router, i)->body_limit > largest)
+            largest = net_router_route(s->router, i)->body_limit;
+    s->config.max_request_entity_size = largest;
     s->config.http1.upgrade_to_http2 = 1;
     s->hostconf =
         h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);

@@ -39,6 +39,8 @@ typedef struct net_thread {
     h2o_multithread_receiver_t visibility; /* the feed made more changes visible */
     _Atomic bool visibility_pending;       /* a visibility message is on its way */
     h2o_linklist_t waiting;                /* writes answered once search reflects them */
+    size_t guard_open;                     /* connections open (net/guard.c) */
+    h2o_timeout_entry_t accept_resume;     /* retries accepting after the cap was reached */
 } net_thread;
 
 typedef struct net_server_options {

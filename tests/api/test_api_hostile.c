@@ -7,6 +7,9 @@
  * error bodies from the HTTP layer, and the smaller ones.
  */
 #include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,7 +188,7 @@ static void bogus_resets_and_taken_signups_hash_nothing(void)
 
 static void hashing_is_rate_limited_per_client(void)
 {
-    api_server lim;
+    api_server lim = {0};
     const char *extra[] = {"--hash-rate", "3", NULL};
     api_start(&lim, NULL, extra);
     char *token = api_signup(&lim, "ratelimited", "long enough password"); /* 2 hashes */
@@ -275,7 +278,7 @@ static void a_password_change_revokes_older_reset_links(void)
 
 static void enumeration_answers_are_rate_limited(void)
 {
-    api_server e;
+    api_server e = {0};
     api_start(&e, NULL, NULL);
     char *token = api_signup(&e, "prober", "long enough password");
     /* sign-ups with taken e-mails: the 409 stays, but only a few times */
@@ -372,6 +375,219 @@ static void an_empty_patch_writes_no_revision(void)
     free(token);
 }
 
+/* ---- the HTTP layer, spoken raw ---- */
+
+static int raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* Sends bytes and reads one response (up to its Content-Length) into out. */
+static void raw_exchange(const char *req, size_t len, char *out, size_t cap)
+{
+    int fd = raw_connect(srv.port);
+    CHECK(write(fd, req, len) == (ssize_t)len);
+    size_t n = 0;
+    out[0] = '\0';
+    for (;;) {
+        ssize_t r = read(fd, out + n, cap - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        out[n] = '\0';
+        const char *body = strstr(out, "\r\n\r\n"), *cl = strcasestr(out, "content-length:");
+        if (body != NULL && cl != NULL && cl < body &&
+            n - (size_t)(body + 4 - out) >= (size_t)atol(cl + 15))
+            break;
+    }
+    close(fd);
+}
+
+static void expect_raw_error(const char *resp, const char *status, const char *code)
+{
+    if (strncmp(resp, status, strlen(status)) != 0 || strstr(resp, code) == NULL)
+        fprintf(stderr, "expected %s %s, got: %s\n", status, code, resp);
+    CHECK(strncmp(resp, status, strlen(status)) == 0);
+    CHECK(strcasestr(resp, "content-type: application/json") != NULL);
+    char want[64];
+    snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\"", code);
+    CHECK(strstr(resp, want) != NULL);
+}
+
+static void a_body_over_its_route_limit_is_refused_from_its_head(void)
+{
+    /* 60 MB announced to a route that takes 8 KiB: the 413 comes back while only the head
+     * and three bytes have been sent, so nothing waits for (or buffers) the body. */
+    char resp[4096];
+    const char *req = "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 60000000\r\n\r\nabc";
+    raw_exchange(req, strlen(req), resp, sizeof(resp));
+    expect_raw_error(resp, "HTTP/1.1 413", "payload_too_large");
+    CHECK(strstr(resp, "8192 bytes") != NULL);
+    /* a chunked body is counted as its chunks arrive */
+    size_t cap = 16 * 1024, n = 0;
+    char *big = malloc(cap);
+    n += (size_t)snprintf(big, cap, "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                                    "application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                    "2400\r\n");
+    memset(big + n, 'x', 0x2400);
+    n += 0x2400;
+    n += (size_t)snprintf(big + n, cap - n, "\r\n");
+    raw_exchange(big, n, resp, sizeof(resp));
+    expect_raw_error(resp, "HTTP/1.1 413", "payload_too_large");
+    free(big);
+    /* eight at once, each sending a megabyte after its head: all refused, server serving */
+    int fds[8];
+    char *mb = calloc(1, 1 << 20);
+    for (int i = 0; i < 8; i++) {
+        fds[i] = raw_connect(srv.port);
+        CHECK(write(fds[i], req, strlen(req)) > 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        (void)!write(fds[i], mb, 1 << 20); /* may fail once the server has closed */
+        char buf[512] = "";
+        CHECK(read(fds[i], buf, sizeof(buf) - 1) > 0);
+        CHECK(strncmp(buf, "HTTP/1.1 413", 12) == 0);
+        close(fds[i]);
+    }
+    free(mb);
+    server_still_answers();
+}
+
+static void http1_framing_errors_get_the_json_error_body(void)
+{
+    static const struct {
+        const char *req;
+        const char *status, *code;
+    } cases[] = {
+        {"POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         "HTTP/1.1 400", "bad_request"},
+        {"POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+         "HTTP/1.1 400", "bad_request"},
+        {"GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n", "HTTP/1.1 400",
+         "bad_request"},
+        {"GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+         "HTTP/1.1 400", "bad_request"},
+        {"POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: gzip\r\n\r\n",
+         "HTTP/1.1 400", "bad_request"},
+        /* a body longer than its Content-Length: refused at once, not a 10 s wait */
+        {"POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+         "Content-Length: 2\r\n\r\n{}xyz",
+         "HTTP/1.1 400", "bad_request"},
+        {"GARBAGE\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+    };
+    char resp[4096];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        raw_exchange(cases[i].req, strlen(cases[i].req), resp, sizeof(resp));
+        expect_raw_error(resp, cases[i].status, cases[i].code);
+    }
+    /* too many headers */
+    char many[8192];
+    size_t n = (size_t)snprintf(many, sizeof(many), "GET /healthz HTTP/1.1\r\nHost: t\r\n");
+    for (int i = 0; i < 120; i++)
+        n += (size_t)snprintf(many + n, sizeof(many) - n, "X-H%d: v\r\n", i);
+    n += (size_t)snprintf(many + n, sizeof(many) - n, "\r\n");
+    raw_exchange(many, n, resp, sizeof(resp));
+    expect_raw_error(resp, "HTTP/1.1 400", "bad_request");
+    /* and pipelining, which looks like a longer body, still works */
+    const char *two = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n"
+                      "Connection: close\r\n\r\n";
+    int fd = raw_connect(srv.port);
+    CHECK(write(fd, two, strlen(two)) == (ssize_t)strlen(two));
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof(resp) - 1 && (r = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0)
+        got += (size_t)r;
+    resp[got] = '\0';
+    close(fd);
+    const char *second = strstr(resp, "HTTP/1.1 200");
+    CHECK(second != NULL && strstr(second + 1, "HTTP/1.1 200") != NULL);
+    server_still_answers();
+}
+
+static void frame(int fd, int type, int flags, int stream, const void *payload, size_t len)
+{
+    unsigned char h[9] = {(unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len,
+                          (unsigned char)type, (unsigned char)flags, 0, 0, 0,
+                          (unsigned char)stream};
+    CHECK(write(fd, h, 9) == 9);
+    if (len > 0)
+        CHECK(write(fd, payload, len) == (ssize_t)len);
+}
+
+static void a_trickled_http2_header_block_is_cut_off(void)
+{
+    int fd = raw_connect(srv.port);
+    const char *preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    CHECK(write(fd, preface, 24) == 24);
+    frame(fd, 4, 0, 0, NULL, 0);          /* SETTINGS */
+    frame(fd, 1, 0x1, 1, "\x82", 1);      /* HEADERS, END_STREAM, no END_HEADERS */
+    bool closed = false;
+    /* one byte of CONTINUATION every two seconds, for up to 24 s */
+    for (int i = 0; i < 12 && !closed; i++) {
+        sleep(2);
+        unsigned char junk[4096];
+        struct timeval tv = {0, 1000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        ssize_t r;
+        while ((r = read(fd, junk, sizeof(junk))) > 0)
+            ;
+        if (r == 0) {
+            closed = true;
+            break;
+        }
+        if (send(fd, "\x00\x00\x01\x09\x00\x00\x00\x00\x01\x84", 10, MSG_NOSIGNAL) != 10)
+            closed = true;
+    }
+    close(fd);
+    CHECK(closed);
+    server_still_answers();
+}
+
+static void connections_beyond_the_cap_wait_to_be_accepted(void)
+{
+    api_server c = {0};
+    const char *extra[] = {"--max-connections", "4", NULL};
+    api_start(&c, NULL, extra);
+    int held[4];
+    for (int i = 0; i < 4; i++) {
+        held[i] = raw_connect(c.port);
+        /* each gets an answer, so each is accepted and held open */
+        const char *req = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+        CHECK(write(held[i], req, strlen(req)) > 0);
+        char buf[512];
+        CHECK(read(held[i], buf, sizeof(buf)) > 0);
+    }
+    int fifth = raw_connect(c.port); /* the kernel completes it; eccpd does not take it */
+    struct timeval tv = {1, 0};
+    setsockopt(fifth, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    CHECK(write(fifth, req, strlen(req)) > 0);
+    char buf[512];
+    CHECK(read(fifth, buf, sizeof(buf)) < 0); /* no answer while four are open */
+    for (int i = 0; i < 4; i++)
+        close(held[i]);
+    tv.tv_sec = 5;
+    setsockopt(fifth, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t r = read(fifth, buf, sizeof(buf) - 1);
+    CHECK(r > 0);
+    buf[r] = '\0';
+    CHECK(strncmp(buf, "HTTP/1.1 200", 12) == 0);
+    close(fifth);
+    api_stop(&c);
+    api_cleanup(&c);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -388,6 +604,10 @@ int main(int argc, char **argv)
     RUN(enumeration_answers_are_rate_limited);
     RUN(sign_in_limit_counts_the_account_not_the_login);
     RUN(an_empty_patch_writes_no_revision);
+    RUN(a_body_over_its_route_limit_is_refused_from_its_head);
+    RUN(http1_framing_errors_get_the_json_error_body);
+    RUN(a_trickled_http2_header_block_is_cut_off);
+    RUN(connections_beyond_the_cap_wait_to_be_accepted);
     api_stop(&srv);
     api_cleanup(&srv);
     curl_global_cleanup();
