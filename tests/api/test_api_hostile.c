@@ -351,7 +351,7 @@ static void an_empty_patch_writes_no_revision(void)
     CHECK_EQ(r.status, 201);
     char path[128];
     snprintf(path, sizeof(path), "/v1/profiles/%s", cJSON_GetObjectItem(r.json, "id")->valuestring);
-    char *updated = strdup(cJSON_PrintUnformatted(cJSON_GetObjectItem(r.json, "updated_at")));
+    char *updated = cJSON_PrintUnformatted(cJSON_GetObjectItem(r.json, "updated_at"));
     api_res_free(&r);
     long seq = metric("eccpd_store_last_seq"); /* a revision takes a change-log entry */
     sleep(1); /* updated_at has a resolution of a second */
