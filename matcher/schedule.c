@@ -51,6 +51,7 @@ typedef struct state {
     uint8_t *fixed;   /* R: kept where the participant fixed it */
     journal_entry *journal;
     size_t n_journal, cap_journal;
+    uint32_t *adj_start, *adj; /* the requests of each participant (CSR) */
     bool journaling;
     bool oom;
     size_t placed;
@@ -262,6 +263,14 @@ static int better(size_t pa, uint64_t wa, int64_t sa, size_t pb, uint64_t wb, in
     return sa > sb ? 1 : sa < sb ? -1 : 0;
 }
 
+/* Places directly whatever unplaced request of participant x now fits. */
+static void fill_around(state *st, uint32_t x)
+{
+    for (uint32_t k = st->adj_start[x]; k < st->adj_start[x + 1]; k++)
+        if (st->slot_of[st->adj[k]] < 0)
+            try_direct(st, st->adj[k]);
+}
+
 /* Places r in some slot by moving the one or two meetings in its way elsewhere; keeps the
  * result only if it is better. */
 static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path)
@@ -276,8 +285,28 @@ static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path)
         int32_t ea = st->busy[(size_t)q->a * st->S + s], eb = st->busy[(size_t)q->b * st->S + s];
         if (ea < 0 || eb < 0 || (ea > 0 && st->fixed[ea - 1]) || (eb > 0 && st->fixed[eb - 1]))
             continue;
-        if (ea == 0 && eb == 0)
-            continue; /* only the tables are in the way */
+        if (ea == 0 && eb == 0) {
+            /* only the tables are in the way: move one of the slot's meetings elsewhere */
+            if (st->count[s] < st->T)
+                continue;
+            for (size_t o = 0; o < st->p->n_requests; o++) {
+                if (st->slot_of[o] != (int32_t)s || st->fixed[o])
+                    continue;
+                size_t mark = st->n_journal;
+                st->journaling = true;
+                set_slot(st, (uint32_t)o, -1);
+                set_slot(st, r, (int32_t)s);
+                try_place(st, (uint32_t)o, path, max_path);
+                if (!st->oom && better(st->placed, st->weight, st->score, p0, w0, s0) > 0) {
+                    st->n_journal = mark;
+                    st->journaling = false;
+                    return true;
+                }
+                undo_to(st, mark);
+                st->journaling = false;
+            }
+            continue;
+        }
         size_t mark = st->n_journal;
         st->journaling = true;
         if (ea > 0)
@@ -293,6 +322,14 @@ static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path)
             try_place(st, (uint32_t)ea - 1, path, max_path);
         if (eb > 0 && eb != ea)
             try_place(st, (uint32_t)eb - 1, path, max_path);
+        /* a blocker left out frees its other participant: two may fit where one was */
+        for (int k = 0; k < 2; k++) {
+            int32_t e = k == 0 ? ea : eb;
+            if (e > 0 && st->slot_of[e - 1] < 0) {
+                const matcher_sched_request *bq = &st->p->requests[e - 1];
+                fill_around(st, bq->a == q->a || bq->a == q->b ? bq->b : bq->a);
+            }
+        }
         if (!st->oom && better(st->placed, st->weight, st->score, p0, w0, s0) > 0) {
             st->n_journal = mark;
             st->journaling = false;
@@ -463,6 +500,20 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         goto Exit;
     for (size_t r = 0; r < R; r++)
         st.slot_of[r] = -1;
+    st.adj_start = calloc((size_t)P + 2, sizeof(uint32_t));
+    st.adj = malloc((2 * R + 1) * sizeof(uint32_t));
+    if (!st.adj_start || !st.adj)
+        goto Exit;
+    for (size_t r = 0; r < R; r++) {
+        st.adj_start[p->requests[r].a + 2]++;
+        st.adj_start[p->requests[r].b + 2]++;
+    }
+    for (uint32_t i = 0; i < P; i++)
+        st.adj_start[i + 2] += st.adj_start[i + 1];
+    for (size_t r = 0; r < R; r++) {
+        st.adj[st.adj_start[p->requests[r].a + 1]++] = (uint32_t)r;
+        st.adj[st.adj_start[p->requests[r].b + 1]++] = (uint32_t)r;
+    }
 
     /* (1) fixed meetings, where they are valid */
     for (size_t r = 0; r < R; r++) {
@@ -530,6 +581,11 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
                                    : UINT32_MAX;
             set_slot(&st, (uint32_t)r, then < now ? t : s);
         }
+
+    /* moves may have opened a slot for one left out */
+    for (size_t i = 0; i < n_order; i++)
+        if (st.slot_of[order[i]] < 0 && common[order[i]] > 0)
+            try_direct(&st, order[i]);
 
     /* the unplaced, with their reasons (before recommendations take free slots) */
     out->unscheduled = malloc((R + 1) * sizeof(uint32_t));
@@ -653,6 +709,8 @@ Exit:
     free(st.slot_of);
     free(st.fixed);
     free(st.journal);
+    free(st.adj_start);
+    free(st.adj);
     free(order);
     free(common);
     free(path);
