@@ -187,6 +187,42 @@ static void unpublished_organiser_is_off_the_agenda(void)
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "items")), 1);
     api_res_free(&r);
     call_expect("GET", "/v1/events?kind=party", NULL, NULL, 400);
+    /* search: kind event with facets, the unpublished organiser's event not in it */
+    r = call("GET", "/v1/search?q=days&kind=event&facets=kind,ecosystem,country", NULL, NULL);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 1);
+    cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0);
+    CHECK_STR_EQ(jstr(hit, "kind"), "event");
+    CHECK_STR_EQ(jstr(hit, "type"), "matchmaking");
+    CHECK_STR_EQ(jstr(hit, "country"), "BE");
+    cJSON *kf = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "facets"), "kind"), 0);
+    CHECK_STR_EQ(jstr(kf, "value"), "event");
+    CHECK_EQ(cJSON_GetObjectItem(kf, "count")->valueint, 1);
+    api_res_free(&r);
+    r = call("GET", "/v1/search?q=hidden&kind=event", NULL, NULL);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 0);
+    api_res_free(&r);
+}
+
+static void publishing_the_organiser_puts_its_events_on_the_agenda(void)
+{
+    char p[160];
+    snprintf(p, sizeof(p), "/v1/profiles/%s/submit", draft.profile);
+    call_expect("POST", p, NULL, draft.token, 200);
+    snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", draft.profile);
+    call_expect("POST", p, "{\"decision\":\"publish\"}", t_mod, 200);
+    api_res r = call("GET", "/v1/search?q=hidden&kind=event", NULL, NULL);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 1);
+    api_res_free(&r);
+    r = call("GET", "/v1/events?from=2029-01-01", NULL, t_stranger);
+    expect(&r, 200);
+    cJSON *items = cJSON_GetObjectItem(r.json, "items");
+    CHECK_EQ(cJSON_GetArraySize(items), 2); /* the cancelled one is off */
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(items, 0), "title"), "Hidden Workshop");
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 0), "on_agenda")));
+    api_res_free(&r);
 }
 
 static void edit_and_slots(void)
@@ -457,6 +493,10 @@ static void cancel(void)
     expect(&r, 200);
     CHECK(strstr(r.body, "B2B Digital Days") == NULL);
     api_res_free(&r);
+    r = call("GET", "/v1/search?q=days&kind=event", NULL, NULL);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 0); /* gone from search at once */
+    api_res_free(&r);
 }
 
 int main(int argc, char **argv)
@@ -473,6 +513,7 @@ int main(int argc, char **argv)
     RUN(schedule);
     RUN(rescheduling_is_stable);
     RUN(cancel);
+    RUN(publishing_the_organiser_puts_its_events_on_the_agenda);
     api_stop(&srv);
     api_cleanup(&srv);
     curl_global_cleanup();
