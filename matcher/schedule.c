@@ -343,6 +343,123 @@ static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path)
 
 /* ---- the upper bound ---- */
 
+/* A max-flow network (Dinic) for the fractional degree-constrained subgraph: source ->
+ * left copy of i (capacity free_i), left a -> right b and left b -> right a for each usable
+ * request (capacity 1), right i -> sink (free_i). Half the max flow is the fractional
+ * optimum of "choose requests, at most free_i per participant", so its floor bounds every
+ * schedule. */
+typedef struct flow_net {
+    uint32_t n, m;
+    uint32_t *head, *next, *to, *level, *iter, *queue, *path;
+    int32_t *cap;
+} flow_net;
+
+static void flow_edge(flow_net *f, uint32_t u, uint32_t v, int32_t c)
+{
+    f->to[f->m] = v, f->cap[f->m] = c, f->next[f->m] = f->head[u], f->head[u] = f->m++;
+    f->to[f->m] = u, f->cap[f->m] = 0, f->next[f->m] = f->head[v], f->head[v] = f->m++;
+}
+
+static bool flow_levels(flow_net *f)
+{
+    for (uint32_t i = 0; i < f->n; i++)
+        f->level[i] = UINT32_MAX;
+    uint32_t qh = 0, qt = 0;
+    f->level[0] = 0;
+    f->queue[qt++] = 0;
+    while (qh < qt) {
+        uint32_t u = f->queue[qh++];
+        for (uint32_t e = f->head[u]; e != UINT32_MAX; e = f->next[e])
+            if (f->cap[e] > 0 && f->level[f->to[e]] == UINT32_MAX) {
+                f->level[f->to[e]] = f->level[u] + 1;
+                f->queue[qt++] = f->to[e];
+            }
+    }
+    return f->level[1] != UINT32_MAX;
+}
+
+/* One augmenting path in the level graph, found iteratively (f->path holds up to n edges). */
+static int32_t flow_push(flow_net *f)
+{
+    uint32_t *path = f->path, depth = 0, u = 0;
+    for (;;) {
+        if (u == 1) {
+            int32_t c = INT32_MAX;
+            for (uint32_t i = 0; i < depth; i++)
+                c = f->cap[path[i]] < c ? f->cap[path[i]] : c;
+            for (uint32_t i = 0; i < depth; i++) {
+                f->cap[path[i]] -= c;
+                f->cap[path[i] ^ 1] += c;
+            }
+            return c;
+        }
+        uint32_t e = f->iter[u];
+        while (e != UINT32_MAX &&
+               (f->cap[e] <= 0 || f->level[f->to[e]] != f->level[u] + 1))
+            e = f->next[e];
+        f->iter[u] = e;
+        if (e == UINT32_MAX) {
+            if (depth == 0)
+                return 0;
+            f->level[u] = UINT32_MAX; /* a dead end */
+            u = f->to[path[--depth] ^ 1];
+            f->iter[u] = f->next[f->iter[u]];
+            continue;
+        }
+        path[depth++] = e;
+        u = f->to[e];
+    }
+}
+
+/* floor(max flow / 2) of the network above, or SIZE_MAX when memory is short. */
+static size_t degree_bound(const matcher_sched_problem *p, const uint8_t *usable,
+                           const uint32_t *freec)
+{
+    uint32_t P = p->n_participants;
+    size_t R = p->n_requests, edges = 2 * (2 * (size_t)P + 2 * R) + 2;
+    flow_net f = {.n = 2 * P + 2};
+    f.head = malloc(f.n * sizeof(uint32_t));
+    f.level = malloc(f.n * sizeof(uint32_t));
+    f.iter = malloc(f.n * sizeof(uint32_t));
+    f.queue = malloc(f.n * sizeof(uint32_t));
+    f.path = malloc(f.n * sizeof(uint32_t));
+    f.next = malloc(edges * sizeof(uint32_t));
+    f.to = malloc(edges * sizeof(uint32_t));
+    f.cap = malloc(edges * sizeof(int32_t));
+    size_t out = SIZE_MAX;
+    if (!f.head || !f.level || !f.iter || !f.queue || !f.path || !f.next || !f.to || !f.cap)
+        goto Exit;
+    for (uint32_t i = 0; i < f.n; i++)
+        f.head[i] = UINT32_MAX;
+    for (uint32_t i = 0; i < P; i++) {
+        flow_edge(&f, 0, 2 + i, (int32_t)freec[i]);
+        flow_edge(&f, 2 + P + i, 1, (int32_t)freec[i]);
+    }
+    for (size_t r = 0; r < R; r++)
+        if (usable[r]) {
+            flow_edge(&f, 2 + p->requests[r].a, 2 + P + p->requests[r].b, 1);
+            flow_edge(&f, 2 + p->requests[r].b, 2 + P + p->requests[r].a, 1);
+        }
+    uint64_t total = 0;
+    while (flow_levels(&f)) {
+        memcpy(f.iter, f.head, f.n * sizeof(uint32_t));
+        int32_t c;
+        while ((c = flow_push(&f)) > 0)
+            total += (uint64_t)c;
+    }
+    out = (size_t)(total / 2);
+Exit:
+    free(f.head);
+    free(f.level);
+    free(f.iter);
+    free(f.queue);
+    free(f.path);
+    free(f.next);
+    free(f.to);
+    free(f.cap);
+    return out;
+}
+
 size_t matcher_sched_upper_bound(const matcher_sched_problem *p)
 {
     uint32_t P = p->n_participants, S = p->n_slots;
@@ -412,6 +529,9 @@ size_t matcher_sched_upper_bound(const matcher_sched_problem *p)
     size_t y = (c - x) / 2 < n2 ? (c - x) / 2 : n2;
     if (n0 + x + y < bound)
         bound = n0 + x + y;
+    size_t b5 = degree_bound(p, usable, freec);
+    if (b5 < bound)
+        bound = b5;
 Exit:
     free(freec);
     free(deg);
