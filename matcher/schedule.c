@@ -13,7 +13,10 @@
  * on a path that starts at one participant are exchanged, which frees it in alpha, as in
  * Vizing's edge-colouring argument), or an ejection of the one or two meetings in the way,
  * which are then re-placed the same ways; a move is kept when it places more meetings, or
- * as many with more weight, or as many and as much weight with more score, (5) moves of
+ * as many with more weight, or as many and as much weight with more score, (4b) iterated
+ * local search: one or two meetings out at random, the same moves around them, the result
+ * kept unless it has fewer meetings, the best schedule seen returned (more meetings, more
+ * weight, more published meetings in place, more score), (5) moves of
  * new meetings to slots that shorten idle gaps, (6) tables, keeping published tables,
  * (7) recommended meetings.
  *
@@ -37,6 +40,10 @@
 
 #include "matcher/matcher.h"
 
+#ifndef EJECT_DEPTH
+#define EJECT_DEPTH 1 /* ejection chains: 1 = blockers only move, never eject in turn */
+#endif
+
 typedef struct journal_entry {
     uint32_t r;
     int32_t old_slot;
@@ -55,6 +62,7 @@ typedef struct state {
     bool journaling;
     bool oom;
     size_t placed;
+    size_t kept; /* meetings in their slot of the last published schedule */
     uint64_t weight;
     int64_t score;
 } state;
@@ -116,6 +124,7 @@ static void set_slot(state *st, uint32_t r, int32_t s)
         st->placed--;
         st->weight -= q->weight;
         st->score -= q->score;
+        st->kept -= old == q->prev_slot;
     }
     if (s >= 0) {
         st->busy[(size_t)q->a * st->S + (uint32_t)s] = (int32_t)r + 1;
@@ -124,6 +133,7 @@ static void set_slot(state *st, uint32_t r, int32_t s)
         st->placed++;
         st->weight += q->weight;
         st->score += q->score;
+        st->kept += s == q->prev_slot;
     }
     st->slot_of[r] = s;
 }
@@ -271,9 +281,32 @@ static void fill_around(state *st, uint32_t x)
             try_direct(st, st->adj[k]);
 }
 
+/* A trial move: begin_trial marks the journal; end_trial keeps the changes since (when
+ * keep) or undoes them, and restores the journaling of the caller, so trials nest. */
+typedef struct trial {
+    size_t mark;
+    bool outer;
+} trial;
+
+static trial begin_trial(state *st)
+{
+    trial t = {st->n_journal, st->journaling};
+    st->journaling = true;
+    return t;
+}
+
+static void end_trial(state *st, trial t, bool keep)
+{
+    if (!keep)
+        undo_to(st, t.mark);
+    else if (!t.outer)
+        st->n_journal = t.mark; /* nobody above can undo it: forget the entries */
+    st->journaling = t.outer;
+}
+
 /* Places r in some slot by moving the one or two meetings in its way elsewhere; keeps the
  * result only if it is better. */
-static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path)
+static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path, int depth)
 {
     const matcher_sched_request *q = &st->p->requests[r];
     size_t p0 = st->placed;
@@ -292,36 +325,34 @@ static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path)
             for (size_t o = 0; o < st->p->n_requests; o++) {
                 if (st->slot_of[o] != (int32_t)s || st->fixed[o])
                     continue;
-                size_t mark = st->n_journal;
-                st->journaling = true;
+                trial t = begin_trial(st);
                 set_slot(st, (uint32_t)o, -1);
                 set_slot(st, r, (int32_t)s);
                 try_place(st, (uint32_t)o, path, max_path);
-                if (!st->oom && better(st->placed, st->weight, st->score, p0, w0, s0) > 0) {
-                    st->n_journal = mark;
-                    st->journaling = false;
+                bool keep = !st->oom && better(st->placed, st->weight, st->score, p0, w0, s0) > 0;
+                end_trial(st, t, keep);
+                if (keep)
                     return true;
-                }
-                undo_to(st, mark);
-                st->journaling = false;
             }
             continue;
         }
-        size_t mark = st->n_journal;
-        st->journaling = true;
+        trial t = begin_trial(st);
         if (ea > 0)
             set_slot(st, (uint32_t)ea - 1, -1);
         if (eb > 0 && eb != ea)
             set_slot(st, (uint32_t)eb - 1, -1);
         if (st->count[s] >= st->T) {
-            undo_to(st, mark);
+            end_trial(st, t, false);
             continue;
         }
         set_slot(st, r, (int32_t)s);
-        if (ea > 0)
-            try_place(st, (uint32_t)ea - 1, path, max_path);
-        if (eb > 0 && eb != ea)
-            try_place(st, (uint32_t)eb - 1, path, max_path);
+        /* the blockers go elsewhere: directly, by a swap, or (deeper) by ejecting in turn */
+        for (int k = 0; k < 2; k++) {
+            int32_t e = k == 0 ? ea : eb;
+            if (e > 0 && (k == 0 || eb != ea) && st->slot_of[e - 1] < 0 &&
+                !try_place(st, (uint32_t)e - 1, path, max_path) && depth > 1)
+                try_eject(st, (uint32_t)e - 1, path, max_path, depth - 1);
+        }
         /* a blocker left out frees its other participant: two may fit where one was */
         for (int k = 0; k < 2; k++) {
             int32_t e = k == 0 ? ea : eb;
@@ -330,15 +361,106 @@ static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path)
                 fill_around(st, bq->a == q->a || bq->a == q->b ? bq->b : bq->a);
             }
         }
-        if (!st->oom && better(st->placed, st->weight, st->score, p0, w0, s0) > 0) {
-            st->n_journal = mark;
-            st->journaling = false;
+        bool keep = !st->oom && better(st->placed, st->weight, st->score, p0, w0, s0) > 0;
+        end_trial(st, t, keep);
+        if (keep)
             return true;
-        }
-        undo_to(st, mark);
-        st->journaling = false;
     }
     return false;
+}
+
+/* The order in which whole schedules are preferred: more meetings, more weight, more
+ * published meetings kept in place, more score. >0 when (a) is better. */
+static int key_cmp(size_t pa, uint64_t wa, size_t ka, int64_t sa, size_t pb, uint64_t wb,
+                   size_t kb, int64_t sb)
+{
+    if (pa != pb)
+        return pa > pb ? 1 : -1;
+    if (wa != wb)
+        return wa > wb ? 1 : -1;
+    if (ka != kb)
+        return ka > kb ? 1 : -1;
+    return sa > sb ? 1 : sa < sb ? -1 : 0;
+}
+
+/* Iterated local search: take one or two meetings out at random, let the moves above
+ * rebuild around their participants, and keep the result unless it has fewer meetings
+ * (so the search walks plateaus); the best schedule seen (key_cmp) is the one kept at the
+ * end. Deterministic: a fixed seed and a fixed number of iterations. */
+static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t max_path,
+                    size_t iterations, size_t bound)
+{
+    const matcher_sched_problem *p = st->p;
+    size_t R = p->n_requests;
+    if (R == 0 || iterations == 0)
+        return;
+    uint32_t *cand = malloc(R * sizeof(uint32_t));
+    uint32_t *stamp = calloc(R, sizeof(uint32_t));
+    int32_t *best = malloc(R * sizeof(int32_t));
+    if (cand == NULL || stamp == NULL || best == NULL) {
+        free(cand);
+        free(stamp);
+        free(best);
+        return; /* a weaker schedule, not a failure */
+    }
+    memcpy(best, st->slot_of, R * sizeof(int32_t));
+    size_t bp = st->placed, bk = st->kept;
+    uint64_t bw = st->weight;
+    int64_t bs = st->score;
+    uint64_t x = 0x243F6A8885A308D3ull;
+    size_t last_better = 0;
+    for (size_t it = 1; it <= iterations && !st->oom; it++) {
+        if (bp >= bound && it - last_better > MATCHER_SCHED_SEARCH / 4)
+            break; /* as many meetings as can be: only the weight was still being sought */
+        size_t p0 = st->placed;
+        trial t = begin_trial(st);
+        size_t nc = 0, nout = 0;
+        uint32_t taken[2];
+        for (int tries = 0; nout < 1 + it % 2 && tries < 16; tries++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint32_t r = (uint32_t)(x % R);
+            if (st->slot_of[r] < 0 || st->fixed[r])
+                continue;
+            set_slot(st, r, -1);
+            taken[nout++] = r;
+            const matcher_sched_request *q = &p->requests[r];
+            uint32_t ends[2] = {q->a, q->b};
+            for (int e = 0; e < 2; e++)
+                for (uint32_t j = st->adj_start[ends[e]]; j < st->adj_start[ends[e] + 1]; j++) {
+                    uint32_t o = st->adj[j];
+                    if (stamp[o] != it && st->slot_of[o] < 0 && common[o] > 0) {
+                        stamp[o] = (uint32_t)it;
+                        cand[nc++] = o;
+                    }
+                }
+        }
+        /* the candidates in a random rotation, so ties do not always go the same way */
+        size_t start = nc ? (size_t)(x % nc) : 0;
+        for (size_t i = 0; i < nc; i++) {
+            uint32_t o = cand[(start + i) % nc];
+            if (st->slot_of[o] < 0 && !try_place(st, o, path, max_path))
+                try_eject(st, o, path, max_path, EJECT_DEPTH);
+        }
+        for (size_t i = 0; i < nout; i++) /* the ones taken out push their way back in */
+            if (st->slot_of[taken[i]] < 0 && !try_place(st, taken[i], path, max_path))
+                try_eject(st, taken[i], path, max_path, EJECT_DEPTH);
+        end_trial(st, t, !st->oom && st->placed >= p0);
+        if (key_cmp(st->placed, st->weight, st->kept, st->score, bp, bw, bk, bs) > 0) {
+            memcpy(best, st->slot_of, R * sizeof(int32_t));
+            bp = st->placed, bw = st->weight, bk = st->kept, bs = st->score;
+            last_better = it;
+        }
+    }
+    if (key_cmp(st->placed, st->weight, st->kept, st->score, bp, bw, bk, bs) < 0) {
+        for (size_t r = 0; r < R; r++)
+            set_slot(st, (uint32_t)r, -1);
+        for (size_t r = 0; r < R; r++)
+            if (best[r] >= 0)
+                set_slot(st, (uint32_t)r, best[r]);
+    }
+    free(cand);
+    free(stamp);
+    free(best);
 }
 
 /* ---- the upper bound ---- */
@@ -675,7 +797,7 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
             uint32_t r = order[i];
             if (st.slot_of[r] >= 0 || common[r] == 0)
                 continue;
-            if (try_place(&st, r, path, max_path) || try_eject(&st, r, path, max_path))
+            if (try_place(&st, r, path, max_path) || try_eject(&st, r, path, max_path, EJECT_DEPTH))
                 changed = true;
             if (st.oom)
                 goto Exit;
@@ -684,6 +806,11 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         if (!changed)
             break;
     }
+
+    /* (4b) iterated local search, within an effort budget */
+    out->upper_bound = matcher_sched_upper_bound(p);
+    perturb(&st, common, path, max_path, MATCHER_SCHED_SEARCH, out->upper_bound);
+    progress(p, 0.9);
 
     /* (5) shorter idle gaps: move meetings that are new in this run */
     for (int pass = 0; pass < 2; pass++)
@@ -818,7 +945,6 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         if (first >= 0)
             out->idle += (uint32_t)(last - first + 1) - n;
     }
-    out->upper_bound = matcher_sched_upper_bound(p);
     progress(p, 1.0);
     rc = 0;
 Exit:

@@ -14,9 +14,10 @@
  * slots between a participant's first and last meeting; meetings of the last published
  * schedule keep their slot (and table) whenever they still fit, so one new request does
  * not reshuffle an agenda. It is a heuristic (greedy placement, then augmenting swaps of
- * two slots along alternating paths and ejections of a blocking meeting), bounded by
- * MATCHER_SCHED_PASSES improving passes; `upper_bound` is a proven bound on the number
- * of requests any schedule can place, so the gap is known.
+ * two slots along alternating paths and ejections of a blocking meeting, for at most
+ * MATCHER_SCHED_PASSES improving passes, then MATCHER_SCHED_SEARCH rounds of iterated
+ * local search); `upper_bound` is a proven bound on the number of requests any schedule
+ * can place, so the gap is known. The same input always gives the same schedule.
  *
  * Then, where both opted in, free slots get recommended meetings: the caller's candidate
  * pairs, best score first, each placed at most once in a slot both have free.
@@ -35,6 +36,7 @@ extern "C" {
 
 #define MATCHER_SCHED_MAX_SLOTS 256
 #define MATCHER_SCHED_PASSES 8
+#define MATCHER_SCHED_SEARCH 1000 /* iterations of the local search (fewer once optimal) */
 
 typedef struct matcher_sched_request {
     uint32_t a, b;      /* participant indexes, a != b */

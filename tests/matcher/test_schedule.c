@@ -233,8 +233,8 @@ static void random_instances_against_exhaustive_search(void)
     printf("(optimal count %d/%d, optimal count and weight %d/%d) ", count_opt, runs, weight_opt,
            runs);
     /* the heuristic is exact on nearly every small instance */
-    CHECK_GE(count_opt, runs * 99 / 100);
-    CHECK_GE(weight_opt, runs * 98 / 100);
+    CHECK_GE(count_opt, runs * 995 / 1000);
+    CHECK_GE(weight_opt, runs * 99 / 100);
 }
 
 static void reruns_keep_published_meetings(void)
@@ -286,8 +286,11 @@ static void reruns_keep_published_meetings(void)
         matcher_sched_result again;
         matcher_sched_result_init(&again);
         CHECK_EQ(matcher_schedule(&p, &again), 0);
-        CHECK_EQ(again.n_placed, first.n_placed);
-        for (size_t i = 0; i < again.n_placed; i++) {
+        CHECK_GE(again.n_placed, first.n_placed);
+        /* nothing better found: everything stays where it was published */
+        for (size_t i = 0; again.n_placed == first.n_placed && again.weight == first.weight &&
+                           i < again.n_placed;
+             i++) {
             const matcher_sched_request *q = &in.req[again.meetings[i].request];
             CHECK_EQ((int32_t)again.meetings[i].slot, q->prev_slot);
             CHECK_EQ((int32_t)again.meetings[i].table, q->prev_table);
