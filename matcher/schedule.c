@@ -415,8 +415,8 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
         size_t p0 = st->placed;
         trial t = begin_trial(st);
         size_t nc = 0, nout = 0;
-        uint32_t taken[2];
-        for (int tries = 0; nout < 1 + it % 2 && tries < 16; tries++) {
+        uint32_t taken[4];
+        for (int tries = 0; nout < 1 + it % 4 && tries < 16; tries++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             uint32_t r = (uint32_t)(x % R);
             if (st->slot_of[r] < 0 || st->fixed[r])
@@ -809,7 +809,11 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
 
     /* (4b) iterated local search, within an effort budget */
     out->upper_bound = matcher_sched_upper_bound(p);
-    perturb(&st, common, path, max_path, MATCHER_SCHED_SEARCH, out->upper_bound);
+    /* small problems get more rounds: their rounds are cheap and their gaps matter */
+    size_t rounds = R > 0 && MATCHER_SCHED_SEARCH_WORK / R > MATCHER_SCHED_SEARCH
+                        ? MATCHER_SCHED_SEARCH_WORK / R
+                        : MATCHER_SCHED_SEARCH;
+    perturb(&st, common, path, max_path, rounds, out->upper_bound);
     progress(p, 0.9);
 
     /* (5) shorter idle gaps: move meetings that are new in this run */

@@ -36,7 +36,8 @@ extern "C" {
 
 #define MATCHER_SCHED_MAX_SLOTS 256
 #define MATCHER_SCHED_PASSES 8
-#define MATCHER_SCHED_SEARCH 1000 /* iterations of the local search (fewer once optimal) */
+#define MATCHER_SCHED_SEARCH 1000 /* least rounds of the local search (fewer once optimal) */
+#define MATCHER_SCHED_SEARCH_WORK 2000000 /* rounds x requests, when that gives more rounds */
 
 typedef struct matcher_sched_request {
     uint32_t a, b;      /* participant indexes, a != b */

@@ -401,28 +401,27 @@ static int find_index(const char **ids, size_t n, const char *id)
     return -1;
 }
 
-static void sched_work(void *arg)
+/* Runs the scheduler for event eid as the store holds it now; the result (as stored and
+ * answered) in *out, in a. 0, or a code with *message. Any thread but an event loop's. */
+static int build_schedule(core_store *s, const char *eid, core_arena *a, core_value *out_v,
+                          const char **message)
 {
-    sched_job *j = arg;
-    core_arena *a = j->a;
     uint64_t t0 = net_now_us();
-    core_store *s = j->store;
     matcher_sched_result res;
     matcher_sched_result_init(&res);
     core_value ev;
-    j->rc = core_event_get(s, j->event_id, a, &ev);
-    if (j->rc != 0)
-        return;
+    int got = core_event_get(s, eid, a, &ev);
+    if (got != 0)
+        return got;
     const core_value *slots = core_value_get(&ev, "slots");
     const core_value *tv = core_value_get(&ev, "tables");
     uint32_t n_slots = slots && slots->type == CORE_ARR ? (uint32_t)slots->u.arr.len : 0;
     uint32_t n_tables = tv && tv->type == CORE_INT ? (uint32_t)tv->u.i : 0;
     if (n_slots == 0 || n_tables == 0) {
-        j->rc = CORE_ECONFLICT;
-        j->message = "set the slots and tables first (PUT /v1/events/{id}/slots)";
-        return;
+        *message = "set the slots and tables first (PUT /v1/events/{id}/slots)";
+        return CORE_ECONFLICT;
     }
-    core_value parts = core_event_participants(s, j->event_id, a);
+    core_value parts = core_event_participants(s, eid, a);
     size_t np = 0;
     const char **ids = core_arena_alloc(a, (parts.u.arr.len + 1) * sizeof(*ids));
     bool *opted = core_arena_alloc(a, (parts.u.arr.len + 1) * sizeof(*opted));
@@ -455,10 +454,10 @@ static void sched_work(void *arg)
         reg_of(s, ids[i], a, &countries, ccodes, &n_cc, &languages, &regs[i]);
 
     /* the previous schedule: where each request was */
-    core_value prev = core_event_schedule_get(s, j->event_id, a);
+    core_value prev = core_event_schedule_get(s, eid, a);
     const core_value *pm = core_value_get(&prev, "meetings");
 
-    core_value reqs = core_event_requests(s, j->event_id, a);
+    core_value reqs = core_event_requests(s, eid, a);
     size_t nr = 0;
     matcher_sched_request *rq = core_arena_alloc(a, (reqs.u.arr.len + 1) * sizeof(*rq));
     const char **rids = core_arena_alloc(a, (reqs.u.arr.len + 1) * sizeof(*rids));
@@ -511,10 +510,8 @@ static void sched_work(void *arg)
             if (nc == cap) {
                 cap = cap ? cap * 2 : 256;
                 matcher_sched_pair *n2 = core_arena_try_alloc(a, cap * sizeof(*n2));
-                if (n2 == NULL) {
-                    j->rc = CORE_ENOMEM;
-                    return;
-                }
+                if (n2 == NULL)
+                    return CORE_ENOMEM;
                 if (nc)
                     memcpy(n2, cand, nc * sizeof(*n2));
                 cand = n2;
@@ -531,10 +528,9 @@ static void sched_work(void *arg)
                                .n_candidates = nc};
     int rc = matcher_schedule(&p, &res);
     if (rc != 0) {
-        j->rc = rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
-        j->message = matcher_strerror(rc);
+        *message = matcher_strerror(rc);
         matcher_sched_result_dispose(&res);
-        return;
+        return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
     }
     core_value out = core_value_obj(), meetings = core_value_arr(), uns = core_value_arr();
     for (size_t i = 0; i < res.n_meetings; i++) {
@@ -562,7 +558,51 @@ static void sched_work(void *arg)
     core_value_set(a, &out, "placed", core_value_int((int64_t)res.n_placed));
     core_value_set(a, &out, "took_ms", core_value_double((double)(net_now_us() - t0) / 1000.0));
     matcher_sched_result_dispose(&res);
-    j->schedule = out;
+    *out_v = out;
+    return 0;
+}
+
+static void sched_work(void *arg)
+{
+    sched_job *j = arg;
+    j->rc = build_schedule(j->store, j->event_id, j->a, &j->schedule, &j->message);
+}
+
+int net_events_demo_schedules(core_store *s)
+{
+    core_arena a;
+    core_arena_init(&a);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_EVENT_KIND "/"));
+    core_slice k, v;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        core_value ev, prof, sched;
+        const char *message = NULL;
+        if (core_record_decode(&a, v, &ev) != 0)
+            continue;
+        const core_value *tables = core_value_get(&ev, "tables");
+        if (strcmp(core_value_get_str(&ev, "kind"), "matchmaking") != 0 || tables == NULL ||
+            tables->type != CORE_INT || tables->u.i <= 0)
+            continue;
+        const char *eid = core_value_get_str(&ev, "id");
+        if (core_profile_get(s, core_value_get_str(&ev, "profile_id"), &a, &prof) != 0)
+            continue;
+        const core_value *admins = core_value_get(&prof, "admins");
+        if ((rc = build_schedule(s, eid, &a, &sched, &message)) != 0)
+            break;
+        core_actor actor = {admins && admins->type == CORE_ARR && admins->u.arr.len
+                                ? admins->u.arr.items[0].u.s.ptr
+                                : NULL,
+                            false};
+        core_event_op op;
+        core_event_op_init(&op, &a, &actor);
+        op.id = eid;
+        op.body = &sched;
+        rc = core_store_write_sync(s, core_event_schedule_put_txn, &op, NULL);
+    }
+    core_iter_free(it);
+    core_arena_dispose(&a);
+    return rc;
 }
 
 static void sched_respond(void *arg, core_arena *a, int *status, core_value *body)

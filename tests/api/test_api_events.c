@@ -499,6 +499,47 @@ static void cancel(void)
     api_res_free(&r);
 }
 
+/* `eccpd demo-data` writes events, two matchmaking events with published schedules. */
+static void demo_data_has_matchmaking_with_schedules(void)
+{
+    api_server d;
+    memset(&d, 0, sizeof(d));
+    api_prepare(&d);
+    const char *args[] = {"demo-data", "--scale", "0.02", "--password", "demo events password",
+                          "--quiet", NULL};
+    CHECK_EQ(api_cli(&d, NULL, args), 0);
+    api_start(&d, d.dir, NULL);
+    api_res r = api_json(&d, API_H1, "POST", "/v1/sessions",
+                         "{\"login\":\"demo-moderator\",\"password\":\"demo events password\"}",
+                         NULL);
+    expect(&r, 201);
+    char *tok = strdup(jstr(r.json, "token"));
+    api_res_free(&r);
+    r = api_json(&d, API_H1, "GET", "/v1/events?per_page=100", NULL, NULL);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 6);
+    cJSON *e;
+    int matchmaking = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r.json, "items"))
+    {
+        if (strcmp(jstr(e, "kind"), "matchmaking") != 0)
+            continue;
+        matchmaking++;
+        char p[160];
+        snprintf(p, sizeof(p), "/v1/events/%s/schedule", jstr(e, "id"));
+        api_res sr = api_json(&d, API_H1, "GET", p, NULL, tok);
+        expect(&sr, 200);
+        CHECK_GT(cJSON_GetArraySize(cJSON_GetObjectItem(sr.json, "meetings")), 10);
+        CHECK(cJSON_GetObjectItem(sr.json, "upper_bound")->valueint > 0);
+        api_res_free(&sr);
+    }
+    CHECK_EQ(matchmaking, 2);
+    api_res_free(&r);
+    free(tok);
+    api_stop(&d);
+    api_cleanup(&d);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -514,6 +555,7 @@ int main(int argc, char **argv)
     RUN(rescheduling_is_stable);
     RUN(cancel);
     RUN(publishing_the_organiser_puts_its_events_on_the_agenda);
+    RUN(demo_data_has_matchmaking_with_schedules);
     api_stop(&srv);
     api_cleanup(&srv);
     curl_global_cleanup();
