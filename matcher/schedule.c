@@ -412,6 +412,8 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
     for (size_t it = 1; it <= iterations && !st->oom; it++) {
         if (bp >= bound && it - last_better > MATCHER_SCHED_SEARCH / 4)
             break; /* as many meetings as can be: only the weight was still being sought */
+        if (it - last_better > 2 * MATCHER_SCHED_SEARCH)
+            break; /* stuck */
         size_t p0 = st->placed;
         trial t = begin_trial(st);
         size_t nc = 0, nout = 0;
@@ -813,6 +815,8 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
     size_t rounds = R > 0 && MATCHER_SCHED_SEARCH_WORK / R > MATCHER_SCHED_SEARCH
                         ? MATCHER_SCHED_SEARCH_WORK / R
                         : MATCHER_SCHED_SEARCH;
+    if (rounds > 10 * MATCHER_SCHED_SEARCH)
+        rounds = 10 * MATCHER_SCHED_SEARCH;
     perturb(&st, common, path, max_path, rounds, out->upper_bound);
     progress(p, 0.9);
 

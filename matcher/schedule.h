@@ -37,7 +37,10 @@ extern "C" {
 #define MATCHER_SCHED_MAX_SLOTS 256
 #define MATCHER_SCHED_PASSES 8
 #define MATCHER_SCHED_SEARCH 1000 /* least rounds of the local search (fewer once optimal) */
-#define MATCHER_SCHED_SEARCH_WORK 2000000 /* rounds x requests, when that gives more rounds */
+#define MATCHER_SCHED_SEARCH_WORK 2000000 /* rounds x requests, when that gives more rounds
+                                             (at most 10 x MATCHER_SCHED_SEARCH; a search
+                                             that finds nothing better for 2 x
+                                             MATCHER_SCHED_SEARCH rounds stops) */
 
 typedef struct matcher_sched_request {
     uint32_t a, b;      /* participant indexes, a != b */

@@ -10,6 +10,7 @@
  */
 #include "net/events.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,72 @@ void net_events_requests(net_req *r)
 
 /* ---- the scheduler run ---- */
 
+/* Runs in progress, one per event at most: a second run of the same event waits for none
+ * and is answered 409 with how far the first has come, and GET .../schedule shows it as
+ * `running: {done}` (0..1). A handful of entries; a linear scan under one lock. */
+enum { MAX_RUNS = 64 };
+static struct {
+    char event_id[CORE_ID_LEN + 1];
+    double done;
+    bool used;
+} runs[MAX_RUNS];
+static pthread_mutex_t runs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Registers a run of eid; false (and *done) when one is already running, or when the table
+ * is full (*done < 0). */
+static bool run_begin(const char *eid, double *done)
+{
+    bool ok = false;
+    int free_i = -1;
+    *done = -1;
+    pthread_mutex_lock(&runs_mu);
+    for (int i = 0; i < MAX_RUNS; i++) {
+        if (runs[i].used && strcmp(runs[i].event_id, eid) == 0) {
+            *done = runs[i].done;
+            pthread_mutex_unlock(&runs_mu);
+            return false;
+        }
+        if (!runs[i].used && free_i < 0)
+            free_i = i;
+    }
+    if (free_i >= 0) {
+        runs[free_i].used = true;
+        runs[free_i].done = 0;
+        snprintf(runs[free_i].event_id, sizeof(runs[free_i].event_id), "%s", eid);
+        ok = true;
+    }
+    pthread_mutex_unlock(&runs_mu);
+    return ok;
+}
+
+static void run_set(const char *eid, double done, bool end)
+{
+    pthread_mutex_lock(&runs_mu);
+    for (int i = 0; i < MAX_RUNS; i++)
+        if (runs[i].used && strcmp(runs[i].event_id, eid) == 0) {
+            runs[i].done = done;
+            runs[i].used = !end;
+        }
+    pthread_mutex_unlock(&runs_mu);
+}
+
+/* How far the run of eid has come, or -1 when none runs. */
+static double run_progress(const char *eid)
+{
+    double d = -1;
+    pthread_mutex_lock(&runs_mu);
+    for (int i = 0; i < MAX_RUNS; i++)
+        if (runs[i].used && strcmp(runs[i].event_id, eid) == 0)
+            d = runs[i].done;
+    pthread_mutex_unlock(&runs_mu);
+    return d;
+}
+
+static void on_progress(void *ctx, double done)
+{
+    run_set(ctx, done, false);
+}
+
 typedef struct sched_job {
     core_store *store;
     const char *event_id;
@@ -518,7 +585,9 @@ static int build_schedule(core_store *s, const char *eid, core_arena *a, core_va
             }
             cand[nc++] = (matcher_sched_pair){(uint32_t)x, (uint32_t)y, sc};
         }
-    matcher_sched_problem p = {.n_participants = (uint32_t)np,
+    matcher_sched_problem p = {.progress = on_progress,
+                               .progress_ctx = (void *)eid,
+                               .n_participants = (uint32_t)np,
                                .n_slots = n_slots,
                                .n_tables = n_tables,
                                .unavailable = unav,
@@ -566,6 +635,7 @@ static void sched_work(void *arg)
 {
     sched_job *j = arg;
     j->rc = build_schedule(j->store, j->event_id, j->a, &j->schedule, &j->message);
+    run_set(j->event_id, 1.0, true); /* the next run may start once this one is stored */
 }
 
 int net_events_demo_schedules(core_store *s)
@@ -642,6 +712,17 @@ void net_events_schedule(net_req *r)
     }
     if (strcmp(core_value_get_str(&ev, "kind"), "matchmaking") != 0) {
         net_fail(r, CORE_ECONFLICT, "this is not a matchmaking event", NULL);
+        return;
+    }
+    double done;
+    if (!run_begin(core_value_get_str(&ev, "id"), &done)) {
+        net_fail(r, done >= 0 ? CORE_ECONFLICT : CORE_EUNAVAILABLE,
+                 done >= 0 ? core_arena_printf(&r->arena,
+                                               "the scheduler is running for this event (%.0f%% "
+                                               "done); try again when it has finished",
+                                               done * 100)
+                           : "too many schedules are being built; try again shortly",
+                 NULL);
         return;
     }
     sched_job *j = core_arena_alloc(&r->arena, sizeof(*j));
@@ -829,6 +910,12 @@ void net_events_schedule_get(net_req *r)
             const core_value *v = core_value_get(&sched, keep[i]);
             core_value_set(a, &out, keep[i], v ? *v : core_value_null());
         }
+    }
+    double running = run_progress(eid);
+    if (running >= 0) {
+        core_value rv = core_value_obj();
+        core_value_set(a, &rv, "done", core_value_double(running));
+        core_value_set(a, &out, "running", rv);
     }
     const core_value *run = core_value_get(&sched, "run_at");
     core_value_set(a, &out, "published_at",

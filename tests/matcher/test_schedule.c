@@ -331,6 +331,28 @@ static void one_new_request_moves_nobody_when_it_fits(void)
     matcher_sched_result_dispose(&res);
 }
 
+static void note_progress(void *ctx, double done)
+{
+    double *last = ctx;
+    CHECK(done >= *last && done <= 1.0); /* it only moves forward */
+    *last = done;
+}
+
+static void progress_is_reported_up_to_done(void)
+{
+    instance in;
+    make(&in);
+    matcher_sched_problem p = problem(&in);
+    double last = 0;
+    p.progress = note_progress;
+    p.progress_ctx = &last;
+    matcher_sched_result res;
+    matcher_sched_result_init(&res);
+    CHECK_EQ(matcher_schedule(&p, &res), 0);
+    CHECK_DBL_NEAR(last, 1.0, 1e-9);
+    matcher_sched_result_dispose(&res);
+}
+
 static void bad_input_is_refused(void)
 {
     matcher_sched_request req[1] = {{0, 0, 2, 0, -1, -1, -1}};
@@ -350,6 +372,7 @@ int main(void)
     RUN(random_instances_against_exhaustive_search);
     RUN(reruns_keep_published_meetings);
     RUN(one_new_request_moves_nobody_when_it_fits);
+    RUN(progress_is_reported_up_to_done);
     RUN(bad_input_is_refused);
     return 0;
 }
