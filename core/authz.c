@@ -35,6 +35,16 @@ static const struct {
     [CORE_ACT_XCHANGE_READ] = {"xchange.read", ADMIN_OR_MOD, true},
     [CORE_ACT_XCHANGE_DECIDE] = {"xchange.decide", MOD, false},
     [CORE_ACT_XCHANGE_BATCH] = {"xchange.batch", MOD, false},
+    [CORE_ACT_EVENT_CREATE] = {"event.create", ADMIN, false},
+    [CORE_ACT_EVENT_READ] = {"event.read", ANY, false},
+    [CORE_ACT_EVENT_EDIT] = {"event.edit", ADMIN, false},
+    [CORE_ACT_EVENT_PARTICIPANT_DECIDE] = {"event.participant_decide", ADMIN, false},
+    [CORE_ACT_EVENT_APPLY] = {"event.apply", ADMIN, false},
+    [CORE_ACT_EVENT_UNAVAILABLE] = {"event.unavailable", ADMIN, false},
+    [CORE_ACT_EVENT_REQUEST] = {"event.request", ADMIN, false},
+    [CORE_ACT_EVENT_REQUEST_ANSWER] = {"event.request_answer", ADMIN, false},
+    [CORE_ACT_EVENT_SCHEDULE] = {"event.schedule", ADMIN, false},
+    [CORE_ACT_EVENT_AGENDA] = {"event.agenda", ADMIN_OR_MOD, true},
 };
 
 int core_authorize(core_action action, unsigned roles)

@@ -34,6 +34,16 @@ typedef enum core_action {
     CORE_ACT_XCHANGE_READ,        /* a registration, its preferences and its matches */
     CORE_ACT_XCHANGE_DECIDE,      /* accept or reject a registration */
     CORE_ACT_XCHANGE_BATCH,       /* run the batch assignment */
+    CORE_ACT_EVENT_CREATE,        /* post an event (admins of the organiser profile) */
+    CORE_ACT_EVENT_READ,          /* an event on the agenda, and taking part in it */
+    CORE_ACT_EVENT_EDIT,          /* edit, cancel, set slots and tables (organiser) */
+    CORE_ACT_EVENT_PARTICIPANT_DECIDE, /* accept or reject a participant (organiser) */
+    CORE_ACT_EVENT_APPLY,         /* apply with a profile (its admins) */
+    CORE_ACT_EVENT_UNAVAILABLE,   /* mark slots a participant cannot attend (its admins) */
+    CORE_ACT_EVENT_REQUEST,       /* ask for a meeting (admins of `from`) */
+    CORE_ACT_EVENT_REQUEST_ANSWER, /* accept or decline a meeting (admins of `to`) */
+    CORE_ACT_EVENT_SCHEDULE,      /* run the scheduler, read the whole schedule (organiser) */
+    CORE_ACT_EVENT_AGENDA,        /* a participant's agenda (its admins, the organiser) */
     CORE_ACT__COUNT
 } core_action;
 

@@ -35,6 +35,7 @@
 #include "core/text.h"
 #include "core/value.h"
 #include "core/vocab.h"
+#include "core/event.h"
 #include "core/xchange.h"
 
 extern const char core_data_cities[];
@@ -2134,6 +2135,8 @@ int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_repo
         rc = phase_members(g);
     if (rc == 0)
         rc = phase_xchange(g);
+    if (rc == 0 && (rc = core_demo_events(s, o->seed)) != 0) /* core/demo_events.c */
+        snprintf(out->error, sizeof(out->error), "demo events: %s", core_strerror(rc));
     if (rc == 0)
         begin_phase(g, "done", 0);
     core_sha256_final(&g->digest, out->digest);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/event.h"
 #include "core/profile.h"
 #include "core/record.h"
 #include "core/vocab.h"
@@ -122,6 +123,49 @@ bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc)
     return true;
 }
 
+bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
+                     core_arena *a, index_doc *doc)
+{
+    if (rec == NULL || prof == NULL || !core_event_on_agenda(s, rec, prof, a, NULL))
+        return false;
+    const core_value *p = core_value_get(prof, "published");
+    memset(doc, 0, sizeof(*doc));
+    doc->id = field(rec, "id");
+    doc->kind = INDEX_KIND_EVENT;
+    doc->type = field(rec, "kind");
+    doc->name = field(rec, "title");
+    doc->description = field(rec, "description");
+    doc->city = field(rec, "location");
+    doc->ecosystems = strings(a, rec, "ecosystems", &doc->ecosystems_len);
+    if (doc->ecosystems_len > 0) {
+        index_str *names = core_arena_alloc(a, doc->ecosystems_len * sizeof(*names));
+        size_t n = 0;
+        for (size_t i = 0; i < doc->ecosystems_len; i++) {
+            int k = core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr,
+                                    doc->ecosystems[i].len);
+            if (k >= 0)
+                names[n++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
+        }
+        doc->ecosystem_names = names;
+        doc->ecosystem_names_len = n;
+    }
+    /* the organiser's country, its name as a keyword (an event is found by who runs it) */
+    doc->country = field(p, "country");
+    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
+    doc->label = INDEX_LABEL_NONE;
+    index_str *kw = core_arena_alloc(a, sizeof(*kw));
+    kw[0] = field(p, "name");
+    doc->keywords = kw;
+    doc->keywords_len = kw[0].ptr != NULL;
+    const core_value *at = core_value_get(rec, "updated_at");
+    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
+    const core_value *langs = core_value_get(p, "languages");
+    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
+        langs->u.arr.items[0].type == CORE_STR)
+        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    return true;
+}
+
 static uint64_t applied(void *ctx)
 {
     index_records *x = ctx;
@@ -148,13 +192,52 @@ static int sync_profile(index_records *x, core_store *s, const char *id, const c
     return rc == 0 ? 0 : CORE_EIO;
 }
 
+/* Puts or removes one event according to whether it is on the agenda now. */
+static int sync_event(index_records *x, core_store *s, const char *id, const core_value *rec,
+                      core_arena *a)
+{
+    index_doc doc;
+    core_value prof;
+    bool have = rec != NULL &&
+                core_profile_get(s, core_value_get_str(rec, "profile_id"), a, &prof) == 0;
+    int rc = have && index_event_doc(s, rec, &prof, a, &doc) ? index_put(x->w, &doc)
+                                                             : index_delete(x->w, S(id));
+    if (rc == INDEX_EINVAL) {
+        fprintf(stderr, "eccpd: event %s could not be indexed: %s\n", id, index_last_error());
+        return 0;
+    }
+    return rc == 0 ? 0 : CORE_EIO;
+}
+
+/* A profile's change (published, unpublished, renamed) reaches the events it organises. */
+static int sync_events_of(index_records *x, core_store *s, const char *pid, core_arena *a)
+{
+    char *prefix = core_arena_printf(a, "evprofile/%s/", pid);
+    size_t plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_slice k, v;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        char *eid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
+        core_value ev;
+        int grc = core_event_get(s, eid, a, &ev);
+        rc = sync_event(x, s, eid, grc == 0 ? &ev : NULL, a);
+    }
+    core_iter_free(it);
+    return rc;
+}
+
 static int apply(void *ctx, core_store *s, const char *kind, const char *id, const char *op,
                  const core_value *rec, core_arena *a)
 {
     index_records *x = ctx;
+    if (strcmp(kind, CORE_EVENT_KIND) == 0)
+        return sync_event(x, s, id, rec, a);
     if (strcmp(kind, "profile") != 0)
         return 0;
     int rc = sync_profile(x, s, id, rec, a);
+    if (rc == 0)
+        rc = sync_events_of(x, s, id, a);
     if (rc != 0)
         return rc;
     /* A cluster's visibility decides its members': look at each of them again. */
@@ -242,6 +325,26 @@ static void *rebuild_part_run(void *arg)
             if (p->progress != NULL) /* only part 0 has one: it runs on the caller's thread */
                 p->progress(p->ctx, all);
         }
+    }
+    core_iter_free(it);
+    /* events on the agenda, by the same sharding */
+    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_EVENT_KIND "/"));
+    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
+        if (key_hash(k) % p->nshards != p->shard)
+            continue;
+        core_value rec, prof;
+        index_doc doc;
+        if (core_record_decode(&a, v, &rec) == 0 &&
+            core_profile_get(p->s, core_value_get_str(&rec, "profile_id"), &a, &prof) == 0 &&
+            index_event_doc(p->s, &rec, &prof, &a, &doc)) {
+            int irc = index_builder_put(p->b, p->shard, &doc);
+            if (irc != 0 && irc != INDEX_EINVAL) {
+                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
+                p->rc = CORE_EIO;
+            }
+        }
+        if (++mine % 4096 == 0)
+            core_arena_dispose(&a);
     }
     atomic_fetch_add(p->read, mine % 4096);
     core_iter_free(it);

@@ -25,6 +25,12 @@ core_feed_consumer index_records_consumer(index_records *x);
  * into a (kept until the document is written). Returns false when rec has none. */
 bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc);
 
+/* Fills doc from an event record on the agenda (its organiser profile prof public, the
+ * event not cancelled): kind event, type its kind, name its title, the organiser's country
+ * and name; false when the event is off the agenda. Strings point into rec, prof and a. */
+bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
+                     core_arena *a, index_doc *doc);
+
 /* Builds a complete index of the store's public records into dir (which must not exist),
  * as of the store's last sequence number when the build starts (returned in *seq); later
  * changes are for the feed to apply. One thread per core (up to 4) each indexes a shard of

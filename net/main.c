@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/store.h"
 #include "net/backup.h"
+#include "net/events.h"
 #include "net/reindex.h"
 #include "net/server.h"
 #include "net/transfer.h"
@@ -189,6 +190,8 @@ static int run_demo(const char *data, double scale, uint64_t seed, const char *p
     }
     core_demo_report r;
     int rc = core_demo_generate(s, &o, &r);
+    if (rc == 0 && (rc = net_events_demo_schedules(s)) != 0) /* net/events.c */
+        snprintf(r.error, sizeof(r.error), "demo schedules: %s", core_strerror(rc));
     core_store_close(s);
     if (rc != 0) {
         fprintf(stderr, "eccpd demo-data: %s\n", r.error[0] ? r.error : core_strerror(rc));

@@ -3,6 +3,7 @@
  * here, and /openapi.json (net/openapi.json) describes the same set.
  */
 #include "net/accounts.h"
+#include "net/events.h"
 #include "net/ops.h"
 #include "net/profiles.h"
 #include "net/search.h"
@@ -50,4 +51,23 @@ void net_routes_register(net_router *r)
                    8 * 1024);
     net_router_add(r, "GET", "/v1/xchange/registrations/{id}/matches", net_xchange_matches, 0, 0);
     net_router_add(r, "POST", "/v1/xchange/batch-match", net_xchange_batch, 0, 4 * 1024 * 1024);
+
+    net_router_add(r, "POST", "/v1/events", net_events_create, 0, 64 * 1024);
+    net_router_add(r, "GET", "/v1/events", net_events_agenda, 0, 0);
+    net_router_add(r, "GET", "/v1/events/{id}", net_events_get, 0, 0);
+    net_router_add(r, "PATCH", "/v1/events/{id}", net_events_patch, 0, 64 * 1024);
+    net_router_add(r, "POST", "/v1/events/{id}/cancel", net_events_cancel, 0, 0);
+    net_router_add(r, "POST", "/v1/events/{id}/participants", net_events_apply, 0, 4096);
+    net_router_add(r, "GET", "/v1/events/{id}/participants", net_events_participants, 0, 0);
+    net_router_add(r, "POST", "/v1/events/{id}/participants/{pid}/decision", net_events_decide,
+                   0, 4096);
+    net_router_add(r, "PUT", "/v1/events/{id}/slots", net_events_slots, 0, 64 * 1024);
+    net_router_add(r, "PUT", "/v1/events/{id}/participants/{pid}/unavailable",
+                   net_events_unavailable, 0, 16 * 1024);
+    net_router_add(r, "POST", "/v1/events/{id}/meeting-requests", net_events_request, 0, 4096);
+    net_router_add(r, "GET", "/v1/events/{id}/meeting-requests", net_events_requests, 0, 0);
+    net_router_add(r, "POST", "/v1/events/{id}/meeting-requests/{rid}", net_events_answer, 0,
+                   4096);
+    net_router_add(r, "POST", "/v1/events/{id}/schedule", net_events_schedule, 0, 0);
+    net_router_add(r, "GET", "/v1/events/{id}/schedule", net_events_schedule_get, 0, 0);
 }

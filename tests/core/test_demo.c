@@ -250,6 +250,18 @@ static void test_counts_and_states(void)
     it = core_store_iter_prefix(first.s, CORE_CF_KEYS, CORE_SLICE_LIT("notif/"));
     CHECK(core_iter_next(it, &k, &v));
     core_iter_free(it);
+    /* the events of core/demo_events.c: six, two of them matchmaking with participants */
+    int events = 0, participants = 0;
+    it = core_store_iter_prefix(first.s, CORE_CF_RECORDS, CORE_SLICE_LIT("event/"));
+    while (core_iter_next(it, &k, &v))
+        events++;
+    core_iter_free(it);
+    it = core_store_iter_prefix(first.s, CORE_CF_RECORDS, CORE_SLICE_LIT("event_participant/"));
+    while (core_iter_next(it, &k, &v))
+        participants++;
+    core_iter_free(it);
+    CHECK_EQ(events, 6);
+    CHECK_EQ(participants, 32);
     /* local words in their own scripts and with diacritics */
     CHECK_GT(first.st.non_ascii_names, 20);
 

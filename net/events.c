@@ -1,0 +1,924 @@
+/*
+ * events.c: the events handlers (see events.h).
+ *
+ * Writes are core/event.c transactions through net_req_write. The scheduler run reads
+ * the event's participants, accepted requests and last published schedule on the worker
+ * pool (never on the event loop), scores pairs with the ClusterXchange scoring
+ * (matcher_score, over each participant's published profile and the objectives of its
+ * ClusterXchange registration if it has one), runs matcher_schedule there, and then
+ * stores the result as the event's published schedule in one write.
+ */
+#include "net/events.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/authz.h"
+#include "core/error.h"
+#include "core/event.h"
+#include "core/id.h"
+#include "core/record.h"
+#include "core/time.h"
+#include "core/vocab.h"
+#include "core/xchange.h"
+#include "matcher/matcher.h"
+#include "matcher/schedule.h"
+
+/* ---- common ---- */
+
+static bool actor_of(net_req *r, core_actor *actor)
+{
+    const net_principal *p = net_req_auth(r);
+    if (p == NULL)
+        return false;
+    actor->user_id = p->signed_in ? p->user_id : NULL;
+    actor->moderator = p->signed_in && strcmp(p->role, "moderator") == 0;
+    return true;
+}
+
+static void op_fail(net_req *r, int rc, void *arg)
+{
+    core_event_op *op = arg;
+    net_fail(r, rc, op->message, &op->fields.obj);
+}
+
+/* The event view is built on the committer thread from the record and the store. */
+typedef struct view_arg {
+    core_event_op op;
+    core_store *store;
+    int status;
+} view_arg;
+
+static void event_respond(void *arg, core_arena *a, int *status, core_value *body)
+{
+    view_arg *v = arg;
+    core_value prof;
+    const char *pid = core_value_get_str(&v->op.rec, "profile_id");
+    bool have = core_profile_get(v->store, pid, a, &prof) == 0;
+    *status = v->status;
+    *body = core_event_view(v->store, a, &v->op.rec, have ? &prof : NULL);
+}
+
+static void participant_respond(void *arg, core_arena *a, int *status, core_value *body)
+{
+    view_arg *v = arg;
+    *status = v->status;
+    *body = core_event_participant_view(a, &v->op.rec);
+}
+
+static void request_respond(void *arg, core_arena *a, int *status, core_value *body)
+{
+    view_arg *v = arg;
+    *status = v->status;
+    *body = core_event_request_view(a, &v->op.rec);
+}
+
+static void write_op(net_req *r, core_txn_fn fn, net_write_respond_fn respond, int status,
+                     const char *other_param)
+{
+    core_actor actor;
+    if (!actor_of(r, &actor))
+        return;
+    view_arg *v = core_arena_alloc(&r->arena, sizeof(*v));
+    core_event_op_init(&v->op, &r->arena, &actor);
+    v->op.body = net_req_body(r);
+    v->op.id = net_req_param(r, "id");
+    v->op.other_id = other_param ? net_req_param(r, other_param) : NULL;
+    v->store = r->server->store;
+    v->status = status;
+    if (actor.user_id == NULL) {
+        net_fail(r, CORE_EUNAUTH, "sign in first", NULL);
+        return;
+    }
+    net_req_write(r, fn, v, respond, op_fail);
+}
+
+void net_events_create(net_req *r)
+{
+    write_op(r, core_event_create_txn, event_respond, 201, NULL);
+}
+
+void net_events_patch(net_req *r)
+{
+    write_op(r, core_event_patch_txn, event_respond, 200, NULL);
+}
+
+void net_events_cancel(net_req *r)
+{
+    write_op(r, core_event_cancel_txn, event_respond, 200, NULL);
+}
+
+void net_events_slots(net_req *r)
+{
+    write_op(r, core_event_slots_txn, event_respond, 200, NULL);
+}
+
+void net_events_apply(net_req *r)
+{
+    write_op(r, core_event_apply_txn, participant_respond, 201, NULL);
+}
+
+void net_events_decide(net_req *r)
+{
+    write_op(r, core_event_decide_txn, participant_respond, 200, "pid");
+}
+
+void net_events_unavailable(net_req *r)
+{
+    write_op(r, core_event_unavailable_txn, participant_respond, 200, "pid");
+}
+
+void net_events_request(net_req *r)
+{
+    write_op(r, core_event_request_txn, request_respond, 201, NULL);
+}
+
+void net_events_answer(net_req *r)
+{
+    write_op(r, core_event_answer_txn, request_respond, 200, "rid");
+}
+
+/* ---- reads ---- */
+
+/* Loads event {id} and its organiser; answers 404 (and returns false) when the caller may
+ * not see it. *roles: the caller's roles for the organiser profile. */
+static bool load_visible(net_req *r, const core_actor *actor, core_value *ev, core_value *prof,
+                         bool *have_prof, unsigned *roles)
+{
+    core_store *s = r->server->store;
+    int rc = core_event_get(s, net_req_param(r, "id"), &r->arena, ev);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such event" : NULL, NULL);
+        return false;
+    }
+    rc = core_profile_get(s, core_value_get_str(ev, "profile_id"), &r->arena, prof);
+    if (rc != 0 && rc != CORE_ENOTFOUND) {
+        net_fail(r, rc, NULL, NULL);
+        return false;
+    }
+    *have_prof = rc == 0;
+    *roles = core_event_roles(actor, *have_prof ? prof : NULL);
+    bool on = *have_prof && core_event_on_agenda(s, ev, prof, &r->arena, NULL);
+    if ((!on && (*roles & (CORE_ROLE_ADMIN | CORE_ROLE_MODERATOR)) == 0) ||
+        core_authorize(CORE_ACT_EVENT_READ, *roles) != 0) {
+        net_fail(r, CORE_ENOTFOUND, "no such event", NULL);
+        return false;
+    }
+    return true;
+}
+
+void net_events_get(net_req *r)
+{
+    core_actor actor;
+    core_value ev, prof;
+    bool have;
+    unsigned roles;
+    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+        return;
+    core_value v = core_event_view(r->server->store, &r->arena, &ev, have ? &prof : NULL);
+    net_reply(r, 200, &v);
+}
+
+void net_events_agenda(net_req *r)
+{
+    size_t page, per_page;
+    if (net_req_auth(r) == NULL || !net_req_page(r, &page, &per_page))
+        return;
+    const char *from_s = net_req_query(r, "from"), *to_s = net_req_query(r, "to");
+    const char *kind = net_req_query(r, "kind"), *eco = net_req_query(r, "ecosystem");
+    int64_t from = 0, to = -1;
+    if (from_s == NULL)
+        from = (int64_t)time(NULL) / 86400 * 86400; /* from the start of today (UTC) */
+    else if (!core_time_parse(from_s, true, &from)) {
+        net_fail(r, CORE_EBADREQ, "from is an RFC 3339 time or a date (2027-03-15)", NULL);
+        return;
+    }
+    if (to_s != NULL && !core_time_parse(to_s, true, &to)) {
+        net_fail(r, CORE_EBADREQ, "to is an RFC 3339 time or a date (2027-03-15)", NULL);
+        return;
+    }
+    static const char *const kinds[] = {"matchmaking", "webinar", "conference", "workshop",
+                                        "other"};
+    bool ok = kind == NULL;
+    for (size_t i = 0; !ok && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        ok = strcmp(kind, kinds[i]) == 0;
+    if (!ok) {
+        net_fail(r, CORE_EBADREQ, "kind is matchmaking, webinar, conference, workshop or other",
+                 NULL);
+        return;
+    }
+    if (eco != NULL && core_vocab_find(CORE_VOCAB_ECOSYSTEM, eco, strlen(eco)) < 0) {
+        net_fail(r, CORE_EBADREQ, "ecosystem is not one of the ecosystems", NULL);
+        return;
+    }
+    core_value out;
+    int rc = core_event_agenda(r->server->store, from, to, kind, eco, page, per_page, &r->arena,
+                               &out);
+    if (rc != 0) {
+        net_fail(r, rc, NULL, NULL);
+        return;
+    }
+    net_reply(r, 200, &out);
+}
+
+/* The caller's roles for participant pid's profile. */
+static unsigned participant_roles(net_req *r, const core_actor *actor, const char *pid)
+{
+    core_value prof;
+    if (pid == NULL || core_profile_get(r->server->store, pid, &r->arena, &prof) != 0)
+        return core_profile_roles(actor, NULL);
+    return core_profile_roles(actor, &prof);
+}
+
+void net_events_participants(net_req *r)
+{
+    core_actor actor;
+    core_value ev, prof;
+    bool have;
+    unsigned roles;
+    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+        return;
+    /* the organiser sees every application; others the accepted participants */
+    bool organiser = core_authorize(CORE_ACT_EVENT_AGENDA, roles) == 0;
+    core_value all = core_event_participants(r->server->store, core_value_get_str(&ev, "id"),
+                                             &r->arena);
+    core_value items = core_value_arr();
+    for (size_t i = 0; i < all.u.arr.len; i++) {
+        const core_value *p = &all.u.arr.items[i];
+        const char *st = core_value_get_str(p, "state");
+        if (!organiser && (st == NULL || strcmp(st, "accepted") != 0))
+            continue;
+        core_value v = core_event_participant_view(&r->arena, p);
+        core_value pp;
+        const char *pid = core_value_get_str(p, "profile_id");
+        if (core_profile_get(r->server->store, pid, &r->arena, &pp) == 0) {
+            const char *name = core_value_get_str(core_value_get(&pp, "published"), "name");
+            core_value_set(&r->arena, &v, "name",
+                           name ? core_value_cstr(&r->arena, name) : core_value_null());
+        }
+        if (!organiser) { /* unavailability is the participant's and the organiser's */
+            core_value *u = (core_value *)core_value_get(&v, "unavailable");
+            if (u)
+                *u = core_value_null();
+        }
+        core_value_push(&r->arena, &items, v);
+    }
+    core_value out = core_value_obj();
+    core_value_set(&r->arena, &out, "total", core_value_int((int64_t)items.u.arr.len));
+    core_value_set(&r->arena, &out, "items", items);
+    net_reply(r, 200, &out);
+}
+
+void net_events_requests(net_req *r)
+{
+    core_actor actor;
+    core_value ev, prof;
+    bool have;
+    unsigned roles;
+    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+        return;
+    const char *pid = net_req_query(r, "participant");
+    unsigned who = roles;
+    if (pid != NULL)
+        who |= participant_roles(r, &actor, pid);
+    int rc = core_authorize(CORE_ACT_EVENT_AGENDA, who);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such participant" : NULL, NULL);
+        return;
+    }
+    core_value all = core_event_requests(r->server->store, core_value_get_str(&ev, "id"),
+                                         &r->arena);
+    core_value items = core_value_arr();
+    for (size_t i = 0; i < all.u.arr.len; i++) {
+        const core_value *q = &all.u.arr.items[i];
+        if (pid != NULL && strcmp(core_value_get_str(q, "from"), pid) != 0 &&
+            strcmp(core_value_get_str(q, "to"), pid) != 0)
+            continue;
+        core_value_push(&r->arena, &items, core_event_request_view(&r->arena, q));
+    }
+    core_value out = core_value_obj();
+    core_value_set(&r->arena, &out, "total", core_value_int((int64_t)items.u.arr.len));
+    core_value_set(&r->arena, &out, "items", items);
+    net_reply(r, 200, &out);
+}
+
+/* ---- the scheduler run ---- */
+
+/* Runs in progress, one per event at most: a second run of the same event waits for none
+ * and is answered 409 with how far the first has come, and GET .../schedule shows it as
+ * `running: {done}` (0..1). A handful of entries; a linear scan under one lock. */
+enum { MAX_RUNS = 64 };
+static struct {
+    char event_id[CORE_ID_LEN + 1];
+    double done;
+    bool used;
+} runs[MAX_RUNS];
+static pthread_mutex_t runs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Registers a run of eid; false (and *done) when one is already running, or when the table
+ * is full (*done < 0). */
+static bool run_begin(const char *eid, double *done)
+{
+    bool ok = false;
+    int free_i = -1;
+    *done = -1;
+    pthread_mutex_lock(&runs_mu);
+    for (int i = 0; i < MAX_RUNS; i++) {
+        if (runs[i].used && strcmp(runs[i].event_id, eid) == 0) {
+            *done = runs[i].done;
+            pthread_mutex_unlock(&runs_mu);
+            return false;
+        }
+        if (!runs[i].used && free_i < 0)
+            free_i = i;
+    }
+    if (free_i >= 0) {
+        runs[free_i].used = true;
+        runs[free_i].done = 0;
+        snprintf(runs[free_i].event_id, sizeof(runs[free_i].event_id), "%s", eid);
+        ok = true;
+    }
+    pthread_mutex_unlock(&runs_mu);
+    return ok;
+}
+
+static void run_set(const char *eid, double done, bool end)
+{
+    pthread_mutex_lock(&runs_mu);
+    for (int i = 0; i < MAX_RUNS; i++)
+        if (runs[i].used && strcmp(runs[i].event_id, eid) == 0) {
+            runs[i].done = done;
+            runs[i].used = !end;
+        }
+    pthread_mutex_unlock(&runs_mu);
+}
+
+/* How far the run of eid has come, or -1 when none runs. */
+static double run_progress(const char *eid)
+{
+    double d = -1;
+    pthread_mutex_lock(&runs_mu);
+    for (int i = 0; i < MAX_RUNS; i++)
+        if (runs[i].used && strcmp(runs[i].event_id, eid) == 0)
+            d = runs[i].done;
+    pthread_mutex_unlock(&runs_mu);
+    return d;
+}
+
+static void on_progress(void *ctx, double done)
+{
+    run_set(ctx, done, false);
+}
+
+typedef struct sched_job {
+    core_store *store;
+    const char *event_id;
+    core_arena *a; /* the request's arena: the loop leaves it alone while the job runs */
+    core_actor actor;
+    /* out */
+    int rc;
+    const char *message;
+    core_value schedule; /* the result as stored and answered */
+} sched_job;
+
+/* A participant as the scorer sees it. */
+static void reg_of(core_store *s, const char *pid, core_arena *a, matcher_codemap *countries,
+                   const char **codes, size_t *n_codes, const matcher_codemap *languages,
+                   matcher_reg *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->roles = MATCHER_ROLE_HOST | MATCHER_ROLE_VISITOR;
+    out->eligible = 1;
+    out->capacity = 1;
+    out->duration_min = out->duration_max = 1;
+    out->n_windows = 1;
+    out->country = MATCHER_COUNTRIES - 1; /* an unknown country: its own id */
+    core_value prof;
+    if (core_profile_get(s, pid, a, &prof) != 0)
+        return;
+    const core_value *pub = core_value_get(&prof, "published");
+    const char *cc = core_value_get_str(pub, "country");
+    if (cc != NULL && strlen(cc) == 2) {
+        int bit = matcher_codemap_get(countries, cc);
+        if (bit < 0 && *n_codes < MATCHER_COUNTRIES - 1) {
+            codes[*n_codes] = cc;
+            bit = (int)(*n_codes)++;
+            matcher_codemap_init(countries, codes, *n_codes);
+        }
+        if (bit >= 0)
+            out->country = (uint32_t)bit;
+    }
+    const core_value *v = core_value_get(pub, "ecosystems");
+    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
+        int b = core_vocab_find(CORE_VOCAB_ECOSYSTEM, v->u.arr.items[i].u.s.ptr,
+                                v->u.arr.items[i].u.s.len);
+        if (b >= 0 && b < MATCHER_ECOSYSTEMS)
+            out->ecosystems |= 1u << b;
+    }
+    v = core_value_get(pub, "languages");
+    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
+        int b = matcher_codemap_get(languages, v->u.arr.items[i].u.s.ptr);
+        if (b >= 0)
+            out->languages |= 1ull << b;
+    }
+    v = core_value_get(pub, "cooperation_countries");
+    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
+        int b = matcher_codemap_get(countries, v->u.arr.items[i].u.s.ptr);
+        if (b >= 0)
+            out->target_countries |= 1ull << b;
+    }
+    /* objectives: from the profile's ClusterXchange registration, when it has one */
+    char *prefix = core_arena_printf(a, "xprofile/%s/", pid);
+    size_t plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_slice k, val;
+    if (core_iter_next(it, &k, &val)) {
+        core_value reg;
+        char *rid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
+        if (core_xchange_get(s, rid, a, &reg) == 0) {
+            v = core_value_get(&reg, "objectives");
+            for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
+                int b = core_vocab_find(CORE_VOCAB_OBJECTIVE, v->u.arr.items[i].u.s.ptr,
+                                        v->u.arr.items[i].u.s.len);
+                if (b >= 0 && b < MATCHER_OBJECTIVES)
+                    out->objectives |= 1u << b;
+            }
+        }
+    }
+    core_iter_free(it);
+}
+
+/* The ClusterXchange score of a pair, symmetric (the better of the two directions), 0
+ * when the scoring's hard constraints fail (the same country). */
+static int32_t pair_score(const matcher_reg *x, const matcher_reg *y)
+{
+    int s1 = matcher_score(x, MATCHER_ROLE_VISITOR, y), s2 = matcher_score(y, MATCHER_ROLE_VISITOR, x);
+    int s = s1 > s2 ? s1 : s2;
+    return s > 0 ? s : 0;
+}
+
+static int find_index(const char **ids, size_t n, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Runs the scheduler for event eid as the store holds it now; the result (as stored and
+ * answered) in *out, in a. 0, or a code with *message. Any thread but an event loop's. */
+static int build_schedule(core_store *s, const char *eid, core_arena *a, core_value *out_v,
+                          const char **message)
+{
+    uint64_t t0 = net_now_us();
+    matcher_sched_result res;
+    matcher_sched_result_init(&res);
+    core_value ev;
+    int got = core_event_get(s, eid, a, &ev);
+    if (got != 0)
+        return got;
+    const core_value *slots = core_value_get(&ev, "slots");
+    const core_value *tv = core_value_get(&ev, "tables");
+    uint32_t n_slots = slots && slots->type == CORE_ARR ? (uint32_t)slots->u.arr.len : 0;
+    uint32_t n_tables = tv && tv->type == CORE_INT ? (uint32_t)tv->u.i : 0;
+    if (n_slots == 0 || n_tables == 0) {
+        *message = "set the slots and tables first (PUT /v1/events/{id}/slots)";
+        return CORE_ECONFLICT;
+    }
+    core_value parts = core_event_participants(s, eid, a);
+    size_t np = 0;
+    const char **ids = core_arena_alloc(a, (parts.u.arr.len + 1) * sizeof(*ids));
+    bool *opted = core_arena_alloc(a, (parts.u.arr.len + 1) * sizeof(*opted));
+    uint8_t *unav = core_arena_alloc(a, (parts.u.arr.len + 1) * n_slots);
+    memset(unav, 0, (parts.u.arr.len + 1) * n_slots);
+    for (size_t i = 0; i < parts.u.arr.len; i++) {
+        const core_value *p = &parts.u.arr.items[i];
+        const char *st = core_value_get_str(p, "state");
+        if (st == NULL || strcmp(st, "accepted") != 0)
+            continue;
+        const core_value *u = core_value_get(p, "unavailable");
+        for (size_t k = 0; u && u->type == CORE_ARR && k < u->u.arr.len; k++)
+            if (u->u.arr.items[k].type == CORE_INT && u->u.arr.items[k].u.i >= 0 &&
+                u->u.arr.items[k].u.i < n_slots)
+                unav[np * n_slots + (size_t)u->u.arr.items[k].u.i] = 1;
+        const core_value *rf = core_value_get(p, "recommendations");
+        opted[np] = rf && rf->type == CORE_BOOL && rf->u.b;
+        ids[np++] = core_value_get_str(p, "profile_id");
+    }
+    /* scoring inputs */
+    matcher_codemap countries, languages;
+    const char *ccodes[MATCHER_COUNTRIES], *lcodes[MATCHER_LANGUAGES];
+    size_t n_cc = 0, n_lc = 0;
+    matcher_codemap_init(&countries, ccodes, 0);
+    for (size_t i = 0; i < core_language_count() && n_lc < MATCHER_LANGUAGES; i++)
+        lcodes[n_lc++] = core_language_at(i)->code;
+    matcher_codemap_init(&languages, lcodes, n_lc);
+    matcher_reg *regs = core_arena_alloc(a, (np + 1) * sizeof(*regs));
+    for (size_t i = 0; i < np; i++)
+        reg_of(s, ids[i], a, &countries, ccodes, &n_cc, &languages, &regs[i]);
+
+    /* the previous schedule: where each request was */
+    core_value prev = core_event_schedule_get(s, eid, a);
+    const core_value *pm = core_value_get(&prev, "meetings");
+
+    core_value reqs = core_event_requests(s, eid, a);
+    size_t nr = 0;
+    matcher_sched_request *rq = core_arena_alloc(a, (reqs.u.arr.len + 1) * sizeof(*rq));
+    const char **rids = core_arena_alloc(a, (reqs.u.arr.len + 1) * sizeof(*rids));
+    uint8_t *asked = core_arena_alloc(a, np * np + 1); /* pairs with any request */
+    memset(asked, 0, np * np + 1);
+    for (size_t i = 0; i < reqs.u.arr.len; i++) {
+        const core_value *q = &reqs.u.arr.items[i];
+        int x = find_index(ids, np, core_value_get_str(q, "from"));
+        int y = find_index(ids, np, core_value_get_str(q, "to"));
+        if (x >= 0 && y >= 0)
+            asked[(size_t)x * np + (size_t)y] = asked[(size_t)y * np + (size_t)x] = 1;
+        const char *st = core_value_get_str(q, "state");
+        if (x < 0 || y < 0 || st == NULL || strcmp(st, "accepted") != 0)
+            continue;
+        const core_value *pr = core_value_get(q, "priority"), *fs = core_value_get(q, "slot");
+        matcher_sched_request *m = &rq[nr];
+        m->a = (uint32_t)x;
+        m->b = (uint32_t)y;
+        m->weight = pr && pr->type == CORE_INT && pr->u.i >= 1 && pr->u.i <= 3
+                        ? (uint32_t)(4 - pr->u.i)
+                        : 2;
+        m->score = pair_score(&regs[x], &regs[y]);
+        m->fixed_slot = fs && fs->type == CORE_INT && fs->u.i < n_slots ? (int32_t)fs->u.i : -1;
+        m->prev_slot = m->prev_table = -1;
+        const char *rid = core_value_get_str(q, "id");
+        for (size_t k = 0; pm && pm->type == CORE_ARR && k < pm->u.arr.len; k++) {
+            const core_value *e = &pm->u.arr.items[k];
+            const char *er = core_value_get_str(e, "request");
+            if (er != NULL && strcmp(er, rid) == 0) {
+                const core_value *es = core_value_get(e, "slot"), *et = core_value_get(e, "table");
+                if (es && es->type == CORE_INT && et && et->type == CORE_INT) {
+                    m->prev_slot = (int32_t)es->u.i;
+                    m->prev_table = (int32_t)et->u.i;
+                }
+                break;
+            }
+        }
+        rids[nr++] = rid;
+    }
+    /* recommended meetings: pairs of participants who both opted in and have no request */
+    size_t nc = 0, cap = 0;
+    matcher_sched_pair *cand = NULL;
+    for (size_t x = 0; x < np; x++)
+        for (size_t y = x + 1; opted[x] && y < np; y++) {
+            if (!opted[y] || asked[x * np + y])
+                continue;
+            int32_t sc = pair_score(&regs[x], &regs[y]);
+            if (sc <= 0)
+                continue;
+            if (nc == cap) {
+                cap = cap ? cap * 2 : 256;
+                matcher_sched_pair *n2 = core_arena_try_alloc(a, cap * sizeof(*n2));
+                if (n2 == NULL)
+                    return CORE_ENOMEM;
+                if (nc)
+                    memcpy(n2, cand, nc * sizeof(*n2));
+                cand = n2;
+            }
+            cand[nc++] = (matcher_sched_pair){(uint32_t)x, (uint32_t)y, sc};
+        }
+    matcher_sched_problem p = {.progress = on_progress,
+                               .progress_ctx = (void *)eid,
+                               .n_participants = (uint32_t)np,
+                               .n_slots = n_slots,
+                               .n_tables = n_tables,
+                               .unavailable = unav,
+                               .requests = rq,
+                               .n_requests = nr,
+                               .candidates = cand,
+                               .n_candidates = nc};
+    int rc = matcher_schedule(&p, &res);
+    if (rc != 0) {
+        *message = matcher_strerror(rc);
+        matcher_sched_result_dispose(&res);
+        return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
+    }
+    core_value out = core_value_obj(), meetings = core_value_arr(), uns = core_value_arr();
+    for (size_t i = 0; i < res.n_meetings; i++) {
+        const matcher_sched_meeting *m = &res.meetings[i];
+        core_value e = core_value_obj();
+        core_value_set(a, &e, "slot", core_value_int(m->slot));
+        core_value_set(a, &e, "table", core_value_int(m->table));
+        core_value_set(a, &e, "a", core_value_cstr(a, ids[m->a]));
+        core_value_set(a, &e, "b", core_value_cstr(a, ids[m->b]));
+        core_value_set(a, &e, "request",
+                       m->request >= 0 ? core_value_cstr(a, rids[m->request]) : core_value_null());
+        core_value_set(a, &e, "score", core_value_int(m->score));
+        core_value_push(a, &meetings, e);
+    }
+    for (size_t i = 0; i < res.n_unscheduled; i++) {
+        core_value e = core_value_obj();
+        core_value_set(a, &e, "request", core_value_cstr(a, rids[res.unscheduled[i]]));
+        core_value_set(a, &e, "reason",
+                       core_value_cstr(a, matcher_sched_reason_name(res.reasons[i])));
+        core_value_push(a, &uns, e);
+    }
+    core_value_set(a, &out, "meetings", meetings);
+    core_value_set(a, &out, "unscheduled", uns);
+    core_value_set(a, &out, "upper_bound", core_value_int((int64_t)res.upper_bound));
+    core_value_set(a, &out, "placed", core_value_int((int64_t)res.n_placed));
+    core_value_set(a, &out, "took_ms", core_value_double((double)(net_now_us() - t0) / 1000.0));
+    matcher_sched_result_dispose(&res);
+    *out_v = out;
+    return 0;
+}
+
+static void sched_work(void *arg)
+{
+    sched_job *j = arg;
+    j->rc = build_schedule(j->store, j->event_id, j->a, &j->schedule, &j->message);
+    run_set(j->event_id, 1.0, true); /* the next run may start once this one is stored */
+}
+
+int net_events_demo_schedules(core_store *s)
+{
+    core_arena a;
+    core_arena_init(&a);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_EVENT_KIND "/"));
+    core_slice k, v;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        core_value ev, prof, sched;
+        const char *message = NULL;
+        if (core_record_decode(&a, v, &ev) != 0)
+            continue;
+        const core_value *tables = core_value_get(&ev, "tables");
+        if (strcmp(core_value_get_str(&ev, "kind"), "matchmaking") != 0 || tables == NULL ||
+            tables->type != CORE_INT || tables->u.i <= 0)
+            continue;
+        const char *eid = core_value_get_str(&ev, "id");
+        if (core_profile_get(s, core_value_get_str(&ev, "profile_id"), &a, &prof) != 0)
+            continue;
+        const core_value *admins = core_value_get(&prof, "admins");
+        if ((rc = build_schedule(s, eid, &a, &sched, &message)) != 0)
+            break;
+        core_actor actor = {admins && admins->type == CORE_ARR && admins->u.arr.len
+                                ? admins->u.arr.items[0].u.s.ptr
+                                : NULL,
+                            false};
+        core_event_op op;
+        core_event_op_init(&op, &a, &actor);
+        op.id = eid;
+        op.body = &sched;
+        rc = core_store_write_sync(s, core_event_schedule_put_txn, &op, NULL);
+    }
+    core_iter_free(it);
+    core_arena_dispose(&a);
+    return rc;
+}
+
+static void sched_respond(void *arg, core_arena *a, int *status, core_value *body)
+{
+    core_event_op *op = arg;
+    *status = 200;
+    *body = core_value_copy(a, op->body);
+}
+
+static void sched_resume(net_req *r, void *arg)
+{
+    sched_job *j = arg;
+    if (j->rc != 0) {
+        net_fail(r, j->rc, j->message, NULL);
+        return;
+    }
+    core_event_op *op = core_arena_alloc(&r->arena, sizeof(*op));
+    core_event_op_init(op, &r->arena, &j->actor);
+    op->id = j->event_id;
+    op->body = &j->schedule;
+    net_req_write(r, core_event_schedule_put_txn, op, sched_respond, op_fail);
+}
+
+void net_events_schedule(net_req *r)
+{
+    core_actor actor;
+    core_value ev, prof;
+    bool have;
+    unsigned roles;
+    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+        return;
+    int rc = core_authorize(CORE_ACT_EVENT_SCHEDULE, roles);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_EUNAUTH ? "sign in first" : "only the organiser runs the scheduler",
+                 NULL);
+        return;
+    }
+    if (strcmp(core_value_get_str(&ev, "kind"), "matchmaking") != 0) {
+        net_fail(r, CORE_ECONFLICT, "this is not a matchmaking event", NULL);
+        return;
+    }
+    double done;
+    if (!run_begin(core_value_get_str(&ev, "id"), &done)) {
+        net_fail(r, done >= 0 ? CORE_ECONFLICT : CORE_EUNAVAILABLE,
+                 done >= 0 ? core_arena_printf(&r->arena,
+                                               "the scheduler is running for this event (%.0f%% "
+                                               "done); try again when it has finished",
+                                               done * 100)
+                           : "too many schedules are being built; try again shortly",
+                 NULL);
+        return;
+    }
+    sched_job *j = core_arena_alloc(&r->arena, sizeof(*j));
+    memset(j, 0, sizeof(*j));
+    j->store = r->server->store;
+    j->event_id = core_value_get_str(&ev, "id");
+    j->a = &r->arena;
+    j->actor = actor;
+    net_req_offload(r, sched_work, sched_resume, j);
+}
+
+/* ---- agendas ---- */
+
+/* Text escaped for an iCalendar TEXT value (RFC 5545, 3.3.11). */
+static const char *ics_escape(core_arena *a, const char *s)
+{
+    size_t n = 0;
+    for (const char *p = s; *p; p++)
+        n += (*p == '\\' || *p == ';' || *p == ',' || *p == '\n') ? 2 : 1;
+    char *out = core_arena_alloc(a, n + 1), *o = out;
+    for (const char *p = s; *p; p++) {
+        if (*p == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        } else {
+            if (*p == '\\' || *p == ';' || *p == ',')
+                *o++ = '\\';
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Appends one content line, folded at 75 octets (RFC 5545, 3.1) without splitting a UTF-8
+ * sequence, ending in CRLF. */
+static void ics_line(core_arena *a, char **buf, size_t *len, size_t *cap, const char *line)
+{
+    size_t n = strlen(line);
+    size_t need = *len + n + n / 70 * 3 + 4;
+    if (need > *cap) {
+        size_t nc = need * 2;
+        char *nb = core_arena_alloc(a, nc);
+        memcpy(nb, *buf, *len);
+        *buf = nb;
+        *cap = nc;
+    }
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        size_t seq = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (col + seq > 75 && (c & 0xC0) != 0x80) {
+            (*buf)[(*len)++] = '\r';
+            (*buf)[(*len)++] = '\n';
+            (*buf)[(*len)++] = ' ';
+            col = 1;
+        }
+        (*buf)[(*len)++] = (char)c;
+        col++;
+    }
+    (*buf)[(*len)++] = '\r';
+    (*buf)[(*len)++] = '\n';
+}
+
+static void ics_stamp(int64_t t, char out[17])
+{
+    char r[CORE_TIME_RFC3339_LEN + 1];
+    core_time_format(t, r); /* YYYY-MM-DDTHH:MM:SSZ -> YYYYMMDDTHHMMSSZ */
+    snprintf(out, 17, "%.4s%.2s%.2sT%.2s%.2s%.2sZ", r, r + 5, r + 8, r + 11, r + 14, r + 17);
+}
+
+static int64_t int_of(const core_value *o, const char *k)
+{
+    const core_value *v = core_value_get(o, k);
+    return v && v->type == CORE_INT ? v->u.i : 0;
+}
+
+void net_events_schedule_get(net_req *r)
+{
+    core_actor actor;
+    core_value ev, prof;
+    bool have;
+    unsigned roles;
+    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+        return;
+    core_arena *a = &r->arena;
+    core_store *s = r->server->store;
+    const char *pid = net_req_query(r, "participant");
+    unsigned who = roles | (pid ? participant_roles(r, &actor, pid) : 0);
+    int rc = core_authorize(CORE_ACT_EVENT_AGENDA, who);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such agenda" : NULL, NULL);
+        return;
+    }
+    const char *eid = core_value_get_str(&ev, "id");
+    core_value sched = core_event_schedule_get(s, eid, a);
+    const core_value *ms = core_value_get(&sched, "meetings");
+    const core_value *slots = core_value_get(&ev, "slots");
+    size_t n_slots = slots && slots->type == CORE_ARR ? slots->u.arr.len : 0;
+    core_value meetings = core_value_arr();
+    /* slot order: one pass per slot keeps it simple and the input is at most S per agenda */
+    for (size_t sl = 0; sl < n_slots; sl++)
+        for (size_t i = 0; ms && ms->type == CORE_ARR && i < ms->u.arr.len; i++) {
+            const core_value *m = &ms->u.arr.items[i];
+            if (int_of(m, "slot") != (int64_t)sl)
+                continue;
+            const char *ma = core_value_get_str(m, "a"), *mb = core_value_get_str(m, "b");
+            if (pid != NULL && strcmp(ma, pid) != 0 && strcmp(mb, pid) != 0)
+                continue;
+            core_value e = core_value_copy(a, m);
+            const core_value *slot = &slots->u.arr.items[sl];
+            core_value_set(a, &e, "starts_at", core_value_time(a, int_of(slot, "starts_at")));
+            core_value_set(a, &e, "ends_at", core_value_time(a, int_of(slot, "ends_at")));
+            if (pid != NULL) {
+                const char *other = strcmp(ma, pid) == 0 ? mb : ma;
+                core_value op, w = core_value_obj();
+                core_value_set(a, &w, "id", core_value_cstr(a, other));
+                const char *name = core_profile_get(s, other, a, &op) == 0
+                                       ? core_value_get_str(core_value_get(&op, "published"), "name")
+                                       : NULL;
+                core_value_set(a, &w, "name", name ? core_value_cstr(a, name) : core_value_null());
+                core_value_set(a, &e, "with", w);
+            }
+            core_value_push(a, &meetings, e);
+        }
+    const char *accept = net_req_header(r, "accept");
+    if (accept != NULL && strstr(accept, "text/calendar") != NULL) {
+        size_t len = 0, cap = 4096;
+        char *buf = core_arena_alloc(a, cap);
+        const char *title = core_value_get_str(&ev, "title");
+        char stamp[17];
+        ics_stamp(int_of(&sched, "run_at"), stamp);
+        ics_line(a, &buf, &len, &cap, "BEGIN:VCALENDAR");
+        ics_line(a, &buf, &len, &cap, "VERSION:2.0");
+        ics_line(a, &buf, &len, &cap, "PRODID:-//eccpd//matchmaking agenda//EN");
+        ics_line(a, &buf, &len, &cap, "CALSCALE:GREGORIAN");
+        ics_line(a, &buf, &len, &cap, "METHOD:PUBLISH");
+        for (size_t i = 0; i < meetings.u.arr.len; i++) {
+            const core_value *m = &meetings.u.arr.items[i];
+            size_t sl = (size_t)int_of(m, "slot");
+            const core_value *slot = &slots->u.arr.items[sl];
+            char st[17], en[17];
+            ics_stamp(int_of(slot, "starts_at"), st);
+            ics_stamp(int_of(slot, "ends_at"), en);
+            const char *with = core_value_get_str(core_value_get(m, "with"), "name");
+            if (with == NULL)
+                with = pid ? core_value_get_str(core_value_get(m, "with"), "id")
+                           : core_arena_printf(a, "%s and %s", core_value_get_str(m, "a"),
+                                               core_value_get_str(m, "b"));
+            const char *req = core_value_get_str(m, "request");
+            ics_line(a, &buf, &len, &cap, "BEGIN:VEVENT");
+            ics_line(a, &buf, &len, &cap,
+                     core_arena_printf(a, "UID:%s-%zu-%s-%s@eccpd", eid, sl,
+                                       core_value_get_str(m, "a"), core_value_get_str(m, "b")));
+            ics_line(a, &buf, &len, &cap, core_arena_printf(a, "DTSTAMP:%s", stamp));
+            ics_line(a, &buf, &len, &cap, core_arena_printf(a, "DTSTART:%s", st));
+            ics_line(a, &buf, &len, &cap, core_arena_printf(a, "DTEND:%s", en));
+            ics_line(a, &buf, &len, &cap,
+                     core_arena_printf(a, "SUMMARY:%s", ics_escape(a, core_arena_printf(
+                                                                         a, "Meeting with %s",
+                                                                         with))));
+            ics_line(a, &buf, &len, &cap,
+                     core_arena_printf(a, "LOCATION:%s",
+                                       ics_escape(a, core_arena_printf(
+                                                         a, "Table %lld",
+                                                         (long long)int_of(m, "table") + 1))));
+            ics_line(a, &buf, &len, &cap,
+                     core_arena_printf(
+                         a, "DESCRIPTION:%s",
+                         ics_escape(a, core_arena_printf(
+                                           a, "%s, table %lld, %s.", title,
+                                           (long long)int_of(m, "table") + 1,
+                                           req ? "requested meeting" : "recommended meeting"))));
+            ics_line(a, &buf, &len, &cap, "END:VEVENT");
+        }
+        ics_line(a, &buf, &len, &cap, "END:VCALENDAR");
+        net_reply_raw(r, 200, "text/calendar; charset=utf-8", buf, len);
+        return;
+    }
+    core_value out = core_value_obj();
+    core_value_set(a, &out, "meetings", meetings);
+    if (pid == NULL) {
+        static const char *const keep[] = {"unscheduled", "upper_bound", "placed", "took_ms"};
+        for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+            const core_value *v = core_value_get(&sched, keep[i]);
+            core_value_set(a, &out, keep[i], v ? *v : core_value_null());
+        }
+    }
+    double running = run_progress(eid);
+    if (running >= 0) {
+        core_value rv = core_value_obj();
+        core_value_set(a, &rv, "done", core_value_double(running));
+        core_value_set(a, &out, "running", rv);
+    }
+    const core_value *run = core_value_get(&sched, "run_at");
+    core_value_set(a, &out, "published_at",
+                   run && run->type == CORE_INT ? core_value_time(a, run->u.i) : core_value_null());
+    net_reply(r, 200, &out);
+}
