@@ -61,6 +61,10 @@ static const char serve_usage[] =
     "                      (default http://127.0.0.1:8080)\n"
     "  --mail-from ADDR    From: of e-mail written to DIR/outbox\n"
     "                      (default \"Cluster collaboration platform <no-reply@localhost>\")\n"
+    "  --cors-origin ORIGIN  let a browser front end on ORIGIN (scheme://host[:port])\n"
+    "                      call the API: preflights are answered and responses carry\n"
+    "                      Access-Control-Allow-Origin for it; repeat for more origins\n"
+    "                      (default: none, and no CORS headers)\n"
     "  --no-demo           on a first start (no DIR/store yet) do not load the demo\n"
     "                      platform (by default a new data directory starts with the\n"
     "                      scale-1 demo data of 'eccpd demo-data')\n"
@@ -292,6 +296,21 @@ static int cmd_demo_data(int argc, char **argv)
     return run_demo(data, scale, (uint64_t)seed, password, quiet, NULL);
 }
 
+/* A browser origin as the Origin header sends it: http(s)://host[:port], nothing after. */
+static bool origin_valid(const char *s)
+{
+    const char *host = strncmp(s, "https://", 8) == 0  ? s + 8
+                       : strncmp(s, "http://", 7) == 0 ? s + 7
+                                                        : NULL;
+    if (host == NULL || *host == '\0')
+        return false;
+    for (const char *p = host; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
+              *p == ':' || *p == '[' || *p == ']'))
+            return false;
+    return true;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -313,9 +332,11 @@ static int cmd_serve(int argc, char **argv)
         {"access-log", required_argument, 0, 'a'}, {"max-body", required_argument, 0, 'b'},
         {"drain", required_argument, 0, 'D'},      {"help", no_argument, 0, 'h'},
         {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
-        {"no-demo", no_argument, 0, 'N'},
+        {"no-demo", no_argument, 0, 'N'},          {"cors-origin", required_argument, 0, 'O'},
         {0, 0, 0, 0}};
     bool no_demo = false;
+    static const char *cors[32];
+    o.cors_origins = cors;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -373,6 +394,19 @@ static int cmd_serve(int argc, char **argv)
             break;
         case 'N':
             no_demo = true;
+            break;
+        case 'O':
+            if (!origin_valid(optarg)) {
+                fprintf(stderr, "eccpd serve: --cors-origin takes an origin such as "
+                                "https://app.example.eu (scheme, host and port only), not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            if (o.ncors_origins == sizeof(cors) / sizeof(*cors)) {
+                fprintf(stderr, "eccpd serve: at most 32 --cors-origin\n");
+                return 2;
+            }
+            cors[o.ncors_origins++] = optarg;
             break;
         case 'h':
             fputs(serve_usage, stdout);

@@ -53,6 +53,8 @@ typedef struct net_server_options {
     double drain_seconds;    /* how long SIGTERM waits for requests in flight */
     const char *public_url;  /* the platform's address, for links in e-mails */
     const char *mail_from;   /* the From: of outgoing e-mail */
+    const char *const *cors_origins; /* browser origins allowed to call the API (CORS) */
+    size_t ncors_origins;
 } net_server_options;
 
 struct net_server {

@@ -252,6 +252,8 @@ api_res api_call(api_server *s, api_proto p, const char *method, const char *pat
              s->port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0) /* no body follows, whatever Content-Length says */
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     long ver = p == API_H1            ? CURL_HTTP_VERSION_1_1

@@ -96,7 +96,9 @@ static void setup(void)
     const char *args[] = {"user",           "create", "--username", "Mod", "--email",
                           "mod@example.eu", "--role", "moderator",  NULL};
     CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
-    api_start(&srv, srv.dir, NULL);
+    const char *extra[] = {"--cors-origin", "https://app.example.eu", "--cors-origin",
+                           "http://localhost:5173", NULL};
+    api_start(&srv, srv.dir, extra);
     api_res r = call("POST", "/v1/sessions",
                      "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
     expect(&r, 201);
@@ -168,6 +170,162 @@ static void times_are_rfc3339_in_every_response(void)
     CHECK_GE(times_of("GET", "/v1/me", NULL, t_user, 200), 2); /* + the registration's */
 }
 
+static bool header_is(const api_res *r, const char *name, const char *want)
+{
+    char buf[512];
+    const char *v = api_header(r, name, buf, sizeof(buf));
+    if (want == NULL)
+        return v == NULL;
+    return v != NULL && strcmp(v, want) == 0;
+}
+
+/* Every GET route of /openapi.json (which test_api_openapi checks against the router)
+ * answers HEAD with the GET's status, type and length and no body, over both HTTP
+ * versions. */
+static void head_answers_every_get_route(void)
+{
+    api_res doc = call("GET", "/openapi.json", NULL, NULL);
+    expect(&doc, 200);
+    const cJSON *paths = cJSON_GetObjectItem(doc.json, "paths"), *pi;
+    int routes = 0;
+    cJSON_ArrayForEach(pi, paths)
+    {
+        if (!cJSON_GetObjectItem(pi, "get"))
+            continue;
+        /* fill the path's parameters with real ids, so most answers are 200 */
+        char path[512] = "";
+        const char *id = strncmp(pi->string, "/v1/xchange/", 12) == 0 ? reg_id : profile_id;
+        for (const char *s = pi->string; *s;) {
+            if (*s == '{') {
+                strncat(path, id, sizeof(path) - strlen(path) - 1);
+                s = strchr(s, '}') + 1;
+            } else {
+                strncat(path, s++, 1);
+            }
+        }
+        if (strcmp(path, "/v1/suggest") == 0 || strcmp(path, "/v1/search") == 0)
+            strcat(path, "?q=klaster");
+        if (strcmp(path, "/v1/map") == 0)
+            strcat(path, "?bbox=-10,35,30,60&zoom=5");
+        for (int v = 0; v < 2; v++) {
+            api_proto p = v ? API_H2C : API_H1;
+            api_res g = api_json(&srv, p, "GET", path, NULL, t_mod);
+            api_res h = api_json(&srv, p, "HEAD", path, NULL, t_mod);
+            if (h.status != g.status)
+                fprintf(stderr, "HEAD %s: %ld, GET %ld\n", path, h.status, g.status);
+            CHECK_EQ(h.status, g.status);
+            CHECK_EQ(h.len, 0);
+            char ct[128], cl[32], gcl[32];
+            CHECK(api_header(&g, "content-type", ct, sizeof(ct)) != NULL);
+            CHECK(header_is(&h, "content-type", ct));
+            /* the length of the GET's body (metrics and search timings may differ by a few
+             * bytes between two calls, so those compare by presence) */
+            CHECK(api_header(&h, "content-length", cl, sizeof(cl)) != NULL);
+            CHECK(api_header(&g, "content-length", gcl, sizeof(gcl)) != NULL);
+            if (strcmp(path, "/metrics") != 0 && strcmp(path, "/v1/search?q=klaster") != 0 &&
+                strcmp(path, "/readyz") != 0)
+                CHECK_STR_EQ(cl, gcl);
+            api_res_free(&g);
+            api_res_free(&h);
+        }
+        routes++;
+    }
+    CHECK_GE(routes, 14);
+    api_res_free(&doc);
+    /* a path without GET does not gain HEAD */
+    api_res r = call("HEAD", "/v1/xchange/batch-match", NULL, t_mod);
+    expect(&r, 405);
+    CHECK(header_is(&r, "allow", "POST, OPTIONS"));
+    api_res_free(&r);
+    r = call("PUT", "/healthz", NULL, NULL);
+    expect(&r, 405);
+    CHECK(header_is(&r, "allow", "GET, HEAD, OPTIONS"));
+    api_res_free(&r);
+}
+
+static api_res with_origin(const char *method, const char *path, const char *origin,
+                           const char *request_method)
+{
+    char o[256], m[128];
+    snprintf(o, sizeof(o), "Origin: %s", origin);
+    snprintf(m, sizeof(m), "Access-Control-Request-Method: %s", request_method);
+    const char *h[] = {o, request_method ? m : NULL,
+                       request_method ? "Access-Control-Request-Headers: authorization, "
+                                        "content-type, idempotency-key"
+                                      : NULL,
+                       NULL};
+    return api_call(&srv, API_H1, method, path, NULL, NULL, 0, h);
+}
+
+static void cors_for_the_configured_origins_only(void)
+{
+    /* a preflight from an allowed origin */
+    api_res r = with_origin("OPTIONS", "/v1/profiles/abc", "https://app.example.eu", "PATCH");
+    expect(&r, 204);
+    CHECK(header_is(&r, "access-control-allow-origin", "https://app.example.eu"));
+    CHECK(header_is(&r, "vary", "Origin"));
+    char buf[512];
+    CHECK(api_header(&r, "access-control-allow-methods", buf, sizeof(buf)) != NULL);
+    CHECK(strstr(buf, "GET") && strstr(buf, "PATCH") && strstr(buf, "DELETE") &&
+          strstr(buf, "HEAD"));
+    CHECK(api_header(&r, "access-control-allow-headers", buf, sizeof(buf)) != NULL);
+    CHECK(strstr(buf, "Authorization") && strstr(buf, "Content-Type") &&
+          strstr(buf, "Idempotency-Key"));
+    api_res_free(&r);
+    r = with_origin("OPTIONS", "/v1/users", "http://localhost:5173", "POST");
+    expect(&r, 204);
+    CHECK(header_is(&r, "access-control-allow-origin", "http://localhost:5173"));
+    api_res_free(&r);
+
+    /* responses, errors included, name the allowed origin */
+    r = with_origin("GET", "/healthz", "https://app.example.eu", NULL);
+    expect(&r, 200);
+    CHECK(header_is(&r, "access-control-allow-origin", "https://app.example.eu"));
+    api_res_free(&r);
+    r = with_origin("GET", "/v1/me", "https://app.example.eu", NULL);
+    expect(&r, 401);
+    CHECK(header_is(&r, "access-control-allow-origin", "https://app.example.eu"));
+    api_res_free(&r);
+
+    /* another origin gets no CORS headers, preflight or not */
+    r = with_origin("OPTIONS", "/v1/users", "https://evil.example", "POST");
+    expect(&r, 204);
+    CHECK(header_is(&r, "access-control-allow-origin", NULL));
+    CHECK(header_is(&r, "access-control-allow-methods", NULL));
+    api_res_free(&r);
+    r = with_origin("GET", "/healthz", "https://app.example.eu.evil.example", NULL);
+    CHECK(header_is(&r, "access-control-allow-origin", NULL));
+    CHECK(header_is(&r, "vary", "Origin"));
+    api_res_free(&r);
+    r = with_origin("OPTIONS", "/v1/no/such/thing", "https://app.example.eu", "GET");
+    expect(&r, 404);
+    api_res_free(&r);
+
+    /* without --cors-origin: no CORS headers at all */
+    api_server plain;
+    api_start(&plain, NULL, NULL);
+    const char *h[] = {"Origin: https://app.example.eu", "Access-Control-Request-Method: POST",
+                       NULL};
+    r = api_call(&plain, API_H1, "OPTIONS", "/v1/users", NULL, NULL, 0, h);
+    expect(&r, 204);
+    CHECK(strstr(r.headers, "ccess-control-") == NULL);
+    CHECK(header_is(&r, "vary", NULL));
+    api_res_free(&r);
+    r = api_call(&plain, API_H1, "GET", "/healthz", NULL, NULL, 0, h);
+    expect(&r, 200);
+    CHECK(strstr(r.headers, "ccess-control-") == NULL);
+    api_res_free(&r);
+    api_stop(&plain);
+    api_cleanup(&plain);
+
+    /* a malformed origin is a usage error */
+    api_server bad;
+    api_prepare(&bad);
+    const char *args[] = {"serve", "--no-demo", "--cors-origin", "https://app.example.eu/", NULL};
+    CHECK_EQ(api_cli(&bad, NULL, args), 2);
+    api_cleanup(&bad);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -175,6 +333,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_ALL);
     RUN(setup);
     RUN(times_are_rfc3339_in_every_response);
+    RUN(head_answers_every_get_route);
+    RUN(cors_for_the_configured_origins_only);
     api_stop(&srv);
     api_cleanup(&srv);
     curl_global_cleanup();
