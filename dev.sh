@@ -15,6 +15,7 @@ PACKAGES=(
   libh2o-evloop-dev libssl-dev librocksdb-dev libxapian-dev libmsgpack-dev
   libjemalloc-dev libargon2-dev libcjson-dev
   libcurl4-openssl-dev curl openssl   # API tests
+  libjson-validator-perl              # API tests: the OpenAPI validator of test_api_openapi
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)
