@@ -86,6 +86,10 @@ struct net_server {
     time_t started_at;
 };
 
+/* Checks every option of `eccpd serve` that can be checked without creating anything:
+ * the address parses and is free to listen on, the TLS files load, the access log's
+ * directory exists. Prints what is wrong and returns 2 (a usage error), or returns 0. */
+int net_server_check_options(const net_server_options *opt);
 /* Runs `eccpd serve` until SIGTERM or SIGINT; returns the process exit code. */
 int net_server_run(const net_server_options *opt);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,9 @@ int api_cli(api_server *s, const char *stdin_text, const char *const *args)
     char data[300], in[320];
     snprintf(data, sizeof(data), "%s/data", s->dir);
     snprintf(in, sizeof(in), "%s/cli-stdin", s->dir);
+    /* the data directory exists, as an operator's would (commands other than serve and
+     * import refuse one that does not) */
+    CHECK(mkdir(data, 0700) == 0 || errno == EEXIST);
     FILE *f = fopen(in, "w");
     CHECK(f != NULL);
     fputs(stdin_text ? stdin_text : "", f);
