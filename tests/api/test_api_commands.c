@@ -205,7 +205,7 @@ static void import_creates_parents_and_names_repeats(void)
 
 static void a_second_serve_and_the_public_url(void)
 {
-    api_server srv;
+    api_server srv = {0};
     api_start(&srv, NULL, NULL);
     char data[300], listen[64], want[512];
     snprintf(data, sizeof(data), "%s/data", srv.dir);

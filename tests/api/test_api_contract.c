@@ -302,7 +302,7 @@ static void cors_for_the_configured_origins_only(void)
     api_res_free(&r);
 
     /* without --cors-origin: no CORS headers at all */
-    api_server plain;
+    api_server plain = {0};
     api_start(&plain, NULL, NULL);
     const char *h[] = {"Origin: https://app.example.eu", "Access-Control-Request-Method: POST",
                        NULL};
@@ -319,7 +319,7 @@ static void cors_for_the_configured_origins_only(void)
     api_cleanup(&plain);
 
     /* a malformed origin is a usage error */
-    api_server bad;
+    api_server bad = {0};
     api_prepare(&bad);
     const char *args[] = {"serve", "--no-demo", "--cors-origin", "https://app.example.eu/", NULL};
     CHECK_EQ(api_cli(&bad, NULL, args), 2);

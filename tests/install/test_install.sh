@@ -10,6 +10,9 @@
 #      configuration as a conffile, a postinst that makes the system user, and
 #      dependencies from the shared libraries; the binary unpacked from it serves too.
 set -eu
+# a sanitized build: the server leaves the loops' memory to process exit, as the API
+# tests allow (tests/api/harness.c)
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
 BUILD=$(cd "$1" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/eccpd-install-XXXXXX")
 PID=

@@ -7,6 +7,9 @@
 #      one: the same generator as ./dev.sh run's first start, at scale 0.05), and its
 #      last call finds the signed-out token refused.
 set -eu
+# a sanitized build: the server leaves the loops' memory to process exit, as the API
+# tests allow (tests/api/harness.c)
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
 BIN=$1
 SRC=$2
 T=$(mktemp -d "${TMPDIR:-/tmp}/eccpd-readme-XXXXXX")
