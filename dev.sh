@@ -4,6 +4,7 @@
 #   ./dev.sh run [serve options]   install, build, start `eccpd serve` (127.0.0.1:8080, ./data)
 #   ./dev.sh test                  install, build, run every test: plain, then ASan+UBSan
 #   ./dev.sh build                 install and build (build/)
+#   ./dev.sh deb                   install, build a release (build-release/) and pack it as a .deb
 #   ./dev.sh deps [--bench]        install the packages only (--bench adds the benchmark peers)
 #
 # Idempotent: packages already installed are not touched, builds are incremental.
@@ -15,6 +16,7 @@ PACKAGES=(
   libh2o-evloop-dev libssl-dev librocksdb-dev libxapian-dev libmsgpack-dev
   libjemalloc-dev libargon2-dev libcjson-dev
   libcurl4-openssl-dev curl openssl   # API tests
+  libjson-validator-perl              # API tests: the OpenAPI validator of test_api_openapi
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)
@@ -60,6 +62,12 @@ case "$cmd" in
     install_packages "${PACKAGES[@]}"
     build build
     ;;
+  deb)
+    install_packages "${PACKAGES[@]}"
+    build build-release -DCMAKE_BUILD_TYPE=Release
+    (cd build-release && cpack -G DEB)
+    say "built $(ls build-release/eccpd_*.deb)"
+    ;;
   run)
     install_packages "${PACKAGES[@]}"
     build build
@@ -75,7 +83,7 @@ case "$cmd" in
     say "all tests passed (plain and sanitized)"
     ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "$cmd" ] || [ "$cmd" = help ] || [ "$cmd" = --help ] || exit 2
     ;;
 esac

@@ -13,6 +13,7 @@
 #include "core/record.h"
 #include "core/sha256.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "core/vocab.h"
 
 static const char *const user_fields[] = {"username",  "email",   "email_confirm",
@@ -219,7 +220,7 @@ core_value core_user_view(core_arena *a, const core_value *rec)
             continue;
         core_value_set(a, &v, m->key.ptr, m->value);
     }
-    return v;
+    return core_value_times(a, &v);
 }
 
 int core_user_available(core_store *s, const core_value *body, core_arena *a,

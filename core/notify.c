@@ -8,6 +8,7 @@
 #include "core/id.h"
 #include "core/outbox.h"
 #include "core/record.h"
+#include "core/time.h"
 
 static void put_value(core_txn *t, core_slice key, const core_value *v)
 {
@@ -68,7 +69,7 @@ int core_notifications_list(core_store *s, const char *user_id, bool unread_only
         bool is_read = r != NULL && r->type == CORE_BOOL && r->u.b;
         unread += !is_read;
         if (!unread_only || !is_read)
-            core_value_push(a, &all, n);
+            core_value_push(a, &all, core_value_times(a, &n));
     }
     core_iter_free(it);
     /* keys sort oldest first (ids are time-ordered); the list shows newest first */

@@ -13,6 +13,7 @@
 #include "core/profile_rules.h"
 #include "core/record.h"
 #include "core/text.h"
+#include "core/time.h"
 
 enum { MAX_DUPLICATES = 10, NOTE_MAX = 2000 };
 
@@ -836,7 +837,7 @@ core_value core_profile_public_view(core_arena *a, const core_value *rec)
     for (size_t i = 0; i < f.u.obj.len; i++)
         core_value_set(a, &v, f.u.obj.items[i].key.ptr, f.u.obj.items[i].value);
     copy_member(a, &v, rec, "published_at");
-    return v;
+    return core_value_times(a, &v);
 }
 
 core_value core_profile_admin_view(core_arena *a, const core_value *rec)
@@ -856,7 +857,7 @@ core_value core_profile_admin_view(core_arena *a, const core_value *rec)
     copy_member(a, &v, rec, "submitted_at");
     copy_member(a, &v, rec, "published_at");
     copy_member(a, &v, rec, "history");
-    return v;
+    return core_value_times(a, &v);
 }
 
 core_value core_profile_check_record(core_arena *a, const core_value *rec)
@@ -1028,7 +1029,7 @@ int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *
                        core_value_get(working(&rec), "country")
                            ? *core_value_get(working(&rec), "country")
                            : core_value_null());
-        core_value_set(a, &e, "submitted_at", *sub);
+        core_value_set(a, &e, "submitted_at", core_value_time(a, sub->u.i));
         core_value_set(a, &e, "age_seconds", core_value_int(now - sub->u.i));
         core_value_set(a, &e, "republication", core_value_bool(published(&rec)));
         core_value_set(a, &e, "check", core_profile_check_record(a, &rec));

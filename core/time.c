@@ -124,3 +124,30 @@ bool core_time_parse(const char *s, bool allow_date, int64_t *out)
     *out = t;
     return true;
 }
+
+static bool is_time_key(core_slice k)
+{
+    return (k.len == 2 && memcmp(k.ptr, "at", 2) == 0) ||
+           (k.len > 3 && memcmp(k.ptr + k.len - 3, "_at", 3) == 0);
+}
+
+core_value core_value_times(core_arena *a, const core_value *v)
+{
+    if (v->type == CORE_ARR) {
+        core_value out = core_value_arr();
+        for (size_t i = 0; i < v->u.arr.len; i++)
+            core_value_push(a, &out, core_value_times(a, &v->u.arr.items[i]));
+        return out;
+    }
+    if (v->type != CORE_OBJ)
+        return *v;
+    core_value out = core_value_obj();
+    for (size_t i = 0; i < v->u.obj.len; i++) {
+        const core_member *m = &v->u.obj.items[i];
+        core_value mv = m->value.type == CORE_INT && is_time_key(m->key)
+                            ? core_value_time(a, m->value.u.i)
+                            : core_value_times(a, &m->value);
+        core_value_set_copy(a, &out, m->key.ptr, m->key.len, mv);
+    }
+    return out;
+}

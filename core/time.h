@@ -21,6 +21,10 @@ enum { CORE_TIME_RFC3339_LEN = 20 }; /* "YYYY-MM-DDTHH:MM:SSZ" without the NUL *
 void core_time_format(int64_t t, char out[CORE_TIME_RFC3339_LEN + 1]);
 /* The string value of t in RFC 3339 UTC, owned by the arena. */
 core_value core_value_time(core_arena *a, int64_t t);
+/* A deep copy of v (owned by the arena) in which every integer member named "at" or
+ * ending in "_at" is written as RFC 3339 UTC: what a view does to a stored record (which
+ * keeps Unix seconds) before it becomes a response. Other values are shared, not copied. */
+core_value core_value_times(core_arena *a, const core_value *v);
 /* Parses RFC 3339 ("2026-12-05T14:03:11Z", "2026-12-05T15:03:11.5+01:00") into Unix
  * seconds (a fraction is dropped). With allow_date, a plain date ("2026-12-05") is
  * accepted too and means its first second in UTC. Returns false for anything else,

@@ -8,6 +8,7 @@
 #include "core/id.h"
 #include "core/notify.h"
 #include "core/record.h"
+#include "core/time.h"
 #include "core/vocab.h"
 
 enum { NOTE_MAX = 2000, MAX_LIST = 64 };
@@ -65,21 +66,10 @@ static int32_t days_from_ymd(int y, int m, int d)
 
 int32_t core_xchange_parse_day(const char *s)
 {
-    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+    int64_t t;
+    if (s == NULL || !core_time_parse(s, true, &t) || t / 86400 > days_from_ymd(2149, 12, 31))
         return -1;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return -1;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0');
-    int d = (s[8] - '0') * 10 + (s[9] - '0');
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1970 || y > 2149 || m < 1 || m > 12 || d < 1)
-        return -1;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[m - 1] + (m == 2 && leap))
-        return -1;
-    return days_from_ymd(y, m, d);
+    return (int32_t)(t / 86400);
 }
 
 /* ---- validation ---- */
@@ -283,8 +273,11 @@ static void check_availability(core_fields *f, core_arena *a, const core_value *
         if (min_days > 0 && dt - df + 1 >= min_days)
             long_enough = true;
         core_value o = core_value_obj();
-        core_value_set(a, &o, "from", core_value_cstr(a, from));
-        core_value_set(a, &o, "to", core_value_cstr(a, to));
+        char day[CORE_TIME_RFC3339_LEN + 1]; /* kept as the plain date of the UTC day */
+        core_time_format((int64_t)df * 86400, day);
+        core_value_set(a, &o, "from", core_value_str(a, day, 10));
+        core_time_format((int64_t)dt * 86400, day);
+        core_value_set(a, &o, "to", core_value_str(a, day, 10));
         core_value_push(a, &out, o);
     }
     if (min_days > 0 && !long_enough) {
@@ -706,7 +699,7 @@ core_value core_xchange_view(core_arena *a, const core_value *rec)
             continue;
         core_value_set_copy(a, &v, m->key.ptr, m->key.len, m->value);
     }
-    return v;
+    return core_value_times(a, &v);
 }
 
 core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_arena *a)
@@ -734,7 +727,7 @@ core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_a
                 if (m != NULL)
                     core_value_set(a, &e, keep[i], *m);
             }
-            core_value_push(a, &out, e);
+            core_value_push(a, &out, core_value_times(a, &e));
         }
         core_iter_free(xi);
     }

@@ -96,8 +96,9 @@ core_value core_xchange_view(core_arena *a, const core_value *rec);
  * created_at}], in a. */
 core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_arena *a);
 
-/* Days since 1970-01-01 of a "YYYY-MM-DD" date (years 1970..2149), or -1 when s is not
- * such a date (including impossible ones such as 2025-02-30). */
+/* Days since 1970-01-01 of a "YYYY-MM-DD" date, or of the UTC day of an RFC 3339 time
+ * (years 1970..2149), or -1 when s is neither (including impossible dates such as
+ * 2025-02-30). */
 int32_t core_xchange_parse_day(const char *s);
 
 #endif

@@ -35,7 +35,9 @@
  *   Health", "Germany is on your list of target countries", "They are looking for
  *   visitors from France" (hosts, when a host asks), "You share the objective(s) ...",
  *   "You both speak English". The "any country" credit gives none: it says nothing about
- *   the pair.
+ *   the pair. Last comes what decided the match on dates, which every match has: "You are
+ *   both free from 2027-03-01 to 2027-04-15, time for a stay of 5 to 20 days" (the
+ *   longest overlap of two windows, and the stay lengths both accept that fit in it).
  *
  * Days are whole days since 1970-01-01 and must lie in [0, 65535); a caller converting
  * "working days" to calendar days does so before it fills a matcher_reg.
@@ -186,7 +188,7 @@ typedef struct matcher_names {
     size_t n_languages;
 } matcher_names;
 
-#define MATCHER_MAX_REASONS 5 /* one per soft term */
+#define MATCHER_MAX_REASONS 6 /* one per soft term, and the dates */
 
 /* One result of a query. */
 typedef struct matcher_match {

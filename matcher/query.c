@@ -286,6 +286,49 @@ static void put_list(sbuf *b, uint64_t bits, const char *const *names, size_t n_
     }
 }
 
+/* Appends day d (days since 1970-01-01) as YYYY-MM-DD. */
+static void put_day(sbuf *b, int64_t d)
+{
+    /* Howard Hinnant's civil_from_days: eras of 400 years, March-based years. */
+    d += 719468;
+    int64_t era = d / 146097, doe = d - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    char tmp[16];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", (int)year, (int)month, (int)day);
+    put(b, tmp);
+}
+
+/* Writes the dates that decide a match: the longest overlap of a window of a with one of
+ * row r, and the stay lengths both accept that fit in it. */
+static void put_dates(sbuf *b, const matcher__part *p, size_t r, const matcher_reg *a)
+{
+    uint32_t lo = a->duration_min > p->dmin[r] ? a->duration_min : p->dmin[r];
+    uint32_t hi = a->duration_max < p->dmax[r] ? a->duration_max : p->dmax[r];
+    int64_t from = 0, to = -1;
+    for (uint32_t i = 0; i < a->n_windows; i++)
+        for (unsigned j = 0; j < MATCHER_WINDOWS; j++) {
+            int64_t f = a->windows[i].from > p->from[j][r] ? a->windows[i].from : p->from[j][r];
+            int64_t t = a->windows[i].to < p->to[j][r] ? a->windows[i].to : p->to[j][r];
+            if (t - f > to - from)
+                from = f, to = t;
+        }
+    if (to - from + 1 < (int64_t)hi)
+        hi = (uint32_t)(to - from + 1);
+    put(b, "You are both free from ");
+    put_day(b, from);
+    put(b, " to ");
+    put_day(b, to);
+    char tmp[64];
+    if (lo >= hi)
+        snprintf(tmp, sizeof tmp, ", time for a stay of %u days", lo);
+    else
+        snprintf(tmp, sizeof tmp, ", time for a stay of %u to %u days", lo, hi);
+    put(b, tmp);
+}
+
 /* Writes the reasons of match m (row r of part p) for the asker. */
 static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsigned role,
                     const matcher_names *nm, matcher_match *m, char *text)
@@ -330,6 +373,9 @@ static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsi
         put_list(&b, lang, nm->languages, nm->n_languages);
         END();
     }
+    BEGIN();
+    put_dates(&b, p, r, a);
+    END();
 #undef BEGIN
 #undef END
 }

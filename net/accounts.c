@@ -13,6 +13,7 @@
 #include "core/profile.h"
 #include "core/record.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "core/xchange.h"
 #include "net/accounts.h"
 #include "net/ratelimit.h"
@@ -234,7 +235,7 @@ static void login_respond(void *arg, core_arena *a, int *status, core_value *bod
     *status = 201;
     *body = core_value_obj();
     core_value_set(a, body, "token", core_value_cstr(a, c->session.token));
-    core_value_set(a, body, "expires_at", core_value_int(c->session.expires_at));
+    core_value_set(a, body, "expires_at", core_value_time(a, c->session.expires_at));
     core_value_set(a, body, "user", core_user_view(a, &c->user));
 }
 

@@ -187,6 +187,9 @@ int net_backup_command(int argc, char **argv)
         fputs(backup_usage, stderr);
         return 2;
     }
+    int need = net_control_need_store(data, "eccpd backup");
+    if (need != 0)
+        return need;
     char dest[2 * PATH_MAX];
     /* the server resolves the path from its own working directory: make it absolute */
     if (argv[optind][0] == '/')

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void net_control_status(const char *data, const char *name, const char *fmt, ...)
@@ -72,4 +73,33 @@ int net_control_ask(const char *data, pid_t pid, int sig, const char *name, cons
             return 1;
         }
     }
+}
+
+int net_control_need_dir(const char *data, const char *who)
+{
+    struct stat sb;
+    if (stat(data, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return 0;
+    fprintf(stderr,
+            "%s: there is no data directory %s (%s); give the one the server uses with --data "
+            "DIR ('eccpd serve' or 'eccpd import' creates a new one)\n",
+            who, data, stat(data, &sb) == 0 ? "not a directory" : strerror(errno));
+    return 2;
+}
+
+int net_control_need_store(const char *data, const char *who)
+{
+    int rc = net_control_need_dir(data, who);
+    if (rc != 0)
+        return rc;
+    char path[PATH_MAX];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/store", data);
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return 0;
+    fprintf(stderr,
+            "%s: %s is not an eccpd data directory (it has no store/); give the one the server "
+            "uses with --data DIR\n",
+            who, data);
+    return 2;
 }

@@ -19,4 +19,11 @@ pid_t net_control_server(const char *data);
  * server stops (returns 1). who prefixes messages ("eccpd backup"). */
 int net_control_ask(const char *data, pid_t pid, int sig, const char *name, const char *who);
 
+/* For commands that work on an existing data directory: 0 when DIR/store exists; else
+ * prints why under `who` ("eccpd backup") and returns 2, the exit status of a usage error,
+ * so a mistyped --data never leads to a new, empty store. */
+int net_control_need_store(const char *data, const char *who);
+/* 0 when DIR is an existing directory; else prints why and returns 2. */
+int net_control_need_dir(const char *data, const char *who);
+
 #endif

@@ -112,6 +112,61 @@ void net_add_header(net_req *r, const char *name, const char *value)
 
 static h2o_generator_t static_generator = {NULL, NULL};
 
+static bool method_is(const h2o_req_t *q, const char *m)
+{
+    return h2o_memis(q->method.base, q->method.len, m, strlen(m));
+}
+
+/* The request's Origin when --cors-origin allows it, else NULL (arena string). */
+static const char *cors_origin(net_req *r)
+{
+    const net_server_options *o = &r->server->opt;
+    if (o->ncors_origins == 0)
+        return NULL;
+    const char *origin = net_req_header(r, "origin");
+    for (size_t i = 0; origin != NULL && i < o->ncors_origins; i++)
+        if (strcmp(origin, o->cors_origins[i]) == 0)
+            return origin;
+    return NULL;
+}
+
+/* CORS headers of every response once origins are configured (none without them). */
+static void cors_headers(net_req *r)
+{
+    if (r->server->opt.ncors_origins == 0)
+        return;
+    net_add_header(r, "vary", "Origin");
+    const char *origin = cors_origin(r);
+    if (origin == NULL)
+        return;
+    net_add_header(r, "access-control-allow-origin", origin);
+    net_add_header(r, "access-control-expose-headers",
+                   "Retry-After, Idempotent-Replayed, Allow, WWW-Authenticate");
+}
+
+/* The methods a known path answers (the router's list, HEAD beside GET, and OPTIONS). */
+static const char *allowed_methods(net_req *r)
+{
+    const char *allow = r->match.allow;
+    return core_arena_printf(&r->arena, "%s%s, OPTIONS", allow,
+                             strstr(allow, "GET") != NULL ? ", HEAD" : "");
+}
+
+/* OPTIONS on a known path: 204 with Allow, and for an allowed origin's preflight the
+ * methods and headers it may use. */
+static void answer_options(net_req *r)
+{
+    const char *allow = allowed_methods(r);
+    net_add_header(r, "allow", allow);
+    if (cors_origin(r) != NULL && net_req_header(r, "access-control-request-method") != NULL) {
+        net_add_header(r, "access-control-allow-methods", allow);
+        net_add_header(r, "access-control-allow-headers",
+                       "Authorization, Content-Type, Idempotency-Key, Accept, X-Filename");
+        net_add_header(r, "access-control-max-age", "600");
+    }
+    net_reply_raw(r, 204, NULL, NULL, 0);
+}
+
 /* The reason phrase of an HTTP/1.1 status line: optional for HTTP, expected by tools. */
 static const char *reason_phrase(int status)
 {
@@ -149,7 +204,10 @@ void net_reply_raw(net_req *r, int status, const char *content_type, const char 
     if (content_type != NULL)
         h2o_add_header(&q->pool, &q->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                        strlen(content_type));
+    cors_headers(r);
     log_answer(r, status, len);
+    if (method_is(q, "HEAD")) /* the GET's headers and length, without its body */
+        len = 0;
     h2o_iovec_t body = {NULL, 0};
     if (len > 0) {
         body.base = h2o_mem_alloc_pool(&q->pool, len);
@@ -458,16 +516,21 @@ int net_http_on_req(h2o_handler_t *self, h2o_req_t *req)
     r->want_msgpack = accepts_msgpack(req);
 
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    int m = net_router_match(s->router, req->method.base, req->method.len, req->path.base, plen,
-                             &r->match);
+    bool head = method_is(req, "HEAD"); /* every GET route answers HEAD */
+    int m = net_router_match(s->router, head ? "GET" : req->method.base,
+                             head ? 3 : req->method.len, req->path.base, plen, &r->match);
     if (m == CORE_ENOTFOUND) {
         net_fail(r, CORE_ENOTFOUND, "no such resource", NULL);
         return 0;
     }
+    if (m == 1 && method_is(req, "OPTIONS")) {
+        answer_options(r);
+        return 0;
+    }
     if (m == 1) {
-        net_add_header(r, "allow", r->match.allow);
-        net_fail_status(r, 405,
-                        core_arena_printf(&r->arena, "this resource allows %s", r->match.allow));
+        const char *allow = allowed_methods(r);
+        net_add_header(r, "allow", allow);
+        net_fail_status(r, 405, core_arena_printf(&r->arena, "this resource allows %s", allow));
         return 0;
     }
     if (atomic_load_explicit(&s->stopping, memory_order_relaxed) &&

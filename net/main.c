@@ -2,8 +2,12 @@
  * main.c: the eccpd command line. Each command parses its own flags, explains them with
  * --help, and works on the data directory given by --data (default ./data).
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <msgpack.h>
+#include <h2o/version.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include "core/store.h"
 #include "net/backup.h"
 #include "net/events.h"
+#include "net/control.h"
 #include "net/reindex.h"
 #include "net/server.h"
 #include "net/transfer.h"
@@ -38,7 +43,8 @@ static const char usage[] =
     "  help           show this text\n"
     "\n"
     "Every command takes --data DIR (default ./data). Run 'eccpd COMMAND --help' for its\n"
-    "options.\n";
+    "options; 'eccpd --version' shows the version and the libraries'. Usage errors (and a\n"
+    "data directory that does not exist, for commands that need one) exit with status 2.\n";
 
 static const char serve_usage[] =
     "Usage: eccpd serve [OPTIONS]\n"
@@ -59,12 +65,17 @@ static const char serve_usage[] =
     "  --max-body BYTES    default request body limit (default 1048576)\n"
     "  --drain SECONDS     how long shutdown waits for requests in flight (default 10)\n"
     "  --public-url URL    the platform's address, used in links sent by e-mail\n"
-    "                      (default http://127.0.0.1:8080)\n"
+    "                      (default: the address it listens on, http://HOST:PORT, with\n"
+    "                      the machine's name for a wildcard host such as 0.0.0.0)\n"
     "  --mail-from ADDR    From: of e-mail written to DIR/outbox\n"
     "                      (default \"Cluster collaboration platform <no-reply@localhost>\")\n"
     "  --hash-rate N       password hashes (sign-ups, sign-ins, resets) one client address\n"
     "                      may start a minute, 0 for no limit (default 60)\n"
     "  --max-connections N open connections at once; more wait to be accepted (default 1024)\n"
+    "  --cors-origin ORIGIN  let a browser front end on ORIGIN (scheme://host[:port])\n"
+    "                      call the API: preflights are answered and responses carry\n"
+    "                      Access-Control-Allow-Origin for it; repeat for more origins\n"
+    "                      (default: none, and no CORS headers)\n"
     "  --no-demo           on a first start (no DIR/store yet) do not load the demo\n"
     "                      platform (by default a new data directory starts with the\n"
     "                      scale-1 demo data of 'eccpd demo-data')\n"
@@ -298,6 +309,39 @@ static int cmd_demo_data(int argc, char **argv)
     return run_demo(data, scale, (uint64_t)seed, password, quiet, NULL);
 }
 
+/* The address links point at when --public-url is not given: where the server listens,
+ * with the machine's name in place of a wildcard host (0.0.0.0, [::] or none). */
+static void default_public_url(const net_server_options *o, char *out, size_t len)
+{
+    const char *scheme = o->tls_cert != NULL ? "https" : "http";
+    const char *colon = strrchr(o->listen, ':');
+    size_t hlen = colon ? (size_t)(colon - o->listen) : strlen(o->listen);
+    bool wildcard = hlen == 0 || (hlen == 7 && strncmp(o->listen, "0.0.0.0", 7) == 0) ||
+                    (hlen == 4 && strncmp(o->listen, "[::]", 4) == 0);
+    char host[256];
+    if (wildcard && gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        snprintf(out, len, "%s://%s%s", scheme, host, colon ? colon : "");
+    } else {
+        snprintf(out, len, "%s://%s", scheme, o->listen);
+    }
+}
+
+/* A browser origin as the Origin header sends it: http(s)://host[:port], nothing after. */
+static bool origin_valid(const char *s)
+{
+    const char *host = strncmp(s, "https://", 8) == 0  ? s + 8
+                       : strncmp(s, "http://", 7) == 0 ? s + 7
+                                                        : NULL;
+    if (host == NULL || *host == '\0')
+        return false;
+    for (const char *p = host; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
+              *p == ':' || *p == '[' || *p == ']'))
+            return false;
+    return true;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -309,7 +353,7 @@ static int cmd_serve(int argc, char **argv)
         .access_log = "-",
         .max_body = 1024 * 1024,
         .drain_seconds = 10,
-        .public_url = "http://127.0.0.1:8080",
+        .public_url = NULL, /* from --listen unless given */
         .mail_from = "Cluster collaboration platform <no-reply@localhost>",
         .hash_rate = 60,
         .max_connections = 1024,
@@ -321,10 +365,12 @@ static int cmd_serve(int argc, char **argv)
         {"access-log", required_argument, 0, 'a'}, {"max-body", required_argument, 0, 'b'},
         {"drain", required_argument, 0, 'D'},      {"help", no_argument, 0, 'h'},
         {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
-        {"no-demo", no_argument, 0, 'N'},          {"hash-rate", required_argument, 0, 'H'},
-        {"max-connections", required_argument, 0, 'M'},
+        {"no-demo", no_argument, 0, 'N'},          {"cors-origin", required_argument, 0, 'O'},
+        {"hash-rate", required_argument, 0, 'H'},  {"max-connections", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
     bool no_demo = false;
+    static const char *cors[32];
+    o.cors_origins = cors;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -398,6 +444,19 @@ static int cmd_serve(int argc, char **argv)
                 o.max_connections = (size_t)n;
             break;
         }
+        case 'O':
+            if (!origin_valid(optarg)) {
+                fprintf(stderr, "eccpd serve: --cors-origin takes an origin such as "
+                                "https://app.example.eu (scheme, host and port only), not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            if (o.ncors_origins == sizeof(cors) / sizeof(*cors)) {
+                fprintf(stderr, "eccpd serve: at most 32 --cors-origin\n");
+                return 2;
+            }
+            cors[o.ncors_origins++] = optarg;
+            break;
         case 'h':
             fputs(serve_usage, stdout);
             return 0;
@@ -413,6 +472,25 @@ static int cmd_serve(int argc, char **argv)
     if ((o.tls_cert == NULL) != (o.tls_key == NULL)) {
         fprintf(stderr, "eccpd serve: --tls-cert and --tls-key go together\n");
         return 2;
+    }
+    if (o.public_url != NULL && strncmp(o.public_url, "http://", 7) != 0 &&
+        strncmp(o.public_url, "https://", 8) != 0) {
+        fprintf(stderr, "eccpd serve: --public-url takes an http:// or https:// address\n");
+        return 2;
+    }
+    pid_t running = net_control_server(o.data_dir);
+    if (running > 0) {
+        fprintf(stderr, "eccpd is already running on %s (pid %d)\n", o.data_dir, (int)running);
+        return 1;
+    }
+    /* every flag is checked before anything is created */
+    int bad = net_server_check_options(&o);
+    if (bad != 0)
+        return bad;
+    char public_url[512];
+    if (o.public_url == NULL) {
+        o.public_url = public_url;
+        default_public_url(&o, public_url, sizeof(public_url));
     }
     /* First run: a data directory without a store starts with the demo platform. */
     char store_path[4096];
@@ -495,6 +573,9 @@ static int cmd_user(int argc, char **argv)
     }
     if (title == NULL)
         title = strcmp(role, "moderator") == 0 ? "Moderator" : "Member";
+    int need = net_control_need_dir(data, "eccpd user create");
+    if (need != 0)
+        return need;
     char password[CORE_PASSWORD_MAX + 2];
     if (read_password(password, sizeof(password)) != 0) {
         fprintf(stderr, "eccpd user create: no password on standard input\n");
@@ -557,8 +638,21 @@ Exit:
     return rc;
 }
 
+static int version(void)
+{
+    printf("eccpd %s\n"
+           "libraries: libh2o %s, RocksDB %s, Xapian %s, msgpack-c %s, jemalloc %s, OpenSSL %s, "
+           "argon2 %s, cJSON %s\n",
+           ECCPD_VERSION, H2O_VERSION, ECCPD_ROCKSDB_VERSION, ECCPD_XAPIAN_VERSION,
+           msgpack_version(), ECCPD_JEMALLOC_VERSION, OpenSSL_version(OPENSSL_VERSION_STRING),
+           ECCPD_ARGON2_VERSION, cJSON_Version());
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")))
+        return version();
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
         !strcmp(argv[1], "-h")) {
         fputs(usage, argc < 2 ? stderr : stdout);

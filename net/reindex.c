@@ -205,6 +205,14 @@ int net_reindex_command(int argc, char **argv)
             return 2;
         }
     }
+    if (optind < argc) {
+        fprintf(stderr, "eccpd reindex: unexpected argument '%s'\n\n%s", argv[optind],
+                reindex_usage);
+        return 2;
+    }
+    int need = net_control_need_store(data, "eccpd reindex");
+    if (need != 0)
+        return need;
     char path[4096];
     pid_t pid = net_control_server(data);
     if (pid > 0)

@@ -34,6 +34,7 @@
 #include "net/http.h"
 #include "net/ratelimit.h"
 #include "net/backup.h"
+#include "net/control.h"
 #include "net/reindex.h"
 #include "net/xchange.h"
 
@@ -308,6 +309,10 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
         host[colon - spec] = '\0';
         port = colon + 1;
     }
+    char *end;
+    long p = strtol(port, &end, 10);
+    if (*port == '\0' || *end != '\0' || p < 0 || p > 65535) /* getaddrinfo wraps 99999 */
+        return -1;
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
                              .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
@@ -362,6 +367,50 @@ static SSL_CTX *open_tls(const net_server_options *o)
     return ctx;
 }
 
+int net_server_check_options(const net_server_options *o)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (parse_listen(o->listen, &ss, &len) != 0) {
+        fprintf(stderr, "eccpd serve: --listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080\n",
+                o->listen);
+        return 2;
+    }
+    /* a trial bind: an address in use or not ours stops here, before a store exists */
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, len) != 0) {
+        fprintf(stderr, "eccpd serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 2;
+    }
+    close(fd);
+    if (o->tls_cert != NULL) {
+        SSL_CTX *ctx = open_tls(o);
+        if (ctx == NULL)
+            return 2;
+        SSL_CTX_free(ctx);
+    }
+    if (strcmp(o->access_log, "off") != 0 && strcmp(o->access_log, "-") != 0) {
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s", o->access_log);
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            dir[1] = '\0';
+        else if (slash != NULL)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof(dir), ".");
+        if (access(dir, W_OK) != 0) {
+            fprintf(stderr, "eccpd serve: --access-log %s: cannot write in %s: %s\n",
+                    o->access_log, dir, strerror(errno));
+            return 2;
+        }
+    }
+    return 0;
+}
+
 static int64_t inflight(net_server *s)
 {
     int64_t n = 0;
@@ -407,7 +456,15 @@ int net_server_run(const net_server_options *opt)
     char path[4096];
     snprintf(path, sizeof(path), "%s/store", opt->data_dir);
     if (core_store_open(path, &s->store, &err) != 0) {
-        fprintf(stderr, "eccpd: %s (%s)\n", err ? err : "cannot open the store", path);
+        pid_t other = net_control_server(opt->data_dir);
+        if (other > 0)
+            fprintf(stderr, "eccpd is already running on %s (pid %d)\n", opt->data_dir,
+                    (int)other);
+        else if (err != NULL && strstr(err, "LOCK") != NULL)
+            fprintf(stderr, "eccpd is already running on %s (a process holds its store's lock)\n",
+                    opt->data_dir);
+        else
+            fprintf(stderr, "eccpd: %s (%s)\n", err ? err : "cannot open the store", path);
         goto Exit;
     }
     snprintf(path, sizeof(path), "%s/outbox", opt->data_dir);

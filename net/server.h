@@ -57,6 +57,8 @@ typedef struct net_server_options {
     const char *mail_from;   /* the From: of outgoing e-mail */
     int hash_rate;           /* password hashes a client address may start a minute (0: any) */
     size_t max_connections;  /* open connections at once; more wait in the listen backlog */
+    const char *const *cors_origins; /* browser origins allowed to call the API (CORS) */
+    size_t ncors_origins;
 } net_server_options;
 
 struct net_server {
@@ -88,6 +90,10 @@ struct net_server {
     time_t started_at;
 };
 
+/* Checks every option of `eccpd serve` that can be checked without creating anything:
+ * the address parses and is free to listen on, the TLS files load, the access log's
+ * directory exists. Prints what is wrong and returns 2 (a usage error), or returns 0. */
+int net_server_check_options(const net_server_options *opt);
 /* Runs `eccpd serve` until SIGTERM or SIGINT; returns the process exit code. */
 int net_server_run(const net_server_options *opt);
 

@@ -257,12 +257,10 @@ int net_export_command(int argc, char **argv)
         return 2;
     }
     char path[PATH_MAX], tmp[PATH_MAX + 8];
-    struct stat sb;
     snprintf(path, sizeof(path), "%s/store", data);
-    if (stat(path, &sb) != 0) { /* opening would create an empty store */
-        fprintf(stderr, "eccpd export: %s holds no store (%s): nothing to export\n", data, path);
-        return 1;
-    }
+    int need = net_control_need_store(data, "eccpd export"); /* opening would create one */
+    if (need != 0)
+        return need;
     core_store *s = NULL;
     if (open_store("eccpd export", data, path, &s) != 0)
         return 1;
@@ -328,6 +326,13 @@ typedef struct importer {
     uint64_t fatal_line;
     unresolved *refs;
     size_t nrefs, refs_cap;
+    /* "kind/id" of every record imported from this file, with its line (committer only):
+     * a later line with the same id is reported as a repeat within the file */
+    struct seen_id {
+        char *key;
+        uint64_t line;
+    } *seen;
+    size_t seen_len, seen_cap; /* open addressing; seen_cap a power of two or 0 */
 } importer;
 
 typedef struct job {
@@ -372,6 +377,62 @@ static void keep_unresolved(importer *im, const job *j)
     }
 }
 
+static uint64_t key_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The slot of key in im->seen: where it is, or the empty one where it would go. */
+static struct seen_id *seen_slot(importer *im, const char *key)
+{
+    size_t mask = im->seen_cap - 1;
+    for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask)
+        if (im->seen[i].key == NULL || strcmp(im->seen[i].key, key) == 0)
+            return &im->seen[i];
+}
+
+static void seen_add(importer *im, const char *key, uint64_t line)
+{
+    if (2 * (im->seen_len + 1) > im->seen_cap) {
+        struct seen_id *old = im->seen;
+        size_t old_cap = im->seen_cap;
+        im->seen_cap = old_cap ? old_cap * 2 : 1024;
+        im->seen = calloc(im->seen_cap, sizeof(*im->seen));
+        if (im->seen == NULL)
+            core_oom();
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].key != NULL)
+                *seen_slot(im, old[i].key) = old[i];
+        free(old);
+    }
+    struct seen_id *s = seen_slot(im, key);
+    if (s->key == NULL) {
+        if ((s->key = strdup(key)) == NULL)
+            core_oom();
+        s->line = line;
+        im->seen_len++;
+    }
+}
+
+/* The line of this file that imported the same record before, or 0. */
+static uint64_t seen_line(importer *im, const char *key)
+{
+    if (im->seen_cap == 0)
+        return 0;
+    struct seen_id *s = seen_slot(im, key);
+    return s->key != NULL ? s->line : 0;
+}
+
+static void seen_free(importer *im)
+{
+    for (size_t i = 0; i < im->seen_cap; i++)
+        free(im->seen[i].key);
+    free(im->seen);
+}
+
 static int job_txn(core_txn *t, void *arg)
 {
     job *j = arg;
@@ -384,11 +445,21 @@ static void job_done(core_commit *c)
     job *j = c->user;
     importer *im = j->im;
     pthread_mutex_lock(&im->mu);
+    char *key = j->l.kind >= 0 && j->l.id != NULL
+                    ? core_arena_printf(&j->a, "%d/%s", j->l.kind, j->l.id)
+                    : NULL;
     if (c->rc == 0) {
         im->imported[j->l.kind]++;
         keep_unresolved(im, j);
+        if (key != NULL)
+            seen_add(im, key, j->line);
     } else if (is_refusal(c->rc)) {
         im->rejected++;
+        uint64_t first = c->rc == CORE_ECONFLICT && key != NULL ? seen_line(im, key) : 0;
+        if (first != 0) /* not "in the store already": this file put it there */
+            j->l.reason = core_arena_printf(
+                &j->a, "a duplicate within the file: line %llu has the same %s",
+                (unsigned long long)first, core_transfer_kind_name((core_transfer_kind)j->l.kind));
         report(im, j, c->rc);
     } else if (im->fatal == 0) {
         im->fatal = c->rc;
@@ -552,6 +623,25 @@ static void print_summary(const importer *im)
             (unsigned long long)im->rejected, im->dry_run ? "; nothing was written" : "");
 }
 
+/* Creates dir and its missing parents (as serve does); 0, or -1 with errno set. */
+static int mkdir_parents(const char *dir)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* The store the import writes to: DIR/store itself, or for a dry run a scratch copy of it
  * (or, when DIR has no store yet, an empty scratch store). *real is the store a dry run
  * holds open meanwhile, so no other process changes it or uses the scratch directory;
@@ -565,8 +655,9 @@ static int open_target(const char *data, bool dry_run, core_store **target, core
     scratch[0] = '\0';
     *real = NULL;
     if (!dry_run) {
-        if (mkdir(data, 0700) != 0 && errno != EEXIST) {
-            fprintf(stderr, "eccpd import: cannot create %s: %s\n", data, strerror(errno));
+        if (mkdir_parents(data) != 0) {
+            fprintf(stderr, "eccpd import: cannot create the data directory %s: %s\n", data,
+                    strerror(errno));
             return 1;
         }
         return open_store("eccpd import", data, path, target);
@@ -677,6 +768,7 @@ Exit:
         rm_rf(scratch);
     core_store_close(real);
     free(im.refs);
+    seen_free(&im);
     if (!use_stdin)
         fclose(in);
     return status;

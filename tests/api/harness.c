@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,9 @@ int api_cli(api_server *s, const char *stdin_text, const char *const *args)
     char data[300], in[320];
     snprintf(data, sizeof(data), "%s/data", s->dir);
     snprintf(in, sizeof(in), "%s/cli-stdin", s->dir);
+    /* the data directory exists, as an operator's would (commands other than serve and
+     * import refuse one that does not) */
+    CHECK(mkdir(data, 0700) == 0 || errno == EEXIST);
     FILE *f = fopen(in, "w");
     CHECK(f != NULL);
     fputs(stdin_text ? stdin_text : "", f);
@@ -255,6 +259,8 @@ api_res api_call(api_server *s, api_proto p, const char *method, const char *pat
              s->port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0) /* no body follows, whatever Content-Length says */
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     long ver = p == API_H1            ? CURL_HTTP_VERSION_1_1

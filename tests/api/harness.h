@@ -39,8 +39,8 @@ extern const char *api_binary;
 
 /* Makes a new temporary directory for a server (before api_cli or api_start(s, s->dir)). */
 void api_prepare(api_server *s);
-/* Runs `eccpd ARGS... --data DIR/data` with stdin_text on standard input; returns the exit
- * status. args is NULL-terminated. */
+/* Runs `eccpd ARGS... --data DIR/data` with stdin_text on standard input, creating DIR/data
+ * first if needed; returns the exit status. args is NULL-terminated. */
 int api_cli(api_server *s, const char *stdin_text, const char *const *args);
 /* Counts the .eml files in the outbox spool whose text contains needle (NULL: all), waiting
  * up to 5 s for at least `want` of them. Returns the count seen. */

@@ -344,8 +344,8 @@ static int write_mixed(const char *file)
     put_line(f, u), n++;
     expect(n, "the username \"DEMO-User\" belongs to another user already");
     cJSON_Delete(u);
-    fprintf(f, "%s\n", l.v[0]), n++;
-    expect(n, "a user with this id is in the store already");
+    fprintf(f, "%s\n", l.v[0]), n++; /* line 1 again: the file repeats itself */
+    expect(n, "a duplicate within the file: line 1 has the same user");
 
     for (; i < l.n && is_kind(l.v[i], "profile"); i++, n++)
         fprintf(f, "%s\n", l.v[i]);

@@ -46,5 +46,26 @@ int main(void)
             CHECK__FAIL("accepted \"%s\"", bad[i]);
     CHECK(!core_time_parse("2026-02-30", true, &t));
     CHECK(!core_time_parse("2026-12-5", true, &t));
+
+    /* a view's copy of a record: integer times at any depth become RFC 3339, the rest stays */
+    core_arena a;
+    core_arena_init(&a);
+    core_value rec = core_value_obj(), hist = core_value_arr(), entry = core_value_obj();
+    core_value_set(&a, &entry, "at", core_value_int(1796479391));
+    core_value_set(&a, &entry, "decision", core_value_cstr(&a, "publish"));
+    core_value_push(&a, &hist, entry);
+    core_value_set(&a, &rec, "created_at", core_value_int(0));
+    core_value_set(&a, &rec, "members_count", core_value_int(80));
+    core_value_set(&a, &rec, "cat", core_value_int(7)); /* ends in "at", not "_at" */
+    core_value_set(&a, &rec, "history", hist);
+    core_value v = core_value_times(&a, &rec);
+    CHECK_STR_EQ(core_value_get_str(&v, "created_at"), "1970-01-01T00:00:00Z");
+    CHECK_EQ(core_value_get(&v, "members_count")->u.i, 80);
+    CHECK_EQ(core_value_get(&v, "cat")->u.i, 7);
+    const core_value *e = &core_value_get(&v, "history")->u.arr.items[0];
+    CHECK_STR_EQ(core_value_get_str(e, "at"), "2026-12-05T14:03:11Z");
+    CHECK_STR_EQ(core_value_get_str(e, "decision"), "publish");
+    CHECK_EQ(core_value_get(&rec, "created_at")->type, CORE_INT); /* the record is untouched */
+    core_arena_dispose(&a);
     return 0;
 }

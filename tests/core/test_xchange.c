@@ -207,6 +207,10 @@ static void dates(void)
     CHECK_EQ(core_xchange_parse_day("2025-1-01"), -1);
     CHECK_EQ(core_xchange_parse_day("1969-12-31"), -1);
     CHECK_EQ(core_xchange_parse_day("2025-01-01T00"), -1);
+    /* RFC 3339 times name their UTC day */
+    CHECK_EQ(core_xchange_parse_day("2025-01-01T10:00:00Z"), 20089);
+    CHECK_EQ(core_xchange_parse_day("2025-01-01T23:30:00-01:00"), 20090);
+    CHECK_EQ(core_xchange_parse_day("2150-01-01"), -1);
     CHECK_EQ(core_xchange_parse_day(""), -1);
     CHECK_EQ(core_xchange_parse_day(NULL), -1);
     /* agrees with the C library on every day of a few years */

@@ -97,14 +97,33 @@ static void test_terms(void)
     matcher_match m;
     CHECK_EQ(one(&v, MATCHER_ROLE_VISITOR, &h, &m), 1);
     CHECK_EQ(m.score, 0);
-    CHECK_EQ(m.n_reasons, 0);
+    /* no term scores, but the dates that decided the match are said */
+    CHECK_EQ(m.n_reasons, 1);
+    CHECK_STR_EQ(m.reasons[0],
+                 "You are both free from 2024-10-04 to 2025-01-12, time for a stay of 5 to 20 days");
+    /* the longest overlap of any two windows, and only the stays both accept that fit */
+    matcher_reg v3 = v, h3 = h;
+    v3.n_windows = 2;
+    v3.windows[0] = (matcher_window){20000, 20009};
+    v3.windows[1] = (matcher_window){20050, 20200};
+    h3.n_windows = 2;
+    h3.windows[0] = (matcher_window){20003, 20030};
+    h3.windows[1] = (matcher_window){20090, 20101};
+    h3.duration_min = 7;
+    CHECK_EQ(one(&v3, MATCHER_ROLE_VISITOR, &h3, &m), 1);
+    CHECK_STR_EQ(m.reasons[0],
+                 "You are both free from 2025-01-02 to 2025-01-13, time for a stay of 7 to 12 days");
+    h3.duration_min = h3.duration_max = 12;
+    CHECK_EQ(one(&v3, MATCHER_ROLE_VISITOR, &h3, &m), 1);
+    CHECK_STR_EQ(m.reasons[0],
+                 "You are both free from 2025-01-02 to 2025-01-13, time for a stay of 12 days");
 
     /* ecosystems */
     v.ecosystems = (1u << 4) | (1u << 7) | (1u << 1);
     h.ecosystems = (1u << 4) | (1u << 7) | (1u << 2);
     CHECK_EQ(one(&v, MATCHER_ROLE_VISITOR, &h, &m), 1);
     CHECK_EQ(m.score, 2 * MATCHER_W_ECOSYSTEM);
-    CHECK_EQ(m.n_reasons, 1);
+    CHECK_EQ(m.n_reasons, 2);
     CHECK_STR_EQ(m.reasons[0], "Both work in Digital and Health");
     v.ecosystems = h.ecosystems = 0;
 
@@ -119,7 +138,7 @@ static void test_terms(void)
     v.target_countries = 0;
     CHECK_EQ(one(&v, MATCHER_ROLE_VISITOR, &h, &m), 1);
     CHECK_EQ(m.score, MATCHER_W_ANY_COUNTRY);
-    CHECK_EQ(m.n_reasons, 0);
+    CHECK_EQ(m.n_reasons, 1); /* the dates only */
     v.target_countries = 1ull << 40;
 
     /* mutual interest: the candidate's preference for the asker's country */
@@ -169,9 +188,10 @@ static void test_terms(void)
     CHECK_EQ(one(&v, MATCHER_ROLE_VISITOR, &h, &m), 1);
     CHECK_EQ(m.score, 3 * MATCHER_W_ECOSYSTEM + 2 * MATCHER_W_COUNTRY + MATCHER_W_OBJECTIVE +
                           MATCHER_W_LANGUAGE);
-    CHECK_EQ(m.n_reasons, 5);
+    CHECK_EQ(m.n_reasons, 6);
     CHECK_STR_EQ(m.reasons[0], "Both work in Aerospace, Agrifood and Construction");
     CHECK_STR_EQ(m.reasons[4], "You both speak English");
+    CHECK(strncmp(m.reasons[5], "You are both free from ", 23) == 0);
 
     /* names missing from the tables are written as #i */
     matcher_reg v2 = v;
