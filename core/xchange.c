@@ -1,6 +1,7 @@
 /* xchange.c: see xchange.h. */
 #include "core/xchange.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/authz.h"
@@ -740,4 +741,88 @@ core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_a
     }
     core_iter_free(it);
     return out;
+}
+
+/* ---- matching rules ---- */
+
+static bool reg_has_role(const core_value *rec, const char *role)
+{
+    const core_value *roles = core_value_get(rec, "roles");
+    for (size_t i = 0; roles && roles->type == CORE_ARR && i < roles->u.arr.len; i++)
+        if (roles->u.arr.items[i].type == CORE_STR &&
+            strcmp(roles->u.arr.items[i].u.s.ptr, role) == 0)
+            return true;
+    return false;
+}
+
+int core_xchange_matches_query(const core_value *rec, const char *role, const char *limit,
+                               core_arena *a, const char **role_out, size_t *limit_out,
+                               const char **why)
+{
+    *why = NULL;
+    if (role == NULL)
+        role = reg_has_role(rec, "visitor") ? "visitor" : "host";
+    if (strcmp(role, "visitor") != 0 && strcmp(role, "host") != 0) {
+        *why = "role is visitor or host";
+        return CORE_EBADREQ;
+    }
+    if (!reg_has_role(rec, role)) {
+        *why = core_arena_printf(a, "this registration is not registered as a %s", role);
+        return CORE_EBADREQ;
+    }
+    long n = CORE_XCHANGE_MATCHES_DEFAULT;
+    if (limit != NULL) {
+        char *end;
+        n = strtol(limit, &end, 10);
+        if (*limit == '\0' || *end != '\0' || n < 1 || n > CORE_XCHANGE_MATCHES_MAX) {
+            *why = "limit is a whole number from 1 to 100";
+            return CORE_EBADREQ;
+        }
+    }
+    const char *state = core_value_get_str(rec, "state");
+    if (state == NULL || strcmp(state, "accepted") != 0) {
+        *why = core_arena_printf(a,
+                                 "the registration is %s: matches are shown once a moderator "
+                                 "has accepted it",
+                                 state ? state : "unknown");
+        return CORE_ECONFLICT;
+    }
+    *role_out = role;
+    *limit_out = (size_t)n;
+    return 0;
+}
+
+void core_xchange_batch_parse(const core_value *body, core_fields *f, core_arena *a,
+                              const char ***only, size_t *n_only, int *min_score)
+{
+    static const char *const known[] = {"registrations", "min_score", NULL};
+    *only = NULL;
+    *n_only = 0;
+    *min_score = 0;
+    if (body != NULL && body->type != CORE_OBJ)
+        core_fields_add(f, "body", "must be a JSON object");
+    core_check_known(f, body, known);
+    const core_value *ms = core_value_get(body, "min_score");
+    if (ms != NULL && ms->type != CORE_NULL) {
+        if (ms->type != CORE_INT || ms->u.i < 0 || ms->u.i > CORE_XCHANGE_BATCH_MAX_SCORE)
+            core_fields_add(f, "min_score", "must be a whole number from 0 to 10000");
+        else
+            *min_score = (int)ms->u.i;
+    }
+    const core_value *regs = core_value_get(body, "registrations");
+    if (regs == NULL || regs->type == CORE_NULL)
+        return;
+    if (regs->type != CORE_ARR || regs->u.arr.len > CORE_XCHANGE_BATCH_MAX_IDS) {
+        core_fields_add(f, "registrations", "must be a list of registration ids");
+        return;
+    }
+    const char **ids = core_arena_alloc(a, (regs->u.arr.len + 1) * sizeof(char *));
+    for (size_t i = 0; i < regs->u.arr.len; i++) {
+        if (regs->u.arr.items[i].type != CORE_STR) {
+            core_fields_add(f, "registrations", "must be a list of registration ids");
+            break;
+        }
+        ids[(*n_only)++] = regs->u.arr.items[i].u.s.ptr;
+    }
+    *only = ids;
 }
