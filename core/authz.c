@@ -35,6 +35,9 @@ static const struct {
     [CORE_ACT_XCHANGE_READ] = {"xchange.read", ADMIN_OR_MOD, true},
     [CORE_ACT_XCHANGE_DECIDE] = {"xchange.decide", MOD, false},
     [CORE_ACT_XCHANGE_BATCH] = {"xchange.batch", MOD, false},
+    [CORE_ACT_XCHANGE_EXCHANGE_PROPOSE] = {"xchange.exchange.propose", ADMIN, false},
+    [CORE_ACT_XCHANGE_EXCHANGE_READ] = {"xchange.exchange.read", ADMIN_OR_MOD, true},
+    [CORE_ACT_XCHANGE_EXCHANGE_STEP] = {"xchange.exchange.step", ADMIN_OR_MOD, true},
 };
 
 int core_authorize(core_action action, unsigned roles)

@@ -34,6 +34,10 @@ typedef enum core_action {
     CORE_ACT_XCHANGE_READ,        /* a registration, its preferences and its matches */
     CORE_ACT_XCHANGE_DECIDE,      /* accept or reject a registration */
     CORE_ACT_XCHANGE_BATCH,       /* run the batch assignment */
+    CORE_ACT_XCHANGE_EXCHANGE_PROPOSE, /* propose an exchange (an admin of either side) */
+    CORE_ACT_XCHANGE_EXCHANGE_READ,    /* an exchange (both sides' admins, moderators) */
+    CORE_ACT_XCHANGE_EXCHANGE_STEP,    /* a step of an exchange; which side may take which
+                                        * step is core/exchange.c's state table */
     CORE_ACT__COUNT
 } core_action;
 

@@ -8,6 +8,7 @@
 #include "net/search.h"
 #include "net/server.h"
 #include "net/xchange.h"
+#include "net/exchange.h"
 
 void net_routes_register(net_router *r)
 {
@@ -50,4 +51,6 @@ void net_routes_register(net_router *r)
                    8 * 1024);
     net_router_add(r, "GET", "/v1/xchange/registrations/{id}/matches", net_xchange_matches, 0, 0);
     net_router_add(r, "POST", "/v1/xchange/batch-match", net_xchange_batch, 0, 4 * 1024 * 1024);
+
+    net_exchange_routes(r); /* ClusterXchange exchanges (net/exchange.c) */
 }
