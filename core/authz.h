@@ -38,6 +38,8 @@ typedef enum core_action {
     CORE_ACT_XCHANGE_EXCHANGE_READ,    /* an exchange (both sides' admins, moderators) */
     CORE_ACT_XCHANGE_EXCHANGE_STEP,    /* a step of an exchange; which side may take which
                                         * step is core/exchange.c's state table */
+    CORE_ACT_XCHANGE_MESSAGE_WRITE,    /* write from a registration (its admins) */
+    CORE_ACT_XCHANGE_MESSAGE_READ,     /* a conversation (either party's admins, moderators) */
     CORE_ACT__COUNT
 } core_action;
 

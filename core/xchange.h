@@ -100,6 +100,14 @@ core_value core_xchange_view(core_arena *a, const core_value *rec);
  * created_at}], in a. */
 core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_arena *a);
 
+/* GET /v1/xchange/registrations: moderators see every registration, others those of the
+ * profiles they administer; oldest first, only those in `state` when it is not NULL
+ * (pending, accepted or rejected: CORE_EBADREQ otherwise). {total, items: [{id, profile:
+ * {id, name, country}, roles, state, created_at}]} in a. Moderators' lists read every
+ * registration record (a scan: fine for the thousands the scheme has). */
+int core_xchange_list(core_store *s, const core_actor *actor, const char *state, size_t page,
+                      size_t per_page, core_arena *a, core_value *out);
+
 /* The rules of a best-matches query on registration rec: role is the query's ?role (NULL:
  * "visitor" when rec is registered as one, else "host"), limit its ?limit (NULL: 20).
  * Matches are shown once a moderator has accepted the registration. 0 with *role_out and

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/exchange.h"
 #include "core/id.h"
+#include "net/xchange.h"
 
 static core_actor actor_of(const net_principal *p)
 {
@@ -121,6 +122,13 @@ void net_exchange_list(net_req *r)
 void net_exchange_routes(net_router *r)
 {
     enum { SMALL = 8 * 1024, TEXTS = 64 * 1024 };
+    net_router_add(r, "GET", "/v1/xchange/registrations", net_xchange_list, 0, 0);
+    net_router_add(r, "POST", "/v1/xchange/registrations/{id}/messages", net_xchange_message, 0,
+                   TEXTS);
+    net_router_add(r, "GET", "/v1/xchange/registrations/{id}/conversations",
+                   net_xchange_conversations, 0, 0);
+    net_router_add(r, "GET", "/v1/xchange/registrations/{id}/conversations/{with}",
+                   net_xchange_conversation, 0, 0);
     net_router_add(r, "POST", "/v1/xchange/exchanges", net_exchange_propose, 0, SMALL);
     net_router_add(r, "GET", "/v1/xchange/exchanges", net_exchange_list, 0, 0);
     net_router_add(r, "GET", "/v1/xchange/exchanges/{id}", net_exchange_get, 0, 0);

@@ -22,7 +22,8 @@ void net_exchange_report(net_req *r);
 void net_exchange_complete(net_req *r);
 void net_exchange_cancel(net_req *r);
 
-/* Adds the routes above to the router. */
+/* Adds the routes above to the router, and those of net/xchange.h added since issue 17
+ * (the registrations list, messages and conversations). */
 void net_exchange_routes(net_router *r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "core/id.h"
 #include "core/profile.h"
 #include "core/xchange.h"
+#include "core/xchange_msg.h"
 #include "matcher/records.h"
 
 /* ---- writes ---- */
@@ -192,4 +193,96 @@ void net_xchange_batch(net_req *r)
         return;
     }
     net_req_offload(r, batch_work, batch_resume, j);
+}
+
+/* ---- lists and messages ---- */
+
+static core_actor actor_of(const net_principal *p)
+{
+    return (core_actor){p->signed_in ? p->user_id : NULL,
+                        p->signed_in && strcmp(p->role, "moderator") == 0};
+}
+
+void net_xchange_list(net_req *r)
+{
+    size_t page, per_page;
+    const net_principal *p = net_req_user(r);
+    if (p == NULL || !net_req_page(r, &page, &per_page))
+        return;
+    core_actor actor = actor_of(p);
+    core_value v;
+    int rc = core_xchange_list(r->server->store, &actor, net_req_query(r, "state"), page,
+                               per_page, &r->arena, &v);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_EBADREQ ? "state is pending, accepted or rejected" : NULL,
+                 NULL);
+        return;
+    }
+    net_reply(r, 200, &v);
+}
+
+static core_xchange_msg_op *new_msg_op(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return NULL;
+    core_actor actor = actor_of(p);
+    core_xchange_msg_op *op = core_arena_alloc(&r->arena, sizeof(*op));
+    core_xchange_msg_op_init(op, &r->arena, &actor);
+    op->body = net_req_body(r);
+    op->id = net_req_param(r, "id");
+    op->with = net_req_param(r, "with");
+    return op;
+}
+
+static void msg_created(void *arg, core_arena *a, int *status, core_value *body)
+{
+    core_xchange_msg_op *op = arg;
+    (void)a;
+    *status = 201;
+    *body = op->view;
+}
+
+static void msg_read(void *arg, core_arena *a, int *status, core_value *body)
+{
+    core_xchange_msg_op *op = arg;
+    (void)a;
+    *status = 200;
+    *body = op->view;
+}
+
+static void msg_fail(net_req *r, int rc, void *arg)
+{
+    core_xchange_msg_op *op = arg;
+    net_fail(r, rc, op->message, &op->fields.obj);
+}
+
+void net_xchange_message(net_req *r)
+{
+    core_xchange_msg_op *op = new_msg_op(r);
+    if (op != NULL)
+        net_req_write(r, core_xchange_message_txn, op, msg_created, msg_fail);
+}
+
+void net_xchange_conversation(net_req *r)
+{
+    core_xchange_msg_op *op = new_msg_op(r);
+    if (op != NULL)
+        net_req_write(r, core_xchange_conversation_txn, op, msg_read, msg_fail);
+}
+
+void net_xchange_conversations(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return;
+    core_actor actor = actor_of(p);
+    core_value v;
+    int rc = core_xchange_conversations(r->server->store, &actor, net_req_param(r, "id"),
+                                        &r->arena, &v);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such registration" : NULL, NULL);
+        return;
+    }
+    net_reply(r, 200, &v);
 }

@@ -13,5 +13,10 @@ void net_xchange_get(net_req *r);      /* GET /v1/xchange/registrations/{id} */
 void net_xchange_decide(net_req *r);   /* POST /v1/xchange/registrations/{id}/decision */
 void net_xchange_matches(net_req *r);  /* GET /v1/xchange/registrations/{id}/matches */
 void net_xchange_batch(net_req *r);    /* POST /v1/xchange/batch-match */
+void net_xchange_list(net_req *r);     /* GET /v1/xchange/registrations?state= */
+void net_xchange_message(net_req *r);  /* POST /v1/xchange/registrations/{id}/messages */
+/* GET /v1/xchange/registrations/{id}/conversations and …/conversations/{with} */
+void net_xchange_conversations(net_req *r);
+void net_xchange_conversation(net_req *r);
 
 #endif

@@ -465,6 +465,147 @@ static void capacity_over_overlapping_dates(void)
     free(c);
 }
 
+static void registrations_list(void)
+{
+    api_res r = call("GET", "/v1/xchange/registrations?state=accepted&per_page=100", NULL, t_mod);
+    expect(&r, 200);
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(r.json, "items");
+    CHECK_GE(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 12);
+    /* oldest first, each with its profile's name and country */
+    cJSON *first = cJSON_GetArrayItem(items, 0);
+    CHECK_STR_EQ(jstr(first, "id"), de.reg);
+    cJSON *prof = cJSON_GetObjectItemCaseSensitive(first, "profile");
+    CHECK_STR_EQ(jstr(prof, "name"), "Cluster berlin");
+    CHECK_STR_EQ(jstr(prof, "country"), "DE");
+    const char *prev = "";
+    for (int i = 0; i < cJSON_GetArraySize(items); i++) {
+        const char *at = jstr(cJSON_GetArrayItem(items, i), "created_at");
+        CHECK(strcmp(prev, at) <= 0);
+        prev = at;
+    }
+    api_res_free(&r);
+    r = call("GET", "/v1/xchange/registrations?state=pending", NULL, t_mod);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 0);
+    api_res_free(&r);
+    /* an admin sees its own only */
+    r = call("GET", "/v1/xchange/registrations", NULL, it.token);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 1);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "items"), 0),
+                      "id"),
+                 it.reg);
+    api_res_free(&r);
+    r = call("GET", "/v1/xchange/registrations", NULL, t_stranger);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 0);
+    api_res_free(&r);
+    r = call("GET", "/v1/xchange/registrations?state=maybe", NULL, t_mod);
+    expect(&r, 400);
+    api_res_free(&r);
+    r = call("GET", "/v1/xchange/registrations", NULL, NULL);
+    expect(&r, 401);
+    api_res_free(&r);
+}
+
+static int unread_with(const char *reg, const char *with, const char *token)
+{
+    char p[200];
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations", reg);
+    api_res r = call("GET", p, NULL, token);
+    expect(&r, 200);
+    int unread = -1;
+    for (int i = 0; i < cJSON_GetArraySize(r.json); i++) {
+        cJSON *c = cJSON_GetArrayItem(r.json, i);
+        if (strcmp(jstr(c, "with"), with) == 0)
+            unread = cJSON_GetObjectItemCaseSensitive(c, "unread")->valueint;
+    }
+    api_res_free(&r);
+    return unread;
+}
+
+static void messages_between_two_registrations(void)
+{
+    char p[200], body[256];
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/messages", de.reg);
+    snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"Quokkaberry visit in May?\"}", it.reg);
+    api_res r = call("POST", p, body, de.token);
+    expect(&r, 201);
+    CHECK_STR_EQ(jstr(r.json, "from"), de.reg);
+    CHECK_STR_EQ(jstr(r.json, "to"), it.reg);
+    api_res_free(&r);
+    r = call("POST", p, body, it.token); /* it does not write as de */
+    expect(&r, 404);
+    api_res_free(&r);
+    snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"\"}", it.reg);
+    r = call("POST", p, body, de.token);
+    expect(&r, 422);
+    api_res_free(&r);
+    snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"me\"}", de.reg);
+    r = call("POST", p, body, de.token);
+    expect(&r, 422);
+    api_res_free(&r);
+
+    /* the other side: one unread, and notified */
+    CHECK_EQ(unread_with(it.reg, de.reg, it.token), 1);
+    CHECK_EQ(unread_with(de.reg, it.reg, de.token), 0);
+    CHECK_EQ(unread_with(it.reg, de.reg, t_mod), 1);
+    r = call("GET", "/v1/me/notifications?unread=true", NULL, it.token);
+    expect(&r, 200);
+    bool told = false;
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(r.json, "items");
+    for (int i = 0; i < cJSON_GetArraySize(items); i++)
+        told |= strcmp(jstr(cJSON_GetArrayItem(items, i), "kind"), "xchange.message") == 0;
+    CHECK(told);
+    api_res_free(&r);
+    CHECK(api_outbox_count(&srv, "Quokkaberry", 1) >= 1);
+
+    /* only the two parties' admins and moderators read it */
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations/%s", it.reg, de.reg);
+    const char *outsiders[] = {t_stranger, at.token, fr.token};
+    for (size_t i = 0; i < 3; i++) {
+        r = call("GET", p, NULL, outsiders[i]);
+        expect(&r, 404);
+        api_res_free(&r);
+    }
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations", it.reg);
+    r = call("GET", p, NULL, at.token);
+    expect(&r, 404);
+    api_res_free(&r);
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations/%s", it.reg, de.reg);
+    r = call("GET", p, NULL, t_mod); /* a moderator reads without marking it read */
+    expect(&r, 200);
+    api_res_free(&r);
+    CHECK_EQ(unread_with(it.reg, de.reg, it.token), 1);
+    r = call("GET", p, NULL, it.token);
+    expect(&r, 200);
+    cJSON *msgs = cJSON_GetObjectItemCaseSensitive(r.json, "messages");
+    CHECK_EQ(cJSON_GetArraySize(msgs), 1);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(msgs, 0), "text"), "Quokkaberry visit in May?");
+    CHECK(jstr(cJSON_GetArrayItem(msgs, 0), "created_at") != NULL);
+    api_res_free(&r);
+    CHECK_EQ(unread_with(it.reg, de.reg, it.token), 0);
+    /* the reply: both see it, in order */
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/messages", it.reg);
+    snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"Yes, welcome.\"}", de.reg);
+    r = call("POST", p, body, it.token);
+    expect(&r, 201);
+    api_res_free(&r);
+    CHECK_EQ(unread_with(de.reg, it.reg, de.token), 1);
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations/%s", de.reg, it.reg);
+    r = call("GET", p, NULL, de.token);
+    expect(&r, 200);
+    msgs = cJSON_GetObjectItemCaseSensitive(r.json, "messages");
+    CHECK_EQ(cJSON_GetArraySize(msgs), 2);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(msgs, 1), "text"), "Yes, welcome.");
+    api_res_free(&r);
+    /* never in search */
+    r = call("GET", "/v1/search?q=Quokkaberry", NULL, t_mod);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 0);
+    api_res_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -475,6 +616,8 @@ int main(int argc, char **argv)
     RUN(the_scheme_rules_a_pair);
     RUN(capacity_under_parallel_proposals);
     RUN(capacity_over_overlapping_dates);
+    RUN(registrations_list);
+    RUN(messages_between_two_registrations);
     api_stop(&srv);
     api_cleanup(&srv);
     curl_global_cleanup();
