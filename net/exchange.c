@@ -123,6 +123,7 @@ void net_exchange_routes(net_router *r)
 {
     enum { SMALL = 8 * 1024, TEXTS = 64 * 1024 };
     net_router_add(r, "GET", "/v1/xchange/registrations", net_xchange_list, 0, 0);
+    net_router_add(r, "GET", "/v1/xchange/catalogue", net_xchange_catalogue, 0, 0);
     net_router_add(r, "POST", "/v1/xchange/registrations/{id}/messages", net_xchange_message, 0,
                    TEXTS);
     net_router_add(r, "GET", "/v1/xchange/registrations/{id}/conversations",

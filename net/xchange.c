@@ -18,6 +18,7 @@
 #include "core/xchange.h"
 #include "core/xchange_msg.h"
 #include "matcher/records.h"
+#include "net/search.h"
 
 /* ---- writes ---- */
 
@@ -285,4 +286,171 @@ void net_xchange_conversations(net_req *r)
         return;
     }
     net_reply(r, 200, &v);
+}
+
+/* ---- the catalogue ---- */
+
+/* A comma-separated query parameter as slices in the arena (at most 64); false after
+ * answering 400. */
+static bool csv_param(net_req *r, const char *name, const index_str **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v = net_req_query(r, name);
+    if (v == NULL || *v == '\0')
+        return true;
+    index_str *items = core_arena_alloc(&r->arena, 64 * sizeof(*items));
+    for (const char *p = v; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > 0) {
+            if (*n == 64) {
+                net_fail(r, CORE_EBADREQ,
+                         core_arena_printf(&r->arena, "%s lists too many values", name), NULL);
+                return false;
+            }
+            items[(*n)++] = (index_str){p, len};
+        }
+        p += len + (end != NULL);
+    }
+    *out = items;
+    return true;
+}
+
+/* A tag group "<prefix>:<value>" for each value of query parameter name; false after
+ * answering 400. */
+static bool tag_param(net_req *r, const char *name, const char *prefix, index_tag_group *groups,
+                      size_t *ng)
+{
+    const index_str *vals;
+    size_t n;
+    if (!csv_param(r, name, &vals, &n))
+        return false;
+    if (n == 0)
+        return true;
+    index_str *tags = core_arena_alloc(&r->arena, n * sizeof(*tags));
+    for (size_t i = 0; i < n; i++) {
+        char *t = core_arena_printf(&r->arena, "%s:%.*s", prefix, (int)vals[i].len, vals[i].ptr);
+        tags[i] = (index_str){t, strlen(t)};
+    }
+    groups[(*ng)++] = (index_tag_group){tags, n};
+    return true;
+}
+
+/* The catalogue's hit: the registration's public members only. */
+static core_value catalogue_hit(net_req *r, const index_hit *h)
+{
+    core_arena *a = &r->arena;
+    core_value v = core_value_obj(), p = core_value_obj(), rec;
+    core_value_set(a, &v, "registration_id", core_value_cstr(a, h->id));
+    bool have = core_xchange_get(r->server->store, h->id, a, &rec) == 0;
+    const char *pid = have ? core_value_get_str(&rec, "profile_id") : NULL;
+    core_value_set(a, &p, "id", pid ? core_value_cstr(a, pid) : core_value_null());
+    core_value_set(a, &p, "name", core_value_cstr(a, h->name));
+    core_value_set(a, &p, "country", core_value_cstr(a, h->country));
+    core_value_set(a, &p, "city", core_value_cstr(a, h->city));
+    core_value_set(a, &v, "profile", p);
+    static const char *const shown[] = {"roles",  "ecosystems", "objectives",  "languages",
+                                        "offer", "demand",     "availability"};
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+        const core_value *m = have ? core_value_get(&rec, shown[i]) : NULL;
+        core_value_set(a, &v, shown[i], m ? core_value_copy(a, m) : core_value_null());
+    }
+    core_value_set(a, &v, "snippet", core_value_cstr(a, h->snippet));
+    return v;
+}
+
+void net_xchange_catalogue(net_req *r)
+{
+    if (net_req_user(r) == NULL)
+        return;
+    index_query q = index_query_default();
+    size_t page, per_page;
+    if (!net_req_page(r, &page, &per_page))
+        return;
+    const char *text = net_req_query(r, "q");
+    q.q = index_cstr(text ? text : "");
+    q.page = (uint32_t)page;
+    q.per_page = (uint32_t)per_page;
+    q.filter.kinds = 1u << INDEX_KIND_XCHANGE;
+    q.facets = (1u << INDEX_FACET_COUNTRY) | (1u << INDEX_FACET_ECOSYSTEM) |
+               (1u << INDEX_FACET_TYPE);
+    index_tag_group *groups = core_arena_alloc(&r->arena, 4 * sizeof(*groups));
+    size_t ng = 0;
+    const char *month = net_req_query(r, "month");
+    if (month != NULL && (strlen(month) != 7 || core_xchange_parse_day(core_arena_printf(
+                                                    &r->arena, "%s-01", month)) < 0)) {
+        net_fail(r, CORE_EBADREQ, "month is a month such as 2027-05", NULL);
+        return;
+    }
+    const char *role = net_req_query(r, "role");
+    if (role != NULL && strcmp(role, "host") != 0 && strcmp(role, "visitor") != 0) {
+        net_fail(r, CORE_EBADREQ, "role is host or visitor", NULL);
+        return;
+    }
+    if (!csv_param(r, "country", &q.filter.countries, &q.filter.countries_len) ||
+        !csv_param(r, "ecosystem", &q.filter.ecosystems, &q.filter.ecosystems_len) ||
+        !tag_param(r, "role", "role", groups, &ng) ||
+        !tag_param(r, "objective", "objective", groups, &ng) ||
+        !tag_param(r, "language", "language", groups, &ng) ||
+        !tag_param(r, "month", "month", groups, &ng))
+        return;
+    q.filter.tag_groups = groups;
+    q.filter.tag_groups_len = ng;
+    index_reader *ix = net_search_reader(r);
+    if (ix == NULL)
+        return;
+    index_result *res;
+    int rc = index_search(ix, &q, &res);
+    if (rc != 0) {
+        net_fail(r, rc == INDEX_EINVAL ? CORE_EBADREQ : CORE_EUNAVAILABLE,
+                 rc == INDEX_EINVAL ? index_last_error() : "the catalogue could not answer", NULL);
+        return;
+    }
+    core_arena *a = &r->arena;
+    core_value hits = core_value_arr(), facets = core_value_obj();
+    for (size_t i = 0; i < res->hits_len; i++)
+        core_value_push(a, &hits, catalogue_hit(r, &res->hits[i]));
+    /* facets: country, ecosystem, and role (a host_and_visitor counts for both) */
+    int64_t roles[2] = {0, 0};
+    for (int f = 0; f < INDEX_FACET_COUNT; f++) {
+        const index_facet *fc = &res->facets[f];
+        if (fc->name == NULL)
+            continue;
+        if (f == INDEX_FACET_TYPE) {
+            for (size_t i = 0; i < fc->len; i++) {
+                bool both = strcmp(fc->values[i].value, "host_and_visitor") == 0;
+                if (both || strcmp(fc->values[i].value, "host") == 0)
+                    roles[0] += fc->values[i].count;
+                if (both || strcmp(fc->values[i].value, "visitor") == 0)
+                    roles[1] += fc->values[i].count;
+            }
+            continue;
+        }
+        core_value vals = core_value_arr();
+        for (size_t i = 0; i < fc->len; i++) {
+            core_value e = core_value_obj();
+            core_value_set(a, &e, "value", core_value_cstr(a, fc->values[i].value));
+            core_value_set(a, &e, "count", core_value_int(fc->values[i].count));
+            core_value_push(a, &vals, e);
+        }
+        core_value_set(a, &facets, core_arena_strndup(a, fc->name, strlen(fc->name)), vals);
+    }
+    core_value rv = core_value_arr();
+    static const char *const role_names[2] = {"host", "visitor"};
+    for (int i = 0; i < 2; i++)
+        if (roles[i] > 0) {
+            core_value e = core_value_obj();
+            core_value_set(a, &e, "value", core_value_cstr(a, role_names[i]));
+            core_value_set(a, &e, "count", core_value_int(roles[i]));
+            core_value_push(a, &rv, e);
+        }
+    core_value_set(a, &facets, "role", rv);
+    core_value out = core_value_obj();
+    core_value_set(a, &out, "total", core_value_int((int64_t)res->total));
+    core_value_set(a, &out, "hits", hits);
+    core_value_set(a, &out, "facets", facets);
+    core_value_set(a, &out, "took_ms", core_value_double(res->took_ms));
+    index_result_free(res);
+    net_reply(r, 200, &out);
 }

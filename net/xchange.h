@@ -18,5 +18,6 @@ void net_xchange_message(net_req *r);  /* POST /v1/xchange/registrations/{id}/me
 /* GET /v1/xchange/registrations/{id}/conversations and …/conversations/{with} */
 void net_xchange_conversations(net_req *r);
 void net_xchange_conversation(net_req *r);
+void net_xchange_catalogue(net_req *r); /* GET /v1/xchange/catalogue */
 
 #endif

@@ -606,6 +606,96 @@ static void messages_between_two_registrations(void)
     api_res_free(&r);
 }
 
+static long catalogue_total(const char *query, const char *token)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "/v1/xchange/catalogue%s", query);
+    api_res r = call("GET", p, NULL, token);
+    expect(&r, 200);
+    long total = cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint;
+    api_res_free(&r);
+    return total;
+}
+
+static void the_catalogue(void)
+{
+    api_res r = call("GET", "/v1/xchange/catalogue", NULL, NULL);
+    expect(&r, 401);
+    api_res_free(&r);
+    /* twelve accepted registrations of published profiles in eligible countries */
+    CHECK_EQ(catalogue_total("", t_stranger), 12);
+    CHECK_EQ(catalogue_total("?role=host", t_stranger), 3);
+    CHECK_EQ(catalogue_total("?role=visitor", t_stranger), 10);
+    CHECK_EQ(catalogue_total("?country=IT", t_stranger), 2);
+    CHECK_EQ(catalogue_total("?country=IT&role=host", t_stranger), 1);
+    CHECK_EQ(catalogue_total("?ecosystem=digital", t_stranger), 12);
+    CHECK_EQ(catalogue_total("?ecosystem=tourism", t_stranger), 0);
+    CHECK_EQ(catalogue_total("?objective=market_exploration", t_stranger), 12);
+    CHECK_EQ(catalogue_total("?objective=policy_learning", t_stranger), 0);
+    CHECK_EQ(catalogue_total("?language=en", t_stranger), 12);
+    CHECK_EQ(catalogue_total("?language=fr", t_stranger), 0);
+    char month[16], q[64];
+    day(60, month);
+    month[7] = '\0';
+    snprintf(q, sizeof(q), "?month=%s", month);
+    CHECK_EQ(catalogue_total(q, t_stranger), 12);
+    CHECK_EQ(catalogue_total("?month=2031-01", t_stranger), 0);
+    r = call("GET", "/v1/xchange/catalogue?month=May", NULL, t_stranger);
+    expect(&r, 400);
+    api_res_free(&r);
+    r = call("GET", "/v1/xchange/catalogue?role=guest", NULL, t_stranger);
+    expect(&r, 400);
+    api_res_free(&r);
+
+    /* text over the profile and offer/demand; hits carry what is public, nothing more */
+    r = call("GET", "/v1/xchange/catalogue?q=milano&role=host", NULL, t_stranger);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 1);
+    cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "hits"), 0);
+    CHECK_STR_EQ(jstr(hit, "registration_id"), it.reg);
+    cJSON *prof = cJSON_GetObjectItemCaseSensitive(hit, "profile");
+    CHECK_STR_EQ(jstr(prof, "id"), it.profile);
+    CHECK_STR_EQ(jstr(prof, "country"), "IT");
+    CHECK_STR_EQ(jstr(hit, "offer"), "Visits.");
+    CHECK(cJSON_GetObjectItemCaseSensitive(hit, "availability") != NULL);
+    CHECK(cJSON_GetObjectItemCaseSensitive(hit, "target_countries") == NULL);
+    CHECK(cJSON_GetObjectItemCaseSensitive(hit, "duration_days") == NULL);
+    CHECK(cJSON_GetObjectItemCaseSensitive(hit, "host_capacity") == NULL);
+    CHECK(strstr(r.body, "host_capacity") == NULL && strstr(r.body, "duration_days") == NULL);
+    cJSON *facets = cJSON_GetObjectItemCaseSensitive(r.json, "facets");
+    CHECK(cJSON_GetObjectItemCaseSensitive(facets, "country") != NULL);
+    CHECK(cJSON_GetObjectItemCaseSensitive(facets, "role") != NULL);
+    api_res_free(&r);
+    r = call("GET", "/v1/xchange/catalogue?q=partners", NULL, t_stranger); /* the demand */
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 12);
+    cJSON *roles = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r.json, "facets"), "role");
+    long hosts = 0;
+    for (int i = 0; i < cJSON_GetArraySize(roles); i++)
+        if (strcmp(jstr(cJSON_GetArrayItem(roles, i), "value"), "host") == 0)
+            hosts = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(roles, i), "count")
+                        ->valueint;
+    CHECK_EQ(hosts, 3);
+    api_res_free(&r);
+
+    /* the general search shows the catalogue to signed-in users only */
+    r = call("GET", "/v1/search?q=milano", NULL, NULL);
+    expect(&r, 200);
+    cJSON *hits = cJSON_GetObjectItemCaseSensitive(r.json, "hits");
+    for (int i = 0; i < cJSON_GetArraySize(hits); i++)
+        CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, i), "kind"), "profile");
+    CHECK_EQ(cJSON_GetArraySize(hits), 1);
+    api_res_free(&r);
+    r = call("GET", "/v1/search?q=milano&kind=xchange", NULL, NULL);
+    expect(&r, 401);
+    api_res_free(&r);
+    r = call("GET", "/v1/search?q=milano&kind=xchange", NULL, t_stranger);
+    expect(&r, 200);
+    CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 1);
+    api_res_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -618,6 +708,7 @@ int main(int argc, char **argv)
     RUN(capacity_over_overlapping_dates);
     RUN(registrations_list);
     RUN(messages_between_two_registrations);
+    RUN(the_catalogue);
     api_stop(&srv);
     api_cleanup(&srv);
     curl_global_cleanup();
