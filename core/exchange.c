@@ -441,16 +441,14 @@ static bool number_of(const core_value *v, double *out)
 
 /* ---- capacity ---- */
 
-typedef struct span {
-    int32_t from, to;
-} span;
+typedef core_exchange_span span;
 
 /* The spans of the host registration's exchanges that are not cancelled, but `skip`: an
  * exchange without dates covers every day. In a; *n of them. */
-static int host_spans(core_txn *t, const char *host_reg, const char *skip, core_arena *a,
-                      span **out, size_t *n)
+static int host_spans(core_txn *t, core_store *s, const char *host_reg, const char *skip,
+                      core_arena *a, span **out, size_t *n)
 {
-    const char *ids = links_get(t, NULL, host_reg, a);
+    const char *ids = links_get(t, s, host_reg, a);
     size_t cnt = strlen(ids) / CORE_ID_LEN;
     span *sp = core_arena_alloc(a, (cnt + 1) * sizeof(*sp));
     *n = 0;
@@ -459,7 +457,8 @@ static int host_spans(core_txn *t, const char *host_reg, const char *skip, core_
         if (skip != NULL && strcmp(id, skip) == 0)
             continue;
         core_value ex;
-        int rc = core_record_get_txn(t, CORE_EXCHANGE_KIND, id, a, &ex);
+        int rc = t ? core_record_get_txn(t, CORE_EXCHANGE_KIND, id, a, &ex)
+                   : core_record_get(s, CORE_EXCHANGE_KIND, id, a, &ex);
         if (rc == CORE_ENOTFOUND)
             continue;
         if (rc != 0)
@@ -500,6 +499,56 @@ static int64_t capacity_of(const core_value *reg)
 {
     const core_value *c = core_value_get(reg, "host_capacity");
     return c && c->type == CORE_INT ? c->u.i : 0;
+}
+
+/* ---- what the matcher follows ---- */
+
+int core_exchange_load_of(core_store *s, const core_value *reg, core_arena *a,
+                          core_exchange_load *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *pid = core_value_get_str(reg, "profile_id"), *id = core_value_get_str(reg, "id");
+    if (pid == NULL || id == NULL)
+        return 0;
+    char *vkey = core_arena_printf(a, "xvisits/%s", pid);
+    core_slice v;
+    int rc = core_store_get(s, CORE_CF_KEYS, (core_slice){vkey, strlen(vkey)}, a, &v);
+    if (rc != 0 && rc != CORE_ENOTFOUND)
+        return rc;
+    out->visits = rc == 0;
+    if (!has_role(reg, "host"))
+        return 0;
+    return host_spans(NULL, s, id, NULL, a, &out->spans, &out->n_spans);
+}
+
+size_t core_exchange_free_windows(const core_exchange_span *windows, size_t nw,
+                                  const core_exchange_span *spans, size_t ns, int64_t capacity,
+                                  core_exchange_span *out, size_t max_out, int64_t *min_free)
+{
+    size_t n = 0;
+    *min_free = capacity;
+    for (size_t w = 0; w < nw; w++) {
+        bool open = false;
+        /* day by day: windows are short (months) and a host has few exchanges */
+        for (int64_t d = windows[w].from; d <= windows[w].to; d++) {
+            int64_t used = 0;
+            for (size_t i = 0; i < ns; i++)
+                used += spans[i].from <= d && d <= spans[i].to;
+            bool free = used < capacity;
+            if (free && capacity - used < *min_free)
+                *min_free = capacity - used;
+            if (free && !open) {
+                if (n == max_out)
+                    return n;
+                out[n++] = (core_exchange_span){(int32_t)d, (int32_t)d};
+                open = true;
+            } else if (free)
+                out[n - 1].to = (int32_t)d;
+            else
+                open = false;
+        }
+    }
+    return n;
 }
 
 /* ---- loading an exchange with its sides ---- */
@@ -733,7 +782,7 @@ int core_exchange_propose_txn(core_txn *t, void *arg)
                                       side_name(&l, V), other.ptr));
     span *sp;
     size_t n;
-    if ((rc = host_spans(t, hid, NULL, a, &sp, &n)) != 0)
+    if ((rc = host_spans(t, NULL, hid, NULL, a, &sp, &n)) != 0)
         return rc;
     int64_t cap = capacity_of(&l.hreg);
     /* a new exchange has no dates yet: it holds a place on every day */
@@ -944,7 +993,7 @@ int core_exchange_step_txn(core_txn *t, void *arg)
             return fail(op, CORE_EINVALID, "the plan has errors; see fields");
         span *sp;
         size_t n;
-        if ((rc = host_spans(t, core_value_get_str(&l.rec, "host"), op->id, a, &sp, &n)) != 0)
+        if ((rc = host_spans(t, NULL, core_value_get_str(&l.rec, "host"), op->id, a, &sp, &n)) != 0)
             return rc;
         int64_t cap = capacity_of(&l.hreg);
         if ((int64_t)max_overlap(sp, n, start, end) + 1 > cap)

@@ -132,6 +132,30 @@ core_value core_exchange_lump_sum(const core_exchange_lump_in *in, core_arena *a
  * with the failing field in f ("start_date" or "end_date"). */
 int core_exchange_check_stay(core_fields *f, int32_t start, int32_t end);
 
+/* ---- what the matcher follows ---- */
+
+typedef struct core_exchange_span {
+    int32_t from, to; /* days since 1970-01-01, inclusive */
+} core_exchange_span;
+
+/* How a registration's exchanges bear on its matching. */
+typedef struct core_exchange_load {
+    bool visits;               /* its profile visits in an exchange that is not cancelled */
+    core_exchange_span *spans; /* the dates of the exchanges it hosts that are not
+                                * cancelled (in a); an undated one covers every day */
+    size_t n_spans;
+} core_exchange_load;
+
+/* Reads the load of registration reg from the store. 0 or CORE_EIO. */
+int core_exchange_load_of(core_store *s, const core_value *reg, core_arena *a,
+                          core_exchange_load *out);
+/* The parts of the windows (sorted, disjoint) on which fewer than `capacity` spans
+ * overlap, in order, at most max_out of them (the earliest); *min_free gets the fewest
+ * places free on any of those days. Returns how many were written. */
+size_t core_exchange_free_windows(const core_exchange_span *windows, size_t nw,
+                                  const core_exchange_span *spans, size_t ns, int64_t capacity,
+                                  core_exchange_span *out, size_t max_out, int64_t *min_free);
+
 /* ---- writes ---- */
 
 typedef struct core_exchange_op {

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define BLOCK 512
-#define REASON_BYTES 512 /* room for one reason sentence */
+#define REASON_BYTES MATCHER_REASON_BYTES
 
 typedef struct heap_entry {
     int32_t score;
@@ -286,36 +286,42 @@ static void put_list(sbuf *b, uint64_t bits, const char *const *names, size_t n_
     }
 }
 
-/* Writes the reasons of match m (row r of part p) for the asker. */
-static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsigned role,
-                    const matcher_names *nm, matcher_match *m, char *text)
+/* What the reasons read of a candidate, from a part's row or from a matcher_reg. */
+typedef struct cand_facts {
+    uint64_t ecosystems, objectives, languages, targets;
+    uint32_t country;
+} cand_facts;
+
+/* Writes the reasons of match m (a candidate with facts c) for the asker. */
+static void explain_facts(const cand_facts *c, const matcher_reg *a, unsigned role,
+                          const matcher_names *nm, matcher_match *m, char *text)
 {
     m->n_reasons = 0;
     sbuf b;
 #define BEGIN()                                                                                    \
     (b.p = text + m->n_reasons * REASON_BYTES, b.len = 0, b.cap = REASON_BYTES, b.p[0] = '\0')
 #define END() (m->reasons[m->n_reasons++] = b.p)
-    uint64_t eco = a->ecosystems & p->ecosystems[r];
+    uint64_t eco = a->ecosystems & c->ecosystems;
     if (eco) {
         BEGIN();
         put(&b, "Both work in ");
         put_list(&b, eco, nm->ecosystems, nm->n_ecosystems);
         END();
     }
-    if (a->target_countries && ((a->target_countries >> p->country[r]) & 1)) {
+    if (a->target_countries && ((a->target_countries >> c->country) & 1)) {
         BEGIN();
-        put_name(&b, nm->countries, nm->n_countries, p->country[r]);
+        put_name(&b, nm->countries, nm->n_countries, c->country);
         put(&b, " is on your list of target countries");
         END();
     }
-    if (p->targets[r] && ((p->targets[r] >> a->country) & 1)) {
+    if (c->targets && ((c->targets >> a->country) & 1)) {
         BEGIN();
         put(&b, role == MATCHER_ROLE_VISITOR ? "They are looking for visitors from "
                                              : "They are looking for hosts from ");
         put_name(&b, nm->countries, nm->n_countries, a->country);
         END();
     }
-    uint64_t obj = a->objectives & p->objectives[r];
+    uint64_t obj = a->objectives & c->objectives;
     if (obj) {
         BEGIN();
         put(&b, __builtin_popcountll(obj) > 1 ? "You share the objectives "
@@ -323,7 +329,7 @@ static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsi
         put_list(&b, obj, nm->objectives, nm->n_objectives);
         END();
     }
-    uint64_t lang = a->languages & p->languages[r];
+    uint64_t lang = a->languages & c->languages;
     if (lang) {
         BEGIN();
         put(&b, "You both speak ");
@@ -332,6 +338,25 @@ static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsi
     }
 #undef BEGIN
 #undef END
+}
+
+/* Writes the reasons of match m (row r of part p) for the asker. */
+static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsigned role,
+                    const matcher_names *nm, matcher_match *m, char *text)
+{
+    cand_facts c = {p->ecosystems[r], p->objectives[r], p->languages[r], p->targets[r],
+                    p->country[r]};
+    explain_facts(&c, a, role, nm, m, text);
+}
+
+void matcher_explain(const matcher_reg *asker, unsigned role, const matcher_reg *cand,
+                     const matcher_names *names, matcher_match *m, char *text)
+{
+    cand_facts c = {cand->ecosystems, cand->objectives, cand->languages, cand->target_countries,
+                    cand->country};
+    m->id = cand->id;
+    m->score = matcher_score(asker, role, cand);
+    explain_facts(&c, asker, role, names, m, text);
 }
 
 int matcher_best(const matcher_snapshot *s, const matcher_reg *a, unsigned role, size_t k,

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "core/exchange.h"
 #include "core/id.h"
 #include "core/profile.h"
 #include "core/record.h"
@@ -48,6 +49,7 @@ typedef struct dir_entry {
     char profile_id[CORE_ID_LEN + 1]; /* its profile */
     char country[3];                  /* the profile's country, or "" */
     char *name;                       /* the profile's published name (malloc'd) or NULL */
+    char *note;                       /* what its exchanges change, for reasons (malloc'd) */
     bool in_table;                    /* the matcher's table holds it */
 } dir_entry;
 
@@ -255,8 +257,47 @@ static uint64_t consumer_applied(void *ctx)
 
 /* Brings the table and directory in line with registration id as it is in the store
  * (rec, or NULL when it is gone). */
-static int apply_registration(matcher_records *x, const char *id, const core_value *rec,
-                              const profile_facts *pf)
+/* Applies what the registration's exchanges change (core_exchange_load_of): a visitor
+ * that visits already is no longer a visitor; a host is matched only on the days with a
+ * place free, with the fewest places free on them as its capacity. *note gets a sentence
+ * for reasons (in a) or NULL. False when nothing is left to match. */
+static bool follow_exchanges(matcher_reg *reg, const core_exchange_load *load, core_arena *a,
+                             const char **note)
+{
+    *note = NULL;
+    if (load->visits)
+        reg->roles &= ~MATCHER_ROLE_VISITOR;
+    if ((reg->roles & MATCHER_ROLE_HOST) && load->n_spans > 0) {
+        core_exchange_span w[MATCHER_WINDOWS], out[MATCHER_WINDOWS];
+        for (uint32_t i = 0; i < reg->n_windows; i++)
+            w[i] = (core_exchange_span){reg->windows[i].from, reg->windows[i].to};
+        int64_t min_free;
+        size_t n = core_exchange_free_windows(w, reg->n_windows, load->spans, load->n_spans,
+                                              reg->capacity, out, MATCHER_WINDOWS, &min_free);
+        if (n == 0)
+            reg->roles &= ~MATCHER_ROLE_HOST;
+        else {
+            for (size_t i = 0; i < n; i++)
+                reg->windows[i] = (matcher_window){out[i].from, out[i].to};
+            bool narrowed = n != reg->n_windows;
+            for (size_t i = 0; i < n && !narrowed; i++)
+                narrowed = out[i].from != w[i].from || out[i].to != w[i].to;
+            reg->n_windows = (uint32_t)n;
+            if (narrowed)
+                *note = core_arena_printf(a,
+                                          "It hosts at its capacity on some of its dates: "
+                                          "matched on the dates it has a place free");
+            else if (min_free < (int64_t)reg->capacity)
+                *note = core_arena_printf(a, "It has %lld of its %u places free",
+                                          (long long)min_free, reg->capacity);
+            reg->capacity = (uint32_t)min_free;
+        }
+    }
+    return reg->roles != 0;
+}
+
+static int apply_registration(matcher_records *x, core_store *s, const char *id,
+                              const core_value *rec, const profile_facts *pf, core_arena *a)
 {
     uint64_t mid;
     dir_entry *d = dir_get_or_add(x, id, &mid);
@@ -265,9 +306,21 @@ static int apply_registration(matcher_records *x, const char *id, const core_val
     matcher_reg reg;
     bool want =
         state != NULL && strcmp(state, "accepted") == 0 && reg_from_record(x, rec, pf, &reg);
+    const char *note = NULL;
+    if (want) {
+        core_exchange_load load;
+        int rc = core_exchange_load_of(s, rec, a, &load);
+        if (rc != 0)
+            return rc;
+        want = follow_exchanges(&reg, &load, a, &note);
+    }
     /* the names answered with matches */
     const char *name = pf->name;
     pthread_rwlock_wrlock(&x->mu);
+    if (d->note == NULL || note == NULL || strcmp(d->note, note) != 0) {
+        free(d->note);
+        d->note = note ? strdup(note) : NULL;
+    }
     if (pid != NULL)
         snprintf(d->profile_id, sizeof(d->profile_id), "%s", pid);
     snprintf(d->country, sizeof(d->country), "%s", pf->country);
@@ -295,7 +348,7 @@ static int apply_registration_read(matcher_records *x, core_store *s, const char
 {
     profile_facts pf;
     read_facts(s, rec ? core_value_get_str(rec, "profile_id") : NULL, a, &pf);
-    return apply_registration(x, id, rec, &pf);
+    return apply_registration(x, s, id, rec, &pf, a);
 }
 
 static int consumer_apply(void *ctx, core_store *s, const char *kind, const char *id,
@@ -305,6 +358,22 @@ static int consumer_apply(void *ctx, core_store *s, const char *kind, const char
     matcher_records *x = ctx;
     if (strcmp(kind, CORE_XCHANGE_KIND) == 0)
         return apply_registration_read(x, s, id, rec, a);
+    if (strcmp(kind, CORE_EXCHANGE_KIND) == 0) {
+        /* an exchange moved: both its registrations are matched anew */
+        static const char *const sides[2] = {"visitor", "host"};
+        for (int i = 0; rec != NULL && i < 2; i++) {
+            const char *rid = core_value_get_str(rec, sides[i]);
+            if (rid == NULL)
+                continue;
+            core_value reg;
+            int got = core_xchange_get(s, rid, a, &reg), rc;
+            if (got != 0 && got != CORE_ENOTFOUND)
+                return got;
+            if ((rc = apply_registration_read(x, s, rid, got == 0 ? &reg : NULL, a)) != 0)
+                return rc;
+        }
+        return 0;
+    }
     if (strcmp(kind, "profile") != 0)
         return 0;
     /* A profile changed (published, renamed, moved, deleted): re-read its registrations. */
@@ -414,7 +483,7 @@ int matcher_records_load(matcher_records *x, core_store *s)
         if ((pid = core_value_get_str(&rec, "profile_id")) == NULL || strlen(pid) > CORE_ID_LEN)
             rc = apply_registration_read(x, s, id, &rec, &a);
         else
-            rc = apply_registration(x, id, &rec, cached_facts(&cache, s, pid, &a));
+            rc = apply_registration(x, s, id, &rec, cached_facts(&cache, s, pid, &a), &a);
         if (++n % 4096 == 0)
             core_arena_dispose(&a); /* bounded memory over a million registrations */
     }
@@ -498,7 +567,7 @@ void matcher_records_free(matcher_records *x)
         matcher_scratch_free(x->scratch[i]);
     free(x->scratch);
     for (size_t i = 0; i < x->n_entries; i++)
-        free(x->entries[i].name);
+        free(x->entries[i].name), free(x->entries[i].note);
     free(x->entries);
     free(x->slots);
     matcher_table_free(x->table);
@@ -555,6 +624,8 @@ int matcher_records_best(matcher_records *x, size_t thread, core_store *s, const
         core_value_set(a, &item, "score", core_value_int(m[i].score));
         for (uint32_t j = 0; j < m[i].n_reasons; j++)
             core_value_push(a, &reasons, core_value_cstr(a, m[i].reasons[j]));
+        if (d->note != NULL) /* what its exchanges change */
+            core_value_push(a, &reasons, core_value_cstr(a, d->note));
         core_value_set(a, &item, "reasons", reasons);
         core_value_push(a, out, item);
     }
@@ -576,6 +647,19 @@ void matcher_records_batch_init(matcher_records_batch *b, matcher_records *x)
     memset(b, 0, sizeof(*b));
     b->x = x;
     matcher_batch_result_init(&b->res);
+    core_arena_init(&b->arena);
+}
+
+/* {id, name, country} of a directory entry's profile, in a. Caller holds the lock. */
+static core_value profile_of(const dir_entry *d, core_arena *a)
+{
+    core_value p = core_value_obj();
+    core_value_set(a, &p, "id", d->profile_id[0] ? core_value_cstr(a, d->profile_id)
+                                                 : core_value_null());
+    core_value_set(a, &p, "name", d->name ? core_value_cstr(a, d->name) : core_value_null());
+    core_value_set(a, &p, "country",
+                   d->country[0] ? core_value_cstr(a, d->country) : core_value_null());
+    return p;
 }
 
 void matcher_records_batch_run(matcher_records_batch *j)
@@ -672,6 +756,29 @@ void matcher_records_batch_run(matcher_records_batch *j)
             : rc == MATCHER_ENOMEM ? CORE_ENOMEM
             : rc == MATCHER_ERANGE ? CORE_ETOOLARGE
                                    : CORE_EINTERNAL;
+    /* the reasons of each assignment, as best matches word them for the visitor */
+    if (j->rc == 0 && j->nv > 0) {
+        char *text = malloc(MATCHER_MAX_REASONS * MATCHER_REASON_BYTES);
+        j->reasons = calloc(j->nv, sizeof(*j->reasons));
+        if (text == NULL || j->reasons == NULL) {
+            free(text);
+            j->rc = CORE_ENOMEM;
+            goto Exit;
+        }
+        for (size_t v = 0; v < j->nv; v++) {
+            int32_t h = j->res.host_of ? j->res.host_of[v] : -1;
+            if (h < 0)
+                continue;
+            matcher_match m;
+            matcher_explain(&rows[vrow[v]], MATCHER_ROLE_VISITOR, &rows[hrow[h]], &x->names, &m,
+                            text);
+            core_value list = core_value_arr();
+            for (uint32_t i = 0; i < m.n_reasons; i++)
+                core_value_push(&j->arena, &list, core_value_cstr(&j->arena, m.reasons[i]));
+            j->reasons[v] = list;
+        }
+        free(text);
+    }
 Exit:
     matcher_snapshot_release(snap);
     free(seen);
@@ -701,6 +808,10 @@ core_value matcher_records_batch_view(const matcher_records_batch *j, core_arena
         core_value_set(a, &e, "visitor", core_value_cstr(a, vid));
         core_value_set(a, &e, "host", core_value_cstr(a, x->entries[j->hosts[h]].id));
         core_value_set(a, &e, "score", core_value_int(j->res.score_of[v]));
+        core_value_set(a, &e, "visitor_profile", profile_of(&x->entries[j->visitors[v]], a));
+        core_value_set(a, &e, "host_profile", profile_of(&x->entries[j->hosts[h]], a));
+        core_value_set(a, &e, "reasons",
+                       j->reasons ? core_value_copy(a, &j->reasons[v]) : core_value_arr());
         core_value_push(a, &asg, e);
     }
     pthread_rwlock_unlock(&x->mu);
@@ -720,6 +831,9 @@ void matcher_records_batch_dispose(matcher_records_batch *j)
     free(j->visitors);
     free(j->hosts);
     free(j->ignored);
+    free(j->reasons);
     j->visitors = j->hosts = j->ignored = NULL;
+    j->reasons = NULL;
+    core_arena_dispose(&j->arena);
     matcher_batch_result_dispose(&j->res);
 }

@@ -62,6 +62,8 @@ typedef struct matcher_records_batch {
     uint64_t *ignored; /* indexes into only[] that are not matchable */
     size_t n_ignored;
     uint64_t took_us;
+    core_value *reasons; /* per visitor: the reasons of its assignment (in arena) */
+    core_arena arena;
 } matcher_records_batch;
 
 /* Prepares a run over x (only, n_only and min_score are then set by the caller). */
@@ -70,8 +72,9 @@ void matcher_records_batch_init(matcher_records_batch *b, matcher_records *x);
  * reaches min_score) from the current snapshot and solves the assignment; sets b->rc.
  * Any thread. */
 void matcher_records_batch_run(matcher_records_batch *b);
-/* The answer of a successful run: {assignments: [{visitor, host, score}], total_score,
- * unmatched, ignored, took_ms}, in a. */
+/* The answer of a successful run: {assignments: [{visitor, host, score, visitor_profile:
+ * {id, name, country}, host_profile, reasons}], total_score, unmatched, ignored, took_ms},
+ * in a. */
 core_value matcher_records_batch_view(const matcher_records_batch *b, core_arena *a);
 /* Frees what the run allocated. */
 void matcher_records_batch_dispose(matcher_records_batch *b);

@@ -394,10 +394,12 @@ static void *race(void *arg)
     return NULL;
 }
 
+enum { N_RACERS = 6 };
+static racer rs[N_RACERS];
+
 static void capacity_under_parallel_proposals(void)
 {
-    enum { N = 6 };
-    static racer rs[N];
+    enum { N = N_RACERS };
     static const char *const c[N] = {"PL", "IT", "ES", "NL", "BE", "SE"};
     for (int i = 0; i < N; i++) {
         char user[32];
@@ -696,6 +698,90 @@ static void the_catalogue(void)
     api_res_free(&r);
 }
 
+/* The ids and reasons of reg's best matches in role: returns the reasons of cand, joined,
+ * or NULL when cand is not among them. */
+static char *match_reasons(const org *o, const char *role, const char *cand)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/matches?role=%s&limit=100", o->reg,
+             role);
+    api_res r = call("GET", p, NULL, o->token);
+    expect(&r, 200);
+    char *out = NULL;
+    for (int i = 0; i < cJSON_GetArraySize(r.json); i++) {
+        cJSON *m = cJSON_GetArrayItem(r.json, i);
+        if (strcmp(jstr(m, "registration_id"), cand) != 0)
+            continue;
+        char buf[2048] = "";
+        cJSON *rs_ = cJSON_GetObjectItemCaseSensitive(m, "reasons");
+        for (int j = 0; j < cJSON_GetArraySize(rs_); j++) {
+            strncat(buf, cJSON_GetArrayItem(rs_, j)->valuestring, sizeof(buf) - strlen(buf) - 2);
+            strcat(buf, "|");
+        }
+        out = strdup(buf);
+    }
+    api_res_free(&r);
+    return out;
+}
+
+static void matcher_follows_exchanges(void)
+{
+    const org *free_visitor = NULL, *winner = NULL;
+    for (int i = 0; i < N_RACERS; i++) {
+        if (rs[i].status == 201)
+            winner = &rs[i].o;
+        else if (free_visitor == NULL && i != 1) /* racer 1 is in IT, as `it` is */
+            free_visitor = &rs[i].o;
+    }
+    CHECK(winner != NULL && free_visitor != NULL);
+    /* visitors with an exchange stop appearing as visitors (de completed one, lu and fr
+     * have one planned, the winner one proposed); the others still do, de2 too, whose two
+     * exchanges were cancelled */
+    const org *visited[] = {&de, &lu, &fr, winner};
+    for (size_t i = 0; i < 4; i++) {
+        char *why = match_reasons(&it, "host", visited[i]->reg);
+        CHECK(why == NULL);
+        free(why);
+    }
+    char *why = match_reasons(&it, "host", free_visitor->reg);
+    CHECK(why != NULL);
+    free(why);
+    why = match_reasons(&it, "host", de2.reg);
+    CHECK(why != NULL);
+    free(why);
+    /* fr hosts at its capacity (1) with an undated exchange: it stops matching as a host */
+    why = match_reasons(free_visitor, "visitor", fr.reg);
+    CHECK(why == NULL);
+    /* at (2 places) is full on four days of one week: matched on its other dates, and the
+     * reasons say so; it (3 places, one exchange) says how many places are free */
+    why = match_reasons(free_visitor, "visitor", at.reg);
+    CHECK(why != NULL && strstr(why, "capacity on some of its dates") != NULL);
+    free(why);
+    why = match_reasons(free_visitor, "visitor", it.reg);
+    CHECK(why != NULL && strstr(why, "2 of its 3 places free") != NULL);
+    CHECK(strstr(why, "Both work in") != NULL);
+    free(why);
+
+    /* the batch assignment names the profiles and gives the reasons */
+    api_res r = call("POST", "/v1/xchange/batch-match", "{}", t_mod);
+    expect(&r, 200);
+    cJSON *asg = cJSON_GetObjectItemCaseSensitive(r.json, "assignments");
+    CHECK_GT(cJSON_GetArraySize(asg), 0);
+    for (int i = 0; i < cJSON_GetArraySize(asg); i++) {
+        cJSON *e = cJSON_GetArrayItem(asg, i);
+        cJSON *vp = cJSON_GetObjectItemCaseSensitive(e, "visitor_profile");
+        cJSON *hp = cJSON_GetObjectItemCaseSensitive(e, "host_profile");
+        CHECK(jstr(vp, "name") != NULL && jstr(vp, "country") != NULL && jstr(vp, "id") != NULL);
+        CHECK(jstr(hp, "name") != NULL && jstr(hp, "country") != NULL);
+        CHECK(strcmp(jstr(hp, "id"), fr.profile) != 0); /* fr has no place left */
+        cJSON *reasons = cJSON_GetObjectItemCaseSensitive(e, "reasons");
+        CHECK_GT(cJSON_GetArraySize(reasons), 0);
+        for (size_t k = 0; k < 4; k++) /* nor do visitors that visit already appear */
+            CHECK(strcmp(jstr(e, "visitor"), visited[k]->reg) != 0);
+    }
+    api_res_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -709,6 +795,7 @@ int main(int argc, char **argv)
     RUN(registrations_list);
     RUN(messages_between_two_registrations);
     RUN(the_catalogue);
+    RUN(matcher_follows_exchanges);
     api_stop(&srv);
     api_cleanup(&srv);
     curl_global_cleanup();

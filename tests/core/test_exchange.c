@@ -5,6 +5,7 @@
  * lump sum (working days across weekends, the 200 km boundary, a country missing from the
  * table); the limits of a stay.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -283,6 +284,35 @@ static void lump_sums(void)
     CHECK(has_reason(&ls, "once the plan is in"));
 }
 
+static void free_windows_follow_capacity(void)
+{
+    core_exchange_span w[2] = {{100, 130}, {200, 210}}, out[4];
+    int64_t min_free;
+    /* capacity 2: one exchange on 110..114 leaves every day free, one place fewer there */
+    core_exchange_span one[1] = {{110, 114}};
+    CHECK_EQ(core_exchange_free_windows(w, 2, one, 1, 2, out, 4, &min_free), 2);
+    CHECK_EQ(out[0].from, 100);
+    CHECK_EQ(out[0].to, 130);
+    CHECK_EQ(min_free, 1);
+    /* a second on 112..120: 112..114 is full, so the first window splits */
+    core_exchange_span two[2] = {{110, 114}, {112, 120}};
+    CHECK_EQ(core_exchange_free_windows(w, 2, two, 2, 2, out, 4, &min_free), 3);
+    CHECK_EQ(out[0].from, 100);
+    CHECK_EQ(out[0].to, 111);
+    CHECK_EQ(out[1].from, 115);
+    CHECK_EQ(out[1].to, 130);
+    CHECK_EQ(out[2].from, 200);
+    CHECK_EQ(min_free, 1);
+    /* at most max_out windows, the earliest */
+    CHECK_EQ(core_exchange_free_windows(w, 2, two, 2, 2, out, 2, &min_free), 2);
+    CHECK_EQ(out[1].to, 130);
+    /* an undated exchange covers every day: capacity 1 leaves nothing */
+    core_exchange_span undated[1] = {{INT32_MIN, INT32_MAX}};
+    CHECK_EQ(core_exchange_free_windows(w, 2, undated, 1, 1, out, 4, &min_free), 0);
+    CHECK_EQ(core_exchange_free_windows(w, 2, undated, 1, 3, out, 4, &min_free), 2);
+    CHECK_EQ(min_free, 2);
+}
+
 int main(void)
 {
     core_arena_init(&arena);
@@ -293,6 +323,7 @@ int main(void)
     RUN(working_days_across_weekends);
     RUN(stay_limits);
     RUN(lump_sums);
+    RUN(free_windows_follow_capacity);
     core_arena_dispose(&arena);
     return 0;
 }
