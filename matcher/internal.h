@@ -50,6 +50,7 @@ struct matcher_snapshot {
     uint32_t *map_loc; /* UINT32_MAX = empty */
     size_t map_mask;
     atomic_size_t *map_refs;
+    uint64_t lineage; /* the build this snapshot was built or patched from */
 };
 
 /* Hot loops get an AVX2 clone beside the baseline x86-64 one, chosen once at load time

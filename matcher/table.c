@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { SPARES = 3 }; /* snapshots kept for reuse: more than the readers a query keeps busy */
+
 struct matcher_table {
     matcher_reg *rows; /* the writer's registrations */
     size_t n, cap;     /* used and allocated rows */
@@ -46,6 +48,16 @@ struct matcher_table {
     size_t n_dead, cap_dead;
     size_t tombstones;       /* in the current snapshot */
     bool rebuild;            /* the next publish must build */
+    /* the snapshots before the current one (spare[0] the latest), kept to be patched
+     * again once no reader holds them: spare[a] lacks what the last a + 1 patches changed,
+     * the entries (part << 31 | index) listed in log[0..a] (log[0] the last patch's) */
+    matcher_snapshot *spare[SPARES];
+    struct touch_log {
+        uint32_t *locs;
+        size_t n, cap;
+        bool ok; /* complete */
+    } log[SPARES], cur_log;
+    uint64_t builds; /* full builds so far (lineages) */
 };
 
 const char *matcher_strerror(int err)
@@ -334,6 +346,11 @@ void matcher_table_free(matcher_table *t)
     if (!t)
         return;
     matcher_snapshot_release(atomic_load(&t->current));
+    for (int k = 0; k < SPARES; k++) {
+        matcher_snapshot_release(t->spare[k]);
+        free(t->log[k].locs);
+    }
+    free(t->cur_log.locs);
     free(t->rows);
     free(t->map_ids);
     free(t->map_row);
@@ -559,29 +576,52 @@ static void tombstone(matcher__part *p, size_t i)
     p->capacity[i] = 0;
 }
 
-/* A copy of snapshot old with the rows changed since it was built rewritten in place (see
- * the top of the file); NULL when out of memory. */
-static matcher_snapshot *snapshot_patch(matcher_table *t, const matcher_snapshot *old)
+/* Notes that entry loc of the snapshot being patched changed. */
+static void touch(matcher_table *t, uint32_t loc)
 {
-    matcher_snapshot *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    atomic_init(&s->refs, 1);
-    s->count = t->n;
-    for (int k = 0; k < 2; k++)
-        if (part_alloc(&s->part[k], old->part[k].n)) {
-            free(s->part[0].mem);
-            free(s);
-            return NULL;
-        } else
-            memcpy(s->part[k].mem, old->part[k].mem, part_bytes(old->part[k].n));
-    s->map_ids = old->map_ids;
-    s->map_loc = old->map_loc;
-    s->map_mask = old->map_mask;
-    s->map_refs = old->map_refs;
-    atomic_fetch_add(s->map_refs, 1);
+    struct touch_log *l = &t->cur_log;
+    if (!l->ok)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        uint32_t *n = realloc(l->locs, cap * sizeof *n);
+        if (!n) {
+            l->ok = false; /* then the spares are not patched again */
+            return;
+        }
+        l->locs = n;
+        l->cap = cap;
+    }
+    l->locs[l->n++] = loc;
+}
+
+/* Copies entry i of every column of src into dst (parts of equal size). */
+static void copy_entry(matcher__part *dst, const matcher__part *src, size_t i)
+{
+    dst->ok[i] = src->ok[i];
+    dst->country[i] = src->country[i];
+    dst->objectives[i] = src->objectives[i];
+    dst->ecosystems[i] = src->ecosystems[i];
+    dst->dmin[i] = src->dmin[i];
+    dst->dmax[i] = src->dmax[i];
+    for (int w = 0; w < MATCHER_WINDOWS; w++) {
+        dst->from[w][i] = src->from[w][i];
+        dst->to[w][i] = src->to[w][i];
+    }
+    dst->languages[i] = src->languages[i];
+    dst->targets[i] = src->targets[i];
+    dst->ids[i] = src->ids[i];
+    dst->capacity[i] = src->capacity[i];
+    dst->roles[i] = src->roles[i];
+}
+
+/* Rewrites in s the rows changed since the current snapshot (removed ones as tombstones),
+ * noting each entry it changes. */
+static void apply_changes(matcher_table *t, matcher_snapshot *s)
+{
     for (size_t d = 0; d < t->n_dead; d++) {
         tombstone(&s->part[t->dead[d] >> 31], t->dead[d] & 0x7fffffffu);
+        touch(t, t->dead[d]);
         t->tombstones++;
     }
     for (size_t d = 0; d < t->n_dirty; d++) {
@@ -590,25 +630,66 @@ static matcher_snapshot *snapshot_patch(matcher_table *t, const matcher_snapshot
             continue; /* removed since: a tombstone already */
         uint32_t i = t->map_row[j];
         const matcher_reg *r = &t->rows[i];
-        if (t->loc_h[i] != UINT32_MAX) {
-            if (r->roles & MATCHER_ROLE_HOST)
-                part_set(&s->part[MATCHER__HOSTS], t->loc_h[i], r, 1);
+        for (int k = 0; k < 2; k++) {
+            uint32_t *loc = k == MATCHER__HOSTS ? &t->loc_h[i] : &t->loc_v[i];
+            unsigned role = k == MATCHER__HOSTS ? MATCHER_ROLE_HOST : MATCHER_ROLE_VISITOR;
+            if (*loc == UINT32_MAX)
+                continue;
+            touch(t, (uint32_t)k << 31 | *loc);
+            if (r->roles & role)
+                part_set(&s->part[k], *loc, r, k == MATCHER__HOSTS);
             else {
-                tombstone(&s->part[MATCHER__HOSTS], t->loc_h[i]);
-                t->loc_h[i] = UINT32_MAX;
-                t->tombstones++;
-            }
-        }
-        if (t->loc_v[i] != UINT32_MAX) {
-            if (r->roles & MATCHER_ROLE_VISITOR)
-                part_set(&s->part[MATCHER__VISITORS], t->loc_v[i], r, 0);
-            else {
-                tombstone(&s->part[MATCHER__VISITORS], t->loc_v[i]);
-                t->loc_v[i] = UINT32_MAX;
+                tombstone(&s->part[k], *loc);
+                *loc = UINT32_MAX;
                 t->tombstones++;
             }
         }
     }
+}
+
+/* The next snapshot by patching: a spare no reader holds any more (it then only lacks
+ * what the patches since it was current changed, copied over from the current one), else
+ * a copy of the current one; NULL when out of memory. */
+static matcher_snapshot *snapshot_patch(matcher_table *t, const matcher_snapshot *cur)
+{
+    matcher_snapshot *s = NULL;
+    t->cur_log.n = 0;
+    t->cur_log.ok = true;
+    bool logs_ok = true;
+    for (int a = 0; a < SPARES && s == NULL; a++) {
+        logs_ok = logs_ok && t->log[a].ok;
+        matcher_snapshot *c = t->spare[a];
+        if (c == NULL || !logs_ok || c->lineage != cur->lineage || atomic_load(&c->refs) != 1)
+            continue;
+        s = c;
+        t->spare[a] = NULL; /* its reference becomes the current one's */
+        for (int k = 0; k <= a; k++)
+            for (size_t i = 0; i < t->log[k].n; i++) {
+                uint32_t loc = t->log[k].locs[i];
+                copy_entry(&s->part[loc >> 31], &cur->part[loc >> 31], loc & 0x7fffffffu);
+            }
+    }
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return NULL;
+        atomic_init(&s->refs, 1);
+        for (int k = 0; k < 2; k++)
+            if (part_alloc(&s->part[k], cur->part[k].n)) {
+                free(s->part[0].mem);
+                free(s);
+                return NULL;
+            } else
+                memcpy(s->part[k].mem, cur->part[k].mem, part_bytes(cur->part[k].n));
+        s->map_ids = cur->map_ids;
+        s->map_loc = cur->map_loc;
+        s->map_mask = cur->map_mask;
+        s->map_refs = cur->map_refs;
+        s->lineage = cur->lineage;
+        atomic_fetch_add(s->map_refs, 1);
+    }
+    s->count = t->n;
+    apply_changes(t, s);
     return s;
 }
 
@@ -622,8 +703,12 @@ int matcher_table_publish(matcher_table *t)
         s = snapshot_patch(t, cur);
     else {
         s = snapshot_build(t->rows, t->n, t->loc_h, t->loc_v);
-        if (s)
+        if (s) {
             t->tombstones = 0;
+            s->lineage = ++t->builds;
+            t->cur_log.n = 0;
+            t->cur_log.ok = false; /* nothing patches the old ones into this one */
+        }
     }
     if (!s)
         return MATCHER_ENOMEM;
@@ -631,7 +716,18 @@ int matcher_table_publish(matcher_table *t)
     unsigned g = atomic_fetch_add(&t->gen, 1) & 1;
     while (atomic_load(&t->pins[g]) != 0)
         sched_yield();
-    matcher_snapshot_release(old);
+    /* the old current snapshot becomes the latest spare (its "current" reference kept),
+     * the oldest spare is let go, and the logs age with them */
+    matcher_snapshot_release(t->spare[SPARES - 1]);
+    struct touch_log oldest = t->log[SPARES - 1];
+    for (int k = SPARES - 1; k > 0; k--) {
+        t->spare[k] = t->spare[k - 1];
+        t->log[k] = t->log[k - 1];
+    }
+    t->spare[0] = old;
+    t->log[0] = t->cur_log;
+    t->cur_log = oldest;
+    t->cur_log.n = 0;
     t->changed = t->rebuild = false;
     t->n_dirty = t->n_dead = 0;
     return 0;

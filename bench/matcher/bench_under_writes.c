@@ -136,6 +136,8 @@ typedef struct writer {
     atomic_long exchanges;   /* exchanges applied (both steps) */
     atomic_long publishes;   /* publishes made */
     double publish_s;        /* time spent publishing */
+    double pub_ms[100000];   /* each publish's time, in order */
+    size_t n_pub;
 } writer;
 
 static void sleep_until(double t)
@@ -211,7 +213,10 @@ static void *writer_run(void *arg)
         if (due) {
             double a = now();
             matcher_table_publish(w->t);
-            w->publish_s += now() - a;
+            double d = now() - a;
+            w->publish_s += d;
+            if (w->n_pub < sizeof w->pub_ms / sizeof *w->pub_ms)
+                w->pub_ms[w->n_pub++] = d * 1e3;
             atomic_fetch_add(&w->publishes, 1);
         }
         sleep_until(next);
@@ -298,9 +303,9 @@ int main(int argc, char **argv)
                            cn,  N_COUNTRIES,        ln,  N_LANGS};
 
 
-    writer w;
-    memset(&w, 0, sizeof w);
+    static writer w;
     w.rate = rate;
+    atomic_init(&w.run, 0);
     w.n = n;
     w.rows = malloc(n * sizeof *w.rows);
     if (w.rows == NULL || matcher_table_new(&w.t))
@@ -375,6 +380,11 @@ int main(int argc, char **argv)
     printf("publishes_per_s %.2f\n", pubs / writes_s);
     printf("publish_mean_ms %.2f\n", pubs > 0 ? pub_s / pubs * 1e3 : 0);
     printf("writer_busy %.2f\n", pub_s / writes_s);
+    if (w.n_pub > 0) {
+        qsort(w.pub_ms, w.n_pub, sizeof *w.pub_ms, cmp_double);
+        printf("publish_p50_ms %.3f\n", w.pub_ms[w.n_pub / 2]);
+        printf("publish_max_ms %.1f\n", w.pub_ms[w.n_pub - 1]);
+    }
     matcher_scratch_free(sc);
     matcher_table_free(w.t);
     free(w.rows);

@@ -25,6 +25,6 @@ echo "| query p50 (median of runs) | $(v base_p50_ms) ms | $(v writes_p50_ms) ms
 echo "| query p99 (median of runs) | $(v base_p99_ms) ms | $(v writes_p99_ms) ms |"
 echo "| p99 under writes / without | | $(v p99_ratio)x |"
 echo "| exchanges agreed and planned | | $(v exchanges_per_s)/s |"
-echo "| matcher publishes | | $(v publishes_per_s)/s, $(v publish_mean_ms) ms each |"
+echo "| matcher publishes | | $(v publishes_per_s)/s: p50 $(v publish_p50_ms) ms, mean $(v publish_mean_ms) ms, max $(v publish_max_ms) ms |"
 echo "| writer thread busy | | $(v writer_busy) |"
 echo "| full build of the snapshot | $(v publish_full_s) s | |"
