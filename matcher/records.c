@@ -53,8 +53,11 @@ typedef struct dir_entry {
     bool in_table;                    /* the matcher's table holds it */
 } dir_entry;
 
+typedef struct id_set id_set;
+
 struct matcher_records {
     matcher_table *table;
+    const id_set *visits, *linked; /* during a load only (see id_set) */
     uint64_t loaded_seq; /* the store's sequence number matcher_records_load read at */
     matcher_codemap countries, languages;
     const char *country_names[MATCHER_COUNTRIES];
@@ -296,6 +299,50 @@ static bool follow_exchanges(matcher_reg *reg, const core_exchange_load *load, c
     return reg->roles != 0;
 }
 
+/* Sorted ids (profiles that visit, registrations with exchanges), for a load: most
+ * registrations have no exchange, and a million point reads to learn so would cost more
+ * than one walk over those keys. */
+typedef struct id_set {
+    char (*ids)[CORE_ID_LEN + 1];
+    size_t n;
+} id_set;
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The ids after prefix (the keys' ends), sorted; an empty set when memory is short. */
+static id_set id_set_read(core_store *s, const char *prefix)
+{
+    id_set set = {NULL, 0};
+    size_t cap = 0, plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v)) {
+        if (k.len - plen > CORE_ID_LEN)
+            continue;
+        if (set.n == cap) {
+            cap = cap ? 2 * cap : 256;
+            void *n = realloc(set.ids, cap * sizeof *set.ids);
+            if (n == NULL)
+                core_oom();
+            set.ids = n;
+        }
+        memcpy(set.ids[set.n], k.ptr + plen, k.len - plen);
+        set.ids[set.n++][k.len - plen] = '\0';
+    }
+    core_iter_free(it);
+    if (set.n > 1)
+        qsort(set.ids, set.n, sizeof *set.ids, cmp_id);
+    return set;
+}
+
+static bool id_set_has(const id_set *set, const char *id)
+{
+    return id != NULL && set->n > 0 && bsearch(id, set->ids, set->n, sizeof *set->ids, cmp_id);
+}
+
 static int apply_registration(matcher_records *x, core_store *s, const char *id,
                               const core_value *rec, const profile_facts *pf, core_arena *a)
 {
@@ -307,7 +354,7 @@ static int apply_registration(matcher_records *x, core_store *s, const char *id,
     bool want =
         state != NULL && strcmp(state, "accepted") == 0 && reg_from_record(x, rec, pf, &reg);
     const char *note = NULL;
-    if (want) {
+    if (want && (x->visits == NULL || id_set_has(x->visits, pid) || id_set_has(x->linked, id))) {
         core_exchange_load load;
         int rc = core_exchange_load_of(s, rec, a, &load);
         if (rc != 0)
@@ -465,6 +512,9 @@ static const profile_facts *cached_facts(facts_cache *c, core_store *s, const ch
 int matcher_records_load(matcher_records *x, core_store *s)
 {
     x->loaded_seq = core_store_last_seq(s);
+    id_set visits = id_set_read(s, "xvisits/"), linked = id_set_read(s, "xexch/");
+    x->visits = &visits;
+    x->linked = &linked;
     facts_cache cache = {0};
     core_arena_init(&cache.names);
     core_iter *it =
@@ -492,6 +542,9 @@ int matcher_records_load(matcher_records *x, core_store *s)
     free(cache.ids);
     free(cache.facts);
     core_arena_dispose(&cache.names);
+    x->visits = x->linked = NULL;
+    free(visits.ids);
+    free(linked.ids);
     if (rc == 0)
         rc = consumer_commit(x, x->loaded_seq);
     if (rc != 0)

@@ -780,6 +780,23 @@ static void matcher_follows_exchanges(void)
             CHECK(strcmp(jstr(e, "visitor"), visited[k]->reg) != 0);
     }
     api_res_free(&r);
+
+    /* a restart loads the table from the store (not the change log): the same answers */
+    api_stop(&srv);
+    api_start(&srv, srv.dir, NULL);
+    for (size_t i = 0; i < 4; i++) {
+        why = match_reasons(&it, "host", visited[i]->reg);
+        CHECK(why == NULL);
+        free(why);
+    }
+    why = match_reasons(&it, "host", de2.reg);
+    CHECK(why != NULL);
+    free(why);
+    why = match_reasons(free_visitor, "visitor", fr.reg);
+    CHECK(why == NULL);
+    why = match_reasons(free_visitor, "visitor", at.reg);
+    CHECK(why != NULL && strstr(why, "capacity on some of its dates") != NULL);
+    free(why);
 }
 
 int main(int argc, char **argv)
