@@ -263,7 +263,10 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
     for (size_t i = 0; i < d->tags_len; i++)
         doc.add_boolean_term("X" + str_of(d->tags[i]));
 
-    /* Suggest keys: the folded name from each of its first 8 word starts, and the acronym. */
+    /* Suggest keys: the folded name from each of its first 8 word starts, and the acronym.
+     * Not for ClusterXchange registrations: suggestions are public and the catalogue is for
+     * signed-in users (their organisations are suggested as profiles anyway). */
+    const bool suggest = d->kind != INDEX_KIND_XCHANGE;
     w->words.clear();
     if (d->name.ptr)
         index__words(d->name.ptr, d->name.len, w->words, 0);
@@ -283,12 +286,12 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
                     len--;
             }
             std::string key = folded_name.substr(pos, len);
-            if (!key.empty())
+            if (!key.empty() && suggest)
                 doc.add_boolean_term("S" + key);
             pos += w->words[k].folded.size() + 1;
         }
     }
-    if (d->acronym.ptr && d->acronym.len) {
+    if (d->acronym.ptr && d->acronym.len && suggest) {
         char buf[INDEX__MAX_SUGGEST_KEY + 1];
         index_fold(d->acronym, buf, sizeof buf);
         if (buf[0])

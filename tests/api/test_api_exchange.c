@@ -689,6 +689,14 @@ static void the_catalogue(void)
         CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, i), "kind"), "profile");
     CHECK_EQ(cJSON_GetArraySize(hits), 1);
     api_res_free(&r);
+    r = call("GET", "/v1/suggest?q=milan", NULL, NULL); /* suggestions are public */
+    expect(&r, 200);
+    CHECK_GT(cJSON_GetArraySize(r.json), 0);
+    for (int i = 0; i < cJSON_GetArraySize(r.json); i++)
+        CHECK(jstr(cJSON_GetArrayItem(r.json, i), "kind") == NULL ||
+              strcmp(jstr(cJSON_GetArrayItem(r.json, i), "kind"), "xchange") != 0);
+    CHECK(strstr(r.body, it.reg) == NULL);
+    api_res_free(&r);
     r = call("GET", "/v1/search?q=milano&kind=xchange", NULL, NULL);
     expect(&r, 401);
     api_res_free(&r);
