@@ -7,7 +7,8 @@
  * the length of stay it accepts and, for hosts, how many exchanges it can host at once.
  * It is created `pending` by an admin of the profile and becomes `accepted` or `rejected`
  * by a moderator's decision; only accepted registrations are matchable (the matcher's
- * tables are fed from the change log by net/xchange.c).
+ * tables are fed from the change log by matcher/records.c). Exchanges between two
+ * registrations are core/exchange.h's, messages core/xchange_msg.h's.
  *
  * Preferences are private: a registration is readable by the admins of its profile (as
  * they are now, read from the profile record) and by moderators, never by anyone else.
