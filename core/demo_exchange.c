@@ -64,22 +64,24 @@ static void collect(core_store *s, side *vis, size_t *nv, side *hos, size_t *nh)
 {
     core_arena a;
     core_arena_init(&a);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
+    core_iter *it =
+        core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
     core_slice k, v;
     size_t seen = 0;
     *nv = *nh = 0;
     while (seen++ < SCAN_MAX && (*nv < SIDE_MAX || *nh < SIDE_MAX) && core_iter_next(it, &k, &v)) {
         core_value rec, prof;
         const char *st, *pid;
-        if (core_record_decode(&a, v, &rec) != 0 || (st = core_value_get_str(&rec, "state")) == NULL ||
-            strcmp(st, "accepted") != 0 || (pid = core_value_get_str(&rec, "profile_id")) == NULL ||
+        if (core_record_decode(&a, v, &rec) != 0 ||
+            (st = core_value_get_str(&rec, "state")) == NULL || strcmp(st, "accepted") != 0 ||
+            (pid = core_value_get_str(&rec, "profile_id")) == NULL ||
             core_profile_get(s, pid, &a, &prof) != 0)
             continue;
         const core_value *admins = core_value_get(&prof, "admins");
         const char *country = core_value_get_str(core_value_get(&prof, "published"), "country");
         const core_value *w = core_value_get(&rec, "availability");
-        if (admins == NULL || admins->type != CORE_ARR || admins->u.arr.len == 0 || country == NULL ||
-            w == NULL || w->type != CORE_ARR || w->u.arr.len == 0)
+        if (admins == NULL || admins->type != CORE_ARR || admins->u.arr.len == 0 ||
+            country == NULL || w == NULL || w->type != CORE_ARR || w->u.arr.len == 0)
             continue;
         side sd = {0};
         snprintf(sd.reg, sizeof(sd.reg), "%s", core_value_get_str(&rec, "id"));
@@ -163,8 +165,7 @@ static core_value obj1(core_arena *a, const char *k, const char *v)
     return o;
 }
 
-static int message(core_store *s, const side *from, const side *to, const char *text,
-                   core_arena *a)
+static int message(core_store *s, const side *from, const side *to, const char *text, core_arena *a)
 {
     core_actor actor = {from->admin, false};
     core_xchange_msg_op op;
@@ -209,17 +210,19 @@ int core_demo_exchanges(core_store *s, const char *moderator_id, size_t per_stat
         size_t n = *made, target = n / per_state; /* the state index this one stops at */
         bool cancel = target >= states;
         /* first contact: a short conversation */
-        if ((rc = message(s, v, h, "Hello! We would like to visit your cluster and meet your "
-                                   "members working on the topics of your offer.", &a)) == 0)
+        if ((rc = message(s, v, h,
+                          "Hello! We would like to visit your cluster and meet your "
+                          "members working on the topics of your offer.",
+                          &a)) == 0)
             rc = message(s, h, v, "Welcome! Let us agree on the dates and the programme.", &a);
         if (rc == CORE_ECONFLICT || rc == CORE_EINVALID)
             rc = 0;
         core_exchange_op op;
         core_value pb = obj1(&a, "visitor", v->reg);
         core_value_set(&a, &pb, "host", core_value_cstr(&a, h->reg));
-        int prc = rc ? rc
-                     : write_as(s, v->admin, false, core_exchange_propose_txn, &op, &a, 0, NULL,
-                                &pb);
+        int prc =
+            rc ? rc
+               : write_as(s, v->admin, false, core_exchange_propose_txn, &op, &a, 0, NULL, &pb);
         if (prc != 0) {
             core_arena_dispose(&a);
             if (prc == CORE_ECONFLICT || prc == CORE_EINVALID || prc == CORE_EFORBIDDEN)
@@ -254,17 +257,19 @@ int core_demo_exchanges(core_store *s, const char *moderator_id, size_t per_stat
                                                    "prepares its members' profiles."));
                 core_value_set(&a, &body, "kind", core_value_cstr(&a, "capacity_building"));
             } else if (b != NULL && strcmp(b, "report") == 0) {
-                body = obj1(&a, "summary", "We met eight member companies and two research "
-                                          "centres.");
+                body = obj1(&a, "summary",
+                            "We met eight member companies and two research "
+                            "centres.");
                 core_value_set(&a, &body, "outcomes",
                                core_value_cstr(&a, "A joint application is being prepared."));
                 core_value_set(&a, &body, "evidence", core_value_arr());
             } else if (b != NULL)
                 body = obj1(&a, "side", b);
-            const char *who = path[i].who == 'v' ? v->admin : path[i].who == 'h' ? h->admin
-                                                                               : moderator_id;
-            rc = write_as(s, who, path[i].who == 'm', core_exchange_step_txn, &op, &a,
-                          path[i].act, id, body.type == CORE_NULL ? NULL : &body);
+            const char *who = path[i].who == 'v'   ? v->admin
+                              : path[i].who == 'h' ? h->admin
+                                                   : moderator_id;
+            rc = write_as(s, who, path[i].who == 'm', core_exchange_step_txn, &op, &a, path[i].act,
+                          id, body.type == CORE_NULL ? NULL : &body);
             if (rc != 0)
                 fprintf(stderr, "eccpd: demo exchange %s, %s: %s\n", id,
                         core_exchange_action_name(path[i].act),
@@ -272,8 +277,8 @@ int core_demo_exchanges(core_store *s, const char *moderator_id, size_t per_stat
         }
         if (rc == 0 && cancel) {
             core_value body = obj1(&a, "reason", "The visit could not be financed this year.");
-            rc = write_as(s, h->admin, false, core_exchange_step_txn, &op, &a,
-                          CORE_EXCHANGE_CANCEL, id, &body);
+            rc = write_as(s, h->admin, false, core_exchange_step_txn, &op, &a, CORE_EXCHANGE_CANCEL,
+                          id, &body);
         }
         core_arena_dispose(&a);
         if (rc == 0)

@@ -16,7 +16,6 @@
  * (the first few thousand in key order), pairing visitors and hosts of different
  * countries with overlapping availability. *made gets the number made. 0, or the first
  * failing write's code (a pair the scheme refuses is skipped, not a failure). */
-int core_demo_exchanges(core_store *s, const char *moderator_id, size_t per_state,
-                        size_t *made);
+int core_demo_exchanges(core_store *s, const char *moderator_id, size_t per_state, size_t *made);
 
 #endif

@@ -34,8 +34,8 @@ enum {
 };
 
 static const char *const state_names[CORE_EXCHANGE__STATES] = {
-    "proposed",  "agreed",      "plan_submitted",   "validated", "signed",
-    "ready",     "in_progress", "report_submitted", "completed", "cancelled",
+    "proposed", "agreed",      "plan_submitted",   "validated", "signed",
+    "ready",    "in_progress", "report_submitted", "completed", "cancelled",
 };
 
 static const char *const action_names[CORE_EXCHANGE__ACTIONS] = {
@@ -48,8 +48,8 @@ static const char *const action_names[CORE_EXCHANGE__ACTIONS] = {
 typedef struct step {
     core_exchange_state from;
     core_exchange_action act;
-    unsigned who;    /* V, H, M bits, or OTHER */
-    bool two_sided;  /* done once per side (visitor and host); moves on when both are */
+    unsigned who;   /* V, H, M bits, or OTHER */
+    bool two_sided; /* done once per side (visitor and host); moves on when both are */
     core_exchange_state next;
 } step;
 
@@ -57,8 +57,7 @@ static const step steps[] = {
     {CORE_EXCHANGE_PROPOSED, CORE_EXCHANGE_AGREE, OTHER, false, CORE_EXCHANGE_AGREED},
     {CORE_EXCHANGE_AGREED, CORE_EXCHANGE_PLAN, V | H, false, CORE_EXCHANGE_PLAN_SUBMITTED},
     /* a revised plan before both validations (it clears the validations given) */
-    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_PLAN, V | H, false,
-     CORE_EXCHANGE_PLAN_SUBMITTED},
+    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_PLAN, V | H, false, CORE_EXCHANGE_PLAN_SUBMITTED},
     {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, true, CORE_EXCHANGE_VALIDATED},
     {CORE_EXCHANGE_VALIDATED, CORE_EXCHANGE_SIGN, V | H, true, CORE_EXCHANGE_SIGNED},
     {CORE_EXCHANGE_SIGNED, CORE_EXCHANGE_FINANCIAL_AGREEMENT, M, false, CORE_EXCHANGE_READY},
@@ -68,8 +67,7 @@ static const step steps[] = {
     {CORE_EXCHANGE_REPORT_SUBMITTED, CORE_EXCHANGE_COMPLETE, M, false, CORE_EXCHANGE_COMPLETED},
     {CORE_EXCHANGE_PROPOSED, CORE_EXCHANGE_CANCEL, V | H | M, false, CORE_EXCHANGE_CANCELLED},
     {CORE_EXCHANGE_AGREED, CORE_EXCHANGE_CANCEL, V | H | M, false, CORE_EXCHANGE_CANCELLED},
-    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_CANCEL, V | H | M, false,
-     CORE_EXCHANGE_CANCELLED},
+    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_CANCEL, V | H | M, false, CORE_EXCHANGE_CANCELLED},
     {CORE_EXCHANGE_VALIDATED, CORE_EXCHANGE_CANCEL, V | H | M, false, CORE_EXCHANGE_CANCELLED},
     {CORE_EXCHANGE_SIGNED, CORE_EXCHANGE_CANCEL, V | H | M, false, CORE_EXCHANGE_CANCELLED},
     {CORE_EXCHANGE_READY, CORE_EXCHANGE_CANCEL, V | H | M, false, CORE_EXCHANGE_CANCELLED},
@@ -248,24 +246,24 @@ core_value core_exchange_lump_sum(const core_exchange_lump_in *in, core_arena *a
     int rate = core_exchange_lump_rate(in->host_country);
     bool halved = false;
     if (rate < 0)
-        core_value_push(a, &reasons,
-                        core_value_cstr(a, core_arena_printf(
-                                               a, "the scheme's table has no lump sum for %s",
-                                               in->host_country ? in->host_country : "?")));
+        core_value_push(
+            a, &reasons,
+            core_value_cstr(a, core_arena_printf(a, "the scheme's table has no lump sum for %s",
+                                                 in->host_country ? in->host_country : "?")));
     if (in->have_dates) {
         int wd = core_exchange_working_days(in->start_day, in->end_day);
         if (wd < FULL_WORKING_DAYS) {
             halved = true;
-            core_value_push(a, &reasons,
-                            core_value_cstr(a, core_arena_printf(
-                                                   a,
-                                                   "halved: the stay lasts %d working days, "
-                                                   "under %d",
-                                                   wd, FULL_WORKING_DAYS)));
+            core_value_push(
+                a, &reasons,
+                core_value_cstr(a, core_arena_printf(a,
+                                                     "halved: the stay lasts %d working days, "
+                                                     "under %d",
+                                                     wd, FULL_WORKING_DAYS)));
         } else
-            core_value_push(a, &reasons,
-                            core_value_cstr(a, core_arena_printf(
-                                                   a, "the stay lasts %d working days", wd)));
+            core_value_push(
+                a, &reasons,
+                core_value_cstr(a, core_arena_printf(a, "the stay lasts %d working days", wd)));
     } else
         core_value_push(a, &reasons,
                         core_value_str_ref("the stay's length is known once the plan is in",
@@ -275,17 +273,17 @@ core_value core_exchange_lump_sum(const core_exchange_lump_in *in, core_arena *a
         double km = core_exchange_distance_km(in->lat1, in->lon1, in->lat2, in->lon2);
         if (km < NEAR_KM) {
             halved = true;
-            core_value_push(a, &reasons,
-                            core_value_cstr(a, core_arena_printf(
-                                                   a,
-                                                   "halved: the organisations are %.0f km "
-                                                   "apart, under %d km",
-                                                   floor(km), NEAR_KM)));
+            core_value_push(
+                a, &reasons,
+                core_value_cstr(a, core_arena_printf(a,
+                                                     "halved: the organisations are %.0f km "
+                                                     "apart, under %d km",
+                                                     floor(km), NEAR_KM)));
         } else
-            core_value_push(a, &reasons,
-                            core_value_cstr(a, core_arena_printf(
-                                                   a, "the organisations are %.0f km apart",
-                                                   floor(km))));
+            core_value_push(
+                a, &reasons,
+                core_value_cstr(
+                    a, core_arena_printf(a, "the organisations are %.0f km apart", floor(km))));
     } else
         core_value_push(a, &reasons,
                         core_value_cstr(a, "the distance is unknown: a profile has no "
@@ -557,8 +555,8 @@ typedef struct loaded {
     core_value rec, vreg, hreg, vprof, hprof; /* null values when gone */
 } loaded;
 
-static int load_side(core_txn *t, core_store *s, const char *reg_id, core_arena *a,
-                     core_value *reg, core_value *prof)
+static int load_side(core_txn *t, core_store *s, const char *reg_id, core_arena *a, core_value *reg,
+                     core_value *prof)
 {
     *reg = core_value_null();
     *prof = core_value_null();
@@ -585,8 +583,7 @@ static int load(core_txn *t, core_store *s, const char *id, core_arena *a, loade
                  : core_record_get(s, CORE_EXCHANGE_KIND, id, a, &l->rec);
     if (rc != 0)
         return rc;
-    if ((rc = load_side(t, s, core_value_get_str(&l->rec, "visitor"), a, &l->vreg, &l->vprof)) !=
-        0)
+    if ((rc = load_side(t, s, core_value_get_str(&l->rec, "visitor"), a, &l->vreg, &l->vprof)) != 0)
         return rc;
     return load_side(t, s, core_value_get_str(&l->rec, "host"), a, &l->hreg, &l->hprof);
 }
@@ -746,8 +743,7 @@ int core_exchange_propose_txn(core_txn *t, void *arg)
     if (core_fields_any(&op->fields))
         return fail(op, CORE_EINVALID, "the proposal has errors; see fields");
     unsigned by = parties(&op->actor, &l.vprof, &l.hprof);
-    if ((rc = core_authorize(CORE_ACT_XCHANGE_EXCHANGE_PROPOSE, authz_roles(by, &op->actor))) !=
-        0)
+    if ((rc = core_authorize(CORE_ACT_XCHANGE_EXCHANGE_PROPOSE, authz_roles(by, &op->actor))) != 0)
         return fail(op, rc,
                     "an exchange is proposed by an admin of the visitor's or the host's profile");
 
@@ -758,7 +754,8 @@ int core_exchange_propose_txn(core_txn *t, void *arg)
         return fail(op, CORE_ECONFLICT, "the visitor's registration is not registered to visit");
     if (!has_role(&l.hreg, "host"))
         return fail(op, CORE_ECONFLICT, "the host's registration is not registered to host");
-    const char *vs = core_value_get_str(&l.vreg, "state"), *hs = core_value_get_str(&l.hreg, "state");
+    const char *vs = core_value_get_str(&l.vreg, "state"),
+               *hs = core_value_get_str(&l.hreg, "state");
     if (vs == NULL || strcmp(vs, "accepted") != 0 || hs == NULL || strcmp(hs, "accepted") != 0)
         return fail(op, CORE_ECONFLICT,
                     "both registrations must have been accepted by a moderator first");
@@ -821,8 +818,7 @@ int core_exchange_propose_txn(core_txn *t, void *arg)
                  core_arena_printf(a,
                                    "%s proposes a ClusterXchange exchange: %s visits %s. "
                                    "Expected next: %s.",
-                                   side_name(&l, (int)proposer), side_name(&l, V),
-                                   side_name(&l, H),
+                                   side_name(&l, (int)proposer), side_name(&l, V), side_name(&l, H),
                                    core_exchange_expected(CORE_EXCHANGE_PROPOSED, proposer, 0, a)),
                  id);
     op->id = core_arena_strndup(op->out, id, strlen(id));
@@ -837,9 +833,9 @@ static core_value read_plan(core_exchange_op *op, core_arena *a, const loaded *l
                             int32_t *end)
 {
     core_fields *f = &op->fields;
-    static const char *const known[] = {"start_date", "end_date",  "objectives",
-                                        "action_plan", "expected_outcomes",
-                                        "responsibilities", "kind", NULL};
+    static const char *const known[] = {
+        "start_date",        "end_date",         "objectives", "action_plan",
+        "expected_outcomes", "responsibilities", "kind",       NULL};
     if (op->body == NULL || op->body->type != CORE_OBJ)
         core_fields_add(f, "body", "must be a JSON object");
     core_check_known(f, op->body, known);
@@ -883,7 +879,8 @@ static core_value read_plan(core_exchange_op *op, core_arena *a, const loaded *l
             const core_value *w = core_value_get(regs[s], "availability");
             bool inside = false;
             for (size_t i = 0; w && w->type == CORE_ARR && i < w->u.arr.len && !inside; i++) {
-                int32_t from = core_xchange_parse_day(core_value_get_str(&w->u.arr.items[i], "from"));
+                int32_t from =
+                    core_xchange_parse_day(core_value_get_str(&w->u.arr.items[i], "from"));
                 int32_t to = core_xchange_parse_day(core_value_get_str(&w->u.arr.items[i], "to"));
                 inside = from >= 0 && from <= *start && *end <= to;
             }
@@ -1067,15 +1064,15 @@ int core_exchange_step_txn(core_txn *t, void *arg)
     const char *nexttext =
         core_exchange_expected(next, proposer, member ? done_sides(&l.rec, member) : 0, a);
     notify_sides(t, &l, me, core_arena_printf(a, "xchange.exchange.%s", action_names[op->action]),
-                 core_arena_printf(a,
-                                   "The ClusterXchange exchange of %s visiting %s: %s; it is "
-                                   "now %s. Expected next: %s.",
-                                   side_name(&l, V), side_name(&l, H), action_names[op->action],
-                                   core_exchange_state_name(next),
-                                   next == (core_exchange_state)st && member
-                                       ? core_exchange_expected(next, proposer,
-                                                                done_sides(&l.rec, member), a)
-                                       : nexttext),
+                 core_arena_printf(
+                     a,
+                     "The ClusterXchange exchange of %s visiting %s: %s; it is "
+                     "now %s. Expected next: %s.",
+                     side_name(&l, V), side_name(&l, H), action_names[op->action],
+                     core_exchange_state_name(next),
+                     next == (core_exchange_state)st && member
+                         ? core_exchange_expected(next, proposer, done_sides(&l.rec, member), a)
+                         : nexttext),
                  op->id);
     op->view = view_of(op->out, &l);
     return 0;
@@ -1097,8 +1094,8 @@ int core_exchange_read(core_store *s, const core_actor *actor, const char *id, c
     return 0;
 }
 
-int core_exchange_list(core_store *s, const core_actor *actor, const char *reg_id,
-                       core_arena *a, core_value *list)
+int core_exchange_list(core_store *s, const core_actor *actor, const char *reg_id, core_arena *a,
+                       core_value *list)
 {
     core_value reg, prof;
     int rc = load_side(NULL, s, reg_id, a, &reg, &prof);

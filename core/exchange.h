@@ -118,11 +118,11 @@ int core_exchange_lump_rate(const char *code);
 
 /* What lump_sum computes from. A field is unknown when its flag says so. */
 typedef struct core_exchange_lump_in {
-    const char *host_country;         /* where the stay is */
-    bool have_dates;                  /* the plan's dates are known */
-    int32_t start_day, end_day;       /* days since 1970-01-01 */
-    bool have_coords;                 /* both profiles have coordinates */
-    double lat1, lon1, lat2, lon2;    /* visitor, host */
+    const char *host_country;      /* where the stay is */
+    bool have_dates;               /* the plan's dates are known */
+    int32_t start_day, end_day;    /* days since 1970-01-01 */
+    bool have_coords;              /* both profiles have coordinates */
+    double lat1, lon1, lat2, lon2; /* visitor, host */
 } core_exchange_lump_in;
 /* {amount_eur (null when the country has no rate), halved, reasons: [..]} in a: the
  * reasons say in words why the amount is what it is (halved or not, and why). */
@@ -160,10 +160,10 @@ size_t core_exchange_free_windows(const core_exchange_span *windows, size_t nw,
 
 typedef struct core_exchange_op {
     core_actor actor;
-    const char *id;             /* the exchange (propose: out, in `out`) */
+    const char *id;              /* the exchange (propose: out, in `out`) */
     core_exchange_action action; /* for core_exchange_step_txn */
-    const core_value *body;     /* the request body */
-    core_arena *out;            /* where outputs live: the caller's arena */
+    const core_value *body;      /* the request body */
+    core_arena *out;             /* where outputs live: the caller's arena */
     /* out */
     core_value view;     /* the exchange as GET shows it, after the write (in out) */
     const char *message; /* a failure's explanation (in out), or NULL */
@@ -199,7 +199,7 @@ int core_exchange_read(core_store *s, const core_actor *actor, const char *id, c
                        core_value *view);
 /* The exchanges of registration reg_id, oldest first, for its profile's admins and
  * moderators: [view, ...] in a. 0, CORE_ENOTFOUND, CORE_EIO. */
-int core_exchange_list(core_store *s, const core_actor *actor, const char *reg_id,
-                       core_arena *a, core_value *list);
+int core_exchange_list(core_store *s, const core_actor *actor, const char *reg_id, core_arena *a,
+                       core_value *list);
 
 #endif

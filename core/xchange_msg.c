@@ -167,9 +167,8 @@ int core_xchange_message_txn(core_txn *t, void *arg)
     touch_conv(t, op->id, to, &m, 0, a);
     touch_conv(t, to, op->id, &m, 1, a);
     const core_value *admins = core_value_get(&tprof, "admins");
-    const char *note =
-        core_arena_printf(a, "%s wrote to %s about ClusterXchange:\n\n%s", name_of(&prof, &reg),
-                          name_of(&tprof, &treg), text);
+    const char *note = core_arena_printf(a, "%s wrote to %s about ClusterXchange:\n\n%s",
+                                         name_of(&prof, &reg), name_of(&tprof, &treg), text);
     for (size_t i = 0; admins && admins->type == CORE_ARR && i < admins->u.arr.len; i++)
         core_notify(t, admins->u.arr.items[i].u.s.ptr, "xchange.message",
                     "ClusterXchange: a new message", note, op->id);
@@ -249,7 +248,8 @@ int core_xchange_conversations(core_store *s, const core_actor *actor, const cha
             const core_value *pub = core_value_get(&oprof, "published");
             const char *name = core_value_get_str(pub, "name");
             const char *country = core_value_get_str(pub, "country");
-            core_value_set(a, &p, "id", core_value_cstr(a, core_value_get_str(&oreg, "profile_id")));
+            core_value_set(a, &p, "id",
+                           core_value_cstr(a, core_value_get_str(&oreg, "profile_id")));
             core_value_set(a, &p, "name", name ? core_value_cstr(a, name) : core_value_null());
             core_value_set(a, &p, "country",
                            country ? core_value_cstr(a, country) : core_value_null());

@@ -58,7 +58,7 @@ typedef struct id_set id_set;
 struct matcher_records {
     matcher_table *table;
     const id_set *visits, *linked; /* during a load only (see id_set) */
-    uint64_t loaded_seq; /* the store's sequence number matcher_records_load read at */
+    uint64_t loaded_seq;           /* the store's sequence number matcher_records_load read at */
     matcher_codemap countries, languages;
     const char *country_names[MATCHER_COUNTRIES];
     const char *language_names[MATCHER_LANGUAGES];
@@ -187,8 +187,8 @@ static void read_facts(core_store *s, const char *pid, core_arena *a, profile_fa
 
 /* Fills *out from a registration record and what its profile is. False when the
  * registration cannot be matched (no public profile, ineligible country, bad data). */
-static bool reg_from_record(const matcher_records *x, const core_value *rec, const profile_facts *pf,
-                            matcher_reg *out)
+static bool reg_from_record(const matcher_records *x, const core_value *rec,
+                            const profile_facts *pf, matcher_reg *out)
 {
     memset(out, 0, sizeof(*out));
     if (!pf->found || !pf->is_public)
@@ -287,9 +287,8 @@ static bool follow_exchanges(matcher_reg *reg, const core_exchange_load *load, c
                 narrowed = out[i].from != w[i].from || out[i].to != w[i].to;
             reg->n_windows = (uint32_t)n;
             if (narrowed)
-                *note = core_arena_printf(a,
-                                          "It hosts at its capacity on some of its dates: "
-                                          "matched on the dates it has a place free");
+                *note = core_arena_printf(a, "It hosts at its capacity on some of its dates: "
+                                             "matched on the dates it has a place free");
             else if (min_free < (int64_t)reg->capacity)
                 *note = core_arena_printf(a, "It has %lld of its %u places free",
                                           (long long)min_free, reg->capacity);
@@ -472,7 +471,6 @@ typedef struct facts_cache {
     core_arena names;
 } facts_cache;
 
-
 static const profile_facts *cached_facts(facts_cache *c, core_store *s, const char *pid,
                                          core_arena *a)
 {
@@ -503,7 +501,8 @@ static const profile_facts *cached_facts(facts_cache *c, core_store *s, const ch
     }
     read_facts(s, pid, a, &c->facts[i]);
     if (c->facts[i].name != NULL)
-        c->facts[i].name = core_arena_strndup(&c->names, c->facts[i].name, strlen(c->facts[i].name));
+        c->facts[i].name =
+            core_arena_strndup(&c->names, c->facts[i].name, strlen(c->facts[i].name));
     snprintf(c->ids[i], sizeof(c->ids[i]), "%s", pid);
     c->n++;
     return &c->facts[i];
@@ -707,8 +706,8 @@ void matcher_records_batch_init(matcher_records_batch *b, matcher_records *x)
 static core_value profile_of(const dir_entry *d, core_arena *a)
 {
     core_value p = core_value_obj();
-    core_value_set(a, &p, "id", d->profile_id[0] ? core_value_cstr(a, d->profile_id)
-                                                 : core_value_null());
+    core_value_set(a, &p, "id",
+                   d->profile_id[0] ? core_value_cstr(a, d->profile_id) : core_value_null());
     core_value_set(a, &p, "name", d->name ? core_value_cstr(a, d->name) : core_value_null());
     core_value_set(a, &p, "country",
                    d->country[0] ? core_value_cstr(a, d->country) : core_value_null());

@@ -55,7 +55,7 @@ typedef struct matcher_records_batch {
     size_t n_only;
     int min_score;
     /* out (malloc'd; freed by matcher_records_batch_dispose) */
-    int rc; /* 0 or a core error code */
+    int rc;                     /* 0 or a core error code */
     uint64_t *visitors, *hosts; /* matcher ids */
     size_t nv, nh;
     matcher_batch_result res;

@@ -73,15 +73,42 @@ static void step(net_req *r, core_exchange_action action)
     net_req_write(r, core_exchange_step_txn, op, updated_respond, op_fail);
 }
 
-void net_exchange_agree(net_req *r) { step(r, CORE_EXCHANGE_AGREE); }
-void net_exchange_plan(net_req *r) { step(r, CORE_EXCHANGE_PLAN); }
-void net_exchange_validate(net_req *r) { step(r, CORE_EXCHANGE_VALIDATE); }
-void net_exchange_sign(net_req *r) { step(r, CORE_EXCHANGE_SIGN); }
-void net_exchange_financial(net_req *r) { step(r, CORE_EXCHANGE_FINANCIAL_AGREEMENT); }
-void net_exchange_start(net_req *r) { step(r, CORE_EXCHANGE_START); }
-void net_exchange_report(net_req *r) { step(r, CORE_EXCHANGE_CLOSING_REPORT); }
-void net_exchange_complete(net_req *r) { step(r, CORE_EXCHANGE_COMPLETE); }
-void net_exchange_cancel(net_req *r) { step(r, CORE_EXCHANGE_CANCEL); }
+void net_exchange_agree(net_req *r)
+{
+    step(r, CORE_EXCHANGE_AGREE);
+}
+void net_exchange_plan(net_req *r)
+{
+    step(r, CORE_EXCHANGE_PLAN);
+}
+void net_exchange_validate(net_req *r)
+{
+    step(r, CORE_EXCHANGE_VALIDATE);
+}
+void net_exchange_sign(net_req *r)
+{
+    step(r, CORE_EXCHANGE_SIGN);
+}
+void net_exchange_financial(net_req *r)
+{
+    step(r, CORE_EXCHANGE_FINANCIAL_AGREEMENT);
+}
+void net_exchange_start(net_req *r)
+{
+    step(r, CORE_EXCHANGE_START);
+}
+void net_exchange_report(net_req *r)
+{
+    step(r, CORE_EXCHANGE_CLOSING_REPORT);
+}
+void net_exchange_complete(net_req *r)
+{
+    step(r, CORE_EXCHANGE_COMPLETE);
+}
+void net_exchange_cancel(net_req *r)
+{
+    step(r, CORE_EXCHANGE_CANCEL);
+}
 
 void net_exchange_get(net_req *r)
 {
@@ -141,10 +168,9 @@ void net_exchange_routes(net_router *r)
     net_router_add(r, "POST", "/v1/xchange/exchanges/{id}/financial-agreement",
                    net_exchange_financial, 0, SMALL);
     net_router_add(r, "POST", "/v1/xchange/exchanges/{id}/start", net_exchange_start, 0, SMALL);
-    net_router_add(r, "POST", "/v1/xchange/exchanges/{id}/closing-report", net_exchange_report,
-                   0, TEXTS);
+    net_router_add(r, "POST", "/v1/xchange/exchanges/{id}/closing-report", net_exchange_report, 0,
+                   TEXTS);
     net_router_add(r, "POST", "/v1/xchange/exchanges/{id}/complete", net_exchange_complete, 0,
                    SMALL);
-    net_router_add(r, "POST", "/v1/xchange/exchanges/{id}/cancel", net_exchange_cancel, 0,
-                   SMALL);
+    net_router_add(r, "POST", "/v1/xchange/exchanges/{id}/cancel", net_exchange_cancel, 0, SMALL);
 }

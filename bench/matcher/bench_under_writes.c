@@ -126,17 +126,16 @@ static matcher_reg gen(uint64_t id, const zipf *zc, const zipf *ze, const zipf *
     return r;
 }
 
-
 typedef struct writer {
     matcher_table *t;
     matcher_reg *rows; /* the table's rows as the writer knows them */
     size_t n;
-    double rate;             /* exchanges a second */
-    atomic_int run, stop;    /* run: write now; stop: leave */
-    atomic_long exchanges;   /* exchanges applied (both steps) */
-    atomic_long publishes;   /* publishes made */
-    double publish_s;        /* time spent publishing */
-    double pub_ms[100000];   /* each publish's time, in order */
+    double rate;           /* exchanges a second */
+    atomic_int run, stop;  /* run: write now; stop: leave */
+    atomic_long exchanges; /* exchanges applied (both steps) */
+    atomic_long publishes; /* publishes made */
+    double publish_s;      /* time spent publishing */
+    double pub_ms[100000]; /* each publish's time, in order */
     size_t n_pub;
 } writer;
 
@@ -228,9 +227,8 @@ typedef struct phase {
     double p50, p99, mean;
 } phase;
 
-static phase run_queries(matcher_table *t, const matcher_reg *ask, const unsigned *role,
-                         size_t nq, const matcher_names *names, matcher_scratch *sc,
-                         double *lat)
+static phase run_queries(matcher_table *t, const matcher_reg *ask, const unsigned *role, size_t nq,
+                         const matcher_names *names, matcher_scratch *sc, double *lat)
 {
     const matcher_match *out;
     size_t nout;
@@ -301,7 +299,6 @@ int main(int argc, char **argv)
     }
     matcher_names names = {eco, MATCHER_ECOSYSTEMS, obj, MATCHER_OBJECTIVES,
                            cn,  N_COUNTRIES,        ln,  N_LANGS};
-
 
     static writer w;
     w.rate = rate;

@@ -226,9 +226,8 @@ static void one_exchange_from_proposal_to_closing_report(void)
     step_fails(id, "PUT", "plan", plan_body(145, 153, "capacity_building"), de.token, 422,
                NULL); /* past the availability windows */
     api_res r = step(id, "PUT", "plan", plan_body(mon, mon + 4, "internship"), de.token);
-    cJSON *fields = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r.json,
-                                                                                      "error"),
-                                                     "fields");
+    cJSON *fields = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r.json, "error"), "fields");
     CHECK(strstr(jstr(fields, "kind"), "internships and work placements") != NULL);
     api_res_free(&r);
     step_ok(id, "PUT", "plan", plan_body(mon, mon + 4, "business_collaboration"), de.token,
@@ -248,8 +247,7 @@ static void one_exchange_from_proposal_to_closing_report(void)
     step_fails(id, "POST", "sign", NULL, it.token, 409, "sign for the visitor's side");
     step_ok(id, "POST", "sign", NULL, de.token, "signed");
 
-    step_fails(id, "POST", "start", NULL, de.token, 409,
-               "financial-agreement, by a moderator");
+    step_fails(id, "POST", "start", NULL, de.token, 409, "financial-agreement, by a moderator");
     step_fails(id, "POST", "financial-agreement", NULL, de.token, 403, NULL);
     step_ok(id, "POST", "financial-agreement", NULL, t_mod, "ready");
     step_ok(id, "POST", "start", NULL, it.token, "in_progress");
@@ -494,9 +492,9 @@ static void registrations_list(void)
     r = call("GET", "/v1/xchange/registrations", NULL, it.token);
     expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "items"), 0),
-                      "id"),
-                 it.reg);
+    CHECK_STR_EQ(
+        jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "items"), 0), "id"),
+        it.reg);
     api_res_free(&r);
     r = call("GET", "/v1/xchange/registrations", NULL, t_stranger);
     expect(&r, 200);
@@ -676,8 +674,8 @@ static void the_catalogue(void)
     long hosts = 0;
     for (int i = 0; i < cJSON_GetArraySize(roles); i++)
         if (strcmp(jstr(cJSON_GetArrayItem(roles, i), "value"), "host") == 0)
-            hosts = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(roles, i), "count")
-                        ->valueint;
+            hosts =
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(roles, i), "count")->valueint;
     CHECK_EQ(hosts, 3);
     api_res_free(&r);
 
@@ -711,8 +709,7 @@ static void the_catalogue(void)
 static char *match_reasons(const org *o, const char *role, const char *cand)
 {
     char p[256];
-    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/matches?role=%s&limit=100", o->reg,
-             role);
+    snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/matches?role=%s&limit=100", o->reg, role);
     api_res r = call("GET", p, NULL, o->token);
     expect(&r, 200);
     char *out = NULL;

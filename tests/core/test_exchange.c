@@ -37,14 +37,11 @@ static const legal legal_steps[] = {
     {CORE_EXCHANGE_PROPOSED, CORE_EXCHANGE_AGREE, V, H, 0, 0, CORE_EXCHANGE_AGREED, V},
     {CORE_EXCHANGE_AGREED, CORE_EXCHANGE_PLAN, V, V, 0, 0, CORE_EXCHANGE_PLAN_SUBMITTED, V},
     {CORE_EXCHANGE_AGREED, CORE_EXCHANGE_PLAN, H, V, 0, 0, CORE_EXCHANGE_PLAN_SUBMITTED, H},
-    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_PLAN, H, V, 0, 0, CORE_EXCHANGE_PLAN_SUBMITTED,
-     H},
-    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V, 0, V,
-     CORE_EXCHANGE_PLAN_SUBMITTED, V},
-    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V, V, H, CORE_EXCHANGE_VALIDATED,
-     H},
-    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V, H, V, CORE_EXCHANGE_VALIDATED,
+    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_PLAN, H, V, 0, 0, CORE_EXCHANGE_PLAN_SUBMITTED, H},
+    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V, 0, V, CORE_EXCHANGE_PLAN_SUBMITTED,
      V},
+    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V, V, H, CORE_EXCHANGE_VALIDATED, H},
+    {CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V, H, V, CORE_EXCHANGE_VALIDATED, V},
     {CORE_EXCHANGE_VALIDATED, CORE_EXCHANGE_SIGN, V, V, 0, 0, CORE_EXCHANGE_VALIDATED, V},
     {CORE_EXCHANGE_VALIDATED, CORE_EXCHANGE_SIGN, H, V, V, 0, CORE_EXCHANGE_SIGNED, H},
     {CORE_EXCHANGE_VALIDATED, CORE_EXCHANGE_SIGN, V | H, V, 0, 0, CORE_EXCHANGE_SIGNED, V | H},
@@ -115,9 +112,8 @@ static void illegal_steps_per_state_and_role(void)
                 core_exchange_state next;
                 unsigned sides;
                 const char *why;
-                int rc = core_exchange_transition((core_exchange_state)s,
-                                                  (core_exchange_action)act, by, V, 0, V, &arena,
-                                                  &next, &sides, &why);
+                int rc = core_exchange_transition((core_exchange_state)s, (core_exchange_action)act,
+                                                  by, V, 0, V, &arena, &next, &sides, &why);
                 if (by == 0) { /* no party: the exchange is not shown to exist */
                     CHECK_EQ(rc, CORE_ENOTFOUND);
                     continue;
@@ -152,8 +148,8 @@ static void two_sided_steps_refuse_a_second_time(void)
     unsigned sides;
     const char *why;
     /* the visitor's side is validated: validating it again is a conflict naming the host */
-    CHECK_EQ(core_exchange_transition(CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V,
-                                      V, V, &arena, &next, &sides, &why),
+    CHECK_EQ(core_exchange_transition(CORE_EXCHANGE_PLAN_SUBMITTED, CORE_EXCHANGE_VALIDATE, M, V, V,
+                                      V, &arena, &next, &sides, &why),
              CORE_ECONFLICT);
     CHECK(strstr(why, "already done for the visitor's side") != NULL);
     CHECK(strstr(why, "validate for the host's side, by a moderator") != NULL);
@@ -168,8 +164,8 @@ static void two_sided_steps_refuse_a_second_time(void)
              CORE_EFORBIDDEN);
     CHECK(strstr(why, "agree is for the host's admins") != NULL);
     /* the host does not write the closing report */
-    CHECK_EQ(core_exchange_transition(CORE_EXCHANGE_IN_PROGRESS, CORE_EXCHANGE_CLOSING_REPORT, H,
-                                      V, 0, 0, &arena, &next, &sides, &why),
+    CHECK_EQ(core_exchange_transition(CORE_EXCHANGE_IN_PROGRESS, CORE_EXCHANGE_CLOSING_REPORT, H, V,
+                                      0, 0, &arena, &next, &sides, &why),
              CORE_EFORBIDDEN);
     /* no cancelling once the stay has begun */
     CHECK_EQ(core_exchange_transition(CORE_EXCHANGE_IN_PROGRESS, CORE_EXCHANGE_CANCEL, M, V, 0, 0,
@@ -190,8 +186,8 @@ static void working_days_across_weekends(void)
 {
     int32_t mon = core_xchange_parse_day("2027-03-01"); /* a Monday */
     CHECK(mon >= 0);
-    CHECK_EQ(core_exchange_working_days(mon, mon + 4), 5);  /* Mon..Fri */
-    CHECK_EQ(core_exchange_working_days(mon, mon + 6), 5);  /* Mon..Sun */
+    CHECK_EQ(core_exchange_working_days(mon, mon + 4), 5);     /* Mon..Fri */
+    CHECK_EQ(core_exchange_working_days(mon, mon + 6), 5);     /* Mon..Sun */
     CHECK_EQ(core_exchange_working_days(mon + 3, mon + 7), 3); /* Thu..Mon */
     CHECK_EQ(core_exchange_working_days(mon + 5, mon + 6), 0); /* a weekend */
     CHECK_EQ(core_exchange_working_days(mon, mon + 13), 10);
@@ -214,9 +210,9 @@ static void stay_limits(void)
     core_fields_init(&f, &arena);
     CHECK_EQ(core_exchange_check_stay(&f, mon, mon + 2), 0); /* three working days */
     CHECK_EQ(core_exchange_check_stay(&f, mon + 3, mon + 6), CORE_EINVALID); /* Thu..Sun: 2 */
-    CHECK_EQ(core_exchange_check_stay(&f, mon + 3, mon + 7), 0);  /* Thu..Mon: 3 */
-    CHECK_EQ(core_exchange_check_stay(&f, mon, mon + 30), 0);     /* 31 days */
-    CHECK_EQ(core_exchange_check_stay(&f, mon, mon + 31), CORE_EINVALID); /* 32 days */
+    CHECK_EQ(core_exchange_check_stay(&f, mon + 3, mon + 7), 0);             /* Thu..Mon: 3 */
+    CHECK_EQ(core_exchange_check_stay(&f, mon, mon + 30), 0);                /* 31 days */
+    CHECK_EQ(core_exchange_check_stay(&f, mon, mon + 31), CORE_EINVALID);    /* 32 days */
     CHECK_EQ(core_exchange_check_stay(&f, mon + 2, mon), CORE_EINVALID);
 }
 
