@@ -45,6 +45,11 @@ static const struct {
     [CORE_ACT_EVENT_REQUEST_ANSWER] = {"event.request_answer", ADMIN, false},
     [CORE_ACT_EVENT_SCHEDULE] = {"event.schedule", ADMIN, false},
     [CORE_ACT_EVENT_AGENDA] = {"event.agenda", ADMIN_OR_MOD, true},
+    [CORE_ACT_XCHANGE_EXCHANGE_PROPOSE] = {"xchange.exchange.propose", ADMIN, false},
+    [CORE_ACT_XCHANGE_EXCHANGE_READ] = {"xchange.exchange.read", ADMIN_OR_MOD, true},
+    [CORE_ACT_XCHANGE_EXCHANGE_STEP] = {"xchange.exchange.step", ADMIN_OR_MOD, true},
+    [CORE_ACT_XCHANGE_MESSAGE_WRITE] = {"xchange.message.write", ADMIN, false},
+    [CORE_ACT_XCHANGE_MESSAGE_READ] = {"xchange.message.read", ADMIN_OR_MOD, true},
 };
 
 int core_authorize(core_action action, unsigned roles)

@@ -44,6 +44,12 @@ typedef enum core_action {
     CORE_ACT_EVENT_REQUEST_ANSWER, /* accept or decline a meeting (admins of `to`) */
     CORE_ACT_EVENT_SCHEDULE,      /* run the scheduler, read the whole schedule (organiser) */
     CORE_ACT_EVENT_AGENDA,        /* a participant's agenda (its admins, the organiser) */
+    CORE_ACT_XCHANGE_EXCHANGE_PROPOSE, /* propose an exchange (an admin of either side) */
+    CORE_ACT_XCHANGE_EXCHANGE_READ,    /* an exchange (both sides' admins, moderators) */
+    CORE_ACT_XCHANGE_EXCHANGE_STEP,    /* a step of an exchange; which side may take which
+                                        * step is core/exchange.c's state table */
+    CORE_ACT_XCHANGE_MESSAGE_WRITE,    /* write from a registration (its admins) */
+    CORE_ACT_XCHANGE_MESSAGE_READ,     /* a conversation (either party's admins, moderators) */
     CORE_ACT__COUNT
 } core_action;
 

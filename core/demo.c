@@ -37,6 +37,7 @@
 #include "core/vocab.h"
 #include "core/event.h"
 #include "core/xchange.h"
+#include "core/demo_exchange.h"
 
 extern const char core_data_cities[];
 extern const size_t core_data_cities_len;
@@ -2137,6 +2138,8 @@ int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_repo
         rc = phase_xchange(g);
     if (rc == 0 && (rc = core_demo_events(s, o->seed)) != 0) /* core/demo_events.c */
         snprintf(out->error, sizeof(out->error), "demo events: %s", core_strerror(rc));
+    if (rc == 0) /* exchanges in every state (core/demo_exchange.c) */
+        rc = core_demo_exchanges(s, g->moderator_id, 2, &out->exchanges);
     if (rc == 0)
         begin_phase(g, "done", 0);
     core_sha256_final(&g->digest, out->digest);

@@ -80,6 +80,7 @@ typedef struct core_demo_report {
     uint64_t affiliations_pending;  /* members still waiting for their cluster */
     uint64_t criteria_waived;       /* clusters published with waive_criteria */
     uint64_t registrations[3];      /* ClusterXchange: pending, accepted, rejected */
+    size_t exchanges;               /* ClusterXchange exchanges (core/demo_exchange.h) */
     uint64_t writes;                /* logical writes (one per organisation or account) */
     uint64_t failed;                /* writes the core refused: 0 unless something broke */
     uint64_t records;               /* users + profiles + registrations */

@@ -1,6 +1,7 @@
 /* xchange.c: see xchange.h. */
 #include "core/xchange.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/authz.h"
@@ -733,4 +734,176 @@ core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_a
     }
     core_iter_free(it);
     return out;
+}
+
+/* ---- matching rules ---- */
+
+static bool reg_has_role(const core_value *rec, const char *role)
+{
+    const core_value *roles = core_value_get(rec, "roles");
+    for (size_t i = 0; roles && roles->type == CORE_ARR && i < roles->u.arr.len; i++)
+        if (roles->u.arr.items[i].type == CORE_STR &&
+            strcmp(roles->u.arr.items[i].u.s.ptr, role) == 0)
+            return true;
+    return false;
+}
+
+int core_xchange_matches_query(const core_value *rec, const char *role, const char *limit,
+                               core_arena *a, const char **role_out, size_t *limit_out,
+                               const char **why)
+{
+    *why = NULL;
+    if (role == NULL)
+        role = reg_has_role(rec, "visitor") ? "visitor" : "host";
+    if (strcmp(role, "visitor") != 0 && strcmp(role, "host") != 0) {
+        *why = "role is visitor or host";
+        return CORE_EBADREQ;
+    }
+    if (!reg_has_role(rec, role)) {
+        *why = core_arena_printf(a, "this registration is not registered as a %s", role);
+        return CORE_EBADREQ;
+    }
+    long n = CORE_XCHANGE_MATCHES_DEFAULT;
+    if (limit != NULL) {
+        char *end;
+        n = strtol(limit, &end, 10);
+        if (*limit == '\0' || *end != '\0' || n < 1 || n > CORE_XCHANGE_MATCHES_MAX) {
+            *why = "limit is a whole number from 1 to 100";
+            return CORE_EBADREQ;
+        }
+    }
+    const char *state = core_value_get_str(rec, "state");
+    if (state == NULL || strcmp(state, "accepted") != 0) {
+        *why = core_arena_printf(a,
+                                 "the registration is %s: matches are shown once a moderator "
+                                 "has accepted it",
+                                 state ? state : "unknown");
+        return CORE_ECONFLICT;
+    }
+    *role_out = role;
+    *limit_out = (size_t)n;
+    return 0;
+}
+
+void core_xchange_batch_parse(const core_value *body, core_fields *f, core_arena *a,
+                              const char ***only, size_t *n_only, int *min_score)
+{
+    static const char *const known[] = {"registrations", "min_score", NULL};
+    *only = NULL;
+    *n_only = 0;
+    *min_score = 0;
+    if (body != NULL && body->type != CORE_OBJ)
+        core_fields_add(f, "body", "must be a JSON object");
+    core_check_known(f, body, known);
+    const core_value *ms = core_value_get(body, "min_score");
+    if (ms != NULL && ms->type != CORE_NULL) {
+        if (ms->type != CORE_INT || ms->u.i < 0 || ms->u.i > CORE_XCHANGE_BATCH_MAX_SCORE)
+            core_fields_add(f, "min_score", "must be a whole number from 0 to 10000");
+        else
+            *min_score = (int)ms->u.i;
+    }
+    const core_value *regs = core_value_get(body, "registrations");
+    if (regs == NULL || regs->type == CORE_NULL)
+        return;
+    if (regs->type != CORE_ARR || regs->u.arr.len > CORE_XCHANGE_BATCH_MAX_IDS) {
+        core_fields_add(f, "registrations", "must be a list of registration ids");
+        return;
+    }
+    const char **ids = core_arena_alloc(a, (regs->u.arr.len + 1) * sizeof(char *));
+    for (size_t i = 0; i < regs->u.arr.len; i++) {
+        if (regs->u.arr.items[i].type != CORE_STR) {
+            core_fields_add(f, "registrations", "must be a list of registration ids");
+            break;
+        }
+        ids[(*n_only)++] = regs->u.arr.items[i].u.s.ptr;
+    }
+    *only = ids;
+}
+
+/* ---- lists ---- */
+
+/* One list item: the registration with its profile's name and country (the published
+ * ones, else the draft's). */
+static core_value list_item(core_store *s, const core_value *rec, core_arena *a)
+{
+    core_value e = core_value_obj(), p = core_value_obj(), prof;
+    const char *pid = core_value_get_str(rec, "profile_id");
+    core_value_set(a, &e, "id", core_value_cstr(a, core_value_get_str(rec, "id")));
+    core_value_set(a, &p, "id", pid ? core_value_cstr(a, pid) : core_value_null());
+    const char *name = NULL, *country = NULL;
+    if (pid != NULL && core_profile_get(s, pid, a, &prof) == 0) {
+        const core_value *w = core_value_get(&prof, "published");
+        if (w == NULL || w->type != CORE_OBJ)
+            w = core_value_get(&prof, "draft");
+        name = core_value_get_str(w, "name");
+        country = core_value_get_str(w, "country");
+    }
+    core_value_set(a, &p, "name", name ? core_value_cstr(a, name) : core_value_null());
+    core_value_set(a, &p, "country", country ? core_value_cstr(a, country) : core_value_null());
+    core_value_set(a, &e, "profile", p);
+    const core_value *roles = core_value_get(rec, "roles");
+    core_value_set(a, &e, "roles", roles ? core_value_copy(a, roles) : core_value_arr());
+    core_value_set(a, &e, "state", core_value_cstr(a, core_value_get_str(rec, "state")));
+    const core_value *at = core_value_get(rec, "created_at");
+    core_value_set(a, &e, "created_at",
+                   at && at->type == CORE_INT ? core_value_time(a, at->u.i) : core_value_null());
+    return e;
+}
+
+static int cmp_ids(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+int core_xchange_list(core_store *s, const core_actor *actor, const char *state, size_t page,
+                      size_t per_page, core_arena *a, core_value *out)
+{
+    if (state != NULL && strcmp(state, "pending") != 0 && strcmp(state, "accepted") != 0 &&
+        strcmp(state, "rejected") != 0)
+        return CORE_EBADREQ;
+    if (actor->user_id == NULL)
+        return CORE_EUNAUTH;
+    core_value items = core_value_arr();
+    size_t total = 0, skip = (page - 1) * per_page;
+    core_slice k, v;
+    if (actor->moderator) {
+        /* ids are time ordered: key order is oldest first */
+        core_iter *it =
+            core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
+        while (core_iter_next(it, &k, &v)) {
+            core_value rec;
+            if (core_record_decode(a, v, &rec) != 0)
+                continue;
+            const char *st = core_value_get_str(&rec, "state");
+            if (state != NULL && (st == NULL || strcmp(st, state) != 0))
+                continue;
+            size_t i = total++;
+            if (i >= skip && i < skip + per_page)
+                core_value_push(a, &items, list_item(s, &rec, a));
+        }
+        core_iter_free(it);
+    } else {
+        /* the registrations of the profiles the caller administers, in id order */
+        core_value mine = core_xchange_list_for_user(s, actor->user_id, a);
+        size_t n = mine.u.arr.len;
+        const char **ids = core_arena_alloc(a, (n + 1) * sizeof(*ids));
+        for (size_t i = 0; i < n; i++)
+            ids[i] = core_value_get_str(&mine.u.arr.items[i], "id");
+        qsort(ids, n, sizeof(*ids), cmp_ids);
+        for (size_t i = 0; i < n; i++) {
+            core_value rec;
+            if (core_xchange_get(s, ids[i], a, &rec) != 0)
+                continue;
+            const char *st = core_value_get_str(&rec, "state");
+            if (state != NULL && (st == NULL || strcmp(st, state) != 0))
+                continue;
+            size_t j = total++;
+            if (j >= skip && j < skip + per_page)
+                core_value_push(a, &items, list_item(s, &rec, a));
+        }
+    }
+    *out = core_value_obj();
+    core_value_set(a, out, "total", core_value_int((int64_t)total));
+    core_value_set(a, out, "items", items);
+    return 0;
 }

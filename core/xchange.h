@@ -7,7 +7,8 @@
  * the length of stay it accepts and, for hosts, how many exchanges it can host at once.
  * It is created `pending` by an admin of the profile and becomes `accepted` or `rejected`
  * by a moderator's decision; only accepted registrations are matchable (the matcher's
- * tables are fed from the change log by net/xchange.c).
+ * tables are fed from the change log by matcher/records.c). Exchanges between two
+ * registrations are core/exchange.h's, messages core/xchange_msg.h's.
  *
  * Preferences are private: a registration is readable by the admins of its profile (as
  * they are now, read from the profile record) and by moderators, never by anyone else.
@@ -45,6 +46,10 @@ enum {
     CORE_XCHANGE_MAX_DAYS = 31,     /* longest stay: one month */
     CORE_XCHANGE_MAX_CAPACITY = 50, /* exchanges a host may take at once */
     CORE_XCHANGE_TEXT_MAX = 4000,   /* offer, demand */
+    CORE_XCHANGE_MATCHES_DEFAULT = 20,      /* best matches answered without ?limit */
+    CORE_XCHANGE_MATCHES_MAX = 100,         /* the largest ?limit */
+    CORE_XCHANGE_BATCH_MAX_IDS = 100000,    /* registrations listed in one batch run */
+    CORE_XCHANGE_BATCH_MAX_SCORE = 10000,   /* the largest min_score (the matcher's bound) */
 };
 
 typedef struct core_xchange_op {
@@ -95,6 +100,28 @@ core_value core_xchange_view(core_arena *a, const core_value *rec);
 /* The registrations of the profiles a user administers: [{id, profile_id, roles, state,
  * created_at}], in a. */
 core_value core_xchange_list_for_user(core_store *s, const char *user_id, core_arena *a);
+
+/* GET /v1/xchange/registrations: moderators see every registration, others those of the
+ * profiles they administer; oldest first, only those in `state` when it is not NULL
+ * (pending, accepted or rejected: CORE_EBADREQ otherwise). {total, items: [{id, profile:
+ * {id, name, country}, roles, state, created_at}]} in a. Moderators' lists read every
+ * registration record (a scan: fine for the thousands the scheme has). */
+int core_xchange_list(core_store *s, const core_actor *actor, const char *state, size_t page,
+                      size_t per_page, core_arena *a, core_value *out);
+
+/* The rules of a best-matches query on registration rec: role is the query's ?role (NULL:
+ * "visitor" when rec is registered as one, else "host"), limit its ?limit (NULL: 20).
+ * Matches are shown once a moderator has accepted the registration. 0 with *role_out and
+ * *limit_out set; CORE_EBADREQ (a malformed parameter, or a role rec is not registered
+ * for) or CORE_ECONFLICT (not accepted), with *why in a. */
+int core_xchange_matches_query(const core_value *rec, const char *role, const char *limit,
+                               core_arena *a, const char **role_out, size_t *limit_out,
+                               const char **why);
+/* Reads a batch-match body {registrations?, min_score?}: *only gets the listed ids (in a;
+ * NULL when none is listed), *min_score the bound (0 by default). Adds failing fields to
+ * f (its arena is a). */
+void core_xchange_batch_parse(const core_value *body, core_fields *f, core_arena *a,
+                              const char ***only, size_t *n_only, int *min_score);
 
 /* Days since 1970-01-01 of a "YYYY-MM-DD" date, or of the UTC day of an RFC 3339 time
  * (years 1970..2149), or -1 when s is neither (including impossible dates such as

@@ -114,6 +114,9 @@ typedef struct index_doc {
     index_str language;               /* ISO 639-1 for stemming; absent means "en". */
     bool has_geo;                     /* Whether lat/lon are set (and mapped). */
     double lat, lon;                  /* WGS84 degrees. */
+    const index_str *tags;            /* Filter-only values ("role:host"), identifiers as
+                                       * facet values are: never shown, never counted. */
+    size_t tags_len;                  /* Number of tags. */
 } index_doc;
 
 /* ---- writer ---------------------------------------------------------------------------- */
@@ -226,6 +229,12 @@ uint64_t index_reader_last_seq(index_reader *r);
 /* Number of documents the reader sees. */
 uint64_t index_reader_doc_count(index_reader *r);
 
+/* A group of tags (index_doc.tags): a document passes when it has any of them. */
+typedef struct index_tag_group {
+    const index_str *tags; /* Accepted tags. */
+    size_t len;            /* Number of tags (1..256). */
+} index_tag_group;
+
 /* Filters: values of one facet OR together, different facets AND. An empty list or a zero
  * mask means "no filter on this facet". */
 typedef struct index_filter {
@@ -238,6 +247,8 @@ typedef struct index_filter {
     size_t ecosystems_len;       /* Number of ecosystems. */
     uint32_t labels;             /* Bit (1u << index_label) per accepted label; 0 = all. */
     int eligible;                /* -1 any, 0 only not eligible, 1 only eligible. */
+    const index_tag_group *tag_groups; /* Every group must pass (AND); none: no filter. */
+    size_t tag_groups_len;             /* Number of groups. */
 } index_filter;
 
 typedef enum index_sort {

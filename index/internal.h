@@ -3,7 +3,7 @@
  *
  * The database layout lives here so writer and reader agree on it:
  *   terms   Q<id> (unique id), K<kind>, T<type>, C<country>, E<ecosystem>, L<label>,
- *           B0/B1 (eligible) as boolean filters; plain folded words; Z<stem> for each
+ *           B0/B1 (eligible), X<tag> as boolean filters; plain folded words; Z<stem> for each
  *           word whose stem differs from it (queries look a stem up as Z<stem> and as a
  *           plain word), in the document's language and, if that is not English, also
  *           in English (so a word's postings lie within those of Z<its English stem>);
@@ -44,8 +44,10 @@ enum {
 
 #define INDEX__META_SEQ "eccpd.last_seq"
 #define INDEX__META_FORMAT "eccpd.format"
-/* 2: words of non-English documents carry Z<English stem> too; 3: the summary is a value. */
-#define INDEX__FORMAT "3"
+/* 2: words of non-English documents carry Z<English stem> too; 3: the summary is a value;
+ * 4: accepted ClusterXchange registrations are documents (kind xchange, X<tag> terms), so
+ * an index of format 3, which lacks them, is rebuilt from the store at start. */
+#define INDEX__FORMAT "4"
 
 /* Limits that keep terms under Xapian's 245-byte term limit and queries bounded. */
 #define INDEX__MAX_ID 200

@@ -267,6 +267,11 @@ static int filter_plan(const index_filter *f, index__plan &out, bool &has)
                     index__plan::leaf(std::string("L") + index_label_name((index_label)l)));
         facets.push_back(index__plan::join(index__plan::OR, std::move(terms)));
     }
+    if (f->tag_groups_len && !f->tag_groups)
+        return index__fail(INDEX_EINVAL, "tag_groups is NULL");
+    for (size_t g = 0; g < f->tag_groups_len; g++)
+        if ((rc = list(f->tag_groups[g].tags, f->tag_groups[g].len, 'X', false)))
+            return rc;
     if (f->eligible == 0 || f->eligible == 1)
         facets.push_back(index__plan::leaf(f->eligible ? "B1" : "B0"));
     else if (f->eligible != -1)

@@ -14,6 +14,7 @@
 #include "core/profile.h"
 #include "core/record.h"
 #include "core/vocab.h"
+#include "core/xchange.h"
 
 struct index_records {
     index_writer *w;
@@ -166,6 +167,151 @@ bool index_event_doc(core_store *s, const core_value *rec, const core_value *pro
     return true;
 }
 
+/* Adds tag "<prefix>:<value>" to tags (capacity checked by the caller). */
+static void add_tag(core_arena *a, index_str *tags, size_t *n, const char *prefix, const char *v,
+                    size_t vlen)
+{
+    char *t = core_arena_printf(a, "%s:%.*s", prefix, (int)vlen, v);
+    tags[(*n)++] = S(t);
+}
+
+bool index_xchange_doc(const core_value *reg, const core_value *prof, bool prof_public,
+                       core_arena *a, index_doc *doc)
+{
+    const char *state = core_value_get_str(reg, "state");
+    const core_value *p = prof ? core_value_get(prof, "published") : NULL;
+    if (state == NULL || strcmp(state, "accepted") != 0 || !prof_public || p == NULL ||
+        p->type != CORE_OBJ)
+        return false;
+    memset(doc, 0, sizeof(*doc));
+    doc->id = field(reg, "id");
+    doc->kind = INDEX_KIND_XCHANGE;
+    doc->country = field(p, "country");
+    if (doc->country.len != 2 || core_country_eligible(doc->country.ptr, 2) != 1)
+        return false; /* only eligible organisations take part (as in the matcher) */
+    doc->eligible = true;
+    bool host = false, visitor = false;
+    const core_value *roles = core_value_get(reg, "roles");
+    for (size_t i = 0; roles && roles->type == CORE_ARR && i < roles->u.arr.len; i++) {
+        host |= strcmp(roles->u.arr.items[i].u.s.ptr, "host") == 0;
+        visitor |= strcmp(roles->u.arr.items[i].u.s.ptr, "visitor") == 0;
+    }
+    doc->type = S(host && visitor ? "host_and_visitor" : host ? "host" : "visitor");
+    doc->name = field(p, "name");
+    doc->acronym = field(p, "acronym");
+    doc->city = field(p, "city");
+    doc->region = field(p, "region");
+    const char *offer = core_value_get_str(reg, "offer"), *demand = core_value_get_str(reg, "demand");
+    doc->description = S(core_arena_printf(a, "%s%s%s", offer ? offer : "",
+                                           offer && demand ? "\n\n" : "", demand ? demand : ""));
+    doc->ecosystems = strings(a, reg, "ecosystems", &doc->ecosystems_len);
+    size_t n_obj, n_lang;
+    const index_str *objectives = strings(a, reg, "objectives", &n_obj);
+    const index_str *languages = strings(a, reg, "languages", &n_lang);
+    /* the ecosystems' and objectives' display names are searched as text */
+    index_str *names = core_arena_alloc(a, (doc->ecosystems_len + n_obj + 1) * sizeof(*names));
+    size_t nn = 0;
+    for (size_t i = 0; i < doc->ecosystems_len; i++) {
+        int k = core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr,
+                                doc->ecosystems[i].len);
+        if (k >= 0)
+            names[nn++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
+    }
+    for (size_t i = 0; i < n_obj; i++) {
+        int k = core_vocab_find(CORE_VOCAB_OBJECTIVE, objectives[i].ptr, objectives[i].len);
+        if (k >= 0)
+            names[nn++] = S(core_vocab_name(CORE_VOCAB_OBJECTIVE, (size_t)k));
+    }
+    doc->ecosystem_names = names;
+    doc->ecosystem_names_len = nn;
+    /* filter-only tags: roles, objectives, languages and the months of availability; target
+     * countries, stay lengths and capacities are private and never indexed */
+    enum { MAX_MONTHS = 24 };
+    const core_value *av = core_value_get(reg, "availability");
+    size_t nw = av && av->type == CORE_ARR ? av->u.arr.len : 0;
+    index_str *tags = core_arena_alloc(a, (2 + n_obj + n_lang + nw * MAX_MONTHS) * sizeof(*tags));
+    size_t nt = 0;
+    if (host)
+        tags[nt++] = S("role:host");
+    if (visitor)
+        tags[nt++] = S("role:visitor");
+    for (size_t i = 0; i < n_obj; i++)
+        add_tag(a, tags, &nt, "objective", objectives[i].ptr, objectives[i].len);
+    for (size_t i = 0; i < n_lang; i++)
+        add_tag(a, tags, &nt, "language", languages[i].ptr, languages[i].len);
+    for (size_t i = 0; i < nw; i++) {
+        const char *from = core_value_get_str(&av->u.arr.items[i], "from");
+        const char *to = core_value_get_str(&av->u.arr.items[i], "to");
+        int y, m, ty, tm;
+        if (from == NULL || to == NULL || sscanf(from, "%4d-%2d", &y, &m) != 2 ||
+            sscanf(to, "%4d-%2d", &ty, &tm) != 2)
+            continue;
+        for (int k = 0; k < MAX_MONTHS && (y < ty || (y == ty && m <= tm)); k++) {
+            bool dup = false;
+            char *t = core_arena_printf(a, "month:%04d-%02d", y, m);
+            for (size_t j = 0; j < nt && !dup; j++)
+                dup = strcmp(tags[j].ptr, t) == 0;
+            if (!dup)
+                tags[nt++] = S(t);
+            if (++m > 12) {
+                m = 1;
+                y++;
+            }
+        }
+    }
+    doc->tags = tags;
+    doc->tags_len = nt;
+    const core_value *d = core_value_get(reg, "decision");
+    const core_value *at = core_value_get(d, "at");
+    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
+    const core_value *langs = core_value_get(p, "languages");
+    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
+        langs->u.arr.items[0].type == CORE_STR)
+        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    return true;
+}
+
+/* Puts or removes one registration according to whether it is in the catalogue now. */
+static int sync_xchange(index_records *x, core_store *s, const char *id, const core_value *reg,
+                        core_arena *a)
+{
+    index_doc doc;
+    core_value prof;
+    const char *pid = reg ? core_value_get_str(reg, "profile_id") : NULL;
+    bool have = pid != NULL && core_profile_get(s, pid, a, &prof) == 0;
+    int rc;
+    if (reg != NULL && have &&
+        index_xchange_doc(reg, &prof, core_profile_is_public(s, &prof, a), a, &doc))
+        rc = index_put(x->w, &doc);
+    else
+        rc = index_delete(x->w, S(id));
+    if (rc == INDEX_EINVAL) {
+        fprintf(stderr, "eccpd: registration %s could not be indexed: %s\n", id,
+                index_last_error());
+        return 0;
+    }
+    return rc == 0 ? 0 : CORE_EIO;
+}
+
+/* A profile changed: its registrations follow it into or out of the catalogue. */
+static int sync_profile_registrations(index_records *x, core_store *s, const char *pid,
+                                      core_arena *a)
+{
+    char *prefix = core_arena_printf(a, "xprofile/%s/", pid);
+    size_t plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_slice k, v;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        char *rid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
+        core_value reg;
+        int got = core_xchange_get(s, rid, a, &reg);
+        rc = sync_xchange(x, s, rid, got == 0 ? &reg : NULL, a);
+    }
+    core_iter_free(it);
+    return rc;
+}
+
 static uint64_t applied(void *ctx)
 {
     index_records *x = ctx;
@@ -233,11 +379,15 @@ static int apply(void *ctx, core_store *s, const char *kind, const char *id, con
     index_records *x = ctx;
     if (strcmp(kind, CORE_EVENT_KIND) == 0)
         return sync_event(x, s, id, rec, a);
+    if (strcmp(kind, CORE_XCHANGE_KIND) == 0)
+        return sync_xchange(x, s, id, rec, a);
     if (strcmp(kind, "profile") != 0)
         return 0;
     int rc = sync_profile(x, s, id, rec, a);
     if (rc == 0)
         rc = sync_events_of(x, s, id, a);
+    if (rc == 0)
+        rc = sync_profile_registrations(x, s, id, a);
     if (rc != 0)
         return rc;
     /* A cluster's visibility decides its members': look at each of them again. */
@@ -343,8 +493,38 @@ static void *rebuild_part_run(void *arg)
                 p->rc = CORE_EIO;
             }
         }
-        if (++mine % 4096 == 0)
+        if (++mine % 4096 == 0) {
             core_arena_dispose(&a);
+            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
+            if (p->progress != NULL)
+                p->progress(p->ctx, all);
+        }
+    }
+    core_iter_free(it);
+    /* then the ClusterXchange catalogue: accepted registrations of public profiles */
+    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
+    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
+        if (key_hash(k) % p->nshards != p->shard)
+            continue;
+        core_value rec, prof;
+        index_doc doc;
+        const char *pid;
+        if (core_record_decode(&a, v, &rec) == 0 &&
+            (pid = core_value_get_str(&rec, "profile_id")) != NULL &&
+            core_profile_get(p->s, pid, &a, &prof) == 0 &&
+            index_xchange_doc(&rec, &prof, core_profile_is_public(p->s, &prof, &a), &a, &doc)) {
+            int irc = index_builder_put(p->b, p->shard, &doc);
+            if (irc != 0 && irc != INDEX_EINVAL) {
+                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
+                p->rc = CORE_EIO;
+            }
+        }
+        if (++mine % 4096 == 0) {
+            core_arena_dispose(&a);
+            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
+            if (p->progress != NULL)
+                p->progress(p->ctx, all);
+        }
     }
     atomic_fetch_add(p->read, mine % 4096);
     core_iter_free(it);

@@ -2,7 +2,9 @@
  * records.h: records become documents. The change-log consumer that keeps the search
  * index in step with the store: a profile is in the index exactly while it is public
  * (published, and for a cluster member approved by a published cluster); anything else
- * (drafts, declined, deleted, private records) is removed or never added. C, and it
+ * (drafts, declined, deleted, private records) is removed or never added. Likewise an
+ * accepted ClusterXchange registration of a public profile in an eligible country is in
+ * the catalogue (kind xchange) exactly while it is accepted and its profile public. C, and it
  * reads core only.
  */
 #ifndef ECCPD_INDEX_RECORDS_H
@@ -30,6 +32,14 @@ bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc);
  * and name; false when the event is off the agenda. Strings point into rec, prof and a. */
 bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
                      core_arena *a, index_doc *doc);
+/* Fills doc from an accepted ClusterXchange registration whose profile record is prof
+ * (public or not, as prof_public says): kind xchange, the profile's name, country and city,
+ * offer and demand as text, the ecosystems as facet, roles as type ("host", "visitor",
+ * "host_and_visitor") and tags role:, objective:, language: and month:YYYY-MM (each month an
+ * availability window touches). Target countries, stay lengths and capacities stay out.
+ * False when the registration is not in the catalogue. Strings point into reg, prof and a. */
+bool index_xchange_doc(const core_value *reg, const core_value *prof, bool prof_public,
+                       core_arena *a, index_doc *doc);
 
 /* Builds a complete index of the store's public records into dir (which must not exist),
  * as of the store's last sequence number when the build starts (returned in *seq); later

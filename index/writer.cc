@@ -171,6 +171,11 @@ static int check_doc(const index_doc *d)
             return index__fail(INDEX_EINVAL, "an ecosystem is not a valid identifier");
     if ((d->keywords_len && !d->keywords) || (d->ecosystem_names_len && !d->ecosystem_names))
         return index__fail(INDEX_EINVAL, "keywords or ecosystem_names is NULL");
+    if (d->tags_len && !d->tags)
+        return index__fail(INDEX_EINVAL, "tags is NULL");
+    for (size_t i = 0; i < d->tags_len; i++)
+        if (!index__valid_value(d->tags[i]))
+            return index__fail(INDEX_EINVAL, "a tag is not a valid identifier");
     if (d->has_geo && !(std::isfinite(d->lat) && std::isfinite(d->lon) && d->lat >= -90 &&
                         d->lat <= 90 && d->lon >= -180 && d->lon <= 180))
         return index__fail(INDEX_EINVAL, "coordinates out of range");
@@ -203,6 +208,8 @@ static std::string fingerprint(const index_doc *d)
     list(d->keywords, d->keywords_len);
     list(d->ecosystems, d->ecosystems_len);
     list(d->ecosystem_names, d->ecosystem_names_len);
+    if (d->tags_len) /* only then, so that documents without tags keep their fingerprints */
+        list(d->tags, d->tags_len);
     double geo[2] = {d->has_geo ? d->lat : NAN, d->has_geo ? d->lon : NAN};
     bytes(geo, sizeof geo);
     unsigned char out[32];
@@ -253,8 +260,13 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
     }
     doc.add_boolean_term(std::string("L") + index_label_name(d->label));
     doc.add_boolean_term(d->eligible ? "B1" : "B0");
+    for (size_t i = 0; i < d->tags_len; i++)
+        doc.add_boolean_term("X" + str_of(d->tags[i]));
 
-    /* Suggest keys: the folded name from each of its first 8 word starts, and the acronym. */
+    /* Suggest keys: the folded name from each of its first 8 word starts, and the acronym.
+     * Not for ClusterXchange registrations: suggestions are public and the catalogue is for
+     * signed-in users (their organisations are suggested as profiles anyway). */
+    const bool suggest = d->kind != INDEX_KIND_XCHANGE;
     w->words.clear();
     if (d->name.ptr)
         index__words(d->name.ptr, d->name.len, w->words, 0);
@@ -274,12 +286,12 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
                     len--;
             }
             std::string key = folded_name.substr(pos, len);
-            if (!key.empty())
+            if (!key.empty() && suggest)
                 doc.add_boolean_term("S" + key);
             pos += w->words[k].folded.size() + 1;
         }
     }
-    if (d->acronym.ptr && d->acronym.len) {
+    if (d->acronym.ptr && d->acronym.len && suggest) {
         char buf[INDEX__MAX_SUGGEST_KEY + 1];
         index_fold(d->acronym, buf, sizeof buf);
         if (buf[0])

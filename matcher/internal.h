@@ -6,6 +6,11 @@
  * Each part is a structure of arrays with one entry per row; all columns of a part are
  * carved from one allocation, each 64-byte aligned. Window columns hold the day numbers as
  * uint16; an unused window is stored as from = 65535, to = 0 so it overlaps nothing.
+ *
+ * A snapshot is built from the rows, or patched from the current one when only a few rows
+ * changed in place (table.c): the columns are copied and those rows rewritten, and a row
+ * that left a part stays there as a tombstone (ok = 0, roles = 0) that no query returns,
+ * until the next full build.
  */
 #ifndef ECCPD_MATCHER_INTERNAL_H
 #define ECCPD_MATCHER_INTERNAL_H
@@ -39,10 +44,13 @@ struct matcher_snapshot {
     atomic_size_t refs;    /* readers plus one while current */
     size_t count;          /* registrations */
     matcher__part part[2]; /* hosts, visitors */
-    /* id -> (part << 31 | row), open addressing, capacity a power of two */
+    /* id -> (part << 31 | row), open addressing, capacity a power of two; shared by the
+     * snapshots patched from the one that built it (map_refs counts them) */
     uint64_t *map_ids;
     uint32_t *map_loc; /* UINT32_MAX = empty */
     size_t map_mask;
+    atomic_size_t *map_refs;
+    uint64_t lineage; /* the build this snapshot was built or patched from */
 };
 
 /* Hot loops get an AVX2 clone beside the baseline x86-64 one, chosen once at load time

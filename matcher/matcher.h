@@ -188,7 +188,8 @@ typedef struct matcher_names {
     size_t n_languages;
 } matcher_names;
 
-#define MATCHER_MAX_REASONS 6 /* one per soft term, and the dates */
+#define MATCHER_MAX_REASONS 6    /* one per soft term, and the dates */
+#define MATCHER_REASON_BYTES 512 /* room for one reason sentence */
 
 /* One result of a query. */
 typedef struct matcher_match {
@@ -217,6 +218,13 @@ void matcher_scratch_free(matcher_scratch *sc);
 int matcher_best(const matcher_snapshot *s, const matcher_reg *asker, unsigned role, size_t k,
                  const matcher_names *names, matcher_scratch *sc, const matcher_match **out,
                  size_t *n_out);
+
+/* The reasons `cand` suits `asker` asking in `role`, as matcher_best words them, for one
+ * pair (a batch assignment's): m gets cand's id, the pair's score (-1 when a hard
+ * constraint fails) and reasons written into text, which the caller provides with
+ * MATCHER_MAX_REASONS * MATCHER_REASON_BYTES bytes and keeps as long as m. */
+void matcher_explain(const matcher_reg *asker, unsigned role, const matcher_reg *cand,
+                     const matcher_names *names, matcher_match *m, char *text);
 
 #ifdef __cplusplus
 }

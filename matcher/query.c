@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define BLOCK 512
-#define REASON_BYTES 512 /* room for one reason sentence */
+#define REASON_BYTES MATCHER_REASON_BYTES
 
 typedef struct heap_entry {
     int32_t score;
@@ -286,6 +286,15 @@ static void put_list(sbuf *b, uint64_t bits, const char *const *names, size_t n_
     }
 }
 
+/* What the reasons read of a candidate, from a part's row or from a matcher_reg. */
+typedef struct cand_facts {
+    uint64_t ecosystems, objectives, languages, targets;
+    uint32_t country;
+    uint32_t dmin, dmax;                           /* stay lengths, days */
+    uint32_t n_windows;                            /* used entries of from/to */
+    int64_t from[MATCHER_WINDOWS], to[MATCHER_WINDOWS]; /* availability, days since 1970 */
+} cand_facts;
+
 /* Appends day d (days since 1970-01-01) as YYYY-MM-DD. */
 static void put_day(sbuf *b, int64_t d)
 {
@@ -302,16 +311,16 @@ static void put_day(sbuf *b, int64_t d)
 }
 
 /* Writes the dates that decide a match: the longest overlap of a window of a with one of
- * row r, and the stay lengths both accept that fit in it. */
-static void put_dates(sbuf *b, const matcher__part *p, size_t r, const matcher_reg *a)
+ * the candidate's, and the stay lengths both accept that fit in it. */
+static void put_dates(sbuf *b, const cand_facts *c, const matcher_reg *a)
 {
-    uint32_t lo = a->duration_min > p->dmin[r] ? a->duration_min : p->dmin[r];
-    uint32_t hi = a->duration_max < p->dmax[r] ? a->duration_max : p->dmax[r];
+    uint32_t lo = a->duration_min > c->dmin ? a->duration_min : c->dmin;
+    uint32_t hi = a->duration_max < c->dmax ? a->duration_max : c->dmax;
     int64_t from = 0, to = -1;
     for (uint32_t i = 0; i < a->n_windows; i++)
-        for (unsigned j = 0; j < MATCHER_WINDOWS; j++) {
-            int64_t f = a->windows[i].from > p->from[j][r] ? a->windows[i].from : p->from[j][r];
-            int64_t t = a->windows[i].to < p->to[j][r] ? a->windows[i].to : p->to[j][r];
+        for (uint32_t j = 0; j < c->n_windows; j++) {
+            int64_t f = a->windows[i].from > c->from[j] ? a->windows[i].from : c->from[j];
+            int64_t t = a->windows[i].to < c->to[j] ? a->windows[i].to : c->to[j];
             if (t - f > to - from)
                 from = f, to = t;
         }
@@ -329,36 +338,36 @@ static void put_dates(sbuf *b, const matcher__part *p, size_t r, const matcher_r
     put(b, tmp);
 }
 
-/* Writes the reasons of match m (row r of part p) for the asker. */
-static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsigned role,
-                    const matcher_names *nm, matcher_match *m, char *text)
+/* Writes the reasons of match m (a candidate with facts c) for the asker. */
+static void explain_facts(const cand_facts *c, const matcher_reg *a, unsigned role,
+                          const matcher_names *nm, matcher_match *m, char *text)
 {
     m->n_reasons = 0;
     sbuf b;
 #define BEGIN()                                                                                    \
     (b.p = text + m->n_reasons * REASON_BYTES, b.len = 0, b.cap = REASON_BYTES, b.p[0] = '\0')
 #define END() (m->reasons[m->n_reasons++] = b.p)
-    uint64_t eco = a->ecosystems & p->ecosystems[r];
+    uint64_t eco = a->ecosystems & c->ecosystems;
     if (eco) {
         BEGIN();
         put(&b, "Both work in ");
         put_list(&b, eco, nm->ecosystems, nm->n_ecosystems);
         END();
     }
-    if (a->target_countries && ((a->target_countries >> p->country[r]) & 1)) {
+    if (a->target_countries && ((a->target_countries >> c->country) & 1)) {
         BEGIN();
-        put_name(&b, nm->countries, nm->n_countries, p->country[r]);
+        put_name(&b, nm->countries, nm->n_countries, c->country);
         put(&b, " is on your list of target countries");
         END();
     }
-    if (p->targets[r] && ((p->targets[r] >> a->country) & 1)) {
+    if (c->targets && ((c->targets >> a->country) & 1)) {
         BEGIN();
         put(&b, role == MATCHER_ROLE_VISITOR ? "They are looking for visitors from "
                                              : "They are looking for hosts from ");
         put_name(&b, nm->countries, nm->n_countries, a->country);
         END();
     }
-    uint64_t obj = a->objectives & p->objectives[r];
+    uint64_t obj = a->objectives & c->objectives;
     if (obj) {
         BEGIN();
         put(&b, __builtin_popcountll(obj) > 1 ? "You share the objectives "
@@ -366,7 +375,7 @@ static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsi
         put_list(&b, obj, nm->objectives, nm->n_objectives);
         END();
     }
-    uint64_t lang = a->languages & p->languages[r];
+    uint64_t lang = a->languages & c->languages;
     if (lang) {
         BEGIN();
         put(&b, "You both speak ");
@@ -374,10 +383,34 @@ static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsi
         END();
     }
     BEGIN();
-    put_dates(&b, p, r, a);
+    put_dates(&b, c, a);
     END();
 #undef BEGIN
 #undef END
+}
+
+/* Writes the reasons of match m (row r of part p) for the asker. */
+static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsigned role,
+                    const matcher_names *nm, matcher_match *m, char *text)
+{
+    cand_facts c = {p->ecosystems[r], p->objectives[r], p->languages[r], p->targets[r],
+                    p->country[r], p->dmin[r], p->dmax[r], MATCHER_WINDOWS, {0}, {0}};
+    for (unsigned j = 0; j < MATCHER_WINDOWS; j++)
+        c.from[j] = p->from[j][r], c.to[j] = p->to[j][r];
+    explain_facts(&c, a, role, nm, m, text);
+}
+
+void matcher_explain(const matcher_reg *asker, unsigned role, const matcher_reg *cand,
+                     const matcher_names *names, matcher_match *m, char *text)
+{
+    cand_facts c = {cand->ecosystems, cand->objectives, cand->languages, cand->target_countries,
+                    cand->country, cand->duration_min, cand->duration_max, cand->n_windows,
+                    {0}, {0}};
+    for (uint32_t j = 0; j < cand->n_windows && j < MATCHER_WINDOWS; j++)
+        c.from[j] = cand->windows[j].from, c.to[j] = cand->windows[j].to;
+    m->id = cand->id;
+    m->score = matcher_score(asker, role, cand);
+    explain_facts(&c, asker, role, names, m, text);
 }
 
 int matcher_best(const matcher_snapshot *s, const matcher_reg *a, unsigned role, size_t k,

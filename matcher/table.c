@@ -3,7 +3,14 @@
  *
  * The writer keeps its rows as an array of matcher_reg plus an id -> row hash map
  * (linear probing, backward-shift deletion); remove swaps the last row into the hole.
- * Publishing builds fresh columns in O(rows) and swaps the current pointer.
+ * Publishing builds fresh columns in O(rows) and swaps the current pointer. When the rows
+ * changed since then are few and changed in place (no row added, no role gained, no host
+ * role lost by a row that also visits), publishing patches instead: it copies the current
+ * snapshot's columns (a memcpy, several times cheaper than a build), rewrites the changed
+ * rows where they are, leaves rows that left a part as tombstones and shares the id map.
+ * That keeps a stream of small changes (exchanges agreed and planned, each its own feed
+ * batch) from rebuilding a million rows each time. Tombstones are dropped by the next
+ * build, which comes once they or the changes reach a sixteenth of the rows.
  *
  * Reader references without locks: a reader announces itself in pins[g] (g, the current
  * generation's parity), loads the current pointer, increments that snapshot's count and
@@ -21,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { SPARES = 3 }; /* snapshots kept for reuse: more than the readers a query keeps busy */
+
 struct matcher_table {
     matcher_reg *rows; /* the writer's registrations */
     size_t n, cap;     /* used and allocated rows */
@@ -31,6 +40,24 @@ struct matcher_table {
     atomic_uint gen;       /* generation; its parity picks the pins counter */
     atomic_size_t pins[2]; /* readers between loading current and counting themselves */
     bool changed;          /* rows differ from the current snapshot's */
+    /* for patching the current snapshot (see the top of the file) */
+    uint32_t *loc_h, *loc_v; /* per row: its index in the snapshot's parts, or UINT32_MAX */
+    uint64_t *dirty;         /* ids put since the last publish (may repeat) */
+    size_t n_dirty, cap_dirty;
+    uint32_t *dead;          /* (part << 31 | index) of rows removed since the last publish */
+    size_t n_dead, cap_dead;
+    size_t tombstones;       /* in the current snapshot */
+    bool rebuild;            /* the next publish must build */
+    /* the snapshots before the current one (spare[0] the latest), kept to be patched
+     * again once no reader holds them: spare[a] lacks what the last a + 1 patches changed,
+     * the entries (part << 31 | index) listed in log[0..a] (log[0] the last patch's) */
+    matcher_snapshot *spare[SPARES];
+    struct touch_log {
+        uint32_t *locs;
+        size_t n, cap;
+        bool ok; /* complete */
+    } log[SPARES], cur_log;
+    uint64_t builds; /* full builds so far (lineages) */
 };
 
 const char *matcher_strerror(int err)
@@ -107,20 +134,30 @@ static void snapshot_free(matcher_snapshot *s)
         return;
     free(s->part[0].mem);
     free(s->part[1].mem);
-    free(s->map_ids);
-    free(s->map_loc);
+    if (s->map_refs == NULL || atomic_fetch_sub(s->map_refs, 1) == 1) {
+        free(s->map_ids);
+        free(s->map_loc);
+        free(s->map_refs);
+    }
     free(s);
 }
 
-/* Carves the columns of a part with n rows from one aligned allocation. */
-static int part_alloc(matcher__part *p, size_t n)
+/* The bytes of the one allocation behind a part of n rows. */
+static size_t part_bytes(size_t n)
 {
     size_t sizes[] = {1, 1, 1, 2, 2, 2, 8, 8, 8, 4, 4};
     size_t total = 0, nn = n ? n : 1;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         total += (sizes[i] * nn + 63) & ~(size_t)63;
     total += 2 * MATCHER_WINDOWS * ((2 * nn + 63) & ~(size_t)63);
-    char *m = aligned_alloc(64, total);
+    return total;
+}
+
+/* Carves the columns of a part with n rows from one aligned allocation. */
+static int part_alloc(matcher__part *p, size_t n)
+{
+    size_t nn = n ? n : 1;
+    char *m = aligned_alloc(64, part_bytes(n));
     if (!m)
         return MATCHER_ENOMEM;
     p->mem = m;
@@ -177,7 +214,10 @@ static size_t map_slots(size_t n)
     return s;
 }
 
-static matcher_snapshot *snapshot_build(const matcher_reg *rows, size_t n)
+/* Builds a snapshot of rows; loc_h and loc_v (may be NULL) get each row's index in the
+ * parts. */
+static matcher_snapshot *snapshot_build(const matcher_reg *rows, size_t n, uint32_t *loc_h,
+                                        uint32_t *loc_v)
 {
     matcher_snapshot *s = calloc(1, sizeof *s);
     if (!s)
@@ -193,19 +233,28 @@ static matcher_snapshot *snapshot_build(const matcher_reg *rows, size_t n)
     s->map_mask = slots - 1;
     s->map_ids = malloc(slots * sizeof *s->map_ids);
     s->map_loc = malloc(slots * sizeof *s->map_loc);
-    if (!s->map_ids || !s->map_loc || part_alloc(&s->part[MATCHER__HOSTS], nh) ||
+    s->map_refs = malloc(sizeof *s->map_refs);
+    if (s->map_refs)
+        atomic_init(s->map_refs, 1);
+    if (!s->map_ids || !s->map_loc || !s->map_refs || part_alloc(&s->part[MATCHER__HOSTS], nh) ||
         part_alloc(&s->part[MATCHER__VISITORS], nv))
         goto Error;
     memset(s->map_loc, 0xff, slots * sizeof *s->map_loc);
     size_t ih = 0, iv = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t loc = UINT32_MAX;
+        if (loc_h)
+            loc_h[i] = loc_v[i] = UINT32_MAX;
         if (rows[i].roles & MATCHER_ROLE_VISITOR) {
             loc = (uint32_t)MATCHER__VISITORS << 31 | (uint32_t)iv;
+            if (loc_v)
+                loc_v[i] = (uint32_t)iv;
             part_set(&s->part[MATCHER__VISITORS], iv++, &rows[i], 0);
         }
         if (rows[i].roles & MATCHER_ROLE_HOST) {
             loc = (uint32_t)ih;
+            if (loc_h)
+                loc_h[i] = (uint32_t)ih;
             part_set(&s->part[MATCHER__HOSTS], ih++, &rows[i], 1);
         }
         size_t j = matcher__hash(rows[i].id) & s->map_mask;
@@ -239,6 +288,8 @@ int matcher_snapshot_get(const matcher_snapshot *s, uint64_t id, matcher_reg *ou
             continue;
         const matcher__part *p = &s->part[s->map_loc[j] >> 31];
         size_t i = s->map_loc[j] & 0x7fffffffu;
+        if (p->roles[i] == 0)
+            return MATCHER_ENOENT; /* a tombstone: removed since the map was built */
         memset(out, 0, sizeof *out);
         out->id = id;
         out->roles = p->roles[i] & 0xffu;
@@ -273,7 +324,7 @@ int matcher_table_new(matcher_table **out)
     t->map_mask = 15;
     t->map_ids = malloc(16 * sizeof *t->map_ids);
     t->map_row = malloc(16 * sizeof *t->map_row);
-    matcher_snapshot *s = snapshot_build(NULL, 0);
+    matcher_snapshot *s = snapshot_build(NULL, 0, NULL, NULL);
     if (!t->map_ids || !t->map_row || !s) {
         free(t->map_ids);
         free(t->map_row);
@@ -295,9 +346,18 @@ void matcher_table_free(matcher_table *t)
     if (!t)
         return;
     matcher_snapshot_release(atomic_load(&t->current));
+    for (int k = 0; k < SPARES; k++) {
+        matcher_snapshot_release(t->spare[k]);
+        free(t->log[k].locs);
+    }
+    free(t->cur_log.locs);
     free(t->rows);
     free(t->map_ids);
     free(t->map_row);
+    free(t->loc_h);
+    free(t->loc_v);
+    free(t->dirty);
+    free(t->dead);
     free(t);
 }
 
@@ -381,16 +441,64 @@ static bool reg_equal(const matcher_reg *a, const matcher_reg *b)
     return true;
 }
 
+/* Notes that row `row` (of id) changed in place; the next publish may patch it. */
+static void note_dirty(matcher_table *t, uint64_t id)
+{
+    t->changed = true;
+    if (t->rebuild)
+        return;
+    if (t->n_dirty == t->cap_dirty) {
+        size_t cap = t->cap_dirty ? 2 * t->cap_dirty : 64;
+        uint64_t *d = cap > t->n / 16 + 64 ? NULL : realloc(t->dirty, cap * sizeof *d);
+        if (!d) { /* too many changes to patch (or no memory for the list): build */
+            t->rebuild = true;
+            return;
+        }
+        t->dirty = d;
+        t->cap_dirty = cap;
+    }
+    t->dirty[t->n_dirty++] = id;
+}
+
+/* Notes that the snapshot's entry loc (part << 31 | index) is gone. */
+static void note_dead(matcher_table *t, uint32_t loc)
+{
+    t->changed = true;
+    if (t->rebuild)
+        return;
+    if (t->n_dead == t->cap_dead) {
+        size_t cap = t->cap_dead ? 2 * t->cap_dead : 64;
+        uint32_t *d = cap > t->n / 16 + 64 ? NULL : realloc(t->dead, cap * sizeof *d);
+        if (!d) {
+            t->rebuild = true;
+            return;
+        }
+        t->dead = d;
+        t->cap_dead = cap;
+    }
+    t->dead[t->n_dead++] = loc;
+}
+
 int matcher_table_put(matcher_table *t, const matcher_reg *r)
 {
     if (matcher_reg_check(r))
         return MATCHER_EINVAL;
     size_t j = map_find(t, r->id);
     if (t->map_row[j] != UINT32_MAX) {
-        matcher_reg *row = &t->rows[t->map_row[j]];
+        uint32_t i = t->map_row[j];
+        matcher_reg *row = &t->rows[i];
         if (!reg_equal(row, r)) {
+            /* in place unless it gains a part, or loses the hosts part while visiting (the
+             * snapshot's id map points a row of both roles at its host entry) */
+            bool gains = ((r->roles & MATCHER_ROLE_HOST) && t->loc_h[i] == UINT32_MAX) ||
+                         ((r->roles & MATCHER_ROLE_VISITOR) && t->loc_v[i] == UINT32_MAX);
+            bool moves = !(r->roles & MATCHER_ROLE_HOST) && t->loc_h[i] != UINT32_MAX &&
+                         t->loc_v[i] != UINT32_MAX;
             *row = *r;
-            t->changed = true;
+            if (gains || moves) {
+                t->changed = t->rebuild = true;
+            } else
+                note_dirty(t, r->id);
         }
         return 0;
     }
@@ -402,6 +510,14 @@ int matcher_table_put(matcher_table *t, const matcher_reg *r)
         if (!rows)
             return MATCHER_ENOMEM;
         t->rows = rows;
+        uint32_t *lh = realloc(t->loc_h, cap * sizeof *lh);
+        if (!lh)
+            return MATCHER_ENOMEM;
+        t->loc_h = lh;
+        uint32_t *lv = realloc(t->loc_v, cap * sizeof *lv);
+        if (!lv)
+            return MATCHER_ENOMEM;
+        t->loc_v = lv;
         t->cap = cap;
     }
     if (2 * (t->n + 1) > t->map_mask + 1) {
@@ -411,8 +527,9 @@ int matcher_table_put(matcher_table *t, const matcher_reg *r)
     }
     t->map_ids[j] = r->id;
     t->map_row[j] = (uint32_t)t->n;
+    t->loc_h[t->n] = t->loc_v[t->n] = UINT32_MAX; /* in no snapshot yet */
     t->rows[t->n++] = *r;
-    t->changed = true;
+    t->changed = t->rebuild = true; /* a new row: the parts grow */
     return 0;
 }
 
@@ -422,9 +539,15 @@ int matcher_table_remove(matcher_table *t, uint64_t id)
     if (t->map_row[j] == UINT32_MAX)
         return MATCHER_ENOENT;
     uint32_t row = t->map_row[j];
+    if (t->loc_h[row] != UINT32_MAX)
+        note_dead(t, (uint32_t)MATCHER__HOSTS << 31 | t->loc_h[row]);
+    if (t->loc_v[row] != UINT32_MAX)
+        note_dead(t, (uint32_t)MATCHER__VISITORS << 31 | t->loc_v[row]);
     map_delete(t, j);
     if (row != t->n - 1) {
         t->rows[row] = t->rows[t->n - 1];
+        t->loc_h[row] = t->loc_h[t->n - 1];
+        t->loc_v[row] = t->loc_v[t->n - 1];
         t->map_row[map_find(t, t->rows[row].id)] = row;
     }
     t->n--;
@@ -440,24 +563,173 @@ int matcher_table_set_capacity(matcher_table *t, uint64_t id, uint32_t capacity)
     matcher_reg *row = &t->rows[t->map_row[j]];
     if (row->capacity != capacity) {
         row->capacity = capacity;
-        t->changed = true;
+        note_dirty(t, id);
     }
     return 0;
+}
+
+/* Marks entry i of part p gone. */
+static void tombstone(matcher__part *p, size_t i)
+{
+    p->ok[i] = 0;
+    p->roles[i] = 0;
+    p->capacity[i] = 0;
+}
+
+/* Notes that entry loc of the snapshot being patched changed. */
+static void touch(matcher_table *t, uint32_t loc)
+{
+    struct touch_log *l = &t->cur_log;
+    if (!l->ok)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        uint32_t *n = realloc(l->locs, cap * sizeof *n);
+        if (!n) {
+            l->ok = false; /* then the spares are not patched again */
+            return;
+        }
+        l->locs = n;
+        l->cap = cap;
+    }
+    l->locs[l->n++] = loc;
+}
+
+/* Copies entry i of every column of src into dst (parts of equal size). */
+static void copy_entry(matcher__part *dst, const matcher__part *src, size_t i)
+{
+    dst->ok[i] = src->ok[i];
+    dst->country[i] = src->country[i];
+    dst->objectives[i] = src->objectives[i];
+    dst->ecosystems[i] = src->ecosystems[i];
+    dst->dmin[i] = src->dmin[i];
+    dst->dmax[i] = src->dmax[i];
+    for (int w = 0; w < MATCHER_WINDOWS; w++) {
+        dst->from[w][i] = src->from[w][i];
+        dst->to[w][i] = src->to[w][i];
+    }
+    dst->languages[i] = src->languages[i];
+    dst->targets[i] = src->targets[i];
+    dst->ids[i] = src->ids[i];
+    dst->capacity[i] = src->capacity[i];
+    dst->roles[i] = src->roles[i];
+}
+
+/* Rewrites in s the rows changed since the current snapshot (removed ones as tombstones),
+ * noting each entry it changes. */
+static void apply_changes(matcher_table *t, matcher_snapshot *s)
+{
+    for (size_t d = 0; d < t->n_dead; d++) {
+        tombstone(&s->part[t->dead[d] >> 31], t->dead[d] & 0x7fffffffu);
+        touch(t, t->dead[d]);
+        t->tombstones++;
+    }
+    for (size_t d = 0; d < t->n_dirty; d++) {
+        size_t j = map_find(t, t->dirty[d]);
+        if (t->map_row[j] == UINT32_MAX)
+            continue; /* removed since: a tombstone already */
+        uint32_t i = t->map_row[j];
+        const matcher_reg *r = &t->rows[i];
+        for (int k = 0; k < 2; k++) {
+            uint32_t *loc = k == MATCHER__HOSTS ? &t->loc_h[i] : &t->loc_v[i];
+            unsigned role = k == MATCHER__HOSTS ? MATCHER_ROLE_HOST : MATCHER_ROLE_VISITOR;
+            if (*loc == UINT32_MAX)
+                continue;
+            touch(t, (uint32_t)k << 31 | *loc);
+            if (r->roles & role)
+                part_set(&s->part[k], *loc, r, k == MATCHER__HOSTS);
+            else {
+                tombstone(&s->part[k], *loc);
+                *loc = UINT32_MAX;
+                t->tombstones++;
+            }
+        }
+    }
+}
+
+/* The next snapshot by patching: a spare no reader holds any more (it then only lacks
+ * what the patches since it was current changed, copied over from the current one), else
+ * a copy of the current one; NULL when out of memory. */
+static matcher_snapshot *snapshot_patch(matcher_table *t, const matcher_snapshot *cur)
+{
+    matcher_snapshot *s = NULL;
+    t->cur_log.n = 0;
+    t->cur_log.ok = true;
+    bool logs_ok = true;
+    for (int a = 0; a < SPARES && s == NULL; a++) {
+        logs_ok = logs_ok && t->log[a].ok;
+        matcher_snapshot *c = t->spare[a];
+        if (c == NULL || !logs_ok || c->lineage != cur->lineage || atomic_load(&c->refs) != 1)
+            continue;
+        s = c;
+        t->spare[a] = NULL; /* its reference becomes the current one's */
+        for (int k = 0; k <= a; k++)
+            for (size_t i = 0; i < t->log[k].n; i++) {
+                uint32_t loc = t->log[k].locs[i];
+                copy_entry(&s->part[loc >> 31], &cur->part[loc >> 31], loc & 0x7fffffffu);
+            }
+    }
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return NULL;
+        atomic_init(&s->refs, 1);
+        for (int k = 0; k < 2; k++)
+            if (part_alloc(&s->part[k], cur->part[k].n)) {
+                free(s->part[0].mem);
+                free(s);
+                return NULL;
+            } else
+                memcpy(s->part[k].mem, cur->part[k].mem, part_bytes(cur->part[k].n));
+        s->map_ids = cur->map_ids;
+        s->map_loc = cur->map_loc;
+        s->map_mask = cur->map_mask;
+        s->map_refs = cur->map_refs;
+        s->lineage = cur->lineage;
+        atomic_fetch_add(s->map_refs, 1);
+    }
+    s->count = t->n;
+    apply_changes(t, s);
+    return s;
 }
 
 int matcher_table_publish(matcher_table *t)
 {
     if (!t->changed)
         return 0; /* The current snapshot is the rows: a copy of them all would be waste. */
-    matcher_snapshot *s = snapshot_build(t->rows, t->n);
+    matcher_snapshot *cur = atomic_load(&t->current), *s;
+    bool patch = !t->rebuild && t->tombstones + t->n_dead + t->n_dirty <= t->n / 16;
+    if (patch)
+        s = snapshot_patch(t, cur);
+    else {
+        s = snapshot_build(t->rows, t->n, t->loc_h, t->loc_v);
+        if (s) {
+            t->tombstones = 0;
+            s->lineage = ++t->builds;
+            t->cur_log.n = 0;
+            t->cur_log.ok = false; /* nothing patches the old ones into this one */
+        }
+    }
     if (!s)
         return MATCHER_ENOMEM;
     matcher_snapshot *old = atomic_exchange(&t->current, s);
     unsigned g = atomic_fetch_add(&t->gen, 1) & 1;
     while (atomic_load(&t->pins[g]) != 0)
         sched_yield();
-    matcher_snapshot_release(old);
-    t->changed = false;
+    /* the old current snapshot becomes the latest spare (its "current" reference kept),
+     * the oldest spare is let go, and the logs age with them */
+    matcher_snapshot_release(t->spare[SPARES - 1]);
+    struct touch_log oldest = t->log[SPARES - 1];
+    for (int k = SPARES - 1; k > 0; k--) {
+        t->spare[k] = t->spare[k - 1];
+        t->log[k] = t->log[k - 1];
+    }
+    t->spare[0] = old;
+    t->log[0] = t->cur_log;
+    t->cur_log = oldest;
+    t->cur_log.n = 0;
+    t->changed = t->rebuild = false;
+    t->n_dirty = t->n_dead = 0;
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "net/search.h"
 #include "net/server.h"
 #include "net/xchange.h"
+#include "net/exchange.h"
 
 void net_routes_register(net_router *r)
 {
@@ -70,4 +71,5 @@ void net_routes_register(net_router *r)
                    4096);
     net_router_add(r, "POST", "/v1/events/{id}/schedule", net_events_schedule, 0, 0);
     net_router_add(r, "GET", "/v1/events/{id}/schedule", net_events_schedule_get, 0, 0);
+    net_exchange_routes(r); /* ClusterXchange exchanges (net/exchange.c) */
 }

@@ -49,6 +49,11 @@ static index_reader *reader(net_req *r)
     return t->reader;
 }
 
+index_reader *net_search_reader(net_req *r)
+{
+    return reader(r);
+}
+
 static void fail_index(net_req *r, int rc)
 {
     if (rc == INDEX_EINVAL)
@@ -160,6 +165,19 @@ void net_search(net_req *r)
         return;
     q.q = index_cstr(text);
     q.filter = q.filter;
+    /* The ClusterXchange catalogue is for signed-in users (API.md): anonymous searches
+     * leave kind xchange out. */
+    const net_principal *who = net_req_auth(r);
+    if (who == NULL)
+        return;
+    if (!who->signed_in) {
+        const uint32_t all = (1u << INDEX_KIND_COUNT) - 1, x = 1u << INDEX_KIND_XCHANGE;
+        if (q.filter.kinds == x) {
+            net_fail(r, CORE_EUNAUTH, "sign in to search the ClusterXchange catalogue", NULL);
+            return;
+        }
+        q.filter.kinds = (q.filter.kinds ? q.filter.kinds : all) & ~x;
+    }
     q.page = (uint32_t)page;
     q.per_page = (uint32_t)per_page;
     if (sort == NULL || strcmp(sort, "relevance") == 0)

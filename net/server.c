@@ -36,7 +36,7 @@
 #include "net/backup.h"
 #include "net/control.h"
 #include "net/reindex.h"
-#include "net/xchange.h"
+#include "matcher/records.h"
 
 static h2o_multithread_receiver_t *control_receivers;
 static _Atomic bool loops_exit;
@@ -219,11 +219,11 @@ static int open_index(net_server *s)
     s->indexer = index_records_new(s->index);
     /* [0] is the index (net/reindex.c replaces it after a rebuild); others follow */
     s->consumers[s->nconsumers++] = index_records_consumer(s->indexer);
-    s->xchange = net_xchange_new(s->opt.threads);
-    if (net_xchange_load(s->xchange, s->store) != 0)
+    s->xchange = matcher_records_new(s->opt.threads);
+    if (matcher_records_load(s->xchange, s->store) != 0)
         fprintf(stderr, "eccpd: ClusterXchange registrations could not be read in one pass; "
                         "replaying the change log instead\n");
-    s->consumers[s->nconsumers++] = net_xchange_consumer(s->xchange);
+    s->consumers[s->nconsumers++] = matcher_records_consumer(s->xchange);
     s->feed = core_feed_new(s->store, s->consumers, s->nconsumers, on_visible, s);
     if (core_feed_catch_up(s->feed) != 0 || core_feed_start(s->feed) != 0) {
         fprintf(stderr, "eccpd: the search index could not catch up with the store\n");
@@ -590,7 +590,7 @@ Exit:
     core_outbox_stop(s->outbox); /* delivers what is queued, then stops */
     core_feed_free(s->feed);     /* applies what is committed, then stops */
     index_records_free(s->indexer);
-    net_xchange_free(s->xchange); /* after the feed, which writes it */
+    matcher_records_free(s->xchange); /* after the feed, which writes it */
     if (s->index != NULL)
         index_writer_close(s->index);
     for (size_t i = 0; s->threads != NULL && i < s->nthreads; i++)

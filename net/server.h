@@ -74,7 +74,7 @@ struct net_server {
     core_feed_consumer consumers[4]; /* the feed's consumers; [0] is the index */
     size_t nconsumers;
     _Atomic unsigned index_generation; /* moves when a rebuilt index is swapped in */
-    struct net_xchange *xchange; /* ClusterXchange matcher tables (net/xchange.c) */
+    struct matcher_records *xchange; /* ClusterXchange matcher tables (matcher/records.c) */
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;

@@ -1,22 +1,7 @@
 /*
- * xchange.c: ClusterXchange handlers and the matcher's feed consumer.
- *
- * The consumer runs on the feed thread, the matcher's single writer. For every change of
- * a registration (or of a profile, whose registrations it then re-reads through the
- * xprofile/ keys) it puts the registration into the matcher_table when it is accepted and
- * its profile is public with an eligible country, and removes it otherwise; `commit`
- * publishes one new snapshot per feed batch that changed something. The matcher knows
- * registrations by a 64-bit id: the directory below hands them out in the order the feed
- * first sees each registration (so ties break by age) and maps them back to the record's
- * id and the profile's name and country for responses. Only the feed thread writes the
- * directory, under a write lock held for a few stores; readers hold the read lock only to
- * copy the k results they answer with.
- *
- * Bit positions come from the vocabularies: ecosystems and objectives by their vocab
- * index; countries and languages through matcher_codemaps built once at creation: the
- * eligible countries in code order (at most 64; a registration's country must be
- * eligible) and the languages of the eligible countries first, then the others in code
- * order until 64 bits are used (a language without a bit simply never scores).
+ * xchange.c: ClusterXchange handlers (API.md, ClusterXchange). Each parses, authorises
+ * through core/authz.c, calls one core function (the rules of core/xchange.c) or the
+ * matcher's records (matcher/records.c, which the feed keeps), and answers.
  *
  * Best matches run on the event loop against a snapshot with a per-thread scratch (a
  * scan over compact columns: microseconds to a few milliseconds); batch runs go to the
@@ -24,485 +9,16 @@
  */
 #include "net/xchange.h"
 
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/profile.h"
-#include "core/record.h"
-#include "core/vocab.h"
 #include "core/xchange.h"
-#include "matcher/batch.h"
-#include "matcher/matcher.h"
-
-enum { MATCHES_DEFAULT = 20, MATCHES_MAX = 100, BATCH_MAX_IDS = 100000 };
-
-/* One registration the feed has seen. */
-typedef struct dir_entry {
-    char id[CORE_ID_LEN + 1];         /* the registration */
-    char profile_id[CORE_ID_LEN + 1]; /* its profile */
-    char country[3];                  /* the profile's country, or "" */
-    char *name;                       /* the profile's published name (malloc'd) or NULL */
-    bool in_table;                    /* the matcher's table holds it */
-} dir_entry;
-
-struct net_xchange {
-    matcher_table *table;
-    uint64_t loaded_seq; /* the store's sequence number net_xchange_load read at */
-    matcher_codemap countries, languages;
-    const char *country_names[MATCHER_COUNTRIES];
-    const char *language_names[MATCHER_LANGUAGES];
-    const char *ecosystem_names[MATCHER_ECOSYSTEMS];
-    const char *objective_names[MATCHER_OBJECTIVES];
-    matcher_names names;
-    /* the directory: entry i has matcher id i */
-    pthread_rwlock_t mu;
-    dir_entry *entries;
-    size_t n_entries, cap_entries;
-    uint32_t *slots; /* open addressing: entry index + 1, 0 = empty */
-    size_t n_slots;  /* a power of two, at least twice n_entries */
-    /* per event-loop thread query scratch, made on first use by that thread */
-    matcher_scratch **scratch;
-    size_t n_scratch;
-};
-
-/* ---- the directory ---- */
-
-static uint64_t hash_id(const char *id)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211ull;
-    return h;
-}
-
-/* The entry index of a registration id, or -1. Caller holds the lock (either mode). */
-static int64_t dir_find(const net_xchange *x, const char *id)
-{
-    if (x->n_slots == 0)
-        return -1;
-    size_t mask = x->n_slots - 1;
-    for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask) {
-        uint32_t s = x->slots[i];
-        if (s == 0)
-            return -1;
-        if (strcmp(x->entries[s - 1].id, id) == 0)
-            return (int64_t)s - 1;
-    }
-}
-
-static void dir_rehash(net_xchange *x, size_t n_slots)
-{
-    uint32_t *slots = calloc(n_slots, sizeof(*slots));
-    if (slots == NULL)
-        core_oom();
-    for (size_t e = 0; e < x->n_entries; e++) {
-        size_t i = hash_id(x->entries[e].id) & (n_slots - 1);
-        while (slots[i] != 0)
-            i = (i + 1) & (n_slots - 1);
-        slots[i] = (uint32_t)e + 1;
-    }
-    free(x->slots);
-    x->slots = slots;
-    x->n_slots = n_slots;
-}
-
-/* The entry of a registration id, added if new. Feed thread; takes the write lock. */
-static dir_entry *dir_get_or_add(net_xchange *x, const char *id, uint64_t *mid)
-{
-    int64_t e = dir_find(x, id); /* the writer's own reads need no lock */
-    if (e >= 0) {
-        *mid = (uint64_t)e;
-        return &x->entries[e];
-    }
-    pthread_rwlock_wrlock(&x->mu);
-    if (x->n_entries == x->cap_entries) {
-        size_t cap = x->cap_entries ? x->cap_entries * 2 : 256;
-        dir_entry *n = realloc(x->entries, cap * sizeof(*n));
-        if (n == NULL)
-            core_oom();
-        x->entries = n;
-        x->cap_entries = cap;
-    }
-    dir_entry *d = &x->entries[x->n_entries];
-    memset(d, 0, sizeof(*d));
-    snprintf(d->id, sizeof(d->id), "%s", id);
-    x->n_entries++;
-    if (x->n_entries * 2 > x->n_slots)
-        dir_rehash(x, x->n_slots ? x->n_slots * 2 : 512);
-    else {
-        size_t i = hash_id(id) & (x->n_slots - 1);
-        while (x->slots[i] != 0)
-            i = (i + 1) & (x->n_slots - 1);
-        x->slots[i] = (uint32_t)x->n_entries;
-    }
-    pthread_rwlock_unlock(&x->mu);
-    *mid = x->n_entries - 1;
-    return d;
-}
-
-/* ---- records to matcher rows ---- */
-
-static int country_bit(const net_xchange *x, const char *code)
-{
-    return code != NULL && strlen(code) == 2 ? matcher_codemap_get(&x->countries, code) : -1;
-}
-
-/* What a registration needs of its profile. */
-typedef struct profile_facts {
-    bool found, is_public;
-    char country[3];  /* "" when none */
-    const char *name; /* the published name, or NULL; lives as long as the reader's arena */
-} profile_facts;
-
-static void facts_of(core_store *s, const core_value *prof, core_arena *a, profile_facts *f)
-{
-    memset(f, 0, sizeof(*f));
-    if (prof == NULL)
-        return;
-    f->found = true;
-    f->is_public = core_profile_is_public(s, prof, a);
-    const core_value *pub = core_value_get(prof, "published");
-    const char *c = core_value_get_str(pub, "country");
-    if (c != NULL && strlen(c) == 2)
-        memcpy(f->country, c, 3);
-    f->name = core_value_get_str(pub, "name");
-}
-
-static void read_facts(core_store *s, const char *pid, core_arena *a, profile_facts *f)
-{
-    core_value prof;
-    facts_of(s, pid != NULL && core_profile_get(s, pid, a, &prof) == 0 ? &prof : NULL, a, f);
-}
-
-/* Fills *out from a registration record and what its profile is. False when the
- * registration cannot be matched (no public profile, ineligible country, bad data). */
-static bool reg_from_record(const net_xchange *x, const core_value *rec, const profile_facts *pf,
-                            matcher_reg *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (!pf->found || !pf->is_public)
-        return false;
-    int c = country_bit(x, pf->country);
-    if (c < 0)
-        return false; /* only eligible countries have a bit */
-    out->country = (uint32_t)c;
-    out->eligible = 1;
-    const core_value *roles = core_value_get(rec, "roles");
-    for (size_t i = 0; roles && roles->type == CORE_ARR && i < roles->u.arr.len; i++) {
-        const char *r = roles->u.arr.items[i].u.s.ptr;
-        out->roles |= strcmp(r, "host") == 0      ? MATCHER_ROLE_HOST
-                      : strcmp(r, "visitor") == 0 ? MATCHER_ROLE_VISITOR
-                                                  : 0;
-    }
-    const core_value *v = core_value_get(rec, "ecosystems");
-    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
-        int b = core_vocab_find(CORE_VOCAB_ECOSYSTEM, v->u.arr.items[i].u.s.ptr,
-                                v->u.arr.items[i].u.s.len);
-        if (b >= 0 && b < MATCHER_ECOSYSTEMS)
-            out->ecosystems |= 1u << b;
-    }
-    v = core_value_get(rec, "objectives");
-    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
-        int b = core_vocab_find(CORE_VOCAB_OBJECTIVE, v->u.arr.items[i].u.s.ptr,
-                                v->u.arr.items[i].u.s.len);
-        if (b >= 0 && b < MATCHER_OBJECTIVES)
-            out->objectives |= 1u << b;
-    }
-    v = core_value_get(rec, "languages");
-    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
-        int b = matcher_codemap_get(&x->languages, v->u.arr.items[i].u.s.ptr);
-        if (b >= 0)
-            out->languages |= 1ull << b;
-    }
-    v = core_value_get(rec, "target_countries");
-    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len; i++) {
-        int b = country_bit(x, v->u.arr.items[i].u.s.ptr);
-        if (b >= 0)
-            out->target_countries |= 1ull << b;
-    }
-    const core_value *dur = core_value_get(rec, "duration_days");
-    const core_value *dmin = core_value_get(dur, "min"), *dmax = core_value_get(dur, "max");
-    if (dmin == NULL || dmax == NULL || dmin->type != CORE_INT || dmax->type != CORE_INT)
-        return false;
-    out->duration_min = (uint32_t)dmin->u.i;
-    out->duration_max = (uint32_t)dmax->u.i;
-    const core_value *cap = core_value_get(rec, "host_capacity");
-    out->capacity = cap != NULL && cap->type == CORE_INT ? (uint32_t)cap->u.i : 0;
-    v = core_value_get(rec, "availability");
-    for (size_t i = 0; v && v->type == CORE_ARR && i < v->u.arr.len && i < MATCHER_WINDOWS; i++) {
-        int32_t from = core_xchange_parse_day(core_value_get_str(&v->u.arr.items[i], "from"));
-        int32_t to = core_xchange_parse_day(core_value_get_str(&v->u.arr.items[i], "to"));
-        if (from < 0 || to < from)
-            return false;
-        out->windows[out->n_windows++] = (matcher_window){from, to};
-    }
-    return matcher_reg_check(out) == 0;
-}
-
-/* ---- the feed consumer ---- */
-
-static uint64_t consumer_applied(void *ctx)
-{
-    net_xchange *x = ctx;
-    return x->loaded_seq;
-}
-
-/* Brings the table and directory in line with registration id as it is in the store
- * (rec, or NULL when it is gone). */
-static int apply_registration(net_xchange *x, const char *id, const core_value *rec,
-                              const profile_facts *pf)
-{
-    uint64_t mid;
-    dir_entry *d = dir_get_or_add(x, id, &mid);
-    const char *pid = rec ? core_value_get_str(rec, "profile_id") : NULL;
-    const char *state = rec ? core_value_get_str(rec, "state") : NULL;
-    matcher_reg reg;
-    bool want =
-        state != NULL && strcmp(state, "accepted") == 0 && reg_from_record(x, rec, pf, &reg);
-    /* the names answered with matches */
-    const char *name = pf->name;
-    pthread_rwlock_wrlock(&x->mu);
-    if (pid != NULL)
-        snprintf(d->profile_id, sizeof(d->profile_id), "%s", pid);
-    snprintf(d->country, sizeof(d->country), "%s", pf->country);
-    if (d->name == NULL || name == NULL || strcmp(d->name, name) != 0) {
-        free(d->name);
-        d->name = name ? strdup(name) : NULL;
-    }
-    pthread_rwlock_unlock(&x->mu);
-    if (want) {
-        reg.id = mid;
-        int rc = matcher_table_put(x->table, &reg);
-        if (rc != 0)
-            return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
-        d->in_table = true;
-    } else if (d->in_table) {
-        matcher_table_remove(x->table, mid);
-        d->in_table = false;
-    }
-    return 0;
-}
-
-/* apply_registration with the profile read from the store. */
-static int apply_registration_read(net_xchange *x, core_store *s, const char *id,
-                                   const core_value *rec, core_arena *a)
-{
-    profile_facts pf;
-    read_facts(s, rec ? core_value_get_str(rec, "profile_id") : NULL, a, &pf);
-    return apply_registration(x, id, rec, &pf);
-}
-
-static int consumer_apply(void *ctx, core_store *s, const char *kind, const char *id,
-                          const char *op, const core_value *rec, core_arena *a)
-{
-    (void)op;
-    net_xchange *x = ctx;
-    if (strcmp(kind, CORE_XCHANGE_KIND) == 0)
-        return apply_registration_read(x, s, id, rec, a);
-    if (strcmp(kind, "profile") != 0)
-        return 0;
-    /* A profile changed (published, renamed, moved, deleted): re-read its registrations. */
-    char *prefix = core_arena_printf(a, "xprofile/%s/", id);
-    size_t plen = strlen(prefix);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
-    core_slice k, v;
-    int rc = 0;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        char *rid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
-        core_value reg;
-        int got = core_xchange_get(s, rid, a, &reg);
-        if (got == 0)
-            rc = apply_registration_read(x, s, rid, &reg, a);
-        else if (got == CORE_ENOTFOUND)
-            rc = apply_registration_read(x, s, rid, NULL, a);
-    }
-    core_iter_free(it);
-    return rc;
-}
-
-static int consumer_commit(void *ctx, uint64_t seq)
-{
-    (void)seq;
-    net_xchange *x = ctx;
-    /* A profile's change (a draft edit, say) re-reads its registrations; when they come out
-     * the same, publishing copies nothing (see matcher_table_publish). */
-    int rc = matcher_table_publish(x->table);
-    if (rc != 0)
-        return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
-    return 0;
-}
-
-core_feed_consumer net_xchange_consumer(net_xchange *x)
-{
-    return (core_feed_consumer){.name = "xchange",
-                                .ctx = x,
-                                .applied = consumer_applied,
-                                .apply = consumer_apply,
-                                .commit = consumer_commit};
-}
-
-/* Profile facts by profile id, for one load: a profile with several registrations is read
- * once. Names live in the cache's arena. */
-typedef struct facts_cache {
-    char (*ids)[CORE_ID_LEN + 1];
-    profile_facts *facts;
-    size_t cap, n; /* cap a power of two, at most half full */
-    core_arena names;
-} facts_cache;
-
-
-static const profile_facts *cached_facts(facts_cache *c, core_store *s, const char *pid,
-                                         core_arena *a)
-{
-    if (2 * (c->n + 1) > c->cap) {
-        facts_cache bigger = {calloc(c->cap ? 2 * c->cap : 4096, sizeof(*c->ids)),
-                              calloc(c->cap ? 2 * c->cap : 4096, sizeof(*c->facts)),
-                              c->cap ? 2 * c->cap : 4096, 0, c->names};
-        if (bigger.ids == NULL || bigger.facts == NULL)
-            core_oom();
-        for (size_t i = 0; i < c->cap; i++)
-            if (c->ids[i][0]) {
-                size_t j = hash_id(c->ids[i]) & (bigger.cap - 1);
-                while (bigger.ids[j][0])
-                    j = (j + 1) & (bigger.cap - 1);
-                memcpy(bigger.ids[j], c->ids[i], sizeof(*c->ids));
-                bigger.facts[j] = c->facts[i];
-                bigger.n++;
-            }
-        free(c->ids);
-        free(c->facts);
-        *c = bigger;
-    }
-    size_t i = hash_id(pid) & (c->cap - 1);
-    while (c->ids[i][0]) {
-        if (strcmp(c->ids[i], pid) == 0)
-            return &c->facts[i];
-        i = (i + 1) & (c->cap - 1);
-    }
-    read_facts(s, pid, a, &c->facts[i]);
-    if (c->facts[i].name != NULL)
-        c->facts[i].name = core_arena_strndup(&c->names, c->facts[i].name, strlen(c->facts[i].name));
-    snprintf(c->ids[i], sizeof(c->ids[i]), "%s", pid);
-    c->n++;
-    return &c->facts[i];
-}
-
-int net_xchange_load(net_xchange *x, core_store *s)
-{
-    x->loaded_seq = core_store_last_seq(s);
-    facts_cache cache = {0};
-    core_arena_init(&cache.names);
-    core_iter *it =
-        core_store_iter_prefix(s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
-    core_arena a;
-    core_arena_init(&a);
-    core_slice k, v;
-    size_t plen = strlen(CORE_XCHANGE_KIND "/"), n = 0;
-    int rc = 0;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        core_value rec;
-        char *id = core_arena_strndup(&a, k.ptr + plen, k.len - plen);
-        const char *pid;
-        if (core_record_decode(&a, v, &rec) != 0)
-            continue;
-        if ((pid = core_value_get_str(&rec, "profile_id")) == NULL || strlen(pid) > CORE_ID_LEN)
-            rc = apply_registration_read(x, s, id, &rec, &a);
-        else
-            rc = apply_registration(x, id, &rec, cached_facts(&cache, s, pid, &a));
-        if (++n % 4096 == 0)
-            core_arena_dispose(&a); /* bounded memory over a million registrations */
-    }
-    core_iter_free(it);
-    core_arena_dispose(&a);
-    free(cache.ids);
-    free(cache.facts);
-    core_arena_dispose(&cache.names);
-    if (rc == 0)
-        rc = consumer_commit(x, x->loaded_seq);
-    if (rc != 0)
-        x->loaded_seq = 0; /* the feed replays the log instead */
-    return rc;
-}
-
-/* ---- creation ---- */
-
-net_xchange *net_xchange_new(size_t nthreads)
-{
-    net_xchange *x = calloc(1, sizeof(*x));
-    if (x == NULL || matcher_table_new(&x->table) != 0)
-        core_oom();
-    pthread_rwlock_init(&x->mu, NULL);
-    x->n_scratch = nthreads ? nthreads : 1;
-    if ((x->scratch = calloc(x->n_scratch, sizeof(*x->scratch))) == NULL)
-        core_oom();
-
-    /* countries: the eligible ones, in code order */
-    const char *codes[64];
-    size_t n = 0;
-    for (size_t i = 0; i < core_country_count() && n < MATCHER_COUNTRIES; i++) {
-        const core_country *c = core_country_at(i);
-        if (c->eligible) {
-            x->country_names[n] = c->name;
-            codes[n++] = c->code;
-        }
-    }
-    matcher_codemap_init(&x->countries, codes, n);
-    /* languages: those of the eligible countries, then the rest, up to 64 */
-    size_t nl = core_language_count();
-    bool *taken = calloc(nl ? nl : 1, sizeof(bool));
-    if (taken == NULL)
-        core_oom();
-    n = 0;
-    for (size_t i = 0; i < core_country_count(); i++) {
-        const core_country *c = core_country_at(i);
-        for (size_t j = 0; c->eligible && j < c->language_count && n < MATCHER_LANGUAGES; j++)
-            if (c->languages[j] < nl && !taken[c->languages[j]]) {
-                taken[c->languages[j]] = true;
-                x->language_names[n] = core_language_at(c->languages[j])->name;
-                codes[n++] = core_language_at(c->languages[j])->code;
-            }
-    }
-    for (size_t i = 0; i < nl && n < MATCHER_LANGUAGES; i++)
-        if (!taken[i]) {
-            x->language_names[n] = core_language_at(i)->name;
-            codes[n++] = core_language_at(i)->code;
-        }
-    free(taken);
-    matcher_codemap_init(&x->languages, codes, n);
-    x->names.languages = x->language_names;
-    x->names.n_languages = n;
-    x->names.countries = x->country_names;
-    x->names.n_countries = MATCHER_COUNTRIES;
-    for (size_t i = 0; i < MATCHER_ECOSYSTEMS; i++)
-        x->ecosystem_names[i] = core_vocab_name(CORE_VOCAB_ECOSYSTEM, i);
-    for (size_t i = 0; i < MATCHER_OBJECTIVES; i++)
-        x->objective_names[i] = core_vocab_name(CORE_VOCAB_OBJECTIVE, i);
-    x->names.ecosystems = x->ecosystem_names;
-    x->names.n_ecosystems = MATCHER_ECOSYSTEMS;
-    x->names.objectives = x->objective_names;
-    x->names.n_objectives = MATCHER_OBJECTIVES;
-    return x;
-}
-
-void net_xchange_free(net_xchange *x)
-{
-    if (x == NULL)
-        return;
-    for (size_t i = 0; i < x->n_scratch; i++)
-        matcher_scratch_free(x->scratch[i]);
-    free(x->scratch);
-    for (size_t i = 0; i < x->n_entries; i++)
-        free(x->entries[i].name);
-    free(x->entries);
-    free(x->slots);
-    matcher_table_free(x->table);
-    pthread_rwlock_destroy(&x->mu);
-    free(x);
-}
+#include "core/xchange_msg.h"
+#include "matcher/records.h"
+#include "net/search.h"
 
 /* ---- writes ---- */
 
@@ -608,277 +124,51 @@ void net_xchange_get(net_req *r)
     net_reply(r, 200, &v);
 }
 
-static bool has_role(const core_value *rec, const char *role)
-{
-    const core_value *roles = core_value_get(rec, "roles");
-    for (size_t i = 0; roles && roles->type == CORE_ARR && i < roles->u.arr.len; i++)
-        if (strcmp(roles->u.arr.items[i].u.s.ptr, role) == 0)
-            return true;
-    return false;
-}
-
 void net_xchange_matches(net_req *r)
 {
     core_value rec, prof;
     bool have_prof;
     if (!load_readable(r, &rec, &prof, &have_prof))
         return;
-    net_xchange *x = r->server->xchange;
-    const char *role = net_req_query(r, "role");
-    if (role == NULL)
-        role = has_role(&rec, "visitor") ? "visitor" : "host";
-    if (strcmp(role, "visitor") != 0 && strcmp(role, "host") != 0) {
-        net_fail(r, CORE_EBADREQ, "role is visitor or host", NULL);
-        return;
-    }
-    if (!has_role(&rec, role)) {
-        net_fail(r, CORE_EBADREQ,
-                 core_arena_printf(&r->arena, "this registration is not registered as a %s", role),
-                 NULL);
-        return;
-    }
-    const char *lim = net_req_query(r, "limit");
-    long limit = MATCHES_DEFAULT;
-    if (lim != NULL) {
-        char *end;
-        limit = strtol(lim, &end, 10);
-        if (*lim == '\0' || *end != '\0' || limit < 1 || limit > MATCHES_MAX) {
-            net_fail(r, CORE_EBADREQ, "limit is a whole number from 1 to 100", NULL);
-            return;
-        }
-    }
-    const char *state = core_value_get_str(&rec, "state");
-    if (strcmp(state, "accepted") != 0) {
-        net_fail(r, CORE_ECONFLICT,
-                 core_arena_printf(&r->arena,
-                                   "the registration is %s: matches are shown once a moderator "
-                                   "has accepted it",
-                                   state),
-                 NULL);
-        return;
-    }
-    matcher_reg asker;
-    profile_facts pf;
-    facts_of(r->server->store, have_prof ? &prof : NULL, &r->arena, &pf);
-    if (!reg_from_record(x, &rec, &pf, &asker)) {
-        net_fail(r, CORE_ECONFLICT,
-                 "the registration's profile is not published in an eligible country", NULL);
-        return;
-    }
-    const char *id = core_value_get_str(&rec, "id");
-    pthread_rwlock_rdlock(&x->mu);
-    int64_t e = dir_find(x, id);
-    pthread_rwlock_unlock(&x->mu);
-    asker.id = e >= 0 ? (uint64_t)e : UINT64_MAX;
-
-    size_t ti = r->thread->index < x->n_scratch ? r->thread->index : 0;
-    if (x->scratch[ti] == NULL && (x->scratch[ti] = matcher_scratch_new()) == NULL) {
-        net_fail(r, CORE_ENOMEM, "out of memory", NULL);
-        return;
-    }
-    matcher_snapshot *snap = matcher_table_acquire(x->table);
-    const matcher_match *m;
-    size_t n;
-    unsigned qrole = strcmp(role, "visitor") == 0 ? MATCHER_ROLE_VISITOR : MATCHER_ROLE_HOST;
-    int rc = matcher_best(snap, &asker, qrole, (size_t)limit, &x->names, x->scratch[ti], &m, &n);
-    matcher_snapshot_release(snap);
+    const char *role, *why;
+    size_t limit;
+    int rc = core_xchange_matches_query(&rec, net_req_query(r, "role"), net_req_query(r, "limit"),
+                                        &r->arena, &role, &limit, &why);
     if (rc != 0) {
-        net_fail(r, rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL, matcher_strerror(rc),
-                 NULL);
+        net_fail(r, rc, why, NULL);
         return;
     }
-    core_arena *a = &r->arena;
-    core_value out = core_value_arr();
-    pthread_rwlock_rdlock(&x->mu);
-    for (size_t i = 0; i < n; i++) {
-        if (m[i].id >= x->n_entries)
-            continue;
-        const dir_entry *d = &x->entries[m[i].id];
-        core_value item = core_value_obj(), p = core_value_obj(), reasons = core_value_arr();
-        core_value_set(a, &item, "registration_id", core_value_cstr(a, d->id));
-        core_value_set(a, &p, "id", core_value_cstr(a, d->profile_id));
-        core_value_set(a, &p, "name", d->name ? core_value_cstr(a, d->name) : core_value_null());
-        core_value_set(a, &p, "country",
-                       d->country[0] ? core_value_cstr(a, d->country) : core_value_null());
-        core_value_set(a, &item, "profile", p);
-        core_value_set(a, &item, "score", core_value_int(m[i].score));
-        for (uint32_t j = 0; j < m[i].n_reasons; j++)
-            core_value_push(a, &reasons, core_value_cstr(a, m[i].reasons[j]));
-        core_value_set(a, &item, "reasons", reasons);
-        core_value_push(a, &out, item);
+    core_value out;
+    rc = matcher_records_best(r->server->xchange, r->thread->index, r->server->store, &rec,
+                              have_prof ? &prof : NULL, role, limit, &r->arena, &out, &why);
+    if (rc != 0) {
+        net_fail(r, rc, why, NULL);
+        return;
     }
-    pthread_rwlock_unlock(&x->mu);
     net_reply(r, 200, &out);
 }
 
 /* ---- batch assignment ---- */
 
-typedef struct batch_job {
-    net_xchange *x;
-    const char **only; /* registration ids to consider (r->arena), or NULL for all */
-    size_t n_only;
-    int min_score;
-    /* out (malloc'd; freed by the resume) */
-    int rc;
-    uint64_t *visitors, *hosts; /* matcher ids */
-    size_t nv, nh;
-    matcher_batch_result res;
-    uint64_t *ignored; /* indexes into only[] that are not matchable */
-    size_t n_ignored;
-    uint64_t took_us;
-} batch_job;
-
 static void batch_work(void *arg)
 {
-    batch_job *j = arg;
-    net_xchange *x = j->x;
-    uint64_t t0 = net_now_us();
-    matcher_snapshot *snap = matcher_table_acquire(x->table);
-    matcher_reg *rows = NULL;
-    matcher_edge *edges = NULL;
-    uint32_t *cap = NULL;
-    size_t nrows = 0, n_edges = 0, cap_edges = 0;
-
-    /* The candidate registrations: the listed ones, or every one the directory holds. */
-    pthread_rwlock_rdlock(&x->mu);
-    size_t n_dir = x->n_entries; /* every id below is < n_dir */
-    size_t n_ids = j->only ? j->n_only : n_dir;
-    uint64_t *ids = malloc((n_ids ? n_ids : 1) * sizeof(*ids));
-    size_t *src = malloc((n_ids ? n_ids : 1) * sizeof(*src)); /* index into only[] */
-    j->ignored = malloc((n_ids ? n_ids : 1) * sizeof(*j->ignored));
-    size_t n_found = 0;
-    if (ids != NULL && src != NULL && j->ignored != NULL)
-        for (size_t i = 0; i < n_ids; i++) {
-            int64_t e = j->only ? dir_find(x, j->only[i]) : (int64_t)i;
-            if (e >= 0) {
-                src[n_found] = i;
-                ids[n_found++] = (uint64_t)e;
-            } else {
-                j->ignored[j->n_ignored++] = i;
-            }
-        }
-    pthread_rwlock_unlock(&x->mu);
-    j->rc = CORE_ENOMEM;
-    size_t *vrow = NULL, *hrow = NULL;
-    unsigned char *seen = NULL; /* per directory entry: already taken (ids listed twice) */
-    size_t nf1 = n_found ? n_found : 1;
-    if (ids == NULL || src == NULL || j->ignored == NULL ||
-        (seen = calloc(n_dir ? n_dir : 1, 1)) == NULL ||
-        (rows = malloc(nf1 * sizeof(*rows))) == NULL ||
-        (j->visitors = malloc(nf1 * sizeof(uint64_t))) == NULL ||
-        (j->hosts = malloc(nf1 * sizeof(uint64_t))) == NULL ||
-        (cap = malloc(nf1 * sizeof(*cap))) == NULL ||
-        (vrow = malloc(nf1 * sizeof(size_t))) == NULL ||
-        (hrow = malloc(nf1 * sizeof(size_t))) == NULL)
-        goto Exit;
-    /* rows[0..nrows) are the snapshot's copies; visitors and hosts index into them */
-    for (size_t i = 0; i < n_found; i++) {
-        if (seen[ids[i]])
-            continue;
-        seen[ids[i]] = 1;
-        if (matcher_snapshot_get(snap, ids[i], &rows[nrows]) != 0) {
-            if (j->only) /* listed but not matchable (not accepted, or gone) */
-                j->ignored[j->n_ignored++] = src[i];
-            continue;
-        }
-        if (rows[nrows].roles & MATCHER_ROLE_VISITOR) {
-            vrow[j->nv] = nrows;
-            j->visitors[j->nv++] = ids[i];
-        }
-        if ((rows[nrows].roles & MATCHER_ROLE_HOST) && rows[nrows].capacity > 0) {
-            hrow[j->nh] = nrows;
-            cap[j->nh] = rows[nrows].capacity;
-            j->hosts[j->nh++] = ids[i];
-        }
-        nrows++;
-    }
-    /* Candidate pairs: every visitor with every host it may meet (hard constraints) whose
-     * score reaches min_score. */
-    int rc = 0;
-    for (size_t v = 0; v < j->nv && rc == 0; v++)
-        for (size_t h = 0; h < j->nh; h++) {
-            if (vrow[v] == hrow[h])
-                continue;
-            int s = matcher_score(&rows[vrow[v]], MATCHER_ROLE_VISITOR, &rows[hrow[h]]);
-            if (s < 0 || s < j->min_score)
-                continue;
-            if (n_edges == cap_edges) {
-                size_t nc = cap_edges ? cap_edges * 2 : 1024;
-                matcher_edge *ne = realloc(edges, nc * sizeof(*ne));
-                if (ne == NULL) {
-                    rc = CORE_ENOMEM;
-                    break;
-                }
-                edges = ne;
-                cap_edges = nc;
-            }
-            edges[n_edges++] = (matcher_edge){(uint32_t)v, (uint32_t)h, s};
-        }
-    if (rc != 0) {
-        j->rc = rc;
-        goto Exit;
-    }
-    rc = matcher_batch_sparse(j->nv, j->nh, edges, n_edges, cap, j->min_score, &j->res);
-    j->rc = rc == 0                ? 0
-            : rc == MATCHER_ENOMEM ? CORE_ENOMEM
-            : rc == MATCHER_ERANGE ? CORE_ETOOLARGE
-                                   : CORE_EINTERNAL;
-Exit:
-    matcher_snapshot_release(snap);
-    free(seen);
-    free(vrow);
-    free(hrow);
-    free(src);
-    free(ids);
-    free(rows);
-    free(edges);
-    free(cap);
-    j->took_us = net_now_us() - t0;
+    matcher_records_batch_run(arg);
 }
 
 static void batch_resume(net_req *r, void *arg)
 {
-    batch_job *j = arg;
-    net_xchange *x = j->x;
-    core_arena *a = &r->arena;
-    if (j->rc != 0) {
+    matcher_records_batch *j = arg;
+    if (j->rc != 0)
         net_fail(r, j->rc,
                  j->rc == CORE_ENOMEM || j->rc == CORE_ETOOLARGE
                      ? "the problem is too large: list fewer registrations or raise min_score"
                      : NULL,
                  NULL);
-        goto Exit;
+    else {
+        core_value out = matcher_records_batch_view(j, &r->arena);
+        net_reply(r, 200, &out);
     }
-    core_value out = core_value_obj(), asg = core_value_arr(), unmatched = core_value_arr();
-    pthread_rwlock_rdlock(&x->mu);
-    for (size_t v = 0; v < j->nv; v++) {
-        const char *vid = x->entries[j->visitors[v]].id;
-        int32_t h = j->res.host_of ? j->res.host_of[v] : -1;
-        if (h < 0) {
-            core_value_push(a, &unmatched, core_value_cstr(a, vid));
-            continue;
-        }
-        core_value e = core_value_obj();
-        core_value_set(a, &e, "visitor", core_value_cstr(a, vid));
-        core_value_set(a, &e, "host", core_value_cstr(a, x->entries[j->hosts[h]].id));
-        core_value_set(a, &e, "score", core_value_int(j->res.score_of[v]));
-        core_value_push(a, &asg, e);
-    }
-    pthread_rwlock_unlock(&x->mu);
-    core_value ignored = core_value_arr();
-    for (size_t i = 0; i < j->n_ignored; i++)
-        core_value_push(a, &ignored, core_value_cstr(a, j->only[j->ignored[i]]));
-    core_value_set(a, &out, "assignments", asg);
-    core_value_set(a, &out, "total_score", core_value_int(j->res.total_score));
-    core_value_set(a, &out, "unmatched", unmatched);
-    core_value_set(a, &out, "ignored", ignored);
-    core_value_set(a, &out, "took_ms", core_value_double((double)j->took_us / 1000.0));
-    net_reply(r, 200, &out);
-Exit:
-    free(j->visitors);
-    free(j->hosts);
-    free(j->ignored);
-    matcher_batch_result_dispose(&j->res);
+    matcher_records_batch_dispose(j);
 }
 
 void net_xchange_batch(net_req *r)
@@ -892,42 +182,275 @@ void net_xchange_batch(net_req *r)
         net_fail(r, rc, "only moderators run the batch assignment", NULL);
         return;
     }
-    const core_value *body = net_req_body(r);
     core_fields f;
     core_fields_init(&f, &r->arena);
-    static const char *const known[] = {"registrations", "min_score", NULL};
-    if (body != NULL && body->type != CORE_OBJ)
-        core_fields_add(&f, "body", "must be a JSON object");
-    core_check_known(&f, body, known);
-    batch_job *j = core_arena_alloc(&r->arena, sizeof(*j));
-    memset(j, 0, sizeof(*j));
-    j->x = r->server->xchange;
-    matcher_batch_result_init(&j->res);
-    const core_value *ms = core_value_get(body, "min_score");
-    if (ms != NULL && ms->type != CORE_NULL) {
-        if (ms->type != CORE_INT || ms->u.i < 0 || ms->u.i > MATCHER_BATCH_MAX_SCORE)
-            core_fields_add(&f, "min_score", "must be a whole number from 0 to 10000");
-        else
-            j->min_score = (int)ms->u.i;
-    }
-    const core_value *regs = core_value_get(body, "registrations");
-    if (regs != NULL && regs->type != CORE_NULL) {
-        if (regs->type != CORE_ARR || regs->u.arr.len > BATCH_MAX_IDS)
-            core_fields_add(&f, "registrations", "must be a list of registration ids");
-        else {
-            j->only = core_arena_alloc(&r->arena, (regs->u.arr.len + 1) * sizeof(char *));
-            for (size_t i = 0; i < regs->u.arr.len; i++) {
-                if (regs->u.arr.items[i].type != CORE_STR) {
-                    core_fields_add(&f, "registrations", "must be a list of registration ids");
-                    break;
-                }
-                j->only[j->n_only++] = regs->u.arr.items[i].u.s.ptr;
-            }
-        }
-    }
+    const char **only;
+    matcher_records_batch *j = core_arena_alloc(&r->arena, sizeof(*j));
+    matcher_records_batch_init(j, r->server->xchange);
+    core_xchange_batch_parse(net_req_body(r), &f, &r->arena, &only, &j->n_only, &j->min_score);
+    j->only = only;
     if (core_fields_any(&f)) {
         net_fail(r, CORE_EINVALID, "the batch request has errors; see fields", &f.obj);
         return;
     }
     net_req_offload(r, batch_work, batch_resume, j);
+}
+
+/* ---- lists and messages ---- */
+
+static core_actor actor_of(const net_principal *p)
+{
+    return (core_actor){p->signed_in ? p->user_id : NULL,
+                        p->signed_in && strcmp(p->role, "moderator") == 0};
+}
+
+void net_xchange_list(net_req *r)
+{
+    size_t page, per_page;
+    const net_principal *p = net_req_user(r);
+    if (p == NULL || !net_req_page(r, &page, &per_page))
+        return;
+    core_actor actor = actor_of(p);
+    core_value v;
+    int rc = core_xchange_list(r->server->store, &actor, net_req_query(r, "state"), page,
+                               per_page, &r->arena, &v);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_EBADREQ ? "state is pending, accepted or rejected" : NULL,
+                 NULL);
+        return;
+    }
+    net_reply(r, 200, &v);
+}
+
+static core_xchange_msg_op *new_msg_op(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return NULL;
+    core_actor actor = actor_of(p);
+    core_xchange_msg_op *op = core_arena_alloc(&r->arena, sizeof(*op));
+    core_xchange_msg_op_init(op, &r->arena, &actor);
+    op->body = net_req_body(r);
+    op->id = net_req_param(r, "id");
+    op->with = net_req_param(r, "with");
+    return op;
+}
+
+static void msg_created(void *arg, core_arena *a, int *status, core_value *body)
+{
+    core_xchange_msg_op *op = arg;
+    (void)a;
+    *status = 201;
+    *body = op->view;
+}
+
+static void msg_read(void *arg, core_arena *a, int *status, core_value *body)
+{
+    core_xchange_msg_op *op = arg;
+    (void)a;
+    *status = 200;
+    *body = op->view;
+}
+
+static void msg_fail(net_req *r, int rc, void *arg)
+{
+    core_xchange_msg_op *op = arg;
+    net_fail(r, rc, op->message, &op->fields.obj);
+}
+
+void net_xchange_message(net_req *r)
+{
+    core_xchange_msg_op *op = new_msg_op(r);
+    if (op != NULL)
+        net_req_write(r, core_xchange_message_txn, op, msg_created, msg_fail);
+}
+
+void net_xchange_conversation(net_req *r)
+{
+    core_xchange_msg_op *op = new_msg_op(r);
+    if (op != NULL)
+        net_req_write(r, core_xchange_conversation_txn, op, msg_read, msg_fail);
+}
+
+void net_xchange_conversations(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return;
+    core_actor actor = actor_of(p);
+    core_value v;
+    int rc = core_xchange_conversations(r->server->store, &actor, net_req_param(r, "id"),
+                                        &r->arena, &v);
+    if (rc != 0) {
+        net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such registration" : NULL, NULL);
+        return;
+    }
+    net_reply(r, 200, &v);
+}
+
+/* ---- the catalogue ---- */
+
+/* A comma-separated query parameter as slices in the arena (at most 64); false after
+ * answering 400. */
+static bool csv_param(net_req *r, const char *name, const index_str **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v = net_req_query(r, name);
+    if (v == NULL || *v == '\0')
+        return true;
+    index_str *items = core_arena_alloc(&r->arena, 64 * sizeof(*items));
+    for (const char *p = v; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > 0) {
+            if (*n == 64) {
+                net_fail(r, CORE_EBADREQ,
+                         core_arena_printf(&r->arena, "%s lists too many values", name), NULL);
+                return false;
+            }
+            items[(*n)++] = (index_str){p, len};
+        }
+        p += len + (end != NULL);
+    }
+    *out = items;
+    return true;
+}
+
+/* A tag group "<prefix>:<value>" for each value of query parameter name; false after
+ * answering 400. */
+static bool tag_param(net_req *r, const char *name, const char *prefix, index_tag_group *groups,
+                      size_t *ng)
+{
+    const index_str *vals;
+    size_t n;
+    if (!csv_param(r, name, &vals, &n))
+        return false;
+    if (n == 0)
+        return true;
+    index_str *tags = core_arena_alloc(&r->arena, n * sizeof(*tags));
+    for (size_t i = 0; i < n; i++) {
+        char *t = core_arena_printf(&r->arena, "%s:%.*s", prefix, (int)vals[i].len, vals[i].ptr);
+        tags[i] = (index_str){t, strlen(t)};
+    }
+    groups[(*ng)++] = (index_tag_group){tags, n};
+    return true;
+}
+
+/* The catalogue's hit: the registration's public members only. */
+static core_value catalogue_hit(net_req *r, const index_hit *h)
+{
+    core_arena *a = &r->arena;
+    core_value v = core_value_obj(), p = core_value_obj(), rec;
+    core_value_set(a, &v, "registration_id", core_value_cstr(a, h->id));
+    bool have = core_xchange_get(r->server->store, h->id, a, &rec) == 0;
+    const char *pid = have ? core_value_get_str(&rec, "profile_id") : NULL;
+    core_value_set(a, &p, "id", pid ? core_value_cstr(a, pid) : core_value_null());
+    core_value_set(a, &p, "name", core_value_cstr(a, h->name));
+    core_value_set(a, &p, "country", core_value_cstr(a, h->country));
+    core_value_set(a, &p, "city", core_value_cstr(a, h->city));
+    core_value_set(a, &v, "profile", p);
+    static const char *const shown[] = {"roles",  "ecosystems", "objectives",  "languages",
+                                        "offer", "demand",     "availability"};
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+        const core_value *m = have ? core_value_get(&rec, shown[i]) : NULL;
+        core_value_set(a, &v, shown[i], m ? core_value_copy(a, m) : core_value_null());
+    }
+    core_value_set(a, &v, "snippet", core_value_cstr(a, h->snippet));
+    return v;
+}
+
+void net_xchange_catalogue(net_req *r)
+{
+    if (net_req_user(r) == NULL)
+        return;
+    index_query q = index_query_default();
+    size_t page, per_page;
+    if (!net_req_page(r, &page, &per_page))
+        return;
+    const char *text = net_req_query(r, "q");
+    q.q = index_cstr(text ? text : "");
+    q.page = (uint32_t)page;
+    q.per_page = (uint32_t)per_page;
+    q.filter.kinds = 1u << INDEX_KIND_XCHANGE;
+    q.facets = (1u << INDEX_FACET_COUNTRY) | (1u << INDEX_FACET_ECOSYSTEM) |
+               (1u << INDEX_FACET_TYPE);
+    index_tag_group *groups = core_arena_alloc(&r->arena, 4 * sizeof(*groups));
+    size_t ng = 0;
+    const char *month = net_req_query(r, "month");
+    if (month != NULL && (strlen(month) != 7 || core_xchange_parse_day(core_arena_printf(
+                                                    &r->arena, "%s-01", month)) < 0)) {
+        net_fail(r, CORE_EBADREQ, "month is a month such as 2027-05", NULL);
+        return;
+    }
+    const char *role = net_req_query(r, "role");
+    if (role != NULL && strcmp(role, "host") != 0 && strcmp(role, "visitor") != 0) {
+        net_fail(r, CORE_EBADREQ, "role is host or visitor", NULL);
+        return;
+    }
+    if (!csv_param(r, "country", &q.filter.countries, &q.filter.countries_len) ||
+        !csv_param(r, "ecosystem", &q.filter.ecosystems, &q.filter.ecosystems_len) ||
+        !tag_param(r, "role", "role", groups, &ng) ||
+        !tag_param(r, "objective", "objective", groups, &ng) ||
+        !tag_param(r, "language", "language", groups, &ng) ||
+        !tag_param(r, "month", "month", groups, &ng))
+        return;
+    q.filter.tag_groups = groups;
+    q.filter.tag_groups_len = ng;
+    index_reader *ix = net_search_reader(r);
+    if (ix == NULL)
+        return;
+    index_result *res;
+    int rc = index_search(ix, &q, &res);
+    if (rc != 0) {
+        net_fail(r, rc == INDEX_EINVAL ? CORE_EBADREQ : CORE_EUNAVAILABLE,
+                 rc == INDEX_EINVAL ? index_last_error() : "the catalogue could not answer", NULL);
+        return;
+    }
+    core_arena *a = &r->arena;
+    core_value hits = core_value_arr(), facets = core_value_obj();
+    for (size_t i = 0; i < res->hits_len; i++)
+        core_value_push(a, &hits, catalogue_hit(r, &res->hits[i]));
+    /* facets: country, ecosystem, and role (a host_and_visitor counts for both) */
+    int64_t roles[2] = {0, 0};
+    for (int f = 0; f < INDEX_FACET_COUNT; f++) {
+        const index_facet *fc = &res->facets[f];
+        if (fc->name == NULL)
+            continue;
+        if (f == INDEX_FACET_TYPE) {
+            for (size_t i = 0; i < fc->len; i++) {
+                bool both = strcmp(fc->values[i].value, "host_and_visitor") == 0;
+                if (both || strcmp(fc->values[i].value, "host") == 0)
+                    roles[0] += fc->values[i].count;
+                if (both || strcmp(fc->values[i].value, "visitor") == 0)
+                    roles[1] += fc->values[i].count;
+            }
+            continue;
+        }
+        core_value vals = core_value_arr();
+        for (size_t i = 0; i < fc->len; i++) {
+            core_value e = core_value_obj();
+            core_value_set(a, &e, "value", core_value_cstr(a, fc->values[i].value));
+            core_value_set(a, &e, "count", core_value_int(fc->values[i].count));
+            core_value_push(a, &vals, e);
+        }
+        core_value_set(a, &facets, core_arena_strndup(a, fc->name, strlen(fc->name)), vals);
+    }
+    core_value rv = core_value_arr();
+    static const char *const role_names[2] = {"host", "visitor"};
+    for (int i = 0; i < 2; i++)
+        if (roles[i] > 0) {
+            core_value e = core_value_obj();
+            core_value_set(a, &e, "value", core_value_cstr(a, role_names[i]));
+            core_value_set(a, &e, "count", core_value_int(roles[i]));
+            core_value_push(a, &rv, e);
+        }
+    core_value_set(a, &facets, "role", rv);
+    core_value out = core_value_obj();
+    core_value_set(a, &out, "total", core_value_int((int64_t)res->total));
+    core_value_set(a, &out, "hits", hits);
+    core_value_set(a, &out, "facets", facets);
+    core_value_set(a, &out, "took_ms", core_value_double(res->took_ms));
+    index_result_free(res);
+    net_reply(r, 200, &out);
 }

@@ -10,6 +10,7 @@
 
 #include "core/account.h"
 #include "core/demo.h"
+#include "core/exchange.h"
 #include "core/error.h"
 #include "core/profile.h"
 #include "core/record.h"
@@ -242,6 +243,33 @@ static void test_counts_and_states(void)
     CHECK_GE(r->registrations[2], 1);
     CHECK_GT(first.st.hosts, 50);
     CHECK_GT(first.st.visitors, 50);
+    /* exchanges: two in each state and two cancelled, each pair with messages */
+    CHECK_EQ(r->exchanges, 20);
+    {
+        core_arena xa;
+        core_arena_init(&xa);
+        int per_state[CORE_EXCHANGE__STATES] = {0};
+        core_iter *xi = core_store_iter_prefix(first.s, CORE_CF_RECORDS,
+                                               CORE_SLICE_LIT(CORE_EXCHANGE_KIND "/"));
+        core_slice xk, xv;
+        while (core_iter_next(xi, &xk, &xv)) {
+            core_value rec;
+            CHECK_EQ(core_record_decode(&xa, xv, &rec), 0);
+            int st = core_exchange_state_find(core_value_get_str(&rec, "state"));
+            CHECK(st >= 0);
+            per_state[st]++;
+        }
+        core_iter_free(xi);
+        for (int st = 0; st < CORE_EXCHANGE__STATES; st++)
+            CHECK_EQ(per_state[st], 2);
+        xi = core_store_iter_prefix(first.s, CORE_CF_KEYS, CORE_SLICE_LIT("xmsg/"));
+        size_t msgs = 0;
+        while (core_iter_next(xi, &xk, &xv))
+            msgs++;
+        core_iter_free(xi);
+        CHECK_GE(msgs, 40);
+        core_arena_dispose(&xa);
+    }
     /* decisions notify the admins, but no e-mail goes to the fictional addresses */
     core_iter *it = core_store_iter_prefix(first.s, CORE_CF_OUTBOX, (core_slice){"", 0});
     core_slice k, v;

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 /* ---- helpers ---- */
 
@@ -825,6 +826,123 @@ static void test_concurrent_swap(void)
     matcher_scratch_free(sc);
 }
 
+/* A table that publishes by patching (few rows changed in place at a time: windows,
+ * capacities, a visitor role dropped, rows removed) answers exactly as a table built from
+ * scratch from the same rows: the same best matches and the same rows by id. */
+static void test_patched_equals_built(void)
+{
+    enum { N = 3000, ROUNDS = 60, ASKERS = 25 };
+    rng_state = 4242;
+    matcher_table *t;
+    CHECK_EQ(matcher_table_new(&t), 0);
+    static matcher_reg rows[N];
+    static bool live[N];
+    for (uint64_t i = 0; i < N; i++) {
+        rows[i] = random_reg(i + 1);
+        live[i] = true;
+        CHECK_EQ(matcher_table_put(t, &rows[i]), 0);
+    }
+    CHECK_EQ(matcher_table_publish(t), 0);
+    matcher_scratch *s1 = matcher_scratch_new(), *s2 = matcher_scratch_new();
+    matcher_snapshot *held = NULL; /* a reader that keeps a snapshot across publishes */
+    for (int round = 0; round < ROUNDS; round++) {
+        int changes = 1 + (int)rndn(8);
+        for (int c = 0; c < changes; c++) {
+            uint32_t i = rndn(N);
+            if (!live[i])
+                continue;
+            matcher_reg *r = &rows[i];
+            switch (rndn(5)) {
+            case 0: /* a host's windows narrowed */
+                r->windows[0].to = r->windows[0].from + (int32_t)rndn(
+                    (uint32_t)(r->windows[0].to - r->windows[0].from + 1));
+                break;
+            case 1:
+                r->capacity = rndn(4);
+                break;
+            case 2: /* a visitor that visits now */
+                if (r->roles == 3)
+                    r->roles = MATCHER_ROLE_HOST;
+                break;
+            case 3:
+                CHECK_EQ(matcher_table_remove(t, r->id), 0);
+                live[i] = false;
+                continue;
+            default:
+                r->ecosystems ^= 1u << rndn(14);
+                break;
+            }
+            CHECK_EQ(matcher_table_put(t, r), 0);
+        }
+        if (round % 20 == 19) { /* now and then a row comes back (a build) */
+            for (uint32_t i = 0; i < N; i++)
+                if (!live[i]) {
+                    live[i] = true;
+                    CHECK_EQ(matcher_table_put(t, &rows[i]), 0);
+                    break;
+                }
+        }
+        CHECK_EQ(matcher_table_publish(t), 0);
+        /* the reference: built from the live rows */
+        matcher_table *ref;
+        CHECK_EQ(matcher_table_new(&ref), 0);
+        size_t n_live = 0;
+        for (uint32_t i = 0; i < N; i++)
+            if (live[i]) {
+                CHECK_EQ(matcher_table_put(ref, &rows[i]), 0);
+                n_live++;
+            }
+        CHECK_EQ(matcher_table_publish(ref), 0);
+        matcher_snapshot *a = matcher_table_acquire(t), *b = matcher_table_acquire(ref);
+        CHECK_EQ(matcher_snapshot_count(a), n_live);
+        for (uint32_t i = 0; i < N; i++) {
+            matcher_reg x, y;
+            int ra = matcher_snapshot_get(a, rows[i].id, &x), rb = matcher_snapshot_get(b, rows[i].id, &y);
+            CHECK_EQ(ra, rb);
+            if (ra == 0) {
+                CHECK_EQ(x.roles, y.roles);
+                CHECK_EQ(x.capacity, y.capacity);
+                CHECK_EQ(x.ecosystems, y.ecosystems);
+                CHECK_EQ(x.n_windows, y.n_windows);
+                CHECK_EQ(x.windows[0].to, y.windows[0].to);
+            }
+        }
+        for (int q = 0; q < ASKERS; q++) {
+            matcher_reg asker = random_reg(1000000 + (uint64_t)q);
+            asker.eligible = 1;
+            asker.capacity = 2;
+            unsigned role = asker.roles == 3 ? 1 + rndn(2) : asker.roles;
+            const matcher_match *ma, *mb;
+            size_t na, nb;
+            CHECK_EQ(matcher_best(a, &asker, role, 50, NULL, s1, &ma, &na), 0);
+            CHECK_EQ(matcher_best(b, &asker, role, 50, NULL, s2, &mb, &nb), 0);
+            CHECK_EQ(na, nb);
+            for (size_t k = 0; k < na; k++) {
+                CHECK_EQ(ma[k].score, mb[k].score);
+                /* ties break by id in both, whatever the row order */
+                CHECK_EQ(ma[k].id, mb[k].id);
+            }
+        }
+        /* now and then a reader keeps its snapshot over the next two publishes, so the
+         * table patches older spares (or copies) */
+        if (held == NULL && round % 3 == 0)
+            held = a;
+        else {
+            matcher_snapshot_release(a);
+            if (held != NULL && round % 3 == 2) {
+                matcher_snapshot_release(held);
+                held = NULL;
+            }
+        }
+        matcher_snapshot_release(b);
+        matcher_table_free(ref);
+    }
+    matcher_snapshot_release(held);
+    matcher_scratch_free(s1);
+    matcher_scratch_free(s2);
+    matcher_table_free(t);
+}
+
 int main(void)
 {
     printf("test_matcher\n");
@@ -836,5 +954,6 @@ int main(void)
     RUN(test_batch_brute);
     RUN(test_batch_reference);
     RUN(test_concurrent_swap);
+    RUN(test_patched_equals_built);
     return 0;
 }
