@@ -5,6 +5,7 @@
  * with --cors-origin, and links that point at the address the server listens on.
  */
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,9 +223,12 @@ static void head_answers_every_get_route(void)
              * bytes between two calls, so those compare by presence) */
             CHECK(api_header(&h, "content-length", cl, sizeof(cl)) != NULL);
             CHECK(api_header(&g, "content-length", gcl, sizeof(gcl)) != NULL);
-            if (strcmp(path, "/metrics") != 0 && strcmp(path, "/v1/search?q=klaster") != 0 &&
-                strcmp(path, "/readyz") != 0)
+            bool timed = g.body != NULL && strstr(g.body, "\"took_ms\"") != NULL;
+            if (strcmp(path, "/metrics") != 0 && strcmp(path, "/readyz") != 0 && !timed) {
+                if (strcmp(cl, gcl) != 0)
+                    fprintf(stderr, "HEAD %s: content-length %s, GET %s\n", path, cl, gcl);
                 CHECK_STR_EQ(cl, gcl);
+            }
             api_res_free(&g);
             api_res_free(&h);
         }
