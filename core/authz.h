@@ -34,6 +34,18 @@ typedef enum core_action {
     CORE_ACT_XCHANGE_READ,        /* a registration, its preferences and its matches */
     CORE_ACT_XCHANGE_DECIDE,      /* accept or reject a registration */
     CORE_ACT_XCHANGE_BATCH,       /* run the batch assignment */
+    CORE_ACT_PSEARCH_CREATE,      /* post a partner search for a profile (its admins) */
+    CORE_ACT_PSEARCH_READ,        /* a partner search, open or closed */
+    CORE_ACT_PSEARCH_EDIT,        /* edit a partner search (the author profile's admins) */
+    CORE_ACT_PSEARCH_CLOSE,       /* close a partner search */
+    CORE_ACT_PSEARCH_FOLLOW,      /* follow or unfollow */
+    CORE_ACT_PSEARCH_INTEREST,    /* express interest */
+    CORE_ACT_PSEARCH_INTERESTS,   /* read the interests (private to the author's admins) */
+    CORE_ACT_PSEARCH_COMMENT,     /* write a comment */
+    CORE_ACT_PSEARCH_COMMENTS,    /* read the comments of an open search */
+    CORE_ACT_PSEARCH_COMMENTS_CLOSED, /* read the comments of a closed search */
+    CORE_ACT_ATTACHMENT_UPLOAD,   /* upload an attachment */
+    CORE_ACT_ATTACHMENT_READ,     /* download an attachment */
     CORE_ACT__COUNT
 } core_action;
 

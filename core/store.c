@@ -587,6 +587,23 @@ void core_txn_delete(core_txn *t, core_cf cf, core_slice key)
     rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key.ptr, key.len);
 }
 
+core_iter *core_txn_iter_prefix(core_txn *t, core_cf cf, core_slice prefix)
+{
+    core_iter *it = calloc(1, sizeof(*it));
+    if (it == NULL)
+        core_oom();
+    it->prefix = malloc(prefix.len + 1);
+    if (it->prefix == NULL)
+        core_oom();
+    memcpy(it->prefix, prefix.ptr, prefix.len);
+    it->prefix_len = prefix.len;
+    it->ropts = rocksdb_readoptions_create();
+    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->db, it->ropts, t->s->cf[cf]);
+    it->it = rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]);
+    rocksdb_iter_seek(it->it, prefix.ptr, prefix.len);
+    return it;
+}
+
 uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *op)
 {
     uint64_t seq = t->s->next_seq++;

@@ -105,6 +105,10 @@ int core_txn_get(core_txn *t, core_cf cf, core_slice key, core_arena *a, core_sl
 bool core_txn_exists(core_txn *t, core_cf cf, core_slice key);
 void core_txn_put(core_txn *t, core_cf cf, core_slice key, core_slice val);
 void core_txn_delete(core_txn *t, core_cf cf, core_slice key);
+/* Iterates keys starting with prefix as the write sees them (the database plus this group's
+ * writes so far), in key order; free with core_iter_free before the write's function
+ * returns. Slices as for core_store_iter_prefix. */
+core_iter *core_txn_iter_prefix(core_txn *t, core_cf cf, core_slice prefix);
 /* Appends a change-log entry {kind, id, op} and returns its sequence number. */
 uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *op);
 /* The response to remember under the write's idempotency key (copied). */

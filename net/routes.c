@@ -4,6 +4,7 @@
  */
 #include "net/accounts.h"
 #include "net/ops.h"
+#include "net/partner.h"
 #include "net/profiles.h"
 #include "net/search.h"
 #include "net/server.h"
@@ -50,4 +51,19 @@ void net_routes_register(net_router *r)
                    8 * 1024);
     net_router_add(r, "GET", "/v1/xchange/registrations/{id}/matches", net_xchange_matches, 0, 0);
     net_router_add(r, "POST", "/v1/xchange/batch-match", net_xchange_batch, 0, 4 * 1024 * 1024);
+
+    /* Partner search (issue 16) */
+    net_router_add(r, "POST", "/v1/partner-searches", net_partner_create, 0, 256 * 1024);
+    net_router_add(r, "GET", "/v1/partner-searches", net_partner_list, 0, 0);
+    net_router_add(r, "GET", "/v1/partner-searches/{id}", net_partner_get, 0, 0);
+    net_router_add(r, "PATCH", "/v1/partner-searches/{id}", net_partner_patch, 0, 256 * 1024);
+    net_router_add(r, "POST", "/v1/partner-searches/{id}/close", net_partner_close, 0, 4096);
+    net_router_add(r, "PUT", "/v1/partner-searches/{id}/follow", net_partner_follow, 0, 4096);
+    net_router_add(r, "DELETE", "/v1/partner-searches/{id}/follow", net_partner_unfollow, 0, 0);
+    net_router_add(r, "POST", "/v1/partner-searches/{id}/interests", net_partner_interest, 0,
+                   64 * 1024);
+    net_router_add(r, "GET", "/v1/partner-searches/{id}/interests", net_partner_interests, 0, 0);
+    net_router_add(r, "POST", "/v1/partner-searches/{id}/comments", net_partner_comment, 0,
+                   64 * 1024);
+    net_router_add(r, "GET", "/v1/partner-searches/{id}/comments", net_partner_comments, 0, 0);
 }

@@ -35,6 +35,7 @@
 #include "net/backup.h"
 #include "net/reindex.h"
 #include "net/xchange.h"
+#include "net/partner.h"
 
 static h2o_multithread_receiver_t *control_receivers;
 static _Atomic bool loops_exit;
@@ -378,6 +379,8 @@ int net_server_run(const net_server_options *opt)
         goto Exit;
     if (open_index(s) != 0)
         goto Exit;
+    if ((s->partner_sweeper = net_partner_sweeper_start(s->store, s->outbox, 60)) == NULL)
+        goto Exit;
     if ((fd = open_listener(s)) < 0)
         goto Exit;
 
@@ -487,6 +490,7 @@ Exit:
         close(fd);
     /* Closing the store finishes any queued write before RocksDB closes. */
     net_pool_free(s->pool);
+    net_partner_sweeper_stop(s->partner_sweeper); /* before the outbox it kicks */
     core_outbox_stop(s->outbox); /* delivers what is queued, then stops */
     core_feed_free(s->feed);     /* applies what is committed, then stops */
     index_records_free(s->indexer);

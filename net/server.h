@@ -69,6 +69,7 @@ struct net_server {
     size_t nconsumers;
     _Atomic unsigned index_generation; /* moves when a rebuilt index is swapped in */
     struct net_xchange *xchange; /* ClusterXchange matcher tables (net/xchange.c) */
+    struct net_partner_sweeper *partner_sweeper; /* closes partner searches past deadline */
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;
