@@ -8,6 +8,8 @@
  * read, and written by the server's timer).
  */
 #include <curl/curl.h>
+#include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +595,122 @@ static void closes_by_itself_after_the_deadline(void)
     api_start(&srv, srv.dir, NULL);
 }
 
+/* E-mails in the spool to `to` whose text also contains `needle`. */
+static int spool_count(const char *to, const char *needle)
+{
+    char dir[320];
+    snprintf(dir, sizeof(dir), "%s/data/outbox", srv.dir);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    char line[128];
+    snprintf(line, sizeof(line), "To: %s\r\n", to);
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".eml") != 0 || e->d_name[0] == '.')
+            continue;
+        char path[640];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        static char text[65536];
+        size_t got = fread(text, 1, sizeof(text) - 1, f);
+        text[got] = '\0';
+        fclose(f);
+        n += strstr(text, line) != NULL && strstr(text, needle) != NULL;
+    }
+    closedir(d);
+    return n;
+}
+
+typedef struct inflight {
+    char path[200];
+    long status;
+} inflight;
+
+static void *post_interest(void *arg)
+{
+    inflight *f = arg;
+    api_res r = call("POST", f->path, "{\"organisation\":\"Crash Test Org\",\"message\":\"m\"}",
+                     t_f2);
+    f->status = r.status;
+    api_res_free(&r);
+    return NULL;
+}
+
+/* Every follower is notified exactly once per acknowledged interest in the store, and gets
+ * its e-mail at least once in the spool, whenever the server is killed (right after the
+ * answer, while the spool is being written; or while the write is in flight, when the
+ * interest and all its notifications exist together or not at all). */
+static void fanout_survives_kill9(void)
+{
+    enum { N = 24, ROUNDS = 4 };
+    char *tok[N], name[N][32], id[64], p[200];
+    char deadline[16];
+    day(30, deadline);
+    api_res r = create(t_admin, profile, "Crash-proof consortium", deadline);
+    expect(&r, 201);
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", id);
+    for (int i = 0; i < N; i++) {
+        snprintf(name[i], sizeof(name[i]), "fan%02d", i);
+        tok[i] = api_signup(&srv, name[i], "a long password");
+        r = call("PUT", p, NULL, tok[i]);
+        expect(&r, 204);
+        api_res_free(&r);
+    }
+    srand((unsigned)time(NULL));
+    int acknowledged = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        inflight f;
+        snprintf(f.path, sizeof(f.path), "/v1/partner-searches/%s/interests", id);
+        f.status = 0;
+        if (round % 2 == 0) {
+            post_interest(&f); /* answered, then killed at once or a moment later */
+            expect(&(api_res){.status = f.status}, 201);
+            usleep((useconds_t)(rand() % 3000));
+            api_kill9(&srv);
+        } else {
+            pthread_t th;
+            CHECK_EQ(pthread_create(&th, NULL, post_interest, &f), 0);
+            usleep((useconds_t)(rand() % 4000));
+            api_kill9(&srv);
+            pthread_join(th, NULL);
+        }
+        api_start(&srv, srv.dir, NULL);
+        /* the interest exists exactly when its notifications do */
+        snprintf(p, sizeof(p), "/v1/partner-searches/%s", id);
+        r = call("GET", p, NULL, NULL);
+        expect(&r, 200);
+        long interests = jint(r.json, "interests_count");
+        api_res_free(&r);
+        if (f.status == 201)
+            CHECK_EQ(interests, acknowledged + 1);
+        CHECK(interests == acknowledged || interests == acknowledged + 1);
+        acknowledged = (int)interests;
+        for (int i = 0; i < N; i++) {
+            CHECK_EQ(count_notifications(tok[i], "partner_search.interest", id), acknowledged);
+        }
+    }
+    CHECK_GE(acknowledged, ROUNDS / 2);
+    /* at least once in the spool: every follower has an e-mail per acknowledged interest */
+    for (int i = 0; i < N; i++) {
+        char to[64];
+        snprintf(to, sizeof(to), "%.30s@example.eu", name[i]);
+        int n = 0;
+        for (int tries = 0; tries < 300 && (n = spool_count(to, "Crash-proof consortium")) <
+                                               acknowledged;
+             tries++)
+            usleep(10000);
+        CHECK_GE(n, acknowledged);
+        free(tok[i]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -605,6 +723,7 @@ int main(int argc, char **argv)
     RUN(notifications_page_and_read);
     RUN(close_and_list);
     RUN(closes_by_itself_after_the_deadline);
+    RUN(fanout_survives_kill9);
     api_stop(&srv);
     api_cleanup(&srv);
     return 0;
