@@ -22,9 +22,9 @@ enum { MAX_LIST = 64 };
 static const struct {
     const char *from, *to;
 } transitions[CORE_PARTNER__ACTIONS] = {
-    [CORE_PARTNER_EDIT] = {"open", "open"},     [CORE_PARTNER_CLOSE] = {"open", "closed"},
+    [CORE_PARTNER_EDIT] = {"open", "open"},       [CORE_PARTNER_CLOSE] = {"open", "closed"},
     [CORE_PARTNER_DEADLINE] = {"open", "closed"}, [CORE_PARTNER_FOLLOW] = {"open", "open"},
-    [CORE_PARTNER_UNFOLLOW] = {NULL, NULL},     [CORE_PARTNER_INTEREST] = {"open", "open"},
+    [CORE_PARTNER_UNFOLLOW] = {NULL, NULL},       [CORE_PARTNER_INTEREST] = {"open", "open"},
     [CORE_PARTNER_COMMENT] = {"open", "open"},
 };
 
@@ -298,9 +298,8 @@ static int apply_fields(core_txn *t, core_partner_op *op, core_value *rec, bool 
             for (size_t i = 0; i < v->u.arr.len; i++) {
                 const core_value *it = &v->u.arr.items[i];
                 core_value meta;
-                int rc = it->type == CORE_STR
-                             ? core_attachment_meta_txn(t, it->u.s.ptr, a, &meta)
-                             : CORE_ENOTFOUND;
+                int rc = it->type == CORE_STR ? core_attachment_meta_txn(t, it->u.s.ptr, a, &meta)
+                                              : CORE_ENOTFOUND;
                 if (rc == CORE_ENOTFOUND) {
                     core_fields_add(f, "attachments",
                                     it->type == CORE_STR
@@ -314,8 +313,7 @@ static int apply_fields(core_txn *t, core_partner_op *op, core_value *rec, bool 
                 if (rc != 0)
                     return rc;
                 for (size_t j = 0; j < list.u.arr.len; j++)
-                    if (strcmp(core_value_get_str(&list.u.arr.items[j], "id"), it->u.s.ptr) ==
-                        0) {
+                    if (strcmp(core_value_get_str(&list.u.arr.items[j], "id"), it->u.s.ptr) == 0) {
                         core_fields_add(f, "attachments", "lists an attachment twice");
                         return 0;
                     }
@@ -336,8 +334,8 @@ static void update_attachment_refs(core_txn *t, const char *id, const core_value
         core_attachment_unref(t, core_value_get_str(&before->u.arr.items[i], "id"),
                               CORE_PARTNER_KIND, id);
     for (size_t i = 0; after != NULL && after->type == CORE_ARR && i < after->u.arr.len; i++)
-        core_attachment_ref(t, core_value_get_str(&after->u.arr.items[i], "id"),
-                            CORE_PARTNER_KIND, id);
+        core_attachment_ref(t, core_value_get_str(&after->u.arr.items[i], "id"), CORE_PARTNER_KIND,
+                            id);
 }
 
 static char *deadline_key(core_arena *a, const char *deadline, const char *id)
@@ -471,9 +469,9 @@ static int close_if_expired(core_txn *t, const char *id, core_value *rec, const 
     core_arena *a = core_txn_arena(t);
     mark_closed(t, id, rec, "deadline", deadline_end(rec));
     const char *title = core_value_get_str(rec, "title");
-    const char *text = core_arena_printf(
-        a, "The partner search \"%s\" closed: its deadline (%s) has passed.", title ? title : "",
-        core_value_get_str(rec, "deadline"));
+    const char *text =
+        core_arena_printf(a, "The partner search \"%s\" closed: its deadline (%s) has passed.",
+                          title ? title : "", core_value_get_str(rec, "deadline"));
     size_t n = notify_concerned(t, id, prof, NULL, "partner_search.closed",
                                 "A partner search has closed", text, text);
     if (notified != NULL)
@@ -483,9 +481,9 @@ static int close_if_expired(core_txn *t, const char *id, core_value *rec, const 
 
 /* ---- create ---- */
 
-static const char *const create_fields[] = {
-    "profile_id",       "title",    "description", "kind", "ecosystems",
-    "countries_sought", "deadline", "attachments", NULL};
+static const char *const create_fields[] = {"profile_id", "title",       "description",
+                                            "kind",       "ecosystems",  "countries_sought",
+                                            "deadline",   "attachments", NULL};
 
 /* The reason a user may not post for prof, in words that say what to do; NULL if allowed. */
 static const char *create_refusal(core_txn *t, core_partner_op *op, const core_value *prof)
@@ -521,8 +519,7 @@ static const char *no_profile_refusal(core_txn *t, core_partner_op *op)
     core_arena *a = core_txn_arena(t);
     char *prefix = core_arena_printf(a, "padmin/%s/", op->actor.user_id);
     size_t plen = strlen(prefix);
-    core_iter *it =
-        core_txn_iter_prefix(t, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_iter *it = core_txn_iter_prefix(t, CORE_CF_KEYS, (core_slice){prefix, plen});
     core_slice k, v;
     const char *refusal = NULL;
     bool any = false, could = false;
@@ -568,8 +565,8 @@ int core_partner_create_txn(core_txn *t, void *arg)
             return fail(op, CORE_EFORBIDDEN, why);
         core_fields_add(&op->fields, "profile_id", "is required: the profile posting the search");
     } else {
-        int rc = core_id_valid(pid) ? core_record_get_txn(t, "profile", pid, a, &prof)
-                                    : CORE_ENOTFOUND;
+        int rc =
+            core_id_valid(pid) ? core_record_get_txn(t, "profile", pid, a, &prof) : CORE_ENOTFOUND;
         if (rc == CORE_ENOTFOUND)
             core_fields_add(&op->fields, "profile_id", "no such profile");
         else if (rc != 0)
@@ -616,9 +613,9 @@ int core_partner_create_txn(core_txn *t, void *arg)
 
 /* ---- edit and close ---- */
 
-static const char *const patch_fields[] = {"title",    "description", "kind",
-                                           "ecosystems", "countries_sought", "deadline",
-                                           "attachments", NULL};
+static const char *const patch_fields[] = {
+    "title",    "description", "kind", "ecosystems", "countries_sought",
+    "deadline", "attachments", NULL};
 
 /* Common start of every action on an existing search: load, authorise, check the state
  * machine (a search past its deadline counts as closed; a refused write commits nothing,
@@ -687,10 +684,10 @@ int core_partner_close_txn(core_txn *t, void *arg)
         if (core_fields_any(&op->fields))
             return fail(op, CORE_EINVALID, "closing takes no fields");
     }
-    mark_closed(t, op->id, &rec, op->actor.moderator && !str_in(core_value_get(&prof, "admins"),
-                                                                 op->actor.user_id)
-                                     ? "moderator"
-                                     : "author",
+    mark_closed(t, op->id, &rec,
+                op->actor.moderator && !str_in(core_value_get(&prof, "admins"), op->actor.user_id)
+                    ? "moderator"
+                    : "author",
                 core_txn_now(t));
     obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
     const char *title = core_value_get_str(&rec, "title");
@@ -846,9 +843,8 @@ int core_partner_interest_txn(core_txn *t, void *arg)
         a, "%s (%s) expressed interest in your partner search \"%s\":\n\n%s", who, org, title, msg);
     const char *follower_text = core_arena_printf(
         a, "There is a new expression of interest in the partner search \"%s\".", title);
-    op->notified =
-        notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.interest",
-                         "New interest in a partner search", admin_text, follower_text);
+    op->notified = notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.interest",
+                                    "New interest in a partner search", admin_text, follower_text);
     op->item = core_value_copy(op->out, &it);
     return set_count(t, op, &rec, "interests_count", 1);
 }
@@ -885,8 +881,8 @@ int core_partner_comment_txn(core_txn *t, void *arg)
             (core_slice){"", 0});
     const char *title = core_value_get_str(&rec, "title");
     const char *who = username_of(t, op->actor.user_id);
-    const char *ntext = core_arena_printf(a, "%s commented on the partner search \"%s\":\n\n%s",
-                                          who, title, text);
+    const char *ntext =
+        core_arena_printf(a, "%s commented on the partner search \"%s\":\n\n%s", who, title, text);
     op->notified = notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.comment",
                                     "New comment on a partner search", ntext, ntext);
     core_value view = core_value_obj();
@@ -947,8 +943,8 @@ core_value core_partner_view(core_store *s, core_arena *a, const core_value *rec
         core_value_set(a, &p, "country", core_value_null());
     }
     core_value_set(a, &v, "profile", p);
-    static const char *const plain[] = {"title",       "description", "kind",
-                                        "ecosystems",  "countries_sought", "deadline",
+    static const char *const plain[] = {"title",      "description",      "kind",
+                                        "ecosystems", "countries_sought", "deadline",
                                         "attachments"};
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         copy_member(a, &v, rec, plain[i]);
@@ -997,7 +993,8 @@ int core_partner_list(core_store *s, const char *state, const char *profile_id, 
         core_slice k, v;
         while (core_iter_next(it, &k, &v))
             if (k.len == sizeof(prefix) - 1 + CORE_ID_LEN)
-                core_value_push(a, &ids, core_value_str(a, k.ptr + sizeof(prefix) - 1, CORE_ID_LEN));
+                core_value_push(a, &ids,
+                                core_value_str(a, k.ptr + sizeof(prefix) - 1, CORE_ID_LEN));
         core_iter_free(it);
     }
     core_value items = core_value_arr();

@@ -114,6 +114,11 @@ typedef struct index_doc {
     index_str language;               /* ISO 639-1 for stemming; absent means "en". */
     bool has_geo;                     /* Whether lat/lon are set (and mapped). */
     double lat, lon;                  /* WGS84 degrees. */
+    const index_str *sought;          /* Facet "countries_sought" (partner searches): ISO
+                                       * alpha-2 codes, several per document. */
+    size_t sought_len;                /* Number of countries sought. */
+    index_str state;                  /* Facet "state" (partner searches: "open" or
+                                       * "closed"); absent for other kinds. */
 } index_doc;
 
 /* ---- writer ---------------------------------------------------------------------------- */
@@ -238,12 +243,18 @@ typedef struct index_filter {
     size_t ecosystems_len;       /* Number of ecosystems. */
     uint32_t labels;             /* Bit (1u << index_label) per accepted label; 0 = all. */
     int eligible;                /* -1 any, 0 only not eligible, 1 only eligible. */
+    const index_str *sought;     /* A document matches if it seeks any of these countries. */
+    size_t sought_len;           /* Number of countries sought. */
+    const index_str *states;     /* Accepted states ("open", "closed"). */
+    size_t states_len;           /* Number of states. */
 } index_filter;
 
 typedef enum index_sort {
     INDEX_SORT_RELEVANCE = 0,   /* Best match first (for an empty query: index order). */
     INDEX_SORT_NAME = 1,        /* Folded name ascending, then relevance. */
-    INDEX_SORT_UPDATED_DESC = 2 /* Newest first ("-updated_at"), then relevance. */
+    INDEX_SORT_UPDATED_DESC = 2, /* Newest first ("-updated_at"), then relevance. */
+    INDEX_SORT_OPEN_FIRST = 3    /* Documents without a state, then open ones, then closed
+                                  * ones, each by relevance. */
 } index_sort;
 
 typedef enum index_facet_id {
@@ -253,10 +264,13 @@ typedef enum index_facet_id {
     INDEX_FACET_ECOSYSTEM = 3,
     INDEX_FACET_LABEL = 4,
     INDEX_FACET_ELIGIBLE = 5,
-    INDEX_FACET_COUNT = 6
+    INDEX_FACET_SOUGHT = 6,
+    INDEX_FACET_STATE = 7,
+    INDEX_FACET_COUNT = 8
 } index_facet_id;
 
-/* The API's facet names ("kind", "type", "country", "ecosystem", "label", "eligible"). */
+/* The API's facet names ("kind", "type", "country", "ecosystem", "label", "eligible",
+ * "countries_sought", "state"). */
 const char *index_facet_name(index_facet_id f);
 int index_facet_parse(index_str s);
 

@@ -24,6 +24,13 @@ core_feed_consumer index_records_consumer(index_records *x);
 /* Fills doc from a profile record's published version; the strings point into rec and
  * into a (kept until the document is written). Returns false when rec has none. */
 bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc);
+/* Fills doc from a partner search record and its author profile (whose country and city
+ * the document carries), with its state as of now: kind
+ * "partner_search", type = the search's kind, name = its title, facets ecosystem,
+ * countries_sought and state. Nothing private is in the record. Returns false when the
+ * profile has no published version. */
+bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t now,
+                       core_arena *a, index_doc *doc);
 
 /* Builds a complete index of the store's public records into dir (which must not exist),
  * as of the store's last sequence number when the build starts (returned in *seq); later

@@ -126,8 +126,8 @@ void net_partner_get(net_req *r)
     core_value v = core_partner_view(r->server->store, &r->arena, &rec, core_partner_now());
     if (p->signed_in)
         core_value_set(&r->arena, &v, "following",
-                       core_value_bool(core_partner_is_following(r->server->store, id, p->user_id,
-                                                                 &r->arena)));
+                       core_value_bool(
+                           core_partner_is_following(r->server->store, id, p->user_id, &r->arena)));
     net_reply(r, 200, &v);
 }
 
@@ -160,8 +160,8 @@ void net_partner_list(net_req *r)
     net_reply(r, 200, &v);
 }
 
-typedef int (*list_fn)(core_store *, const core_actor *, const char *, size_t, size_t,
-                       core_arena *, core_value *, const char **);
+typedef int (*list_fn)(core_store *, const core_actor *, const char *, size_t, size_t, core_arena *,
+                       core_value *, const char **);
 
 static void list_items(net_req *r, list_fn fn)
 {

@@ -553,6 +553,95 @@ static void close_and_list(void)
     api_res_free(&r);
 }
 
+/* The count of a facet value in a search response, or 0. */
+static long facet(const api_res *r, const char *name, const char *value)
+{
+    cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "facets"), name);
+    for (int i = 0; i < cJSON_GetArraySize(list); i++) {
+        cJSON *it = cJSON_GetArrayItem(list, i);
+        if (strcmp(jstr(it, "value"), value) == 0)
+            return jint(it, "count");
+    }
+    return 0;
+}
+
+static void found_by_search(void)
+{
+    /* by now: the first search (closed by its author, seeks DE and IT, mobility and
+     * renewables), the second (closed by a moderator), and an open one made here */
+    char deadline[16];
+    day(60, deadline);
+    api_res r = call("POST", "/v1/partner-searches",
+                     "{\"profile_id\":\"PID\"}", t_admin); /* malformed id: 422 */
+    expect(&r, 422);
+    api_res_free(&r);
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"profile_id\":\"%s\",\"title\":\"Hydrogen buses for mountain towns\","
+             "\"description\":\"An expression of interest for a hydrogen mobility "
+             "partnership.\",\"kind\":\"expression_of_interest\",\"ecosystems\":"
+             "[\"mobility_transport_automotive\"],\"countries_sought\":[\"AT\",\"DE\"],"
+             "\"deadline\":\"%s\"}",
+             profile, deadline);
+    r = call("POST", "/v1/partner-searches", body, t_admin);
+    expect(&r, 201);
+    char open_id[64];
+    snprintf(open_id, sizeof(open_id), "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+
+    r = call("GET",
+             "/v1/search?q=hydrogen&kind=partner_search&facets=kind,ecosystem,"
+             "countries_sought,type,state",
+             NULL, NULL);
+    expect(&r, 200);
+    CHECK_EQ(jint(r.json, "total"), 3);
+    cJSON *hits = cJSON_GetObjectItem(r.json, "hits");
+    /* open ones first */
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "id"), open_id);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "kind"), "partner_search");
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "type"), "expression_of_interest");
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "country"), "FR");
+    CHECK_EQ(facet(&r, "kind", "partner_search"), 3);
+    CHECK_EQ(facet(&r, "state", "open"), 1);
+    CHECK_EQ(facet(&r, "state", "closed"), 2);
+    CHECK_EQ(facet(&r, "countries_sought", "DE"), 3);
+    CHECK_EQ(facet(&r, "countries_sought", "IT"), 2);
+    CHECK_EQ(facet(&r, "countries_sought", "AT"), 1);
+    CHECK_EQ(facet(&r, "ecosystem", "mobility_transport_automotive"), 3);
+    CHECK_EQ(facet(&r, "ecosystem", "energy_renewables"), 2);
+    CHECK_EQ(facet(&r, "type", "consortium"), 2);
+    CHECK_EQ(facet(&r, "type", "expression_of_interest"), 1);
+    CHECK(strstr(r.body, "SECRET-PITCH") == NULL && strstr(r.body, "@example.eu") == NULL);
+    api_res_free(&r);
+
+    /* filters by the new facets */
+    r = call("GET", "/v1/search?kind=partner_search&state=open&countries_sought=at", NULL,
+             NULL);
+    expect(&r, 200);
+    CHECK_EQ(jint(r.json, "total"), 1);
+    api_res_free(&r);
+    r = call("GET", "/v1/search?kind=partner_search&state=closed", NULL, NULL);
+    expect(&r, 200);
+    CHECK_EQ(jint(r.json, "total"), 2);
+    api_res_free(&r);
+    r = call("GET", "/v1/search?kind=partner_search&state=ajar", NULL, NULL);
+    expect(&r, 400);
+    api_res_free(&r);
+    /* an edit reaches search (read-your-writes) */
+    char p[160];
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s", open_id);
+    r = call("PATCH", p, "{\"title\":\"Hydrogen trams for valley towns\"}", t_admin);
+    expect(&r, 200);
+    api_res_free(&r);
+    r = call("GET", "/v1/search?q=trams&kind=partner_search", NULL, NULL);
+    CHECK_EQ(jint(r.json, "total"), 1);
+    api_res_free(&r);
+    /* profiles are not partner searches */
+    r = call("GET", "/v1/search?q=hydrogen&kind=profile", NULL, NULL);
+    CHECK_EQ(jint(r.json, "total"), 1);
+    api_res_free(&r);
+}
+
 static void closes_by_itself_after_the_deadline(void)
 {
     char today[16], p[200], id[64];
@@ -589,7 +678,10 @@ static void closes_by_itself_after_the_deadline(void)
     }
     CHECK_EQ(n, 1);
     r = call("GET", "/v1/partner-searches?state=open", NULL, NULL);
-    CHECK_EQ(jint(r.json, "total"), 0);
+    CHECK_EQ(jint(r.json, "total"), 1); /* the one of found_by_search, due in 60 days */
+    api_res_free(&r);
+    r = call("GET", "/v1/search?kind=partner_search&state=closed&q=today", NULL, NULL);
+    CHECK_EQ(jint(r.json, "total"), 1); /* the index has it closed too */
     api_res_free(&r);
     api_stop(&srv);
     api_start(&srv, srv.dir, NULL);
@@ -722,6 +814,7 @@ int main(int argc, char **argv)
     RUN(follow_interest_comment);
     RUN(notifications_page_and_read);
     RUN(close_and_list);
+    RUN(found_by_search);
     RUN(closes_by_itself_after_the_deadline);
     RUN(fanout_survives_kill9);
     api_stop(&srv);
