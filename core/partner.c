@@ -9,6 +9,7 @@
 #include "core/attachment.h"
 #include "core/authz.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/id.h"
 #include "core/notify.h"
 #include "core/record.h"
@@ -137,14 +138,7 @@ static const char *profile_name(const core_value *prof)
 
 int64_t core_partner_now(void)
 {
-    static int64_t skew = -1;
-    if (skew < 0) {
-        const char *s = getenv("ECCPD_FAULT_CLOCK_SKEW");
-        skew = s != NULL ? strtoll(s, NULL, 10) : 0;
-        if (skew < 0)
-            skew = 0;
-    }
-    return (int64_t)time(NULL) + skew;
+    return (int64_t)time(NULL) + core_fault_clock_skew();
 }
 
 /* The first second after the deadline's day, or 0 when it is unreadable. */
@@ -455,7 +449,7 @@ static void mark_closed(core_txn *t, const char *id, core_value *rec, const char
 /* The time a write acts at: the transaction's clock, moved like core_partner_now. */
 static int64_t txn_now(core_txn *t)
 {
-    return core_txn_now(t) + (core_partner_now() - (int64_t)time(NULL));
+    return core_txn_now(t) + core_fault_clock_skew();
 }
 
 /* A search that was open past its deadline is closed first, in the same write. */

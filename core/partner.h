@@ -110,8 +110,8 @@ int core_partner_expire_txn(core_txn *t, void *op);
 int core_partner_get(core_store *s, const char *id, core_arena *a, core_value *rec);
 /* "open" or "closed" as of now (Unix seconds): an open search past its deadline is closed. */
 const char *core_partner_effective_state(const core_value *rec, int64_t now);
-/* The current time for deadline decisions: time(NULL), moved by ECCPD_FAULT_CLOCK_SKEW
- * seconds when that variable is set (tests only). */
+/* The current time for deadline decisions: time(NULL) moved by core_fault_clock_skew()
+ * (tests only). */
 int64_t core_partner_now(void);
 /* The response view of a record as of now: {id, profile: {id, name, country}, title, ...,
  * state, closed_reason, closed_at, followers_count, interests_count, comments_count,

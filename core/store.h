@@ -3,7 +3,8 @@
  *
  * Column families: records (kind:id -> encoded record), keys (secondary keys -> id),
  * log (change log: big-endian sequence number -> {kind, id, op}), idem (idempotency keys
- * -> first response), outbox (messages to deliver), meta (schema version and settings).
+ * -> first response), outbox (messages to deliver), meta (schema version and settings),
+ * attachments (uploaded files' bytes; large values in RocksDB blob files, off the LSM).
  *
  * Writes: every logical write is a function (core_txn_fn) that runs on the single
  * committer thread against a transaction view (the database plus the writes of its group
@@ -37,6 +38,7 @@ typedef enum core_cf {
     CORE_CF_IDEM,
     CORE_CF_OUTBOX,
     CORE_CF_META,
+    CORE_CF_ATTACHMENTS, /* attachment bytes, kept in blob files (core/attachment.h) */
     CORE_CF__COUNT
 } core_cf;
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/attachment.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/partner.h"
@@ -217,13 +218,17 @@ static void sweep(net_partner_sweeper *w)
         if (rc != 0) {
             fprintf(stderr, "eccpd: closing partner searches past their deadline: %s\n",
                     core_strerror(rc));
-            return;
+            break;
         }
         if (closed > 0)
             core_outbox_kick(w->outbox);
         if (closed < CORE_PARTNER_EXPIRE_BATCH)
-            return;
+            break;
     }
+    size_t removed = 0;
+    int rc = core_store_write_sync(w->store, core_attachment_sweep_txn, &removed, NULL);
+    if (rc != 0)
+        fprintf(stderr, "eccpd: removing unreferenced attachments: %s\n", core_strerror(rc));
 }
 
 static void *sweeper_main(void *arg)

@@ -32,7 +32,9 @@ typedef struct net_route {
 } net_route;
 
 enum {
-    NET_ROUTE_NO_LOG = 1, /* not written to the access log (probes) */
+    NET_ROUTE_NO_LOG = 1,   /* not written to the access log (probes) */
+    NET_ROUTE_RAW_BODY = 2, /* the body is bytes for the handler (r->req->entity), not
+                               JSON or MessagePack: only its size limit is checked */
 };
 
 typedef struct net_router net_router;

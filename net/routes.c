@@ -3,6 +3,7 @@
  * here, and /openapi.json (net/openapi.json) describes the same set.
  */
 #include "net/accounts.h"
+#include "net/attachments.h"
 #include "net/ops.h"
 #include "net/partner.h"
 #include "net/profiles.h"
@@ -66,4 +67,7 @@ void net_routes_register(net_router *r)
     net_router_add(r, "POST", "/v1/partner-searches/{id}/comments", net_partner_comment, 0,
                    64 * 1024);
     net_router_add(r, "GET", "/v1/partner-searches/{id}/comments", net_partner_comments, 0, 0);
+    net_router_add(r, "POST", "/v1/attachments", net_attachments_upload, NET_ROUTE_RAW_BODY,
+                   10 * 1024 * 1024);
+    net_router_add(r, "GET", "/v1/attachments/{id}", net_attachments_get, 0, 0);
 }
