@@ -15,6 +15,7 @@ PACKAGES=(
   libh2o-evloop-dev libssl-dev librocksdb-dev libxapian-dev libmsgpack-dev
   libjemalloc-dev libargon2-dev libcjson-dev
   libcurl4-openssl-dev curl openssl   # API tests
+  python3-aiosmtpd                    # SMTP delivery tests (a real sink)
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)

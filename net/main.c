@@ -61,6 +61,8 @@ static const char serve_usage[] =
     "                      (default http://127.0.0.1:8080)\n"
     "  --mail-from ADDR    From: of e-mail written to DIR/outbox\n"
     "                      (default \"Cluster collaboration platform <no-reply@localhost>\")\n"
+    "  --smtp HOST:PORT    also send the e-mail of DIR/outbox to this SMTP relay (STARTTLS\n"
+    "                      when offered); a message leaves the spool after the relay's 250\n"
     "  --no-demo           on a first start (no DIR/store yet) do not load the demo\n"
     "                      platform (by default a new data directory starts with the\n"
     "                      scale-1 demo data of 'eccpd demo-data')\n"
@@ -313,7 +315,7 @@ static int cmd_serve(int argc, char **argv)
         {"access-log", required_argument, 0, 'a'}, {"max-body", required_argument, 0, 'b'},
         {"drain", required_argument, 0, 'D'},      {"help", no_argument, 0, 'h'},
         {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
-        {"no-demo", no_argument, 0, 'N'},
+        {"no-demo", no_argument, 0, 'N'},         {"smtp", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
     bool no_demo = false;
     int c;
@@ -373,6 +375,9 @@ static int cmd_serve(int argc, char **argv)
             break;
         case 'N':
             no_demo = true;
+            break;
+        case 'S':
+            o.smtp = optarg;
             break;
         case 'h':
             fputs(serve_usage, stdout);

@@ -53,6 +53,7 @@ typedef struct net_server_options {
     double drain_seconds;    /* how long SIGTERM waits for requests in flight */
     const char *public_url;  /* the platform's address, for links in e-mails */
     const char *mail_from;   /* the From: of outgoing e-mail */
+    const char *smtp;        /* HOST:PORT of an SMTP relay for the spool, or NULL */
 } net_server_options;
 
 struct net_server {
@@ -70,6 +71,7 @@ struct net_server {
     _Atomic unsigned index_generation; /* moves when a rebuilt index is swapped in */
     struct net_xchange *xchange; /* ClusterXchange matcher tables (net/xchange.c) */
     struct net_partner_sweeper *partner_sweeper; /* closes partner searches past deadline */
+    struct net_smtp *smtp;       /* sends the spool by SMTP (--smtp), or NULL */
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;

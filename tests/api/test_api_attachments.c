@@ -51,12 +51,12 @@ static size_t zip(char *out, const char *name, const char *data, const char *res
     size_t nlen = strlen(name), dlen = strlen(data), o = 0;
     memcpy(out, "PK\x03\x04", 4);
     memset(out + 4, 0, 26);
-    out[4] = 20;                       /* version needed */
-    out[8] = 0;                        /* method: stored */
-    out[18] = (char)(dlen & 0xff);     /* compressed size */
-    out[22] = (char)(dlen & 0xff);     /* size */
-    out[26] = (char)(nlen & 0xff);     /* name length */
-    out[28] = 0;                       /* extra length */
+    out[4] = 20;                   /* version needed */
+    out[8] = 0;                    /* method: stored */
+    out[18] = (char)(dlen & 0xff); /* compressed size */
+    out[22] = (char)(dlen & 0xff); /* size */
+    out[26] = (char)(nlen & 0xff); /* name length */
+    out[28] = 0;                   /* extra length */
     o = 30;
     memcpy(out + o, name, nlen);
     o += nlen;
@@ -74,8 +74,8 @@ static void each_allowed_type(void)
     static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     static const char jpg[] = "\xFF\xD8\xFF\xE0\0\x10JFIF";
     char odt[512], docx[512];
-    size_t odt_len = zip(odt, "mimetype", "application/vnd.oasis.opendocument.text",
-                         "PK\x03\x04 content.xml");
+    size_t odt_len =
+        zip(odt, "mimetype", "application/vnd.oasis.opendocument.text", "PK\x03\x04 content.xml");
     size_t docx_len = zip(docx, "[Content_Types].xml", "<Types/>",
                           "PK\x03\x04 word/document.xml PK\x01\x02 word/document.xml");
     const struct {
@@ -92,8 +92,8 @@ static void each_allowed_type(void)
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         /* the claimed type is ignored: always octet-stream here */
-        api_res r = upload(t_user, files[i].name, "application/octet-stream", files[i].bytes,
-                           files[i].len);
+        api_res r =
+            upload(t_user, files[i].name, "application/octet-stream", files[i].bytes, files[i].len);
         expect(&r, 201);
         CHECK_STR_EQ(jstr(r.json, "content_type"), files[i].type);
         CHECK_STR_EQ(jstr(r.json, "filename"), files[i].name);
@@ -123,7 +123,8 @@ static void each_allowed_type(void)
 static void forbidden_types_and_sizes(void)
 {
     static const char exe[] = "MZ\x90\0\x03\0\0\0\x04\0\0\0\xFF\xFF\0\0This program cannot be run";
-    static const char elf[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0";
+    static const char elf[] = "\x7f"
+                              "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0";
     char xlsx[512];
     size_t xlsx_len = zip(xlsx, "[Content_Types].xml", "<Types/>", "PK\x03\x04 xl/workbook.xml");
     char odp[512];
@@ -176,8 +177,8 @@ static void forbidden_types_and_sizes(void)
 static void safe_content_disposition(void)
 {
     /* quotes, backslashes, a path and non-ASCII letters */
-    api_res r = upload(t_user, "../../etc/\"evil\\\";x=1 Überblick.pdf", "text/plain",
-                       "%PDF-1.4 x", 10);
+    api_res r =
+        upload(t_user, "../../etc/\"evil\\\";x=1 Überblick.pdf", "text/plain", "%PDF-1.4 x", 10);
     expect(&r, 201);
     const char *name = jstr(r.json, "filename");
     CHECK(strchr(name, '/') == NULL && strchr(name, '"') == NULL && strchr(name, '\\') == NULL);

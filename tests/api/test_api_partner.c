@@ -203,8 +203,8 @@ static void who_may_create(void)
     r = call("POST", "/v1/partner-searches", body, t_admin);
     expect(&r, 422);
     cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields");
-    const char *names[] = {"title",    "description", "kind",        "ecosystems",
-                           "countries_sought", "deadline", "attachments", "colour"};
+    const char *names[] = {"title",    "description", "kind",  "ecosystems", "countries_sought",
+                           "deadline", "attachments", "colour"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (cJSON_GetObjectItem(fields, names[i]) == NULL)
             fprintf(stderr, "missing field %s in %s\n", names[i], r.body);
@@ -267,8 +267,7 @@ static void edit_and_read(void)
     r = call("PATCH", p, "{\"kind\":\"nonsense\"}", t_admin);
     expect(&r, 422);
     api_res_free(&r);
-    r = call("PATCH", p, "{\"title\":\"Partners for a hydrogen valley in Auvergne\"}",
-             t_colleague);
+    r = call("PATCH", p, "{\"title\":\"Partners for a hydrogen valley in Auvergne\"}", t_colleague);
     expect(&r, 200);
     CHECK_STR_EQ(jstr(r.json, "title"), "Partners for a hydrogen valley in Auvergne");
     CHECK_STR_EQ(jstr(r.json, "kind"), "consortium");
@@ -571,8 +570,8 @@ static void found_by_search(void)
      * renewables), the second (closed by a moderator), and an open one made here */
     char deadline[16];
     day(60, deadline);
-    api_res r = call("POST", "/v1/partner-searches",
-                     "{\"profile_id\":\"PID\"}", t_admin); /* malformed id: 422 */
+    api_res r = call("POST", "/v1/partner-searches", "{\"profile_id\":\"PID\"}",
+                     t_admin); /* malformed id: 422 */
     expect(&r, 422);
     api_res_free(&r);
     char body[1024];
@@ -615,8 +614,7 @@ static void found_by_search(void)
     api_res_free(&r);
 
     /* filters by the new facets */
-    r = call("GET", "/v1/search?kind=partner_search&state=open&countries_sought=at", NULL,
-             NULL);
+    r = call("GET", "/v1/search?kind=partner_search&state=open&countries_sought=at", NULL, NULL);
     expect(&r, 200);
     CHECK_EQ(jint(r.json, "total"), 1);
     api_res_free(&r);
@@ -726,8 +724,8 @@ typedef struct inflight {
 static void *post_interest(void *arg)
 {
     inflight *f = arg;
-    api_res r = call("POST", f->path, "{\"organisation\":\"Crash Test Org\",\"message\":\"m\"}",
-                     t_f2);
+    api_res r =
+        call("POST", f->path, "{\"organisation\":\"Crash Test Org\",\"message\":\"m\"}", t_f2);
     f->status = r.status;
     api_res_free(&r);
     return NULL;
@@ -794,9 +792,8 @@ static void fanout_survives_kill9(void)
         char to[64];
         snprintf(to, sizeof(to), "%.30s@example.eu", name[i]);
         int n = 0;
-        for (int tries = 0; tries < 300 && (n = spool_count(to, "Crash-proof consortium")) <
-                                               acknowledged;
-             tries++)
+        for (int tries = 0;
+             tries < 300 && (n = spool_count(to, "Crash-proof consortium")) < acknowledged; tries++)
             usleep(10000);
         CHECK_GE(n, acknowledged);
         free(tok[i]);
