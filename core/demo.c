@@ -2134,6 +2134,9 @@ int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_repo
         rc = phase_members(g);
     if (rc == 0)
         rc = phase_xchange(g);
+    if (rc == 0) /* issue 16 */
+        rc = core_demo_partner_generate(s, o->seed, o->scale, time(NULL), &out->partner_searches,
+                                        out->error, sizeof(out->error));
     if (rc == 0)
         begin_phase(g, "done", 0);
     core_sha256_final(&g->digest, out->digest);

@@ -208,6 +208,8 @@ static int run_demo(const char *data, double scale, uint64_t seed, const char *p
     printf("  ClusterXchange registrations: %llu accepted, %llu pending, %llu rejected\n",
            (unsigned long long)r.registrations[1], (unsigned long long)r.registrations[0],
            (unsigned long long)r.registrations[2]);
+    printf("  Partner searches: %llu (with follows, interests and comments)\n",
+           (unsigned long long)r.partner_searches);
     printf("  %llu clusters published with the criteria waived; %llu member affiliations "
            "approved; data digest %02x%02x%02x%02x%02x%02x%02x%02x (equal for equal seeds)\n",
            (unsigned long long)r.criteria_waived, (unsigned long long)r.affiliations_approved,
