@@ -800,12 +800,43 @@ static void fanout_survives_kill9(void)
     }
 }
 
+static void documented_in_openapi(void)
+{
+    api_res r = call("GET", "/openapi.json", NULL, NULL);
+    expect(&r, 200);
+    cJSON *paths = cJSON_GetObjectItem(r.json, "paths");
+    const char *documented[][2] = {{"/v1/partner-searches", "post"},
+                                   {"/v1/partner-searches", "get"},
+                                   {"/v1/partner-searches/{id}", "get"},
+                                   {"/v1/partner-searches/{id}", "patch"},
+                                   {"/v1/partner-searches/{id}/close", "post"},
+                                   {"/v1/partner-searches/{id}/follow", "put"},
+                                   {"/v1/partner-searches/{id}/follow", "delete"},
+                                   {"/v1/partner-searches/{id}/interests", "post"},
+                                   {"/v1/partner-searches/{id}/interests", "get"},
+                                   {"/v1/partner-searches/{id}/comments", "post"},
+                                   {"/v1/partner-searches/{id}/comments", "get"},
+                                   {"/v1/attachments", "post"},
+                                   {"/v1/attachments/{id}", "get"}};
+    for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++) {
+        cJSON *op = cJSON_GetObjectItem(cJSON_GetObjectItem(paths, documented[i][0]),
+                                        documented[i][1]);
+        if (op == NULL)
+            fprintf(stderr, "undocumented: %s %s\n", documented[i][1], documented[i][0]);
+        CHECK(op != NULL && cJSON_GetObjectItem(op, "responses") != NULL);
+    }
+    cJSON *schemas = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "components"), "schemas");
+    CHECK(cJSON_GetObjectItem(schemas, "PartnerSearch") != NULL);
+    api_res_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
     api_binary = argv[1];
     curl_global_init(CURL_GLOBAL_ALL);
     setup();
+    RUN(documented_in_openapi);
     RUN(who_may_create);
     RUN(edit_and_read);
     RUN(follow_interest_comment);
