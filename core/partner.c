@@ -839,7 +839,16 @@ int core_partner_interest_txn(core_txn *t, void *arg)
         a, "There is a new expression of interest in the partner search \"%s\".", title);
     op->notified = notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.interest",
                                     "New interest in a partner search", admin_text, follower_text);
-    op->item = core_value_copy(op->out, &it);
+    core_value view = core_value_obj();
+    core_value_set(a, &view, "id", core_value_cstr(a, iid));
+    core_value user = core_value_obj();
+    core_value_set(a, &user, "id", core_value_cstr(a, op->actor.user_id));
+    core_value_set(a, &user, "username", core_value_cstr(a, who));
+    core_value_set(a, &view, "user", user);
+    core_value_set(a, &view, "organisation", core_value_cstr(a, org));
+    core_value_set(a, &view, "message", core_value_cstr(a, msg));
+    core_value_set(a, &view, "created_at", core_value_time(a, core_txn_now(t)));
+    op->item = core_value_copy(op->out, &view);
     return set_count(t, op, &rec, "interests_count", 1);
 }
 

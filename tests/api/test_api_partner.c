@@ -355,6 +355,8 @@ static void follow_interest_comment(void)
              t_f1);
     expect(&r, 201);
     CHECK_STR_EQ(jstr(r.json, "organisation"), "Baltic Hydrogen Cluster");
+    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(r.json, "user"), "username"), "follower1");
+    CHECK(jstr(r.json, "created_at") != NULL && strlen(jstr(r.json, "created_at")) == 20);
     api_res_free(&r);
 
     /* the interests list: the author profile's admins only */
