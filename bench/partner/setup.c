@@ -6,7 +6,9 @@
  * Makes DIR/store with a poster (who expresses interest), the admin of a published
  * cluster organisation, a moderator, FOLLOWERS users, and two open partner searches of
  * that cluster: A with no follower and B followed by every follower. Prints
- * "token=<poster's bearer token> a=<id> b=<id>" on standard output.
+ * "token=<poster's bearer token> a=<id> b=<id>" on standard output. With
+ * BENCH_TIME_INTEREST=N it then times an interest on A and on B, N times each, as store
+ * writes without HTTP (and the write function alone), on standard error.
  */
 #include <stdio.h>
 #include <stdlib.h>

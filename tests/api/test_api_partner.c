@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,16 @@ static api_server srv;
 static char *t_mod, *t_stranger, *t_admin, *t_colleague, *t_f1, *t_f2, *t_draftie, *t_policy;
 static char profile[64], search[64];
 static int profiles_made;
+
+/* A failed check aborts: take the server down with the test, so that no child keeps
+ * ctest waiting on its output. */
+static void on_abort(int sig)
+{
+    if (srv.pid > 0)
+        kill(srv.pid, SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 static void expect(api_res *r, long status)
 {
@@ -837,6 +848,7 @@ int main(int argc, char **argv)
     CHECK(argc == 2);
     api_binary = argv[1];
     curl_global_init(CURL_GLOBAL_ALL);
+    signal(SIGABRT, on_abort);
     setup();
     RUN(documented_in_openapi);
     RUN(who_may_create);
