@@ -363,23 +363,33 @@ static size_t notify_concerned(core_txn *t, const char *id, const core_value *pr
         core_notify(t, u, kind, subject, admin_text, id);
         n++;
     }
+    /* The followers first, then the notifications: a write batch's iterator must not see
+     * the batch change under it. */
     core_arena *a = core_txn_arena(t);
     char *prefix = core_arena_printf(a, "psfollow/%s/", id);
-    size_t plen = strlen(prefix);
+    size_t plen = strlen(prefix), nf = 0, cap = 64;
+    char(*users)[CORE_ID_LEN + 1] = core_arena_alloc(a, cap * sizeof(*users));
     core_iter *it = core_txn_iter_prefix(t, CORE_CF_KEYS, (core_slice){prefix, plen});
     core_slice k, v;
     while (core_iter_next(it, &k, &v)) {
-        char user[CORE_ID_LEN + 1];
         if (k.len - plen != CORE_ID_LEN)
             continue;
-        memcpy(user, k.ptr + plen, CORE_ID_LEN);
-        user[CORE_ID_LEN] = '\0';
-        if ((actor != NULL && strcmp(user, actor) == 0) || str_in(admins, user))
-            continue;
-        core_notify(t, user, kind, subject, follower_text, id);
-        n++;
+        if (nf == cap) {
+            char(*more)[CORE_ID_LEN + 1] = core_arena_alloc(a, 2 * cap * sizeof(*users));
+            memcpy(more, users, nf * sizeof(*users));
+            users = more;
+            cap *= 2;
+        }
+        memcpy(users[nf], k.ptr + plen, CORE_ID_LEN);
+        users[nf++][CORE_ID_LEN] = '\0';
     }
     core_iter_free(it);
+    for (size_t i = 0; i < nf; i++) {
+        if ((actor != NULL && strcmp(users[i], actor) == 0) || str_in(admins, users[i]))
+            continue;
+        core_notify(t, users[i], kind, subject, follower_text, id);
+        n++;
+    }
     return n;
 }
 

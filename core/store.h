@@ -108,8 +108,9 @@ bool core_txn_exists(core_txn *t, core_cf cf, core_slice key);
 void core_txn_put(core_txn *t, core_cf cf, core_slice key, core_slice val);
 void core_txn_delete(core_txn *t, core_cf cf, core_slice key);
 /* Iterates keys starting with prefix as the write sees them (the database plus this group's
- * writes so far), in key order; free with core_iter_free before the write's function
- * returns. Slices as for core_store_iter_prefix. */
+ * writes so far), in key order. Free it with core_iter_free before the write puts or
+ * deletes anything (the batch must not change under it) and before its function returns.
+ * Slices as for core_store_iter_prefix. */
 core_iter *core_txn_iter_prefix(core_txn *t, core_cf cf, core_slice prefix);
 /* Appends a change-log entry {kind, id, op} and returns its sequence number. */
 uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *op);
