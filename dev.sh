@@ -17,6 +17,7 @@ PACKAGES=(
   libjemalloc-dev libargon2-dev libcjson-dev
   libcurl4-openssl-dev curl openssl   # API tests
   libjson-validator-perl              # API tests: the OpenAPI validator of test_api_openapi
+  python3-aiosmtpd                    # SMTP delivery tests (a real sink)
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)

@@ -50,6 +50,18 @@ static const struct {
     [CORE_ACT_XCHANGE_EXCHANGE_STEP] = {"xchange.exchange.step", ADMIN_OR_MOD, true},
     [CORE_ACT_XCHANGE_MESSAGE_WRITE] = {"xchange.message.write", ADMIN, false},
     [CORE_ACT_XCHANGE_MESSAGE_READ] = {"xchange.message.read", ADMIN_OR_MOD, true},
+    [CORE_ACT_PSEARCH_CREATE] = {"partner_search.create", ADMIN, false},
+    [CORE_ACT_PSEARCH_READ] = {"partner_search.read", ANY, false},
+    [CORE_ACT_PSEARCH_EDIT] = {"partner_search.edit", ADMIN, false},
+    [CORE_ACT_PSEARCH_CLOSE] = {"partner_search.close", ADMIN_OR_MOD, false},
+    [CORE_ACT_PSEARCH_FOLLOW] = {"partner_search.follow", SIGNED_IN, false},
+    [CORE_ACT_PSEARCH_INTEREST] = {"partner_search.interest", SIGNED_IN, false},
+    [CORE_ACT_PSEARCH_INTERESTS] = {"partner_search.interests", ADMIN, false},
+    [CORE_ACT_PSEARCH_COMMENT] = {"partner_search.comment", SIGNED_IN, false},
+    [CORE_ACT_PSEARCH_COMMENTS] = {"partner_search.comments", ANY, false},
+    [CORE_ACT_PSEARCH_COMMENTS_CLOSED] = {"partner_search.comments_closed", SIGNED_IN, false},
+    [CORE_ACT_ATTACHMENT_UPLOAD] = {"attachment.upload", SIGNED_IN, false},
+    [CORE_ACT_ATTACHMENT_READ] = {"attachment.read", ANY, false},
 };
 
 int core_authorize(core_action action, unsigned roles)

@@ -50,6 +50,18 @@ typedef enum core_action {
                                         * step is core/exchange.c's state table */
     CORE_ACT_XCHANGE_MESSAGE_WRITE,    /* write from a registration (its admins) */
     CORE_ACT_XCHANGE_MESSAGE_READ,     /* a conversation (either party's admins, moderators) */
+    CORE_ACT_PSEARCH_CREATE,      /* post a partner search for a profile (its admins) */
+    CORE_ACT_PSEARCH_READ,        /* a partner search, open or closed */
+    CORE_ACT_PSEARCH_EDIT,        /* edit a partner search (the author profile's admins) */
+    CORE_ACT_PSEARCH_CLOSE,       /* close a partner search */
+    CORE_ACT_PSEARCH_FOLLOW,      /* follow or unfollow */
+    CORE_ACT_PSEARCH_INTEREST,    /* express interest */
+    CORE_ACT_PSEARCH_INTERESTS,   /* read the interests (private to the author's admins) */
+    CORE_ACT_PSEARCH_COMMENT,     /* write a comment */
+    CORE_ACT_PSEARCH_COMMENTS,    /* read the comments of an open search */
+    CORE_ACT_PSEARCH_COMMENTS_CLOSED, /* read the comments of a closed search */
+    CORE_ACT_ATTACHMENT_UPLOAD,   /* upload an attachment */
+    CORE_ACT_ATTACHMENT_READ,     /* download an attachment */
     CORE_ACT__COUNT
 } core_action;
 

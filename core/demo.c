@@ -2140,6 +2140,9 @@ int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_repo
         snprintf(out->error, sizeof(out->error), "demo events: %s", core_strerror(rc));
     if (rc == 0) /* exchanges in every state (core/demo_exchange.c) */
         rc = core_demo_exchanges(s, g->moderator_id, 2, &out->exchanges);
+    if (rc == 0) /* issue 16 */
+        rc = core_demo_partner_generate(s, o->seed, o->scale, time(NULL), &out->partner_searches,
+                                        out->error, sizeof(out->error));
     if (rc == 0)
         begin_phase(g, "done", 0);
     core_sha256_final(&g->digest, out->digest);

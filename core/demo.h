@@ -81,6 +81,7 @@ typedef struct core_demo_report {
     uint64_t criteria_waived;       /* clusters published with waive_criteria */
     uint64_t registrations[3];      /* ClusterXchange: pending, accepted, rejected */
     size_t exchanges;               /* ClusterXchange exchanges (core/demo_exchange.h) */
+    uint64_t partner_searches;      /* with their follows, interests and comments */
     uint64_t writes;                /* logical writes (one per organisation or account) */
     uint64_t failed;                /* writes the core refused: 0 unless something broke */
     uint64_t records;               /* users + profiles + registrations */
@@ -97,6 +98,13 @@ typedef struct core_demo_report {
  * already exist (the store was filled before), or the first failing write's code (the
  * report's error says which write and why; what was written before stays). */
 int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_report *out);
+
+/* The demo's partner searches (core/demo_partner.c): about 300 * scale of them posted by
+ * admins of published organising profiles, with follows, interests and comments by demo
+ * accounts, a quarter closed, every 25th with a small PDF; deadlines from now + 7 days.
+ * *made counts them; on failure error says which and why. */
+int core_demo_partner_generate(core_store *s, uint64_t seed, double scale, int64_t now,
+                               uint64_t *made, char *error, size_t error_len);
 
 /* True when the store holds at least one profile record (then demo-data refuses to run). */
 bool core_demo_store_has_profiles(core_store *s);

@@ -22,3 +22,17 @@ bool core_fault(const char *point)
     fclose(f);
     return hit;
 }
+
+int64_t core_fault_clock_skew(void)
+{
+    static _Atomic int64_t skew = -1;
+    int64_t v = skew;
+    if (v < 0) {
+        const char *s = getenv("ECCPD_FAULT_CLOCK_SKEW");
+        v = s != NULL ? strtoll(s, NULL, 10) : 0;
+        if (v < 0)
+            v = 0;
+        skew = v;
+    }
+    return v;
+}

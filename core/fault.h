@@ -11,8 +11,13 @@
 #define ECCPD_CORE_FAULT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* True when the named point should fail now. Thread-safe. */
 bool core_fault(const char *point);
+/* Seconds by which time-based rules (partner search deadlines, the removal of unreferenced
+ * attachments) see the clock moved: ECCPD_FAULT_CLOCK_SKEW when set (tests), else 0. Read
+ * once. */
+int64_t core_fault_clock_skew(void);
 
 #endif

@@ -88,7 +88,8 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-/* Writes one message as DIR/<id>.eml durably. */
+/* Writes one message as DIR/.<id>.eml.tmp, not yet synced: flush_batch syncs a whole
+ * batch's files at once and then renames each to DIR/<id>.eml. */
 static int write_eml(const char *dir, const char *from, const core_value *m)
 {
     const char *id = core_value_get_str(m, "id"), *to = core_value_get_str(m, "to");
@@ -119,14 +120,36 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
         fputc(*p, f);
     }
     fputs("\r\n", f);
-    int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : CORE_EIO;
+    int rc = fflush(f) == 0 ? 0 : CORE_EIO;
     if (fclose(f) != 0)
-        rc = CORE_EIO;
-    if (rc == 0 && rename(tmp, final) != 0)
         rc = CORE_EIO;
     if (rc != 0)
         unlink(tmp);
-    return rc; /* the caller fsyncs the directory once for a batch of renames */
+    (void)final;
+    return rc; /* flush_batch syncs, renames, and fsyncs the directory */
+}
+
+/* Makes a batch's written files durable with one syncfs of the spool's file system (a
+ * journal commit for the batch instead of one per file: 256 fsyncs took ~2.7 ms each
+ * on the project's machines, so 5,000 e-mails took 13 s), then renames each to its final
+ * name; the caller fsyncs the directory. On failure every temporary file is removed and
+ * nothing is renamed. */
+static int commit_files(const char *dir, char *const *ids, int n)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd >= 0 && syncfs(fd) == 0 ? 0 : CORE_EIO;
+    if (fd >= 0)
+        close(fd);
+    for (int i = 0; i < n; i++) {
+        char tmp[4200], final[4200];
+        snprintf(tmp, sizeof(tmp), "%s/.%s.eml.tmp", dir, ids[i]);
+        snprintf(final, sizeof(final), "%s/%s.eml", dir, ids[i]);
+        if (rc == 0 && rename(tmp, final) != 0)
+            rc = CORE_EIO;
+        if (rc != 0)
+            unlink(tmp);
+    }
+    return rc;
 }
 
 typedef struct delivered {
@@ -142,8 +165,9 @@ static int delete_txn(core_txn *t, void *arg)
     return 0;
 }
 
-/* Delivers up to OUTBOX_BATCH queued e-mails: their files first (each fsynced, then the
- * directory once), then one write removing their records. Returns how many, or < 0. */
+/* Delivers up to OUTBOX_BATCH queued e-mails: their files first (written, synced together,
+ * renamed, then the directory fsynced), then one write removing their records. Returns
+ * how many, or < 0. */
 static int flush_batch(core_store *s, const char *dir, const char *from)
 {
     core_iter *it = core_store_iter_prefix(s, CORE_CF_OUTBOX, (core_slice){"", 0});
@@ -151,18 +175,32 @@ static int flush_batch(core_store *s, const char *dir, const char *from)
     core_arena a;
     core_arena_init(&a);
     delivered d = {.n = 0};
-    int rc = 0;
+    char *ids[OUTBOX_BATCH];
+    int nids = 0, rc = 0;
     while (d.n < OUTBOX_BATCH && core_iter_next(it, &k, &v)) {
         core_value m;
         const char *why;
-        if (core_value_from_msgpack(&a, v.ptr, v.len, &m, &why) == 0 &&
-            (rc = write_eml(dir, from, &m)) != 0)
-            break; /* keep it queued; try again later */
-        /* Delivered (or unreadable, which no retry can fix): remove it. */
+        if (core_value_from_msgpack(&a, v.ptr, v.len, &m, &why) == 0) {
+            if ((rc = write_eml(dir, from, &m)) != 0)
+                break; /* keep it queued; try again later */
+            const char *id = core_value_get_str(&m, "id");
+            ids[nids++] = core_arena_strndup(&a, id, strlen(id));
+        }
+        /* Written (or unreadable, which no retry can fix): remove it once durable. */
         d.keys[d.n++] = (core_slice){core_arena_strndup(&a, k.ptr, k.len), k.len};
     }
     core_iter_free(it);
-    if (d.n > 0 && fsync_dir(dir) != 0)
+    if (rc != 0) { /* nothing of this batch is removed; its files go again next time */
+        for (int i = 0; i < nids; i++) {
+            char tmp[4200];
+            snprintf(tmp, sizeof(tmp), "%s/.%s.eml.tmp", dir, ids[i]);
+            unlink(tmp);
+        }
+        d.n = 0;
+    }
+    if (d.n > 0 && nids > 0 && commit_files(dir, ids, nids) != 0)
+        rc = CORE_EIO; /* nothing is removed: the files may not be durable */
+    else if (d.n > 0 && fsync_dir(dir) != 0)
         rc = CORE_EIO; /* nothing is removed: the renames may not be durable */
     else if (d.n > 0) {
         int wrc = core_store_write_sync(s, delete_txn, &d, NULL);

@@ -4,9 +4,10 @@
  * A message is queued in the outbox column family inside the same write as the event
  * that caused it (core_outbox_add in a core_txn_fn), so it exists exactly when the event
  * does. A deliverer thread then writes each queued message as an RFC 5322 .eml file into
- * the spool directory (DIR/outbox) — written to a temporary name, fsynced, renamed, the
- * directory fsynced (once per batch of up to 256) — and only then removes the batch from
- * the outbox in one write. A crash between the two
+ * the spool directory (DIR/outbox) — a batch of up to 256 written to temporary names,
+ * made durable together (one syncfs of the spool's file system), renamed, the directory
+ * fsynced — and only then removes the batch from the outbox in one write. A crash
+ * between the two
  * delivers the same file again under the same name: at least once, never lost.
  */
 #ifndef ECCPD_CORE_OUTBOX_H

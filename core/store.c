@@ -26,11 +26,13 @@ enum { STORE_MAX_GROUP = 512 };
 static const char *const cf_names[CORE_CF__COUNT] = {
     [CORE_CF_RECORDS] = "records", [CORE_CF_KEYS] = "keys",     [CORE_CF_LOG] = "log",
     [CORE_CF_IDEM] = "idem",       [CORE_CF_OUTBOX] = "outbox", [CORE_CF_META] = "meta",
+    [CORE_CF_ATTACHMENTS] = "attachments",
 };
 
 struct core_store {
     rocksdb_t *db;
     rocksdb_options_t *opts;
+    rocksdb_options_t *blob_opts; /* the attachments family: values in blob files */
     rocksdb_readoptions_t *ropts;
     rocksdb_writeoptions_t *wopts; /* sync = 1: an acknowledged write is on disk */
     rocksdb_column_family_handle_t *cf[CORE_CF__COUNT];
@@ -200,8 +202,14 @@ int core_store_open(const char *dir, core_store **out, char **errmsg)
         if (!known)
             names[n++] = existing[i];
     }
+    /* Attachments (up to megabytes each) go to blob files: the LSM holds only small
+     * references, so compactions do not rewrite the bytes again and again. */
+    s->blob_opts = rocksdb_options_create_copy(s->opts);
+    rocksdb_options_set_enable_blob_files(s->blob_opts, 1);
+    rocksdb_options_set_min_blob_size(s->blob_opts, 4096);
+    rocksdb_options_set_enable_blob_gc(s->blob_opts, 1);
     for (size_t i = 0; i < n; i++)
-        cfopts[i] = s->opts;
+        cfopts[i] = i == 1 + CORE_CF_ATTACHMENTS ? s->blob_opts : s->opts;
     s->db = rocksdb_open_column_families(s->opts, dir, (int)n, names, cfopts, s->all_cf, &err);
     if (err != NULL) {
         set_err(errmsg, "cannot open the store", err);
@@ -244,6 +252,8 @@ Error:
     free(s->all_cf);
     if (s->opts)
         rocksdb_options_destroy(s->opts);
+    if (s->blob_opts)
+        rocksdb_options_destroy(s->blob_opts);
     if (s->ropts)
         rocksdb_readoptions_destroy(s->ropts);
     if (s->wopts)
@@ -290,6 +300,7 @@ void core_store_close(core_store *s)
     rocksdb_close(s->db);
     free(s->all_cf);
     rocksdb_options_destroy(s->opts);
+    rocksdb_options_destroy(s->blob_opts);
     rocksdb_readoptions_destroy(s->ropts);
     rocksdb_writeoptions_destroy(s->wopts);
     free(s);
@@ -585,6 +596,23 @@ void core_txn_put(core_txn *t, core_cf cf, core_slice key, core_slice val)
 void core_txn_delete(core_txn *t, core_cf cf, core_slice key)
 {
     rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key.ptr, key.len);
+}
+
+core_iter *core_txn_iter_prefix(core_txn *t, core_cf cf, core_slice prefix)
+{
+    core_iter *it = calloc(1, sizeof(*it));
+    if (it == NULL)
+        core_oom();
+    it->prefix = malloc(prefix.len + 1);
+    if (it->prefix == NULL)
+        core_oom();
+    memcpy(it->prefix, prefix.ptr, prefix.len);
+    it->prefix_len = prefix.len;
+    it->ropts = rocksdb_readoptions_create();
+    rocksdb_iterator_t *base = rocksdb_create_iterator_cf(t->s->db, it->ropts, t->s->cf[cf]);
+    it->it = rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]);
+    rocksdb_iter_seek(it->it, prefix.ptr, prefix.len);
+    return it;
 }
 
 uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *op)

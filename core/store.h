@@ -3,7 +3,8 @@
  *
  * Column families: records (kind:id -> encoded record), keys (secondary keys -> id),
  * log (change log: big-endian sequence number -> {kind, id, op}), idem (idempotency keys
- * -> first response), outbox (messages to deliver), meta (schema version and settings).
+ * -> first response), outbox (messages to deliver), meta (schema version and settings),
+ * attachments (uploaded files' bytes; large values in RocksDB blob files, off the LSM).
  *
  * Writes: every logical write is a function (core_txn_fn) that runs on the single
  * committer thread against a transaction view (the database plus the writes of its group
@@ -37,6 +38,7 @@ typedef enum core_cf {
     CORE_CF_IDEM,
     CORE_CF_OUTBOX,
     CORE_CF_META,
+    CORE_CF_ATTACHMENTS, /* attachment bytes, kept in blob files (core/attachment.h) */
     CORE_CF__COUNT
 } core_cf;
 
@@ -105,6 +107,11 @@ int core_txn_get(core_txn *t, core_cf cf, core_slice key, core_arena *a, core_sl
 bool core_txn_exists(core_txn *t, core_cf cf, core_slice key);
 void core_txn_put(core_txn *t, core_cf cf, core_slice key, core_slice val);
 void core_txn_delete(core_txn *t, core_cf cf, core_slice key);
+/* Iterates keys starting with prefix as the write sees them (the database plus this group's
+ * writes so far), in key order. Free it with core_iter_free before the write puts or
+ * deletes anything (the batch must not change under it) and before its function returns.
+ * Slices as for core_store_iter_prefix. */
+core_iter *core_txn_iter_prefix(core_txn *t, core_cf cf, core_slice prefix);
 /* Appends a change-log entry {kind, id, op} and returns its sequence number. */
 uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *op);
 /* The response to remember under the write's idempotency key (copied). */

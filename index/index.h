@@ -117,6 +117,11 @@ typedef struct index_doc {
     const index_str *tags;            /* Filter-only values ("role:host"), identifiers as
                                        * facet values are: never shown, never counted. */
     size_t tags_len;                  /* Number of tags. */
+    const index_str *sought;          /* Facet "countries_sought" (partner searches): ISO
+                                       * alpha-2 codes, several per document. */
+    size_t sought_len;                /* Number of countries sought. */
+    index_str state;                  /* Facet "state" (partner searches: "open" or
+                                       * "closed"); absent for other kinds. */
 } index_doc;
 
 /* ---- writer ---------------------------------------------------------------------------- */
@@ -249,12 +254,18 @@ typedef struct index_filter {
     int eligible;                /* -1 any, 0 only not eligible, 1 only eligible. */
     const index_tag_group *tag_groups; /* Every group must pass (AND); none: no filter. */
     size_t tag_groups_len;             /* Number of groups. */
+    const index_str *sought;     /* A document matches if it seeks any of these countries. */
+    size_t sought_len;           /* Number of countries sought. */
+    const index_str *states;     /* Accepted states ("open", "closed"). */
+    size_t states_len;           /* Number of states. */
 } index_filter;
 
 typedef enum index_sort {
     INDEX_SORT_RELEVANCE = 0,   /* Best match first (for an empty query: index order). */
     INDEX_SORT_NAME = 1,        /* Folded name ascending, then relevance. */
-    INDEX_SORT_UPDATED_DESC = 2 /* Newest first ("-updated_at"), then relevance. */
+    INDEX_SORT_UPDATED_DESC = 2, /* Newest first ("-updated_at"), then relevance. */
+    INDEX_SORT_OPEN_FIRST = 3    /* Documents without a state, then open ones, then closed
+                                  * ones, each by relevance. */
 } index_sort;
 
 typedef enum index_facet_id {
@@ -264,10 +275,13 @@ typedef enum index_facet_id {
     INDEX_FACET_ECOSYSTEM = 3,
     INDEX_FACET_LABEL = 4,
     INDEX_FACET_ELIGIBLE = 5,
-    INDEX_FACET_COUNT = 6
+    INDEX_FACET_SOUGHT = 6,
+    INDEX_FACET_STATE = 7,
+    INDEX_FACET_COUNT = 8
 } index_facet_id;
 
-/* The API's facet names ("kind", "type", "country", "ecosystem", "label", "eligible"). */
+/* The API's facet names ("kind", "type", "country", "ecosystem", "label", "eligible",
+ * "countries_sought", "state"). */
 const char *index_facet_name(index_facet_id f);
 int index_facet_parse(index_str s);
 

@@ -3,7 +3,8 @@
  *
  * The database layout lives here so writer and reader agree on it:
  *   terms   Q<id> (unique id), K<kind>, T<type>, C<country>, E<ecosystem>, L<label>,
- *           B0/B1 (eligible), X<tag> as boolean filters; plain folded words; Z<stem> for each
+ *           B0/B1 (eligible), D<country sought>, X<state> and X<tag> (tags hold a colon,
+ *           states do not) as boolean filters; plain folded words; Z<stem> for each
  *           word whose stem differs from it (queries look a stem up as Z<stem> and as a
  *           plain word), in the document's language and, if that is not English, also
  *           in English (so a word's postings lie within those of Z<its English stem>);
@@ -40,13 +41,15 @@ enum {
     INDEX__SLOT_GEO = 5,
     INDEX__SLOT_FINGERPRINT = 6,
     INDEX__SLOT_SUMMARY = 7,
+    INDEX__SLOT_STATE = 8, /* "0" open, "1" closed, absent without a state (open-first sort) */
 };
 
 #define INDEX__META_SEQ "eccpd.last_seq"
 #define INDEX__META_FORMAT "eccpd.format"
 /* 2: words of non-English documents carry Z<English stem> too; 3: the summary is a value;
- * 4: accepted ClusterXchange registrations are documents (kind xchange, X<tag> terms), so
- * an index of format 3, which lacks them, is rebuilt from the store at start. */
+ * 4: accepted ClusterXchange registrations are documents (kind xchange, X<tag> terms), and
+ * partner searches' facets countries_sought (D<country>) and state (X<state>, SLOT_STATE),
+ * so an index of format 3, which lacks them, is rebuilt from the store at start. */
 #define INDEX__FORMAT "4"
 
 /* Limits that keep terms under Xapian's 245-byte term limit and queries bounded. */
@@ -97,10 +100,12 @@ std::string index__summary_encode(const index__summary &s);
 bool index__summary_decode(const std::string &data, index__summary &s);
 
 /* The packed facet record in SLOT_FACETS: kind, label, eligible bytes, then
- * length-prefixed type, country and ecosystems. */
+ * length-prefixed type, country and state, the number of countries sought and each of
+ * them length-prefixed, then the length-prefixed ecosystems to the end. */
 struct index__facets {
     uint8_t kind = 0, label = 0, eligible = 0;
-    std::string type, country;
+    std::string type, country, state;
+    std::vector<std::string> sought;
     std::vector<std::string> ecosystems;
 };
 std::string index__facets_encode(const index__facets &f);

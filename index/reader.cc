@@ -257,7 +257,9 @@ static int filter_plan(const index_filter *f, index__plan &out, bool &has)
     int rc;
     if ((rc = list(f->types, f->types_len, 'T', false)) ||
         (rc = list(f->countries, f->countries_len, 'C', true)) ||
-        (rc = list(f->ecosystems, f->ecosystems_len, 'E', false)))
+        (rc = list(f->ecosystems, f->ecosystems_len, 'E', false)) ||
+        (rc = list(f->sought, f->sought_len, 'D', true)) ||
+        (rc = list(f->states, f->states_len, 'X', false)))
         return rc;
     if (f->labels & ((1u << INDEX_LABEL_COUNT) - 1)) {
         std::vector<index__plan> terms;
@@ -530,29 +532,46 @@ class facet_spy : public Xapian::MatchSpy
             label[p[1]]++;
         eligible[p[2] ? 1 : 0]++;
         size_t pos = 3, n = v.size();
-        std::string_view sv(v);
-        for (int field = 0; pos < n; field++) {
+        std::string_view sv(v), val;
+        auto next = [&]() {
+            if (pos >= n)
+                return false;
             size_t len = p[pos++];
             if (len > n - pos)
-                break;
-            std::string_view val = sv.substr(pos, len);
+                return false;
+            val = sv.substr(pos, len);
             pos += len;
-            if (field == 0) {
-                if (len && (mask_ & (1u << INDEX_FACET_TYPE)))
-                    type.add(val);
-            } else if (field == 1) {
-                if (len && (mask_ & (1u << INDEX_FACET_COUNTRY)))
-                    country.add(val);
-            } else if (mask_ & (1u << INDEX_FACET_ECOSYSTEM)) {
-                ecosystem.add(val);
-            } else {
-                break;
-            }
+            return true;
+        };
+        auto want = [&](index_facet_id f) { return (mask_ & (1u << f)) != 0; };
+        if (!next())
+            return;
+        if (!val.empty() && want(INDEX_FACET_TYPE))
+            type.add(val);
+        if (!next())
+            return;
+        if (!val.empty() && want(INDEX_FACET_COUNTRY))
+            country.add(val);
+        if (!next())
+            return;
+        if (!val.empty() && want(INDEX_FACET_STATE))
+            state.add(val);
+        if (pos >= n)
+            return;
+        size_t nsought = p[pos++];
+        for (size_t i = 0; i < nsought; i++) {
+            if (!next())
+                return;
+            if (want(INDEX_FACET_SOUGHT))
+                sought.add(val);
         }
+        while (next())
+            if (want(INDEX_FACET_ECOSYSTEM))
+                ecosystem.add(val);
     }
 
     uint32_t kind[INDEX_KIND_COUNT] = {0}, label[INDEX_LABEL_COUNT] = {0}, eligible[2] = {0};
-    tally type, country, ecosystem;
+    tally type, country, ecosystem, sought, state;
 
   private:
     uint32_t mask_;
@@ -598,7 +617,9 @@ static void emit_facets(index__result_mem *m, uint32_t mask, facet_spy &spy)
     }
     const std::pair<index_facet_id, tally *> multi[] = {{INDEX_FACET_TYPE, &spy.type},
                                                         {INDEX_FACET_COUNTRY, &spy.country},
-                                                        {INDEX_FACET_ECOSYSTEM, &spy.ecosystem}};
+                                                        {INDEX_FACET_ECOSYSTEM, &spy.ecosystem},
+                                                        {INDEX_FACET_SOUGHT, &spy.sought},
+                                                        {INDEX_FACET_STATE, &spy.state}};
     for (const auto &fm : multi) {
         if (!(mask & (1u << fm.first)))
             continue;
@@ -795,7 +816,9 @@ static void count_facets(index_reader *r, uint32_t mask, const index__bits &matc
     const std::tuple<index_facet_id, char, tally *> multi[] = {
         {INDEX_FACET_TYPE, 'T', &spy.type},
         {INDEX_FACET_COUNTRY, 'C', &spy.country},
-        {INDEX_FACET_ECOSYSTEM, 'E', &spy.ecosystem}};
+        {INDEX_FACET_ECOSYSTEM, 'E', &spy.ecosystem},
+        {INDEX_FACET_SOUGHT, 'D', &spy.sought},
+        {INDEX_FACET_STATE, 'X', &spy.state}};
     for (const auto &fm : multi)
         if (want(std::get<0>(fm)))
             r->sets.facet_counts(
@@ -825,6 +848,8 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         enq.set_sort_by_value_then_relevance(INDEX__SLOT_NAME, false);
     else if (q->sort == INDEX_SORT_UPDATED_DESC)
         enq.set_sort_by_value_then_relevance(INDEX__SLOT_UPDATED, true);
+    else if (q->sort == INDEX_SORT_OPEN_FIRST)
+        enq.set_sort_by_value_then_relevance(INDEX__SLOT_STATE, false);
     uint32_t mask = q->facets & ((1u << INDEX_FACET_COUNT) - 1);
     facet_spy spy(mask);
     /* The unfiltered catalogue matches every document: its counts are the filter terms'
@@ -887,8 +912,11 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             spy.label[l] = r->db.get_termfreq(std::string("L") + index_label_name((index_label)l));
         spy.eligible[0] = r->db.get_termfreq("B0");
         spy.eligible[1] = r->db.get_termfreq("B1");
-        const std::pair<const char *, tally *> multi[] = {
-            {"T", &spy.type}, {"C", &spy.country}, {"E", &spy.ecosystem}};
+        const std::pair<const char *, tally *> multi[] = {{"T", &spy.type},
+                                                          {"C", &spy.country},
+                                                          {"E", &spy.ecosystem},
+                                                          {"D", &spy.sought},
+                                                          {"X", &spy.state}};
         for (const auto &fm : multi) {
             Xapian::TermIterator end = r->db.allterms_end(fm.first);
             for (Xapian::TermIterator it = r->db.allterms_begin(fm.first); it != end; ++it)
@@ -952,7 +980,7 @@ extern "C" int index_search(index_reader *r, const index_query *q, index_result 
         return index__fail(INDEX_EINVAL, "query longer than 16384 bytes");
     if (q->per_page > 100)
         return index__fail(INDEX_EINVAL, "per_page must be 1..100");
-    if ((unsigned)q->sort > INDEX_SORT_UPDATED_DESC)
+    if ((unsigned)q->sort > INDEX_SORT_OPEN_FIRST)
         return index__fail(INDEX_EINVAL, "unknown sort");
     index__result_mem *m = NULL;
     try {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/partner.h"
 #include "core/event.h"
 #include "core/profile.h"
 #include "core/record.h"
@@ -122,6 +123,93 @@ bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc)
         doc->lon = number(lon);
     }
     return true;
+}
+
+/* The ecosystems' display names, indexed as text. */
+static void ecosystem_names(core_arena *a, index_doc *doc)
+{
+    if (doc->ecosystems_len == 0)
+        return;
+    index_str *names = core_arena_alloc(a, doc->ecosystems_len * sizeof(*names));
+    size_t n = 0;
+    for (size_t i = 0; i < doc->ecosystems_len; i++) {
+        int k =
+            core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr, doc->ecosystems[i].len);
+        if (k >= 0)
+            names[n++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
+    }
+    doc->ecosystem_names = names;
+    doc->ecosystem_names_len = n;
+}
+
+bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t now, core_arena *a,
+                       index_doc *doc)
+{
+    const core_value *p = core_value_get(profile, "published");
+    if (rec == NULL || p == NULL || p->type != CORE_OBJ)
+        return false;
+    memset(doc, 0, sizeof(*doc));
+    doc->id = field(rec, "id");
+    doc->kind = INDEX_KIND_PARTNER_SEARCH;
+    doc->type = field(rec, "kind");
+    doc->name = field(rec, "title");
+    doc->description = field(rec, "description");
+    doc->keywords = NULL;
+    doc->ecosystems = strings(a, rec, "ecosystems", &doc->ecosystems_len);
+    ecosystem_names(a, doc);
+    doc->country = field(p, "country");
+    doc->city = field(p, "city");
+    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
+    doc->sought = strings(a, rec, "countries_sought", &doc->sought_len);
+    doc->state = S(core_partner_effective_state(rec, now));
+    const core_value *at = core_value_get(rec, "updated_at");
+    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
+    const core_value *langs = core_value_get(p, "languages");
+    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
+        langs->u.arr.items[0].type == CORE_STR)
+        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    return true;
+}
+
+/* Puts a partner search when its author profile is public, removes it otherwise. */
+static int sync_partner(index_records *x, core_store *s, const char *id, const core_value *rec,
+                        core_arena *a)
+{
+    index_doc doc;
+    core_value prof;
+    const char *pid = rec != NULL ? core_value_get_str(rec, "profile_id") : NULL;
+    bool have = pid != NULL && core_profile_get(s, pid, a, &prof) == 0 &&
+                core_profile_is_public(s, &prof, a);
+    int rc;
+    if (have && index_partner_doc(rec, &prof, core_partner_now(), a, &doc))
+        rc = index_put(x->w, &doc);
+    else
+        rc = index_delete(x->w, S(id));
+    if (rc == INDEX_EINVAL) {
+        fprintf(stderr, "eccpd: partner search %s could not be indexed: %s\n", id,
+                index_last_error());
+        return 0;
+    }
+    return rc == 0 ? 0 : CORE_EIO;
+}
+
+/* A profile changed: its partner searches show its name and country and live only while
+ * it is public. */
+static int sync_partners_of(index_records *x, core_store *s, const char *pid, core_arena *a)
+{
+    char *prefix = core_arena_printf(a, "psprofile/%s/", pid);
+    size_t plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_slice k, v;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        char *sid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
+        core_value rec;
+        int grc = core_partner_get(s, sid, a, &rec);
+        rc = sync_partner(x, s, sid, grc == 0 ? &rec : NULL, a);
+    }
+    core_iter_free(it);
+    return rc;
 }
 
 bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
@@ -377,6 +465,8 @@ static int apply(void *ctx, core_store *s, const char *kind, const char *id, con
                  const core_value *rec, core_arena *a)
 {
     index_records *x = ctx;
+    if (strcmp(kind, CORE_PARTNER_KIND) == 0)
+        return sync_partner(x, s, id, rec, a);
     if (strcmp(kind, CORE_EVENT_KIND) == 0)
         return sync_event(x, s, id, rec, a);
     if (strcmp(kind, CORE_XCHANGE_KIND) == 0)
@@ -386,6 +476,8 @@ static int apply(void *ctx, core_store *s, const char *kind, const char *id, con
     int rc = sync_profile(x, s, id, rec, a);
     if (rc == 0)
         rc = sync_events_of(x, s, id, a);
+    if (rc == 0)
+        rc = sync_partners_of(x, s, id, a);
     if (rc == 0)
         rc = sync_profile_registrations(x, s, id, a);
     if (rc != 0)
@@ -473,6 +565,32 @@ static void *rebuild_part_run(void *arg)
             core_arena_dispose(&a); /* bounded memory over millions of records */
             uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
             if (p->progress != NULL) /* only part 0 has one: it runs on the caller's thread */
+                p->progress(p->ctx, all);
+        }
+    }
+    core_iter_free(it);
+    /* partner searches of public profiles, by the same sharding */
+    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_PARTNER_KIND "/"));
+    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
+        if (key_hash(k) % p->nshards != p->shard)
+            continue;
+        core_value rec, prof;
+        index_doc doc;
+        const char *pid;
+        if (core_record_decode(&a, v, &rec) == 0 &&
+            (pid = core_value_get_str(&rec, "profile_id")) != NULL &&
+            core_profile_get(p->s, pid, &a, &prof) == 0 && core_profile_is_public(p->s, &prof, &a) &&
+            index_partner_doc(&rec, &prof, core_partner_now(), &a, &doc)) {
+            int irc = index_builder_put(p->b, p->shard, &doc);
+            if (irc != 0 && irc != INDEX_EINVAL) {
+                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
+                p->rc = CORE_EIO;
+            }
+        }
+        if (++mine % 4096 == 0) {
+            core_arena_dispose(&a);
+            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
+            if (p->progress != NULL)
                 p->progress(p->ctx, all);
         }
     }

@@ -26,6 +26,13 @@ core_feed_consumer index_records_consumer(index_records *x);
 /* Fills doc from a profile record's published version; the strings point into rec and
  * into a (kept until the document is written). Returns false when rec has none. */
 bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc);
+/* Fills doc from a partner search record and its author profile (whose country and city
+ * the document carries), with its state as of now: kind
+ * "partner_search", type = the search's kind, name = its title, facets ecosystem,
+ * countries_sought and state. Nothing private is in the record. Returns false when the
+ * profile has no published version. */
+bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t now,
+                       core_arena *a, index_doc *doc);
 
 /* Fills doc from an event record on the agenda (its organiser profile prof public, the
  * event not cancelled): kind event, type its kind, name its title, the organiser's country

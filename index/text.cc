@@ -91,8 +91,8 @@ extern "C" const char *index_strerror(int code)
 static const char *const kind_names[INDEX_KIND_COUNT] = {"profile", "partner_search", "event",
                                                          "xchange"};
 static const char *const label_names[INDEX_LABEL_COUNT] = {"none", "bronze", "silver", "gold"};
-static const char *const facet_names[INDEX_FACET_COUNT] = {"kind",      "type",  "country",
-                                                           "ecosystem", "label", "eligible"};
+static const char *const facet_names[INDEX_FACET_COUNT] = {
+    "kind", "type", "country", "ecosystem", "label", "eligible", "countries_sought", "state"};
 
 static int parse_name(index_str s, const char *const *names, int n)
 {
@@ -505,6 +505,13 @@ std::string index__facets_encode(const index__facets &f)
     out += f.type;
     out += (char)f.country.size();
     out += f.country;
+    out += (char)f.state.size();
+    out += f.state;
+    out += (char)f.sought.size();
+    for (const std::string &c : f.sought) {
+        out += (char)c.size();
+        out += c;
+    }
     for (const std::string &e : f.ecosystems) {
         out += (char)e.size();
         out += e;

@@ -169,6 +169,13 @@ static int check_doc(const index_doc *d)
     for (size_t i = 0; i < d->ecosystems_len; i++)
         if (!index__valid_value(d->ecosystems[i]))
             return index__fail(INDEX_EINVAL, "an ecosystem is not a valid identifier");
+    if (d->sought_len && !d->sought)
+        return index__fail(INDEX_EINVAL, "sought is NULL");
+    for (size_t i = 0; i < d->sought_len; i++)
+        if (!index__valid_value(d->sought[i]))
+            return index__fail(INDEX_EINVAL, "a country sought is not a valid identifier");
+    if (d->state.len && !index__valid_value(d->state))
+        return index__fail(INDEX_EINVAL, "document state is not a valid identifier");
     if ((d->keywords_len && !d->keywords) || (d->ecosystem_names_len && !d->ecosystem_names))
         return index__fail(INDEX_EINVAL, "keywords or ecosystem_names is NULL");
     if (d->tags_len && !d->tags)
@@ -210,6 +217,8 @@ static std::string fingerprint(const index_doc *d)
     list(d->ecosystem_names, d->ecosystem_names_len);
     if (d->tags_len) /* only then, so that documents without tags keep their fingerprints */
         list(d->tags, d->tags_len);
+    list(d->sought, d->sought_len);
+    str(d->state);
     double geo[2] = {d->has_geo ? d->lat : NAN, d->has_geo ? d->lon : NAN};
     bytes(geo, sizeof geo);
     unsigned char out[32];
@@ -257,6 +266,21 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
             continue;
         doc.add_boolean_term("E" + e);
         f.ecosystems.push_back(e);
+    }
+    for (size_t i = 0; i < d->sought_len; i++) {
+        std::string c = index__upper(d->sought[i]);
+        bool dup = false;
+        for (const std::string &x : f.sought)
+            dup = dup || x == c;
+        if (dup || f.sought.size() >= 255)
+            continue;
+        doc.add_boolean_term("D" + c);
+        f.sought.push_back(c);
+    }
+    if (d->state.len) {
+        f.state = str_of(d->state);
+        doc.add_boolean_term("X" + f.state);
+        doc.add_value(INDEX__SLOT_STATE, f.state == "open" ? "0" : "1");
     }
     doc.add_boolean_term(std::string("L") + index_label_name(d->label));
     doc.add_boolean_term(d->eligible ? "B1" : "B0");

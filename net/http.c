@@ -473,6 +473,8 @@ static int decode_body(net_req *r)
         net_fail(r, CORE_ETOOLARGE, msg, NULL);
         return -1;
     }
+    if (r->match.route->flags & NET_ROUTE_RAW_BODY)
+        return 0;
     ssize_t ct = h2o_find_header(&q->headers, H2O_TOKEN_CONTENT_TYPE, -1);
     h2o_iovec_t type = ct >= 0 ? q->headers.entries[ct].value : h2o_iovec_init(NULL, 0);
     core_value *v = core_arena_alloc(&r->arena, sizeof(*v));

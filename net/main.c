@@ -76,6 +76,8 @@ static const char serve_usage[] =
     "                      call the API: preflights are answered and responses carry\n"
     "                      Access-Control-Allow-Origin for it; repeat for more origins\n"
     "                      (default: none, and no CORS headers)\n"
+    "  --smtp HOST:PORT    also send the e-mail of DIR/outbox to this SMTP relay (STARTTLS\n"
+    "                      when offered); a message leaves the spool after the relay's 250\n"
     "  --no-demo           on a first start (no DIR/store yet) do not load the demo\n"
     "                      platform (by default a new data directory starts with the\n"
     "                      scale-1 demo data of 'eccpd demo-data')\n"
@@ -223,6 +225,8 @@ static int run_demo(const char *data, double scale, uint64_t seed, const char *p
     printf("  ClusterXchange registrations: %llu accepted, %llu pending, %llu rejected\n",
            (unsigned long long)r.registrations[1], (unsigned long long)r.registrations[0],
            (unsigned long long)r.registrations[2]);
+    printf("  Partner searches: %llu (with follows, interests and comments)\n",
+           (unsigned long long)r.partner_searches);
     printf("  %llu clusters published with the criteria waived; %llu member affiliations "
            "approved; data digest %02x%02x%02x%02x%02x%02x%02x%02x (equal for equal seeds)\n",
            (unsigned long long)r.criteria_waived, (unsigned long long)r.affiliations_approved,
@@ -367,6 +371,7 @@ static int cmd_serve(int argc, char **argv)
         {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
         {"no-demo", no_argument, 0, 'N'},          {"cors-origin", required_argument, 0, 'O'},
         {"hash-rate", required_argument, 0, 'H'},  {"max-connections", required_argument, 0, 'M'},
+        {"smtp", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
     bool no_demo = false;
     static const char *cors[32];
@@ -456,6 +461,9 @@ static int cmd_serve(int argc, char **argv)
                 return 2;
             }
             cors[o.ncors_origins++] = optarg;
+            break;
+        case 'S':
+            o.smtp = optarg;
             break;
         case 'h':
             fputs(serve_usage, stdout);

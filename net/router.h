@@ -35,6 +35,8 @@ enum {
     NET_ROUTE_NO_LOG = 1,    /* not written to the access log (probes) */
     NET_ROUTE_NO_REPLAY = 2, /* its response holds a secret: never stored for an
                                 Idempotency-Key replay (a retry acts again) */
+    NET_ROUTE_RAW_BODY = 4,  /* the body is bytes for the handler (r->req->entity), not
+                                JSON or MessagePack: only its size limit is checked */
 };
 
 typedef struct net_router net_router;

@@ -4,7 +4,9 @@
  */
 #include "net/accounts.h"
 #include "net/events.h"
+#include "net/attachments.h"
 #include "net/ops.h"
+#include "net/partner.h"
 #include "net/profiles.h"
 #include "net/search.h"
 #include "net/server.h"
@@ -72,4 +74,21 @@ void net_routes_register(net_router *r)
     net_router_add(r, "POST", "/v1/events/{id}/schedule", net_events_schedule, 0, 0);
     net_router_add(r, "GET", "/v1/events/{id}/schedule", net_events_schedule_get, 0, 0);
     net_exchange_routes(r); /* ClusterXchange exchanges (net/exchange.c) */
+    /* Partner search (issue 16) */
+    net_router_add(r, "POST", "/v1/partner-searches", net_partner_create, 0, 256 * 1024);
+    net_router_add(r, "GET", "/v1/partner-searches", net_partner_list, 0, 0);
+    net_router_add(r, "GET", "/v1/partner-searches/{id}", net_partner_get, 0, 0);
+    net_router_add(r, "PATCH", "/v1/partner-searches/{id}", net_partner_patch, 0, 256 * 1024);
+    net_router_add(r, "POST", "/v1/partner-searches/{id}/close", net_partner_close, 0, 4096);
+    net_router_add(r, "PUT", "/v1/partner-searches/{id}/follow", net_partner_follow, 0, 4096);
+    net_router_add(r, "DELETE", "/v1/partner-searches/{id}/follow", net_partner_unfollow, 0, 0);
+    net_router_add(r, "POST", "/v1/partner-searches/{id}/interests", net_partner_interest, 0,
+                   64 * 1024);
+    net_router_add(r, "GET", "/v1/partner-searches/{id}/interests", net_partner_interests, 0, 0);
+    net_router_add(r, "POST", "/v1/partner-searches/{id}/comments", net_partner_comment, 0,
+                   64 * 1024);
+    net_router_add(r, "GET", "/v1/partner-searches/{id}/comments", net_partner_comments, 0, 0);
+    net_router_add(r, "POST", "/v1/attachments", net_attachments_upload, NET_ROUTE_RAW_BODY,
+                   10 * 1024 * 1024);
+    net_router_add(r, "GET", "/v1/attachments/{id}", net_attachments_get, 0, 0);
 }

@@ -120,8 +120,16 @@ static bool filter_params(net_req *r, index_filter *f)
         !bits_param(r, "label", index_label_parse, &f->labels) ||
         !list_param(r, "type", &f->types, &f->types_len) ||
         !list_param(r, "country", &f->countries, &f->countries_len) ||
-        !list_param(r, "ecosystem", &f->ecosystems, &f->ecosystems_len))
+        !list_param(r, "ecosystem", &f->ecosystems, &f->ecosystems_len) ||
+        !list_param(r, "countries_sought", &f->sought, &f->sought_len) ||
+        !list_param(r, "state", &f->states, &f->states_len))
         return false;
+    for (size_t i = 0; i < f->states_len; i++)
+        if (!(f->states[i].len == 4 && memcmp(f->states[i].ptr, "open", 4) == 0) &&
+            !(f->states[i].len == 6 && memcmp(f->states[i].ptr, "closed", 6) == 0)) {
+            net_fail(r, CORE_EBADREQ, "state is open or closed (partner searches)", NULL);
+            return false;
+        }
     const char *el = net_req_query(r, "eligible");
     if (el != NULL) {
         if (strcmp(el, "true") != 0 && strcmp(el, "false") != 0) {
@@ -180,7 +188,9 @@ void net_search(net_req *r)
     }
     q.page = (uint32_t)page;
     q.per_page = (uint32_t)per_page;
-    if (sort == NULL || strcmp(sort, "relevance") == 0)
+    if (sort == NULL && q.filter.kinds == (1u << INDEX_KIND_PARTNER_SEARCH))
+        q.sort = INDEX_SORT_OPEN_FIRST; /* partner searches: open ones first, by relevance */
+    else if (sort == NULL || strcmp(sort, "relevance") == 0)
         q.sort = INDEX_SORT_RELEVANCE;
     else if (strcmp(sort, "name") == 0)
         q.sort = INDEX_SORT_NAME;
@@ -199,7 +209,9 @@ void net_search(net_req *r)
         int f = index_facet_parse(facets[i]);
         if (f < 0) {
             net_fail(r, CORE_EBADREQ,
-                     "facets lists some of: kind, type, country, ecosystem, label, eligible", NULL);
+                     "facets lists some of: kind, type, country, ecosystem, label, eligible, "
+                     "countries_sought, state",
+                     NULL);
             return;
         }
         q.facets |= 1u << f;

@@ -37,6 +37,8 @@
 #include "net/control.h"
 #include "net/reindex.h"
 #include "matcher/records.h"
+#include "net/partner.h"
+#include "net/smtp.h"
 
 static h2o_multithread_receiver_t *control_receivers;
 static _Atomic bool loops_exit;
@@ -470,7 +472,11 @@ int net_server_run(const net_server_options *opt)
     snprintf(path, sizeof(path), "%s/outbox", opt->data_dir);
     if ((s->outbox = core_outbox_start(s->store, path, opt->mail_from)) == NULL)
         goto Exit;
+    if (opt->smtp != NULL && (s->smtp = net_smtp_start(path, opt->smtp, opt->mail_from)) == NULL)
+        goto Exit;
     if (open_index(s) != 0)
+        goto Exit;
+    if ((s->partner_sweeper = net_partner_sweeper_start(s->store, s->outbox, 60)) == NULL)
         goto Exit;
     if ((fd = open_listener(s)) < 0)
         goto Exit;
@@ -587,7 +593,9 @@ Exit:
         close(fd);
     /* Closing the store finishes any queued write before RocksDB closes. */
     net_pool_free(s->pool);
+    net_partner_sweeper_stop(s->partner_sweeper); /* before the outbox it kicks */
     core_outbox_stop(s->outbox); /* delivers what is queued, then stops */
+    net_smtp_stop(s->smtp);      /* what is left in the spool goes at the next start */
     core_feed_free(s->feed);     /* applies what is committed, then stops */
     index_records_free(s->indexer);
     matcher_records_free(s->xchange); /* after the feed, which writes it */

@@ -59,6 +59,7 @@ typedef struct net_server_options {
     size_t max_connections;  /* open connections at once; more wait in the listen backlog */
     const char *const *cors_origins; /* browser origins allowed to call the API (CORS) */
     size_t ncors_origins;
+    const char *smtp;        /* HOST:PORT of an SMTP relay for the spool, or NULL */
 } net_server_options;
 
 struct net_server {
@@ -75,6 +76,8 @@ struct net_server {
     size_t nconsumers;
     _Atomic unsigned index_generation; /* moves when a rebuilt index is swapped in */
     struct matcher_records *xchange; /* ClusterXchange matcher tables (matcher/records.c) */
+    struct net_partner_sweeper *partner_sweeper; /* closes partner searches past deadline */
+    struct net_smtp *smtp;       /* sends the spool by SMTP (--smtp), or NULL */
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;

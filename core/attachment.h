@@ -1,0 +1,77 @@
+/*
+ * attachment.h: files attached to records (partner searches; ClusterXchange closing-report
+ * evidence and profile news can use the same calls).
+ *
+ * An attachment is uploaded first (its metadata under "attmeta/<id>" in the keys family)
+ * and then referenced by id from a record; the write that stores the record checks each id
+ * with core_attachment_meta_txn and marks it used with core_attachment_ref, in the same
+ * transaction, so a record never names an attachment that does not exist. Metadata is
+ * {id, filename, content_type, size, created_by, created_at}.
+ *
+ * Bytes live in the attachments column family (RocksDB blob files) under the id; types
+ * are judged by content only (core_attachment_sniff), never by name or Content-Type.
+ * An attachment that no record references one day after its upload (or after its last
+ * reference went) is removed by core_attachment_sweep_txn.
+ *
+ * Keys (keys family):
+ *   attmeta/<attachment>             -> metadata (MessagePack)
+ *   attref/<attachment>/<kind>/<id>  the records that reference it
+ *   attfree/<20-digit time>/<attachment>  unreferenced since that time (swept a day later)
+ */
+#ifndef ECCPD_CORE_ATTACHMENT_H
+#define ECCPD_CORE_ATTACHMENT_H
+
+#include <stdbool.h>
+
+#include "core/store.h"
+#include "core/value.h"
+
+enum {
+    CORE_ATTACHMENT_MAX = 10 * 1024 * 1024, /* bytes */
+    CORE_ATTACHMENT_TTL = 86400,            /* seconds an unreferenced attachment is kept */
+    CORE_ATTACHMENT_FILENAME_MAX = 200,     /* characters kept of a filename */
+    CORE_ATTACHMENT_SWEEP_BATCH = 256,      /* attachments one sweep write looks at */
+};
+
+/* The media type of bytes when they are one of the accepted kinds: a PDF, PNG or JPEG by
+ * its magic number, an ODT or DOCX by the zip's first entry ("mimetype" holding the ODF
+ * text type; "[Content_Types].xml" with a word/document.xml part); NULL otherwise. *ext
+ * (if not NULL) gets the usual extension ("pdf"). */
+const char *core_attachment_sniff(const char *bytes, size_t len, const char **ext);
+
+typedef struct core_attachment_new {
+    const char *user_id;  /* the uploader */
+    const char *filename; /* as sent (X-Filename), or NULL; cleaned before it is kept */
+    core_slice bytes;     /* the content, at most CORE_ATTACHMENT_MAX */
+    const char *type;     /* core_attachment_sniff's answer */
+    const char *ext;
+    core_arena *out;      /* the caller's arena */
+    /* out */
+    core_value meta; /* {id, filename, content_type, size} (in out) */
+} core_attachment_new;
+/* core_txn_fn: stores a new attachment (bytes and metadata) as unreferenced. */
+int core_attachment_create_txn(core_txn *t, void *arg);
+/* Reads an attachment: metadata {id, filename, content_type, size} and its bytes, both in
+ * a. 0, CORE_ENOTFOUND, CORE_EIO. */
+int core_attachment_read(core_store *s, const char *id, core_arena *a, core_value *meta,
+                         core_slice *bytes);
+/* core_txn_fn: removes up to CORE_ATTACHMENT_SWEEP_BATCH attachments unreferenced for a
+ * day (arg: a size_t that receives how many it removed). */
+int core_attachment_sweep_txn(core_txn *t, void *arg);
+/* A Content-Disposition value for filename that cannot inject a header: "attachment;
+ * filename=\"<ASCII, no quotes, backslashes or controls>\"; filename*=UTF-8''<percent-
+ * encoded>". In a. */
+char *core_attachment_disposition(core_arena *a, const char *filename);
+
+/* Inside a write: the metadata of attachment id as the public sees it {id, filename,
+ * content_type, size}, in a. 0, CORE_ENOTFOUND (no such attachment, or a malformed id),
+ * CORE_EIO, CORE_EINTERNAL. */
+int core_attachment_meta_txn(core_txn *t, const char *id, core_arena *a, core_value *meta);
+/* The same outside a write. */
+int core_attachment_meta(core_store *s, const char *id, core_arena *a, core_value *meta);
+/* Inside a write: records that kind/ref_id references the attachment (so it is kept). */
+void core_attachment_ref(core_txn *t, const char *id, const char *kind, const char *ref_id);
+/* Inside a write: kind/ref_id no longer references the attachment. */
+void core_attachment_unref(core_txn *t, const char *id, const char *kind, const char *ref_id);
+
+#endif
