@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attachment.h"
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -314,12 +315,25 @@ int core_exchange_check_stay(core_fields *f, int32_t start, int32_t end)
 
 void core_exchange_check_evidence(core_txn *t, core_fields *f, const core_value *evidence)
 {
-    /* The attachment store (core/attachment.h) is built on the partner-search branch; at
-     * the merge the lead makes this look each id up there and add "evidence" for a missing
-     * one. Until then a well-formed id (checked by the caller) is taken as it is. */
-    (void)t;
-    (void)f;
-    (void)evidence;
+    core_arena *a = core_txn_arena(t);
+    for (size_t i = 0; i < evidence->u.arr.len; i++) {
+        const char *id = evidence->u.arr.items[i].u.s.ptr;
+        core_value meta;
+        int rc = core_attachment_meta_txn(t, id, a, &meta);
+        if (rc == CORE_ENOTFOUND) {
+            core_fields_add(f, "evidence",
+                            core_arena_printf(a,
+                                              "attachment %s does not exist: upload each file "
+                                              "with POST /v1/attachments and send the ids it "
+                                              "answers",
+                                              id));
+            return;
+        }
+        if (rc != 0) {
+            core_fields_add(f, "evidence", "the attachments could not be read; try again");
+            return;
+        }
+    }
 }
 
 /* ---- record helpers ---- */
@@ -937,6 +951,9 @@ static core_value read_report(core_exchange_op *op, core_txn *t, core_arena *a)
     core_value_set(a, &r, "summary", core_value_cstr(a, summary));
     core_value_set(a, &r, "outcomes", core_value_cstr(a, outcomes));
     core_value_set(a, &r, "evidence", evidence);
+    /* referenced now, so the sweep of unreferenced attachments keeps them */
+    for (size_t i = 0; i < evidence.u.arr.len; i++)
+        core_attachment_ref(t, evidence.u.arr.items[i].u.s.ptr, "exchange", op->id);
     return r;
 }
 

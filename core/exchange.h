@@ -183,11 +183,9 @@ int core_exchange_propose_txn(core_txn *t, void *op);
  * others: none). Notifies the admins of both sides but the actor. */
 int core_exchange_step_txn(core_txn *t, void *op);
 
-/* Whether every id in evidence names a stored attachment: the one place the closing
- * report's evidence is checked. Ids are well formed when they come here. Until the
- * attachment store of the partner-search branch is merged this accepts every well-formed
- * id; the lead wires it to that store at the merge. Adds "evidence" to f when one is
- * missing. */
+/* Whether every id in evidence names a stored attachment (core/attachment.h): the one
+ * place the closing report's evidence is checked. Ids are well formed when they come here.
+ * Adds "evidence" to f, naming the first missing one. */
 void core_exchange_check_evidence(core_txn *t, core_fields *f, const core_value *evidence);
 
 /* ---- reads ---- */

@@ -254,9 +254,24 @@ static void one_exchange_from_proposal_to_closing_report(void)
     step_fails(id, "POST", "cancel", "{\"reason\":\"too late\"}", de.token, 409,
                "closing-report, by the visitor's admins");
 
-    /* the closing report: the visitor's, with evidence as attachment ids */
-    const char *report = "{\"summary\":\"We met.\",\"outcomes\":\"A project.\","
-                         "\"evidence\":[\"01J8Z6Q3W4E5R6T7Y8V9A0BPAS\"]}";
+    /* the closing report: the visitor's, with evidence as attachment ids: one uploaded,
+     * and one that names no attachment */
+    static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    char auth[512];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", de.token);
+    const char *fh[] = {"X-Filename: photo.png", auth, NULL};
+    api_res up = api_call(&srv, API_H1, "POST", "/v1/attachments", "image/png", png,
+                          sizeof(png) - 1, fh);
+    expect(&up, 201);
+    char report[512];
+    snprintf(report, sizeof(report),
+             "{\"summary\":\"We met.\",\"outcomes\":\"A project.\",\"evidence\":[\"%s\"]}",
+             cJSON_GetObjectItem(up.json, "id")->valuestring);
+    api_res_free(&up);
+    step_fails(id, "POST", "closing-report",
+               "{\"summary\":\"We met.\",\"outcomes\":\"A project.\","
+               "\"evidence\":[\"01J8Z6Q3W4E5R6T7Y8V9A0BPAS\"]}",
+               de.token, 422, NULL);
     step_fails(id, "POST", "closing-report", report, it.token, 403, "the visitor's admins");
     step_fails(id, "POST", "closing-report",
                "{\"summary\":\"We met.\",\"outcomes\":\"A project.\",\"evidence\":[\"../x\"]}",

@@ -253,6 +253,51 @@ static void scenario(void)
     call("POST", "/v1/xchange/batch-match", NULL, "{\"min_score\":0}", mod, 200);
     call("GET", "/v1/me", NULL, NULL, ana, 200);
 
+    /* partner search: a consortium call posted by the French cluster, followed by Ben */
+    char deadline[16], pbody[1024];
+    day(60, deadline);
+    snprintf(pbody, sizeof(pbody),
+             "{\"profile_id\":\"%s\",\"title\":\"Partners for a battery pilot\","
+             "\"description\":\"We look for a German cluster for a joint project.\","
+             "\"kind\":\"consortium\",\"ecosystems\":[\"digital\"],"
+             "\"countries_sought\":[\"DE\"],\"deadline\":\"%s\",\"attachments\":[]}",
+             fr, deadline);
+    r = callv("POST", "/v1/partner-searches", NULL, NULL, pbody, ana, 201);
+    char *ps = strdup(jstr(r.json, "id"));
+    api_res_free(&r);
+    call("GET", "/v1/partner-searches/{id}", A(ps), NULL, NULL, 200);
+    call("PATCH", "/v1/partner-searches/{id}", A(ps), "{\"title\":\"Partners for a pilot\"}",
+         ana, 200);
+    r = callv("GET", "/v1/partner-searches", NULL, "?state=open", NULL, NULL, 200);
+    api_res_free(&r);
+    call("PUT", "/v1/partner-searches/{id}/follow", A(ps), NULL, ben, 204);
+    call("POST", "/v1/partner-searches/{id}/interests", A(ps),
+         "{\"organisation\":\"Cluster Mobilitaet\",\"message\":\"We are interested.\"}", ben,
+         201);
+    call("GET", "/v1/partner-searches/{id}/interests", A(ps), NULL, ana, 200);
+    call("POST", "/v1/partner-searches/{id}/comments", A(ps), "{\"text\":\"Which call?\"}", ben,
+         201);
+    call("GET", "/v1/partner-searches/{id}/comments", A(ps), NULL, NULL, 200);
+    call("DELETE", "/v1/partner-searches/{id}/follow", A(ps), NULL, ben, 204);
+
+    /* an event of the French cluster, on the agenda */
+    char starts[16], ends[16], ebody[1024];
+    day(90, starts);
+    day(91, ends);
+    snprintf(ebody, sizeof(ebody),
+             "{\"profile_id\":\"%s\",\"title\":\"Mobility days\",\"kind\":\"conference\","
+             "\"starts_at\":\"%sT09:00:00Z\",\"ends_at\":\"%sT17:00:00Z\","
+             "\"location\":\"Lyon\",\"virtual\":false,\"description\":\"Two days.\","
+             "\"ecosystems\":[\"digital\"]}",
+             fr, starts, ends);
+    r = callv("POST", "/v1/events", NULL, NULL, ebody, ana, 201);
+    char *ev = strdup(jstr(r.json, "id"));
+    api_res_free(&r);
+    call("GET", "/v1/events/{id}", A(ev), NULL, NULL, 200);
+    r = callv("GET", "/v1/events", NULL, "?kind=conference", NULL, NULL, 200);
+    api_res_free(&r);
+    free(ps), free(ev);
+
     /* password reset and sign-out */
     call("POST", "/v1/password-resets", NULL, "{\"email\":\"cleo@example.eu\"}", NULL, 202);
     char mail[8192];
@@ -327,12 +372,18 @@ static void kinds_are_served(const cJSON *doc)
     cJSON_ArrayForEach(p, params) if (strcmp(jstr(p, "name"), "kind") == 0) kinds =
         cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "schema"), "items"), "enum");
     CHECK(cJSON_GetArraySize(kinds) >= 1);
+    /* signed in, since the ClusterXchange catalogue is for signed-in users */
+    api_res lr = api_json(&srv, API_H1, "POST", "/v1/sessions",
+                          "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
+    expect(&lr, 201);
+    char *tok = strdup(jstr(lr.json, "token"));
+    api_res_free(&lr);
     const cJSON *k;
     cJSON_ArrayForEach(k, kinds)
     {
         char q[128];
         snprintf(q, sizeof(q), "/v1/search?kind=%s", k->valuestring);
-        api_res r = api_json(&srv, API_H1, "GET", q, NULL, NULL);
+        api_res r = api_json(&srv, API_H1, "GET", q, NULL, tok);
         expect(&r, 200);
         const cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0);
         if (hit == NULL)
@@ -342,6 +393,7 @@ static void kinds_are_served(const cJSON *doc)
         CHECK_STR_EQ(jstr(hit, "kind"), k->valuestring);
         api_res_free(&r);
     }
+    free(tok);
 }
 
 int main(int argc, char **argv)
