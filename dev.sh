@@ -16,6 +16,7 @@ PACKAGES=(
   libjemalloc-dev libargon2-dev libcjson-dev
   libcurl4-openssl-dev curl openssl   # API tests
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
+  chromium fonts-dejavu-core          # the web front end's browser tests (tests/web)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)
 
@@ -32,6 +33,17 @@ install_packages() {
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The browser tests' node packages (tests/web/package-lock.json: playwright-core, axe-core,
+# and world-atlas for tools/make-europe-map.mjs), with Debian's node and npm when there is
+# no npm yet. npm ci runs again only when the lock file changed.
+web_deps() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  if [ ! tests/web/node_modules/.package-lock.json -nt tests/web/package-lock.json ]; then
+    say "installing the browser tests' node packages (npm ci in tests/web)"
+    (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 build() { # build DIR [cmake args...]
@@ -54,6 +66,7 @@ cmd=${1:-}
 case "$cmd" in
   deps)
     install_packages "${PACKAGES[@]}"
+    web_deps
     if [ "${1:-}" = --bench ]; then install_packages "${BENCH_PACKAGES[@]}"; fi
     ;;
   build)
@@ -68,6 +81,7 @@ case "$cmd" in
     ;;
   test)
     install_packages "${PACKAGES[@]}"
+    web_deps
     build build
     run_tests build
     build build-asan -DSANITIZE=ON
