@@ -95,7 +95,10 @@ export async function register(main) {
             setSession(s);
             navigate('/account?welcome=1', { replace: true });
         } catch (e) {
-            showErrors(form, e);
+            const wording = {};
+            if (!body.country) wording.country = 'Choose the country of your organisation';
+            if (body.email_confirm && body.email_confirm !== body.email) wording.email_confirm = 'The two e-mail addresses are not the same: type the address again';
+            showErrors(form, e, { wording });
         }
     });
 }

@@ -146,17 +146,22 @@ export function clearErrors(form) {
 }
 
 // Shows an error (an ApiError, or {message, fields}) on a form: a summary above it, each
-// field's reason beside the field. names maps API field names to the form's field names
-// where they differ. Moves focus to the summary so it is read out.
-export function showErrors(form, err, names = {}) {
+// field's reason beside the field, in the order of the form. names maps API field names
+// to the form's field names where they differ; wording maps a field to the sentence to
+// show instead of "<label> <the server's reason>" where the form knows better words.
+// Moves focus to the summary so it is read out.
+export function showErrors(form, err, { names = {}, wording = {} } = {}) {
     clearErrors(form);
     const items = [];
-    const fields = err.fields || {};
-    for (const [apiName, reason] of Object.entries(fields)) {
+    const groups = [...form.querySelectorAll('.form-group')];
+    const fields = Object.entries(err.fields || {}).map(([apiName, reason]) => {
         const name = names[apiName] || apiName;
         const group = form.querySelector(`.form-group[data-field="${CSS.escape(name)}"]`) ||
             form.querySelector(`.form-group[data-field="${CSS.escape(name.split('.')[0])}"]`);
-        const text = `${group ? group.querySelector('.label').textContent : name} ${reason}`;
+        return [apiName, reason, group];
+    }).sort((a, b) => (a[2] ? groups.indexOf(a[2]) : 1e9) - (b[2] ? groups.indexOf(b[2]) : 1e9));
+    for (const [apiName, reason, group] of fields) {
+        const text = wording[apiName] || `${group ? group.querySelector('.label').textContent : apiName} ${reason}`;
         if (group) {
             group.classList.add('form-group--error');
             const msg = group.querySelector('.error-message');
