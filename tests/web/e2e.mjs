@@ -96,6 +96,9 @@ const axeSource = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), '
 let browser, current = null;
 
 async function axe(page, name) {
+    const text = await page.locator('body').innerText();
+    const junk = text.match(/\[object \w+\]|\bundefined\b|\bNaN\b|Invalid Date/);
+    check(!junk, `${name} shows no programming leftovers${junk ? ` ("${junk[0]}")` : ''}`);
     await page.evaluate(axeSource);
     const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     const bad = res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
@@ -278,6 +281,12 @@ try {
     check(/Members on the platform/.test(await page.locator('#members-heading').textContent()), 'a cluster shows its members');
     await shot(page, 'profile');
     await axe(page, 'a profile');
+    // a member of that cluster names it
+    await page.locator('.list--members a').first().click();
+    await page.locator('.member-of a', { hasText: profileName }).waitFor();
+    check(true, 'a cluster member links back to its cluster');
+    await page.goBack();
+    await page.locator('#members-heading').waitFor();
     await page.goBack();
     await page.waitForURL(/q=cluster/);
     await page.getByRole('heading', { name: /results for “cluster”/ }).waitFor();
@@ -313,6 +322,7 @@ try {
     await page.getByRole('heading', { name: 'Validation check' }).waitFor();
     const desc = page.getByLabel('Description');
     const original = await desc.inputValue();
+    const originalWebsite = await page.getByLabel('Website').inputValue();
     await desc.fill('');
     await page.getByLabel('Website').fill('not a web address');
     await page.getByRole('button', { name: 'Save the draft' }).click();
@@ -323,7 +333,7 @@ try {
     check(await page.locator('.error-summary a').count() >= 1, 'the error summary links to the field');
     await shot(page, 'draft-error');
     await axe(page, 'the draft with errors');
-    await page.getByLabel('Website').fill('https://www.rouen-aerospace-academy.example');
+    await page.getByLabel('Website').fill(originalWebsite || 'https://www.example.eu');
     await page.getByRole('button', { name: 'Save the draft' }).click();
     await page.locator('.notice').waitFor();
     check(await page.locator('.check-list__fail').count() > 0, 'the check shows the description missing, live after saving');

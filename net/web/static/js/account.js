@@ -143,8 +143,9 @@ export async function account(main, { query }) {
                 ` – ${(r.roles || []).join(' and ')}, ${label(STATES, r.state).toLowerCase()}`)))
             : h('p', {}, 'None of your organisations is registered for ClusterXchange.'),
         notes && notes.items && notes.items.length
-            ? [h('h2', {}, `Notifications (${notes.unread} unread)`),
-               h('ul', { class: 'list' }, notes.items.map(n => h('li', { class: n.read ? '' : 'unread' }, n.text, h('span', { class: 'hint' }, ` – ${formatDate(n.created_at)}`))))]
+            ? h('section', { 'aria-labelledby': 'notifications-heading' },
+                h('h2', { id: 'notifications-heading' }, `Notifications (${notes.unread} unread)`),
+                h('ul', { class: 'list' }, notes.items.map(n => h('li', { class: n.read ? '' : 'unread' }, n.text, h('span', { class: 'hint' }, ` – ${formatDate(n.created_at)}`)))))
             : '',
         h('form', { class: 'form', onsubmit: async ev => {
             ev.preventDefault();

@@ -53,10 +53,14 @@ export async function show(main, { params, query }) {
     }
     setTitle(p.name);
     const members = h('section', { class: 'members', 'aria-labelledby': 'members-heading' });
+    // a cluster member names the clusters it belongs to (only published ones answer)
+    const clusters = (await Promise.all((p.affiliations || []).slice(0, 10).map(c =>
+        api('GET', `/v1/profiles/${encodeURIComponent(c)}`).catch(() => null)))).filter(Boolean);
     main.replaceChildren(
         h('article', { class: 'profile' },
             h('span', { class: 'caption' }, label(TYPES, p.type)),
             h('h1', {}, p.name, p.acronym ? h('span', { class: 'acronym' }, ` (${p.acronym})`) : null),
+            clusters.length ? h('p', { class: 'member-of' }, 'Member of ', clusters.map((c, i) => [i ? ', ' : '', h('a', { href: `/profiles/${encodeURIComponent(c.id)}` }, c.name)]), '.') : null,
             admin ? h('p', {}, h('a', { href: `/profiles/${encodeURIComponent(id)}/draft`, class: 'button button--secondary' }, 'Edit the draft')) : null,
             description(p.description),
             h('h2', {}, 'Details'),
