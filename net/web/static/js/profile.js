@@ -12,7 +12,8 @@ function details(p) {
     const add = (k, v) => { if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && !v.length)) rows.push([k, v]); };
     add('Type', label(TYPES, p.type));
     add('Location', [p.address, p.city, p.region, countryName(p.country)].filter(Boolean).join(', '));
-    if (p.website) add('Website', h('a', { href: p.website, rel: 'noopener nofollow' }, p.website));
+    // only web addresses become links (never javascript: or data:)
+    if (p.website) add('Website', /^https?:\/\/[^\s]+$/i.test(p.website) ? h('a', { href: p.website, rel: 'noopener nofollow ugc' }, p.website) : p.website);
     add('Industrial ecosystems', (p.ecosystems || []).map(e => label(ECOSYSTEMS, e)).join(', '));
     add('Services', (p.services || []).map(e => label(SERVICES, e)).join(', '));
     add('Keywords', (p.keywords || []).join(', '));
