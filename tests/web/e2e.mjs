@@ -457,6 +457,12 @@ try {
     await page.locator('.error-summary').waitFor();
     check(/unknown, already used or expired/.test(await page.locator('.error-summary').textContent()), 'a used link is refused in words');
 
+    // ---- a session that has ended ----
+    await page.evaluate(() => sessionStorage.setItem('eccpd.session', JSON.stringify({ token: 'no-longer-valid', user: { role: 'user' } })));
+    await page.goto(`${base}/account`);
+    await page.getByText('Your session has ended. Sign in again to go on.').waitFor();
+    check(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).count() === 1, 'an ended session is said in words and the page offers Sign in again');
+
     // ---- a page that does not exist, and a phone ----
     const r404 = await page.goto(`${base}/no-such-page`);
     check(r404.status() === 404 && await page.getByRole('heading', { name: 'Page not found' }).count() === 1, 'an unknown page answers 404 with a page a person reads');

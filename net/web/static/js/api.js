@@ -62,10 +62,12 @@ export async function api(method, path, { body, query, signal } = {}) {
     if (res.ok) return data;
     const e = (data && data.error) || {};
     if (res.status === 401 && s) setSession(null); // the session expired or was revoked
-    throw new ApiError(res.status, e.code || 'http_' + res.status, describe(res.status, e), e.fields);
+    throw new ApiError(res.status, e.code || 'http_' + res.status, describe(res.status, e, path, Boolean(s)), e.fields);
 }
 
-function describe(status, e) {
+function describe(status, e, path, hadSession) {
+    if (status === 401 && path !== '/v1/sessions')
+        return hadSession ? 'Your session has ended. Sign in again to go on.' : 'Sign in to see this page.';
     if (status === 429) return 'Too many attempts. Wait a few minutes and try again.';
     if (status >= 500) return 'Something went wrong on the server. Try again in a moment.';
     if (e.message) return e.message.charAt(0).toUpperCase() + e.message.slice(1) + (/[.!?]$/.test(e.message) ? '' : '.');

@@ -294,6 +294,10 @@ async function drawMapView(st, res) {
             ? 'The map shows every published profile that matches the filters; the search words do not narrow the map.'
             : 'The map shows every published profile that matches the filters.'),
         holder);
-    const { drawMap } = await import('./map.js');
-    await drawMap(holder, searchQuery({ ...st, q: '' }));
+    try {
+        const { drawMap } = await import('./map.js');
+        await drawMap(holder, searchQuery({ ...st, q: '' }));
+    } catch (e) {
+        holder.replaceChildren(errorPanel(e.status !== undefined ? e : { message: 'The map could not be drawn. Try again, or use the list.' }));
+    }
 }
