@@ -29,9 +29,9 @@ export async function signIn(main, { query }) {
         ev.preventDefault();
         const body = { login: login.control.value.trim(), password: password.control.value };
         const missing = {};
-        if (!body.login) missing.login = 'is needed: enter your username or e-mail address';
-        if (!body.password) missing.password = 'is needed';
-        if (Object.keys(missing).length) return showErrors(form, { fields: missing });
+        if (!body.login) missing.login = 'Enter your username or e-mail address';
+        if (!body.password) missing.password = 'Enter your password';
+        if (Object.keys(missing).length) return showErrors(form, { fields: missing }, { wording: missing });
         try {
             const s = await api('POST', '/v1/sessions', { body });
             setSession(s);
@@ -164,7 +164,7 @@ export async function forgot(main) {
     form.addEventListener('submit', async ev => {
         ev.preventDefault();
         const v = email.control.value.trim();
-        if (!v) return showErrors(form, { fields: { email: 'is needed' } });
+        if (!v) return showErrors(form, { fields: { email: 'missing' } }, { wording: { email: 'Enter the e-mail address of your account' } });
         try {
             await api('POST', '/v1/password-resets', { body: { email: v } });
             clearErrors(form);
@@ -194,7 +194,8 @@ export async function reset(main, { query }) {
     form.addEventListener('submit', async ev => {
         ev.preventDefault();
         if (password.control.value !== confirm.control.value)
-            return showErrors(form, { fields: { password_confirm: 'does not match the new password' } });
+            return showErrors(form, { fields: { password_confirm: 'differs' } },
+                { wording: { password_confirm: 'The two passwords are not the same: type the new password again' } });
         try {
             await api('PUT', `/v1/password-resets/${encodeURIComponent(token)}`, { body: { password: password.control.value } });
             setSession(null);

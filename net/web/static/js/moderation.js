@@ -80,10 +80,10 @@ function queueItem(it, onDone) {
     form.addEventListener('submit', async ev => {
         ev.preventDefault();
         const picked = form.querySelector('input[name=decision]:checked');
-        if (!picked) return showErrors(form, { fields: { decision: 'is needed: choose publish, request changes or decline' } });
+        if (!picked) return showErrors(form, { fields: { decision: 'missing' } }, { wording: { decision: 'Choose publish, request changes or decline' } });
         const body = { decision: picked.value, note: note.value.trim() };
         if (waive && waive.querySelector('input').checked) body.waive_criteria = true;
-        if (body.decision !== 'publish' && !body.note) return showErrors(form, { fields: { note: 'is needed: tell the admins what to change or why' } });
+        if (body.decision !== 'publish' && !body.note) return showErrors(form, { fields: { note: 'missing' } }, { wording: { note: 'Tell the admins what to change, or why the profile is declined' } });
         try {
             await api('POST', `/v1/profiles/${encodeURIComponent(it.id)}/moderation`, { body });
             li.remove();
