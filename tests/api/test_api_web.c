@@ -19,15 +19,23 @@ static api_res get(const char *path, const char *const *headers)
 
 static void page_routes_serve_the_app(void)
 {
-    static const char *const pages[] = {"/", "/?q=hydrogen&country=DE", "/profiles/01ABC",
-                                        "/profiles/01ABC/draft", "/sign-in", "/register",
-                                        "/account", "/forgot-password",
-                                        "/reset-password?token=x", "/moderation", "/xchange"};
+    static const char *const pages[] = {"/",
+                                        "/?q=hydrogen&country=DE",
+                                        "/profiles/01ABC",
+                                        "/profiles/01ABC/draft",
+                                        "/sign-in",
+                                        "/register",
+                                        "/account",
+                                        "/forgot-password",
+                                        "/reset-password?token=x",
+                                        "/moderation",
+                                        "/xchange"};
     char buf[256];
     for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
         api_res r = get(pages[i], NULL);
         CHECK_EQ(r.status, 200);
-        CHECK(strcmp(api_header(&r, "content-type", buf, sizeof(buf)), "text/html; charset=utf-8") == 0);
+        CHECK(strcmp(api_header(&r, "content-type", buf, sizeof(buf)),
+                     "text/html; charset=utf-8") == 0);
         CHECK(strstr(r.body, "<script type=\"module\" src=\"/static/js/app.js\">") != NULL);
         CHECK(api_header(&r, "content-security-policy", buf, sizeof(buf)) != NULL);
         CHECK(strstr(buf, "default-src 'self'") != NULL);
@@ -103,7 +111,8 @@ static void not_found_is_json_for_the_api_and_a_page_for_people(void)
     /* a person's bad link: the app page (which says "Page not found") with status 404 */
     r = get("/no/such/page", html);
     CHECK_EQ(r.status, 404);
-    CHECK(strcmp(api_header(&r, "content-type", buf, sizeof(buf)), "text/html; charset=utf-8") == 0);
+    CHECK(strcmp(api_header(&r, "content-type", buf, sizeof(buf)), "text/html; charset=utf-8") ==
+          0);
     CHECK(strstr(r.body, "/static/js/app.js") != NULL);
     api_res_free(&r);
     /* the same path for a client that does not ask for HTML: JSON */
