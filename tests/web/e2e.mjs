@@ -38,6 +38,7 @@ if (!existsSync(CHROMIUM)) {
 }
 const PASSWORD = 'demo password e2e';
 const shots = join(outDir, 'screenshots');
+rmSync(shots, { recursive: true, force: true }); // this run's pages only
 mkdirSync(shots, { recursive: true });
 
 let failures = 0;
@@ -392,6 +393,14 @@ try {
     await next.getByRole('button', { name: 'Send the decision' }).click();
     await page.getByText(`${nextName} was sent back for changes.`).waitFor();
     check(await page.locator('.queue__item').count() === before - 2, `requesting changes takes ${nextName} off the queue`);
+    // a moderator reads a waiting draft without edit forms
+    await page.locator('.queue__name a').first().click();
+    await page.waitForURL(/\/draft$/);
+    await page.getByRole('heading', { name: 'Validation check' }).waitFor();
+    check(await page.getByRole('button', { name: 'Save the draft' }).count() === 0 && await page.getByRole('heading', { name: 'Details' }).count() === 1,
+        'a moderator reads a draft with its check and no edit form');
+    await shot(page, 'moderator-draft');
+    await axe(page, 'a draft as a moderator reads it');
     await page.goto(`${base}${modHref.replace(/\/draft$/, '')}`);
     await page.getByRole('heading', { level: 1 }).waitFor();
     check((await page.getByRole('heading', { level: 1 }).textContent()).startsWith(modName), 'the published profile is public');

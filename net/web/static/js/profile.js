@@ -124,6 +124,20 @@ export async function draft(main, { params }) {
         return;
     }
     setTitle(`Draft: ${p.name}`);
+    const me = session().user || {};
+    if (!(p.admins || []).includes(me.id)) {
+        // a moderator reading a draft: what it says and its check, without the edit forms
+        const box = h('section', { class: 'check', 'aria-labelledby': 'check-heading' });
+        drawCheck(box, check);
+        main.replaceChildren(
+            h('span', { class: 'caption' }, `${label(TYPES, p.type)} · ${label(STATES, p.state)}`),
+            h('h1', {}, `Draft: ${p.name}`),
+            me.role === 'moderator' ? h('p', {}, h('a', { href: '/moderation' }, 'Back to the moderation queue')) : null,
+            h('div', { class: 'two-columns' },
+                h('div', {}, description(p.description), h('h2', {}, 'Details'), details(p)),
+                h('div', {}, box)));
+        return;
+    }
     const checkBox = h('section', { class: 'check', 'aria-labelledby': 'check-heading', 'aria-live': 'polite' });
     drawCheck(checkBox, check);
     const fields = [...EDITABLE, ...(p.type === 'cluster_organisation' ? CLUSTER_EDITABLE : [])];
