@@ -149,7 +149,10 @@ try {
     await axe(page, 'the front page');
 
     const box = page.getByRole('combobox', { name: /Search clusters/ });
+    // the suggestions for the whole word, not an earlier answer for its first letters
+    const lastAnswer = page.waitForResponse(r => r.url().includes('/v1/suggest?') && new URL(r.url()).searchParams.get('q') === 'klast');
     await box.pressSequentially('klast', { delay: 40 });
+    await lastAnswer;
     const listbox = page.getByRole('listbox');
     await listbox.waitFor();
     const options = listbox.getByRole('option');

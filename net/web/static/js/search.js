@@ -136,6 +136,9 @@ function setupCombobox(u) {
 }
 
 function showList(u, items) {
+    // an answer that arrives while an option is chosen keeps that option chosen
+    const was = !u.list.hidden && u.active >= 0 ? u.items[u.active] : null;
+    const keep = was ? items.findIndex(it => it.text === was.text && it.id === was.id) : -1;
     u.items = items;
     u.active = -1;
     u.input.removeAttribute('aria-activedescendant');
@@ -150,6 +153,7 @@ function showList(u, items) {
     }, it.text, it.kind === 'profile' ? h('span', { class: 'suggestions__kind' }, ' – profile') : null)));
     u.list.hidden = false;
     u.input.setAttribute('aria-expanded', 'true');
+    if (keep >= 0) setActive(u, keep);
 }
 
 function closeList(u) {
