@@ -19,6 +19,7 @@ PACKAGES=(
   libjson-validator-perl              # API tests: the OpenAPI validator of test_api_openapi
   python3-aiosmtpd                    # SMTP delivery tests (a real sink)
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
+  chromium fonts-dejavu-core          # the web front end's browser tests (tests/web)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)
 
@@ -35,6 +36,17 @@ install_packages() {
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The browser tests' node packages (tests/web/package-lock.json: playwright-core, axe-core,
+# and world-atlas for tools/make-europe-map.mjs), with Debian's node and npm when there is
+# no npm yet. npm ci runs again only when the lock file changed.
+web_deps() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  if [ ! tests/web/node_modules/.package-lock.json -nt tests/web/package-lock.json ]; then
+    say "installing the browser tests' node packages (npm ci in tests/web)"
+    (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 build() { # build DIR [cmake args...]
@@ -57,6 +69,7 @@ cmd=${1:-}
 case "$cmd" in
   deps)
     install_packages "${PACKAGES[@]}"
+    web_deps
     if [ "${1:-}" = --bench ]; then install_packages "${BENCH_PACKAGES[@]}"; fi
     ;;
   build)
@@ -77,6 +90,7 @@ case "$cmd" in
     ;;
   test)
     install_packages "${PACKAGES[@]}"
+    web_deps
     build build
     run_tests build
     build build-asan -DSANITIZE=ON

@@ -21,6 +21,7 @@
 #include "core/sha256.h"
 #include "net/buf.h"
 #include "net/json.h"
+#include "net/web.h"
 
 struct net_job {
     h2o_multithread_message_t msg;
@@ -522,6 +523,8 @@ int net_http_on_req(h2o_handler_t *self, h2o_req_t *req)
     int m = net_router_match(s->router, head ? "GET" : req->method.base,
                              head ? 3 : req->method.len, req->path.base, plen, &r->match);
     if (m == CORE_ENOTFOUND) {
+        if (net_web_not_found(r, req->path.base, plen))
+            return 0;
         net_fail(r, CORE_ENOTFOUND, "no such resource", NULL);
         return 0;
     }

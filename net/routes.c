@@ -10,6 +10,7 @@
 #include "net/profiles.h"
 #include "net/search.h"
 #include "net/server.h"
+#include "net/web.h"
 #include "net/xchange.h"
 #include "net/exchange.h"
 
@@ -91,4 +92,18 @@ void net_routes_register(net_router *r)
     net_router_add(r, "POST", "/v1/attachments", net_attachments_upload, NET_ROUTE_RAW_BODY,
                    10 * 1024 * 1024);
     net_router_add(r, "GET", "/v1/attachments/{id}", net_attachments_get, 0, 0);
+    /* The web front end (net/web.c): the app page at each page route, its files under
+     * /static. Its modules read the route from the URL and draw the page from the API. */
+    net_router_add(r, "GET", "/", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/profiles/{id}", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/profiles/{id}/draft", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/sign-in", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/register", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/account", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/forgot-password", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/reset-password", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/moderation", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/xchange", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/static/{file}", net_web_static, 0, 0);
+    net_router_add(r, "GET", "/static/js/{file}", net_web_static, 0, 0);
 }
