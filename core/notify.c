@@ -28,12 +28,18 @@ char *core_notify_key(core_arena *a, const char *user_id, const char *id)
 void core_notify(core_txn *t, const char *user_id, const char *kind, const char *subject,
                  const char *text, const char *ref)
 {
+    char id[CORE_ID_LEN + 1];
+    core_id_new(id);
+    core_notify_as(t, id, user_id, kind, subject, text, ref, true);
+}
+
+void core_notify_as(core_txn *t, const char *id, const char *user_id, const char *kind,
+                    const char *subject, const char *text, const char *ref, bool mail)
+{
     core_arena *a = core_txn_arena(t);
     core_value user;
     if (core_record_get_txn(t, "user", user_id, a, &user) != 0)
         return;
-    char id[CORE_ID_LEN + 1];
-    core_id_new(id);
     core_value n = core_value_obj();
     core_value_set(a, &n, "id", core_value_cstr(a, id));
     core_value_set(a, &n, "kind", core_value_cstr(a, kind));
@@ -45,10 +51,11 @@ void core_notify(core_txn *t, const char *user_id, const char *kind, const char 
     put_value(t, (core_slice){key, strlen(key)}, &n);
     const char *email = core_value_get_str(&user, "email");
     const char *name = core_value_get_str(&user, "username");
-    if (email != NULL)
+    if (email != NULL && mail)
         core_outbox_add(t, email, subject,
-                        core_arena_printf(a, "Hello %s,\n\n%s\n\n-- \nThe cluster collaboration "
-                                             "platform\n",
+                        core_arena_printf(a,
+                                          "Hello %s,\n\n%s\n\n-- \nThe cluster collaboration "
+                                          "platform\n",
                                           name ? name : "", text));
 }
 

@@ -17,6 +17,11 @@
 void core_notify(core_txn *t, const char *user_id, const char *kind, const char *subject,
                  const char *text, const char *ref);
 
+/* As core_notify, with the notification's id given (ids must sort by time; a fan-out job
+ * uses its own id, so a re-run chunk finds what it wrote) and the e-mail only when mail. */
+void core_notify_as(core_txn *t, const char *id, const char *user_id, const char *kind,
+                    const char *subject, const char *text, const char *ref, bool mail);
+
 /* The key of a notification (keys family), in a. */
 char *core_notify_key(core_arena *a, const char *user_id, const char *id);
 

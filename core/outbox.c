@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/fanout.h"
 #include "core/id.h"
 #include "core/value.h"
 
@@ -46,7 +47,8 @@ void core_outbox_add(core_txn *t, const char *to, const char *subject, const cha
     size_t len;
     if (core_value_to_msgpack(&v, &buf, &len) != 0)
         core_oom();
-    core_txn_put(t, CORE_CF_OUTBOX, (core_slice){core_arena_strndup(a, id, CORE_ID_LEN), CORE_ID_LEN},
+    core_txn_put(t, CORE_CF_OUTBOX,
+                 (core_slice){core_arena_strndup(a, id, CORE_ID_LEN), CORE_ID_LEN},
                  (core_slice){buf, len});
     free(buf);
 }
@@ -125,7 +127,7 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
         rc = CORE_EIO;
     if (rc != 0)
         unlink(tmp);
-    (void)final;
+    (void) final;
     return rc; /* flush_batch syncs, renames, and fsyncs the directory */
 }
 
@@ -216,6 +218,10 @@ int core_outbox_flush(core_store *s, const char *dir, const char *from)
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return CORE_EIO;
     int total = 0, n;
+    while ((n = core_fanout_step(s)) > 0) /* pending fan-out jobs become e-mail first */
+        ;
+    if (n < 0)
+        return n;
     while ((n = flush_batch(s, dir, from)) == OUTBOX_BATCH)
         total += n;
     return n < 0 ? n : total + n;
@@ -225,12 +231,18 @@ static void *deliverer_main(void *arg)
 {
     core_outbox *o = arg;
     for (;;) {
-        /* A long queue (a bulk import's notifications) goes out batch by batch; a stop
-         * request leaves the rest queued for the next start instead of holding it up. */
-        int rc;
-        while ((rc = flush_batch(o->store, o->dir, o->from)) == OUTBOX_BATCH &&
-               !atomic_load(&o->stopping))
-            ;
+        /* A long queue (a bulk import's notifications) goes out batch by batch, and a
+         * pending fan-out job (core/fanout.h) is expanded chunk by chunk between batches, so
+         * the first e-mails leave while the last notifications are written; a stop request
+         * leaves the rest queued for the next start instead of holding it up. */
+        int rc, fan;
+        do {
+            fan = core_fanout_step(o->store);
+            rc = flush_batch(o->store, o->dir, o->from);
+        } while ((fan > 0 || rc == OUTBOX_BATCH) && !atomic_load(&o->stopping));
+        if (fan < 0)
+            fprintf(stderr, "eccpd: a notification fan-out failed (%s); retrying\n",
+                    core_strerror(fan));
         if (rc < 0)
             fprintf(stderr, "eccpd: outbox delivery to %s failed (%s); retrying\n", o->dir,
                     core_strerror(rc));

@@ -9,6 +9,8 @@
  * fsynced — and only then removes the batch from the outbox in one write. A crash
  * between the two
  * delivers the same file again under the same name: at least once, never lost.
+ * The same thread expands pending notification fan-out jobs (core/fanout.h) between
+ * batches; a kick after a write wakes it for both.
  */
 #ifndef ECCPD_CORE_OUTBOX_H
 #define ECCPD_CORE_OUTBOX_H

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/id.h"
+#include "core/fanout.h"
 #include "core/notify.h"
 #include "core/record.h"
 #include "core/time.h"
@@ -348,13 +349,18 @@ static bool str_in(const core_value *arr, const char *s)
 }
 
 /* Notifies the author profile's admins (admin_text) and every follower who is not one of
- * them (follower_text), each once, never the actor (NULL: the server acted). Returns how
- * many were notified. */
-static size_t notify_concerned(core_txn *t, const char *id, const core_value *prof,
-                               const char *actor, const char *kind, const char *subject,
-                               const char *admin_text, const char *follower_text)
+ * them (follower_text), each once, never the actor (NULL: the server acted). The admins
+ * (few) are notified in this write; the followers too when they are few (up to
+ * core_fanout_inline_max), else through a fan-out job committed with this write, which the
+ * outbox's deliverer expands in chunks right after (core/fanout.h): the write's time does
+ * not grow with the followers. Returns how many notifications this write stored. */
+static size_t notify_concerned(core_txn *t, const char *id, const core_value *rec,
+                               const core_value *prof, const char *actor, const char *kind,
+                               const char *subject, const char *admin_text,
+                               const char *follower_text)
 {
     size_t n = 0;
+    core_arena *a = core_txn_arena(t);
     const core_value *admins = core_value_get(prof, "admins");
     for (size_t i = 0; admins != NULL && admins->type == CORE_ARR && i < admins->u.arr.len; i++) {
         const char *u = admins->u.arr.items[i].u.s.ptr;
@@ -363,10 +369,19 @@ static size_t notify_concerned(core_txn *t, const char *id, const core_value *pr
         core_notify(t, u, kind, subject, admin_text, id);
         n++;
     }
+    char *prefix = core_arena_printf(a, "psfollow/%s/", id);
+    int64_t followers = get_int(rec, "followers_count");
+    if (followers > 0 && (size_t)followers > core_fanout_inline_max()) {
+        core_value exclude = core_value_arr();
+        for (size_t i = 0; admins != NULL && admins->type == CORE_ARR && i < admins->u.arr.len; i++)
+            core_value_push(a, &exclude, admins->u.arr.items[i]);
+        if (actor != NULL)
+            core_value_push(a, &exclude, core_value_cstr(a, actor));
+        core_fanout_add(t, prefix, &exclude, kind, subject, follower_text, id, NULL);
+        return n;
+    }
     /* The followers first, then the notifications: a write batch's iterator must not see
      * the batch change under it. */
-    core_arena *a = core_txn_arena(t);
-    char *prefix = core_arena_printf(a, "psfollow/%s/", id);
     size_t plen = strlen(prefix), nf = 0, cap = 64;
     char(*users)[CORE_ID_LEN + 1] = core_arena_alloc(a, cap * sizeof(*users));
     core_iter *it = core_txn_iter_prefix(t, CORE_CF_KEYS, (core_slice){prefix, plen});
@@ -476,7 +491,7 @@ static int close_if_expired(core_txn *t, const char *id, core_value *rec, const 
     const char *text =
         core_arena_printf(a, "The partner search \"%s\" closed: its deadline (%s) has passed.",
                           title ? title : "", core_value_get_str(rec, "deadline"));
-    size_t n = notify_concerned(t, id, prof, NULL, "partner_search.closed",
+    size_t n = notify_concerned(t, id, rec, prof, NULL, "partner_search.closed",
                                 "A partner search has closed", text, text);
     if (notified != NULL)
         *notified += n;
@@ -665,8 +680,9 @@ int core_partner_patch_txn(core_txn *t, void *arg)
     obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
     const char *title = core_value_get_str(&rec, "title");
     const char *text = core_arena_printf(a, "The partner search \"%s\" was updated.", title);
-    op->notified = notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.updated",
-                                    "A partner search you follow was updated", text, text);
+    op->notified =
+        notify_concerned(t, op->id, &rec, &prof, op->actor.user_id, "partner_search.updated",
+                         "A partner search you follow was updated", text, text);
     if ((rc = core_record_put(t, CORE_PARTNER_KIND, op->id, &rec, "update")) != 0)
         return rc;
     op->rec = core_value_copy(op->out, &rec);
@@ -698,8 +714,9 @@ int core_partner_close_txn(core_txn *t, void *arg)
     const char *text = core_arena_printf(
         a, "The partner search \"%s\" was closed; it no longer takes interests or comments.",
         title);
-    op->notified = notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.closed",
-                                    "A partner search has closed", text, text);
+    op->notified =
+        notify_concerned(t, op->id, &rec, &prof, op->actor.user_id, "partner_search.closed",
+                         "A partner search has closed", text, text);
     if ((rc = core_record_put(t, CORE_PARTNER_KIND, op->id, &rec, "update")) != 0)
         return rc;
     op->rec = core_value_copy(op->out, &rec);
@@ -780,7 +797,9 @@ static int follow(core_txn *t, void *arg, bool on)
         return 0;
     }
     if (on) {
-        put_key(t, fk, (core_slice){"", 0});
+        char stamp[CORE_ID_LEN + 1]; /* fan-out jobs committed before this leave it out */
+        core_fanout_stamp(stamp);
+        put_key(t, fk, (core_slice){stamp, CORE_ID_LEN});
         put_key(t, gk, (core_slice){"", 0});
     } else {
         del_key(t, fk);
@@ -847,8 +866,9 @@ int core_partner_interest_txn(core_txn *t, void *arg)
         a, "%s (%s) expressed interest in your partner search \"%s\":\n\n%s", who, org, title, msg);
     const char *follower_text = core_arena_printf(
         a, "There is a new expression of interest in the partner search \"%s\".", title);
-    op->notified = notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.interest",
-                                    "New interest in a partner search", admin_text, follower_text);
+    op->notified =
+        notify_concerned(t, op->id, &rec, &prof, op->actor.user_id, "partner_search.interest",
+                         "New interest in a partner search", admin_text, follower_text);
     core_value view = core_value_obj();
     core_value_set(a, &view, "id", core_value_cstr(a, iid));
     core_value user = core_value_obj();
@@ -896,8 +916,9 @@ int core_partner_comment_txn(core_txn *t, void *arg)
     const char *who = username_of(t, op->actor.user_id);
     const char *ntext =
         core_arena_printf(a, "%s commented on the partner search \"%s\":\n\n%s", who, title, text);
-    op->notified = notify_concerned(t, op->id, &prof, op->actor.user_id, "partner_search.comment",
-                                    "New comment on a partner search", ntext, ntext);
+    op->notified =
+        notify_concerned(t, op->id, &rec, &prof, op->actor.user_id, "partner_search.comment",
+                         "New comment on a partner search", ntext, ntext);
     core_value view = core_value_obj();
     core_value_set(a, &view, "id", core_value_cstr(a, cid));
     core_value author = core_value_obj();
