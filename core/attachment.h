@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 
+#include "core/profile.h"
 #include "core/store.h"
 #include "core/value.h"
 
@@ -55,6 +56,12 @@ int core_attachment_create_txn(core_txn *t, void *arg);
  * a. 0, CORE_ENOTFOUND, CORE_EIO. */
 int core_attachment_read(core_store *s, const char *id, core_arena *a, core_value *meta,
                          core_slice *bytes);
+/* 0 when actor may download attachment id: anyone when a partner search references it,
+ * the parties' admins and moderators when ClusterXchange evidence does, the uploader
+ * always (core/attachment_access.c; through the authz table). CORE_ENOTFOUND otherwise,
+ * also for an attachment that does not exist; CORE_EIO. */
+int core_attachment_authorize(core_store *s, const core_actor *actor, const char *id,
+                              core_arena *a);
 /* core_txn_fn: removes up to CORE_ATTACHMENT_SWEEP_BATCH attachments unreferenced for a
  * day (arg: a size_t that receives how many it removed). */
 int core_attachment_sweep_txn(core_txn *t, void *arg);

@@ -62,6 +62,7 @@ static const struct {
     [CORE_ACT_PSEARCH_COMMENTS_CLOSED] = {"partner_search.comments_closed", SIGNED_IN, false},
     [CORE_ACT_ATTACHMENT_UPLOAD] = {"attachment.upload", SIGNED_IN, false},
     [CORE_ACT_ATTACHMENT_READ] = {"attachment.read", ANY, false},
+    [CORE_ACT_ATTACHMENT_READ_OWN] = {"attachment.read_own", ADMIN, true},
 };
 
 int core_authorize(core_action action, unsigned roles)

@@ -61,7 +61,10 @@ typedef enum core_action {
     CORE_ACT_PSEARCH_COMMENTS,    /* read the comments of an open search */
     CORE_ACT_PSEARCH_COMMENTS_CLOSED, /* read the comments of a closed search */
     CORE_ACT_ATTACHMENT_UPLOAD,   /* upload an attachment */
-    CORE_ACT_ATTACHMENT_READ,     /* download an attachment */
+    CORE_ACT_ATTACHMENT_READ,     /* download an attachment a public record references */
+    CORE_ACT_ATTACHMENT_READ_OWN, /* download one's own upload (the uploader holds the admin
+                                   * role for it); attachments that private records reference
+                                   * (exchange evidence) go by the record's read action */
     CORE_ACT__COUNT
 } core_action;
 

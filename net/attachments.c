@@ -63,17 +63,13 @@ void net_attachments_get(net_req *r)
     const net_principal *p = net_req_auth(r);
     if (p == NULL)
         return;
-    int rc = core_authorize(CORE_ACT_ATTACHMENT_READ,
-                            p->signed_in ? CORE_ROLE_USER : CORE_ROLE_ANONYMOUS);
-    if (rc != 0) {
-        net_fail(r, rc, NULL, NULL);
-        return;
-    }
+    core_actor actor = {p->signed_in ? p->user_id : NULL,
+                        p->signed_in && strcmp(p->role, "moderator") == 0};
     core_value meta;
     core_slice bytes;
-    rc = id != NULL && core_id_valid(id)
-             ? core_attachment_read(r->server->store, id, &r->arena, &meta, &bytes)
-             : CORE_ENOTFOUND;
+    int rc = core_attachment_authorize(r->server->store, &actor, id, &r->arena);
+    if (rc == 0)
+        rc = core_attachment_read(r->server->store, id, &r->arena, &meta, &bytes);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such attachment" : NULL, NULL);
         return;

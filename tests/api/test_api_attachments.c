@@ -78,6 +78,16 @@ static size_t zip(char *out, const char *name, const char *data, const char *res
 }
 
 static char ids[8][64];
+static char *t_stranger;
+
+/* GET path as the holder of token (NULL: anonymous). */
+static api_res get_as(const char *path, const char *token)
+{
+    char auth[512];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+    const char *h[] = {auth, NULL};
+    return api_call(&srv, API_H1, "GET", path, NULL, NULL, 0, token ? h : NULL);
+}
 
 static void each_allowed_type(void)
 {
@@ -114,7 +124,14 @@ static void each_allowed_type(void)
 
         char p[128];
         snprintf(p, sizeof(p), "/v1/attachments/%s", ids[i]);
-        r = api_call(&srv, API_H1, "GET", p, NULL, NULL, 0, NULL);
+        /* referenced by nothing yet: the uploader's alone */
+        r = get_as(p, NULL);
+        expect(&r, 404);
+        api_res_free(&r);
+        r = get_as(p, t_stranger);
+        expect(&r, 404);
+        api_res_free(&r);
+        r = get_as(p, t_user);
         expect(&r, 200);
         CHECK_EQ((long)r.len, (long)files[i].len);
         CHECK(memcmp(r.body, files[i].bytes, files[i].len) == 0);
@@ -204,7 +221,12 @@ static void forbidden_types_and_sizes(void)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, into_sized);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    char auth[512];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t_user);
+    struct curl_slist *hl = curl_slist_append(NULL, auth);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     CHECK_EQ(curl_easy_perform(c), CURLE_OK);
+    curl_slist_free_all(hl);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
@@ -226,7 +248,7 @@ static void safe_content_disposition(void)
     char p[128];
     snprintf(p, sizeof(p), "/v1/attachments/%s", jstr(r.json, "id"));
     api_res_free(&r);
-    r = api_call(&srv, API_H1, "GET", p, NULL, NULL, 0, NULL);
+    r = get_as(p, t_user);
     expect(&r, 200);
     char cd[512];
     CHECK(api_header(&r, "content-disposition", cd, sizeof(cd)) != NULL);
@@ -302,7 +324,7 @@ static void referenced_kept_unreferenced_removed(void)
     snprintf(p, sizeof(p), "/v1/attachments/%s", ids[1]);
     long status = 0;
     for (int i = 0; i < 200 && status != 404; i++) { /* the sweep runs at start */
-        r = api_call(&srv, API_H1, "GET", p, NULL, NULL, 0, NULL);
+        r = get_as(p, t_user); /* the uploader could read it until it went */
         status = r.status;
         api_res_free(&r);
         if (status != 404) {
@@ -313,7 +335,10 @@ static void referenced_kept_unreferenced_removed(void)
     CHECK_EQ(status, 404);
     for (int k = 0; k < 2; k++) {
         snprintf(p, sizeof(p), "/v1/attachments/%.40s", ids[k == 0 ? 0 : 3]);
-        r = api_call(&srv, API_H1, "GET", p, NULL, NULL, 0, NULL);
+        r = get_as(p, NULL); /* a public partner search's: anyone's */
+        expect(&r, 200);
+        api_res_free(&r);
+        r = get_as(p, t_stranger);
         expect(&r, 200);
         api_res_free(&r);
     }
@@ -332,6 +357,7 @@ int main(int argc, char **argv)
     api_start(&srv, srv.dir, NULL);
     t_mod = login("mod", "moderator password");
     t_user = api_signup(&srv, "uploader", "a long password");
+    t_stranger = api_signup(&srv, "stranger", "a long password");
     RUN(each_allowed_type);
     RUN(forbidden_types_and_sizes);
     RUN(safe_content_disposition);

@@ -263,10 +263,11 @@ static void one_exchange_from_proposal_to_closing_report(void)
     api_res up = api_call(&srv, API_H1, "POST", "/v1/attachments", "image/png", png,
                           sizeof(png) - 1, fh);
     expect(&up, 201);
-    char report[512];
+    char report[512], evidence[64];
+    snprintf(evidence, sizeof(evidence), "%s", cJSON_GetObjectItem(up.json, "id")->valuestring);
     snprintf(report, sizeof(report),
              "{\"summary\":\"We met.\",\"outcomes\":\"A project.\",\"evidence\":[\"%s\"]}",
-             cJSON_GetObjectItem(up.json, "id")->valuestring);
+             evidence);
     api_res_free(&up);
     step_fails(id, "POST", "closing-report",
                "{\"summary\":\"We met.\",\"outcomes\":\"A project.\","
@@ -277,6 +278,21 @@ static void one_exchange_from_proposal_to_closing_report(void)
                "{\"summary\":\"We met.\",\"outcomes\":\"A project.\",\"evidence\":[\"../x\"]}",
                de.token, 422, NULL);
     step_ok(id, "POST", "closing-report", report, de.token, "report_submitted");
+    /* the evidence is for the exchange's parties and moderators: others are told 404 */
+    char ep[128];
+    snprintf(ep, sizeof(ep), "/v1/attachments/%s", evidence);
+    const struct {
+        const char *token;
+        long status;
+    } readers[] = {{NULL, 404}, {t_stranger, 404}, {it.token, 200}, {de.token, 200},
+                   {t_mod, 200}};
+    for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+        api_res er = call("GET", ep, NULL, readers[i].token);
+        expect(&er, readers[i].status);
+        if (readers[i].status == 200)
+            CHECK_EQ((long)er.len, (long)sizeof(png) - 1);
+        api_res_free(&er);
+    }
     step_fails(id, "POST", "complete", NULL, it.token, 403, NULL);
     step_ok(id, "POST", "complete", NULL, t_mod, "completed");
     step_fails(id, "POST", "cancel", "{\"reason\":\"x\"}", t_mod, 409, "the exchange is over");

@@ -52,6 +52,7 @@ static void every_row(void)
     expect(CORE_ACT_PSEARCH_COMMENTS_CLOSED, UNAUTH, OK, OK, OK);
     expect(CORE_ACT_ATTACHMENT_UPLOAD, UNAUTH, OK, OK, OK);
     expect(CORE_ACT_ATTACHMENT_READ, OK, OK, OK, OK);
+    expect(CORE_ACT_ATTACHMENT_READ_OWN, HIDDEN, HIDDEN, OK, HIDDEN);
 }
 
 static void every_action_has_a_name_and_an_unknown_one_is_refused(void)
