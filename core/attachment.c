@@ -15,6 +15,12 @@ static char *meta_key(core_arena *a, const char *id)
     return core_arena_printf(a, "attmeta/%s", id);
 }
 
+/* The key of piece i of an attachment's bytes (attachments family). */
+static char *piece_key(core_arena *a, const char *id, size_t i)
+{
+    return core_arena_printf(a, "%s/%04zu", id, i);
+}
+
 static char *ref_key(core_arena *a, const char *id, const char *kind, const char *ref_id)
 {
     return core_arena_printf(a, "attref/%s/%s/%s", id, kind, ref_id);
@@ -235,11 +241,43 @@ int core_attachment_create_txn(core_txn *t, void *arg)
     if (core_value_to_msgpack(&m, &buf, &len) != 0)
         core_oom();
     put_key(t, meta_key(a, id), (core_slice){buf, len});
-    core_txn_put(t, CORE_CF_ATTACHMENTS, (core_slice){id, CORE_ID_LEN}, n->bytes);
+    for (size_t off = 0, i = 0; off < n->bytes.len; off += CORE_ATTACHMENT_CHUNK, i++) {
+        char *k = piece_key(a, id, i);
+        size_t len =
+            n->bytes.len - off < CORE_ATTACHMENT_CHUNK ? n->bytes.len - off : CORE_ATTACHMENT_CHUNK;
+        core_txn_put(t, CORE_CF_ATTACHMENTS, (core_slice){k, strlen(k)},
+                     (core_slice){n->bytes.ptr + off, len});
+    }
     put_key(t, free_key(a, now, id), (core_slice){"", 0});
     int rc = public_meta(n->out, (core_slice){buf, len}, &n->meta);
     free(buf);
     return rc;
+}
+
+long core_attachment_pread(core_store *s, const char *id, size_t offset, char *buf, size_t want)
+{
+    core_arena a;
+    core_arena_init(&a);
+    size_t i = offset / CORE_ATTACHMENT_CHUNK, at = offset % CORE_ATTACHMENT_CHUNK;
+    char *k = piece_key(&a, id, i);
+    core_slice v;
+    int rc = core_store_get(s, CORE_CF_ATTACHMENTS, (core_slice){k, strlen(k)}, &a, &v);
+    if (rc == CORE_ENOTFOUND) { /* stored whole, before pieces (or past the end) */
+        rc = core_store_get(s, CORE_CF_ATTACHMENTS, (core_slice){id, CORE_ID_LEN}, &a, &v);
+        at = offset;
+        if (rc == CORE_ENOTFOUND && i > 0) /* past the last piece */
+            rc = 0, v = (core_slice){NULL, 0};
+    }
+    long got = rc;
+    if (rc == 0) {
+        size_t n = at < v.len ? v.len - at : 0;
+        n = n < want ? n : want;
+        if (n > 0)
+            memcpy(buf, v.ptr + at, n);
+        got = (long)n;
+    }
+    core_arena_dispose(&a);
+    return got;
 }
 
 int core_attachment_read(core_store *s, const char *id, core_arena *a, core_value *meta,
@@ -248,7 +286,20 @@ int core_attachment_read(core_store *s, const char *id, core_arena *a, core_valu
     int rc = core_attachment_meta(s, id, a, meta);
     if (rc != 0)
         return rc;
-    return core_store_get(s, CORE_CF_ATTACHMENTS, (core_slice){id, CORE_ID_LEN}, a, bytes);
+    const core_value *sz = core_value_get(meta, "size");
+    size_t size = sz != NULL && sz->type == CORE_INT && sz->u.i > 0 ? (size_t)sz->u.i : 0;
+    char *buf = core_arena_alloc(a, size + 1);
+    size_t off = 0;
+    while (off < size) {
+        long got = core_attachment_pread(s, id, off, buf + off, size - off);
+        if (got < 0)
+            return (int)got;
+        if (got == 0)
+            return CORE_EINTERNAL; /* shorter than its metadata says */
+        off += (size_t)got;
+    }
+    *bytes = (core_slice){buf, size};
+    return 0;
 }
 
 int core_attachment_sweep_txn(core_txn *t, void *arg)
@@ -276,8 +327,23 @@ int core_attachment_sweep_txn(core_txn *t, void *arg)
         del_key(t, keys[i]);
         if (referenced(t, id))
             continue;
-        del_key(t, meta_key(a, id));
-        core_txn_delete(t, CORE_CF_ATTACHMENTS, (core_slice){id, CORE_ID_LEN});
+        char *mk = meta_key(a, id);
+        core_slice mv;
+        core_value m;
+        const char *why;
+        int64_t size = CORE_ATTACHMENT_MAX; /* unreadable metadata: every possible piece */
+        if (core_txn_get(t, CORE_CF_KEYS, (core_slice){mk, strlen(mk)}, a, &mv) == 0 &&
+            core_value_from_msgpack(a, mv.ptr, mv.len, &m, &why) == 0) {
+            const core_value *sz = core_value_get(&m, "size");
+            if (sz != NULL && sz->type == CORE_INT)
+                size = sz->u.i;
+        }
+        del_key(t, mk);
+        for (int64_t off = 0, p = 0; off < size; off += CORE_ATTACHMENT_CHUNK, p++) {
+            char *k = piece_key(a, id, (size_t)p);
+            core_txn_delete(t, CORE_CF_ATTACHMENTS, (core_slice){k, strlen(k)});
+        }
+        core_txn_delete(t, CORE_CF_ATTACHMENTS, (core_slice){id, CORE_ID_LEN}); /* older form */
         if (removed != NULL)
             (*removed)++;
     }

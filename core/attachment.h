@@ -8,7 +8,10 @@
  * transaction, so a record never names an attachment that does not exist. Metadata is
  * {id, filename, content_type, size, created_by, created_at}.
  *
- * Bytes live in the attachments column family (RocksDB blob files) under the id; types
+ * Bytes live in the attachments column family (RocksDB blob files) in pieces of
+ * CORE_ATTACHMENT_CHUNK bytes under "<id>/<4-digit piece number>" (an attachment stored
+ * before pieces existed is one value under "<id>"), so a download reads and holds one piece
+ * at a time (core_attachment_pread); types
  * are judged by content only (core_attachment_sniff), never by name or Content-Type.
  * An attachment that no record references one day after its upload (or after its last
  * reference went) is removed by core_attachment_sweep_txn.
@@ -32,6 +35,7 @@ enum {
     CORE_ATTACHMENT_TTL = 86400,            /* seconds an unreferenced attachment is kept */
     CORE_ATTACHMENT_FILENAME_MAX = 200,     /* characters kept of a filename */
     CORE_ATTACHMENT_SWEEP_BATCH = 256,      /* attachments one sweep write looks at */
+    CORE_ATTACHMENT_CHUNK = 256 * 1024,     /* bytes per stored piece (and per read) */
 };
 
 /* The media type of bytes when they are one of the accepted kinds: a PDF, PNG or JPEG by
@@ -46,14 +50,15 @@ typedef struct core_attachment_new {
     core_slice bytes;     /* the content, at most CORE_ATTACHMENT_MAX */
     const char *type;     /* core_attachment_sniff's answer */
     const char *ext;
-    core_arena *out;      /* the caller's arena */
+    core_arena *out; /* the caller's arena */
     /* out */
     core_value meta; /* {id, filename, content_type, size} (in out) */
 } core_attachment_new;
 /* core_txn_fn: stores a new attachment (bytes and metadata) as unreferenced. */
 int core_attachment_create_txn(core_txn *t, void *arg);
-/* Reads an attachment: metadata {id, filename, content_type, size} and its bytes, both in
- * a. 0, CORE_ENOTFOUND, CORE_EIO. */
+/* Reads an attachment whole: metadata {id, filename, content_type, size} and its bytes,
+ * both in a (tools and tests; downloads stream with core_attachment_pread). 0,
+ * CORE_ENOTFOUND, CORE_EIO. */
 int core_attachment_read(core_store *s, const char *id, core_arena *a, core_value *meta,
                          core_slice *bytes);
 /* 0 when actor may download attachment id: anyone when a partner search references it,
@@ -62,6 +67,10 @@ int core_attachment_read(core_store *s, const char *id, core_arena *a, core_valu
  * also for an attachment that does not exist; CORE_EIO. */
 int core_attachment_authorize(core_store *s, const core_actor *actor, const char *id,
                               core_arena *a);
+/* Copies up to want bytes of attachment id's content from offset into buf: returns how
+ * many (0 at the end), or CORE_ENOTFOUND, CORE_EIO. Holds one stored piece in memory at a
+ * time (a whole attachment only when it was stored before pieces existed). */
+long core_attachment_pread(core_store *s, const char *id, size_t offset, char *buf, size_t want);
 /* core_txn_fn: removes up to CORE_ATTACHMENT_SWEEP_BATCH attachments unreferenced for a
  * day (arg: a size_t that receives how many it removed). */
 int core_attachment_sweep_txn(core_txn *t, void *arg);

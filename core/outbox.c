@@ -127,7 +127,7 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
         rc = CORE_EIO;
     if (rc != 0)
         unlink(tmp);
-    (void) final;
+    (void)final;
     return rc; /* flush_batch syncs, renames, and fsyncs the directory */
 }
 

@@ -57,6 +57,18 @@ void net_attachments_upload(net_req *r)
     net_req_write(r, core_attachment_create_txn, n, created, create_failed);
 }
 
+/* A download in progress: what read_piece needs while the client takes the pieces. */
+typedef struct download {
+    core_store *store;
+    char id[CORE_ID_LEN + 1];
+} download;
+
+static long read_piece(void *ctx, size_t offset, char *buf, size_t want)
+{
+    download *d = ctx;
+    return core_attachment_pread(d->store, d->id, offset, buf, want);
+}
+
 void net_attachments_get(net_req *r)
 {
     const char *id = net_req_param(r, "id");
@@ -66,10 +78,9 @@ void net_attachments_get(net_req *r)
     core_actor actor = {p->signed_in ? p->user_id : NULL,
                         p->signed_in && strcmp(p->role, "moderator") == 0};
     core_value meta;
-    core_slice bytes;
     int rc = core_attachment_authorize(r->server->store, &actor, id, &r->arena);
     if (rc == 0)
-        rc = core_attachment_read(r->server->store, id, &r->arena, &meta, &bytes);
+        rc = core_attachment_meta(r->server->store, id, &r->arena, &meta);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such attachment" : NULL, NULL);
         return;
@@ -78,5 +89,11 @@ void net_attachments_get(net_req *r)
                    core_attachment_disposition(&r->arena, core_value_get_str(&meta, "filename")));
     net_add_header(r, "x-content-type-options", "nosniff");
     net_add_header(r, "content-security-policy", "sandbox");
-    net_reply_raw(r, 200, core_value_get_str(&meta, "content_type"), bytes.ptr, bytes.len);
+    const core_value *size = core_value_get(&meta, "size");
+    download *d = net_req_pool(r, sizeof(*d));
+    d->store = r->server->store;
+    memcpy(d->id, id, CORE_ID_LEN + 1);
+    net_reply_stream(r, 200, core_value_get_str(&meta, "content_type"),
+                     size != NULL && size->type == CORE_INT ? (size_t)size->u.i : 0,
+                     CORE_ATTACHMENT_CHUNK, read_piece, d);
 }

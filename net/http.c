@@ -219,6 +219,66 @@ void net_reply_raw(net_req *r, int status, const char *content_type, const char 
     h2o_send(q, &body, len > 0 ? 1 : 0, H2O_SEND_STATE_FINAL);
 }
 
+typedef struct stream_gen {
+    h2o_generator_t super; /* first: h2o hands it back */
+    net_read_fn read;
+    void *ctx;
+    char *buf; /* cap bytes, reused for every piece */
+    size_t cap, off, len;
+} stream_gen;
+
+/* h2o asks for the next piece once the previous one has gone (the buffer is free again). */
+static void stream_proceed(h2o_generator_t *self, h2o_req_t *q)
+{
+    stream_gen *g = (stream_gen *)self;
+    size_t want = g->len - g->off < g->cap ? g->len - g->off : g->cap;
+    long got = g->read(g->ctx, g->off, g->buf, want);
+    if (got <= 0 || (size_t)got > want) {
+        h2o_send(q, NULL, 0, H2O_SEND_STATE_ERROR);
+        return;
+    }
+    g->off += (size_t)got;
+    h2o_iovec_t v = {g->buf, (size_t)got};
+    h2o_send(q, &v, 1, g->off == g->len ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
+static void stream_stop(h2o_generator_t *self, h2o_req_t *q)
+{
+    (void)self, (void)q; /* the client went: nothing to release (the pool holds it all) */
+}
+
+void *net_req_pool(net_req *r, size_t size)
+{
+    return h2o_mem_alloc_pool(&r->req->pool, size);
+}
+
+void net_reply_stream(net_req *r, int status, const char *content_type, size_t len, size_t cap,
+                      net_read_fn read, void *ctx)
+{
+    if (r->answered || r->req == NULL)
+        return;
+    if (len == 0 || method_is(r->req, "HEAD")) { /* HEAD: the GET's length, no body read */
+        net_reply_raw(r, status, content_type, NULL, len);
+        return;
+    }
+    r->answered = true;
+    h2o_req_t *q = r->req;
+    q->res.status = status;
+    q->res.reason = reason_phrase(status);
+    q->res.content_length = len;
+    if (content_type != NULL)
+        h2o_add_header(&q->pool, &q->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                       strlen(content_type));
+    cors_headers(r);
+    log_answer(r, status, len);
+    stream_gen *g = h2o_mem_alloc_pool(&q->pool, sizeof(*g));
+    *g = (stream_gen){
+        .super = {stream_proceed, stream_stop}, .read = read, .ctx = ctx, .cap = cap, .len = len};
+    g->buf = h2o_mem_alloc_pool(&q->pool, cap);
+    h2o_start_response(q, &g->super);
+    stream_proceed(&g->super, q);
+}
+
 void net_reply(net_req *r, int status, const core_value *v)
 {
     if (v == NULL || status == 204) {

@@ -90,6 +90,16 @@ void net_reply(net_req *r, int status, const core_value *v);
 /* Sends a body already encoded in the negotiated format (bytes are copied). */
 void net_reply_raw(net_req *r, int status, const char *content_type, const char *bytes,
                    size_t len);
+/* Answers status with a body of len bytes that read(ctx, offset, buf, want) supplies piece
+ * by piece as the client takes them, at most cap bytes at a time (the one buffer this
+ * response holds). read copies up to want bytes of the body from offset into buf and
+ * returns how many (> 0), or a negative code, which cuts the response short. It runs on the
+ * request's loop; ctx must live as long as the request (allocate it with net_req_pool). */
+typedef long (*net_read_fn)(void *ctx, size_t offset, char *buf, size_t want);
+void net_reply_stream(net_req *r, int status, const char *content_type, size_t len, size_t cap,
+                      net_read_fn read, void *ctx);
+/* Memory that lives as long as the request (h2o's pool), for net_reply_stream's ctx. */
+void *net_req_pool(net_req *r, size_t size);
 /* Sends the error for a core code with a message a person reads; fields (an object of
  * field -> reason) only with CORE_EINVALID. */
 void net_fail(net_req *r, int code, const char *message, const core_value *fields);

@@ -259,6 +259,16 @@ static void safe_content_disposition(void)
     CHECK(strstr(cd, "%C3%9Cberblick.pdf") != NULL);
     CHECK(strchr(cd, '\r') == NULL && strchr(cd, '\n') == NULL);
     api_res_free(&r);
+    /* HEAD: the GET's headers and length, no bytes read or sent */
+    char auth[512], cl[64];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t_user);
+    const char *h[] = {auth, NULL};
+    r = api_call(&srv, API_H1, "HEAD", p, NULL, NULL, 0, h);
+    expect(&r, 200);
+    CHECK_EQ((long)r.len, 0);
+    CHECK_STR_EQ(api_header(&r, "content-length", cl, sizeof(cl)), "10");
+    CHECK(api_header(&r, "content-disposition", cd, sizeof(cd)) != NULL);
+    api_res_free(&r);
 }
 
 static char *login(const char *user, const char *password)
