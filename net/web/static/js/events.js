@@ -27,7 +27,9 @@ export async function list(main, { query }) {
     fill(main, ...heading('Events'), loading());
     let res, err = null;
     try {
-        res = await api('GET', '/v1/events', { query: { from: f.from, to: f.to, kind: f.kind, ecosystem: f.ecosystem, page, per_page: 20 } });
+        // "to" is a day: events starting until its end
+        const to = /^\d{4}-\d{2}-\d{2}$/.test(f.to) ? `${f.to}T23:59:59Z` : f.to;
+        res = await api('GET', '/v1/events', { query: { from: f.from, to, kind: f.kind, ecosystem: f.ecosystem, page, per_page: 20 } });
     } catch (e) {
         err = e;
     }
@@ -192,7 +194,7 @@ export async function matchmaking(main, { params, query }) {
             submit: 'Apply',
             onSubmit: async v => {
                 await api('POST', `/v1/events/${enc(id)}/participants`, { body: v });
-                await redraw('The application was sent to the organiser.');
+                await redraw('The application was sent to the organiser; it waits for their decision.');
             },
         }));
 
@@ -230,7 +232,8 @@ async function participantPart(ev, me, people, nameOf, slotText, status, redraw)
                 await redraw(`The meeting request was sent to ${nameOf(v.to)}.`);
             },
         }));
-    const incoming = reqs.items.filter(r => r.to === me.profile_id), outgoing = reqs.items.filter(r => r.from === me.profile_id);
+    const incoming = reqs.items.filter(r => r.to === me.profile_id).sort((a, b) => (b.state === 'pending') - (a.state === 'pending'));
+    const outgoing = reqs.items.filter(r => r.from === me.profile_id);
     sec.append(h('h3', {}, `Requests to meet you (${incoming.length})`), incoming.length ? h('ul', { class: 'requests' }, incoming.map(r => {
         const li = h('li', { class: 'request' }, h('p', {}, h('strong', {}, nameOf(r.from)), ` – priority ${r.priority}, ${label(RSTATES, r.state)}${r.slot !== null && r.slot !== undefined ? `, ${slotText(r.slot)}` : ''}`));
         if (r.state === 'pending') {
@@ -267,7 +270,7 @@ async function organiserPart(ev, people, nameOf, slotText, status, redraw) {
         h('td', {}, p.state === 'applied' ? h('div', { class: 'button-group button-group--tight' },
             actionButton('Accept', async () => { await api('POST', `/v1/events/${id}/participants/${enc(p.profile_id)}/decision`, { body: { decision: 'accept' } }); await redraw(`${p.name} was accepted.`); }, status),
             actionButton('Reject', async () => { await api('POST', `/v1/events/${id}/participants/${enc(p.profile_id)}/decision`, { body: { decision: 'reject' } }); await redraw(`${p.name} was not accepted.`); }, status, { secondary: true }))
-            : h('a', { href: `/events/${id}/agenda?participant=${enc(p.profile_id)}` }, 'Agenda'))));
+            : p.state === 'accepted' ? h('a', { href: `/events/${id}/agenda?participant=${enc(p.profile_id)}` }, 'Agenda', h('span', { class: 'visually-hidden' }, ` of ${p.name || 'this participant'}`)) : '')));
     const applied = people.items.filter(p => p.state === 'applied').length;
     sec.append(h('h3', { id: 'participants-heading' }, `Participants (${people.items.length}, ${applied} waiting for a decision)`),
         people.items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'aria-labelledby': 'participants-heading' },
@@ -313,7 +316,7 @@ function scheduleView(r, nameOf, slotText) {
         h('h4', {}, 'Result'),
         summaryList([
             ['Meetings placed', `${r.meetings.length} (${requested} requested, ${r.meetings.length - requested} recommended)`],
-            ['Upper bound', `${r.upper_bound} – no schedule can place more requested meetings`],
+            ['Upper bound', `${r.upper_bound} – no schedule can place more of the requested meetings`],
             ['Requests left unscheduled', String(r.unscheduled.length)],
             ['Time taken', `${Math.round(r.took_ms)} ms`],
         ]),
@@ -321,7 +324,7 @@ function scheduleView(r, nameOf, slotText) {
         h('h4', { id: 'meetings-heading' }, 'Meetings'),
         h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'aria-labelledby': 'meetings-heading' },
             h('thead', {}, h('tr', {}, ['Slot', 'Table', 'Between', 'And', 'Kind'].map(t => h('th', { scope: 'col' }, t)))),
-            h('tbody', {}, r.meetings.map(m => h('tr', {}, h('td', {}, slotText(m.slot)), h('td', {}, String(m.table + 1)),
+            h('tbody', {}, [...r.meetings].sort((x, y) => x.slot - y.slot || x.table - y.table).map(m => h('tr', {}, h('td', {}, slotText(m.slot)), h('td', {}, String(m.table + 1)),
                 h('td', {}, nameOf(m.a)), h('td', {}, nameOf(m.b)), h('td', {}, m.request ? 'Requested' : 'Recommended')))))));
 }
 
@@ -344,19 +347,16 @@ export async function agenda(main, { params, query }) {
     }
     setTitle(`Agenda – ${ev.title}`);
     const status = h('div', { class: 'status-slot' });
-    const dl = h('a', { class: 'button button--secondary', href: '#', download: 'agenda.ics' }, 'Download the agenda (iCalendar)');
-    dl.addEventListener('click', async ev2 => {
-        if (dl.dataset.ready) return; // the second click follows the blob: link
-        ev2.preventDefault();
+    // the iCalendar file needs the session's token: fetched now, offered as a blob: link
+    let dl = null;
+    if ((ag.meetings || []).length) {
         try {
             const blob = await apiBlob(`/v1/events/${enc(id)}/schedule?participant=${enc(pid)}`, 'text/calendar');
-            dl.href = URL.createObjectURL(blob);
-            dl.dataset.ready = '1';
-            dl.click();
+            dl = h('a', { class: 'button button--secondary', href: URL.createObjectURL(blob), download: `agenda-${ev.title.replace(/[^\w-]+/g, '-').toLowerCase()}.ics` }, 'Download the agenda (iCalendar)');
         } catch (e) {
-            status.replaceChildren(notice(e.message, 'error'));
+            status.replaceChildren(notice(`The iCalendar file could not be made: ${e.message}`, 'error'));
         }
-    });
+    }
     const ms = ag.meetings || [];
     fill(main, ...heading('Agenda', ev.title), status,
         h('p', {}, h('a', { href: `/events/${enc(id)}/matchmaking` }, 'Back to the matchmaking')),

@@ -34,9 +34,11 @@ export async function catalogue(main, { query }) {
     const f = {};
     for (const k of ['q', 'role', 'country', 'ecosystem', 'objective', 'language', 'month']) f[k] = query.get(k) || '';
     fill(main, h('h1', {}, 'ClusterXchange catalogue'), subnav('/xchange/catalogue'), loading());
-    let res;
+    let res, mine = [];
     try {
-        res = await api('GET', '/v1/xchange/catalogue', { query: { ...f, page, per_page: 20, facets: 'role,country,ecosystem' } });
+        const [r, m] = await Promise.all([api('GET', '/v1/xchange/catalogue', { query: { ...f, page, per_page: 20, facets: 'role,country,ecosystem' } }), me()]);
+        res = r;
+        mine = (m.xchange_registrations || []).map(x => x.id);
     } catch (e) {
         fill(main, h('h1', {}, 'ClusterXchange catalogue'), subnav('/xchange/catalogue'), errorPanel(e));
         return;
@@ -80,7 +82,8 @@ export async function catalogue(main, { query }) {
             x.offer ? h('p', {}, h('strong', {}, 'Offers: '), x.offer) : null,
             x.demand ? h('p', {}, h('strong', {}, 'Looks for: '), x.demand) : null,
             (x.availability || []).length ? h('p', { class: 'result__meta' }, 'Available ', x.availability.map(a => `${formatDate(a.from)} to ${formatDate(a.to)}`).join('; ')) : null,
-            h('p', {}, h('a', { href: `/xchange/messages?to=${enc(x.registration_id)}` }, 'Write to them', h('span', { class: 'visually-hidden' }, ` (${x.profile.name})`))))))
+            mine.includes(x.registration_id) ? h('p', { class: 'result__meta' }, 'Your registration')
+                : h('p', {}, h('a', { href: `/xchange/messages?to=${enc(x.registration_id)}` }, 'Write to them', h('span', { class: 'visually-hidden' }, ` (${x.profile.name})`))))))
             : h('p', {}, 'No registration matches. Remove a filter to see more.'),
         pagination(page, res.total, 20, p => { const q = new URLSearchParams(location.search); q.set('page', p); return `/xchange/catalogue?${q}`; }) || '');
     fill(main, h('h1', {}, 'ClusterXchange catalogue'), subnav('/xchange/catalogue'),
@@ -100,8 +103,22 @@ export async function messages(main, { query }) {
         fill(main, h('h1', {}, 'Messages and exchanges'), errorPanel(e));
         return;
     }
-    const regs = (m.xchange_registrations || []).filter(r => r.state === 'accepted');
+    let regs = (m.xchange_registrations || []).filter(r => r.state === 'accepted');
     const head = [h('h1', {}, 'Messages and exchanges'), subnav('/xchange/messages')];
+    const asked = query.get('registration');
+    let reader = false; // a moderator reading another organisation's conversations
+    if (m.role === 'moderator' && asked && !regs.some(r => r.id === asked)) {
+        try {
+            const r = await api('GET', `/v1/xchange/registrations/${enc(asked)}`);
+            const p = await api('GET', `/v1/profiles/${enc(r.profile_id)}`).catch(() => null);
+            m.profiles = [...(m.profiles || []), { id: r.profile_id, name: p && p.name ? p.name : 'This organisation' }];
+            regs = [r];
+            reader = true;
+        } catch (e) {
+            fill(main, head, errorPanel(e));
+            return;
+        }
+    }
     if (!regs.length) {
         fill(main, ...head, h('p', {}, 'Messages and exchanges are for organisations accepted for ClusterXchange; none you administer is.'));
         return;
@@ -117,11 +134,11 @@ export async function messages(main, { query }) {
         fill(main, ...head, errorPanel(e));
         return;
     }
-    const link = (w, extra) => `/xchange/messages?${regs.length > 1 ? `registration=${rid}&` : ''}with=${enc(w)}${extra || ''}`;
+    const link = w => `/xchange/messages?${regs.length > 1 || reader ? `registration=${rid}&` : ''}with=${enc(w)}`;
     const parts = [...head,
-        regs.length > 1 ? h('nav', { 'aria-label': 'Your registrations' }, h('ul', { class: 'list' }, regs.map(r => h('li', {},
+        !reader && regs.length > 1 ? h('nav', { 'aria-label': 'Your registrations' }, h('ul', { class: 'list' }, regs.map(r => h('li', {},
             h('a', { href: `/xchange/messages?registration=${enc(r.id)}`, 'aria-current': r.id === reg.id ? 'page' : null }, nameOf(r.profile_id)))))) : null,
-        h('p', {}, `As ${nameOf(reg.profile_id)}.`)];
+        h('p', {}, reader ? `The conversations of ${nameOf(reg.profile_id)}, as the platform team reads them.` : `As ${nameOf(reg.profile_id)}.`)];
     const unread = convs.reduce((n, c) => n + (c.unread || 0), 0);
     parts.push(h('h2', { id: 'conv-heading' }, `Conversations${unread ? ` (${unread} unread)` : ''}`),
         convs.length ? h('ul', { class: 'conversations', 'aria-labelledby': 'conv-heading' }, convs.map(c => h('li', { class: c.unread ? 'conversation conversation--unread' : 'conversation' },
@@ -129,7 +146,7 @@ export async function messages(main, { query }) {
             ` (${countryName(c.profile.country)})`, c.unread ? h('span', { class: 'badge' }, `${c.unread} unread`) : null,
             c.last_message ? h('p', { class: 'conversation__last' }, short(c.last_message.text, 90), ' – ', formatDateTime(c.last_message.created_at)) : null)))
             : h('p', {}, 'No conversation yet. Write to an organisation from the ', h('a', { href: '/xchange/catalogue' }, 'catalogue'), '.'));
-    if (other) parts.push(await conversation(reg, other, convs, exchanges, () => messages(main, { query })));
+    if (other) parts.push(await conversation(reg, other, convs, exchanges, () => messages(main, { query }), reader ? nameOf(reg.profile_id) : null));
     parts.push(h('h2', { id: 'exchanges-heading' }, 'Exchanges'), exchanges.length
         ? h('ul', { class: 'list', 'aria-labelledby': 'exchanges-heading' }, exchanges.map(x => h('li', {},
             h('a', { href: `/xchange/exchanges/${enc(x.id)}` }, `${x.visitor_profile.name} visits ${x.host_profile.name}`), ` – ${label(STATES, x.state)}`)))
@@ -142,7 +159,8 @@ function short(s, n) {
     return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
-async function conversation(reg, other, convs, exchanges, redraw) {
+async function conversation(reg, other, convs, exchanges, redraw, readerAs) {
+    const reader = Boolean(readerAs);
     const sec = h('section', { class: 'panel', 'aria-labelledby': 'thread-heading' });
     const c = convs.find(x => x.with === other);
     let msgs = [];
@@ -154,9 +172,9 @@ async function conversation(reg, other, convs, exchanges, redraw) {
     const name = c ? c.profile.name : 'a new contact';
     sec.append(h('h2', { id: 'thread-heading' }, `Conversation with ${name}`),
         msgs.length ? h('ol', { class: 'messages' }, msgs.map(x => h('li', { class: x.from === reg.id ? 'message message--mine' : 'message' },
-            h('p', { class: 'message__meta' }, x.from === reg.id ? 'You' : name, ', ', formatDateTime(x.created_at)), h('p', { class: 'prose' }, x.text))))
+            h('p', { class: 'message__meta' }, x.from === reg.id ? readerAs || 'You' : name, ', ', formatDateTime(x.created_at)), h('p', { class: 'prose' }, x.text))))
             : h('p', {}, 'No message yet.'),
-        apiForm({
+        reader ? null : apiForm({
             fields: [field({ name: 'text', label: 'Your message', type: 'textarea', rows: 4 })],
             submit: 'Send the message',
             onSubmit: async v => {
@@ -168,7 +186,7 @@ async function conversation(reg, other, convs, exchanges, redraw) {
             },
         }));
     const open = exchanges.some(x => (x.visitor === other || x.host === other) && !['cancelled', 'completed'].includes(x.state));
-    if (!open) {
+    if (!open && !reader) {
         const roles = reg.roles || [];
         sec.append(h('h3', {}, 'Propose an exchange'), apiForm({
             fields: [field({ name: 'role', label: 'Your organisation would be', type: 'select', options: roles.map(r => [r, r === 'visitor' ? 'The visitor' : 'The host']) })],
@@ -191,7 +209,8 @@ const STATES = {
 };
 const ACTIONS = {
     propose: 'Proposed', agree: 'Agreed', plan: 'Plan submitted', validate: 'Plan validated', sign: 'Signed',
-    financial_agreement: 'Financial agreement', start: 'Started', closing_report: 'Closing report submitted',
+    financial_agreement: 'Financial agreement', 'financial-agreement': 'Financial agreement', start: 'Started',
+    closing_report: 'Closing report submitted', 'closing-report': 'Closing report submitted',
     complete: 'Completed', cancel: 'Cancelled',
 };
 const ORDER = ['proposed', 'agreed', 'plan_submitted', 'validated', 'signed', 'ready', 'in_progress', 'report_submitted', 'completed'];

@@ -231,7 +231,7 @@ async function create(main, { query }) {
             field({ name: 'kind', label: 'Kind of request', type: 'select', value: 'consortium', options: Object.entries(KINDS) }),
             field({ name: 'description', label: 'Description', type: 'textarea', rows: 8, hint: 'What you are looking for, for which project, and what partners should bring.' }),
             checkboxes('ecosystems', 'Industrial ecosystems', ECOSYSTEMS),
-            field({ name: 'countries_sought', label: 'Countries where partners are sought (optional)', type: 'select', attrs: { multiple: true, size: 6 }, options: countryOptions() }),
+            field({ name: 'countries_sought', label: 'Countries where partners are sought (optional)', hint: 'Hold Ctrl (Cmd on a Mac) to choose several; none means anywhere.', type: 'select', attrs: { multiple: true, size: 6 }, options: countryOptions() }),
             field({ name: 'deadline', label: 'Deadline', type: 'date' }),
             filesGroup,
         ],
