@@ -321,7 +321,91 @@ export async function walkPages(t) {
     await noticeText('The exchange was cancelled.');
     check(await page.locator('.history li', { hasText: 'Cancelled' }).count() === 1 &&
         /Our dates changed/.test(await page.locator('.summary-list__row', { hasText: 'Next step' }).textContent()), 'a side cancels with a reason; the history and the page show it');
-    await signOut(page);
+
+    // the whole lifecycle on the pages, demo-user on both sides: its second profile (published
+    // above) registers as a visitor and proposes to visit its cluster
+    if (t.publishDraft) {
+        const modToken = await tokenOf('demo-moderator');
+        const second = me.profiles.find(p => p.id !== cluster.id);
+        const hostReg = (await json('GET', `/v1/xchange/registrations/${myReg.id}`, userToken)).body;
+        const avail = hostReg.availability[0];
+        const reg = await json('POST', '/v1/xchange/registrations', userToken, {
+            profile_id: second.id, roles: ['visitor'], ecosystems: hostReg.ecosystems, target_countries: [cluster.country || 'RO'],
+            objectives: ['market_exploration'], languages: ['en'], availability: [avail], duration_days: { min: 3, max: 20 },
+            offer: 'Training in port logistics.', demand: 'How a mobility cluster runs its services.',
+        });
+        must(reg.status === 201, `demo-user's second profile registers as a visitor (${reg.status} ${JSON.stringify(reg.body).slice(0, 200)})`);
+        must((await json('POST', `/v1/xchange/registrations/${reg.body.id}/decision`, modToken, { decision: 'accept' })).status === 200, 'the platform team accepts it');
+        const px = await json('POST', '/v1/xchange/exchanges', userToken, { visitor: reg.body.id, host: myReg.id });
+        must(px.status === 201, `the visitor proposes to visit demo-user's cluster (${px.status} ${JSON.stringify(px.body).slice(0, 200)})`);
+        const xurl = `${base}/xchange/exchanges/${px.body.id}`;
+        const stateIs = async want => (await page.locator('.summary-list__row', { hasText: 'State' }).first().locator('dd').textContent()) === want;
+        await page.goto(xurl);
+        await page.getByRole('button', { name: 'Agree to this exchange' }).click();
+        await noticeText('You agreed to the exchange.');
+        check(await stateIs('Agreed by both sides'), 'the host agrees on the page');
+        // a working week inside the availability
+        const d = new Date(`${avail.from}T00:00:00Z`);
+        while (d.getUTCDay() !== 1) d.setUTCDate(d.getUTCDate() + 1);
+        const day = n => new Date(d.getTime() + n * 86400000).toISOString().slice(0, 10);
+        await page.getByLabel('First day').fill(day(0));
+        await page.getByLabel('Last day').fill(day(4));
+        await page.locator('.form-group[data-field=objectives]').getByLabel('Market exploration').check();
+        await page.getByLabel('Action plan').fill('Day 1: the cluster and its services. Days 2-4: visits to members. Day 5: follow-up.');
+        await page.getByLabel('Expected outcomes').fill('Two joint training offers.');
+        await page.getByLabel('Responsibilities of each side').fill('The host organises the visits; the visitor reports.');
+        await page.getByRole('button', { name: 'Submit the plan' }).click();
+        await noticeText('The plan was submitted for validation.');
+        check(await stateIs('Plan submitted') && /Validation by the partnership contact point/.test(await page.locator('.summary-list__row', { hasText: 'Next step' }).textContent()),
+            'the plan is submitted; the page names the validation as the next step');
+        await shot(page, 'exchange-plan-submitted');
+        await axe(page, 'an exchange with its plan');
+        await signOut(page);
+        await signIn(page, 'demo-moderator');
+        await page.goto(xurl);
+        await page.getByRole('button', { name: 'Validate the plan for the visitor' }).click();
+        await noticeText('validated for the visitor');
+        await page.getByRole('button', { name: 'Validate the plan for the host' }).click();
+        await noticeText('validated for the host');
+        check(await stateIs('Plan validated'), 'the moderator validates the plan for both sides');
+        await signOut(page);
+        await signIn(page, 'demo-user');
+        await page.goto(xurl);
+        await page.getByRole('button', { name: 'Sign as the visitor and the host' }).click();
+        await noticeText('You signed the exchange.');
+        check(await stateIs('Signed by both sides'), 'an admin of both sides signs for both on the page');
+        await signOut(page);
+        await signIn(page, 'demo-moderator');
+        await page.goto(xurl);
+        await page.getByRole('button', { name: 'Record the financial agreement' }).click();
+        await noticeText('The financial agreement is recorded.');
+        check(await stateIs('Financial agreement in place'), "the visitor's contact point records the financial agreement");
+        await signOut(page);
+        await signIn(page, 'demo-user');
+        await page.goto(xurl);
+        await page.getByRole('button', { name: 'Start the exchange' }).click();
+        await noticeText('The exchange has started.');
+        check(await stateIs('In progress') && await page.locator('summary', { hasText: 'Cancel the exchange' }).count() === 0, 'a side starts the exchange; it can no longer be cancelled');
+        await page.getByLabel('Summary of the exchange').fill('We met eight member companies and two training centres.');
+        await page.getByLabel('Outcomes').fill('A joint training offer for port and automotive logistics.');
+        await page.locator('#evidence').setInputFiles({ name: 'attendance.png', mimeType: 'image/png', buffer: PNG });
+        await page.getByRole('button', { name: 'Submit the closing report' }).click();
+        await noticeText('The closing report was submitted.');
+        check(await stateIs('Closing report submitted') && await page.locator('a[href^="/v1/attachments/"]').count() === 1,
+            'the visitor submits the closing report with its evidence uploaded');
+        await shot(page, 'exchange-report');
+        await axe(page, 'an exchange with its closing report');
+        await signOut(page);
+        await signIn(page, 'demo-moderator');
+        await page.goto(xurl);
+        await page.getByRole('button', { name: 'Complete the exchange' }).click();
+        await noticeText('The exchange is completed.');
+        check(await stateIs('Completed') && await page.locator('.history li').count() >= 10 && await page.locator('.history li', { hasText: 'Closing report submitted' }).count() === 1,
+            'the moderator completes it; the history holds every step');
+        await signOut(page);
+    } else {
+        await signOut(page);
+    }
 
     // the platform team reads the visitor's side: the message is unread there
     await signIn(page, 'demo-moderator');

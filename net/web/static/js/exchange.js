@@ -301,8 +301,9 @@ export async function exchange(main, { params }) {
     if (x.state === 'plan_submitted' && moderator)
         for (const s of ['visitor', 'host']) if (!(x.validations && x.validations[s]))
             add(h('p', {}, actionButton(`Validate the plan for the ${s}`, post('validate', { side: s }, `The plan was validated for the ${s}.`), status)));
-    if (x.state === 'validated') for (const s of sides) if (!(x.signatures && x.signatures[s]))
-        add(h('p', {}, actionButton(`Sign as the ${s}`, post('sign', {}, 'You signed the exchange.'), status)));
+    const toSign = sides.filter(s => !(x.signatures && x.signatures[s]));
+    if (x.state === 'validated' && toSign.length) // one signature for every side one administers
+        add(h('p', {}, actionButton(`Sign as the ${toSign.join(' and the ')}`, post('sign', {}, 'You signed the exchange.'), status)));
     if (x.state === 'signed' && moderator) add(h('p', {}, actionButton('Record the financial agreement', post('financial-agreement', {}, 'The financial agreement is recorded.'), status)));
     if (x.state === 'ready' && any) add(h('p', {}, actionButton('Start the exchange', post('start', {}, 'The exchange has started.'), status)));
     if (x.state === 'in_progress' && mine('visitor')) add(reportForm(id, redraw));
