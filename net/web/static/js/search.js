@@ -10,10 +10,16 @@ import { h, TYPES, ECOSYSTEMS, LABELS, countryName, label, snippet, setTitle, an
 
 const KINDS = { profile: 'Profiles', partner_search: 'Partner searches', event: 'Events', xchange: 'ClusterXchange registrations' };
 const KIND_PAGE = { profile: '/profiles/', partner_search: '/partner-searches/', event: '/events/' };
+// the type facet also counts partner searches' and events' kinds
+const KIND_TYPES = {
+    consortium: 'Consortium (partner search)', expression_of_interest: 'Expression of interest (partner search)',
+    cooperation: 'Cooperation (partner search)', matchmaking: 'Matchmaking event', webinar: 'Webinar', conference: 'Conference',
+    workshop: 'Workshop', other: 'Other',
+};
 const KIND_ONE = { partner_search: 'Partner search', event: 'Event', xchange: 'ClusterXchange' };
 const FACETS = [
     ['kind', 'Show', v => label(KINDS, v)],
-    ['type', 'Type of organisation', v => label(TYPES, v)],
+    ['type', 'Type of organisation', v => TYPES[v] || KIND_TYPES[v] || v],
     ['country', 'Country', countryName],
     ['ecosystem', 'Industrial ecosystem', v => label(ECOSYSTEMS, v)],
     ['label', 'Cluster excellence label', v => label(LABELS, v)],
