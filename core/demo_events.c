@@ -3,13 +3,15 @@
  *
  * A handful of events organised by published cluster organisations of the demo data (a
  * webinar, a conference, a workshop, another event), and two matchmaking events, each
- * with slots and tables, participants who applied and were accepted (one rejected), slots
+ * with slots and tables, participants who applied and were accepted (one rejected, two
+ * still waiting for the organiser's decision), slots
  * some cannot attend, meeting requests (most accepted, some declined or pending, one fixed
  * in a slot when accepted). Every step is the API's own write (core/event.c) by the user
  * the API would see, so rules, keys, change log and notifications are the real ones. The
  * schedules are run and published by the caller that can reach the matcher
  * (net_events_demo_schedules, after the demo data is written). Deterministic for a seed:
- * the same organisations (the first published clusters in id order), titles, choices.
+ * the same organisations (the first published clusters in id order, demo-user's second),
+ * titles, choices.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/account.h"
 #include "core/demo.h"
 #include "core/error.h"
 #include "core/event.h"
@@ -25,7 +28,7 @@
 #include "core/record.h"
 #include "core/time.h"
 
-enum { DEMO_ORGS = 40, DEMO_PARTICIPANTS = 16 };
+enum { DEMO_ORGS = 40, DEMO_PARTICIPANTS = 16, DEMO_WAITING = 2 };
 
 typedef struct demo_org {
     char id[32], admin[32];
@@ -230,6 +233,27 @@ static int matchmaking(core_store *s, core_arena *a, demo_org *orgs, size_t n_or
             if (rc != 0)
                 return rc;
         }
+    /* applications still waiting for the organiser's decision (the web pages' accept and
+     * reject), from the organisations after the participants */
+    for (size_t k = np + 1; k <= np + DEMO_WAITING && k < n_orgs; k++) {
+        demo_org *o = &orgs[(organiser + k) % n_orgs];
+        b = core_value_obj();
+        core_value_set(a, &b, "profile_id", str(a, o->id));
+        if ((rc = run_step(s, core_event_apply_txn, a, o->admin, ev, NULL, &b, NULL)) != 0)
+            return rc;
+    }
+    /* a meeting request to the first participant left for it to answer (the first
+     * participant that has not asked it yet) */
+    for (size_t i = accepted; i-- > 1;) {
+        b = core_value_obj();
+        core_value_set(a, &b, "from", str(a, orgs[part[i]].id));
+        core_value_set(a, &b, "to", str(a, orgs[part[0]].id));
+        core_value_set(a, &b, "priority", core_value_int(1));
+        char rid[32];
+        rc = run_step(s, core_event_request_txn, a, orgs[part[i]].admin, ev, NULL, &b, rid);
+        if (rc != CORE_ECONFLICT)
+            return rc;
+    }
     return 0;
 }
 
@@ -242,6 +266,17 @@ int core_demo_events(core_store *s, uint64_t seed)
     int rc = 0;
     if (n < DEMO_PARTICIPANTS + 4)
         goto Exit; /* too small a platform for matchmaking: no events */
+    /* demo-user's cluster second: it organises the second matchmaking event and is the
+     * first participant of the first, with a meeting request to answer */
+    core_value demo_user;
+    if (core_user_find_by_login(s, "demo-user", &a, &demo_user) == 0)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(orgs[i].admin, core_value_get_str(&demo_user, "id")) == 0) {
+                demo_org t = orgs[1];
+                orgs[1] = orgs[i];
+                orgs[i] = t;
+                break;
+            }
     uint64_t rng = seed * 0x9E3779B97F4A7C15ull + 1;
     /* from the first Monday at least four weeks ahead, 08:00 UTC */
     int64_t day = (int64_t)time(NULL) / 86400 + 28;

@@ -104,6 +104,17 @@ void net_routes_register(net_router *r)
     net_router_add(r, "GET", "/reset-password", net_web_page, 0, 0);
     net_router_add(r, "GET", "/moderation", net_web_page, 0, 0);
     net_router_add(r, "GET", "/xchange", net_web_page, 0, 0);
+    /* Pages of partner search, events and matchmaking, ClusterXchange (issues 16-18). */
+    net_router_add(r, "GET", "/partner-searches", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/partner-searches/{id}", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/events", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/events/{id}", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/events/{id}/edit", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/events/{id}/matchmaking", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/events/{id}/agenda", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/xchange/catalogue", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/xchange/messages", net_web_page, 0, 0);
+    net_router_add(r, "GET", "/xchange/exchanges/{id}", net_web_page, 0, 0);
     net_router_add(r, "GET", "/static/{file}", net_web_static, 0, 0);
     net_router_add(r, "GET", "/static/js/{file}", net_web_static, 0, 0);
 }

@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { walkPages } from './e2e_pages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [binary, outDir = join(tmpdir(), 'eccpd-e2e')] = process.argv.slice(2);
@@ -124,7 +125,7 @@ async function signIn(page, login) {
 try {
     await waitReady(base, server);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
     current = page;
     const problems = [];
@@ -409,6 +410,16 @@ try {
     check((await page.getByRole('heading', { level: 1 }).textContent()).startsWith(modName), 'the published profile is public');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You have signed out.').waitFor();
+
+    // ---- partner search, events and matchmaking, ClusterXchange (e2e_pages.mjs) ----
+    await walkPages({
+        page, base, check, must, shot, axe, signIn, password: PASSWORD, publishDraft: true, browser,
+        phoneShot: (p, name) => p.screenshot({ path: join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`) }),
+        signOut: async p => {
+            await p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+            await p.getByText('You have signed out.').waitFor();
+        },
+    });
 
     // ---- register ----
     await page.goto(`${base}/register`);

@@ -98,3 +98,41 @@ export function formatAge(seconds) {
         }
     return 'less than a minute';
 }
+
+// Sends a file as a raw body (POST /v1/attachments: Content-Type and X-Filename), with
+// the session's token; resolves to the stored attachment, rejects with an ApiError.
+export async function apiUpload(path, file) {
+    const headers = { accept: 'application/json', 'content-type': file.type || 'application/octet-stream',
+        'x-filename': file.name.replace(/[^\x20-\x7e]/g, '_') };
+    const s = session();
+    if (s && s.token) headers.authorization = `Bearer ${s.token}`;
+    let res;
+    try {
+        res = await fetch(path, { method: 'POST', headers, body: file });
+    } catch {
+        throw new ApiError(0, 'network', 'The server could not be reached. Check your connection and try again.');
+    }
+    const data = await res.json().catch(() => null);
+    if (res.ok) return data;
+    const e = (data && data.error) || {};
+    const words = res.status === 413 ? 'The file is larger than 10 MB.'
+        : res.status === 415 ? 'Only PDF, ODT, DOCX, PNG and JPEG files are accepted.' : describe(res.status, e, path, Boolean(s));
+    throw new ApiError(res.status, e.code || 'http_' + res.status, words, e.fields);
+}
+
+// A GET answered in another media type (accept), as a Blob: an iCalendar agenda for a
+// download link. Errors as for api().
+export async function apiBlob(path, accept) {
+    const headers = { accept };
+    const s = session();
+    if (s && s.token) headers.authorization = `Bearer ${s.token}`;
+    let res;
+    try {
+        res = await fetch(path, { headers });
+    } catch {
+        throw new ApiError(0, 'network', 'The server could not be reached. Check your connection and try again.');
+    }
+    if (res.ok) return res.blob();
+    const e = ((await res.json().catch(() => null)) || {}).error || {};
+    throw new ApiError(res.status, e.code || 'http_' + res.status, describe(res.status, e, path, Boolean(s)), e.fields);
+}

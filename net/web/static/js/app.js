@@ -16,6 +16,16 @@ const ROUTES = [
     [/^\/reset-password$/, () => import('./account.js'), 'reset'],
     [/^\/moderation$/, () => import('./moderation.js')],
     [/^\/xchange$/, () => import('./xchange.js')],
+    [/^\/partner-searches$/, () => import('./partner.js'), 'list'],
+    [/^\/partner-searches\/([^/]+)$/, () => import('./partner.js'), 'show'],
+    [/^\/events$/, () => import('./events.js'), 'list'],
+    [/^\/events\/([^/]+)$/, () => import('./events.js'), 'show'],
+    [/^\/events\/([^/]+)\/edit$/, () => import('./events.js'), 'edit'],
+    [/^\/events\/([^/]+)\/matchmaking$/, () => import('./events.js'), 'matchmaking'],
+    [/^\/events\/([^/]+)\/agenda$/, () => import('./events.js'), 'agenda'],
+    [/^\/xchange\/catalogue$/, () => import('./exchange.js'), 'catalogue'],
+    [/^\/xchange\/messages$/, () => import('./exchange.js'), 'messages'],
+    [/^\/xchange\/exchanges\/([^/]+)$/, () => import('./exchange.js'), 'exchange'],
 ];
 
 const main = document.getElementById('main');
@@ -26,7 +36,7 @@ function drawNav() {
     const s = session();
     const here = location.pathname;
     const link = (href, text) => h('li', {}, h('a', { href, 'aria-current': here === href ? 'page' : null }, text));
-    const items = [link('/', 'Search')];
+    const items = [link('/', 'Search'), link('/partner-searches', 'Partner search'), link('/events', 'Events')];
     if (s) {
         items.push(link('/xchange', 'ClusterXchange'));
         if (s.user && s.user.role === 'moderator') items.push(link('/moderation', 'Moderation'));

@@ -8,8 +8,18 @@ import { api, withQuery } from './api.js';
 import { navigate } from './app.js';
 import { h, TYPES, ECOSYSTEMS, LABELS, countryName, label, snippet, setTitle, announce, pagination, errorPanel } from './ui.js';
 
+const KINDS = { profile: 'Profiles', partner_search: 'Partner searches', event: 'Events', xchange: 'ClusterXchange registrations' };
+const KIND_PAGE = { profile: '/profiles/', partner_search: '/partner-searches/', event: '/events/' };
+// the type facet also counts partner searches' and events' kinds
+const KIND_TYPES = {
+    consortium: 'Consortium (partner search)', expression_of_interest: 'Expression of interest (partner search)',
+    cooperation: 'Cooperation (partner search)', matchmaking: 'Matchmaking event', webinar: 'Webinar', conference: 'Conference',
+    workshop: 'Workshop', other: 'Other',
+};
+const KIND_ONE = { partner_search: 'Partner search', event: 'Event', xchange: 'ClusterXchange' };
 const FACETS = [
-    ['type', 'Type of organisation', v => label(TYPES, v)],
+    ['kind', 'Show', v => label(KINDS, v)],
+    ['type', 'Type of organisation', v => TYPES[v] || KIND_TYPES[v] || v],
     ['country', 'Country', countryName],
     ['ecosystem', 'Industrial ecosystem', v => label(ECOSYSTEMS, v)],
     ['label', 'Cluster excellence label', v => label(LABELS, v)],
@@ -281,8 +291,8 @@ function drawResults(st, res) {
     const hits = res.hits || [];
     const list = hits.length
         ? h('ol', { class: 'results__list', start: (st.page - 1) * PER_PAGE + 1 }, hits.map(hit => h('li', { class: 'result' },
-            h('h3', { class: 'result__title' }, h('a', { href: `/profiles/${encodeURIComponent(hit.id)}` }, hit.name)),
-            h('p', { class: 'result__meta' }, [label(TYPES, hit.type), [hit.city, countryName(hit.country)].filter(Boolean).join(', ')].filter(Boolean).join(' · ')),
+            h('h3', { class: 'result__title' }, h('a', { href: hit.kind === 'xchange' ? `/xchange/catalogue?q=${encodeURIComponent(hit.name)}` : `${KIND_PAGE[hit.kind] || '/profiles/'}${encodeURIComponent(hit.id)}` }, hit.name)),
+            h('p', { class: 'result__meta' }, [KIND_ONE[hit.kind], hit.kind && hit.kind !== 'profile' ? null : label(TYPES, hit.type), [hit.city, countryName(hit.country)].filter(Boolean).join(', ')].filter(Boolean).join(' · ')),
             hit.snippet ? h('p', { class: 'result__snippet' }, snippet(hit.snippet)) : null)))
         : h('div', { class: 'results__none' },
             h('p', {}, 'No profiles match your search.'),

@@ -40,6 +40,8 @@ export async function render(main, { query }) {
     const section = h('section', { 'aria-labelledby': 'matches-heading' });
     main.replaceChildren(
         h('h1', {}, 'ClusterXchange'),
+        h('ul', { class: 'view-switch', 'aria-label': 'ClusterXchange' }, [['/xchange', 'Best matches'], ['/xchange/catalogue', 'Catalogue'], ['/xchange/messages', 'Messages and exchanges']]
+            .map(([href, t]) => h('li', {}, h('a', { href, 'aria-current': href === '/xchange' ? 'page' : null }, t)))),
         regs.length > 1 ? h('nav', { 'aria-label': 'Your registrations' }, h('ul', { class: 'list' }, regs.map(r => h('li', {},
             h('a', { href: `/xchange?registration=${encodeURIComponent(r.id)}`, 'aria-current': r.id === reg.id ? 'page' : null }, nameOf(r.profile_id)))))) : '',
         h('h2', {}, `Registration of ${nameOf(reg.profile_id)}`),
