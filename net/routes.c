@@ -13,6 +13,7 @@
 #include "net/web.h"
 #include "net/xchange.h"
 #include "net/exchange.h"
+#include "net/news.h"
 
 void net_routes_register(net_router *r)
 {
@@ -106,4 +107,17 @@ void net_routes_register(net_router *r)
     net_router_add(r, "GET", "/xchange", net_web_page, 0, 0);
     net_router_add(r, "GET", "/static/{file}", net_web_static, 0, 0);
     net_router_add(r, "GET", "/static/js/{file}", net_web_static, 0, 0);
+    /* Profile content (issue 20): news (net/news.c) */
+    net_router_add(r, "POST", "/v1/profiles/{id}/news", net_news_create, 0, 128 * 1024);
+    net_router_add(r, "GET", "/v1/profiles/{id}/news", net_news_list, 0, 0);
+    net_router_add(r, "PATCH", "/v1/profiles/{id}/news/{nid}", net_news_patch, 0, 128 * 1024);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/news/{nid}", net_news_delete, 0, 0);
+    net_router_add(r, "PUT", "/v1/profiles/{id}/logo", net_logo_put, NET_ROUTE_RAW_BODY,
+                   2 * 1024 * 1024);
+    net_router_add(r, "GET", "/v1/profiles/{id}/logo", net_logo_get, 0, 0);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/logo", net_logo_delete, 0, 0);
+    net_router_add(r, "PUT", "/v1/profiles/{id}/contact/photo", net_photo_put, NET_ROUTE_RAW_BODY,
+                   2 * 1024 * 1024);
+    net_router_add(r, "GET", "/v1/profiles/{id}/contact/photo", net_photo_get, 0, 0);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/contact/photo", net_photo_delete, 0, 0);
 }
