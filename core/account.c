@@ -352,7 +352,8 @@ int core_reset_request_txn(core_txn *t, void *arg)
     /* indexed by user too, so a password change can revoke every outstanding link */
     char *ukey = core_arena_printf(a, "ureset/%.*s/%s", (int)id.len, id.ptr, hex);
     core_txn_put(t, CORE_CF_KEYS, (core_slice){ukey, strlen(ukey)}, CORE_SLICE_LIT(""));
-    core_outbox_add(t, core_value_get_str(&user, "email"), "Reset your password",
+    core_outbox_add_for(t, core_arena_strndup(a, id.ptr, id.len), "password_reset",
+                        core_value_get_str(&user, "email"), "Reset your password",
                     core_arena_printf(a,
                                       "Hello %s,\n\nSomeone (hopefully you) asked to reset the "
                                       "password of your account. Open this link within an hour "

@@ -6,7 +6,10 @@
  * the logo and the contact photo (PNG or JPEG judged by bytes, 415 otherwise, 413 above
  * 2 MiB, 422 for sides above 4,096 px; served with ETag and Cache-Control, 304 on
  * If-None-Match; public at once on a published profile, hidden on a draft but linked from
- * the moderation queue; removed on DELETE and with the profile).
+ * the moderation queue; removed on DELETE and with the profile); newsletters chosen with
+ * PUT /v1/me/newsletters; every e-mail carries List-Unsubscribe and List-Unsubscribe-Post
+ * (RFC 8058) with an opaque token whose POST, without signing in, stops that kind of
+ * e-mail, idempotently.
  */
 #include <curl/curl.h>
 #include <signal.h>
@@ -449,6 +452,89 @@ static void logo_and_photo(void)
     free(t_drafter);
 }
 
+/* The token of the first e-mail containing needle (its List-Unsubscribe link), into tok. */
+static void unsubscribe_token(const char *needle, char *mail, size_t len, char tok[128])
+{
+    CHECK(api_outbox_find(&srv, needle, mail, len));
+    CHECK(strstr(mail, "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n") != NULL);
+    const char *l = strstr(mail, "\r\nList-Unsubscribe: <http");
+    CHECK(l != NULL);
+    const char *t = strstr(l, "/v1/unsubscribe/");
+    CHECK(t != NULL);
+    t += strlen("/v1/unsubscribe/");
+    size_t n = strcspn(t, ">");
+    CHECK(n > 20 && n < 128);
+    memcpy(tok, t, n);
+    tok[n] = '\0';
+}
+
+static api_res one_click(const char *tok)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "/v1/unsubscribe/%s", tok);
+    static const char form[] = "List-Unsubscribe=One-Click";
+    return api_call(&srv, API_H1, "POST", p, "application/x-www-form-urlencoded", form,
+                    sizeof(form) - 1, NULL);
+}
+
+static void newsletters_and_unsubscribe(void)
+{
+    api_res r = call("PUT", "/v1/me/newsletters", "[\"monthly\"]", NULL);
+    expect(&r, 401);
+    api_res_free(&r);
+    r = call("PUT", "/v1/me/newsletters", "[\"weekly\"]", t_stranger);
+    expect(&r, 422);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields"),
+                              "newsletters") != NULL);
+    api_res_free(&r);
+    r = call("PUT", "/v1/me/newsletters", "[\"monthly\",\"monthly\"]", t_stranger);
+    expect(&r, 422);
+    api_res_free(&r);
+    r = call("PUT", "/v1/me/newsletters", "[\"quarterly\",\"monthly\"]", t_stranger);
+    expect(&r, 204);
+    api_res_free(&r);
+    r = call("GET", "/v1/me", NULL, t_stranger);
+    expect(&r, 200);
+    const cJSON *user = cJSON_GetObjectItem(r.json, "user");
+    const cJSON *nl = cJSON_GetObjectItem(user ? user : r.json, "newsletters");
+    CHECK_EQ(cJSON_GetArraySize(nl), 2);
+    api_res_free(&r);
+    r = call("PUT", "/v1/me/newsletters", "[]", t_stranger);
+    expect(&r, 204);
+    api_res_free(&r);
+    r = call("GET", "/v1/me", NULL, t_stranger);
+    user = cJSON_GetObjectItem(r.json, "user");
+    CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(user ? user : r.json, "newsletters")), 0);
+    api_res_free(&r);
+
+    /* a notification e-mail (the admin's profile was published) carries the headers */
+    static char mail[65536];
+    char tok[128];
+    unsubscribe_token("To: admin@example.eu", mail, sizeof(mail), tok);
+    CHECK(strstr(tok, "admin") == NULL);
+
+    /* password-reset e-mails: one click stops them, twice is the same as once */
+    r = call("POST", "/v1/password-resets", "{\"email\":\"stranger@example.eu\"}", NULL);
+    expect(&r, 202);
+    api_res_free(&r);
+    CHECK_EQ(api_outbox_count(&srv, "To: stranger@example.eu", 1), 1);
+    unsubscribe_token("To: stranger@example.eu", mail, sizeof(mail), tok);
+    r = one_click("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    expect(&r, 404);
+    api_res_free(&r);
+    r = one_click(tok);
+    expect(&r, 204);
+    api_res_free(&r);
+    r = one_click(tok);
+    expect(&r, 204);
+    api_res_free(&r);
+    r = call("POST", "/v1/password-resets", "{\"email\":\"stranger@example.eu\"}", NULL);
+    expect(&r, 202);
+    api_res_free(&r);
+    sleep(1);
+    CHECK_EQ(api_outbox_count(&srv, "To: stranger@example.eu", 2), 1);
+}
+
 static void gone_with_the_profile(void)
 {
     api_res r = call("GET", "/v1/search?q=electrolysers&kind=news", NULL, NULL);
@@ -498,6 +584,7 @@ int main(int argc, char **argv)
     RUN(found_by_search_linked_to_its_profile);
     RUN(edited_and_deleted_by_admins);
     RUN(logo_and_photo);
+    RUN(newsletters_and_unsubscribe);
     RUN(gone_with_the_profile);
     api_stop(&srv);
     api_cleanup(&srv);

@@ -314,6 +314,9 @@ static void scenario(void)
     api_res_free(&r);
     call("DELETE", "/v1/profiles/{id}/news/{nid}", A(fr, nw2), NULL, ana, 204);
     free(nw), free(nw2);
+    call("PUT", "/v1/me/newsletters", NULL, "[\"monthly\"]", ben, 204);
+    call("POST", "/v1/unsubscribe/{token}", A("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), NULL,
+         NULL, 404);
 
     /* password reset and sign-out */
     call("POST", "/v1/password-resets", NULL, "{\"email\":\"cleo@example.eu\"}", NULL, 202);

@@ -1,0 +1,54 @@
+/*
+ * personal.c: the handlers of a person's own data: the newsletters they receive, and the
+ * one-click unsubscribe link every e-mail carries (RFC 8058: a POST with no sign-in; the
+ * token alone says what to stop). Each runs one core write (core/unsubscribe.c).
+ */
+#include "net/personal.h"
+
+#include <string.h>
+
+#include "core/authz.h"
+#include "core/error.h"
+#include "core/unsubscribe.h"
+
+static void no_content(void *arg, core_arena *a, int *status, core_value *body)
+{
+    (void)arg, (void)a;
+    *status = 204;
+    *body = core_value_null();
+}
+
+static void newsletters_fail(net_req *r, int rc, void *arg)
+{
+    core_newsletters_op *op = arg;
+    net_fail(r, rc, rc == CORE_EINVALID ? "the newsletters are wrong; see fields" : NULL,
+             &op->fields.obj);
+}
+
+void net_me_newsletters(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return;
+    core_newsletters_op *op = core_arena_alloc(&r->arena, sizeof(*op));
+    memset(op, 0, sizeof(*op));
+    op->user_id = p->user_id;
+    op->body = net_req_body(r);
+    core_fields_init(&op->fields, &r->arena);
+    net_req_write(r, core_newsletters_set_txn, op, no_content, newsletters_fail);
+}
+
+static void unsubscribe_fail(net_req *r, int rc, void *arg)
+{
+    (void)arg;
+    net_fail(r, rc, rc == CORE_ENOTFOUND ? "this unsubscribe link is not known" : NULL, NULL);
+}
+
+void net_unsubscribe(net_req *r)
+{
+    core_unsubscribe_op *op = core_arena_alloc(&r->arena, sizeof(*op));
+    memset(op, 0, sizeof(*op));
+    op->token = net_req_param(r, "token");
+    op->out = &r->arena;
+    net_req_write(r, core_unsubscribe_txn, op, no_content, unsubscribe_fail);
+}
