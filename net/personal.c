@@ -9,6 +9,7 @@
 
 #include "core/authz.h"
 #include "core/error.h"
+#include "core/personal.h"
 #include "core/unsubscribe.h"
 
 static void no_content(void *arg, core_arena *a, int *status, core_value *body)
@@ -51,4 +52,20 @@ void net_unsubscribe(net_req *r)
     op->token = net_req_param(r, "token");
     op->out = &r->arena;
     net_req_write(r, core_unsubscribe_txn, op, no_content, unsubscribe_fail);
+}
+
+void net_me_export(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return;
+    core_value v;
+    int rc = core_personal_export(r->server->store, p->user_id, &r->arena, &v);
+    if (rc != 0) {
+        net_fail(r, rc, "could not gather the account's data", NULL);
+        return;
+    }
+    net_add_header(r, "content-disposition", "attachment; filename=\"my-data.json\"");
+    net_add_header(r, "cache-control", "no-store");
+    net_reply(r, 200, &v);
 }

@@ -9,13 +9,14 @@
  * the moderation queue; removed on DELETE and with the profile); newsletters chosen with
  * PUT /v1/me/newsletters; every e-mail carries List-Unsubscribe and List-Unsubscribe-Post
  * (RFC 8058) with an opaque token whose POST, without signing in, stops that kind of
- * e-mail, idempotently.
+ * e-mail, idempotently; GET /v1/me/export gathers every record about the caller.
  */
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -535,6 +536,73 @@ static void newsletters_and_unsubscribe(void)
     CHECK_EQ(api_outbox_count(&srv, "To: stranger@example.eu", 2), 1);
 }
 
+static void export_everything_about_me(void)
+{
+    /* a partner search of the admin's profile, which the stranger follows, comments on and
+     * is interested in */
+    char body[1024], deadline[16];
+    time_t in_a_month = time(NULL) + 30 * 86400;
+    strftime(deadline, sizeof(deadline), "%Y-%m-%d", gmtime(&in_a_month));
+    snprintf(body, sizeof(body),
+             "{\"profile_id\":\"%s\",\"title\":\"Electrolyser consortium\",\"description\":"
+             "\"Partners wanted.\",\"kind\":\"consortium\",\"ecosystems\":[\"digital\"],"
+             "\"deadline\":\"%s\"}",
+             profile, deadline);
+    api_res r = call("POST", "/v1/partner-searches", body, t_admin);
+    expect(&r, 201);
+    char ps[64], p[200];
+    snprintf(ps, sizeof(ps), "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", ps);
+    r = call("PUT", p, NULL, t_stranger);
+    expect(&r, 204);
+    api_res_free(&r);
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
+    r = call("POST", p, "{\"text\":\"Is Horizon Europe the call?\"}", t_stranger);
+    expect(&r, 201);
+    api_res_free(&r);
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s/interests", ps);
+    r = call("POST", p, "{\"organisation\":\"Stranger Labs\",\"message\":\"We build stacks.\"}",
+             t_stranger);
+    expect(&r, 201);
+    api_res_free(&r);
+
+    r = call("GET", "/v1/me/export", NULL, NULL);
+    expect(&r, 401);
+    api_res_free(&r);
+    r = call("GET", "/v1/me/export", NULL, t_stranger);
+    expect(&r, 200);
+    const cJSON *acc = cJSON_GetObjectItem(r.json, "account");
+    CHECK_STR_EQ(jstr(acc, "email"), "stranger@example.eu");
+    CHECK(cJSON_GetObjectItem(acc, "password_hash") == NULL);
+    CHECK(strstr(r.body, "argon2") == NULL);
+    CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "follows")), 1);
+    const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "comments"), 0);
+    CHECK_STR_EQ(jstr(c, "text"), "Is Horizon Europe the call?");
+    CHECK_STR_EQ(jstr(c, "partner_search_id"), ps);
+    CHECK(strchr(jstr(c, "created_at"), 'T') != NULL);
+    const cJSON *i = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "interests"), 0);
+    CHECK_STR_EQ(jstr(i, "organisation"), "Stranger Labs");
+    CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "profiles")), 0);
+    api_res_free(&r);
+
+    r = call("GET", "/v1/me/export", NULL, t_admin);
+    expect(&r, 200);
+    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(r.json, "account"), "email"), "admin@example.eu");
+    const cJSON *profs = cJSON_GetObjectItem(r.json, "profiles");
+    CHECK_EQ(cJSON_GetArraySize(profs), 1);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(profs, 0), "id"), profile);
+    CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "news")), 1); /* one left */
+    const cJSON *notes = cJSON_GetObjectItem(r.json, "notifications");
+    CHECK(jint(notes, "total") >= 2); /* published; the stranger's comment and interest */
+    CHECK(cJSON_GetObjectItem(r.json, "registrations") != NULL);
+    CHECK(cJSON_GetObjectItem(r.json, "events") != NULL);
+    CHECK(cJSON_GetObjectItem(r.json, "messages") != NULL);
+    /* the stranger's interest message is the admin's to read, not an admin's own record */
+    CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "interests")), 0);
+    api_res_free(&r);
+}
+
 static void gone_with_the_profile(void)
 {
     api_res r = call("GET", "/v1/search?q=electrolysers&kind=news", NULL, NULL);
@@ -585,6 +653,7 @@ int main(int argc, char **argv)
     RUN(edited_and_deleted_by_admins);
     RUN(logo_and_photo);
     RUN(newsletters_and_unsubscribe);
+    RUN(export_everything_about_me);
     RUN(gone_with_the_profile);
     api_stop(&srv);
     api_cleanup(&srv);

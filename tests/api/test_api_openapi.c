@@ -315,6 +315,7 @@ static void scenario(void)
     call("DELETE", "/v1/profiles/{id}/news/{nid}", A(fr, nw2), NULL, ana, 204);
     free(nw), free(nw2);
     call("PUT", "/v1/me/newsletters", NULL, "[\"monthly\"]", ben, 204);
+    call("GET", "/v1/me/export", NULL, NULL, ana, 200);
     call("POST", "/v1/unsubscribe/{token}", A("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), NULL,
          NULL, 404);
 
