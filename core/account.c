@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "core/outbox.h"
+#include "core/personal.h"
 #include "core/record.h"
 #include "core/sha256.h"
 #include "core/text.h"
@@ -167,7 +168,8 @@ int core_user_keys_add(core_txn *t, const core_value *rec, const char **conflict
     const char *id = core_value_get_str(rec, "id");
     core_slice ukey = key_of(a, "username", core_value_get_str(rec, "username"));
     core_slice ekey = key_of(a, "email", core_value_get_str(rec, "email"));
-    if (core_txn_exists(t, CORE_CF_KEYS, ukey)) {
+    if (core_txn_exists(t, CORE_CF_KEYS, ukey) ||
+        core_personal_username_reserved(t, core_value_get_str(rec, "username"))) {
         *conflict = "username";
         return CORE_ECONFLICT;
     }

@@ -1,6 +1,7 @@
 /* personal.c: see personal.h. */
 #include "core/personal.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -8,12 +9,16 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "core/exchange.h"
+#include "core/fault.h"
 #include "core/id.h"
 #include "core/news.h"
 #include "core/notify.h"
 #include "core/partner.h"
 #include "core/profile.h"
 #include "core/record.h"
+#include "core/sha256.h"
+#include "core/text.h"
+#include "core/unsubscribe.h"
 #include "core/time.h"
 #include "core/xchange.h"
 
@@ -180,5 +185,191 @@ int core_personal_export(core_store *s, const char *user_id, core_arena *a, core
     core_value_set(a, out, "events", events);
     core_value_set(a, out, "participations", parts);
     core_value_set(a, out, "exported_at", core_value_time(a, (int64_t)time(NULL)));
+    return 0;
+}
+
+/* ---- erasure ---- */
+
+static core_slice K(const char *s)
+{
+    return (core_slice){s, strlen(s)};
+}
+
+/* The keys (keys family) under prefix, copied into a (iterate first, delete after). */
+static core_value keys_under(core_txn *t, const char *prefix, core_arena *a, core_value *vals)
+{
+    core_value out = core_value_arr();
+    if (vals != NULL)
+        *vals = core_value_arr();
+    core_iter *it = core_txn_iter_prefix(t, CORE_CF_KEYS, K(prefix));
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v)) {
+        core_value_push(a, &out, core_value_str(a, k.ptr, k.len));
+        if (vals != NULL)
+            core_value_push(a, vals, core_value_str(a, v.ptr, v.len));
+    }
+    core_iter_free(it);
+    return out;
+}
+
+static void delete_all(core_txn *t, const core_value *keys)
+{
+    for (size_t i = 0; i < keys->u.arr.len; i++)
+        core_txn_delete(t, CORE_CF_KEYS, K(keys->u.arr.items[i].u.s.ptr));
+}
+
+static char *reserved_key(core_arena *a, const char *username)
+{
+    char *folded = core_fold_case(a, username, strlen(username));
+    char hex[65];
+    core_sha256_hex(folded, strlen(folded), hex);
+    return core_arena_printf(a, "uerased/%s", hex);
+}
+
+/* Others' notifications that name the person ("X commented on ...") name "a former user"
+ * instead. A scan of every notification: erasures are rare. */
+static void scrub_notifications(core_txn *t, const char *username)
+{
+    core_arena *a = core_txn_arena(t);
+    core_value keys, vals;
+    keys = keys_under(t, "notif/", a, &vals);
+    size_t ulen = strlen(username);
+    for (size_t i = 0; i < keys.u.arr.len; i++) {
+        const core_value *raw = &vals.u.arr.items[i];
+        if (memmem(raw->u.s.ptr, raw->u.s.len, username, ulen) == NULL)
+            continue;
+        core_value n;
+        const char *why, *text;
+        if (core_value_from_msgpack(a, raw->u.s.ptr, raw->u.s.len, &n, &why) != 0 ||
+            (text = core_value_get_str(&n, "text")) == NULL)
+            continue;
+        char *out = core_arena_strndup(a, "", 0);
+        const char *p = text, *hit;
+        while ((hit = strstr(p, username)) != NULL) {
+            out = core_arena_printf(a, "%s%.*sa former user", out, (int)(hit - p), p);
+            p = hit + ulen;
+        }
+        out = core_arena_printf(a, "%s%s", out, p);
+        *(core_value *)core_value_get(&n, "text") = core_value_cstr(a, out);
+        char *buf;
+        size_t len;
+        if (core_value_to_msgpack(&n, &buf, &len) != 0)
+            core_oom();
+        core_txn_put(t, CORE_CF_KEYS, K(keys.u.arr.items[i].u.s.ptr), (core_slice){buf, len});
+        free(buf);
+    }
+}
+
+bool core_personal_username_reserved(core_txn *t, const char *username)
+{
+    core_arena *a = core_txn_arena(t);
+    core_slice v;
+    if (username == NULL || core_txn_get(t, CORE_CF_KEYS, K(reserved_key(a, username)), a, &v) != 0)
+        return false;
+    long long at = atoll(core_arena_strndup(a, v.ptr, v.len));
+    return (int64_t)time(NULL) + core_fault_clock_skew() < at + CORE_USERNAME_GRACE;
+}
+
+int core_personal_erase_txn(core_txn *t, void *arg)
+{
+    core_personal_erase *op = arg;
+    core_arena *a = core_txn_arena(t);
+    const char *uid = op->user_id;
+    core_value user;
+    int rc = core_record_get_txn(t, "user", uid, a, &user);
+    if (rc != 0)
+        return rc;
+    /* profiles: refused while the caller alone administers one */
+    core_value pkeys = keys_under(t, core_arena_printf(a, "padmin/%s/", uid), a, NULL);
+    size_t plen = strlen("padmin/") + strlen(uid) + 1;
+    char *alone = NULL;
+    for (size_t i = 0; i < pkeys.u.arr.len; i++) {
+        core_value prof;
+        const char *pid = pkeys.u.arr.items[i].u.s.ptr + plen;
+        if (core_record_get_txn(t, "profile", pid, a, &prof) != 0)
+            continue;
+        const core_value *admins = core_value_get(&prof, "admins");
+        if (admins != NULL && admins->type == CORE_ARR && admins->u.arr.len == 1) {
+            const core_value *ver = core_value_get(&prof, "draft");
+            if (ver == NULL || ver->type != CORE_OBJ)
+                ver = core_value_get(&prof, "published");
+            const char *name = core_value_get_str(ver, "name");
+            alone = core_arena_printf(a, "%s%s\"%s\" (%s)", alone ? alone : "", alone ? ", " : "",
+                                      name ? name : "unnamed", pid);
+        }
+    }
+    if (alone != NULL) {
+        op->message = core_arena_printf(op->out,
+                                        "you are the only admin of %s: add another admin or "
+                                        "delete the profile first",
+                                        alone);
+        return CORE_ECONFLICT;
+    }
+    core_actor self = {uid, false};
+    for (size_t i = 0; i < pkeys.u.arr.len; i++) {
+        core_profile_op pop;
+        core_profile_op_init(&pop, a, &self);
+        pop.id = pkeys.u.arr.items[i].u.s.ptr + plen;
+        pop.other_id = uid;
+        if ((rc = core_profile_admin_remove_txn(t, &pop)) != 0 && rc != CORE_ENOTFOUND)
+            return rc;
+    }
+    /* sessions and reset links, each with its twin key */
+    core_value ks = keys_under(t, core_arena_printf(a, "usess/%s/", uid), a, NULL);
+    size_t slen = strlen("usess/") + strlen(uid) + 1;
+    for (size_t i = 0; i < ks.u.arr.len; i++)
+        core_txn_delete(t, CORE_CF_KEYS, K(ks.u.arr.items[i].u.s.ptr + slen));
+    delete_all(t, &ks);
+    ks = keys_under(t, core_arena_printf(a, "ureset/%s/", uid), a, NULL);
+    slen = strlen("ureset/") + strlen(uid) + 1;
+    for (size_t i = 0; i < ks.u.arr.len; i++)
+        core_txn_delete(t, CORE_CF_KEYS,
+                        K(core_arena_printf(a, "reset/%s", ks.u.arr.items[i].u.s.ptr + slen)));
+    delete_all(t, &ks);
+    /* notifications and follows */
+    ks = keys_under(t, core_arena_printf(a, "notif/%s/", uid), a, NULL);
+    delete_all(t, &ks);
+    ks = keys_under(t, core_arena_printf(a, "psfollowing/%s/", uid), a, NULL);
+    slen = strlen("psfollowing/") + strlen(uid) + 1;
+    for (size_t i = 0; i < ks.u.arr.len; i++)
+        core_txn_delete(
+            t, CORE_CF_KEYS,
+            K(core_arena_printf(a, "psfollow/%s/%s", ks.u.arr.items[i].u.s.ptr + slen, uid)));
+    delete_all(t, &ks);
+    core_unsubscribe_forget_user_txn(t, uid);
+    /* e-mail not yet delivered to the address */
+    const char *email = core_value_get_str(&user, "email");
+    const char *username = core_value_get_str(&user, "username");
+    if (email != NULL) {
+        core_value okeys = core_value_arr();
+        core_iter *it = core_txn_iter_prefix(t, CORE_CF_OUTBOX, (core_slice){"", 0});
+        core_slice k, v;
+        while (core_iter_next(it, &k, &v)) {
+            core_value m;
+            const char *why, *to;
+            if (core_value_from_msgpack(a, v.ptr, v.len, &m, &why) == 0 &&
+                (to = core_value_get_str(&m, "to")) != NULL && strcmp(to, email) == 0)
+                core_value_push(a, &okeys, core_value_str(a, k.ptr, k.len));
+        }
+        core_iter_free(it);
+        for (size_t i = 0; i < okeys.u.arr.len; i++)
+            core_txn_delete(
+                t, CORE_CF_OUTBOX,
+                (core_slice){okeys.u.arr.items[i].u.s.ptr, okeys.u.arr.items[i].u.s.len});
+        char *ek = core_arena_printf(a, "email/%s", core_fold_case(a, email, strlen(email)));
+        core_txn_delete(t, CORE_CF_KEYS, K(ek));
+        op->email = core_arena_strndup(op->out, email, strlen(email));
+    }
+    if (username != NULL) {
+        char *uk =
+            core_arena_printf(a, "username/%s", core_fold_case(a, username, strlen(username)));
+        core_txn_delete(t, CORE_CF_KEYS, K(uk));
+        char *at = core_arena_printf(a, "%lld",
+                                     (long long)((int64_t)time(NULL) + core_fault_clock_skew()));
+        core_txn_put(t, CORE_CF_KEYS, K(reserved_key(a, username)), K(at));
+    }
+    if (username != NULL)
+        scrub_notifications(t, username);
+    core_record_delete(t, "user", uid);
     return 0;
 }

@@ -7,7 +7,9 @@
 
 #include <string.h>
 
+#include "core/account.h"
 #include "core/authz.h"
+#include "core/record.h"
 #include "core/error.h"
 #include "core/personal.h"
 #include "core/unsubscribe.h"
@@ -68,4 +70,73 @@ void net_me_export(net_req *r)
     net_add_header(r, "content-disposition", "attachment; filename=\"my-data.json\"");
     net_add_header(r, "cache-control", "no-store");
     net_reply(r, 200, &v);
+}
+
+/* ---- erasure ---- */
+
+typedef struct erase_call {
+    core_personal_erase op;
+    const char *hash, *password;
+    bool ok;
+} erase_call;
+
+static void erase_verify(void *arg)
+{
+    erase_call *c = arg;
+    c->ok = core_password_verify(c->hash, c->password);
+}
+
+static void erase_fail(net_req *r, int rc, void *arg)
+{
+    erase_call *c = arg;
+    net_fail(r, rc, c->op.message, NULL);
+}
+
+static void erase_checked(net_req *r, void *arg)
+{
+    erase_call *c = arg;
+    if (!c->ok) {
+        net_fail(r, CORE_EUNAUTH, "wrong password: the account was not erased", NULL);
+        return;
+    }
+    net_req_write(r, core_personal_erase_txn, c, no_content, erase_fail);
+}
+
+void net_me_erase(net_req *r)
+{
+    const net_principal *p = net_req_user(r);
+    if (p == NULL)
+        return;
+    const core_value *body = net_req_body(r);
+    core_fields f;
+    core_fields_init(&f, &r->arena);
+    static const char *const known[] = {"password", NULL};
+    const char *password = NULL;
+    if (body == NULL || body->type != CORE_OBJ) {
+        core_fields_add(&f, "password", "is required: confirm the erasure with your password");
+    } else {
+        core_check_known(&f, body, known);
+        password = core_check_string(&f, body, "password", true, 1, CORE_PASSWORD_MAX);
+    }
+    if (core_fields_any(&f)) {
+        net_fail(r, CORE_EINVALID, "confirm the erasure with your password", &f.obj);
+        return;
+    }
+    erase_call *c = core_arena_alloc(&r->arena, sizeof(*c));
+    memset(c, 0, sizeof(*c));
+    core_value user;
+    int rc = core_record_get(r->server->store, "user", p->user_id, &r->arena, &user);
+    if (rc != 0) {
+        net_fail(r, rc, "could not read the account", NULL);
+        return;
+    }
+    c->hash = core_value_get_str(&user, "password_hash");
+    c->password = password;
+    c->op.user_id = p->user_id;
+    c->op.out = &r->arena;
+    if (c->hash == NULL) {
+        net_fail(r, CORE_EINTERNAL, NULL, NULL);
+        return;
+    }
+    net_req_offload(r, erase_verify, erase_checked, c); /* argon2id off the loop */
 }

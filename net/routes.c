@@ -124,6 +124,7 @@ void net_routes_register(net_router *r)
     /* Personal data (issue 20): net/personal.c */
     net_router_add(r, "PUT", "/v1/me/newsletters", net_me_newsletters, 0, 4096);
     net_router_add(r, "GET", "/v1/me/export", net_me_export, 0, 0);
+    net_router_add(r, "DELETE", "/v1/me", net_me_erase, NET_ROUTE_NO_REPLAY, 4096);
     net_router_add(r, "POST", "/v1/unsubscribe/{token}", net_unsubscribe, NET_ROUTE_RAW_BODY,
                    4096); /* RFC 8058 posts a form body: ignored */
 }

@@ -9,7 +9,11 @@
  * the moderation queue; removed on DELETE and with the profile); newsletters chosen with
  * PUT /v1/me/newsletters; every e-mail carries List-Unsubscribe and List-Unsubscribe-Post
  * (RFC 8058) with an opaque token whose POST, without signing in, stops that kind of
- * e-mail, idempotently; GET /v1/me/export gathers every record about the caller.
+ * e-mail, idempotently; GET /v1/me/export gathers every record about the caller;
+ * DELETE /v1/me erases the account (409 naming a profile the caller alone administers;
+ * sessions revoked; the comment kept as "a former user"; the username reserved for a grace
+ * period; the raw store files, after a compaction, hold none of the e-mail, name or
+ * password hash, which they did hold before).
  */
 #include <curl/curl.h>
 #include <signal.h>
@@ -21,6 +25,12 @@
 
 #include "check.h"
 #include "harness.h"
+#include "core/arena.h"
+#include "core/record.h"
+#include "core/store.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 static api_server srv;
 static char *t_mod, *t_admin, *t_stranger;
@@ -536,6 +546,8 @@ static void newsletters_and_unsubscribe(void)
     CHECK_EQ(api_outbox_count(&srv, "To: stranger@example.eu", 2), 1);
 }
 
+static char ps[64]; /* a partner search of the admin's profile */
+
 static void export_everything_about_me(void)
 {
     /* a partner search of the admin's profile, which the stranger follows, comments on and
@@ -550,7 +562,7 @@ static void export_everything_about_me(void)
              profile, deadline);
     api_res r = call("POST", "/v1/partner-searches", body, t_admin);
     expect(&r, 201);
-    char ps[64], p[200];
+    char p[200];
     snprintf(ps, sizeof(ps), "%s", jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", ps);
@@ -603,6 +615,173 @@ static void export_everything_about_me(void)
     api_res_free(&r);
 }
 
+/* Whether any file under dir (recursively) holds needle as bytes. */
+static bool files_hold(const char *dir, const char *needle)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            found = files_hold(path, needle);
+            continue;
+        }
+        FILE *f = fopen(path, "rb");
+        if (f == NULL)
+            continue;
+        char *buf = malloc((size_t)st.st_size + 1);
+        size_t n = fread(buf, 1, (size_t)st.st_size, f);
+        fclose(f);
+        found = memmem(buf, n, needle, strlen(needle)) != NULL;
+        free(buf);
+    }
+    closedir(d);
+    return found;
+}
+
+/* Stops the server cleanly (the store compacted on close), then opens and closes the store
+ * once more: a restart, which writes a fresh MANIFEST (the old one's log still names the
+ * boundary keys of files the compaction removed). Returns the store's path. */
+static void stop_compacted(char *store, size_t len)
+{
+    api_stop(&srv);
+    snprintf(store, len, "%s/data/store", srv.dir);
+    core_store *st;
+    char *err = NULL;
+    CHECK_EQ(core_store_open(store, &st, &err), 0);
+    core_store_close(st);
+}
+
+static void erasure(void)
+{
+    static const char *mail_local = "zmo.erasure.target";
+    api_res r = call("POST", "/v1/users",
+                     "{\"username\":\"Zebulon Marchetti-Oyelaran\",\"email\":"
+                     "\"zmo.erasure.target@example.eu\",\"email_confirm\":"
+                     "\"zmo.erasure.target@example.eu\",\"password\":\"forget me please\","
+                     "\"organisation_name\":\"Oyelaran Widgets\",\"country\":\"FR\","
+                     "\"title\":\"Director\",\"newsletters\":[\"monthly\"]}",
+                     NULL);
+    expect(&r, 201);
+    char uid[64];
+    snprintf(uid, sizeof(uid), "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+    char *tz = login("zmo.erasure.target@example.eu", "forget me please");
+    char *tz2 = login("Zebulon Marchetti-Oyelaran", "forget me please");
+    /* a comment on the admin's partner search (the admin's notification names them) */
+    char p[200];
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
+    r = call("POST", p, "{\"text\":\"We would join with our widgets.\"}", tz);
+    expect(&r, 201);
+    api_res_free(&r);
+    /* a profile they alone administer */
+    char mine[64];
+    make_profile(tz, "Oyelaran Cluster", false, mine);
+
+    r = call("DELETE", "/v1/me", "{\"password\":\"wrong password\"}", tz);
+    expect(&r, 401);
+    api_res_free(&r);
+    r = call("DELETE", "/v1/me", "{}", tz);
+    expect(&r, 422);
+    api_res_free(&r);
+    r = call("DELETE", "/v1/me", "{\"password\":\"forget me please\"}", tz);
+    expect(&r, 409);
+    CHECK(strstr(r.body, "Oyelaran Cluster") != NULL);
+    CHECK(strstr(r.body, mine) != NULL);
+    api_res_free(&r);
+    /* handed over: the stranger becomes an admin too */
+    snprintf(p, sizeof(p), "/v1/profiles/%s/admins", mine);
+    r = call("POST", p, "{\"email\":\"stranger@example.eu\"}", tz);
+    expect(&r, 200);
+    api_res_free(&r);
+
+    /* before: the raw store holds the e-mail, the name and the hash (a positive control) */
+    char store[512], hash[256] = "";
+    stop_compacted(store, sizeof(store));
+    {
+        core_store *st;
+        char *err = NULL;
+        CHECK_EQ(core_store_open(store, &st, &err), 0);
+        core_arena a;
+        core_arena_init(&a);
+        core_value u;
+        CHECK_EQ(core_record_get(st, "user", uid, &a, &u), 0);
+        const char *h = core_value_get_str(&u, "password_hash");
+        CHECK(h != NULL);
+        const char *last = strrchr(h, '$'); /* the hash itself, after the parameters */
+        snprintf(hash, sizeof(hash), "%s", last + 1);
+        core_arena_dispose(&a);
+        core_store_close(st);
+    }
+    CHECK(strlen(hash) >= 20);
+    CHECK(files_hold(store, mail_local));
+    CHECK(files_hold(store, "Marchetti-Oyelaran"));
+    CHECK(files_hold(store, hash));
+    api_start(&srv, srv.dir, NULL);
+
+    r = call("DELETE", "/v1/me", "{\"password\":\"forget me please\"}", tz);
+    expect(&r, 204);
+    api_res_free(&r);
+    /* every session is revoked */
+    r = call("GET", "/v1/me", NULL, tz);
+    expect(&r, 401);
+    api_res_free(&r);
+    r = call("GET", "/v1/me", NULL, tz2);
+    expect(&r, 401);
+    api_res_free(&r);
+    r = call("POST", "/v1/sessions",
+             "{\"login\":\"zmo.erasure.target@example.eu\",\"password\":\"forget me please\"}",
+             NULL);
+    expect(&r, 401);
+    api_res_free(&r);
+    /* the profile stays with its other admin */
+    snprintf(p, sizeof(p), "/v1/profiles/%s?version=draft", mine);
+    r = call("GET", p, NULL, t_stranger);
+    expect(&r, 200);
+    CHECK(strstr(r.body, uid) == NULL);
+    api_res_free(&r);
+    /* the comment stays, by "a former user" */
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
+    r = call("GET", p, NULL, NULL);
+    expect(&r, 200);
+    CHECK(strstr(r.body, "We would join with our widgets.") != NULL);
+    CHECK(strstr(r.body, "a former user") != NULL);
+    CHECK(strstr(r.body, "Marchetti") == NULL);
+    api_res_free(&r);
+    r = call("GET", "/v1/me/notifications", NULL, t_admin);
+    expect(&r, 200);
+    CHECK(strstr(r.body, "Marchetti") == NULL);
+    CHECK(strstr(r.body, "a former user commented") != NULL);
+    api_res_free(&r);
+    /* the username is reserved for a while; the e-mail address is free at once */
+    r = call("POST", "/v1/users",
+             "{\"username\":\"zebulon marchetti-oyelaran\",\"email\":"
+             "\"someone.else@example.eu\",\"email_confirm\":\"someone.else@example.eu\","
+             "\"password\":\"another long one\",\"organisation_name\":\"X\","
+             "\"country\":\"DE\",\"title\":\"T\"}",
+             NULL);
+    expect(&r, 409);
+    api_res_free(&r);
+
+    /* after: none of it in the raw files once the store is compacted */
+    stop_compacted(store, sizeof(store));
+    CHECK(!files_hold(store, mail_local));
+    CHECK(!files_hold(store, "Marchetti-Oyelaran"));
+    CHECK(!files_hold(store, "Oyelaran Widgets"));
+    CHECK(!files_hold(store, hash));
+    api_start(&srv, srv.dir, NULL);
+    free(tz), free(tz2);
+}
+
 static void gone_with_the_profile(void)
 {
     api_res r = call("GET", "/v1/search?q=electrolysers&kind=news", NULL, NULL);
@@ -646,6 +825,7 @@ int main(int argc, char **argv)
     api_binary = argv[1];
     signal(SIGABRT, on_abort);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    setenv("ECCPD_COMPACT_ON_CLOSE", "1", 1); /* the servers it starts compact on a clean stop */
     setup();
     RUN(who_may_post_and_what);
     RUN(listed_newest_first_and_public_while_published);
@@ -654,6 +834,7 @@ int main(int argc, char **argv)
     RUN(logo_and_photo);
     RUN(newsletters_and_unsubscribe);
     RUN(export_everything_about_me);
+    RUN(erasure);
     RUN(gone_with_the_profile);
     api_stop(&srv);
     api_cleanup(&srv);
