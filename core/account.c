@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "core/outbox.h"
+#include "core/personal.h"
 #include "core/record.h"
 #include "core/sha256.h"
 #include "core/text.h"
@@ -167,7 +168,8 @@ int core_user_keys_add(core_txn *t, const core_value *rec, const char **conflict
     const char *id = core_value_get_str(rec, "id");
     core_slice ukey = key_of(a, "username", core_value_get_str(rec, "username"));
     core_slice ekey = key_of(a, "email", core_value_get_str(rec, "email"));
-    if (core_txn_exists(t, CORE_CF_KEYS, ukey)) {
+    if (core_txn_exists(t, CORE_CF_KEYS, ukey) ||
+        core_personal_username_reserved(t, core_value_get_str(rec, "username"))) {
         *conflict = "username";
         return CORE_ECONFLICT;
     }
@@ -352,7 +354,8 @@ int core_reset_request_txn(core_txn *t, void *arg)
     /* indexed by user too, so a password change can revoke every outstanding link */
     char *ukey = core_arena_printf(a, "ureset/%.*s/%s", (int)id.len, id.ptr, hex);
     core_txn_put(t, CORE_CF_KEYS, (core_slice){ukey, strlen(ukey)}, CORE_SLICE_LIT(""));
-    core_outbox_add(t, core_value_get_str(&user, "email"), "Reset your password",
+    core_outbox_add_for(t, core_arena_strndup(a, id.ptr, id.len), "password_reset",
+                        core_value_get_str(&user, "email"), "Reset your password",
                     core_arena_printf(a,
                                       "Hello %s,\n\nSomeone (hopefully you) asked to reset the "
                                       "password of your account. Open this link within an hour "

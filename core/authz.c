@@ -63,6 +63,11 @@ static const struct {
     [CORE_ACT_ATTACHMENT_UPLOAD] = {"attachment.upload", SIGNED_IN, false},
     [CORE_ACT_ATTACHMENT_READ] = {"attachment.read", ANY, false},
     [CORE_ACT_ATTACHMENT_READ_OWN] = {"attachment.read_own", ADMIN, true},
+    [CORE_ACT_NEWS_WRITE] = {"news.write", ADMIN, false},
+    [CORE_ACT_NEWS_READ] = {"news.read", ANY, false},
+    [CORE_ACT_CONTENT_READ_HIDDEN] = {"profile.content_hidden", ADMIN_OR_MOD, true},
+    [CORE_ACT_IMAGE_WRITE] = {"image.write", ADMIN, false},
+    [CORE_ACT_IMAGE_READ] = {"image.read", ANY, false},
 };
 
 int core_authorize(core_action action, unsigned roles)

@@ -65,6 +65,11 @@ typedef enum core_action {
     CORE_ACT_ATTACHMENT_READ_OWN, /* download one's own upload (the uploader holds the admin
                                    * role for it); attachments that private records reference
                                    * (exchange evidence) go by the record's read action */
+    CORE_ACT_NEWS_WRITE,          /* post, edit, delete a profile's news (its admins) */
+    CORE_ACT_NEWS_READ,           /* a public profile's news */
+    CORE_ACT_CONTENT_READ_HIDDEN, /* news and images of a profile that is not public */
+    CORE_ACT_IMAGE_WRITE,         /* set or remove a profile's logo or contact photo */
+    CORE_ACT_IMAGE_READ,          /* a public profile's logo or contact photo */
     CORE_ACT__COUNT
 } core_action;
 

@@ -2143,6 +2143,8 @@ int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_repo
     if (rc == 0) /* issue 16 */
         rc = core_demo_partner_generate(s, o->seed, o->scale, time(NULL), &out->partner_searches,
                                         out->error, sizeof(out->error));
+    if (rc == 0) /* issue 20: news and logos (core/demo_content.c) */
+        rc = core_demo_content_generate(s, o->seed, o->scale, &out->news, &out->logos);
     if (rc == 0)
         begin_phase(g, "done", 0);
     core_sha256_final(&g->digest, out->digest);

@@ -82,6 +82,7 @@ typedef struct core_demo_report {
     uint64_t registrations[3];      /* ClusterXchange: pending, accepted, rejected */
     size_t exchanges;               /* ClusterXchange exchanges (core/demo_exchange.h) */
     uint64_t partner_searches;      /* with their follows, interests and comments */
+    uint64_t news, logos;           /* profile content (core/demo_content.c) */
     uint64_t writes;                /* logical writes (one per organisation or account) */
     uint64_t failed;                /* writes the core refused: 0 unless something broke */
     uint64_t records;               /* users + profiles + registrations */
@@ -105,6 +106,11 @@ int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_repo
  * *made counts them; on failure error says which and why. */
 int core_demo_partner_generate(core_store *s, uint64_t seed, double scale, int64_t now,
                                uint64_t *made, char *error, size_t error_len);
+
+/* The demo's profile content (core/demo_content.c): news on about 300 * scale published
+ * profiles and a generated PNG logo on every third of them. */
+int core_demo_content_generate(core_store *s, uint64_t seed, double scale, uint64_t *news_made,
+                               uint64_t *logos_made);
 
 /* True when the store holds at least one profile record (then demo-data refuses to run). */
 bool core_demo_store_has_profiles(core_store *s);

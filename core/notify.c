@@ -52,10 +52,9 @@ void core_notify_as(core_txn *t, const char *id, const char *user_id, const char
     const char *email = core_value_get_str(&user, "email");
     const char *name = core_value_get_str(&user, "username");
     if (email != NULL && mail)
-        core_outbox_add(t, email, subject,
-                        core_arena_printf(a,
-                                          "Hello %s,\n\n%s\n\n-- \nThe cluster collaboration "
-                                          "platform\n",
+        core_outbox_add_for(t, user_id, kind, email, subject,
+                        core_arena_printf(a, "Hello %s,\n\n%s\n\n-- \nThe cluster collaboration "
+                                             "platform\n",
                                           name ? name : "", text));
 }
 

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/fanout.h"
 #include "core/id.h"
+#include "core/unsubscribe.h"
 #include "core/value.h"
 
 struct core_outbox {
@@ -30,7 +31,18 @@ struct core_outbox {
 
 enum { OUTBOX_BATCH = 256 }; /* e-mails written before their records go in one write */
 
-void core_outbox_add(core_txn *t, const char *to, const char *subject, const char *body)
+static char public_url[512] = "http://localhost";
+
+void core_outbox_set_public_url(const char *url)
+{
+    snprintf(public_url, sizeof(public_url), "%s", url);
+    size_t n = strlen(public_url);
+    while (n > 0 && public_url[n - 1] == '/')
+        public_url[--n] = '\0';
+}
+
+static void add(core_txn *t, const char *to, const char *subject, const char *body,
+                const char *unsub)
 {
     if (core_txn_no_mail(t))
         return;
@@ -43,6 +55,8 @@ void core_outbox_add(core_txn *t, const char *to, const char *subject, const cha
     core_value_set(a, &v, "subject", core_value_cstr(a, subject));
     core_value_set(a, &v, "body", core_value_cstr(a, body));
     core_value_set(a, &v, "at", core_value_int(core_txn_now(t)));
+    if (unsub != NULL)
+        core_value_set(a, &v, "unsub", core_value_cstr(a, unsub));
     char *buf;
     size_t len;
     if (core_value_to_msgpack(&v, &buf, &len) != 0)
@@ -51,6 +65,19 @@ void core_outbox_add(core_txn *t, const char *to, const char *subject, const cha
                  (core_slice){core_arena_strndup(a, id, CORE_ID_LEN), CORE_ID_LEN},
                  (core_slice){buf, len});
     free(buf);
+}
+
+void core_outbox_add(core_txn *t, const char *to, const char *subject, const char *body)
+{
+    add(t, to, subject, body, NULL);
+}
+
+void core_outbox_add_for(core_txn *t, const char *user_id, const char *kind, const char *to,
+                         const char *subject, const char *body)
+{
+    if (core_txn_no_mail(t) || core_unsubscribed_txn(t, user_id, kind))
+        return;
+    add(t, to, subject, body, core_unsubscribe_token_txn(t, user_id, kind));
 }
 
 /* RFC 2047 encoded-word for a header with non-ASCII text. */
@@ -97,6 +124,7 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
     const char *id = core_value_get_str(m, "id"), *to = core_value_get_str(m, "to");
     const char *subject = core_value_get_str(m, "subject"), *body = core_value_get_str(m, "body");
     const core_value *at = core_value_get(m, "at");
+    const char *unsub = core_value_get_str(m, "unsub");
     if (id == NULL || to == NULL || subject == NULL || body == NULL)
         return CORE_EINTERNAL;
     char tmp[4200], final[4200];
@@ -112,16 +140,23 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
     fprintf(f, "From: %s\r\nTo: %s\r\nSubject: ", from, to);
     put_header_text(f, subject);
-    fprintf(f,
-            "\r\nDate: %s\r\nMessage-ID: <%s@eccpd>\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-            date, id);
+    fprintf(f, "\r\nDate: %s\r\nMessage-ID: <%s@eccpd>\r\n", date, id);
+    if (unsub != NULL) /* RFC 8058: one click, no sign-in */
+        fprintf(f,
+                "List-Unsubscribe: <%s/v1/unsubscribe/%s>\r\n"
+                "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                public_url, unsub);
+    fprintf(f, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               "Content-Transfer-Encoding: 8bit\r\n\r\n");
     for (const char *p = body; *p; p++) {
         if (*p == '\n')
             fputc('\r', f);
         fputc(*p, f);
     }
     fputs("\r\n", f);
+    if (unsub != NULL)
+        fprintf(f, "\r\nTo stop e-mails of this kind: %s/v1/unsubscribe/%s (POST)\r\n",
+                public_url, unsub);
     int rc = fflush(f) == 0 ? 0 : CORE_EIO;
     if (fclose(f) != 0)
         rc = CORE_EIO;

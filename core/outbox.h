@@ -23,6 +23,17 @@ typedef struct core_outbox core_outbox;
  * Texts are UTF-8; body lines are separated by \n. */
 void core_outbox_add(core_txn *t, const char *to, const char *subject, const char *body);
 
+/* As core_outbox_add for an e-mail to user user_id of kind `kind` (a notification kind such
+ * as "partner_search.comment", or "password_reset"): nothing is queued when the user has
+ * unsubscribed from that kind; otherwise the message carries the user's unsubscribe token
+ * for the kind (core/unsubscribe.h), and its file List-Unsubscribe and
+ * List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058). */
+void core_outbox_add_for(core_txn *t, const char *user_id, const char *kind, const char *to,
+                         const char *subject, const char *body);
+/* The platform's address for the links written into e-mails ("https://platform.example");
+ * set once at start, before any deliverer runs (default "http://localhost"). Copied. */
+void core_outbox_set_public_url(const char *url);
+
 /* Starts the deliverer for store into spool_dir (created if missing). from is the From:
  * address. Returns NULL (and a message on stderr) when the directory cannot be made. */
 core_outbox *core_outbox_start(core_store *s, const char *spool_dir, const char *from);

@@ -1096,8 +1096,9 @@ static core_value user_ref(core_store *s, core_arena *a, const char *user_id)
     core_value_set(a, &u, "id", user_id ? core_value_cstr(a, user_id) : core_value_null());
     if (user_id != NULL && core_record_get(s, "user", user_id, a, &rec) == 0)
         copy_member(a, &u, &rec, "username");
-    else
-        core_value_set(a, &u, "username", core_value_null());
+    else /* an erased account's contributions stay, without its name */
+        core_value_set(a, &u, "username",
+                       user_id ? core_value_str_ref("a former user", 13) : core_value_null());
     return u;
 }
 

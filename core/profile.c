@@ -11,6 +11,8 @@
 #include "core/id.h"
 #include "core/notify.h"
 #include "core/profile_rules.h"
+#include "core/image.h"
+#include "core/news.h"
 #include "core/record.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -768,6 +770,9 @@ int core_profile_delete_txn(core_txn *t, void *arg)
     while (core_iter_next(it, &k, &v))
         core_txn_delete(t, CORE_CF_KEYS, (core_slice){core_arena_strndup(a, k.ptr, k.len), k.len});
     core_iter_free(it);
+    if ((rc = core_news_remove_of_profile_txn(t, id)) != 0) /* its content goes with it */
+        return rc;
+    core_image_remove_of_profile_txn(t, id);
     core_record_delete(t, "profile", id);
     return 0;
 }
@@ -1033,6 +1038,7 @@ int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *
         core_value_set(a, &e, "age_seconds", core_value_int(now - sub->u.i));
         core_value_set(a, &e, "republication", core_value_bool(published(&rec)));
         core_value_set(a, &e, "check", core_profile_check_record(a, &rec));
+        core_value_set(a, &e, "images", core_image_links(s, id, a)); /* beside the draft */
         core_value_push(a, &items, e);
     }
     core_iter_free(it);

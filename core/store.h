@@ -48,6 +48,10 @@ enum { CORE_STORE_SCHEMA = 1 };
 /* Opens (creating if missing) the store in dir. On failure returns a negative code and, if
  * errmsg is not NULL, a malloc'd message the caller frees. Starts the committer thread. */
 int core_store_open(const char *dir, core_store **out, char **errmsg);
+/* Compacts every family in full, so deleted and overwritten values leave the files (an
+ * erasure's data with them). Slow on a large store; any thread. With
+ * ECCPD_COMPACT_ON_CLOSE set in the environment, core_store_close does it (tests). */
+void core_store_compact(core_store *s);
 /* Finishes every queued write, stops the committer and closes RocksDB cleanly. */
 void core_store_close(core_store *s);
 

@@ -69,7 +69,8 @@ typedef enum index_kind {
     INDEX_KIND_PARTNER_SEARCH = 1,
     INDEX_KIND_EVENT = 2,
     INDEX_KIND_XCHANGE = 3,
-    INDEX_KIND_COUNT = 4
+    INDEX_KIND_NEWS = 4, /* news posted on a profile */
+    INDEX_KIND_COUNT = 5
 } index_kind;
 
 typedef enum index_label {
@@ -80,7 +81,7 @@ typedef enum index_label {
     INDEX_LABEL_COUNT = 4
 } index_label;
 
-/* The API's names: "profile", "partner_search", "event", "xchange" and "none", "bronze",
+/* The API's names: "profile", "partner_search", "event", "xchange", "news" and "none", "bronze",
  * "silver", "gold". Static strings; NULL for a value out of range. */
 const char *index_kind_name(index_kind kind);
 const char *index_label_name(index_label label);

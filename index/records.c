@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/partner.h"
 #include "core/event.h"
+#include "core/news.h"
 #include "core/profile.h"
 #include "core/record.h"
 #include "core/vocab.h"
@@ -461,6 +462,67 @@ static int sync_events_of(index_records *x, core_store *s, const char *pid, core
     return rc;
 }
 
+bool index_news_doc(const core_value *rec, const core_value *prof, core_arena *a, index_doc *doc)
+{
+    const core_value *p = prof ? core_value_get(prof, "published") : NULL;
+    if (rec == NULL || p == NULL || p->type != CORE_OBJ)
+        return false;
+    memset(doc, 0, sizeof(*doc));
+    doc->id = field(rec, "id");
+    doc->kind = INDEX_KIND_NEWS;
+    doc->name = field(rec, "title");
+    doc->description = field(rec, "body");
+    /* the profile's place, and its name as a keyword (news is found by who posts it) */
+    doc->country = field(p, "country");
+    doc->city = field(p, "city");
+    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
+    doc->label = INDEX_LABEL_NONE;
+    index_str *kw = core_arena_alloc(a, sizeof(*kw));
+    kw[0] = field(p, "name");
+    doc->keywords = kw;
+    doc->keywords_len = kw[0].ptr != NULL;
+    const core_value *at = core_value_get(rec, "updated_at");
+    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
+    const core_value *langs = core_value_get(p, "languages");
+    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
+        langs->u.arr.items[0].type == CORE_STR)
+        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    return true;
+}
+
+/* Puts one news item when its profile is public, removes it otherwise. */
+static int sync_news(index_records *x, core_store *s, const char *id, const core_value *rec,
+                     core_arena *a)
+{
+    index_doc doc;
+    core_value prof;
+    const char *pid = rec != NULL ? core_value_get_str(rec, "profile_id") : NULL;
+    bool have = pid != NULL && core_profile_get(s, pid, a, &prof) == 0 &&
+                core_profile_is_public(s, &prof, a);
+    int rc = have && index_news_doc(rec, &prof, a, &doc) ? index_put(x->w, &doc)
+                                                         : index_delete(x->w, S(id));
+    if (rc == INDEX_EINVAL) {
+        fprintf(stderr, "eccpd: news %s could not be indexed: %s\n", id, index_last_error());
+        return 0;
+    }
+    return rc == 0 ? 0 : CORE_EIO;
+}
+
+/* A profile changed: its news follows it into or out of search. A deleted profile's news
+ * records are deleted in the same write (and logged), so they leave on their own. */
+static int sync_news_of(index_records *x, core_store *s, const char *pid, core_arena *a)
+{
+    core_value ids = core_news_ids_of(s, pid, a);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ids.u.arr.len; i++) {
+        const char *nid = ids.u.arr.items[i].u.s.ptr;
+        core_value rec;
+        int grc = core_news_get(s, nid, a, &rec);
+        rc = sync_news(x, s, nid, grc == 0 ? &rec : NULL, a);
+    }
+    return rc;
+}
+
 static int apply(void *ctx, core_store *s, const char *kind, const char *id, const char *op,
                  const core_value *rec, core_arena *a)
 {
@@ -471,6 +533,8 @@ static int apply(void *ctx, core_store *s, const char *kind, const char *id, con
         return sync_event(x, s, id, rec, a);
     if (strcmp(kind, CORE_XCHANGE_KIND) == 0)
         return sync_xchange(x, s, id, rec, a);
+    if (strcmp(kind, CORE_NEWS_KIND) == 0)
+        return sync_news(x, s, id, rec, a);
     if (strcmp(kind, "profile") != 0)
         return 0;
     int rc = sync_profile(x, s, id, rec, a);
@@ -480,6 +544,8 @@ static int apply(void *ctx, core_store *s, const char *kind, const char *id, con
         rc = sync_partners_of(x, s, id, a);
     if (rc == 0)
         rc = sync_profile_registrations(x, s, id, a);
+    if (rc == 0)
+        rc = sync_news_of(x, s, id, a);
     if (rc != 0)
         return rc;
     /* A cluster's visibility decides its members': look at each of them again. */
@@ -631,6 +697,32 @@ static void *rebuild_part_run(void *arg)
             (pid = core_value_get_str(&rec, "profile_id")) != NULL &&
             core_profile_get(p->s, pid, &a, &prof) == 0 &&
             index_xchange_doc(&rec, &prof, core_profile_is_public(p->s, &prof, &a), &a, &doc)) {
+            int irc = index_builder_put(p->b, p->shard, &doc);
+            if (irc != 0 && irc != INDEX_EINVAL) {
+                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
+                p->rc = CORE_EIO;
+            }
+        }
+        if (++mine % 4096 == 0) {
+            core_arena_dispose(&a);
+            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
+            if (p->progress != NULL)
+                p->progress(p->ctx, all);
+        }
+    }
+    core_iter_free(it);
+    /* news of public profiles, by the same sharding */
+    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_NEWS_KIND "/"));
+    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
+        if (key_hash(k) % p->nshards != p->shard)
+            continue;
+        core_value rec, prof;
+        index_doc doc;
+        const char *pid;
+        if (core_record_decode(&a, v, &rec) == 0 &&
+            (pid = core_value_get_str(&rec, "profile_id")) != NULL &&
+            core_profile_get(p->s, pid, &a, &prof) == 0 && core_profile_is_public(p->s, &prof, &a) &&
+            index_news_doc(&rec, &prof, &a, &doc)) {
             int irc = index_builder_put(p->b, p->shard, &doc);
             if (irc != 0 && irc != INDEX_EINVAL) {
                 fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());

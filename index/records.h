@@ -39,6 +39,11 @@ bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t
  * and name; false when the event is off the agenda. Strings point into rec, prof and a. */
 bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
                      core_arena *a, index_doc *doc);
+/* Fills doc from a news record whose profile record prof is public (the caller checks):
+ * kind news, name its title, its body as text, the profile's country, city and name (as a
+ * keyword); false when prof has no published version. Strings point into rec, prof and a. */
+bool index_news_doc(const core_value *rec, const core_value *prof, core_arena *a,
+                    index_doc *doc);
 /* Fills doc from an accepted ClusterXchange registration whose profile record is prof
  * (public or not, as prof_public says): kind xchange, the profile's name, country and city,
  * offer and demand as text, the ecosystems as facet, roles as type ("host", "visitor",

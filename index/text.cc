@@ -89,7 +89,7 @@ extern "C" const char *index_strerror(int code)
 /* ---- names ----------------------------------------------------------------------------- */
 
 static const char *const kind_names[INDEX_KIND_COUNT] = {"profile", "partner_search", "event",
-                                                         "xchange"};
+                                                         "xchange", "news"};
 static const char *const label_names[INDEX_LABEL_COUNT] = {"none", "bronze", "silver", "gold"};
 static const char *const facet_names[INDEX_FACET_COUNT] = {
     "kind", "type", "country", "ecosystem", "label", "eligible", "countries_sought", "state"};

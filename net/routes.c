@@ -13,6 +13,8 @@
 #include "net/web.h"
 #include "net/xchange.h"
 #include "net/exchange.h"
+#include "net/news.h"
+#include "net/personal.h"
 
 void net_routes_register(net_router *r)
 {
@@ -117,4 +119,23 @@ void net_routes_register(net_router *r)
     net_router_add(r, "GET", "/xchange/exchanges/{id}", net_web_page, 0, 0);
     net_router_add(r, "GET", "/static/{file}", net_web_static, 0, 0);
     net_router_add(r, "GET", "/static/js/{file}", net_web_static, 0, 0);
+    /* Profile content (issue 20): news (net/news.c) */
+    net_router_add(r, "POST", "/v1/profiles/{id}/news", net_news_create, 0, 128 * 1024);
+    net_router_add(r, "GET", "/v1/profiles/{id}/news", net_news_list, 0, 0);
+    net_router_add(r, "PATCH", "/v1/profiles/{id}/news/{nid}", net_news_patch, 0, 128 * 1024);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/news/{nid}", net_news_delete, 0, 0);
+    net_router_add(r, "PUT", "/v1/profiles/{id}/logo", net_logo_put, NET_ROUTE_RAW_BODY,
+                   2 * 1024 * 1024);
+    net_router_add(r, "GET", "/v1/profiles/{id}/logo", net_logo_get, 0, 0);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/logo", net_logo_delete, 0, 0);
+    net_router_add(r, "PUT", "/v1/profiles/{id}/contact/photo", net_photo_put, NET_ROUTE_RAW_BODY,
+                   2 * 1024 * 1024);
+    net_router_add(r, "GET", "/v1/profiles/{id}/contact/photo", net_photo_get, 0, 0);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/contact/photo", net_photo_delete, 0, 0);
+    /* Personal data (issue 20): net/personal.c */
+    net_router_add(r, "PUT", "/v1/me/newsletters", net_me_newsletters, 0, 4096);
+    net_router_add(r, "GET", "/v1/me/export", net_me_export, 0, 0);
+    net_router_add(r, "DELETE", "/v1/me", net_me_erase, NET_ROUTE_NO_REPLAY, 4096);
+    net_router_add(r, "POST", "/v1/unsubscribe/{token}", net_unsubscribe, NET_ROUTE_RAW_BODY,
+                   4096); /* RFC 8058 posts a form body: ignored */
 }

@@ -13,8 +13,20 @@
 #include "core/error.h"
 #include "net/search.h"
 
+#include "core/news.h"
+
 _Static_assert((int)INDEX_RANKING_COUNT == (int)NET_METRICS_RANKINGS,
                "metrics count every index_ranking");
+
+/* The profile a news hit belongs to (one store read per news hit), or null. */
+static core_value news_profile(core_store *s, const char *id, core_arena *a)
+{
+    core_value rec;
+    const char *pid;
+    if (core_news_get(s, id, a, &rec) != 0 || (pid = core_value_get_str(&rec, "profile_id")) == NULL)
+        return core_value_null();
+    return core_value_cstr(a, pid);
+}
 
 /* The thread's reader, refreshed to what the feed has made visible; NULL after answering. */
 static index_reader *reader(net_req *r)
@@ -239,6 +251,8 @@ void net_search(net_req *r)
         core_value_set(a, &v, "city", core_value_cstr(a, h->city));
         core_value_set(a, &v, "snippet", core_value_cstr(a, h->snippet));
         core_value_set(a, &v, "score", core_value_double(round(h->score * 1000) / 1000));
+        if (strcmp(h->kind, CORE_NEWS_KIND) == 0) /* news links to its profile */
+            core_value_set(a, &v, "profile_id", news_profile(r->server->store, h->id, a));
         core_value_push(a, &hits, v);
     }
     core_value facet_obj = core_value_obj();

@@ -470,6 +470,8 @@ int net_server_run(const net_server_options *opt)
         goto Exit;
     }
     snprintf(path, sizeof(path), "%s/outbox", opt->data_dir);
+    if (opt->public_url != NULL) /* unsubscribe links in e-mails (issue 20) */
+        core_outbox_set_public_url(opt->public_url);
     if ((s->outbox = core_outbox_start(s->store, path, opt->mail_from)) == NULL)
         goto Exit;
     if (opt->smtp != NULL && (s->smtp = net_smtp_start(path, opt->smtp, opt->mail_from)) == NULL)

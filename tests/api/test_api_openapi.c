@@ -298,6 +298,27 @@ static void scenario(void)
     api_res_free(&r);
     free(ps), free(ev);
 
+    /* news on the French cluster's profile (issue 20) */
+    r = callv("POST", "/v1/profiles/{id}/news", A(fr), NULL,
+              "{\"title\":\"Mobility days announced\",\"body\":\"Two days in Lyon.\"}",
+              ana, 201);
+    char *nw = strdup(jstr(r.json, "id"));
+    api_res_free(&r);
+    call("GET", "/v1/profiles/{id}/news", A(fr), NULL, NULL, 200);
+    call("PATCH", "/v1/profiles/{id}/news/{nid}", A(fr, nw), "{\"title\":\"Mobility days\"}", ana,
+         200);
+    char *nw2 = NULL;
+    r = callv("POST", "/v1/profiles/{id}/news", A(fr), NULL,
+              "{\"title\":\"Short-lived\",\"body\":\"Gone soon.\"}", ana, 201);
+    nw2 = strdup(jstr(r.json, "id"));
+    api_res_free(&r);
+    call("DELETE", "/v1/profiles/{id}/news/{nid}", A(fr, nw2), NULL, ana, 204);
+    free(nw), free(nw2);
+    call("PUT", "/v1/me/newsletters", NULL, "[\"monthly\"]", ben, 204);
+    call("GET", "/v1/me/export", NULL, NULL, ana, 200);
+    call("POST", "/v1/unsubscribe/{token}", A("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), NULL,
+         NULL, 404);
+
     /* password reset and sign-out */
     call("POST", "/v1/password-resets", NULL, "{\"email\":\"cleo@example.eu\"}", NULL, 202);
     char mail[8192];

@@ -53,6 +53,11 @@ static void every_row(void)
     expect(CORE_ACT_ATTACHMENT_UPLOAD, UNAUTH, OK, OK, OK);
     expect(CORE_ACT_ATTACHMENT_READ, OK, OK, OK, OK);
     expect(CORE_ACT_ATTACHMENT_READ_OWN, HIDDEN, HIDDEN, OK, HIDDEN);
+    expect(CORE_ACT_NEWS_WRITE, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_NEWS_READ, OK, OK, OK, OK);
+    expect(CORE_ACT_CONTENT_READ_HIDDEN, HIDDEN, HIDDEN, OK, OK);
+    expect(CORE_ACT_IMAGE_WRITE, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_IMAGE_READ, OK, OK, OK, OK);
 }
 
 static void every_action_has_a_name_and_an_unknown_one_is_refused(void)

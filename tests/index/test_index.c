@@ -453,7 +453,7 @@ static void test_facets_brute_force(void)
             q.filter.types = st, q.filter.types_len = nft;
             q.filter.countries = sc, q.filter.countries_len = nfc;
             q.filter.ecosystems = se, q.filter.ecosystems_len = nfe;
-            q.filter.kinds = rnd(2) ? rnd(16) : 0;
+            q.filter.kinds = rnd(2) ? rnd(1u << INDEX_KIND_COUNT) : 0;
             q.filter.labels = rnd(2) ? rnd(16) : 0;
             q.filter.eligible = (int)rnd(3) - 1;
             if (trial == 0) { /* The unfiltered catalogue view. */
@@ -462,7 +462,7 @@ static void test_facets_brute_force(void)
                 q.filter = index_query_default().filter;
             }
 
-            uint32_t total = 0, kind_c[4] = {0}, label_c[4] = {0}, elig_c[2] = {0};
+            uint32_t total = 0, kind_c[INDEX_KIND_COUNT] = {0}, label_c[4] = {0}, elig_c[2] = {0};
             uint32_t type_c[4] = {0}, country_c[6] = {0}, eco_c[5] = {0};
             for (int i = 0; i < RND_DOCS; i++) {
                 const struct rdoc *d = &docs[i];
@@ -505,7 +505,7 @@ static void test_facets_brute_force(void)
                         }
                     }
                     index_result_free(other);
-                    for (int k = 0; k < 4; k++)
+                    for (int k = 0; k < INDEX_KIND_COUNT; k++)
                         CHECK_EQ(facet_count(res, INDEX_FACET_KIND, index_kind_name(k)), kind_c[k]);
                     for (int k = 0; k < 4; k++)
                         CHECK_EQ(facet_count(res, INDEX_FACET_LABEL, index_label_name(k)),
