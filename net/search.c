@@ -216,6 +216,12 @@ void net_search(net_req *r)
         }
         q.facets |= 1u << f;
     }
+    const char *partial = net_req_query(r, "partial");
+    if (partial != NULL && strcmp(partial, "true") != 0 && strcmp(partial, "false") != 0) {
+        net_fail(r, CORE_EBADREQ, "partial is true or false", NULL);
+        return;
+    }
+    q.partial = partial == NULL || strcmp(partial, "true") == 0;
     index_reader *ix = reader(r);
     if (ix == NULL)
         return;
@@ -262,6 +268,9 @@ void net_search(net_req *r)
     core_value_set(a, &out, "suggestion",
                    res->suggestion ? core_value_cstr(a, res->suggestion) : core_value_null());
     core_value_set(a, &out, "corrected", core_value_bool(res->corrected));
+    core_value_set(a, &out, "partial", core_value_bool(res->partial));
+    core_value_set(a, &out, "matched_words", core_value_int(res->matched_words));
+    core_value_set(a, &out, "query_words", core_value_int(res->words_len));
     core_value_set(a, &out, "took_ms", core_value_double(round(res->took_ms * 1000) / 1000));
     index_result_free(res);
     net_reply(r, 200, &out);

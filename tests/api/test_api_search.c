@@ -288,7 +288,32 @@ static void folding_scripts_and_suggest(void)
         CHECK_STR_EQ(jstr(hit, "id"), cases[i].id);
         api_res_free(&r);
     }
-    api_res r = api_call(&srv, API_H1, "GET", "/v1/suggest?q=acad", NULL, NULL, 0, NULL);
+    /* Issue 21: a query whose words together find nothing answers with the documents
+     * holding most of them, saying so; partial=false asks for every word; an unknown
+     * three-letter word is not "corrected" into another. */
+    api_res r = api_call(&srv, API_H1, "GET", "/v1/search?q=R%C3%B6hr%20Opole%20academie", NULL,
+                         NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "partial")));
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "matched_words")->valueint, 2);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "query_words")->valueint, 3);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0), "id"), a);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=R%C3%B6hr%20Opole%20academie&partial=false",
+                 NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "partial")));
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 0);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=x&partial=maybe", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 400);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=EIT", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "corrected")));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(r.json, "suggestion")));
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/suggest?q=acad", NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 200);
     CHECK_STR_EQ(jstr(cJSON_GetArrayItem(r.json, 0), "id"), a);
     api_res_free(&r);
