@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/vocab.h"
 #include "net/search.h"
 
 _Static_assert((int)INDEX_RANKING_COUNT == (int)NET_METRICS_RANKINGS,
@@ -111,6 +112,46 @@ static bool bits_param(net_req *r, const char *name, int (*parse)(index_str), ui
     return true;
 }
 
+/* Every value of a country-code filter is an ISO 3166-1 alpha-2 code and every ecosystem
+ * one of the ecosystems vocabulary: an unknown value is a 400 naming what is allowed,
+ * rather than a silent empty result. False after answering 400. */
+static bool known_countries(net_req *r, const char *name, const index_str *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (core_country_find(v[i].ptr, v[i].len) < 0) {
+            net_fail(r, CORE_EBADREQ,
+                     core_arena_printf(&r->arena,
+                                       "%s: unknown value \"%.*s\"; allowed: ISO 3166-1 "
+                                       "alpha-2 country codes such as FR, DE, PL",
+                                       name, (int)v[i].len, v[i].ptr),
+                     NULL);
+            return false;
+        }
+    return true;
+}
+
+static bool known_ecosystems(net_req *r, const index_str *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (core_vocab_find(CORE_VOCAB_ECOSYSTEM, v[i].ptr, v[i].len) < 0) {
+            size_t cap = 64;
+            for (size_t k = 0; k < core_vocab_count(CORE_VOCAB_ECOSYSTEM); k++)
+                cap += strlen(core_vocab_id(CORE_VOCAB_ECOSYSTEM, k)) + 2;
+            char *allowed = core_arena_alloc(&r->arena, cap);
+            size_t len = 0;
+            allowed[0] = 0;
+            for (size_t k = 0; k < core_vocab_count(CORE_VOCAB_ECOSYSTEM); k++)
+                len += (size_t)snprintf(allowed + len, cap - len, "%s%s", k ? ", " : "",
+                                        core_vocab_id(CORE_VOCAB_ECOSYSTEM, k));
+            net_fail(r, CORE_EBADREQ,
+                     core_arena_printf(&r->arena, "ecosystem: unknown value \"%.*s\"; allowed: %s",
+                                       (int)v[i].len, v[i].ptr, allowed),
+                     NULL);
+            return false;
+        }
+    return true;
+}
+
 /* Reads the filters shared by search and map; false after answering 400. */
 static bool filter_params(net_req *r, index_filter *f)
 {
@@ -122,7 +163,10 @@ static bool filter_params(net_req *r, index_filter *f)
         !list_param(r, "country", &f->countries, &f->countries_len) ||
         !list_param(r, "ecosystem", &f->ecosystems, &f->ecosystems_len) ||
         !list_param(r, "countries_sought", &f->sought, &f->sought_len) ||
-        !list_param(r, "state", &f->states, &f->states_len))
+        !list_param(r, "state", &f->states, &f->states_len) ||
+        !known_countries(r, "country", f->countries, f->countries_len) ||
+        !known_countries(r, "countries_sought", f->sought, f->sought_len) ||
+        !known_ecosystems(r, f->ecosystems, f->ecosystems_len))
         return false;
     for (size_t i = 0; i < f->states_len; i++)
         if (!(f->states[i].len == 4 && memcmp(f->states[i].ptr, "open", 4) == 0) &&

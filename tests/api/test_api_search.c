@@ -308,6 +308,23 @@ static void folding_scripts_and_suggest(void)
     r = api_call(&srv, API_H1, "GET", "/v1/search?q=x&partial=maybe", NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 400);
     api_res_free(&r);
+    /* Unknown vocabulary values are a 400 naming what is allowed, on search and map. */
+    const char *bad[] = {"/v1/search?country=XX", "/v1/search?ecosystem=space",
+                         "/v1/search?countries_sought=ZZ", "/v1/map?bbox=0,40,25,50&country=XX",
+                         "/v1/map?bbox=0,40,25,50&ecosystem=space"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        r = api_call(&srv, API_H1, "GET", bad[i], NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 400);
+        CHECK(strstr(r.body, "allowed") != NULL);
+        api_res_free(&r);
+    }
+    r = api_call(&srv, API_H1, "GET", "/v1/search?ecosystem=space", NULL, NULL, 0, NULL);
+    CHECK(strstr(r.body, "aerospace_defence") != NULL);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?country=fr&ecosystem=digital", NULL, NULL, 0,
+                 NULL);
+    CHECK_EQ(r.status, 200);
+    api_res_free(&r);
     r = api_call(&srv, API_H1, "GET", "/v1/search?q=EIT", NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 200);
     CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "corrected")));
