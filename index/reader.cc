@@ -299,6 +299,8 @@ struct qword {
 struct text_query {
     std::vector<qword> words; /* The words that count, in order. */
     index__plan plan;         /* ALL when there are no words. */
+    index__plan excluded;     /* Words written with a leading '-' (any form of their stem):
+                               * documents holding one are left out. NONE when none. */
 };
 
 } // namespace
@@ -429,11 +431,23 @@ static bool build_text(index_reader *r, index_str text, query_stem &qs, text_que
     if (text.ptr)
         index__words(text.ptr, text.len, raw, INDEX__MAX_QUERY_WORDS);
     bool last_open = !raw.empty() && raw.back().end == text.len; /* Still being typed. */
-    size_t content = 0;
-    for (const index__word &w : raw)
-        content += !is_stopword(w.folded);
+    /* "-word" (a '-' starting the query or after a space) excludes the word; a '-' inside
+     * a word ("e-health") does not. */
+    std::vector<char> minus(raw.size(), 0);
+    std::vector<index__plan> excl;
     for (size_t i = 0; i < raw.size(); i++) {
-        if (content > 0 && is_stopword(raw[i].folded))
+        size_t b = raw[i].start;
+        minus[i] = b >= 1 && text.ptr[b - 1] == '-' &&
+                   (b == 1 || text.ptr[b - 2] == ' ' || text.ptr[b - 2] == '\t');
+        if (minus[i])
+            excl.push_back(exact_or_stem(raw[i].folded, st));
+    }
+    tq.excluded = index__plan::join(index__plan::OR, std::move(excl));
+    size_t content = 0;
+    for (size_t i = 0; i < raw.size(); i++)
+        content += !minus[i] && !is_stopword(raw[i].folded);
+    for (size_t i = 0; i < raw.size(); i++) {
+        if (minus[i] || (content > 0 && is_stopword(raw[i].folded)))
             continue;
         tq.words.push_back(
             qword{raw[i].folded, st(raw[i].folded), last_open && i + 1 == raw.size()});
@@ -891,6 +905,9 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     if (rc)
         return rc;
     Xapian::Query query = tq.plan.query();
+    const bool has_excl = tq.excluded.op != index__plan::NONE;
+    if (has_excl)
+        query = Xapian::Query(Xapian::Query::OP_AND_NOT, query, tq.excluded.query());
     if (has_filter)
         query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter.query());
 
@@ -906,7 +923,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     facet_spy spy(mask);
     /* The unfiltered catalogue matches every document: its counts are the filter terms'
      * frequencies, exact without visiting a document. */
-    bool whole = tq.words.empty() && !has_filter;
+    bool whole = tq.words.empty() && !has_filter && !has_excl;
     Xapian::doccount dbsize = r->db.get_doccount();
     uint32_t per_page = q->per_page ? q->per_page : 20;
     uint64_t page = q->page ? q->page : 1;
@@ -951,6 +968,12 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                 r->sets.eval(r->db, index__plan::join(index__plan::AND, std::move(both)), match);
             } else {
                 r->sets.eval(r->db, tq.plan, match);
+            }
+            if (has_excl) {
+                index__bits out;
+                r->sets.eval(r->db, tq.excluded, out);
+                for (size_t i = 0; i < match.size() && i < out.size(); i++)
+                    match[i] &= ~out[i];
             }
             m->res.total = index__docsets::count(match);
             if (mask)

@@ -325,6 +325,14 @@ static void folding_scripts_and_suggest(void)
                  NULL);
     CHECK_EQ(r.status, 200);
     api_res_free(&r);
+    /* "-word" excludes: Röhr's academy holds "formation", so it is left out. */
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=academie%20-formation", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(strstr(r.body, a) == NULL);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=academie%20formation", NULL, NULL, 0, NULL);
+    CHECK(strstr(r.body, a) != NULL);
+    api_res_free(&r);
     r = api_call(&srv, API_H1, "GET", "/v1/search?q=EIT", NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 200);
     CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "corrected")));

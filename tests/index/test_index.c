@@ -374,6 +374,46 @@ static void test_spelling_restraint_and_partial(void)
     index_writer_close(w);
 }
 
+/* Issue 21: "-word" leaves out the documents holding the word (any form of its stem); a
+ * hyphen inside a word ("e-health") is no exclusion. */
+static void test_exclusion(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc docs[] = {
+        mkdoc("dh", "Digital Health Cluster", "Hospitals going digital."),
+        mkdoc("hv", "Health Valley", "Medicine."),
+        mkdoc("eh", "E-Health Alliance", "Telemedicine."),
+        mkdoc("dg", "Digitalisation Hub", "Software for health."),
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        put(w, &docs[i]);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    for (int warm = 0; warm < 2; warm++) { /* counted by visiting matches, then by bitmaps */
+        if (warm)
+            CHECK_EQ(index_reader_warm(r), 0);
+        index_result *res = search_q(r, "health -digital", 20);
+        CHECK_EQ(res->total, 3);
+        CHECK(!has_hit(res, "dh"));
+        CHECK(has_hit(res, "hv") && has_hit(res, "eh") && has_hit(res, "dg"));
+        index_result_free(res);
+        res = search_q(r, "-digital", 20);
+        CHECK_EQ(res->total, 3);
+        CHECK(!has_hit(res, "dh"));
+        index_result_free(res);
+        res = search_q(r, "health -medicine -telemedicine", 20);
+        CHECK_EQ(res->total, 2);
+        CHECK(has_hit(res, "dh") && has_hit(res, "dg"));
+        index_result_free(res);
+        res = search_q(r, "e-health", 20);
+        CHECK(has_hit(res, "eh"));
+        index_result_free(res);
+    }
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
 /* ---- facets against brute force --------------------------------------------------------- */
 
 #define RND_DOCS 300
@@ -1521,6 +1561,7 @@ int main(void)
     RUN(test_stemming_and_ranking);
     RUN(test_split_join_synonyms_spelling_snippets);
     RUN(test_spelling_restraint_and_partial);
+    RUN(test_exclusion);
     RUN(test_frequent_word_other_languages);
     RUN(test_facets_brute_force);
     RUN(test_candidate_ranking);
