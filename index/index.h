@@ -199,6 +199,10 @@ void index_builder_abort(index_builder *b);
 
 typedef struct index_reader index_reader;
 
+/* 1 if some document of the reader's revision has type `type`, 0 if none, or a negative
+ * INDEX_E* code. */
+int index_has_type(index_reader *r, index_str type);
+
 /* Opens a reader on the last commit of the index in `dir`. One thread at a time; open one
  * per worker thread. *out is owned by the caller until index_reader_close. */
 int index_reader_open(const char *dir, index_reader **out);

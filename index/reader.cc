@@ -153,6 +153,17 @@ extern "C" int index_reader_warm(index_reader *r)
     }
 }
 
+extern "C" int index_has_type(index_reader *r, index_str type)
+{
+    if (!r || (type.len && !type.ptr))
+        return index__fail(INDEX_EINVAL, "reader is NULL");
+    try {
+        return r->db.get_termfreq("T" + std::string(type.ptr ? type.ptr : "", type.len)) > 0;
+    } catch (...) {
+        return index__fail_current();
+    }
+}
+
 extern "C" void index_reader_set_candidates(index_reader *r, uint32_t per_term)
 {
     if (r)

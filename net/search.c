@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/event.h"
+#include "core/partner.h"
+#include "core/profile_rules.h"
 #include "core/vocab.h"
 #include "net/search.h"
 
@@ -152,6 +155,58 @@ static bool known_ecosystems(net_req *r, const index_str *v, size_t n)
     return true;
 }
 
+/* The values of the `type` filter: profile types, event kinds, partner search kinds and
+ * ClusterXchange roles (index/records.c), plus any type the index holds (kinds added
+ * later). An unknown one is a 400 listing them. False after answering 400. */
+static const char *const xchange_roles[] = {"host", "visitor", "host_and_visitor", NULL};
+
+static bool type_known(index_reader *ix, index_str v)
+{
+    char buf[72];
+    if (v.len >= sizeof buf)
+        return false;
+    memcpy(buf, v.ptr, v.len);
+    buf[v.len] = 0;
+    if (core_profile_type_parse(buf) >= 0)
+        return true;
+    const char *const *lists[] = {core_event_kinds(), core_partner_kinds(), xchange_roles};
+    for (size_t l = 0; l < sizeof lists / sizeof *lists; l++)
+        for (const char *const *k = lists[l]; *k; k++)
+            if (strcmp(*k, buf) == 0)
+                return true;
+    return ix != NULL && index_has_type(ix, v) > 0;
+}
+
+static bool known_types(net_req *r, index_reader *ix, const index_str *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (type_known(ix, v[i]))
+            continue;
+        char allowed[1024];
+        size_t len = 0;
+        allowed[0] = 0;
+        for (int t = 0; t < CORE_PROFILE_TYPE_COUNT; t++)
+            len += (size_t)snprintf(allowed + len, sizeof allowed - len, "%s%s", t ? ", " : "",
+                                    core_profile_type_name((core_profile_type)t));
+        const char *const *lists[] = {core_event_kinds(), core_partner_kinds(), xchange_roles};
+        for (size_t l = 0; l < sizeof lists / sizeof *lists; l++)
+            for (const char *const *k = lists[l]; *k && len < sizeof allowed; k++) {
+                bool dup = false; /* "other" is both an event and a partner search kind */
+                for (size_t m = 0; m < l && !dup; m++)
+                    for (const char *const *j = lists[m]; *j && !dup; j++)
+                        dup = strcmp(*j, *k) == 0;
+                if (!dup)
+                    len += (size_t)snprintf(allowed + len, sizeof allowed - len, ", %s", *k);
+            }
+        net_fail(r, CORE_EBADREQ,
+                 core_arena_printf(&r->arena, "type: unknown value \"%.*s\"; allowed: %s",
+                                   (int)v[i].len, v[i].ptr, allowed),
+                 NULL);
+        return false;
+    }
+    return true;
+}
+
 /* Reads the filters shared by search and map; false after answering 400. */
 static bool filter_params(net_req *r, index_filter *f)
 {
@@ -267,7 +322,7 @@ void net_search(net_req *r)
     }
     q.partial = partial == NULL || strcmp(partial, "true") == 0;
     index_reader *ix = reader(r);
-    if (ix == NULL)
+    if (ix == NULL || !known_types(r, ix, q.filter.types, q.filter.types_len))
         return;
     index_result *res;
     int rc = index_search(ix, &q, &res);
@@ -390,7 +445,7 @@ void net_map(net_req *r)
     if (!filter_params(r, &f))
         return;
     index_reader *ix = reader(r);
-    if (ix == NULL)
+    if (ix == NULL || !known_types(r, ix, f.types, f.types_len))
         return;
     index_map_result *m;
     int rc = index_map(ix, &b, (uint32_t)zoom, &f, &m);

@@ -311,7 +311,8 @@ static void folding_scripts_and_suggest(void)
     /* Unknown vocabulary values are a 400 naming what is allowed, on search and map. */
     const char *bad[] = {"/v1/search?country=XX", "/v1/search?ecosystem=space",
                          "/v1/search?countries_sought=ZZ", "/v1/map?bbox=0,40,25,50&country=XX",
-                         "/v1/map?bbox=0,40,25,50&ecosystem=space"};
+                         "/v1/map?bbox=0,40,25,50&ecosystem=space", "/v1/search?type=bogus",
+                         "/v1/map?bbox=0,40,25,50&type=bogus"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         r = api_call(&srv, API_H1, "GET", bad[i], NULL, NULL, 0, NULL);
         CHECK_EQ(r.status, 400);
@@ -323,6 +324,13 @@ static void folding_scripts_and_suggest(void)
     api_res_free(&r);
     r = api_call(&srv, API_H1, "GET", "/v1/search?country=fr&ecosystem=digital", NULL, NULL, 0,
                  NULL);
+    CHECK_EQ(r.status, 200);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?type=bogus", NULL, NULL, 0, NULL);
+    CHECK(strstr(r.body, "cluster_organisation") != NULL && strstr(r.body, "webinar") != NULL);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?type=webinar,consortium,host,training_provider",
+                 NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 200);
     api_res_free(&r);
     /* "-word" excludes: Röhr's academy holds "formation", so it is left out. */
