@@ -18,6 +18,11 @@ enum { MAX_ECOSYSTEMS = 14, LOCATION_MAX = 300 };
 static const char *const event_kinds[] = {"matchmaking", "webinar", "conference", "workshop",
                                           "other", NULL};
 
+const char *const *core_event_kinds(void)
+{
+    return event_kinds;
+}
+
 void core_event_op_init(core_event_op *op, core_arena *out, const core_actor *actor)
 {
     memset(op, 0, sizeof(*op));

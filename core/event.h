@@ -65,6 +65,10 @@ typedef struct core_event_op {
 } core_event_op;
 
 /* Initialises an op whose outputs go to arena out. */
+/* The event kinds ("matchmaking", "webinar", ...), NULL-terminated, static storage (the
+ * search filter `type` checks its values against them). */
+const char *const *core_event_kinds(void);
+
 void core_event_op_init(core_event_op *op, core_arena *out, const core_actor *actor);
 
 /* core_txn_fn: body {profile_id, title, kind, starts_at, ends_at, location, virtual,

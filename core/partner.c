@@ -225,6 +225,11 @@ static core_value check_list(core_fields *f, core_arena *a, const core_value *bo
 static const char *const kinds[] = {"consortium", "expression_of_interest", "cooperation", "other",
                                     NULL};
 
+const char *const *core_partner_kinds(void)
+{
+    return kinds;
+}
+
 /* Checks the editable fields present in body (all of them when `create`) and sets them on
  * rec. Attachments are checked against the store. */
 static int apply_fields(core_txn *t, core_partner_op *op, core_value *rec, bool create)

@@ -82,6 +82,10 @@ typedef struct core_partner_op {
 } core_partner_op;
 
 /* Initialises an op whose outputs go to arena out. */
+/* The partner search kinds ("consortium", ...), NULL-terminated, static storage (the
+ * search filter `type` checks its values against them). */
+const char *const *core_partner_kinds(void);
+
 void core_partner_op_init(core_partner_op *op, core_arena *out, const core_actor *actor);
 
 /* core_txn_fn: creates an open search from body {profile_id, title, description, kind,

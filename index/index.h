@@ -200,6 +200,10 @@ void index_builder_abort(index_builder *b);
 
 typedef struct index_reader index_reader;
 
+/* 1 if some document of the reader's revision has type `type`, 0 if none, or a negative
+ * INDEX_E* code. */
+int index_has_type(index_reader *r, index_str type);
+
 /* Opens a reader on the last commit of the index in `dir`. One thread at a time; open one
  * per worker thread. *out is owned by the caller until index_reader_close. */
 int index_reader_open(const char *dir, index_reader **out);
@@ -295,7 +299,15 @@ typedef struct index_query {
     uint32_t per_page;   /* 1..100; 0 means 20; above 100 is INDEX_EINVAL. */
     uint32_t facets;     /* Bit (1u << index_facet_id) per facet to count. */
     index_str language;  /* Stemming language of the query (ISO 639-1); absent = "en". */
+    bool partial;        /* When every word together finds fewer than INDEX_PARTIAL_BELOW
+                          * documents (after any spelling correction), answer with the
+                          * documents holding the most query words instead (the result says
+                          * so in its `partial`). Off in index_query_default. */
 } index_query;
+
+/* Totals below which a query counts as finding "almost nothing": a spelling correction is
+ * looked for, and a partial query (index_query.partial) falls back to fewer words. */
+#define INDEX_PARTIAL_BELOW 3
 
 /* A zeroed query with filter.eligible = -1: everything, relevance order, page 1 of 20. */
 static inline index_query index_query_default(void);
@@ -340,8 +352,20 @@ typedef struct index_result {
     index_facet facets[INDEX_FACET_COUNT]; /* Indexed by index_facet_id; counts are exact
                                             * over all matches of the query and all filters
                                             * (a facet's own filter included). */
-    const char *suggestion;                /* A spelling correction of q (folded words), or NULL. */
+    const char *suggestion;                /* A spelling correction of q (folded words), or NULL.
+                                            * Only for a query finding almost nothing, only
+                                            * changing words found nowhere in the index, and
+                                            * only when the correction finds more. Words of
+                                            * fewer than 4 characters (acronyms) are never
+                                            * corrected; one edit up to 7 characters, two
+                                            * from 8. */
     bool corrected;                 /* q found nothing, so hits and facets are for suggestion. */
+    bool partial;                   /* index_query.partial fell back: hits and total are the
+                                     * documents holding all but the fewest query words
+                                     * (matched_words of words_len), best first. */
+    uint32_t matched_words;         /* With partial: how many query words each hit holds at
+                                     * least; otherwise words_len. */
+    uint32_t words_len;             /* Query words that counted (stop words dropped). */
     double took_ms;                 /* Time spent in index_search. */
     index_ranking ranking;          /* How the page was ranked. */
     struct index__result_mem *mem_; /* Private. */

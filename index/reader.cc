@@ -153,6 +153,17 @@ extern "C" int index_reader_warm(index_reader *r)
     }
 }
 
+extern "C" int index_has_type(index_reader *r, index_str type)
+{
+    if (!r || (type.len && !type.ptr))
+        return index__fail(INDEX_EINVAL, "reader is NULL");
+    try {
+        return r->db.get_termfreq("T" + std::string(type.ptr ? type.ptr : "", type.len)) > 0;
+    } catch (...) {
+        return index__fail_current();
+    }
+}
+
 extern "C" void index_reader_set_candidates(index_reader *r, uint32_t per_term)
 {
     if (r)
@@ -299,6 +310,8 @@ struct qword {
 struct text_query {
     std::vector<qword> words; /* The words that count, in order. */
     index__plan plan;         /* ALL when there are no words. */
+    index__plan excluded;     /* Words written with a leading '-' (any form of their stem):
+                               * documents holding one are left out. NONE when none. */
 };
 
 } // namespace
@@ -414,18 +427,38 @@ static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, 
     return index__plan::join(index__plan::OR, std::move(alts));
 }
 
-static void build_text(index_reader *r, index_str text, query_stem &qs, text_query &tq)
+/* Builds the query of text into tq. With need > 0 (and fewer than the words), a document
+ * needs only `need` of the words: an OR of every such combination (false, with nothing
+ * built, when there would be more than PARTIAL_COMBINATIONS of them); a document holding
+ * more of the words weighs more, being matched by more of the combinations. With leading,
+ * only the first `need` words (the query's start, as typed first). */
+enum { PARTIAL_COMBINATIONS = 64 };
+
+static bool build_text(index_reader *r, index_str text, query_stem &qs, text_query &tq,
+                       size_t need = 0, bool leading = false)
 {
     Xapian::Stem &st = qs.stem;
     std::vector<index__word> raw;
     if (text.ptr)
         index__words(text.ptr, text.len, raw, INDEX__MAX_QUERY_WORDS);
     bool last_open = !raw.empty() && raw.back().end == text.len; /* Still being typed. */
-    size_t content = 0;
-    for (const index__word &w : raw)
-        content += !is_stopword(w.folded);
+    /* "-word" (a '-' starting the query or after a space) excludes the word; a '-' inside
+     * a word ("e-health") does not. */
+    std::vector<char> minus(raw.size(), 0);
+    std::vector<index__plan> excl;
     for (size_t i = 0; i < raw.size(); i++) {
-        if (content > 0 && is_stopword(raw[i].folded))
+        size_t b = raw[i].start;
+        minus[i] = b >= 1 && text.ptr[b - 1] == '-' &&
+                   (b == 1 || text.ptr[b - 2] == ' ' || text.ptr[b - 2] == '\t');
+        if (minus[i])
+            excl.push_back(exact_or_stem(raw[i].folded, st));
+    }
+    tq.excluded = index__plan::join(index__plan::OR, std::move(excl));
+    size_t content = 0;
+    for (size_t i = 0; i < raw.size(); i++)
+        content += !minus[i] && !is_stopword(raw[i].folded);
+    for (size_t i = 0; i < raw.size(); i++) {
+        if (minus[i] || (content > 0 && is_stopword(raw[i].folded)))
             continue;
         tq.words.push_back(
             qword{raw[i].folded, st(raw[i].folded), last_open && i + 1 == raw.size()});
@@ -433,7 +466,30 @@ static void build_text(index_reader *r, index_str text, query_stem &qs, text_que
     size_t n = tq.words.size();
     if (n == 0) {
         tq.plan = index__plan::all();
-        return;
+        return need == 0;
+    }
+    if (need > 0 && need < n) {
+        std::vector<uint32_t> masks;
+        for (uint32_t mask = 1; mask < (1u << n); mask++)
+            if ((size_t)__builtin_popcount(mask) == need &&
+                (!leading || mask == (1u << need) - 1)) {
+                if (masks.size() == PARTIAL_COMBINATIONS)
+                    return false;
+                masks.push_back(mask);
+            }
+        std::vector<index__plan> groups;
+        for (const qword &q : tq.words)
+            groups.push_back(word_plan(r, q, st, qs.english, true));
+        std::vector<index__plan> alts;
+        for (uint32_t mask : masks) {
+            std::vector<index__plan> g;
+            for (size_t k = 0; k < n; k++)
+                if (mask & (1u << k))
+                    g.push_back(groups[k]);
+            alts.push_back(index__plan::join(index__plan::AND, std::move(g)));
+        }
+        tq.plan = index__plan::join(index__plan::OR, std::move(alts));
+        return true;
     }
     std::vector<index__plan> groups;
     for (const qword &q : tq.words)
@@ -457,6 +513,7 @@ static void build_text(index_reader *r, index_str text, query_stem &qs, text_que
         alts.push_back(index__plan::join(index__plan::AND, std::move(g)));
     }
     tq.plan = index__plan::join(index__plan::OR, std::move(alts));
+    return true;
 }
 
 /* ---- facets ---------------------------------------------------------------------------- */
@@ -762,24 +819,41 @@ static std::string make_snippet(const std::string &text, const std::vector<qword
 
 /* ---- search ---------------------------------------------------------------------------- */
 
+static std::vector<uint32_t> code_points(const std::string &s, size_t from);
+
+/* Whether word q is found in the index at all: as itself, through its stem, a synonym or,
+ * while typed, as the start of a word. Such a word is never corrected. */
+static bool word_known(index_reader *r, const qword &q)
+{
+    if (r->db.get_termfreq(q.w) || r->db.get_termfreq("Z" + q.stem) ||
+        (q.stem != q.w && r->db.get_termfreq(q.stem)))
+        return true;
+    if (r->db.synonyms_begin(q.w) != r->db.synonyms_end(q.w))
+        return true;
+    if (q.prefix) {
+        Xapian::TermIterator it = r->db.allterms_begin(q.w);
+        if (it != r->db.allterms_end(q.w))
+            return true;
+    }
+    return false;
+}
+
+/* Spelling correction of the query's words, changing only words found nowhere in the
+ * index, of 4 characters or more (shorter ones are acronyms and abbreviations: "EIT" is
+ * not a typo of "est"), and at most one edit away below 8 characters ("gold" is not
+ * "goods"), two from 8. */
 static std::string spelling_fix(index_reader *r, const std::vector<qword> &words, bool &changed)
 {
     std::string out;
     changed = false;
     for (const qword &q : words) {
         std::string w = q.w;
-        if (q.w.size() >= 3 && q.w.size() <= 24 && r->db.get_termfreq(q.w) == 0) {
-            bool completes = false;
-            if (q.prefix) {
-                Xapian::TermIterator it = r->db.allterms_begin(q.w);
-                completes = it != r->db.allterms_end(q.w);
-            }
-            if (!completes) {
-                std::string s = r->db.get_spelling_suggestion(q.w, 2);
-                if (!s.empty() && s != q.w) {
-                    w = s;
-                    changed = true;
-                }
+        size_t chars = code_points(q.w, 0).size();
+        if (chars >= 4 && q.w.size() <= 24 && !word_known(r, q)) {
+            std::string s = r->db.get_spelling_suggestion(q.w, chars >= 8 ? 2 : 1);
+            if (!s.empty() && s != q.w) {
+                w = s;
+                changed = true;
             }
         }
         if (!out.empty())
@@ -826,19 +900,25 @@ static void count_facets(index_reader *r, uint32_t mask, const index__bits &matc
                 [&](const std::string &v, uint32_t n) { std::get<2>(fm)->add(v, n); });
 }
 
+/* Runs q with text into m; with need > 0, documents need only that many of the words
+ * (build_text). Returns 1, filling nothing, when need gives too many combinations. */
 static int run_search(index_reader *r, const index_query *q, index_str text, index__result_mem *m,
-                      std::vector<qword> &words_out)
+                      std::vector<qword> &words_out, size_t need = 0, bool leading = false)
 {
     query_stem &qs = stemmer(r, q->language);
     Xapian::Stem &st = qs.stem;
     text_query tq;
-    build_text(r, text, qs, tq);
+    if (!build_text(r, text, qs, tq, need, leading))
+        return 1;
     index__plan filter;
     bool has_filter = false;
     int rc = filter_plan(&q->filter, filter, has_filter);
     if (rc)
         return rc;
     Xapian::Query query = tq.plan.query();
+    const bool has_excl = tq.excluded.op != index__plan::NONE;
+    if (has_excl)
+        query = Xapian::Query(Xapian::Query::OP_AND_NOT, query, tq.excluded.query());
     if (has_filter)
         query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter.query());
 
@@ -854,7 +934,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     facet_spy spy(mask);
     /* The unfiltered catalogue matches every document: its counts are the filter terms'
      * frequencies, exact without visiting a document. */
-    bool whole = tq.words.empty() && !has_filter;
+    bool whole = tq.words.empty() && !has_filter && !has_excl;
     Xapian::doccount dbsize = r->db.get_doccount();
     uint32_t per_page = q->per_page ? q->per_page : 20;
     uint64_t page = q->page ? q->page : 1;
@@ -899,6 +979,12 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                 r->sets.eval(r->db, index__plan::join(index__plan::AND, std::move(both)), match);
             } else {
                 r->sets.eval(r->db, tq.plan, match);
+            }
+            if (has_excl) {
+                index__bits out;
+                r->sets.eval(r->db, tq.excluded, out);
+                for (size_t i = 0; i < match.size() && i < out.size(); i++)
+                    match[i] &= ~out[i];
             }
             m->res.total = index__docsets::count(match);
             if (mask)
@@ -970,6 +1056,41 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     return 0;
 }
 
+/* Runs q with text (and need, see run_search) into a new result, retrying on a snapshot
+ * the writer moved past. Returns 0 with *out set, 1 with *out NULL (need not tried), or an
+ * INDEX_E* code. */
+static int search_into(index_reader *r, const index_query *q, index_str text, size_t need,
+                       index__result_mem **out, std::vector<qword> &words, bool leading = false)
+{
+    *out = NULL;
+    index__result_mem *m = new index__result_mem;
+    memset(&m->res, 0, sizeof m->res);
+    m->res.mem_ = m;
+    for (int attempt = 0;; attempt++) {
+        try {
+            int rc = run_search(r, q, text, m, words, need, leading);
+            if (rc) {
+                delete m;
+                return rc;
+            }
+            break;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt >= 2) {
+                delete m;
+                throw;
+            }
+            r->db.reopen(); /* The writer moved past our snapshot: read the new one. */
+        } catch (...) {
+            delete m;
+            throw;
+        }
+    }
+    m->res.words_len = (uint32_t)words.size();
+    m->res.matched_words = (uint32_t)words.size();
+    *out = m;
+    return 0;
+}
+
 extern "C" int index_search(index_reader *r, const index_query *q, index_result **out)
 {
     double t0 = now_ms();
@@ -982,40 +1103,66 @@ extern "C" int index_search(index_reader *r, const index_query *q, index_result 
         return index__fail(INDEX_EINVAL, "per_page must be 1..100");
     if ((unsigned)q->sort > INDEX_SORT_OPEN_FIRST)
         return index__fail(INDEX_EINVAL, "unknown sort");
-    index__result_mem *m = NULL;
+    index__result_mem *m = NULL, *m2 = NULL;
     try {
-        m = new index__result_mem;
-        memset(&m->res, 0, sizeof m->res);
-        m->res.mem_ = m;
-        std::vector<qword> words;
-        int rc = 0;
-        for (int attempt = 0;; attempt++) {
-            try {
-                rc = run_search(r, q, q->q, m, words);
-                break;
-            } catch (const Xapian::DatabaseModifiedError &) {
-                if (attempt >= 2)
-                    throw;
-                r->db.reopen(); /* The writer moved past our snapshot: read the new one. */
-            }
-        }
-        if (rc) {
-            delete m;
+        std::vector<qword> words, w2;
+        int rc = search_into(r, q, q->q, 0, &m, words);
+        if (rc)
             return rc;
-        }
-        if (m->res.total < 3 && !words.empty()) {
+        std::string text(q->q.ptr ? q->q.ptr : "", q->q.len);
+        if (m->res.total < INDEX_PARTIAL_BELOW && !words.empty()) {
+            /* A correction is offered only when it finds more; it replaces the query only
+             * when the query found nothing. */
             bool changed;
             std::string fix = spelling_fix(r, words, changed);
             if (changed) {
-                m->res.suggestion = m->keep(fix);
-                if (m->res.total == 0) {
-                    std::vector<qword> w2;
-                    rc = run_search(r, q, index_str{fix.data(), fix.size()}, m, w2);
-                    if (rc) {
+                rc = search_into(r, q, index_str{fix.data(), fix.size()}, 0, &m2, w2);
+                if (rc) {
+                    delete m;
+                    return rc;
+                }
+                if (m2->res.total > m->res.total) {
+                    if (m->res.total == 0) {
+                        std::swap(m, m2);
+                        m->res.corrected = true;
+                        words = w2;
+                        text = fix;
+                    }
+                    m->res.suggestion = m->keep(fix);
+                }
+                delete m2;
+                m2 = NULL;
+            }
+        }
+        if (q->partial && m->res.total < INDEX_PARTIAL_BELOW && words.size() >= 2) {
+            /* The documents holding the most of the words: all but one, then fewer. Among
+             * those, the query's first words (the last typed are dropped first, "Klaster
+             * Żywności Opole" is a Klaster Żywności first) when they find enough, else
+             * any of the words. */
+            for (size_t need = words.size() - 1; need >= 1 && !m->res.partial; need--) {
+                for (int leading = 1; leading >= 0; leading--) {
+                    rc = search_into(r, q, index_str{text.data(), text.size()}, need, &m2, w2,
+                                     leading);
+                    if (rc < 0) {
                         delete m;
                         return rc;
                     }
-                    m->res.corrected = true;
+                    if (rc == 1)
+                        continue;
+                    if (m2->res.total > m->res.total &&
+                        (!leading || m2->res.total >= INDEX_PARTIAL_BELOW)) {
+                        m2->res.corrected = m->res.corrected;
+                        if (m->res.suggestion)
+                            m2->res.suggestion = m2->keep(m->res.suggestion);
+                        m2->res.partial = true;
+                        m2->res.matched_words = (uint32_t)need;
+                        std::swap(m, m2);
+                        delete m2;
+                        m2 = NULL;
+                        break;
+                    }
+                    delete m2;
+                    m2 = NULL;
                 }
             }
         }
@@ -1024,6 +1171,7 @@ extern "C" int index_search(index_reader *r, const index_query *q, index_result 
         return 0;
     } catch (...) {
         delete m;
+        delete m2;
         return index__fail_current();
     }
 }

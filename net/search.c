@@ -11,6 +11,10 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/event.h"
+#include "core/partner.h"
+#include "core/profile_rules.h"
+#include "core/vocab.h"
 #include "net/search.h"
 
 #include "core/news.h"
@@ -123,6 +127,98 @@ static bool bits_param(net_req *r, const char *name, int (*parse)(index_str), ui
     return true;
 }
 
+/* Every value of a country-code filter is an ISO 3166-1 alpha-2 code and every ecosystem
+ * one of the ecosystems vocabulary: an unknown value is a 400 naming what is allowed,
+ * rather than a silent empty result. False after answering 400. */
+static bool known_countries(net_req *r, const char *name, const index_str *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (core_country_find(v[i].ptr, v[i].len) < 0) {
+            net_fail(r, CORE_EBADREQ,
+                     core_arena_printf(&r->arena,
+                                       "%s: unknown value \"%.*s\"; allowed: ISO 3166-1 "
+                                       "alpha-2 country codes such as FR, DE, PL",
+                                       name, (int)v[i].len, v[i].ptr),
+                     NULL);
+            return false;
+        }
+    return true;
+}
+
+static bool known_ecosystems(net_req *r, const index_str *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (core_vocab_find(CORE_VOCAB_ECOSYSTEM, v[i].ptr, v[i].len) < 0) {
+            size_t cap = 64;
+            for (size_t k = 0; k < core_vocab_count(CORE_VOCAB_ECOSYSTEM); k++)
+                cap += strlen(core_vocab_id(CORE_VOCAB_ECOSYSTEM, k)) + 2;
+            char *allowed = core_arena_alloc(&r->arena, cap);
+            size_t len = 0;
+            allowed[0] = 0;
+            for (size_t k = 0; k < core_vocab_count(CORE_VOCAB_ECOSYSTEM); k++)
+                len += (size_t)snprintf(allowed + len, cap - len, "%s%s", k ? ", " : "",
+                                        core_vocab_id(CORE_VOCAB_ECOSYSTEM, k));
+            net_fail(r, CORE_EBADREQ,
+                     core_arena_printf(&r->arena, "ecosystem: unknown value \"%.*s\"; allowed: %s",
+                                       (int)v[i].len, v[i].ptr, allowed),
+                     NULL);
+            return false;
+        }
+    return true;
+}
+
+/* The values of the `type` filter: profile types, event kinds, partner search kinds and
+ * ClusterXchange roles (index/records.c), plus any type the index holds (kinds added
+ * later). An unknown one is a 400 listing them. False after answering 400. */
+static const char *const xchange_roles[] = {"host", "visitor", "host_and_visitor", NULL};
+
+static bool type_known(index_reader *ix, index_str v)
+{
+    char buf[72];
+    if (v.len >= sizeof buf)
+        return false;
+    memcpy(buf, v.ptr, v.len);
+    buf[v.len] = 0;
+    if (core_profile_type_parse(buf) >= 0)
+        return true;
+    const char *const *lists[] = {core_event_kinds(), core_partner_kinds(), xchange_roles};
+    for (size_t l = 0; l < sizeof lists / sizeof *lists; l++)
+        for (const char *const *k = lists[l]; *k; k++)
+            if (strcmp(*k, buf) == 0)
+                return true;
+    return ix != NULL && index_has_type(ix, v) > 0;
+}
+
+static bool known_types(net_req *r, index_reader *ix, const index_str *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (type_known(ix, v[i]))
+            continue;
+        char allowed[1024];
+        size_t len = 0;
+        allowed[0] = 0;
+        for (int t = 0; t < CORE_PROFILE_TYPE_COUNT; t++)
+            len += (size_t)snprintf(allowed + len, sizeof allowed - len, "%s%s", t ? ", " : "",
+                                    core_profile_type_name((core_profile_type)t));
+        const char *const *lists[] = {core_event_kinds(), core_partner_kinds(), xchange_roles};
+        for (size_t l = 0; l < sizeof lists / sizeof *lists; l++)
+            for (const char *const *k = lists[l]; *k && len < sizeof allowed; k++) {
+                bool dup = false; /* "other" is both an event and a partner search kind */
+                for (size_t m = 0; m < l && !dup; m++)
+                    for (const char *const *j = lists[m]; *j && !dup; j++)
+                        dup = strcmp(*j, *k) == 0;
+                if (!dup)
+                    len += (size_t)snprintf(allowed + len, sizeof allowed - len, ", %s", *k);
+            }
+        net_fail(r, CORE_EBADREQ,
+                 core_arena_printf(&r->arena, "type: unknown value \"%.*s\"; allowed: %s",
+                                   (int)v[i].len, v[i].ptr, allowed),
+                 NULL);
+        return false;
+    }
+    return true;
+}
+
 /* Reads the filters shared by search and map; false after answering 400. */
 static bool filter_params(net_req *r, index_filter *f)
 {
@@ -134,7 +230,10 @@ static bool filter_params(net_req *r, index_filter *f)
         !list_param(r, "country", &f->countries, &f->countries_len) ||
         !list_param(r, "ecosystem", &f->ecosystems, &f->ecosystems_len) ||
         !list_param(r, "countries_sought", &f->sought, &f->sought_len) ||
-        !list_param(r, "state", &f->states, &f->states_len))
+        !list_param(r, "state", &f->states, &f->states_len) ||
+        !known_countries(r, "country", f->countries, f->countries_len) ||
+        !known_countries(r, "countries_sought", f->sought, f->sought_len) ||
+        !known_ecosystems(r, f->ecosystems, f->ecosystems_len))
         return false;
     for (size_t i = 0; i < f->states_len; i++)
         if (!(f->states[i].len == 4 && memcmp(f->states[i].ptr, "open", 4) == 0) &&
@@ -228,8 +327,14 @@ void net_search(net_req *r)
         }
         q.facets |= 1u << f;
     }
+    const char *partial = net_req_query(r, "partial");
+    if (partial != NULL && strcmp(partial, "true") != 0 && strcmp(partial, "false") != 0) {
+        net_fail(r, CORE_EBADREQ, "partial is true or false", NULL);
+        return;
+    }
+    q.partial = partial == NULL || strcmp(partial, "true") == 0;
     index_reader *ix = reader(r);
-    if (ix == NULL)
+    if (ix == NULL || !known_types(r, ix, q.filter.types, q.filter.types_len))
         return;
     index_result *res;
     int rc = index_search(ix, &q, &res);
@@ -276,6 +381,9 @@ void net_search(net_req *r)
     core_value_set(a, &out, "suggestion",
                    res->suggestion ? core_value_cstr(a, res->suggestion) : core_value_null());
     core_value_set(a, &out, "corrected", core_value_bool(res->corrected));
+    core_value_set(a, &out, "partial", core_value_bool(res->partial));
+    core_value_set(a, &out, "matched_words", core_value_int(res->matched_words));
+    core_value_set(a, &out, "query_words", core_value_int(res->words_len));
     core_value_set(a, &out, "took_ms", core_value_double(round(res->took_ms * 1000) / 1000));
     index_result_free(res);
     net_reply(r, 200, &out);
@@ -351,7 +459,7 @@ void net_map(net_req *r)
     if (!filter_params(r, &f))
         return;
     index_reader *ix = reader(r);
-    if (ix == NULL)
+    if (ix == NULL || !known_types(r, ix, f.types, f.types_len))
         return;
     index_map_result *m;
     int rc = index_map(ix, &b, (uint32_t)zoom, &f, &m);

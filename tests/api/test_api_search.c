@@ -288,7 +288,65 @@ static void folding_scripts_and_suggest(void)
         CHECK_STR_EQ(jstr(hit, "id"), cases[i].id);
         api_res_free(&r);
     }
-    api_res r = api_call(&srv, API_H1, "GET", "/v1/suggest?q=acad", NULL, NULL, 0, NULL);
+    /* Issue 21: a query whose words together find nothing answers with the documents
+     * holding most of them, saying so; partial=false asks for every word; an unknown
+     * three-letter word is not "corrected" into another. */
+    api_res r = api_call(&srv, API_H1, "GET", "/v1/search?q=R%C3%B6hr%20Opole%20academie", NULL,
+                         NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "partial")));
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "matched_words")->valueint, 2);
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "query_words")->valueint, 3);
+    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0), "id"), a);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=R%C3%B6hr%20Opole%20academie&partial=false",
+                 NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "partial")));
+    CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 0);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=x&partial=maybe", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 400);
+    api_res_free(&r);
+    /* Unknown vocabulary values are a 400 naming what is allowed, on search and map. */
+    const char *bad[] = {"/v1/search?country=XX", "/v1/search?ecosystem=space",
+                         "/v1/search?countries_sought=ZZ", "/v1/map?bbox=0,40,25,50&country=XX",
+                         "/v1/map?bbox=0,40,25,50&ecosystem=space", "/v1/search?type=bogus",
+                         "/v1/map?bbox=0,40,25,50&type=bogus"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        r = api_call(&srv, API_H1, "GET", bad[i], NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 400);
+        CHECK(strstr(r.body, "allowed") != NULL);
+        api_res_free(&r);
+    }
+    r = api_call(&srv, API_H1, "GET", "/v1/search?ecosystem=space", NULL, NULL, 0, NULL);
+    CHECK(strstr(r.body, "aerospace_defence") != NULL);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?country=fr&ecosystem=digital", NULL, NULL, 0,
+                 NULL);
+    CHECK_EQ(r.status, 200);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?type=bogus", NULL, NULL, 0, NULL);
+    CHECK(strstr(r.body, "cluster_organisation") != NULL && strstr(r.body, "webinar") != NULL);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?type=webinar,consortium,host,training_provider",
+                 NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    api_res_free(&r);
+    /* "-word" excludes: Röhr's academy holds "formation", so it is left out. */
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=academie%20-formation", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(strstr(r.body, a) == NULL);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=academie%20formation", NULL, NULL, 0, NULL);
+    CHECK(strstr(r.body, a) != NULL);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/search?q=EIT", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "corrected")));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(r.json, "suggestion")));
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/v1/suggest?q=acad", NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 200);
     CHECK_STR_EQ(jstr(cJSON_GetArrayItem(r.json, 0), "id"), a);
     api_res_free(&r);

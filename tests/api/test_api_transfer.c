@@ -456,7 +456,8 @@ static void bad_lines(void)
     CHECK_EQ(r.status, 200);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "profiles")), 0);
     api_res_free(&r);
-    r = api_json(&c, API_H1, "GET", "/v1/search?q=Rejected%20Unique%20Cluster%20Name", NULL, NULL);
+    r = api_json(&c, API_H1, "GET", "/v1/search?q=Rejected%20Unique%20Cluster%20Name&partial=false",
+                 NULL, NULL);
     CHECK_EQ(r.status, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 0);
     api_res_free(&r);

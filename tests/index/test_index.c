@@ -280,6 +280,140 @@ static void test_split_join_synonyms_spelling_snippets(void)
     index_writer_close(w);
 }
 
+/* Issue 21: a query is corrected only where a word is found nowhere (never an acronym-sized
+ * word, never two edits away below 8 characters) and only to a correction that finds more;
+ * a query whose words together find almost nothing falls back, when asked, to the
+ * documents holding the most of its words. */
+static void test_spelling_restraint_and_partial(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc docs[] = {
+        mkdoc("est1", "Nord-Est Health Cluster", "Hospitals of the east."),
+        mkdoc("est2", "Grand Est Digital", "Software."),
+        mkdoc("goods", "Consumer Goods Cluster", "Goods and retail."),
+        mkdoc("goods2", "Goods Valley", "Packaging goods."),
+        mkdoc("izmir", "Izmir Fashion Cluster", "Garments from Izmir."),
+        mkdoc("textil", "Textil Lyon", "Fabrics."),
+        mkdoc("kz1", "Klaster Żywności Kraków", "Food."),
+        mkdoc("kz2", "Klaster Żywności Poznań", "Food."),
+        mkdoc("kz3", "Klaster Żywności Gdańsk", "Food."),
+        mkdoc("opole", "Opole Metal Works", "Steel in Opole."),
+        mkdoc("kto", "Klaster Turystyki Opole", "Tourism."),
+        mkdoc("spell", "Aerospace Innovation Centre", "Satellites."),
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        put(w, &docs[i]);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+
+    /* An unknown three-letter acronym is not a typo of "est". */
+    index_result *res = search_q(r, "EIT", 20);
+    CHECK(res->suggestion == NULL);
+    CHECK(!res->corrected);
+    CHECK_EQ(res->total, 0);
+    index_result_free(res);
+    /* "gold" is two edits from "goods": no correction. */
+    res = search_q(r, "gold", 20);
+    CHECK(res->suggestion == NULL);
+    CHECK(!res->corrected);
+    index_result_free(res);
+    /* A correction that finds nothing either is neither offered nor applied. */
+    res = search_q(r, "İzmir tekstil", 20);
+    CHECK(res->suggestion == NULL);
+    CHECK(!res->corrected);
+    CHECK_EQ(res->total, 0);
+    index_result_free(res);
+    /* A real typo is still corrected. */
+    res = search_q(r, "inovation", 20);
+    CHECK(res->corrected);
+    CHECK(res->suggestion && strcmp(res->suggestion, "innovation") == 0);
+    CHECK(has_hit(res, "spell"));
+    index_result_free(res);
+
+    /* Partial matches: off by default, then the documents holding two of three words. */
+    index_query q = index_query_default();
+    q.q = index_cstr("Klaster Żywności Opole");
+    res = NULL;
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK_EQ(res->total, 0);
+    CHECK(!res->partial);
+    index_result_free(res);
+    q.partial = true;
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK(res->partial);
+    CHECK_EQ(res->matched_words, 2);
+    CHECK_EQ(res->words_len, 3);
+    CHECK_EQ(res->total, 3);
+    CHECK(has_hit(res, "kz1") && has_hit(res, "kz2") && has_hit(res, "kz3"));
+    CHECK(!has_hit(res, "opole"));
+    CHECK(!has_hit(res, "kto")); /* The last words typed are dropped first. */
+    index_result_free(res);
+    /* One word of two: the Izmir cluster. */
+    q.q = index_cstr("İzmir tekstil");
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK(res->partial);
+    CHECK_EQ(res->matched_words, 1);
+    CHECK(res->hits_len >= 1 && strcmp(res->hits[0].id, "izmir") == 0);
+    index_result_free(res);
+    /* A query finding enough is left alone. */
+    q.q = index_cstr("klaster zywnosci");
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK(!res->partial);
+    CHECK_EQ(res->matched_words, 2);
+    CHECK_EQ(res->total, 3);
+    index_result_free(res);
+    /* When the first words find too little, any of the words: Turystyki and Opole. */
+    q.q = index_cstr("turystyki opole zywnosci");
+    CHECK_EQ(index_search(r, &q, &res), 0);
+    CHECK(res->partial);
+    CHECK_EQ(res->matched_words, 2);
+    CHECK(res->hits_len >= 1 && strcmp(res->hits[0].id, "kto") == 0);
+    index_result_free(res);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+/* Issue 21: "-word" leaves out the documents holding the word (any form of its stem); a
+ * hyphen inside a word ("e-health") is no exclusion. */
+static void test_exclusion(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    index_doc docs[] = {
+        mkdoc("dh", "Digital Health Cluster", "Hospitals going digital."),
+        mkdoc("hv", "Health Valley", "Medicine."),
+        mkdoc("eh", "E-Health Alliance", "Telemedicine."),
+        mkdoc("dg", "Digitalisation Hub", "Software for health."),
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        put(w, &docs[i]);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    for (int warm = 0; warm < 2; warm++) { /* counted by visiting matches, then by bitmaps */
+        if (warm)
+            CHECK_EQ(index_reader_warm(r), 0);
+        index_result *res = search_q(r, "health -digital", 20);
+        CHECK_EQ(res->total, 3);
+        CHECK(!has_hit(res, "dh"));
+        CHECK(has_hit(res, "hv") && has_hit(res, "eh") && has_hit(res, "dg"));
+        index_result_free(res);
+        res = search_q(r, "-digital", 20);
+        CHECK_EQ(res->total, 3);
+        CHECK(!has_hit(res, "dh"));
+        index_result_free(res);
+        res = search_q(r, "health -medicine -telemedicine", 20);
+        CHECK_EQ(res->total, 2);
+        CHECK(has_hit(res, "dh") && has_hit(res, "dg"));
+        index_result_free(res);
+        res = search_q(r, "e-health", 20);
+        CHECK(has_hit(res, "eh"));
+        index_result_free(res);
+    }
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
 /* ---- facets against brute force --------------------------------------------------------- */
 
 #define RND_DOCS 300
@@ -1426,6 +1560,8 @@ int main(void)
     RUN(test_folding_and_scripts);
     RUN(test_stemming_and_ranking);
     RUN(test_split_join_synonyms_spelling_snippets);
+    RUN(test_spelling_restraint_and_partial);
+    RUN(test_exclusion);
     RUN(test_frequent_word_other_languages);
     RUN(test_facets_brute_force);
     RUN(test_candidate_ranking);
