@@ -89,6 +89,10 @@ static void *client(void *arg)
 {
     int k = (int)(intptr_t)arg;
     const char *country = k % 2 ? "DE" : "FR";
+    char soon[16];
+    time_t later = time(NULL) + 60 * 86400;
+    struct tm tm;
+    strftime(soon, sizeof soon, "%Y-%m-%d", gmtime_r(&later, &tm));
     for (int i = 0; !stop_clients; i++) {
         char name[48], body[2048], p[200], id[64], reg[64], word[64], tokbuf[256];
         snprintf(name, sizeof name, "c%dk%dn%d", cycle_no, k, i);
@@ -168,8 +172,8 @@ static void *client(void *arg)
         snprintf(body, sizeof body,
                  "{\"profile_id\":\"%s\",\"title\":\"Consortium %s\",\"description\":\"We look "
                  "for partners.\",\"kind\":\"consortium\",\"ecosystems\":[\"digital\"],"
-                 "\"countries_sought\":[\"IT\"],\"deadline\":\"2030-06-30\",\"attachments\":[]}",
-                 id, name);
+                 "\"countries_sought\":[\"IT\"],\"deadline\":\"%s\",\"attachments\":[]}",
+                 id, name, soon);
         if (!wr("POST", "/v1/partner-searches", body, tokbuf, 201, id))
             break;
         pthread_mutex_lock(&mu);
