@@ -369,7 +369,7 @@ int main(int argc, char **argv)
         pthread_t th[CLIENTS];
         for (int k = 0; k < CLIENTS; k++)
             CHECK_EQ(pthread_create(&th[k], NULL, client, (void *)(intptr_t)k), 0);
-        usleep((useconds_t)(300000 + rand() % 1500000));
+        usleep((useconds_t)(1000000 + rand() % 2000000));
         api_kill9(&srv);
         stop_clients = 1;
         for (int k = 0; k < CLIENTS; k++)
