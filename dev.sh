@@ -119,7 +119,6 @@ case "$cmd" in
         "build-fuzz/tests/fuzz/fuzz_$n" -max_total_time="$secs" -print_final_stats=1 \
         -max_len=65536 -rss_limit_mb=4096 -artifact_prefix="tests/fuzz/crashes/$n/" \
         "tests/fuzz/corpus/$n" 2>&1 | tee "build-fuzz/fuzz_$n.log" | grep -E '^(#|stat::|==|SUMMARY)' | tail -4
-      rmdir "tests/fuzz/crashes/$n" 2>/dev/null || true
     done
     ;;
   *)
