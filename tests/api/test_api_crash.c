@@ -369,7 +369,7 @@ int main(int argc, char **argv)
         pthread_t th[CLIENTS];
         for (int k = 0; k < CLIENTS; k++)
             CHECK_EQ(pthread_create(&th[k], NULL, client, (void *)(intptr_t)k), 0);
-        usleep((useconds_t)(1000000 + rand() % 2000000));
+        usleep((useconds_t)(2000000 + rand() % 3000000)); /* 2-5 s: sign-ups hash */
         api_kill9(&srv);
         stop_clients = 1;
         for (int k = 0; k < CLIENTS; k++)
