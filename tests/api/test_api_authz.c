@@ -196,9 +196,9 @@ static const struct {
     const char *text;
     unsigned bit;
 } canaries[] = {
-    {C_CONTACT, K_CONTACT},       {C_DRAFT, K_DRAFT},       {C_INTEREST, K_INTEREST},
-    {C_CONVO, K_CONVO},           {C_ADMIN_MAIL, K_ADMIN_MAIL}, {C_BOB_MAIL, K_BOB_MAIL},
-    {C_PREF_KEY, K_PREFS},        {C_CAP_KEY, K_PREFS},
+    {C_CONTACT, K_CONTACT}, {C_DRAFT, K_DRAFT},           {C_INTEREST, K_INTEREST},
+    {C_CONVO, K_CONVO},     {C_ADMIN_MAIL, K_ADMIN_MAIL}, {C_BOB_MAIL, K_BOB_MAIL},
+    {C_PREF_KEY, K_PREFS},  {C_CAP_KEY, K_PREFS},
 };
 
 typedef struct read_case {
@@ -233,11 +233,14 @@ static const read_case reads[] = {
     {"/v1/xchange/catalogue?q=alpha", {401, 200, 200, 200, 200}, {0}},
     {"/v1/xchange/registrations", {401, 200, 200, 200, 200}, {0, 0, ADM, ADM, K_ALL}},
     {"/v1/xchange/registrations/%R", {404, 404, 200, 200, 200}, {0, 0, ADM, ADM, K_ALL}},
-    {"/v1/xchange/registrations/%R/matches?role=visitor", {404, 404, 200, 200, 200},
+    {"/v1/xchange/registrations/%R/matches?role=visitor",
+     {404, 404, 200, 200, 200},
      {0, 0, ADM, ADM, K_ALL}},
-    {"/v1/xchange/registrations/%R/conversations", {401, 404, 200, 200, 200},
+    {"/v1/xchange/registrations/%R/conversations",
+     {401, 404, 200, 200, 200},
      {0, 0, ADM, ADM, K_ALL}},
-    {"/v1/xchange/registrations/%R/conversations/%Q", {401, 404, 200, 200, 200},
+    {"/v1/xchange/registrations/%R/conversations/%Q",
+     {401, 404, 200, 200, 200},
      {0, 0, ADM, ADM, K_ALL}},
     {"/v1/xchange/exchanges?registration=%R", {401, 404, 200, 200, 200}, {0, 0, ADM, ADM, K_ALL}},
     {"/v1/events", {200, 200, 200, 200, 200}, {0}},
@@ -247,7 +250,8 @@ static const read_case reads[] = {
     {"/v1/events/%E/schedule", {404, 404, 200, 200, 200}, {0, 0, ADM, ADM, K_ALL}},
     {"/v1/partner-searches", {200, 200, 200, 200, 200}, {0}},
     {"/v1/partner-searches/%S", {200, 200, 200, 200, 200}, {0}},
-    {"/v1/partner-searches/%S/interests", {401, 403, 200, 200, 403},
+    {"/v1/partner-searches/%S/interests",
+     {401, 403, 200, 200, 403},
      {0, 0, ADM | K_BOB_MAIL, ADM | K_BOB_MAIL, 0}},
     {"/v1/partner-searches/%S/comments", {200, 200, 200, 200, 200}, {0}},
     {"/", {200, 200, 200, 200, 200}, {0}},
@@ -265,12 +269,24 @@ static void expand(const char *pattern, char *out, size_t cap)
         const char *sub = NULL;
         if (*p == '%' && p[1] != '\0') {
             switch (p[1]) {
-            case 'A': sub = prof_a; break;
-            case 'B': sub = prof_b; break;
-            case 'S': sub = psearch; break;
-            case 'R': sub = reg_a; break;
-            case 'Q': sub = reg_b; break;
-            case 'E': sub = event; break;
+            case 'A':
+                sub = prof_a;
+                break;
+            case 'B':
+                sub = prof_b;
+                break;
+            case 'S':
+                sub = psearch;
+                break;
+            case 'R':
+                sub = reg_a;
+                break;
+            case 'Q':
+                sub = reg_b;
+                break;
+            case 'E':
+                sub = event;
+                break;
             }
         }
         if (sub != NULL) {
@@ -294,8 +310,7 @@ static void matrix_reads(void)
             api_res r = call("GET", path, NULL, tok[role]);
             if (r.status != reads[i].status[role])
                 fprintf(stderr, "GET %s as %s: expected %d, got %ld: %.300s\n", reads[i].path,
-                        role_name[role], reads[i].status[role], r.status,
-                        r.body ? r.body : "");
+                        role_name[role], reads[i].status[role], r.status, r.body ? r.body : "");
             failures += r.status != reads[i].status[role];
             read_checks++;
             for (size_t c = 0; c < sizeof canaries / sizeof canaries[0]; c++) {
@@ -303,8 +318,8 @@ static void matrix_reads(void)
                     continue;
                 bool leak = r.body != NULL && strstr(r.body, canaries[c].text) != NULL;
                 if (leak)
-                    fprintf(stderr, "LEAK: GET %s as %s holds %s\n", reads[i].path,
-                            role_name[role], canaries[c].text);
+                    fprintf(stderr, "LEAK: GET %s as %s holds %s\n", reads[i].path, role_name[role],
+                            canaries[c].text);
                 failures += leak;
                 leak_checks++;
             }
@@ -340,8 +355,8 @@ static void canaries_present(void)
         api_res r = call("GET", path, NULL, tok[seen[i].role]);
         expect(&r, 200);
         if (r.body == NULL || strstr(r.body, seen[i].text) == NULL)
-            fprintf(stderr, "GET %s as %s lacks %s\n", seen[i].path,
-                    role_name[seen[i].role], seen[i].text);
+            fprintf(stderr, "GET %s as %s lacks %s\n", seen[i].path, role_name[seen[i].role],
+                    seen[i].text);
         CHECK(r.body != NULL && strstr(r.body, seen[i].text) != NULL);
         api_res_free(&r);
     }
@@ -358,13 +373,16 @@ static const write_case writes[] = {
     {"PATCH", "/v1/profiles/%A", "{\"name\":\"Taken over\"}", {401, 403, 0}},
     {"DELETE", "/v1/profiles/%A", NULL, {401, 403, 0}},
     {"POST", "/v1/profiles/%A/submit", NULL, {401, 403, 0}},
-    {"POST", "/v1/profiles/%A/moderation", "{\"decision\":\"decline\",\"note\":\"x\"}",
+    {"POST",
+     "/v1/profiles/%A/moderation",
+     "{\"decision\":\"decline\",\"note\":\"x\"}",
      {401, 403, 403}},
     {"POST", "/v1/profiles/%A/admins", "{\"email\":\"stranger@example.eu\"}", {401, 403, 0}},
     {"POST", "/v1/profiles/%A/affiliations/%B", "{\"decision\":\"approve\"}", {401, 403, 0}},
-    {"POST", "/v1/xchange/registrations/%R/decision", "{\"decision\":\"reject\"}",
-     {404, 404, 403}},
-    {"POST", "/v1/xchange/registrations/%R/messages", "{\"to\":\"%Q\",\"text\":\"hi\"}",
+    {"POST", "/v1/xchange/registrations/%R/decision", "{\"decision\":\"reject\"}", {404, 404, 403}},
+    {"POST",
+     "/v1/xchange/registrations/%R/messages",
+     "{\"to\":\"%Q\",\"text\":\"hi\"}",
      {401, 404, 0}},
     {"POST", "/v1/xchange/batch-match", "{\"registrations\":[\"%R\",\"%Q\"]}", {401, 403, 403}},
     {"POST", "/v1/xchange/exchanges", "{\"visitor\":\"%R\",\"host\":\"%Q\"}", {401, 403, 0}},
@@ -374,13 +392,20 @@ static const write_case writes[] = {
     {"PUT", "/v1/events/%E/slots", "{\"slots\":[],\"tables\":1}", {401, 403, 0}},
     {"PATCH", "/v1/partner-searches/%S", "{\"title\":\"Mine\"}", {401, 403, 0}},
     {"POST", "/v1/partner-searches/%S/close", NULL, {401, 403, 0}},
-    {"POST", "/v1/partner-searches", "{\"profile_id\":\"%A\",\"title\":\"t\",\"description\":"
+    {"POST",
+     "/v1/partner-searches",
+     "{\"profile_id\":\"%A\",\"title\":\"t\",\"description\":"
      "\"d\",\"kind\":\"other\",\"ecosystems\":[\"digital\"],\"countries_sought\":[],"
-     "\"deadline\":\"2030-01-01\",\"attachments\":[]}", {401, 403, 0}},
-    {"POST", "/v1/events", "{\"profile_id\":\"%A\",\"title\":\"t\",\"kind\":\"webinar\","
+     "\"deadline\":\"2030-01-01\",\"attachments\":[]}",
+     {401, 403, 0}},
+    {"POST",
+     "/v1/events",
+     "{\"profile_id\":\"%A\",\"title\":\"t\",\"kind\":\"webinar\","
      "\"starts_at\":\"2030-03-01T09:00:00Z\",\"ends_at\":\"2030-03-01T12:00:00Z\"}",
      {401, 403, 0}},
-    {"POST", "/v1/xchange/registrations", "{\"profile_id\":\"%A\",\"roles\":[\"host\"]}",
+    {"POST",
+     "/v1/xchange/registrations",
+     "{\"profile_id\":\"%A\",\"roles\":[\"host\"]}",
      {401, 403, 0}},
 };
 
@@ -388,10 +413,15 @@ static const write_case writes[] = {
 static char *snapshot(void)
 {
     static const char *const paths[] = {
-        "/v1/profiles/%A?version=draft", "/v1/profiles/%A", "/v1/xchange/registrations/%R",
-        "/v1/xchange/registrations/%R/conversations/%Q", "/v1/events/%E",
+        "/v1/profiles/%A?version=draft",
+        "/v1/profiles/%A",
+        "/v1/xchange/registrations/%R",
+        "/v1/xchange/registrations/%R/conversations/%Q",
+        "/v1/events/%E",
         "/v1/partner-searches/%S",
-        "/v1/xchange/exchanges?registration=%R", "/v1/moderation/queue", "/v1/partner-searches",
+        "/v1/xchange/exchanges?registration=%R",
+        "/v1/moderation/queue",
+        "/v1/partner-searches",
         "/v1/events",
     };
     size_t cap = 1 << 20, len = 0;
@@ -425,12 +455,11 @@ static void matrix_writes(void)
         for (int k = 0; k < 3; k++) {
             if (writes[i].status[k] == 0)
                 continue;
-            api_res r = call(writes[i].method, path, writes[i].body ? body : NULL,
-                             tok[roles[k]]);
+            api_res r = call(writes[i].method, path, writes[i].body ? body : NULL, tok[roles[k]]);
             if (r.status != writes[i].status[k])
-                fprintf(stderr, "%s %s as %s: expected %d, got %ld: %.300s\n",
-                        writes[i].method, writes[i].path, role_name[roles[k]],
-                        writes[i].status[k], r.status, r.body ? r.body : "");
+                fprintf(stderr, "%s %s as %s: expected %d, got %ld: %.300s\n", writes[i].method,
+                        writes[i].path, role_name[roles[k]], writes[i].status[k], r.status,
+                        r.body ? r.body : "");
             failures += r.status != writes[i].status[k];
             write_checks++;
             api_res_free(&r);

@@ -66,8 +66,8 @@ static const char *jstr(const cJSON *o, const char *key)
 }
 
 /* One write; true with the id (if asked) when it was acknowledged. */
-static bool wr(const char *method, const char *path, const char *body, const char *token,
-               long want, char id[64])
+static bool wr(const char *method, const char *path, const char *body, const char *token, long want,
+               char id[64])
 {
     if (stop_clients)
         return false;
@@ -196,7 +196,7 @@ static char *login_mod(void)
 /* The store's truth while the server is down: published profiles and accepted
  * registrations, by `eccpd export`. */
 static long accepted_in[2]; /* the store's accepted registrations of FR and DE profiles */
-static cJSON *stored_users;  /* the store's usernames (as keys) */
+static cJSON *stored_users; /* the store's usernames (as keys) */
 
 static void store_counts(long *published, long *accepted, long *users)
 {

@@ -257,8 +257,7 @@ static void disk_full(void)
         uploaded++;
     }
     CHECK_EQ(status, 503);
-    printf("disk full: %d uploads of 4 MiB fit in 48 MiB, then 503 with Retry-After\n",
-           uploaded);
+    printf("disk full: %d uploads of 4 MiB fit in 48 MiB, then 503 with Retry-After\n", uploaded);
     /* space again: grow the tmpfs (as freeing it would), then writes succeed unrestarted */
     CHECK_EQ(mount("tmpfs", data, "tmpfs", MS_REMOUNT, "size=512m"), 0);
     long st = 0;

@@ -162,7 +162,8 @@ static void add(const char *name, int status, const char *method, const char *pa
 }
 
 #define J "application/json"
-#define ADDJ(name, status, method, path, lit) add(name, status, method, path, J, lit, sizeof lit - 1)
+#define ADDJ(name, status, method, path, lit)                                                      \
+    add(name, status, method, path, J, lit, sizeof lit - 1)
 
 static void build_cases(void)
 {
@@ -205,8 +206,7 @@ static void build_cases(void)
     ADDJ("partner search: truncated", 400, "PATCH", "/v1/partner-searches/%S", "{\"title\":");
     ADDJ("interest: invalid UTF-8", 400, "POST", "/v1/partner-searches/%S/comments",
          "{\"text\":\"\xff\xfe\"}");
-    ADDJ("comment: empty text", 422, "POST", "/v1/partner-searches/%S/comments",
-         "{\"text\":\"\"}");
+    ADDJ("comment: empty text", 422, "POST", "/v1/partner-searches/%S/comments", "{\"text\":\"\"}");
     ADDJ("event: end before start", 422, "PATCH", "/v1/events/%E",
          "{\"starts_at\":\"2030-03-02T09:00:00Z\",\"ends_at\":\"2030-03-01T09:00:00Z\"}");
     ADDJ("event: bad time", 422, "PATCH", "/v1/events/%E", "{\"starts_at\":\"yesterday\"}");
@@ -245,15 +245,20 @@ static void build_cases(void)
     add("msgpack: trailing bytes", 400, "PATCH", "/v1/profiles/%P", "application/msgpack",
         "\x80\xc0", 2);
     add("msgpack: duplicate key", 400, "PATCH", "/v1/profiles/%P", "application/msgpack",
-        "\x82\xa1" "a\x01\xa1" "a\x02", 8);
+        "\x82\xa1"
+        "a\x01\xa1"
+        "a\x02",
+        8);
     add("msgpack: NUL in string", 400, "PATCH", "/v1/profiles/%P", "application/msgpack",
-        "\x81\xa4name\xa3" "a\0b", 10);
+        "\x81\xa4name\xa3"
+        "a\0b",
+        10);
     add("msgpack: invalid UTF-8", 400, "PATCH", "/v1/profiles/%P", "application/msgpack",
         "\x81\xa4name\xa2\xc3\x28", 9);
     /* media types */
     add("text/plain body", 415, "PATCH", "/v1/profiles/%P", "text/plain", "{}", 2);
-    add("form body", 415, "PATCH", "/v1/profiles/%P", "application/x-www-form-urlencoded",
-        "a=b", 3);
+    add("form body", 415, "PATCH", "/v1/profiles/%P", "application/x-www-form-urlencoded", "a=b",
+        3);
     add("attachment: not a document", 415, "POST", "/v1/attachments", "application/pdf",
         "MZ\x90\0this is an exe", 18);
     /* paths, methods, query strings */
@@ -273,18 +278,22 @@ static void build_cases(void)
     add("events: bad from", 400, "GET", "/v1/events?from=tomorrow", J, "", 0);
     /* HTTP/1 framing */
     static const char *const framing[][2] = {
-        {"Content-Length with Transfer-Encoding", "POST /v1/sessions HTTP/1.1\r\nHost: t\r\n"
+        {"Content-Length with Transfer-Encoding",
+         "POST /v1/sessions HTTP/1.1\r\nHost: t\r\n"
          "Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n"
          "\r\n0\r\n\r\n"},
-        {"two Content-Lengths", "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
+        {"two Content-Lengths",
+         "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
          "application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"},
         {"negative Content-Length", "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
-         "application/json\r\nContent-Length: -1\r\n\r\n{}"},
+                                    "application/json\r\nContent-Length: -1\r\n\r\n{}"},
         {"Content-Length not a number", "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-"
-         "Type: application/json\r\nContent-Length: 2x\r\n\r\n{}"},
-        {"body longer than Content-Length", "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-"
+                                        "Type: application/json\r\nContent-Length: 2x\r\n\r\n{}"},
+        {"body longer than Content-Length",
+         "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-"
          "Type: application/json\r\nContent-Length: 2\r\n\r\n{}{\"login\":1}"},
-        {"bad chunk size", "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
+        {"bad chunk size",
+         "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
          "application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"},
         {"header without colon", "GET /v1/search HTTP/1.1\r\nHost: t\r\nBroken header\r\n\r\n"},
         {"NUL in header", "GET /v1/search HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n"},

@@ -37,8 +37,8 @@ static void check_decoded(const char *s, size_t rawlen)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
-                                          "OPTIONS"};
+    static const char *const methods[] = {"GET",    "POST", "PUT",    "PATCH",
+                                          "DELETE", "HEAD", "OPTIONS"};
     if (router == NULL)
         LLVMFuzzerInitialize(NULL, NULL);
     if (size == 0)
@@ -97,9 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *v = net_req_param(&r, name);
         check_decoded(v, m.param[i].len);
     }
-    static const char *const names[] = {"q", "page", "per_page", "country", "ecosystem",
-                                        "facets", "sort", "bbox", "zoom", "limit", "kind",
-                                        "from", "to", "role", "unread", ""};
+    static const char *const names[] = {
+        "q",    "page",  "per_page", "country", "ecosystem", "facets", "sort",   "bbox",
+        "zoom", "limit", "kind",     "from",    "to",        "role",   "unread", ""};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         check_decoded(net_req_query(&r, names[i]), q ? (size_t)(end - q) : 0);
     core_arena_dispose(&r.arena);

@@ -131,8 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(known_id(res->hits[i].id) && res->hits[i].snippet != NULL);
         for (size_t f = 0; f < INDEX_FACET_COUNT; f++)
             for (size_t i = 0; res->facets[f].name != NULL && i < res->facets[f].len; i++)
-                FUZZ_CHECK(res->facets[f].values[i].count <= res->total ||
-                           res->corrected);
+                FUZZ_CHECK(res->facets[f].values[i].count <= res->total || res->corrected);
         index_result_free(res);
     }
 
