@@ -6,6 +6,7 @@
 #   ./dev.sh build                 install and build (build/)
 #   ./dev.sh deb                   install, build a release (build-release/) and pack it as a .deb
 #   ./dev.sh deps [--bench]        install the packages only (--bench adds the benchmark peers)
+#   ./dev.sh fuzz [SECONDS] [NAME] libFuzzer on each fuzz target (tests/fuzz/), 60 s each by default
 #
 # Idempotent: packages already installed are not touched, builds are incremental.
 set -euo pipefail
@@ -20,6 +21,7 @@ PACKAGES=(
   python3-aiosmtpd                    # SMTP delivery tests (a real sink)
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
   chromium fonts-dejavu-core          # the web front end's browser tests (tests/web)
+  clang-14 libclang-rt-14-dev         # fuzzing with libFuzzer (./dev.sh fuzz, tests/fuzz)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)
 
@@ -97,8 +99,30 @@ case "$cmd" in
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan
     say "all tests passed (plain and sanitized)"
     ;;
+  fuzz)
+    # Each target runs for SECONDS (or until a finding) on its corpus under ASan+UBSan; new
+    # inputs that reach new code are added to tests/fuzz/corpus/NAME, a finding is written
+    # to tests/fuzz/crashes/NAME/ (keep it: ctest replays it once the cause is fixed).
+    install_packages "${PACKAGES[@]}"
+    secs=${1:-60}
+    names=${2:-"json msgpack sniff route import search"}
+    if [ ! -f build-fuzz/build.ninja ]; then
+      say "configuring build-fuzz (clang-14, libFuzzer, ASan+UBSan)"
+      CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DFUZZ=ON >/dev/null
+    fi
+    say "building the fuzz targets in build-fuzz"
+    cmake --build build-fuzz --target $(printf 'fuzz_%s ' $names)
+    for n in $names; do
+      say "fuzzing $n for $secs s"
+      mkdir -p "tests/fuzz/crashes/$n"
+      ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        "build-fuzz/tests/fuzz/fuzz_$n" -max_total_time="$secs" -print_final_stats=1 \
+        -max_len=65536 -rss_limit_mb=4096 -artifact_prefix="tests/fuzz/crashes/$n/" \
+        "tests/fuzz/corpus/$n" 2>&1 | tee "build-fuzz/fuzz_$n.log" | grep -E '^(#|stat::|==|SUMMARY)' | tail -4
+    done
+    ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "$cmd" ] || [ "$cmd" = help ] || [ "$cmd" = --help ] || exit 2
     ;;
 esac

@@ -225,6 +225,8 @@ int core_attachment_create_txn(core_txn *t, void *arg)
         return CORE_ETOOLARGE;
     if (n->type == NULL)
         return CORE_EINVALID;
+    if (core_fault("attachment.write"))
+        return CORE_EIO;
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
     int64_t now = core_txn_now(t);

@@ -4,7 +4,9 @@
  *
  * Off unless the environment variable ECCPD_FAULT_FILE names a file. While that file
  * exists, each line in it names a point that fails ("store.write", "store.sync",
- * "store.internal", "feed.stall"); removing the file or a line turns the fault off again. The file is
+ * "store.internal", "feed.stall"; "outbox.write" and "outbox.sync" for the e-mail spool's
+ * files and their sync, "index.commit" for the search index's commit, "attachment.write"
+ * for an upload's write); removing the file or a line turns the fault off again. The file is
  * read at most once per group commit, so the cost when enabled is one stat() per group.
  */
 #ifndef ECCPD_CORE_FAULT_H

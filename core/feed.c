@@ -170,10 +170,17 @@ static int apply_batch(core_feed *f, uint64_t *last)
             rc = f->consumers[i].commit(f->consumers[i].ctx, *last);
     core_arena_dispose(&a);
     if (rc != 0) {
-        fprintf(stderr, "eccpd: the change-log feed stopped: %s\n", core_strerror(rc));
-        atomic_store(&f->error, rc);
+        /* Logged once per outage; /readyz fails meanwhile. Writes waiting to be visible are
+         * released (they are durable; search shows them once the feed goes on). */
+        if (atomic_exchange(&f->error, rc) == 0)
+            fprintf(stderr, "eccpd: the change-log feed stopped: %s; retrying each second\n",
+                    core_strerror(rc));
+        if (f->on_visible != NULL)
+            f->on_visible(f->ctx, atomic_load(&f->visible));
         return rc;
     }
+    if (atomic_exchange(&f->error, 0) != 0)
+        fprintf(stderr, "eccpd: the change-log feed goes on\n");
     if (n > 0) {
         atomic_store(&f->visible, *last);
         if (f->on_visible != NULL)
@@ -212,8 +219,6 @@ static void *feed_main(void *arg)
     for (;;) {
         uint64_t last = 0;
         int n = apply_batch(f, &last);
-        if (n < 0)
-            return NULL;
         if (n == FEED_BATCH)
             continue; /* more is waiting */
         pthread_mutex_lock(&f->mu);
@@ -221,7 +226,10 @@ static void *feed_main(void *arg)
             pthread_mutex_unlock(&f->mu);
             return NULL;
         }
-        if (!f->kicked) {
+        /* After a failed batch (the index could not commit: a failing or full disk) the
+         * same batch is tried again a second later, kicks or not, until it goes through:
+         * consumers apply the current state, so applying it twice does no harm. */
+        if (!f->kicked || n < 0) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1;

@@ -26,8 +26,9 @@ typedef struct core_feed_consumer {
     /* The highest sequence number this consumer has made durable (read once at start). */
     uint64_t (*applied)(void *ctx);
     /* Applies one change. rec is the record now stored under kind/id, or NULL when it is
-     * gone; a lives until the batch is committed. A negative return stops the feed (the
-     * error is logged; /readyz then fails). */
+     * gone; a lives until the batch is committed. A negative return stops the batch: it is
+     * logged, /readyz fails, and the batch is tried again each second until it goes
+     * through (a storage fault that clears needs no restart). */
     int (*apply)(void *ctx, core_store *s, const char *kind, const char *id, const char *op,
                  const core_value *rec, core_arena *a);
     /* Makes every change applied so far visible and durable, recording seq with it. */

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/fanout.h"
+#include "core/fault.h"
 #include "core/id.h"
 #include "core/unsubscribe.h"
 #include "core/value.h"
@@ -130,7 +131,7 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
     char tmp[4200], final[4200];
     snprintf(tmp, sizeof(tmp), "%s/.%s.eml.tmp", dir, id);
     snprintf(final, sizeof(final), "%s/%s.eml", dir, id);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = core_fault("outbox.write") ? NULL : fopen(tmp, "w");
     if (f == NULL)
         return CORE_EIO;
     char date[64];
@@ -174,7 +175,7 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
 static int commit_files(const char *dir, char *const *ids, int n)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = fd >= 0 && syncfs(fd) == 0 ? 0 : CORE_EIO;
+    int rc = fd >= 0 && syncfs(fd) == 0 && !core_fault("outbox.sync") ? 0 : CORE_EIO;
     if (fd >= 0)
         close(fd);
     for (int i = 0; i < n; i++) {

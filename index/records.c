@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/partner.h"
 #include "core/event.h"
 #include "core/news.h"
@@ -572,7 +573,7 @@ static int commit(void *ctx, uint64_t seq)
     if (index_writer_pending(x->w) == 0 && x->written_seq != 0 &&
         seq - x->written_seq < SEQ_EVERY_CHANGES && now - x->written_at < SEQ_EVERY_SECONDS)
         return 0; /* Nothing to make visible: the index already reflects seq. */
-    if (index_commit(x->w, seq) != 0)
+    if (core_fault("index.commit") || index_commit(x->w, seq) != 0)
         return CORE_EIO;
     x->written_seq = seq;
     x->written_at = now;

@@ -29,6 +29,8 @@ void net_buf_reserve(net_buf *b, size_t n)
 
 void net_buf_append(net_buf *b, const void *p, size_t n)
 {
+    if (n == 0)
+        return; /* an empty buffer has no ptr yet: NULL + 0 and memcpy(NULL) are undefined */
     net_buf_reserve(b, n);
     memcpy(b->ptr + b->len, p, n);
     b->len += n;
@@ -38,7 +40,8 @@ void net_buf_printf(net_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(b->ptr + b->len, b->cap - b->len, fmt, ap);
+    /* a buffer not yet allocated measures first (ptr is NULL: no arithmetic on it) */
+    int n = vsnprintf(b->cap ? b->ptr + b->len : NULL, b->cap - b->len, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;

@@ -1,0 +1,311 @@
+/*
+ * Storage faults against the real binary, through the fault hooks (core/fault.h): the
+ * store's write and sync, an upload's write to the attachment store, the e-mail spool's
+ * file writes and sync, the search index's commit. For each:
+ *   - a write the fault hits answers 503 with Retry-After and leaves nothing of itself
+ *     (the records read before and after are the same; no attachment, no e-mail file);
+ *   - a write acknowledged before the fault (the outbox, the index are fed after the
+ *     store's commit) is not lost: it arrives once the fault clears;
+ *   - the server recovers by itself when the fault clears, with no restart (same pid).
+ * And a full disk: the data directory on a small tmpfs this test mounts (as root only;
+ * skipped otherwise), filled until an upload fails with 503 and Retry-After; once space
+ * is freed, uploads and other writes succeed again without a restart.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "harness.h"
+
+static api_server srv;
+static char *t_user, *t_mod;
+static char auth[300];
+
+static void on_abort(int sig)
+{
+    if (srv.pid > 0)
+        kill(srv.pid, SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void fault(const char *points)
+{
+    FILE *f = fopen(srv.fault_file, "w");
+    CHECK(f != NULL);
+    fputs(points, f);
+    fclose(f);
+}
+
+static void no_fault(void)
+{
+    unlink(srv.fault_file);
+}
+
+static api_res call(const char *method, const char *path, const char *json, const char *token)
+{
+    return api_json(&srv, API_H1, method, path, json, token);
+}
+
+static void expect(api_res *r, long status)
+{
+    if (r->status != status)
+        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
+    CHECK_EQ(r->status, status);
+}
+
+static void expect_503(api_res *r)
+{
+    expect(r, 503);
+    char buf[64];
+    CHECK(api_header(r, "retry-after", buf, sizeof buf) != NULL);
+    CHECK(atoi(buf) >= 1);
+}
+
+static const char pdf[] = "%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
+static api_res upload(const char *bytes, size_t len)
+{
+    const char *h[] = {auth, "X-Filename: report.pdf", NULL};
+    return api_call(&srv, API_H1, "POST", "/v1/attachments", "application/pdf", bytes, len, h);
+}
+
+static long search_total(const char *q)
+{
+    char p[200];
+    snprintf(p, sizeof p, "/v1/search?q=%s", q);
+    api_res r = call("GET", p, NULL, NULL);
+    expect(&r, 200);
+    long n = (long)cJSON_GetObjectItemCaseSensitive(r.json, "total")->valuedouble;
+    api_res_free(&r);
+    return n;
+}
+
+static char *body_of(const char *path, const char *token)
+{
+    api_res r = call("GET", path, NULL, token);
+    expect(&r, 200);
+    char *s = strdup(r.body);
+    api_res_free(&r);
+    return s;
+}
+
+static void make_profile(const char *token, const char *name, char id[64])
+{
+    char body[1500];
+    snprintf(body, sizeof body,
+             "{\"type\":\"cluster_organisation\",\"name\":\"%s\",\"country\":\"FR\","
+             "\"city\":\"Lyon\",\"description\":\"A cluster.\",\"website\":\"https://f.example\","
+             "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"
+             "\"member_composition\":{\"smes\":30,\"research\":10},\"services\":[\"training\","
+             "\"matchmaking\"],\"ecosystems\":[\"digital\"],\"contact\":{\"name\":\"N\","
+             "\"email\":\"c@example.eu\"}}",
+             name);
+    api_res r = call("POST", "/v1/profiles", body, token);
+    expect(&r, 201);
+    snprintf(id, 64, "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+}
+
+/* store write and sync, and the attachment store: 503, nothing written, then recovery */
+static void write_faults(void)
+{
+    char id[64], p[200];
+    make_profile(t_user, "Faulty Cluster", id);
+    snprintf(p, sizeof p, "/v1/profiles/%s?version=draft", id);
+    static const char *const points[] = {"store.write", "store.sync", "attachment.write"};
+    for (size_t i = 0; i < 3; i++) {
+        char *before = body_of(p, t_user);
+        fault(points[i]);
+        api_res r = upload(pdf, sizeof pdf - 1);
+        expect_503(&r);
+        api_res_free(&r);
+        if (i < 2) {
+            char path[200];
+            snprintf(path, sizeof path, "/v1/profiles/%s", id);
+            r = call("PATCH", path, "{\"description\":\"Should not be kept\"}", t_user);
+            expect_503(&r);
+            api_res_free(&r);
+            r = call("POST", "/v1/password-resets", "{\"email\":\"faulty@example.eu\"}", NULL);
+            expect_503(&r);
+            api_res_free(&r);
+        }
+        char *during = body_of(p, t_user); /* reads go on while writes fail */
+        CHECK_STR_EQ(before, during);
+        no_fault();
+        r = upload(pdf, sizeof pdf - 1);
+        expect(&r, 201);
+        /* the upload that failed left nothing: this one is the only one, readable */
+        char get[200];
+        snprintf(get, sizeof get, "/v1/attachments/%s", jstr(r.json, "id"));
+        api_res_free(&r);
+        r = api_call(&srv, API_H1, "GET", get, NULL, NULL, 0, (const char *[]){auth, NULL});
+        expect(&r, 200);
+        CHECK_EQ(r.len, sizeof pdf - 1);
+        api_res_free(&r);
+        free(before);
+        free(during);
+    }
+    CHECK_EQ(api_outbox_count(&srv, "faulty@example.eu", 0), 0);
+}
+
+/* the spool: an acknowledged e-mail waits while its file cannot be written or synced,
+ * and arrives once the fault clears */
+static void outbox_faults(void)
+{
+    static const char *const points[] = {"outbox.write", "outbox.sync"};
+    for (size_t i = 0; i < 2; i++) {
+        char user[32], body[300], mail[64];
+        snprintf(user, sizeof user, "mailer%zu", i);
+        free(api_signup(&srv, user, "a long password"));
+        snprintf(mail, sizeof mail, "%s@example.eu", user);
+        fault(points[i]);
+        snprintf(body, sizeof body, "{\"email\":\"%s\"}", mail);
+        api_res r = call("POST", "/v1/password-resets", body, NULL);
+        expect(&r, 202); /* in the store with its e-mail: acknowledged */
+        api_res_free(&r);
+        sleep(2); /* the deliverer tries (and retries each second) meanwhile */
+        CHECK_EQ(api_outbox_count(&srv, mail, 0), 0);
+        /* no temporary file is left behind either */
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ls -A '%s/data/outbox' | grep -c '\\.tmp$' | grep -qx 0",
+                 srv.dir);
+        CHECK_EQ(system(cmd), 0);
+        no_fault();
+        CHECK_EQ(api_outbox_count(&srv, mail, 1), 1);
+    }
+}
+
+/* the index: a published profile is found once the index can commit again */
+static void index_fault(void)
+{
+    char id[64], p[200];
+    char *t = api_signup(&srv, "indexer", "a long password");
+    fault("index.commit");
+    make_profile(t, "Zephyrindex Cluster", id);
+    snprintf(p, sizeof p, "/v1/profiles/%s/submit", id);
+    api_res r = call("POST", p, NULL, t);
+    expect(&r, 200);
+    api_res_free(&r);
+    free(t);
+    snprintf(p, sizeof p, "/v1/profiles/%s/moderation", id);
+    r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
+    expect(&r, 200);
+    api_res_free(&r);
+    sleep(1);
+    CHECK_EQ(search_total("zephyrindex"), 0);
+    no_fault();
+    long n = 0;
+    for (int i = 0; i < 100 && n == 0; i++) {
+        usleep(100000);
+        n = search_total("zephyrindex");
+    }
+    CHECK_EQ(n, 1);
+}
+
+/* a full disk: a tmpfs of a few MiB under the data directory's spool of attachments
+ * (RocksDB's blob files live in the store: the whole data directory goes on it) */
+static void disk_full(void)
+{
+    if (geteuid() != 0) {
+        printf("disk full: skipped (not root: cannot mount a tmpfs)\n");
+        return;
+    }
+    api_server d;
+    api_prepare(&d);
+    char data[400], opts[64];
+    snprintf(data, sizeof data, "%s/data", d.dir);
+    CHECK_EQ(mkdir(data, 0700), 0);
+    snprintf(opts, sizeof opts, "size=%dm", 48);
+    if (mount("tmpfs", data, "tmpfs", 0, opts) != 0) {
+        printf("disk full: skipped (mount: %s)\n", strerror(errno));
+        return;
+    }
+    api_start(&d, d.dir, NULL);
+    char *tok = api_signup(&d, "filler", "a long password");
+    char a[300];
+    snprintf(a, sizeof a, "Authorization: Bearer %s", tok);
+    size_t len = 4 << 20;
+    char *big = malloc(len);
+    memset(big, 'x', len);
+    memcpy(big, pdf, sizeof pdf - 1);
+    const char *h[] = {a, "X-Filename: big.pdf", NULL};
+    long status = 0;
+    int uploaded = 0;
+    for (int i = 0; i < 40; i++) {
+        api_res r = api_call(&d, API_H1, "POST", "/v1/attachments", "application/pdf", big, len, h);
+        status = r.status;
+        if (status == 503) {
+            char buf[64];
+            CHECK(api_header(&r, "retry-after", buf, sizeof buf) != NULL);
+        }
+        api_res_free(&r);
+        if (status != 201)
+            break;
+        uploaded++;
+    }
+    CHECK_EQ(status, 503);
+    printf("disk full: %d uploads of 4 MiB fit in 48 MiB, then 503 with Retry-After\n", uploaded);
+    /* space again: grow the tmpfs (as freeing it would), then writes succeed unrestarted */
+    CHECK_EQ(mount("tmpfs", data, "tmpfs", MS_REMOUNT, "size=512m"), 0);
+    long st = 0;
+    for (int i = 0; i < 50 && st != 201; i++) {
+        api_res r = api_call(&d, API_H1, "POST", "/v1/attachments", "application/pdf", big, len, h);
+        st = r.status;
+        api_res_free(&r);
+        if (st != 201)
+            usleep(200000);
+    }
+    if (st != 201)
+        fprintf(stderr, "after the disk has room again, uploads still answer %ld\n", st);
+    CHECK_EQ(st, 201);
+    free(big);
+    free(tok);
+    api_stop(&d);
+    CHECK_EQ(umount(data), 0);
+    api_cleanup(&d);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK(argc >= 2);
+    api_binary = argv[1];
+    signal(SIGABRT, on_abort);
+    api_prepare(&srv);
+    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
+                          "mod@example.eu", "--role", "moderator",  NULL};
+    CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
+    api_start(&srv, srv.dir, NULL);
+    pid_t pid = srv.pid;
+    t_user = api_signup(&srv, "faulty", "a long password");
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", t_user);
+    api_res r = call("POST", "/v1/sessions",
+                     "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
+    expect(&r, 201);
+    t_mod = strdup(jstr(r.json, "token"));
+    api_res_free(&r);
+
+    write_faults();
+    outbox_faults();
+    index_fault();
+    CHECK_EQ(srv.pid, pid); /* recovered without a restart */
+    CHECK_EQ(kill(pid, 0), 0);
+    api_stop(&srv);
+    api_cleanup(&srv);
+    disk_full();
+    printf("storage faults: store write/sync, attachment write, outbox write/sync, index "
+           "commit: 503 + Retry-After, nothing partial, nothing lost, recovered unrestarted\n");
+    return 0;
+}
