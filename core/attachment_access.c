@@ -20,7 +20,9 @@
 #include "core/error.h"
 #include "core/exchange.h"
 #include "core/id.h"
+#include "core/news.h"
 #include "core/partner.h"
+#include "core/profile.h"
 
 /* 0 when the record kind/ref_id lets actor read what it references. */
 typedef int (*ref_check)(core_store *s, const core_actor *actor, const char *ref_id, core_arena *a);
@@ -42,12 +44,27 @@ static int exchange_party(core_store *s, const core_actor *actor, const char *re
     return core_exchange_read(s, actor, ref_id, a, &view);
 }
 
+/* News is public while its profile is; otherwise its admins and moderators read it. */
+static int news_reader(core_store *s, const core_actor *actor, const char *ref_id, core_arena *a)
+{
+    core_value news, prof;
+    const char *pid;
+    if (core_news_get(s, ref_id, a, &news) != 0 ||
+        (pid = core_value_get_str(&news, "profile_id")) == NULL ||
+        core_profile_get(s, pid, a, &prof) != 0)
+        return CORE_ENOTFOUND;
+    if (core_profile_is_public(s, &prof, a))
+        return core_authorize(CORE_ACT_NEWS_READ, base_roles(actor));
+    return core_authorize(CORE_ACT_CONTENT_READ_HIDDEN, core_profile_roles(actor, &prof));
+}
+
 static const struct {
     const char *kind;
     ref_check check;
 } kinds[] = {
     {CORE_PARTNER_KIND, public_record}, /* partner searches: public, open or closed */
     {"exchange", exchange_party},       /* closing-report evidence */
+    {CORE_NEWS_KIND, news_reader},      /* a profile's news */
 };
 
 int core_attachment_authorize(core_store *s, const core_actor *actor, const char *id, core_arena *a)
