@@ -607,138 +607,92 @@ static uint32_t key_hash(core_slice k)
     return h;
 }
 
+/* ---- one document builder per stored kind, for the rebuild ---- */
+
+/* The owning profile of a record (its "profile_id"), in a; false when there is none. */
+static bool owner_of(core_store *s, const core_value *rec, core_arena *a, core_value *prof)
+{
+    const char *pid = core_value_get_str(rec, "profile_id");
+    return pid != NULL && core_profile_get(s, pid, a, prof) == 0;
+}
+
+static bool profile_doc(core_store *s, const core_value *rec, core_arena *a, index_doc *doc)
+{
+    return core_profile_is_public(s, rec, a) && index_profile_doc(rec, a, doc);
+}
+
+static bool partner_doc(core_store *s, const core_value *rec, core_arena *a, index_doc *doc)
+{
+    core_value prof;
+    return owner_of(s, rec, a, &prof) && core_profile_is_public(s, &prof, a) &&
+           index_partner_doc(rec, &prof, core_partner_now(), a, doc);
+}
+
+static bool event_doc(core_store *s, const core_value *rec, core_arena *a, index_doc *doc)
+{
+    core_value prof;
+    return owner_of(s, rec, a, &prof) && index_event_doc(s, rec, &prof, a, doc);
+}
+
+static bool xchange_doc(core_store *s, const core_value *rec, core_arena *a, index_doc *doc)
+{
+    core_value prof;
+    return owner_of(s, rec, a, &prof) &&
+           index_xchange_doc(rec, &prof, core_profile_is_public(s, &prof, a), a, doc);
+}
+
+static bool news_doc(core_store *s, const core_value *rec, core_arena *a, index_doc *doc)
+{
+    core_value prof;
+    return owner_of(s, rec, a, &prof) && core_profile_is_public(s, &prof, a) &&
+           index_news_doc(rec, &prof, a, doc);
+}
+
+/* Every kind the index holds, in rebuild order: each record of the kind whose builder
+ * gives a document is put, by the same sharding. */
+static const struct {
+    core_slice prefix;
+    bool (*doc)(core_store *s, const core_value *rec, core_arena *a, index_doc *doc);
+} rebuilt_kinds[] = {
+    {CORE_SLICE_LIT("profile/"), profile_doc},
+    {CORE_SLICE_LIT(CORE_PARTNER_KIND "/"), partner_doc},
+    {CORE_SLICE_LIT(CORE_EVENT_KIND "/"), event_doc},
+    {CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"), xchange_doc},
+    {CORE_SLICE_LIT(CORE_NEWS_KIND "/"), news_doc},
+};
+
 static void *rebuild_part_run(void *arg)
 {
     rebuild_part *p = arg;
-    core_iter *it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT("profile/"));
     core_arena a;
     core_arena_init(&a);
     core_slice k, v;
     uint64_t mine = 0;
-    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
-        if (key_hash(k) % p->nshards != p->shard)
-            continue;
-        core_value rec;
-        index_doc doc;
-        if (core_record_decode(&a, v, &rec) == 0 && core_profile_is_public(p->s, &rec, &a) &&
-            index_profile_doc(&rec, &a, &doc)) {
-            int irc = index_builder_put(p->b, p->shard, &doc);
-            if (irc != 0 && irc != INDEX_EINVAL) {
-                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
-                p->rc = CORE_EIO;
+    for (size_t kind = 0; kind < sizeof(rebuilt_kinds) / sizeof(*rebuilt_kinds); kind++) {
+        core_iter *it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, rebuilt_kinds[kind].prefix);
+        while (p->rc == 0 && core_iter_next(it, &k, &v)) {
+            if (key_hash(k) % p->nshards != p->shard)
+                continue;
+            core_value rec;
+            index_doc doc;
+            if (core_record_decode(&a, v, &rec) == 0 &&
+                rebuilt_kinds[kind].doc(p->s, &rec, &a, &doc)) {
+                int irc = index_builder_put(p->b, p->shard, &doc);
+                if (irc != 0 && irc != INDEX_EINVAL) {
+                    fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
+                    p->rc = CORE_EIO;
+                }
+            }
+            if (++mine % 4096 == 0) {
+                core_arena_dispose(&a); /* bounded memory over millions of records */
+                uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
+                if (p->progress != NULL) /* only part 0 has one: it runs on the caller's thread */
+                    p->progress(p->ctx, all);
             }
         }
-        if (++mine % 4096 == 0) {
-            core_arena_dispose(&a); /* bounded memory over millions of records */
-            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
-            if (p->progress != NULL) /* only part 0 has one: it runs on the caller's thread */
-                p->progress(p->ctx, all);
-        }
-    }
-    core_iter_free(it);
-    /* partner searches of public profiles, by the same sharding */
-    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_PARTNER_KIND "/"));
-    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
-        if (key_hash(k) % p->nshards != p->shard)
-            continue;
-        core_value rec, prof;
-        index_doc doc;
-        const char *pid;
-        if (core_record_decode(&a, v, &rec) == 0 &&
-            (pid = core_value_get_str(&rec, "profile_id")) != NULL &&
-            core_profile_get(p->s, pid, &a, &prof) == 0 && core_profile_is_public(p->s, &prof, &a) &&
-            index_partner_doc(&rec, &prof, core_partner_now(), &a, &doc)) {
-            int irc = index_builder_put(p->b, p->shard, &doc);
-            if (irc != 0 && irc != INDEX_EINVAL) {
-                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
-                p->rc = CORE_EIO;
-            }
-        }
-        if (++mine % 4096 == 0) {
-            core_arena_dispose(&a);
-            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
-            if (p->progress != NULL)
-                p->progress(p->ctx, all);
-        }
-    }
-    core_iter_free(it);
-    /* events on the agenda, by the same sharding */
-    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_EVENT_KIND "/"));
-    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
-        if (key_hash(k) % p->nshards != p->shard)
-            continue;
-        core_value rec, prof;
-        index_doc doc;
-        if (core_record_decode(&a, v, &rec) == 0 &&
-            core_profile_get(p->s, core_value_get_str(&rec, "profile_id"), &a, &prof) == 0 &&
-            index_event_doc(p->s, &rec, &prof, &a, &doc)) {
-            int irc = index_builder_put(p->b, p->shard, &doc);
-            if (irc != 0 && irc != INDEX_EINVAL) {
-                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
-                p->rc = CORE_EIO;
-            }
-        }
-        if (++mine % 4096 == 0) {
-            core_arena_dispose(&a);
-            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
-            if (p->progress != NULL)
-                p->progress(p->ctx, all);
-        }
-    }
-    core_iter_free(it);
-    /* then the ClusterXchange catalogue: accepted registrations of public profiles */
-    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_XCHANGE_KIND "/"));
-    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
-        if (key_hash(k) % p->nshards != p->shard)
-            continue;
-        core_value rec, prof;
-        index_doc doc;
-        const char *pid;
-        if (core_record_decode(&a, v, &rec) == 0 &&
-            (pid = core_value_get_str(&rec, "profile_id")) != NULL &&
-            core_profile_get(p->s, pid, &a, &prof) == 0 &&
-            index_xchange_doc(&rec, &prof, core_profile_is_public(p->s, &prof, &a), &a, &doc)) {
-            int irc = index_builder_put(p->b, p->shard, &doc);
-            if (irc != 0 && irc != INDEX_EINVAL) {
-                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
-                p->rc = CORE_EIO;
-            }
-        }
-        if (++mine % 4096 == 0) {
-            core_arena_dispose(&a);
-            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
-            if (p->progress != NULL)
-                p->progress(p->ctx, all);
-        }
-    }
-    core_iter_free(it);
-    /* news of public profiles, by the same sharding */
-    it = core_store_iter_prefix(p->s, CORE_CF_RECORDS, CORE_SLICE_LIT(CORE_NEWS_KIND "/"));
-    while (p->rc == 0 && core_iter_next(it, &k, &v)) {
-        if (key_hash(k) % p->nshards != p->shard)
-            continue;
-        core_value rec, prof;
-        index_doc doc;
-        const char *pid;
-        if (core_record_decode(&a, v, &rec) == 0 &&
-            (pid = core_value_get_str(&rec, "profile_id")) != NULL &&
-            core_profile_get(p->s, pid, &a, &prof) == 0 && core_profile_is_public(p->s, &prof, &a) &&
-            index_news_doc(&rec, &prof, &a, &doc)) {
-            int irc = index_builder_put(p->b, p->shard, &doc);
-            if (irc != 0 && irc != INDEX_EINVAL) {
-                fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
-                p->rc = CORE_EIO;
-            }
-        }
-        if (++mine % 4096 == 0) {
-            core_arena_dispose(&a);
-            uint64_t all = atomic_fetch_add(p->read, 4096) + 4096;
-            if (p->progress != NULL)
-                p->progress(p->ctx, all);
-        }
+        core_iter_free(it);
     }
     atomic_fetch_add(p->read, mine % 4096);
-    core_iter_free(it);
     core_arena_dispose(&a);
     return NULL;
 }
