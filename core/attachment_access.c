@@ -27,15 +27,10 @@
 /* 0 when the record kind/ref_id lets actor read what it references. */
 typedef int (*ref_check)(core_store *s, const core_actor *actor, const char *ref_id, core_arena *a);
 
-static unsigned base_roles(const core_actor *actor)
-{
-    return actor->user_id != NULL ? CORE_ROLE_USER : CORE_ROLE_ANONYMOUS;
-}
-
 static int public_record(core_store *s, const core_actor *actor, const char *ref_id, core_arena *a)
 {
     (void)s, (void)ref_id, (void)a;
-    return core_authorize(CORE_ACT_ATTACHMENT_READ, base_roles(actor));
+    return core_authorize(CORE_ACT_ATTACHMENT_READ, core_actor_roles(actor));
 }
 
 static int exchange_party(core_store *s, const core_actor *actor, const char *ref_id, core_arena *a)
@@ -54,7 +49,7 @@ static int news_reader(core_store *s, const core_actor *actor, const char *ref_i
         core_profile_get(s, pid, a, &prof) != 0)
         return CORE_ENOTFOUND;
     if (core_profile_is_public(s, &prof, a))
-        return core_authorize(CORE_ACT_NEWS_READ, base_roles(actor));
+        return core_authorize(CORE_ACT_NEWS_READ, core_actor_roles(actor));
     return core_authorize(CORE_ACT_CONTENT_READ_HIDDEN, core_profile_roles(actor, &prof));
 }
 
@@ -83,7 +78,7 @@ int core_attachment_authorize(core_store *s, const core_actor *actor, const char
     const char *by = core_value_get_str(&meta, "created_by");
     bool own = actor->user_id != NULL && by != NULL && strcmp(by, actor->user_id) == 0;
     if (core_authorize(CORE_ACT_ATTACHMENT_READ_OWN,
-                       base_roles(actor) | (own ? CORE_ROLE_ADMIN : 0)) == 0)
+                       core_actor_roles(actor) | (own ? CORE_ROLE_ADMIN : 0)) == 0)
         return 0;
     /* the references first, then the checks (which read other records) */
     char *prefix = core_arena_printf(a, "attref/%s/", id);

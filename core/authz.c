@@ -2,6 +2,7 @@
 #include "core/authz.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/error.h"
 
@@ -68,7 +69,17 @@ static const struct {
     [CORE_ACT_CONTENT_READ_HIDDEN] = {"profile.content_hidden", ADMIN_OR_MOD, true},
     [CORE_ACT_IMAGE_WRITE] = {"image.write", ADMIN, false},
     [CORE_ACT_IMAGE_READ] = {"image.read", ANY, false},
+    [CORE_ACT_ACCOUNT] = {"account", SIGNED_IN, false},
+    [CORE_ACT_SIGNED_IN] = {"signed_in", SIGNED_IN, false},
+    [CORE_ACT_XCHANGE_CATALOGUE] = {"xchange.catalogue", SIGNED_IN, false},
 };
+
+unsigned core_actor_roles(const core_actor *actor)
+{
+    if (actor->user_id == NULL)
+        return CORE_ROLE_ANONYMOUS;
+    return CORE_ROLE_USER | (actor->moderator ? CORE_ROLE_MODERATOR : 0);
+}
 
 int core_authorize(core_action action, unsigned roles)
 {

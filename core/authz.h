@@ -9,6 +9,16 @@
 #ifndef ECCPD_CORE_AUTHZ_H
 #define ECCPD_CORE_AUTHZ_H
 
+#include <stdbool.h>
+
+/* Who is asking: the signed-in user (NULL when anonymous) and whether they are on the
+ * platform team. Handlers build it once per request (net_req_actor); core/ turns it into
+ * roles for the record at hand. */
+typedef struct core_actor {
+    const char *user_id;
+    bool moderator;
+} core_actor;
+
 typedef enum core_role {
     CORE_ROLE_ANONYMOUS = 1 << 0,
     CORE_ROLE_USER = 1 << 1,      /* signed in */
@@ -70,8 +80,16 @@ typedef enum core_action {
     CORE_ACT_CONTENT_READ_HIDDEN, /* news and images of a profile that is not public */
     CORE_ACT_IMAGE_WRITE,         /* set or remove a profile's logo or contact photo */
     CORE_ACT_IMAGE_READ,          /* a public profile's logo or contact photo */
+    CORE_ACT_ACCOUNT,             /* one's own account: /v1/me, its data, sign out, erase */
+    CORE_ACT_SIGNED_IN,           /* routes that answer only signed-in callers (401 before the
+                                   * record is looked up); the record's own action decides next */
+    CORE_ACT_XCHANGE_CATALOGUE,   /* browse the ClusterXchange catalogue */
     CORE_ACT__COUNT
 } core_action;
+
+/* The roles an actor holds whatever the record: anonymous, or signed in and perhaps a
+ * moderator. Record modules add CORE_ROLE_ADMIN where the actor administers the record. */
+unsigned core_actor_roles(const core_actor *actor);
 
 /* 0 when a caller holding `roles` may perform action; otherwise CORE_EUNAUTH (sign in
  * first), CORE_ENOTFOUND (a hidden read) or CORE_EFORBIDDEN. */

@@ -388,8 +388,7 @@ static unsigned parties(const core_actor *actor, const core_value *vprof, const 
 
 static unsigned authz_roles(unsigned by, const core_actor *actor)
 {
-    return (by & (V | H) ? CORE_ROLE_ADMIN : 0) | (by & M ? CORE_ROLE_MODERATOR : 0) |
-           (actor->user_id ? CORE_ROLE_USER : CORE_ROLE_ANONYMOUS);
+    return (by & (V | H) ? CORE_ROLE_ADMIN : 0) | core_actor_roles(actor);
 }
 
 static unsigned side_bit(const char *s)

@@ -83,13 +83,8 @@ static const core_value *working(const core_value *rec)
 
 unsigned core_profile_roles(const core_actor *actor, const core_value *rec)
 {
-    unsigned roles = 0;
-    if (actor->user_id == NULL)
-        return CORE_ROLE_ANONYMOUS;
-    roles |= CORE_ROLE_USER;
-    if (actor->moderator)
-        roles |= CORE_ROLE_MODERATOR;
-    if (rec != NULL && str_in(core_value_get(rec, "admins"), actor->user_id))
+    unsigned roles = core_actor_roles(actor);
+    if (actor->user_id != NULL && rec != NULL && str_in(core_value_get(rec, "admins"), actor->user_id))
         roles |= CORE_ROLE_ADMIN;
     return roles;
 }
@@ -863,6 +858,46 @@ core_value core_profile_admin_view(core_arena *a, const core_value *rec)
     copy_member(a, &v, rec, "published_at");
     copy_member(a, &v, rec, "history");
     return core_value_times(a, &v);
+}
+
+int core_profile_read(core_store *s, const core_actor *actor, const core_value *rec,
+                      const char *version, core_arena *a, core_value *out)
+{
+    if (version != NULL && strcmp(version, "draft") != 0 && strcmp(version, "published") != 0)
+        return CORE_EBADREQ;
+    unsigned roles = core_profile_roles(actor, rec);
+    bool insider = core_authorize(CORE_ACT_PROFILE_READ_DRAFT, roles) == 0;
+    if (version != NULL && strcmp(version, "draft") == 0) {
+        if (!insider)
+            return CORE_ENOTFOUND;
+        *out = core_profile_admin_view(a, rec);
+        return 0;
+    }
+    if (published(rec)) {
+        if (core_authorize(CORE_ACT_PROFILE_READ_PUBLISHED, roles) != 0 ||
+            !(insider || core_profile_is_public(s, rec, a)))
+            return CORE_ENOTFOUND;
+        *out = core_profile_public_view(a, rec);
+        return 0;
+    }
+    if (insider && version == NULL) { /* nothing published yet: the working version */
+        *out = core_profile_admin_view(a, rec);
+        return 0;
+    }
+    return CORE_ENOTFOUND;
+}
+
+int core_profile_members_read(core_store *s, const core_actor *actor, const core_value *rec,
+                              size_t page, size_t per_page, core_arena *a, core_value *out)
+{
+    unsigned roles = core_profile_roles(actor, rec);
+    int rc = core_authorize(CORE_ACT_PROFILE_MEMBERS, roles);
+    if (rc != 0)
+        return rc;
+    if (core_authorize(CORE_ACT_PROFILE_READ_DRAFT, roles) != 0 &&
+        !core_profile_is_public(s, rec, a))
+        return CORE_ENOTFOUND;
+    return core_profile_members(s, core_value_get_str(rec, "id"), page, per_page, a, out);
 }
 
 core_value core_profile_check_record(core_arena *a, const core_value *rec)

@@ -28,14 +28,10 @@
 
 #include <stdbool.h>
 
+#include "core/authz.h"
 #include "core/check.h"
 #include "core/store.h"
 #include "core/value.h"
-
-typedef struct core_actor {
-    const char *user_id; /* NULL when anonymous */
-    bool moderator;
-} core_actor;
 
 /* The roles (core_role bits) an actor holds for a profile record (rec may be NULL). */
 unsigned core_profile_roles(const core_actor *actor, const core_value *rec);
@@ -95,6 +91,17 @@ core_value core_profile_public_view(core_arena *a, const core_value *rec);
 /* The admins' and moderators' view: the working version (or the published one when no
  * draft is pending) with state, admins, moderation history and both timestamps. */
 core_value core_profile_admin_view(core_arena *a, const core_value *rec);
+/* The view of profile rec that actor may read, as GET /v1/profiles/{id} answers it.
+ * version is NULL (the published version to everyone; to its admins and moderators the
+ * working version while nothing is published yet), "draft" (admins and moderators only) or
+ * "published". CORE_EBADREQ for another version; CORE_ENOTFOUND when the caller may not see
+ * it, so that a draft's existence does not leak. */
+int core_profile_read(core_store *s, const core_actor *actor, const core_value *rec,
+                      const char *version, core_arena *a, core_value *out);
+/* A cluster's members as actor may read them: the members list of a profile that is public
+ * or that the caller administers or moderates; CORE_ENOTFOUND otherwise. */
+int core_profile_members_read(core_store *s, const core_actor *actor, const core_value *rec,
+                              size_t page, size_t per_page, core_arena *a, core_value *out);
 /* The check list for the working version (see core_profile_check). */
 core_value core_profile_check_record(core_arena *a, const core_value *rec);
 

@@ -325,30 +325,30 @@ static void logout_respond(void *arg, core_arena *a, int *status, core_value *bo
 
 void net_accounts_logout(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_ACCOUNT, &actor, NULL))
         return;
-    net_req_write(r, core_session_delete_txn, (void *)p->session_key, logout_respond, NULL);
+    net_req_write(r, core_session_delete_txn, (void *)net_req_auth(r)->session_key, logout_respond, NULL);
 }
 
 /* ---- GET /v1/me ---- */
 
 void net_accounts_me(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_ACCOUNT, &actor, NULL))
         return;
     core_value user;
-    int rc = core_record_get(r->server->store, "user", p->user_id, &r->arena, &user);
+    int rc = core_record_get(r->server->store, "user", actor.user_id, &r->arena, &user);
     if (rc != 0) {
         net_fail(r, rc, "could not read the account", NULL);
         return;
     }
     core_value v = core_user_view(&r->arena, &user);
     core_value_set(&r->arena, &v, "profiles",
-                   core_profile_list_for_admin(r->server->store, p->user_id, &r->arena));
+                   core_profile_list_for_admin(r->server->store, actor.user_id, &r->arena));
     core_value_set(&r->arena, &v, "xchange_registrations",
-                   core_xchange_list_for_user(r->server->store, p->user_id, &r->arena));
+                   core_xchange_list_for_user(r->server->store, actor.user_id, &r->arena));
     net_reply(r, 200, &v);
 }
 

@@ -24,14 +24,9 @@ static void create_failed(net_req *r, int rc, void *arg)
 
 void net_attachments_upload(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_ATTACHMENT_UPLOAD, &actor, NULL))
         return;
-    int rc = core_authorize(CORE_ACT_ATTACHMENT_UPLOAD, CORE_ROLE_USER);
-    if (rc != 0) {
-        net_fail(r, rc, NULL, NULL);
-        return;
-    }
     h2o_iovec_t body = r->req->entity;
     if (body.base == NULL || body.len == 0) {
         net_fail(r, CORE_EBADREQ, "send the file's bytes as the request body", NULL);
@@ -50,7 +45,7 @@ void net_attachments_upload(net_req *r)
                         "content (not their name or Content-Type)");
         return;
     }
-    n->user_id = p->user_id;
+    n->user_id = actor.user_id;
     n->filename = net_req_header(r, "x-filename");
     n->bytes = (core_slice){body.base, body.len};
     n->out = &r->arena;
@@ -72,11 +67,9 @@ static long read_piece(void *ctx, size_t offset, char *buf, size_t want)
 void net_attachments_get(net_req *r)
 {
     const char *id = net_req_param(r, "id");
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return;
-    core_actor actor = {p->signed_in ? p->user_id : NULL,
-                        p->signed_in && strcmp(p->role, "moderator") == 0};
     core_value meta;
     int rc = core_attachment_authorize(r->server->store, &actor, id, &r->arena);
     if (rc == 0)

@@ -29,16 +29,6 @@
 
 /* ---- common ---- */
 
-static bool actor_of(net_req *r, core_actor *actor)
-{
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
-        return false;
-    actor->user_id = p->signed_in ? p->user_id : NULL;
-    actor->moderator = p->signed_in && strcmp(p->role, "moderator") == 0;
-    return true;
-}
-
 static void op_fail(net_req *r, int rc, void *arg)
 {
     core_event_op *op = arg;
@@ -80,7 +70,7 @@ static void write_op(net_req *r, core_txn_fn fn, net_write_respond_fn respond, i
                      const char *other_param)
 {
     core_actor actor;
-    if (!actor_of(r, &actor))
+    if (!net_req_actor(r, &actor))
         return;
     view_arg *v = core_arena_alloc(&r->arena, sizeof(*v));
     core_event_op_init(&v->op, &r->arena, &actor);
@@ -176,7 +166,7 @@ void net_events_get(net_req *r)
     core_value ev, prof;
     bool have;
     unsigned roles;
-    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
         return;
     core_value v = core_event_view(r->server->store, &r->arena, &ev, have ? &prof : NULL);
     net_reply(r, 200, &v);
@@ -239,7 +229,7 @@ void net_events_participants(net_req *r)
     core_value ev, prof;
     bool have;
     unsigned roles;
-    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
         return;
     /* the organiser sees every application; others the accepted participants */
     bool organiser = core_authorize(CORE_ACT_EVENT_AGENDA, roles) == 0;
@@ -278,7 +268,7 @@ void net_events_requests(net_req *r)
     core_value ev, prof;
     bool have;
     unsigned roles;
-    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
         return;
     const char *pid = net_req_query(r, "participant");
     unsigned who = roles;
@@ -702,7 +692,7 @@ void net_events_schedule(net_req *r)
     core_value ev, prof;
     bool have;
     unsigned roles;
-    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
         return;
     int rc = core_authorize(CORE_ACT_EVENT_SCHEDULE, roles);
     if (rc != 0) {
@@ -806,7 +796,7 @@ void net_events_schedule_get(net_req *r)
     core_value ev, prof;
     bool have;
     unsigned roles;
-    if (!actor_of(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
         return;
     core_arena *a = &r->arena;
     core_store *s = r->server->store;

@@ -11,18 +11,11 @@
 #include "core/id.h"
 #include "net/xchange.h"
 
-static core_actor actor_of(const net_principal *p)
-{
-    return (core_actor){p->signed_in ? p->user_id : NULL,
-                        p->signed_in && strcmp(p->role, "moderator") == 0};
-}
-
 static core_exchange_op *new_op(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL))
         return NULL;
-    core_actor actor = actor_of(p);
     core_exchange_op *op = core_arena_alloc(&r->arena, sizeof(*op));
     core_exchange_op_init(op, &r->arena, &actor);
     op->body = net_req_body(r);
@@ -112,10 +105,9 @@ void net_exchange_cancel(net_req *r)
 
 void net_exchange_get(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL))
         return;
-    core_actor actor = actor_of(p);
     core_value v;
     int rc = core_exchange_read(r->server->store, &actor, net_req_param(r, "id"), &r->arena, &v);
     if (rc != 0) {
@@ -127,8 +119,8 @@ void net_exchange_get(net_req *r)
 
 void net_exchange_list(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL))
         return;
     const char *reg = net_req_query(r, "registration");
     if (reg == NULL) {
@@ -136,7 +128,6 @@ void net_exchange_list(net_req *r)
                  NULL);
         return;
     }
-    core_actor actor = actor_of(p);
     core_value v;
     int rc = core_exchange_list(r->server->store, &actor, reg, &r->arena, &v);
     if (rc != 0) {

@@ -611,28 +611,38 @@ int net_http_on_req(h2o_handler_t *self, h2o_req_t *req)
 
 /* ---- authorisation ---- */
 
-const net_principal *net_req_user(net_req *r)
+bool net_req_actor(net_req *r, core_actor *actor)
 {
     const net_principal *p = net_req_auth(r);
     if (p == NULL)
-        return NULL;
-    if (!p->signed_in) {
-        net_fail(r, CORE_EUNAUTH, "sign in first (Authorization: Bearer <token>)", NULL);
-        return NULL;
-    }
-    return p;
+        return false;
+    actor->user_id = p->signed_in ? p->user_id : NULL;
+    actor->moderator = p->signed_in && strcmp(p->role, "moderator") == 0;
+    return true;
 }
 
-const net_principal *net_req_moderator(net_req *r)
+bool net_req_allow(net_req *r, core_action action, core_actor *actor, const char *why)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    if (!net_req_actor(r, actor))
+        return false;
+    int rc = core_authorize(action, core_actor_roles(actor));
+    if (rc == 0)
+        return true;
+    if (rc == CORE_EUNAUTH)
+        why = "sign in first (Authorization: Bearer <token>)";
+    else if (why == NULL)
+        why = core_arena_printf(&r->arena, "you may not do this (%s)",
+                                core_authz_action_name(action));
+    net_fail(r, rc, why, NULL);
+    return false;
+}
+
+const net_principal *net_req_user(net_req *r)
+{
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL))
         return NULL;
-    if (strcmp(p->role, "moderator") != 0) {
-        net_fail(r, CORE_EFORBIDDEN, "only moderators may do this", NULL);
-        return NULL;
-    }
-    return p;
+    return net_req_auth(r);
 }
 
 /* ---- work off the loop ---- */

@@ -20,6 +20,7 @@
 #include <h2o.h>
 
 #include "core/arena.h"
+#include "core/authz.h"
 #include "core/store.h"
 #include "core/value.h"
 #include "net/pool.h"
@@ -78,10 +79,17 @@ const char *net_req_peer(net_req *r);
 /* Resolves the bearer token once. Returns the principal (signed_in false when anonymous).
  * A present but invalid or expired token answers 401 and returns NULL. */
 const net_principal *net_req_auth(net_req *r);
-/* As net_req_auth but anonymous callers are answered 401 too; NULL means "answered". */
+/* The caller as core/ sees it (user_id NULL when anonymous); false after answering 401 for
+ * a bad token. Every handler builds its core_actor here and nowhere else. */
+bool net_req_actor(net_req *r, core_actor *actor);
+/* Authorises an action that concerns the caller rather than a record (the moderation
+ * queue, one's notifications and account, the batch run) through the one table in
+ * core/authz.c, filling actor. false after answering 401, or 403 with why (or a message
+ * naming the action when why is NULL). Actions on a record are authorised in core/. */
+bool net_req_allow(net_req *r, core_action action, core_actor *actor, const char *why);
+/* The principal of a signed-in caller (the table's "signed_in" row); NULL after answering
+ * 401. For handlers that need the session or username, not only the actor. */
 const net_principal *net_req_user(net_req *r);
-/* As net_req_user but callers without the moderator role get 403. */
-const net_principal *net_req_moderator(net_req *r);
 
 /* ---- answering ---- */
 

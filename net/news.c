@@ -17,13 +17,6 @@ typedef struct call {
     int ok_status;
 } call;
 
-static core_actor actor_of(const net_principal *p)
-{
-    core_actor a = {p->signed_in ? p->user_id : NULL,
-                    p->signed_in && strcmp(p->role, "moderator") == 0};
-    return a;
-}
-
 /* The call for the caller and the path; NULL once answered (bad token, malformed id). */
 static call *new_call(net_req *r, int ok_status, bool with_nid)
 {
@@ -37,10 +30,9 @@ static call *new_call(net_req *r, int ok_status, bool with_nid)
         net_fail(r, CORE_ENOTFOUND, "no such news item on this profile", NULL);
         return NULL;
     }
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return NULL;
-    core_actor actor = actor_of(p);
     call *c = core_arena_alloc(&r->arena, sizeof(*c));
     core_news_op_init(&c->op, &r->arena, &actor);
     c->op.profile_id = pid;
@@ -91,11 +83,10 @@ void net_news_list(net_req *r)
         net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
         return;
     }
-    const net_principal *p = net_req_auth(r);
+    core_actor actor;
     size_t page, per_page;
-    if (p == NULL || !net_req_page(r, &page, &per_page))
+    if (!net_req_actor(r, &actor) || !net_req_page(r, &page, &per_page))
         return;
-    core_actor actor = actor_of(p);
     core_value v;
     const char *message = NULL;
     int rc = core_news_list(r->server->store, &actor, pid, page, per_page, &r->arena, &v, &message);
@@ -119,12 +110,12 @@ static image_call *new_image_call(net_req *r, const char *slot)
         net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
         return NULL;
     }
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return NULL;
     image_call *c = core_arena_alloc(&r->arena, sizeof(*c));
     memset(c, 0, sizeof(*c));
-    c->op.actor = actor_of(p);
+    c->op.actor = actor;
     c->op.profile_id = pid;
     c->op.slot = slot;
     c->op.out = &r->arena;
@@ -196,10 +187,9 @@ static void image_get(net_req *r, const char *slot)
         net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
         return;
     }
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return;
-    core_actor actor = actor_of(p);
     const char *inm = net_req_header(r, "if-none-match");
     core_value meta;
     core_slice bytes;

@@ -28,20 +28,12 @@ typedef struct call {
     view_kind view;
 } call;
 
-static core_actor actor_of(const net_principal *p)
-{
-    core_actor a = {p->signed_in ? p->user_id : NULL,
-                    p->signed_in && strcmp(p->role, "moderator") == 0};
-    return a;
-}
-
 /* The call for the caller; NULL after answering 401 for a bad token. */
 static call *new_call(net_req *r, int ok_status, view_kind view)
 {
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return NULL;
-    core_actor actor = actor_of(p);
     call *c = core_arena_alloc(&r->arena, sizeof(*c));
     core_partner_op_init(&c->op, &r->arena, &actor);
     c->store = r->server->store;
@@ -115,8 +107,8 @@ WITH_ID(net_partner_comment, 201, VIEW_ITEM, core_partner_comment_txn)
 void net_partner_get(net_req *r)
 {
     const char *id = search_param(r);
-    const net_principal *p = id ? net_req_auth(r) : NULL;
-    if (p == NULL)
+    core_actor actor;
+    if (id == NULL || !net_req_actor(r, &actor))
         return;
     core_value rec;
     int rc = core_partner_get(r->server->store, id, &r->arena, &rec);
@@ -125,10 +117,10 @@ void net_partner_get(net_req *r)
         return;
     }
     core_value v = core_partner_view(r->server->store, &r->arena, &rec, core_partner_now());
-    if (p->signed_in)
+    if (actor.user_id != NULL)
         core_value_set(&r->arena, &v, "following",
-                       core_value_bool(
-                           core_partner_is_following(r->server->store, id, p->user_id, &r->arena)));
+                       core_value_bool(core_partner_is_following(r->server->store, id,
+                                                                 actor.user_id, &r->arena)));
     net_reply(r, 200, &v);
 }
 
@@ -167,11 +159,10 @@ typedef int (*list_fn)(core_store *, const core_actor *, const char *, size_t, s
 static void list_items(net_req *r, list_fn fn)
 {
     const char *id = search_param(r);
-    const net_principal *p = id ? net_req_auth(r) : NULL;
+    core_actor actor;
     size_t page, per_page;
-    if (p == NULL || !net_req_page(r, &page, &per_page))
+    if (id == NULL || !net_req_actor(r, &actor) || !net_req_page(r, &page, &per_page))
         return;
-    core_actor actor = actor_of(p);
     core_value v;
     const char *message = NULL;
     int rc = fn(r->server->store, &actor, id, page, per_page, &r->arena, &v, &message);

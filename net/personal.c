@@ -30,12 +30,12 @@ static void newsletters_fail(net_req *r, int rc, void *arg)
 
 void net_me_newsletters(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_ACCOUNT, &actor, NULL))
         return;
     core_newsletters_op *op = core_arena_alloc(&r->arena, sizeof(*op));
     memset(op, 0, sizeof(*op));
-    op->user_id = p->user_id;
+    op->user_id = actor.user_id;
     op->body = net_req_body(r);
     core_fields_init(&op->fields, &r->arena);
     net_req_write(r, core_newsletters_set_txn, op, no_content, newsletters_fail);
@@ -58,11 +58,11 @@ void net_unsubscribe(net_req *r)
 
 void net_me_export(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_ACCOUNT, &actor, NULL))
         return;
     core_value v;
-    int rc = core_personal_export(r->server->store, p->user_id, &r->arena, &v);
+    int rc = core_personal_export(r->server->store, actor.user_id, &r->arena, &v);
     if (rc != 0) {
         net_fail(r, rc, "could not gather the account's data", NULL);
         return;
@@ -104,8 +104,8 @@ static void erase_checked(net_req *r, void *arg)
 
 void net_me_erase(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_ACCOUNT, &actor, NULL))
         return;
     const core_value *body = net_req_body(r);
     core_fields f;
@@ -125,14 +125,14 @@ void net_me_erase(net_req *r)
     erase_call *c = core_arena_alloc(&r->arena, sizeof(*c));
     memset(c, 0, sizeof(*c));
     core_value user;
-    int rc = core_record_get(r->server->store, "user", p->user_id, &r->arena, &user);
+    int rc = core_record_get(r->server->store, "user", actor.user_id, &r->arena, &user);
     if (rc != 0) {
         net_fail(r, rc, "could not read the account", NULL);
         return;
     }
     c->hash = core_value_get_str(&user, "password_hash");
     c->password = password;
-    c->op.user_id = p->user_id;
+    c->op.user_id = actor.user_id;
     c->op.out = &r->arena;
     if (c->hash == NULL) {
         net_fail(r, CORE_EINTERNAL, NULL, NULL);

@@ -24,11 +24,9 @@ typedef struct op_call {
 /* The caller as core sees it; NULL after answering 401 for a bad token. */
 static op_call *new_call(net_req *r, int ok_status, int view)
 {
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return NULL;
-    core_actor actor = {p->signed_in ? p->user_id : NULL,
-                        p->signed_in && strcmp(p->role, "moderator") == 0};
     op_call *c = core_arena_alloc(&r->arena, sizeof(*c));
     core_profile_op_init(&c->op, &r->arena, &actor);
     c->ok_status = ok_status;
@@ -186,11 +184,10 @@ void net_profiles_affiliation(net_req *r)
 
 /* ---- reads ---- */
 
-/* Loads the profile and the caller's roles; answers 404/401 itself and returns false. */
-static bool load_for_read(net_req *r, const char *id, core_value *rec, unsigned *roles)
+/* Loads the profile and the caller; answers 404/401 itself and returns false. */
+static bool load_for_read(net_req *r, const char *id, core_value *rec, core_actor *actor)
 {
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    if (!net_req_actor(r, actor))
         return false;
     int rc = core_profile_get(r->server->store, id, &r->arena, rec);
     if (rc != 0) {
@@ -198,56 +195,41 @@ static bool load_for_read(net_req *r, const char *id, core_value *rec, unsigned 
                  NULL);
         return false;
     }
-    core_actor actor = {p->signed_in ? p->user_id : NULL,
-                        p->signed_in && strcmp(p->role, "moderator") == 0};
-    *roles = core_profile_roles(&actor, rec);
     return true;
+}
+
+static void read_answer(net_req *r, int rc, const core_value *v)
+{
+    if (rc == 0)
+        net_reply(r, 200, v);
+    else
+        net_fail(r, rc,
+                 rc == CORE_ENOTFOUND  ? "no such profile"
+                 : rc == CORE_EBADREQ ? "version is draft or published"
+                                      : NULL,
+                 NULL);
 }
 
 void net_profiles_get(net_req *r)
 {
     const char *id = profile_param(r, "id");
-    core_value rec;
-    unsigned roles;
-    if (id == NULL || !load_for_read(r, id, &rec, &roles))
+    core_value rec, v;
+    core_actor actor;
+    if (id == NULL || !load_for_read(r, id, &rec, &actor))
         return;
-    const char *version = net_req_query(r, "version");
-    if (version != NULL && strcmp(version, "draft") != 0 && strcmp(version, "published") != 0) {
-        net_fail(r, CORE_EBADREQ, "version is draft or published", NULL);
-        return;
-    }
-    bool insider = core_authorize(CORE_ACT_PROFILE_READ_DRAFT, roles) == 0;
-    if (version != NULL && strcmp(version, "draft") == 0) {
-        if (!insider) {
-            net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
-            return;
-        }
-        core_value v = core_profile_admin_view(&r->arena, &rec);
-        net_reply(r, 200, &v);
-        return;
-    }
-    const core_value *pub = core_value_get(&rec, "published");
-    bool has_published = pub != NULL && pub->type != CORE_NULL;
-    if (has_published &&
-        (insider || core_profile_is_public(r->server->store, &rec, &r->arena))) {
-        core_value v = core_profile_public_view(&r->arena, &rec);
-        net_reply(r, 200, &v);
-    } else if (!has_published && insider && version == NULL) {
-        core_value v = core_profile_admin_view(&r->arena, &rec); /* nothing published yet */
-        net_reply(r, 200, &v);
-    } else {
-        net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
-    }
+    int rc = core_profile_read(r->server->store, &actor, &rec, net_req_query(r, "version"),
+                               &r->arena, &v);
+    read_answer(r, rc, &v);
 }
 
 void net_profiles_check(net_req *r)
 {
     const char *id = profile_param(r, "id");
     core_value rec;
-    unsigned roles;
-    if (id == NULL || !load_for_read(r, id, &rec, &roles))
+    core_actor actor;
+    if (id == NULL || !load_for_read(r, id, &rec, &actor))
         return;
-    int rc = core_authorize(CORE_ACT_PROFILE_CHECK, roles);
+    int rc = core_authorize(CORE_ACT_PROFILE_CHECK, core_profile_roles(&actor, &rec));
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such profile" : NULL, NULL);
         return;
@@ -259,29 +241,22 @@ void net_profiles_check(net_req *r)
 void net_profiles_members(net_req *r)
 {
     const char *id = profile_param(r, "id");
-    core_value rec;
-    unsigned roles;
+    core_value rec, v;
+    core_actor actor;
     size_t page, per_page;
-    if (id == NULL || !load_for_read(r, id, &rec, &roles) || !net_req_page(r, &page, &per_page))
+    if (id == NULL || !load_for_read(r, id, &rec, &actor) || !net_req_page(r, &page, &per_page))
         return;
-    bool insider = core_authorize(CORE_ACT_PROFILE_READ_DRAFT, roles) == 0;
-    if (!insider && !core_profile_is_public(r->server->store, &rec, &r->arena)) {
-        net_fail(r, CORE_ENOTFOUND, "no such profile", NULL);
-        return;
-    }
-    core_value v;
-    int rc = core_profile_members(r->server->store, id, page, per_page, &r->arena, &v);
-    if (rc != 0) {
-        net_fail(r, rc, NULL, NULL);
-        return;
-    }
-    net_reply(r, 200, &v);
+    int rc = core_profile_members_read(r->server->store, &actor, &rec, page, per_page,
+                                       &r->arena, &v);
+    read_answer(r, rc, &v);
 }
 
 void net_moderation_queue(net_req *r)
 {
     size_t page, per_page;
-    if (net_req_moderator(r) == NULL || !net_req_page(r, &page, &per_page))
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_MODERATION_QUEUE, &actor, "only moderators may do this") ||
+        !net_req_page(r, &page, &per_page))
         return;
     core_value v;
     int rc = core_profile_queue(r->server->store, page, per_page, &r->arena, &v);
@@ -297,8 +272,9 @@ void net_moderation_queue(net_req *r)
 void net_notifications_list(net_req *r)
 {
     size_t page, per_page;
-    const net_principal *p = net_req_user(r);
-    if (p == NULL || !net_req_page(r, &page, &per_page))
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_NOTIFICATIONS, &actor, NULL) ||
+        !net_req_page(r, &page, &per_page))
         return;
     const char *unread = net_req_query(r, "unread");
     if (unread != NULL && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0) {
@@ -306,7 +282,7 @@ void net_notifications_list(net_req *r)
         return;
     }
     core_value v;
-    core_notifications_list(r->server->store, p->user_id, unread && !strcmp(unread, "true"),
+    core_notifications_list(r->server->store, actor.user_id, unread && !strcmp(unread, "true"),
                             page, per_page, &r->arena, &v);
     net_reply(r, 200, &v);
 }
@@ -324,11 +300,11 @@ static void read_fail(net_req *r, int rc, void *arg)
 
 void net_notifications_read(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_NOTIFICATIONS, &actor, NULL))
         return;
     core_notification_read *c = core_arena_alloc(&r->arena, sizeof(*c));
-    c->user_id = p->user_id;
+    c->user_id = actor.user_id;
     c->id = net_req_param(r, "id");
     if (c->id == NULL || strchr(c->id, '/') != NULL) {
         net_fail(r, CORE_ENOTFOUND, "no such notification", NULL);

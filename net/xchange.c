@@ -24,11 +24,9 @@
 
 static core_xchange_op *new_op(net_req *r)
 {
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return NULL;
-    core_actor actor = {p->signed_in ? p->user_id : NULL,
-                        p->signed_in && strcmp(p->role, "moderator") == 0};
     core_xchange_op *op = core_arena_alloc(&r->arena, sizeof(*op));
     core_xchange_op_init(op, &r->arena, &actor);
     op->body = net_req_body(r);
@@ -87,8 +85,8 @@ void net_xchange_decide(net_req *r)
  * false when the caller may not see it (404, never 403: existence does not leak). */
 static bool load_readable(net_req *r, core_value *rec, core_value *prof, bool *have_prof)
 {
-    const net_principal *p = net_req_auth(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_actor(r, &actor))
         return false;
     const char *id = net_req_param(r, "id");
     int rc = core_xchange_get(r->server->store, id, &r->arena, rec);
@@ -96,8 +94,6 @@ static bool load_readable(net_req *r, core_value *rec, core_value *prof, bool *h
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such registration" : NULL, NULL);
         return false;
     }
-    core_actor actor = {p->signed_in ? p->user_id : NULL,
-                        p->signed_in && strcmp(p->role, "moderator") == 0};
     const char *pid = core_value_get_str(rec, "profile_id");
     rc = core_profile_get(r->server->store, pid, &r->arena, prof);
     if (rc != 0 && rc != CORE_ENOTFOUND) {
@@ -173,15 +169,10 @@ static void batch_resume(net_req *r, void *arg)
 
 void net_xchange_batch(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_XCHANGE_BATCH, &actor,
+                       "only moderators run the batch assignment"))
         return;
-    core_actor actor = {p->user_id, strcmp(p->role, "moderator") == 0};
-    int rc = core_authorize(CORE_ACT_XCHANGE_BATCH, core_xchange_roles(&actor, NULL));
-    if (rc != 0) {
-        net_fail(r, rc, "only moderators run the batch assignment", NULL);
-        return;
-    }
     core_fields f;
     core_fields_init(&f, &r->arena);
     const char **only;
@@ -198,19 +189,12 @@ void net_xchange_batch(net_req *r)
 
 /* ---- lists and messages ---- */
 
-static core_actor actor_of(const net_principal *p)
-{
-    return (core_actor){p->signed_in ? p->user_id : NULL,
-                        p->signed_in && strcmp(p->role, "moderator") == 0};
-}
-
 void net_xchange_list(net_req *r)
 {
     size_t page, per_page;
-    const net_principal *p = net_req_user(r);
-    if (p == NULL || !net_req_page(r, &page, &per_page))
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL) || !net_req_page(r, &page, &per_page))
         return;
-    core_actor actor = actor_of(p);
     core_value v;
     int rc = core_xchange_list(r->server->store, &actor, net_req_query(r, "state"), page,
                                per_page, &r->arena, &v);
@@ -224,10 +208,9 @@ void net_xchange_list(net_req *r)
 
 static core_xchange_msg_op *new_msg_op(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL))
         return NULL;
-    core_actor actor = actor_of(p);
     core_xchange_msg_op *op = core_arena_alloc(&r->arena, sizeof(*op));
     core_xchange_msg_op_init(op, &r->arena, &actor);
     op->body = net_req_body(r);
@@ -274,10 +257,9 @@ void net_xchange_conversation(net_req *r)
 
 void net_xchange_conversations(net_req *r)
 {
-    const net_principal *p = net_req_user(r);
-    if (p == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL))
         return;
-    core_actor actor = actor_of(p);
     core_value v;
     int rc = core_xchange_conversations(r->server->store, &actor, net_req_param(r, "id"),
                                         &r->arena, &v);
@@ -362,7 +344,8 @@ static core_value catalogue_hit(net_req *r, const index_hit *h)
 
 void net_xchange_catalogue(net_req *r)
 {
-    if (net_req_user(r) == NULL)
+    core_actor actor;
+    if (!net_req_allow(r, CORE_ACT_XCHANGE_CATALOGUE, &actor, NULL))
         return;
     index_query q = index_query_default();
     size_t page, per_page;

@@ -6,8 +6,11 @@
 enum { ANON = CORE_ROLE_ANONYMOUS, USER = CORE_ROLE_USER,
        ADMIN = CORE_ROLE_USER | CORE_ROLE_ADMIN, MOD = CORE_ROLE_USER | CORE_ROLE_MODERATOR };
 
+static bool covered[CORE_ACT__COUNT];
+
 static void expect(core_action a, int anon, int user, int admin, int mod)
 {
+    covered[a] = true;
     CHECK_EQ(core_authorize(a, ANON), anon);
     CHECK_EQ(core_authorize(a, USER), user);
     CHECK_EQ(core_authorize(a, ADMIN), admin);
@@ -58,6 +61,32 @@ static void every_row(void)
     expect(CORE_ACT_CONTENT_READ_HIDDEN, HIDDEN, HIDDEN, OK, OK);
     expect(CORE_ACT_IMAGE_WRITE, UNAUTH, FORBID, OK, FORBID);
     expect(CORE_ACT_IMAGE_READ, OK, OK, OK, OK);
+    expect(CORE_ACT_XCHANGE_REGISTER, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_XCHANGE_READ, HIDDEN, HIDDEN, OK, OK);
+    expect(CORE_ACT_XCHANGE_DECIDE, UNAUTH, FORBID, FORBID, OK);
+    expect(CORE_ACT_XCHANGE_BATCH, UNAUTH, FORBID, FORBID, OK);
+    expect(CORE_ACT_XCHANGE_CATALOGUE, UNAUTH, OK, OK, OK);
+    expect(CORE_ACT_XCHANGE_EXCHANGE_PROPOSE, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_XCHANGE_EXCHANGE_READ, HIDDEN, HIDDEN, OK, OK);
+    expect(CORE_ACT_XCHANGE_EXCHANGE_STEP, HIDDEN, HIDDEN, OK, OK);
+    expect(CORE_ACT_XCHANGE_MESSAGE_WRITE, UNAUTH, FORBID, OK, FORBID);
+    expect(CORE_ACT_XCHANGE_MESSAGE_READ, HIDDEN, HIDDEN, OK, OK);
+    expect(CORE_ACT_ACCOUNT, UNAUTH, OK, OK, OK);
+    expect(CORE_ACT_SIGNED_IN, UNAUTH, OK, OK, OK);
+    /* A row added to the table without a line here fails. */
+    for (int a = 0; a < CORE_ACT__COUNT; a++)
+        if (!covered[a])
+            CHECK__FAIL("row %s has no expectation", core_authz_action_name((core_action)a));
+}
+
+static void actor_roles(void)
+{
+    core_actor anon = {NULL, false}, user = {"u1", false}, mod = {"u2", true},
+               stale = {NULL, true}; /* a moderator flag without a user is anonymous */
+    CHECK_EQ(core_actor_roles(&anon), ANON);
+    CHECK_EQ(core_actor_roles(&user), USER);
+    CHECK_EQ(core_actor_roles(&mod), MOD);
+    CHECK_EQ(core_actor_roles(&stale), ANON);
 }
 
 static void every_action_has_a_name_and_an_unknown_one_is_refused(void)
@@ -72,6 +101,7 @@ static void every_action_has_a_name_and_an_unknown_one_is_refused(void)
 int main(void)
 {
     RUN(every_row);
+    RUN(actor_roles);
     RUN(every_action_has_a_name_and_an_unknown_one_is_refused);
     return 0;
 }
