@@ -1,7 +1,12 @@
 /*
- * error.h: the project's error codes. Every fallible function in core/, index/ glue and
- * net/ returns 0 or one of these negative codes; the HTTP layer maps them to the API's
- * error codes in one place (net/respond.c). Messages for people travel separately.
+ * error.h: the project's error codes. Every fallible function in core/, the index's and the
+ * matcher's glue (index/records.c, matcher/records.c) and net/ returns 0 or one of these
+ * negative codes; net_fail (net/http.c) maps them to HTTP statuses and the API's error
+ * codes in one place. Messages for people travel separately.
+ *
+ * Each module owns a disjoint range: core -1..-99 (here), the index -101..-199
+ * (index/index.h), the matcher -201..-299 (matcher/matcher.h). A module's codes become
+ * core codes through one function each: index_core_error, matcher_core_error.
  */
 #ifndef ECCPD_CORE_ERROR_H
 #define ECCPD_CORE_ERROR_H

@@ -36,15 +36,19 @@ extern "C" {
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
+/* The index's codes are -101..-199, disjoint from core/'s (-1..-99) and the matcher's
+ * (-201..-299), so a code that crosses a boundary unconverted is still recognisable.
+ * index_core_error (index/records.h) converts them where a core code is wanted. */
+
 #define INDEX_OK 0
-#define INDEX_EINVAL (-1)    /* Bad input from the caller (a 400): id, query, filter. */
-#define INDEX_ENOMEM (-2)    /* Out of memory. */
-#define INDEX_EIO (-3)       /* The database could not be read or written. */
-#define INDEX_ELOCKED (-4)   /* Another writer holds the index. */
-#define INDEX_ECORRUPT (-5)  /* The database is damaged or of an unknown format. */
-#define INDEX_EMODIFIED (-6) /* The reader's snapshot vanished; refresh and retry. */
-#define INDEX_EINTERNAL (-7) /* Anything else (a bug). */
-#define INDEX_EFORMAT (-8)   /* Written with another layout (an older eccpd): rebuild it. */
+#define INDEX_EINVAL (-101)    /* Bad input from the caller (a 400): id, query, filter. */
+#define INDEX_ENOMEM (-102)    /* Out of memory. */
+#define INDEX_EIO (-103)       /* The database could not be read or written. */
+#define INDEX_ELOCKED (-104)   /* Another writer holds the index. */
+#define INDEX_ECORRUPT (-105)  /* The database is damaged or of an unknown format. */
+#define INDEX_EMODIFIED (-106) /* The reader's snapshot vanished; refresh and retry. */
+#define INDEX_EINTERNAL (-107) /* Anything else (a bug). */
+#define INDEX_EFORMAT (-108)   /* Written with another layout (an older eccpd): rebuild it. */
 
 /* A static description of an INDEX_E* code; never NULL. */
 const char *index_strerror(int code);

@@ -47,6 +47,25 @@ void index_records_free(index_records *x)
     free(x);
 }
 
+int index_core_error(int rc)
+{
+    switch (rc) {
+    case INDEX_OK:
+        return 0;
+    case INDEX_EINVAL:
+        return CORE_EBADREQ;
+    case INDEX_ENOMEM:
+        return CORE_ENOMEM;
+    case INDEX_EMODIFIED:
+    case INDEX_ELOCKED:
+        return CORE_EUNAVAILABLE;
+    case INDEX_EIO:
+        return CORE_EIO;
+    default:
+        return CORE_EINTERNAL;
+    }
+}
+
 static index_str S(const char *s)
 {
     return index_cstr(s);
@@ -192,7 +211,7 @@ static int sync_partner(index_records *x, core_store *s, const char *id, const c
                 index_last_error());
         return 0;
     }
-    return rc == 0 ? 0 : CORE_EIO;
+    return index_core_error(rc);
 }
 
 /* A profile changed: its partner searches show its name and country and live only while
@@ -380,7 +399,7 @@ static int sync_xchange(index_records *x, core_store *s, const char *id, const c
                 index_last_error());
         return 0;
     }
-    return rc == 0 ? 0 : CORE_EIO;
+    return index_core_error(rc);
 }
 
 /* A profile changed: its registrations follow it into or out of the catalogue. */
@@ -425,7 +444,7 @@ static int sync_profile(index_records *x, core_store *s, const char *id, const c
         fprintf(stderr, "eccpd: profile %s could not be indexed: %s\n", id, index_last_error());
         return 0;
     }
-    return rc == 0 ? 0 : CORE_EIO;
+    return index_core_error(rc);
 }
 
 /* Puts or removes one event according to whether it is on the agenda now. */
@@ -442,7 +461,7 @@ static int sync_event(index_records *x, core_store *s, const char *id, const cor
         fprintf(stderr, "eccpd: event %s could not be indexed: %s\n", id, index_last_error());
         return 0;
     }
-    return rc == 0 ? 0 : CORE_EIO;
+    return index_core_error(rc);
 }
 
 /* A profile's change (published, unpublished, renamed) reaches the events it organises. */
@@ -506,7 +525,7 @@ static int sync_news(index_records *x, core_store *s, const char *id, const core
         fprintf(stderr, "eccpd: news %s could not be indexed: %s\n", id, index_last_error());
         return 0;
     }
-    return rc == 0 ? 0 : CORE_EIO;
+    return index_core_error(rc);
 }
 
 /* A profile changed: its news follows it into or out of search. A deleted profile's news
@@ -680,7 +699,7 @@ static void *rebuild_part_run(void *arg)
                 int irc = index_builder_put(p->b, p->shard, &doc);
                 if (irc != 0 && irc != INDEX_EINVAL) {
                     fprintf(stderr, "eccpd: indexing failed: %s\n", index_last_error());
-                    p->rc = CORE_EIO;
+                    p->rc = index_core_error(irc);
                 }
             }
             if (++mine % 4096 == 0) {
@@ -710,9 +729,10 @@ int index_rebuild(core_store *s, const char *dir, void (*progress)(void *ctx, ui
     index_builder *b;
     unsigned n = rebuild_shards();
     *seq = core_store_last_seq(s);
-    if (index_builder_open(dir, n, &b) != 0) {
+    int orc = index_builder_open(dir, n, &b);
+    if (orc != 0) {
         fprintf(stderr, "eccpd: cannot start an index in %s: %s\n", dir, index_last_error());
-        return CORE_EIO;
+        return index_core_error(orc);
     }
     _Atomic uint64_t read = 0;
     rebuild_part parts[4];
@@ -740,5 +760,5 @@ int index_rebuild(core_store *s, const char *dir, void (*progress)(void *ctx, ui
     }
     if (progress != NULL)
         progress(ctx, atomic_load(&read));
-    return index_builder_finish(b, *seq) == 0 ? 0 : CORE_EIO;
+    return index_core_error(index_builder_finish(b, *seq));
 }

@@ -15,6 +15,12 @@
 
 typedef struct index_records index_records;
 
+/* The core code (core/error.h) for an index code: a bad query or document is CORE_EBADREQ,
+ * memory CORE_ENOMEM, a vanished snapshot or a locked index CORE_EUNAVAILABLE (retry), a
+ * failed read or write of the database CORE_EIO, a damaged or other-format index and
+ * anything else CORE_EINTERNAL. 0 stays 0. */
+int index_core_error(int rc);
+
 /* A consumer over an open writer (which stays the caller's). A batch that changes no
  * document is not committed to the index (readers keep their caches); the index's sequence
  * number then lags behind what it reflects, by at most 100,000 changes or a minute, and a

@@ -52,11 +52,12 @@
 extern "C" {
 #endif
 
-/* Error codes: every function returns 0 or one of these. */
-#define MATCHER_EINVAL (-1) /* an argument is out of range */
-#define MATCHER_ENOMEM (-2) /* an allocation failed */
-#define MATCHER_ENOENT (-3) /* no registration with that id */
-#define MATCHER_ERANGE (-5) /* a batch problem too large for the integer scaling */
+/* Error codes: every function returns 0 or one of these, -201..-299 (disjoint from core/'s
+ * and the index's; matcher_core_error in matcher/records.h converts them). */
+#define MATCHER_EINVAL (-201) /* an argument is out of range */
+#define MATCHER_ENOMEM (-202) /* an allocation failed */
+#define MATCHER_ENOENT (-203) /* no registration with that id */
+#define MATCHER_ERANGE (-205) /* a batch problem too large for the integer scaling */
 
 /* Returns a static English description of an error code; never NULL. */
 const char *matcher_strerror(int err);

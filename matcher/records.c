@@ -78,6 +78,22 @@ struct matcher_records {
 
 /* ---- the directory ---- */
 
+int matcher_core_error(int rc)
+{
+    switch (rc) {
+    case 0:
+        return 0;
+    case MATCHER_ENOMEM:
+        return CORE_ENOMEM;
+    case MATCHER_ERANGE:
+        return CORE_ETOOLARGE;
+    case MATCHER_ENOENT:
+        return CORE_ENOTFOUND;
+    default:
+        return CORE_EINTERNAL;
+    }
+}
+
 static uint64_t hash_id(const char *id)
 {
     uint64_t h = 1469598103934665603ull;
@@ -379,7 +395,7 @@ static int apply_registration(matcher_records *x, core_store *s, const char *id,
         reg.id = mid;
         int rc = matcher_table_put(x->table, &reg);
         if (rc != 0)
-            return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
+            return matcher_core_error(rc);
         d->in_table = true;
     } else if (d->in_table) {
         matcher_table_remove(x->table, mid);
@@ -449,7 +465,7 @@ static int consumer_commit(void *ctx, uint64_t seq)
      * the same, publishing copies nothing (see matcher_table_publish). */
     int rc = matcher_table_publish(x->table);
     if (rc != 0)
-        return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
+        return matcher_core_error(rc);
     return 0;
 }
 
@@ -658,7 +674,7 @@ int matcher_records_best(matcher_records *x, size_t thread, core_store *s, const
     matcher_snapshot_release(snap);
     if (rc != 0) {
         *why = matcher_strerror(rc);
-        return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
+        return matcher_core_error(rc);
     }
     *out = core_value_arr();
     pthread_rwlock_rdlock(&x->mu);
@@ -804,10 +820,7 @@ void matcher_records_batch_run(matcher_records_batch *j)
         goto Exit;
     }
     rc = matcher_batch_sparse(j->nv, j->nh, edges, n_edges, cap, j->min_score, &j->res);
-    j->rc = rc == 0                ? 0
-            : rc == MATCHER_ENOMEM ? CORE_ENOMEM
-            : rc == MATCHER_ERANGE ? CORE_ETOOLARGE
-                                   : CORE_EINTERNAL;
+    j->rc = matcher_core_error(rc);
     /* the reasons of each assignment, as best matches word them for the visitor */
     if (j->rc == 0 && j->nv > 0) {
         char *text = malloc(MATCHER_MAX_REASONS * MATCHER_REASON_BYTES);

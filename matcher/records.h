@@ -26,6 +26,11 @@
 
 typedef struct matcher_records matcher_records;
 
+/* The core code (core/error.h) for a matcher code: memory CORE_ENOMEM, a batch too large
+ * for the scaling CORE_ETOOLARGE, an unknown registration CORE_ENOTFOUND, an argument out
+ * of range (our bug, never the client's) CORE_EINTERNAL. 0 stays 0. */
+int matcher_core_error(int rc);
+
 /* Creates the state for nthreads query threads (one query scratch per thread, made on
  * first use by that thread). Aborts when memory cannot be had. */
 matcher_records *matcher_records_new(size_t nthreads);

@@ -25,6 +25,7 @@
 #include "core/vocab.h"
 #include "core/xchange.h"
 #include "matcher/matcher.h"
+#include "matcher/records.h"
 #include "matcher/schedule.h"
 
 /* ---- common ---- */
@@ -589,7 +590,7 @@ static int build_schedule(core_store *s, const char *eid, core_arena *a, core_va
     if (rc != 0) {
         *message = matcher_strerror(rc);
         matcher_sched_result_dispose(&res);
-        return rc == MATCHER_ENOMEM ? CORE_ENOMEM : CORE_EINTERNAL;
+        return matcher_core_error(rc);
     }
     core_value out = core_value_obj(), meetings = core_value_arr(), uns = core_value_arr();
     for (size_t i = 0; i < res.n_meetings; i++) {

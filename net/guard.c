@@ -287,7 +287,8 @@ static verdict inspect_h1(net_guard_conn *g, h2o_socket_t *sock)
         qpos++;
     net_match m;
     size_t limit = s->opt.max_body;
-    if (net_router_match(s->router, method, mlen, path, qpos, &m) == 0 && m.route->body_limit)
+    if (net_router_match(s->router, method, mlen, path, qpos, &m) == NET_ROUTE_MATCHED &&
+        m.route->body_limit)
         limit = m.route->body_limit;
     size_t have = len - (size_t)head;
     if (te != NULL) {

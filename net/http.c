@@ -580,19 +580,19 @@ int net_http_on_req(h2o_handler_t *self, h2o_req_t *req)
 
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     bool head = method_is(req, "HEAD"); /* every GET route answers HEAD */
-    int m = net_router_match(s->router, head ? "GET" : req->method.base,
+    net_route_result m = net_router_match(s->router, head ? "GET" : req->method.base,
                              head ? 3 : req->method.len, req->path.base, plen, &r->match);
-    if (m == CORE_ENOTFOUND) {
+    if (m == NET_ROUTE_NO_PATH) {
         if (net_web_not_found(r, req->path.base, plen))
             return 0;
         net_fail(r, CORE_ENOTFOUND, "no such resource", NULL);
         return 0;
     }
-    if (m == 1 && method_is(req, "OPTIONS")) {
+    if (m == NET_ROUTE_NO_METHOD && method_is(req, "OPTIONS")) {
         answer_options(r);
         return 0;
     }
-    if (m == 1) {
+    if (m == NET_ROUTE_NO_METHOD) {
         const char *allow = allowed_methods(r);
         net_add_header(r, "allow", allow);
         net_fail_status(r, 405, core_arena_printf(&r->arena, "this resource allows %s", allow));

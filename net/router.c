@@ -89,7 +89,7 @@ static int fits(const net_route *rt, const char **seg, const size_t *seglen, siz
     return 1;
 }
 
-int net_router_match(const net_router *r, const char *method, size_t mlen, const char *path,
+net_route_result net_router_match(const net_router *r, const char *method, size_t mlen, const char *path,
                      size_t plen, net_match *m)
 {
     const char *seg[NET_ROUTE_MAX_SEGMENTS];
@@ -106,7 +106,7 @@ int net_router_match(const net_router *r, const char *method, size_t mlen, const
         if (strlen(rt->method) == mlen && memcmp(rt->method, method, mlen) == 0) {
             m->route = rt;
             m->route_index = i;
-            return 0;
+            return NET_ROUTE_MATCHED;
         }
         path_known = true;
         size_t used = strlen(m->allow);
@@ -116,7 +116,7 @@ int net_router_match(const net_router *r, const char *method, size_t mlen, const
             strcat(m->allow, rt->method);
         }
     }
-    return path_known ? 1 : CORE_ENOTFOUND;
+    return path_known ? NET_ROUTE_NO_METHOD : NET_ROUTE_NO_PATH;
 }
 
 size_t net_router_count(const net_router *r)

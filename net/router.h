@@ -55,9 +55,14 @@ void net_router_free(net_router *r);
 /* Adds a route; the strings must outlive the router (literals). */
 void net_router_add(net_router *r, const char *method, const char *pattern, net_handler_fn fn,
                     unsigned flags, size_t body_limit);
-/* Matches a request; path excludes the query string. Returns 0 on a match, CORE_ENOTFOUND
- * when no pattern fits, or 1 when the path fits but not the method (m->allow is set). */
-int net_router_match(const net_router *r, const char *method, size_t mlen, const char *path,
+typedef enum net_route_result {
+    NET_ROUTE_MATCHED = 0,  /* m->route is the handler */
+    NET_ROUTE_NO_PATH,      /* no pattern fits the path (404) */
+    NET_ROUTE_NO_METHOD,    /* the path fits, not the method; m->allow lists the methods (405) */
+} net_route_result;
+
+/* Matches a request; path excludes the query string. */
+net_route_result net_router_match(const net_router *r, const char *method, size_t mlen, const char *path,
                      size_t plen, net_match *m);
 size_t net_router_count(const net_router *r);
 const net_route *net_router_route(const net_router *r, size_t i);

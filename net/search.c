@@ -15,6 +15,7 @@
 #include "core/partner.h"
 #include "core/profile_rules.h"
 #include "core/vocab.h"
+#include "index/records.h"
 #include "net/search.h"
 
 #include "core/news.h"
@@ -72,10 +73,11 @@ index_reader *net_search_reader(net_req *r)
 
 static void fail_index(net_req *r, int rc)
 {
-    if (rc == INDEX_EINVAL)
-        net_fail(r, CORE_EBADREQ, index_last_error(), NULL);
-    else
-        net_fail(r, CORE_EUNAVAILABLE, "the search index could not answer; try again", NULL);
+    int code = index_core_error(rc);
+    net_fail(r, code,
+             code == CORE_EBADREQ ? index_last_error()
+                                  : "the search index could not answer; try again",
+             NULL);
 }
 
 /* A comma-separated parameter as slices in the arena; false after answering 400. */

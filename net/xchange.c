@@ -17,6 +17,7 @@
 #include "core/profile.h"
 #include "core/xchange.h"
 #include "core/xchange_msg.h"
+#include "index/records.h"
 #include "matcher/records.h"
 #include "net/search.h"
 
@@ -386,8 +387,10 @@ void net_xchange_catalogue(net_req *r)
     index_result *res;
     int rc = index_search(ix, &q, &res);
     if (rc != 0) {
-        net_fail(r, rc == INDEX_EINVAL ? CORE_EBADREQ : CORE_EUNAVAILABLE,
-                 rc == INDEX_EINVAL ? index_last_error() : "the catalogue could not answer", NULL);
+        int code = index_core_error(rc);
+        net_fail(r, code,
+                 code == CORE_EBADREQ ? index_last_error() : "the catalogue could not answer",
+                 NULL);
         return;
     }
     core_arena *a = &r->arena;

@@ -63,13 +63,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     net_match m;
     memset(&m, 0, sizeof m);
-    int rc = net_router_match(router, method, mlen, p, plen, &m);
-    FUZZ_CHECK(rc == 0 || rc == 1 || rc == CORE_ENOTFOUND);
-    if (rc == 1) {
+    net_route_result rc = net_router_match(router, method, mlen, p, plen, &m);
+    FUZZ_CHECK(rc == NET_ROUTE_MATCHED || rc == NET_ROUTE_NO_METHOD || rc == NET_ROUTE_NO_PATH);
+    if (rc == NET_ROUTE_NO_METHOD) {
         FUZZ_CHECK(m.allow[0] != '\0');
         FUZZ_CHECK(memchr(m.allow, '\0', sizeof m.allow) != NULL);
     }
-    if (rc != 0)
+    if (rc != NET_ROUTE_MATCHED)
         return 0;
     FUZZ_CHECK(m.route != NULL);
     FUZZ_CHECK(strlen(m.route->method) == mlen && memcmp(m.route->method, method, mlen) == 0);
