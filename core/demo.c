@@ -29,6 +29,7 @@
 #include "core/account.h"
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/id.h"
 #include "core/profile.h"
 #include "core/sha256.h"
@@ -366,10 +367,7 @@ typedef struct strset {
 
 static uint64_t fnv(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return core_fnv1a_str(CORE_FNV1A_SEED, s);
 }
 
 static bool set_has(const strset *set, const char *s)

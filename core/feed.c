@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/fault.h"
+#include "core/hash.h"
 #include "core/record.h"
 
 enum { FEED_BATCH = 4096 }; /* entries applied between commits */
@@ -76,13 +77,9 @@ typedef struct feed_entry {
 
 static uint64_t entry_hash(const char *kind, const char *id)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (const char *p = kind; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    h = (h ^ '/') * 1099511628211ull;
-    for (const char *p = id; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h;
+    uint64_t h = core_fnv1a_str(CORE_FNV1A_SEED, kind);
+    h = core_fnv1a(h, "/", 1);
+    return core_fnv1a_str(h, id);
 }
 
 /* Marks every entry whose record changes again later in the batch. Consumers apply the

@@ -21,6 +21,7 @@
  * Results own their memory (index__result_mem): strings are copied into it, so a result
  * outlives the reader's next refresh and even the reader.
  */
+#include "core/hash.h"
 #include "index/docsets.h"
 #include "index/internal.h"
 #include "index/topdocs.h"
@@ -531,10 +532,7 @@ struct tally {
 
     static size_t hash(std::string_view v)
     {
-        uint32_t h = 2166136261u; /* FNV-1a */
-        for (unsigned char c : v)
-            h = (h ^ c) * 16777619u;
-        return h;
+        return (size_t)core_fnv1a(CORE_FNV1A_SEED, v.data(), v.size());
     }
 
     void add(std::string_view v, uint32_t n = 1)

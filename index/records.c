@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/fault.h"
+#include "core/hash.h"
 #include "core/partner.h"
 #include "core/event.h"
 #include "core/news.h"
@@ -618,12 +619,9 @@ typedef struct rebuild_part {
     pthread_t thread;
 } rebuild_part;
 
-static uint32_t key_hash(core_slice k)
+static uint64_t key_hash(core_slice k)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < k.len; i++)
-        h = (h ^ (unsigned char)k.ptr[i]) * 16777619u;
-    return h;
+    return core_fnv1a(CORE_FNV1A_SEED, k.ptr, k.len);
 }
 
 /* ---- one document builder per stored kind, for the rebuild ---- */

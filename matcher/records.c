@@ -33,6 +33,7 @@
 
 #include "core/error.h"
 #include "core/exchange.h"
+#include "core/hash.h"
 #include "core/id.h"
 #include "core/profile.h"
 #include "core/record.h"
@@ -96,10 +97,7 @@ int matcher_core_error(int rc)
 
 static uint64_t hash_id(const char *id)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211ull;
-    return h;
+    return core_fnv1a_str(CORE_FNV1A_SEED, id);
 }
 
 /* The entry index of a registration id, or -1. Caller holds the lock (either mode). */

@@ -92,21 +92,36 @@ void net_profiles_create(net_req *r)
         run(r, c, core_profile_create_txn);
 }
 
-#define WITH_ID(handler, status, view, fn)                                                         \
-    void handler(net_req *r)                                                                       \
-    {                                                                                              \
-        const char *id = profile_param(r, "id");                                                   \
-        op_call *c = id ? new_call(r, status, view) : NULL;                                        \
-        if (c == NULL)                                                                             \
-            return;                                                                                \
-        c->op.id = id;                                                                             \
-        run(r, c, fn);                                                                             \
-    }
+/* Runs fn on profile {id} for the caller; answers status with view on success. */
+static void on_profile(net_req *r, int status, int view, core_txn_fn fn)
+{
+    const char *id = profile_param(r, "id");
+    op_call *c = id ? new_call(r, status, view) : NULL;
+    if (c == NULL)
+        return;
+    c->op.id = id;
+    run(r, c, fn);
+}
 
-WITH_ID(net_profiles_patch, 200, VIEW_ADMIN, core_profile_patch_txn)
-WITH_ID(net_profiles_submit, 200, VIEW_ADMIN, core_profile_submit_txn)
-WITH_ID(net_profiles_moderate, 200, VIEW_ADMIN, core_profile_moderate_txn)
-WITH_ID(net_profiles_delete, 204, VIEW_NONE, core_profile_delete_txn)
+void net_profiles_patch(net_req *r)
+{
+    on_profile(r, 200, VIEW_ADMIN, core_profile_patch_txn);
+}
+
+void net_profiles_submit(net_req *r)
+{
+    on_profile(r, 200, VIEW_ADMIN, core_profile_submit_txn);
+}
+
+void net_profiles_moderate(net_req *r)
+{
+    on_profile(r, 200, VIEW_ADMIN, core_profile_moderate_txn);
+}
+
+void net_profiles_delete(net_req *r)
+{
+    on_profile(r, 204, VIEW_NONE, core_profile_delete_txn);
+}
 
 /* "No registered user has this e-mail" answers per client address and per user in a
  * window: enough to mistype a colleague's address, too few to test addresses at scale. */

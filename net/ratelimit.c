@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/arena.h"
+#include "core/hash.h"
 
 enum { RL_SLOTS = 8192, RL_KEEP = 32, RL_KEY = 128, RL_PROBE = 16 };
 
@@ -36,10 +37,7 @@ struct net_ratelimit {
 
 static uint64_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211u;
-    return h;
+    return core_fnv1a_str(CORE_FNV1A_SEED, s);
 }
 
 net_ratelimit *net_ratelimit_new(void)

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/record.h"
 #include "core/transfer.h"
 #include "net/buf.h"
@@ -379,10 +380,7 @@ static void keep_unresolved(importer *im, const job *j)
 
 static uint64_t key_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return core_fnv1a_str(CORE_FNV1A_SEED, s);
 }
 
 /* The slot of key in im->seen: where it is, or the empty one where it would go. */
