@@ -89,8 +89,8 @@ static int fits(const net_route *rt, const char **seg, const size_t *seglen, siz
     return 1;
 }
 
-net_route_result net_router_match(const net_router *r, const char *method, size_t mlen, const char *path,
-                     size_t plen, net_match *m)
+net_route_result net_router_match(const net_router *r, const char *method, size_t mlen,
+                                  const char *path, size_t plen, net_match *m)
 {
     const char *seg[NET_ROUTE_MAX_SEGMENTS];
     size_t seglen[NET_ROUTE_MAX_SEGMENTS];

@@ -62,8 +62,8 @@ typedef enum net_route_result {
 } net_route_result;
 
 /* Matches a request; path excludes the query string. */
-net_route_result net_router_match(const net_router *r, const char *method, size_t mlen, const char *path,
-                     size_t plen, net_match *m);
+net_route_result net_router_match(const net_router *r, const char *method, size_t mlen,
+                                  const char *path, size_t plen, net_match *m);
 size_t net_router_count(const net_router *r);
 const net_route *net_router_route(const net_router *r, size_t i);
 
