@@ -3,17 +3,17 @@
  * Written in C on purpose, so the header is proven usable from C. Covers folding, scripts,
  * stemming, ranking, filters and exact facet counts against a brute-force count over
  * random documents, pagination edges, catalogue view, deletes, the sequence number across
- * reopen, reader refresh, suggest, map grouping and hostile input. ECCPD_INDEX_BENCH_N=50000
- * additionally times a bulk load and searches of that many synthetic documents.
+ * reopen, reader refresh, suggest, map grouping, hostile input and the parallel builder.
+ * Timings of loads and searches are bench/index's (bench_index), not a test's.
  */
 #include "index/index.h"
 #include "check.h"
 #include "core/feed.h"
 #include "core/store.h"
 #include "index/records.h"
+#include "synth.h"
 
 #include <ftw.h>
-#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,13 +111,6 @@ static int finds(index_reader *r, const char *q, const char *id)
     int found = has_hit(res, id);
     index_result_free(res);
     return found;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- text ------------------------------------------------------------------------------ */
@@ -1312,138 +1305,22 @@ static void test_hostile_input(void)
     index_writer_close(w);
 }
 
-/* ---- timing (opt-in size) ---------------------------------------------------------------- */
-
-static void make_word(char *out, unsigned k)
-{
-    static const char *syl[] = {"ka",  "lo", "mi",  "ter", "an", "vel", "ro",  "sta", "in", "po",
-                                "dre", "nu", "cor", "fi",  "ga", "ble", "tra", "mon", "el", "si"};
-    out[0] = '\0';
-    unsigned n = 2 + k % 3;
-    for (unsigned i = 0; i < n; i++) {
-        strcat(out, syl[k % 20]);
-        k = k / 20 + i * 7 + 3;
-    }
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-enum { NWORDS = 4000 };
-static char words[NWORDS][16];
-
-/* Storage for one synthetic profile. */
-struct gen {
-    unsigned rng;
-    char name[128], desc[1024], id[32], kw[3][20], city[20];
-    index_str kws[3], eco[2];
-};
-
-static unsigned grnd(struct gen *g, unsigned n)
-{
-    g->rng = g->rng * 1103515245u + 12345u;
-    return (g->rng >> 8) % n;
-}
-
-/* Synthetic profile number i: 2-4 word name, 30-60 word description (Zipf-like words),
- * keywords, city, two ecosystems, coordinates in Europe. Thread-safe per `g`. */
-static void gen_doc(int i, struct gen *g, index_doc *d)
-{
-    g->rng = (unsigned)i * 2654435761u + 1;
-    snprintf(g->id, sizeof g->id, "p%d", i);
-    g->name[0] = g->desc[0] = '\0';
-    int nn = 2 + grnd(g, 3), nd = 30 + grnd(g, 30);
-    for (int k = 0; k < nn; k++) {
-        strcat(g->name, words[grnd(g, NWORDS)]);
-        strcat(g->name, k ? " " : " Cluster ");
-    }
-    for (int k = 0; k < nd; k++) {
-        unsigned x = grnd(g, NWORDS);
-        strcat(g->desc, words[x * x / NWORDS]);
-        strcat(g->desc, k % 9 == 8 ? ". " : " ");
-    }
-    for (int k = 0; k < 3; k++) {
-        snprintf(g->kw[k], sizeof g->kw[k], "%s", words[grnd(g, 300)]);
-        g->kws[k] = index_cstr(g->kw[k]);
-    }
-    snprintf(g->city, sizeof g->city, "%s", words[grnd(g, 200)]);
-    g->eco[0] = index_cstr(ecos[grnd(g, 5)]);
-    g->eco[1] = index_cstr(ecos[grnd(g, 5)]);
-    *d = mkdoc(g->id, g->name, g->desc);
-    d->keywords = g->kws, d->keywords_len = 3;
-    d->city = index_cstr(g->city);
-    d->ecosystems = g->eco, d->ecosystems_len = 2;
-    d->ecosystem_names = g->eco, d->ecosystem_names_len = 2;
-    d->country = index_cstr(countries[grnd(g, 6)]);
-    d->type = index_cstr(types[grnd(g, 4)]);
-    d->label = (index_label)grnd(g, 4);
-    d->eligible = grnd(g, 2);
-    d->updated_at = 1700000000 + i;
-    d->has_geo = true, d->lat = 35 + grnd(g, 2500) / 100.0, d->lon = -10 + grnd(g, 4000) / 100.0;
-}
-
-struct feed {
-    index_builder *b;
-    unsigned shard, nshards;
-    int n;
-};
-
-static void *feed_shard(void *arg)
-{
-    struct feed *f = arg;
-    struct gen g;
-    index_doc d;
-    for (int i = (int)f->shard; i < f->n; i += (int)f->nshards) {
-        gen_doc(i, &g, &d);
-        CHECK_EQ(index_builder_put(f->b, f->shard, &d), 0);
-    }
-    return NULL;
-}
-
-/* Builds an index of n synthetic docs from nshards threads; returns seconds taken. */
-static double parallel_build(const char *dir, int n, unsigned nshards)
-{
-    double t0 = now_s();
-    index_builder *b = NULL;
-    CHECK_EQ(index_builder_open(dir, nshards, &b), 0);
-    pthread_t th[8];
-    struct feed f[8];
-    for (unsigned i = 0; i < nshards; i++) {
-        f[i] = (struct feed){b, i, nshards, n};
-        CHECK_EQ(pthread_create(&th[i], NULL, feed_shard, &f[i]), 0);
-    }
-    for (unsigned i = 0; i < nshards; i++)
-        pthread_join(th[i], NULL);
-    int rc = index_builder_finish(b, 77);
-    if (rc)
-        fprintf(stderr, "finish: %s\n", index_last_error());
-    CHECK_EQ(rc, 0);
-    return now_s() - t0;
-}
-
-static void init_words(void)
-{
-    for (unsigned i = 0; i < NWORDS; i++)
-        make_word(words[i], i * 2654435761u % 1000003u);
-}
+/* ---- the parallel builder ------------------------------------------------------------ */
 
 static void test_parallel_builder(void)
 {
-    init_words();
+    synth_init();
     char dir[300];
     snprintf(dir, sizeof dir, "%s/built", tmp_root);
-    parallel_build(dir, 1000, 2);
+    CHECK_EQ(synth_build(dir, 1000, 2, 77), 0);
     index_builder *b = NULL;
     CHECK_EQ(index_builder_open(dir, 2, &b), INDEX_EINVAL); /* target exists */
     index_reader *r = open_reader(dir);
     CHECK_EQ(index_reader_doc_count(r), 1000);
     CHECK_EQ(index_reader_last_seq(r), 77);
-    struct gen g;
+    synth_doc g;
     index_doc d;
-    gen_doc(1, &g, &d); /* from shard 1 */
+    synth_make(1, &g, &d); /* from shard 1 */
     CHECK(finds(r, g.name, "p1"));
     /* The merged index is an ordinary one: replace by id works across former shards. */
     index_writer *w = open_writer(dir);
@@ -1457,105 +1334,11 @@ static void test_parallel_builder(void)
     index_reader_close(r);
 }
 
-static void test_timing(void)
-{
-    const char *env = getenv("ECCPD_INDEX_BENCH_N");
-    int n = env ? atoi(env) : 3000;
-    if (n <= 0)
-        return;
-    init_words();
-    const char *dir = new_dir();
-    index_writer_options opt = {.bulk = true, .no_sync = false};
-    index_writer *w = NULL;
-    CHECK_EQ(index_writer_open(dir, &opt, &w), 0);
-    rng_state = 99;
-    double t0 = now_s();
-    struct gen g;
-    for (int i = 0; i < n; i++) {
-        index_doc d;
-        gen_doc(i, &g, &d);
-        put(w, &d);
-        if (i % 20000 == 19999)
-            CHECK_EQ(index_commit(w, (uint64_t)i + 1), 0);
-    }
-    CHECK_EQ(index_commit(w, (uint64_t)n), 0);
-    double t1 = now_s();
-    index_writer_close(w);
-    printf("\n    one writer: %d docs in %.2f s: %.0f docs/s (bulk, with final commit)\n", n,
-           t1 - t0, n / (t1 - t0));
-    for (unsigned shards = 2; shards <= 4; shards *= 2) {
-        char pdir[300];
-        snprintf(pdir, sizeof pdir, "%s/par%u", tmp_root, shards);
-        double t = parallel_build(pdir, n, shards);
-        printf("    builder, %u threads: %d docs in %.2f s: %.0f docs/s (incl. merge)\n", shards, n,
-               t, n / t);
-    }
-
-    index_reader *r = open_reader(dir);
-    enum { NQ = 1000 };
-    static double lat[NQ];
-    uint64_t total_hits = 0;
-    for (int mode = 0; mode < 3; mode++) {
-        for (int i = 0; i < NQ; i++) {
-            char q[64];
-            unsigned x = rnd(NWORDS), y = rnd(NWORDS);
-            if (mode == 2)
-                snprintf(q, sizeof q, "%.4s", words[x * x / NWORDS]);
-            else if (rnd(2))
-                snprintf(q, sizeof q, "%s ", words[x * x / NWORDS]);
-            else
-                snprintf(q, sizeof q, "%s %s ", words[x * x / NWORDS], words[y * y / NWORDS]);
-            double s0 = now_s();
-            if (mode < 2) {
-                index_query qq = index_query_default();
-                qq.q = index_cstr(q);
-                qq.facets = mode == 1 ? (1u << INDEX_FACET_COUNTRY) |
-                                            (1u << INDEX_FACET_ECOSYSTEM) | (1u << INDEX_FACET_TYPE)
-                                      : 0;
-                index_result *res = NULL;
-                CHECK_EQ(index_search(r, &qq, &res), 0);
-                total_hits += res->total;
-                index_result_free(res);
-            } else {
-                index_suggestions *s = NULL;
-                CHECK_EQ(index_suggest(r, index_cstr(q), 8, &s), 0);
-                index_suggestions_free(s);
-            }
-            lat[i] = (now_s() - s0) * 1e3;
-        }
-        qsort(lat, NQ, sizeof lat[0], cmp_double);
-        double sum = 0;
-        for (int i = 0; i < NQ; i++)
-            sum += lat[i];
-        printf("    %s: mean %.3f ms, p50 %.3f ms, p99 %.3f ms\n",
-               mode == 0   ? "search 1-2 words, top 20 + snippets, no facets"
-               : mode == 1 ? "search 1-2 words, top 20 + snippets, 3 facets"
-                           : "suggest 4-char prefix, 8 items",
-               sum / NQ, lat[NQ / 2], lat[NQ * 99 / 100]);
-    }
-    index_query qq = index_query_default();
-    qq.facets = (1u << INDEX_FACET_COUNT) - 1;
-    double s0 = now_s();
-    index_result *res = NULL;
-    CHECK_EQ(index_search(r, &qq, &res), 0);
-    CHECK_EQ(res->total, (uint64_t)n);
-    printf("    catalogue (empty query, all 6 facets over %d docs): %.3f ms\n    ", n,
-           (now_s() - s0) * 1e3);
-    index_result_free(res);
-    (void)total_hits;
-    index_reader_close(r);
-}
-
 int main(void)
 {
     snprintf(tmp_root, sizeof tmp_root, "%s/eccpd-index-XXXXXX",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     CHECK(mkdtemp(tmp_root) != NULL);
-    if (getenv("ECCPD_INDEX_BENCH_N")) { /* Timing only. */
-        RUN(test_timing);
-        nftw(tmp_root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-        return 0;
-    }
     RUN(test_fold_function);
     RUN(test_folding_and_scripts);
     RUN(test_stemming_and_ranking);
@@ -1574,7 +1357,6 @@ int main(void)
     RUN(test_map);
     RUN(test_hostile_input);
     RUN(test_parallel_builder);
-    RUN(test_timing);
     nftw(tmp_root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
     return 0;
 }
