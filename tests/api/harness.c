@@ -314,6 +314,46 @@ api_res api_json(api_server *s, api_proto p, const char *method, const char *pat
                     json ? strlen(json) : 0, h);
 }
 
+void api_expect(const api_res *r, long status)
+{
+    if (r->status == status)
+        return;
+    fprintf(stderr, "expected %ld, got %ld: %.2000s\n", status, r->status, r->body ? r->body : "");
+    abort();
+}
+
+const char *api_jstr(const cJSON *o, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+long api_jint(const cJSON *o, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) {
+        fprintf(stderr, "expected a number in \"%s\"\n", key);
+        abort();
+    }
+    return (long)v->valuedouble;
+}
+
+static api_server *abort_server;
+
+static void kill_on_abort(int sig)
+{
+    if (abort_server != NULL && abort_server->pid > 0)
+        kill(abort_server->pid, SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void api_kill_on_abort(api_server *s)
+{
+    abort_server = s;
+    signal(SIGABRT, kill_on_abort);
+}
+
 void api_res_free(api_res *r)
 {
     free(r->body);

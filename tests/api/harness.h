@@ -70,6 +70,18 @@ const char *api_header(const api_res *r, const char *name, char *buf, size_t len
 const char *api_error_code(const api_res *r);
 
 /* Registers a user and signs in; returns a malloc'd token. */
+/* ---- what every API test checks ---- */
+
+/* Fails the test (a failed check aborts) unless r answered status; prints the body when not. */
+void api_expect(const api_res *r, long status);
+/* A string member of a JSON object; NULL when absent or not a string. */
+const char *api_jstr(const cJSON *o, const char *key);
+/* A number member of a JSON object as a long; fails the test when absent or not a number. */
+long api_jint(const cJSON *o, const char *key);
+/* Kills s with SIGKILL when the test aborts (a failed check), so that no server outlives the
+ * test and keeps ctest waiting on its output. One server per test program. */
+void api_kill_on_abort(api_server *s);
+
 char *api_signup(api_server *s, const char *username, const char *password);
 
 #endif

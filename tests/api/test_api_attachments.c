@@ -19,28 +19,12 @@
 static api_server srv;
 static char *t_user, *t_mod;
 
-/* A failed check aborts: take the server down with the test, so that no child keeps
- * ctest waiting on its output. */
-static void on_abort(int sig)
-{
-    if (srv.pid > 0)
-        kill(srv.pid, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 static void expect(api_res *r, long status)
 {
     if (r->status != status)
         fprintf(stderr, "expected %ld, got %ld: %.300s\n", status, r->status,
                 r->body ? r->body : "");
     CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 /* Uploads bytes with a name and a claimed type; returns the response. */
@@ -116,13 +100,13 @@ static void each_allowed_type(void)
         api_res r =
             upload(t_user, files[i].name, "application/octet-stream", files[i].bytes, files[i].len);
         expect(&r, 201);
-        CHECK_STR_EQ(jstr(r.json, "content_type"), files[i].type);
-        CHECK_STR_EQ(jstr(r.json, "filename"), files[i].name);
+        CHECK_STR_EQ(api_jstr(r.json, "content_type"), files[i].type);
+        CHECK_STR_EQ(api_jstr(r.json, "filename"), files[i].name);
         CHECK_EQ((long)cJSON_GetObjectItem(r.json, "size")->valuedouble, (long)files[i].len);
-        snprintf(ids[i], sizeof(ids[i]), "%s", jstr(r.json, "id"));
+        snprintf(ids[i], sizeof(ids[i]), "%s", api_jstr(r.json, "id"));
         api_res_free(&r);
 
-        char p[128];
+        char p[600];
         snprintf(p, sizeof(p), "/v1/attachments/%s", ids[i]);
         /* referenced by nothing yet: the uploader's alone */
         r = get_as(p, NULL);
@@ -208,7 +192,7 @@ static void forbidden_types_and_sizes(void)
     expect(&r, 201);
     CHECK_EQ((long)cJSON_GetObjectItem(r.json, "size")->valuedouble, (long)max);
     char p[128];
-    snprintf(p, sizeof(p), "/v1/attachments/%s", jstr(r.json, "id"));
+    snprintf(p, sizeof(p), "/v1/attachments/%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     /* read into one buffer of the right size: the harness grows its body per chunk, which
      * under ASan (every realloc moves) costs minutes for 10 MiB */
@@ -243,10 +227,10 @@ static void safe_content_disposition(void)
     api_res r =
         upload(t_user, "../../etc/\"evil\\\";x=1 Überblick.pdf", "text/plain", "%PDF-1.4 x", 10);
     expect(&r, 201);
-    const char *name = jstr(r.json, "filename");
+    const char *name = api_jstr(r.json, "filename");
     CHECK(strchr(name, '/') == NULL && strchr(name, '"') == NULL && strchr(name, '\\') == NULL);
     char p[128];
-    snprintf(p, sizeof(p), "/v1/attachments/%s", jstr(r.json, "id"));
+    snprintf(p, sizeof(p), "/v1/attachments/%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     r = get_as(p, t_user);
     expect(&r, 200);
@@ -277,7 +261,7 @@ static char *login(const char *user, const char *password)
     snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
     api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions", body, NULL);
     expect(&r, 201);
-    char *t = strdup(jstr(r.json, "token"));
+    char *t = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     return t;
 }
@@ -296,7 +280,7 @@ static void referenced_kept_unreferenced_removed(void)
                          t_user);
     expect(&r, 201);
     char pid[64], p[160];
-    snprintf(pid, sizeof(pid), "%s", jstr(r.json, "id"));
+    snprintf(pid, sizeof(pid), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", pid);
     r = api_json(&srv, API_H1, "POST", p, NULL, t_user);
@@ -320,9 +304,9 @@ static void referenced_kept_unreferenced_removed(void)
     expect(&r, 201);
     cJSON *att = cJSON_GetObjectItem(r.json, "attachments");
     CHECK_EQ(cJSON_GetArraySize(att), 2);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(att, 0), "id"), ids[0]);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(att, 0), "filename"), "call.pdf");
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(att, 1), "content_type"),
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(att, 0), "id"), ids[0]);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(att, 0), "filename"), "call.pdf");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(att, 1), "content_type"),
                  "application/vnd.oasis.opendocument.text");
     api_res_free(&r);
 
@@ -359,7 +343,7 @@ int main(int argc, char **argv)
     CHECK(argc == 2);
     api_binary = argv[1];
     curl_global_init(CURL_GLOBAL_ALL);
-    signal(SIGABRT, on_abort);
+    api_kill_on_abort(&srv);
     api_prepare(&srv);
     const char *args[] = {"user",           "create", "--username", "Mod", "--email",
                           "mod@example.eu", "--role", "moderator",  NULL};

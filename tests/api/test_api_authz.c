@@ -42,30 +42,9 @@ static char prof_a[64], prof_b[64], psearch[64], reg_a[64], reg_b[64], event[64]
 #define C_PREF_KEY "\"target_countries\""
 #define C_CAP_KEY "\"host_capacity\""
 
-static void on_abort(int sig)
-{
-    if (srv.pid > 0)
-        kill(srv.pid, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 static api_res call(const char *method, const char *path, const char *json, const char *token)
 {
     return api_json(&srv, API_H1, method, path, json, token);
-}
-
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static void ok_call(const char *method, const char *path, const char *json, const char *token,
@@ -74,9 +53,9 @@ static void ok_call(const char *method, const char *path, const char *json, cons
     api_res r = call(method, path, json, token);
     if (r.status != status)
         fprintf(stderr, "%s %s\n", method, path);
-    expect(&r, status);
+    api_expect(&r, status);
     if (id_out != NULL)
-        snprintf(id_out, 64, "%s", jstr(r.json, "id"));
+        snprintf(id_out, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
 }
 
@@ -85,8 +64,8 @@ static char *login(const char *user, const char *password)
     char body[256];
     snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
     api_res r = call("POST", "/v1/sessions", body, NULL);
-    expect(&r, 201);
-    char *t = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    char *t = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     return t;
 }
@@ -353,7 +332,7 @@ static void canaries_present(void)
         char path[512];
         expand(seen[i].path, path, sizeof path);
         api_res r = call("GET", path, NULL, tok[seen[i].role]);
-        expect(&r, 200);
+        api_expect(&r, 200);
         if (r.body == NULL || strstr(r.body, seen[i].text) == NULL)
             fprintf(stderr, "GET %s as %s lacks %s\n", seen[i].path, role_name[seen[i].role],
                     seen[i].text);
@@ -430,7 +409,7 @@ static char *snapshot(void)
         char path[512];
         expand(paths[i], path, sizeof path);
         api_res r = call("GET", path, NULL, tok[MOD]);
-        expect(&r, 200);
+        api_expect(&r, 200);
         /* took_ms and read marks vary between reads: compare without them */
         cJSON_DeleteItemFromObject(r.json, "took_ms");
         char *s = cJSON_PrintUnformatted(r.json);
@@ -478,7 +457,7 @@ int main(int argc, char **argv)
 {
     CHECK(argc >= 2);
     api_binary = argv[1];
-    signal(SIGABRT, on_abort);
+    api_kill_on_abort(&srv);
     setup();
     canaries_present();
     matrix_reads();

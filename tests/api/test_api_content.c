@@ -37,34 +37,6 @@ static char *t_mod, *t_admin, *t_stranger;
 static char profile[64], draft[64];
 static int profiles_made;
 
-static void on_abort(int sig)
-{
-    if (srv.pid > 0)
-        kill(srv.pid, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static long jint(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    CHECK(cJSON_IsNumber(v));
-    return (long)v->valuedouble;
-}
-
 static api_res call(const char *method, const char *path, const char *json, const char *token)
 {
     return api_json(&srv, API_H1, method, path, json, token);
@@ -75,8 +47,8 @@ static char *login(const char *user, const char *password)
     char body[256];
     snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
     api_res r = call("POST", "/v1/sessions", body, NULL);
-    expect(&r, 201);
-    char *t = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    char *t = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     return t;
 }
@@ -93,19 +65,19 @@ static void make_profile(const char *token, const char *name, bool publish, char
              "\"contact\":{\"name\":\"N\",\"email\":\"contact@example.eu\"}}",
              name, ++profiles_made);
     api_res r = call("POST", "/v1/profiles", body, token);
-    expect(&r, 201);
-    snprintf(out, 64, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(out, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     if (!publish)
         return;
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", out);
     r = call("POST", p, NULL, token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", out);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 }
 
@@ -130,9 +102,9 @@ static void post(const char *pid, const char *token, const char *body, long stat
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/news", pid);
     api_res r = call("POST", p, body, token);
-    expect(&r, status);
-    if (id != NULL && r.json != NULL && jstr(r.json, "id") != NULL)
-        snprintf(id, 64, "%s", jstr(r.json, "id"));
+    api_expect(&r, status);
+    if (id != NULL && r.json != NULL && api_jstr(r.json, "id") != NULL)
+        snprintf(id, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
 }
 
@@ -150,7 +122,7 @@ static void who_may_post_and_what(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/news", profile);
     api_res r = call("POST", p, "{\"title\":\"\",\"colour\":1}", t_admin);
-    expect(&r, 422);
+    api_expect(&r, 422);
     const cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields");
     CHECK(cJSON_GetObjectItem(fields, "title") != NULL);
     CHECK(cJSON_GetObjectItem(fields, "body") != NULL);
@@ -159,13 +131,13 @@ static void who_may_post_and_what(void)
     r = call("POST", p,
              "{\"title\":\"T\",\"body\":\"B\",\"attachments\":[\"01HZZZZZZZZZZZZZZZZZZZZZZZ\"]}",
              t_admin);
-    expect(&r, 422);
+    api_expect(&r, 422);
     CHECK(strstr(r.body, "POST /v1/attachments") != NULL);
     api_res_free(&r);
     /* nothing was stored by the refused posts */
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 0);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 0);
     api_res_free(&r);
 
     post(profile, t_admin, ok, 201, first_news);
@@ -175,9 +147,9 @@ static void who_may_post_and_what(void)
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t_admin);
     const char *h[] = {auth, "X-Filename: programme.png", NULL};
     r = api_call(&srv, API_H1, "POST", "/v1/attachments", "image/png", png, sizeof(png) - 1, h);
-    expect(&r, 201);
+    api_expect(&r, 201);
     char att[64];
-    snprintf(att, sizeof(att), "%s", jstr(r.json, "id"));
+    snprintf(att, sizeof(att), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     char body[512];
     snprintf(body, sizeof(body),
@@ -186,14 +158,14 @@ static void who_may_post_and_what(void)
              att);
     snprintf(p, sizeof(p), "/v1/profiles/%s/news", profile);
     r = call("POST", p, body, t_admin);
-    expect(&r, 201);
-    snprintf(second_news, sizeof(second_news), "%s", jstr(r.json, "id"));
-    CHECK(jstr(r.json, "published_at") != NULL);
-    CHECK(strchr(jstr(r.json, "published_at"), 'T') != NULL); /* RFC 3339 */
+    api_expect(&r, 201);
+    snprintf(second_news, sizeof(second_news), "%s", api_jstr(r.json, "id"));
+    CHECK(api_jstr(r.json, "published_at") != NULL);
+    CHECK(strchr(api_jstr(r.json, "published_at"), 'T') != NULL); /* RFC 3339 */
     const cJSON *atts = cJSON_GetObjectItem(r.json, "attachments");
     CHECK_EQ(cJSON_GetArraySize(atts), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(atts, 0), "id"), att);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(atts, 0), "filename"), "programme.png");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(atts, 0), "id"), att);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(atts, 0), "filename"), "programme.png");
     api_res_free(&r);
 }
 
@@ -202,23 +174,23 @@ static void listed_newest_first_and_public_while_published(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/news", profile);
     api_res r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 2);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 2);
     const cJSON *items = cJSON_GetObjectItem(r.json, "items");
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(items, 0), "id"), second_news);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(items, 1), "id"), first_news);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(items, 0), "id"), second_news);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(items, 1), "id"), first_news);
     api_res_free(&r);
     r = call("GET", "/v1/profiles/01HZZZZZZZZZZZZZZZZZZZZZZZ/news", NULL, NULL);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", p, NULL, NULL); /* pages */
     api_res_free(&r);
     char q[200];
     snprintf(q, sizeof(q), "/v1/profiles/%s/news?per_page=1&page=2", profile);
     r = call("GET", q, NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 2);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"),
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 2);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"),
                  first_news);
     api_res_free(&r);
 
@@ -228,21 +200,21 @@ static void listed_newest_first_and_public_while_published(void)
     post(draft, t_drafter, "{\"title\":\"Secret launch plans\",\"body\":\"Not yet.\"}", 201, id);
     snprintf(p, sizeof(p), "/v1/profiles/%s/news", draft);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", p, NULL, t_stranger);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", p, NULL, t_drafter);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     api_res_free(&r);
     r = call("GET", p, NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=secret%20launch", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 0);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 0);
     api_res_free(&r);
     free(t_drafter);
 }
@@ -250,17 +222,17 @@ static void listed_newest_first_and_public_while_published(void)
 static void found_by_search_linked_to_its_profile(void)
 {
     api_res r = call("GET", "/v1/search?q=hydrogen%20valley%20kick-off&kind=news", NULL, NULL);
-    expect(&r, 200);
-    CHECK(jint(r.json, "total") >= 1);
+    api_expect(&r, 200);
+    CHECK(api_jint(r.json, "total") >= 1);
     const cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0);
-    CHECK_STR_EQ(jstr(hit, "kind"), "news");
-    CHECK_STR_EQ(jstr(hit, "id"), first_news);
-    CHECK_STR_EQ(jstr(hit, "profile_id"), profile);
-    CHECK_STR_EQ(jstr(hit, "name"), "Hydrogen Valley kick-off");
+    CHECK_STR_EQ(api_jstr(hit, "kind"), "news");
+    CHECK_STR_EQ(api_jstr(hit, "id"), first_news);
+    CHECK_STR_EQ(api_jstr(hit, "profile_id"), profile);
+    CHECK_STR_EQ(api_jstr(hit, "name"), "Hydrogen Valley kick-off");
     api_res_free(&r);
     /* the search box finds it among every kind */
     r = call("GET", "/v1/search?q=hydrogen%20valley%20kick-off", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(r.body, first_news) != NULL);
     api_res_free(&r);
 }
@@ -270,19 +242,19 @@ static void edited_and_deleted_by_admins(void)
     char p[200];
     snprintf(p, sizeof(p), "/v1/profiles/%s/news/%s", profile, first_news);
     api_res r = call("PATCH", p, "{\"title\":\"Renamed\"}", t_stranger);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = call("PATCH", p, "{\"title\":\"\"}", t_admin);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("PATCH", p, "{\"title\":\"Hydrogen Valley kick-off, postponed\"}", t_admin);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "title"), "Hydrogen Valley kick-off, postponed");
-    CHECK(strstr(jstr(r.json, "body"), "forty members") != NULL);
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "title"), "Hydrogen Valley kick-off, postponed");
+    CHECK(strstr(api_jstr(r.json, "body"), "forty members") != NULL);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=postponed&kind=news", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     api_res_free(&r);
     /* news of another profile is not reachable through this one */
     char other[200];
@@ -291,17 +263,17 @@ static void edited_and_deleted_by_admins(void)
     CHECK(r.status == 403 || r.status == 404);
     api_res_free(&r);
     r = call("DELETE", p, NULL, t_stranger);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = call("DELETE", p, NULL, t_admin);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("DELETE", p, NULL, t_admin);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=postponed&kind=news", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 0);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 0);
     api_res_free(&r);
 }
 
@@ -347,39 +319,39 @@ static void logo_and_photo(void)
     snprintf(photo, sizeof(photo), "/v1/profiles/%s/contact/photo", profile);
     size_t n = png(buf, 64, 32);
     api_res r = call("GET", logo, NULL, NULL);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = put_image(logo, NULL, buf, n);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = put_image(logo, t_stranger, buf, n);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = put_image(logo, t_admin, "GIF89a not accepted", 19); /* judged by content */
-    expect(&r, 415);
+    api_expect(&r, 415);
     api_res_free(&r);
     char big_png[64];
     size_t bn = png(big_png, 5000, 10);
     r = put_image(logo, t_admin, big_png, bn);
-    expect(&r, 422);
+    api_expect(&r, 422);
     CHECK(strstr(r.body, "4096") != NULL);
     api_res_free(&r);
     size_t huge = 2 * 1024 * 1024 + 1;
     char *blob = calloc(1, huge);
     memcpy(blob, buf, n);
     r = put_image(logo, t_admin, blob, huge);
-    expect(&r, 413);
+    api_expect(&r, 413);
     api_res_free(&r);
     free(blob);
     r = call("GET", logo, NULL, NULL); /* nothing refused was kept */
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 
     r = put_image(logo, t_admin, buf, n);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", logo, NULL, NULL); /* public at once on a published profile */
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(r.len, n);
     CHECK(memcmp(r.body, buf, n) == 0);
     char h[256], etag[128];
@@ -391,15 +363,15 @@ static void logo_and_photo(void)
     snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
     const char *hh[] = {inm, NULL};
     r = api_call(&srv, API_H1, "GET", logo, NULL, NULL, 0, hh);
-    expect(&r, 304);
+    api_expect(&r, 304);
     api_res_free(&r);
     /* a new logo has a new ETag */
     n = png(buf, 128, 128);
     r = put_image(logo, t_admin, buf, n);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = api_call(&srv, API_H1, "GET", logo, NULL, NULL, 0, hh);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strcmp(api_header(&r, "etag", h, sizeof(h)), etag) != 0);
     api_res_free(&r);
 
@@ -407,27 +379,27 @@ static void logo_and_photo(void)
     char jb[64];
     size_t jn = jpeg(jb, 300, 400);
     r = put_image(photo, t_admin, jb, jn);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", photo, NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(api_header(&r, "content-type", h, sizeof(h)), "image/jpeg");
     api_res_free(&r);
     jn = jpeg(jb, 5000, 400);
     r = put_image(photo, t_admin, jb, jn);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("DELETE", photo, NULL, t_stranger);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = call("DELETE", photo, NULL, t_admin);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", photo, NULL, NULL);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("DELETE", photo, NULL, t_admin);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 
     /* a draft's logo: hidden from the public, shown to moderators beside the draft */
@@ -435,30 +407,30 @@ static void logo_and_photo(void)
     char dlogo[160];
     snprintf(dlogo, sizeof(dlogo), "/v1/profiles/%s/logo", draft);
     r = put_image(dlogo, t_drafter, buf, n);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", dlogo, NULL, NULL);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", dlogo, NULL, t_drafter);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(api_header(&r, "cache-control", h, sizeof(h)), "private") != NULL);
     api_res_free(&r);
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", draft);
     r = call("POST", p, NULL, t_drafter);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     r = call("GET", "/v1/moderation/queue", NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     const cJSON *it = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0);
-    CHECK_STR_EQ(jstr(it, "id"), draft);
+    CHECK_STR_EQ(api_jstr(it, "id"), draft);
     const cJSON *images = cJSON_GetObjectItem(it, "images");
-    CHECK_STR_EQ(jstr(images, "logo"), dlogo);
+    CHECK_STR_EQ(api_jstr(images, "logo"), dlogo);
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(images, "contact_photo")));
     api_res_free(&r);
     r = call("GET", dlogo, NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     free(t_drafter);
 }
@@ -491,27 +463,27 @@ static api_res one_click(const char *tok)
 static void newsletters_and_unsubscribe(void)
 {
     api_res r = call("PUT", "/v1/me/newsletters", "[\"monthly\"]", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("PUT", "/v1/me/newsletters", "[\"weekly\"]", t_stranger);
-    expect(&r, 422);
+    api_expect(&r, 422);
     CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields"),
                               "newsletters") != NULL);
     api_res_free(&r);
     r = call("PUT", "/v1/me/newsletters", "[\"monthly\",\"monthly\"]", t_stranger);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("PUT", "/v1/me/newsletters", "[\"quarterly\",\"monthly\"]", t_stranger);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", "/v1/me", NULL, t_stranger);
-    expect(&r, 200);
+    api_expect(&r, 200);
     const cJSON *user = cJSON_GetObjectItem(r.json, "user");
     const cJSON *nl = cJSON_GetObjectItem(user ? user : r.json, "newsletters");
     CHECK_EQ(cJSON_GetArraySize(nl), 2);
     api_res_free(&r);
     r = call("PUT", "/v1/me/newsletters", "[]", t_stranger);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", "/v1/me", NULL, t_stranger);
     user = cJSON_GetObjectItem(r.json, "user");
@@ -526,21 +498,21 @@ static void newsletters_and_unsubscribe(void)
 
     /* password-reset e-mails: one click stops them, twice is the same as once */
     r = call("POST", "/v1/password-resets", "{\"email\":\"stranger@example.eu\"}", NULL);
-    expect(&r, 202);
+    api_expect(&r, 202);
     api_res_free(&r);
     CHECK_EQ(api_outbox_count(&srv, "To: stranger@example.eu", 1), 1);
     unsubscribe_token("To: stranger@example.eu", mail, sizeof(mail), tok);
     r = one_click("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = one_click(tok);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = one_click(tok);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("POST", "/v1/password-resets", "{\"email\":\"stranger@example.eu\"}", NULL);
-    expect(&r, 202);
+    api_expect(&r, 202);
     api_res_free(&r);
     sleep(1);
     CHECK_EQ(api_outbox_count(&srv, "To: stranger@example.eu", 2), 1);
@@ -561,52 +533,52 @@ static void export_everything_about_me(void)
              "\"deadline\":\"%s\"}",
              profile, deadline);
     api_res r = call("POST", "/v1/partner-searches", body, t_admin);
-    expect(&r, 201);
+    api_expect(&r, 201);
     char p[200];
-    snprintf(ps, sizeof(ps), "%s", jstr(r.json, "id"));
+    snprintf(ps, sizeof(ps), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", ps);
     r = call("PUT", p, NULL, t_stranger);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
     r = call("POST", p, "{\"text\":\"Is Horizon Europe the call?\"}", t_stranger);
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/interests", ps);
     r = call("POST", p, "{\"organisation\":\"Stranger Labs\",\"message\":\"We build stacks.\"}",
              t_stranger);
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
 
     r = call("GET", "/v1/me/export", NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("GET", "/v1/me/export", NULL, t_stranger);
-    expect(&r, 200);
+    api_expect(&r, 200);
     const cJSON *acc = cJSON_GetObjectItem(r.json, "account");
-    CHECK_STR_EQ(jstr(acc, "email"), "stranger@example.eu");
+    CHECK_STR_EQ(api_jstr(acc, "email"), "stranger@example.eu");
     CHECK(cJSON_GetObjectItem(acc, "password_hash") == NULL);
     CHECK(strstr(r.body, "argon2") == NULL);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "follows")), 1);
     const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "comments"), 0);
-    CHECK_STR_EQ(jstr(c, "text"), "Is Horizon Europe the call?");
-    CHECK_STR_EQ(jstr(c, "partner_search_id"), ps);
-    CHECK(strchr(jstr(c, "created_at"), 'T') != NULL);
+    CHECK_STR_EQ(api_jstr(c, "text"), "Is Horizon Europe the call?");
+    CHECK_STR_EQ(api_jstr(c, "partner_search_id"), ps);
+    CHECK(strchr(api_jstr(c, "created_at"), 'T') != NULL);
     const cJSON *i = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "interests"), 0);
-    CHECK_STR_EQ(jstr(i, "organisation"), "Stranger Labs");
+    CHECK_STR_EQ(api_jstr(i, "organisation"), "Stranger Labs");
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "profiles")), 0);
     api_res_free(&r);
 
     r = call("GET", "/v1/me/export", NULL, t_admin);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(r.json, "account"), "email"), "admin@example.eu");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(cJSON_GetObjectItem(r.json, "account"), "email"), "admin@example.eu");
     const cJSON *profs = cJSON_GetObjectItem(r.json, "profiles");
     CHECK_EQ(cJSON_GetArraySize(profs), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(profs, 0), "id"), profile);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(profs, 0), "id"), profile);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "news")), 1); /* one left */
     const cJSON *notes = cJSON_GetObjectItem(r.json, "notifications");
-    CHECK(jint(notes, "total") >= 2); /* published; the stranger's comment and interest */
+    CHECK(api_jint(notes, "total") >= 2); /* published; the stranger's comment and interest */
     CHECK(cJSON_GetObjectItem(r.json, "registrations") != NULL);
     CHECK(cJSON_GetObjectItem(r.json, "events") != NULL);
     CHECK(cJSON_GetObjectItem(r.json, "messages") != NULL);
@@ -671,9 +643,9 @@ static void erasure(void)
                      "\"organisation_name\":\"Oyelaran Widgets\",\"country\":\"FR\","
                      "\"title\":\"Director\",\"newsletters\":[\"monthly\"]}",
                      NULL);
-    expect(&r, 201);
+    api_expect(&r, 201);
     char uid[64];
-    snprintf(uid, sizeof(uid), "%s", jstr(r.json, "id"));
+    snprintf(uid, sizeof(uid), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     char *tz = login("zmo.erasure.target@example.eu", "forget me please");
     char *tz2 = login("Zebulon Marchetti-Oyelaran", "forget me please");
@@ -681,27 +653,27 @@ static void erasure(void)
     char p[200];
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
     r = call("POST", p, "{\"text\":\"We would join with our widgets.\"}", tz);
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
     /* a profile they alone administer */
     char mine[64];
     make_profile(tz, "Oyelaran Cluster", false, mine);
 
     r = call("DELETE", "/v1/me", "{\"password\":\"wrong password\"}", tz);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("DELETE", "/v1/me", "{}", tz);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("DELETE", "/v1/me", "{\"password\":\"forget me please\"}", tz);
-    expect(&r, 409);
+    api_expect(&r, 409);
     CHECK(strstr(r.body, "Oyelaran Cluster") != NULL);
     CHECK(strstr(r.body, mine) != NULL);
     api_res_free(&r);
     /* handed over: the stranger becomes an admin too */
     snprintf(p, sizeof(p), "/v1/profiles/%s/admins", mine);
     r = call("POST", p, "{\"email\":\"stranger@example.eu\"}", tz);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 
     /* before: the raw store holds the e-mail, the name and the hash (a positive control) */
@@ -729,36 +701,36 @@ static void erasure(void)
     api_start(&srv, srv.dir, NULL);
 
     r = call("DELETE", "/v1/me", "{\"password\":\"forget me please\"}", tz);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     /* every session is revoked */
     r = call("GET", "/v1/me", NULL, tz);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("GET", "/v1/me", NULL, tz2);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("POST", "/v1/sessions",
              "{\"login\":\"zmo.erasure.target@example.eu\",\"password\":\"forget me please\"}",
              NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     /* the profile stays with its other admin */
     snprintf(p, sizeof(p), "/v1/profiles/%s?version=draft", mine);
     r = call("GET", p, NULL, t_stranger);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(r.body, uid) == NULL);
     api_res_free(&r);
     /* the comment stays, by "a former user" */
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(r.body, "We would join with our widgets.") != NULL);
     CHECK(strstr(r.body, "a former user") != NULL);
     CHECK(strstr(r.body, "Marchetti") == NULL);
     api_res_free(&r);
     r = call("GET", "/v1/me/notifications", NULL, t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(r.body, "Marchetti") == NULL);
     CHECK(strstr(r.body, "a former user commented") != NULL);
     api_res_free(&r);
@@ -769,7 +741,7 @@ static void erasure(void)
              "\"password\":\"another long one\",\"organisation_name\":\"X\","
              "\"country\":\"DE\",\"title\":\"T\"}",
              NULL);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
 
     /* after: none of it in the raw files once the store is compacted */
@@ -785,25 +757,25 @@ static void erasure(void)
 static void gone_with_the_profile(void)
 {
     api_res r = call("GET", "/v1/search?q=electrolysers&kind=news", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     api_res_free(&r);
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s", profile);
     r = call("DELETE", p, NULL, t_admin);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=electrolysers&kind=news", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 0);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 0);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/news", profile);
     r = call("GET", p, NULL, t_mod);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/logo", profile);
     r = call("GET", p, NULL, t_mod);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     /* the record itself is gone: a reindex from the store finds nothing either */
     api_stop(&srv);
@@ -811,8 +783,8 @@ static void gone_with_the_profile(void)
     CHECK_EQ(api_cli(&srv, NULL, args), 0);
     api_start(&srv, srv.dir, NULL);
     r = call("GET", "/v1/search?q=electrolysers", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 0);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 0);
     api_res_free(&r);
 }
 
@@ -823,7 +795,7 @@ int main(int argc, char **argv)
         return 2;
     }
     api_binary = argv[1];
-    signal(SIGABRT, on_abort);
+    api_kill_on_abort(&srv);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     setenv("ECCPD_COMPACT_ON_CLOSE", "1", 1); /* the servers it starts compact on a clean stop */
     setup();

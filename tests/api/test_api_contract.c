@@ -19,19 +19,6 @@ static api_server srv;
 static char *t_mod, *t_user;
 static char profile_id[64], reg_id[64];
 
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static api_res call(const char *method, const char *path, const char *json, const char *token)
 {
     return api_json(&srv, API_H1, method, path, json, token);
@@ -77,7 +64,7 @@ static int times_of(const char *method, const char *path, const char *json, cons
                     long status)
 {
     api_res r = call(method, path, json, token);
-    expect(&r, status);
+    api_expect(&r, status);
     int n = times_in(r.json);
     api_res_free(&r);
     return n;
@@ -102,9 +89,9 @@ static void setup(void)
     api_start(&srv, srv.dir, extra);
     api_res r = call("POST", "/v1/sessions",
                      "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
-    expect(&r, 201);
-    t_mod = strdup(jstr(r.json, "token"));
-    check_rfc3339_now("expires_at", jstr(r.json, "expires_at"));
+    api_expect(&r, 201);
+    t_mod = strdup(api_jstr(r.json, "token"));
+    check_rfc3339_now("expires_at", api_jstr(r.json, "expires_at"));
     CHECK_EQ(times_in(r.json), 2); /* expires_at, user.created_at */
     api_res_free(&r);
     t_user = api_signup(&srv, "ana_maria", "a long password");
@@ -123,8 +110,8 @@ static void times_are_rfc3339_in_every_response(void)
         "\"services\":[\"training\",\"matchmaking\"],\"contact\":{\"name\":\"N\","
         "\"email\":\"contact@example.eu\"}}",
         t_user);
-    expect(&r, 201);
-    snprintf(profile_id, sizeof(profile_id), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(profile_id, sizeof(profile_id), "%s", api_jstr(r.json, "id"));
     CHECK_EQ(times_in(r.json), 2); /* created_at, updated_at */
     api_res_free(&r);
 
@@ -132,10 +119,10 @@ static void times_are_rfc3339_in_every_response(void)
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", profile_id);
     CHECK_EQ(times_of("POST", p, NULL, t_user, 200), 3); /* + submitted_at */
     r = call("GET", "/v1/moderation/queue", NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *items = cJSON_GetObjectItem(r.json, "items");
     CHECK_EQ(cJSON_GetArraySize(items), 1);
-    check_rfc3339_now("submitted_at", jstr(cJSON_GetArrayItem(items, 0), "submitted_at"));
+    check_rfc3339_now("submitted_at", api_jstr(cJSON_GetArrayItem(items, 0), "submitted_at"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", profile_id);
     /* created_at, updated_at, published_at, history[0].at (submitted_at is gone) */
@@ -155,14 +142,14 @@ static void times_are_rfc3339_in_every_response(void)
              "\"to\":\"%s\"}],\"duration_days\":{\"min\":5,\"max\":20},\"host_capacity\":1}",
              profile_id, from, to);
     r = call("POST", "/v1/xchange/registrations", body, t_user);
-    expect(&r, 201);
-    snprintf(reg_id, sizeof(reg_id), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(reg_id, sizeof(reg_id), "%s", api_jstr(r.json, "id"));
     CHECK_EQ(times_in(r.json), 2);
     cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "availability"), 0);
     char next[16];
     day(31, next); /* 23:30 at -01:00 is 00:30 UTC the next day */
-    CHECK_STR_EQ(jstr(w, "from"), next);
-    CHECK_STR_EQ(jstr(w, "to"), to);
+    CHECK_STR_EQ(api_jstr(w, "from"), next);
+    CHECK_STR_EQ(api_jstr(w, "to"), to);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/decision", reg_id);
     CHECK_GE(times_of("POST", p, "{\"decision\":\"accept\"}", t_mod, 200), 3);
@@ -186,7 +173,7 @@ static bool header_is(const api_res *r, const char *name, const char *want)
 static void head_answers_every_get_route(void)
 {
     api_res doc = call("GET", "/openapi.json", NULL, NULL);
-    expect(&doc, 200);
+    api_expect(&doc, 200);
     const cJSON *paths = cJSON_GetObjectItem(doc.json, "paths"), *pi;
     int routes = 0;
     cJSON_ArrayForEach(pi, paths)
@@ -238,11 +225,11 @@ static void head_answers_every_get_route(void)
     api_res_free(&doc);
     /* a path without GET does not gain HEAD */
     api_res r = call("HEAD", "/v1/xchange/batch-match", NULL, t_mod);
-    expect(&r, 405);
+    api_expect(&r, 405);
     CHECK(header_is(&r, "allow", "POST, OPTIONS"));
     api_res_free(&r);
     r = call("PUT", "/healthz", NULL, NULL);
-    expect(&r, 405);
+    api_expect(&r, 405);
     CHECK(header_is(&r, "allow", "GET, HEAD, OPTIONS"));
     api_res_free(&r);
 }
@@ -265,7 +252,7 @@ static void cors_for_the_configured_origins_only(void)
 {
     /* a preflight from an allowed origin */
     api_res r = with_origin("OPTIONS", "/v1/profiles/abc", "https://app.example.eu", "PATCH");
-    expect(&r, 204);
+    api_expect(&r, 204);
     CHECK(header_is(&r, "access-control-allow-origin", "https://app.example.eu"));
     CHECK(header_is(&r, "vary", "Origin"));
     char buf[512];
@@ -277,23 +264,23 @@ static void cors_for_the_configured_origins_only(void)
           strstr(buf, "Idempotency-Key"));
     api_res_free(&r);
     r = with_origin("OPTIONS", "/v1/users", "http://localhost:5173", "POST");
-    expect(&r, 204);
+    api_expect(&r, 204);
     CHECK(header_is(&r, "access-control-allow-origin", "http://localhost:5173"));
     api_res_free(&r);
 
     /* responses, errors included, name the allowed origin */
     r = with_origin("GET", "/healthz", "https://app.example.eu", NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(header_is(&r, "access-control-allow-origin", "https://app.example.eu"));
     api_res_free(&r);
     r = with_origin("GET", "/v1/me", "https://app.example.eu", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     CHECK(header_is(&r, "access-control-allow-origin", "https://app.example.eu"));
     api_res_free(&r);
 
     /* another origin gets no CORS headers, preflight or not */
     r = with_origin("OPTIONS", "/v1/users", "https://evil.example", "POST");
-    expect(&r, 204);
+    api_expect(&r, 204);
     CHECK(header_is(&r, "access-control-allow-origin", NULL));
     CHECK(header_is(&r, "access-control-allow-methods", NULL));
     api_res_free(&r);
@@ -302,7 +289,7 @@ static void cors_for_the_configured_origins_only(void)
     CHECK(header_is(&r, "vary", "Origin"));
     api_res_free(&r);
     r = with_origin("OPTIONS", "/v1/no/such/thing", "https://app.example.eu", "GET");
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 
     /* without --cors-origin: no CORS headers at all */
@@ -311,12 +298,12 @@ static void cors_for_the_configured_origins_only(void)
     const char *h[] = {"Origin: https://app.example.eu", "Access-Control-Request-Method: POST",
                        NULL};
     r = api_call(&plain, API_H1, "OPTIONS", "/v1/users", NULL, NULL, 0, h);
-    expect(&r, 204);
+    api_expect(&r, 204);
     CHECK(strstr(r.headers, "ccess-control-") == NULL);
     CHECK(header_is(&r, "vary", NULL));
     api_res_free(&r);
     r = api_call(&plain, API_H1, "GET", "/healthz", NULL, NULL, 0, h);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(r.headers, "ccess-control-") == NULL);
     api_res_free(&r);
     api_stop(&plain);

@@ -51,20 +51,6 @@ static struct {
     size_t npsearch;
 } ack;
 
-static void on_abort(int sig)
-{
-    if (srv.pid > 0)
-        kill(srv.pid, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* One write; true with the id (if asked) when it was acknowledged. */
 static bool wr(const char *method, const char *path, const char *body, const char *token, long want,
                char id[64])
@@ -74,7 +60,7 @@ static bool wr(const char *method, const char *path, const char *body, const cha
     api_res r = api_json(&srv, API_H1, method, path, body, token);
     bool ok = r.status == want;
     if (ok && id != NULL) {
-        const char *s = jstr(r.json, "id");
+        const char *s = api_jstr(r.json, "id");
         ok = s != NULL;
         if (ok)
             snprintf(id, 64, "%s", s);
@@ -108,7 +94,7 @@ static void *client(void *arg)
         pthread_mutex_unlock(&mu);
         snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"a long password\"}", name);
         api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions", body, NULL);
-        const char *t = r.status == 201 ? jstr(r.json, "token") : NULL;
+        const char *t = r.status == 201 ? api_jstr(r.json, "token") : NULL;
         snprintf(tokbuf, sizeof tokbuf, "%s", t ? t : "");
         api_res_free(&r);
         if (t == NULL)
@@ -188,7 +174,7 @@ static char *login_mod(void)
     api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions",
                          "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
     CHECK_EQ(r.status, 201);
-    char *t = strdup(jstr(r.json, "token"));
+    char *t = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     return t;
 }
@@ -213,27 +199,27 @@ static void store_counts(long *published, long *accepted, long *users)
     while (fgets(line, (int)cap, f) != NULL) {
         cJSON *j = cJSON_Parse(line);
         CHECK(j != NULL);
-        const char *kind = jstr(j, "kind");
+        const char *kind = api_jstr(j, "kind");
         cJSON *rec = cJSON_GetObjectItemCaseSensitive(j, "record");
         if (strcmp(kind, "profile") == 0) {
             cJSON *pub = cJSON_GetObjectItemCaseSensitive(rec, "published");
-            const char *state = jstr(rec, "state");
+            const char *state = api_jstr(rec, "state");
             if (pub != NULL && !cJSON_IsNull(pub) && (state == NULL || strcmp(state, "deleted")))
                 (*published)++;
             cJSON *src = pub != NULL && !cJSON_IsNull(pub)
                              ? pub
                              : cJSON_GetObjectItemCaseSensitive(rec, "draft");
-            const char *c = src ? jstr(src, "country") : NULL;
-            cJSON_AddStringToObject(country_of, jstr(rec, "id"), c ? c : "");
+            const char *c = src ? api_jstr(src, "country") : NULL;
+            cJSON_AddStringToObject(country_of, api_jstr(rec, "id"), c ? c : "");
         } else if (strcmp(kind, "xchange_registration") == 0) {
-            const char *state = jstr(rec, "state");
+            const char *state = api_jstr(rec, "state");
             if (state != NULL && strcmp(state, "accepted") == 0) {
                 (*accepted)++;
-                cJSON_AddItemToArray(reg_profiles, cJSON_CreateString(jstr(rec, "profile_id")));
+                cJSON_AddItemToArray(reg_profiles, cJSON_CreateString(api_jstr(rec, "profile_id")));
             }
         } else if (strcmp(kind, "user") == 0) {
             (*users)++;
-            const char *u = jstr(rec, "username");
+            const char *u = api_jstr(rec, "username");
             if (u != NULL)
                 cJSON_AddTrueToObject(stored_users, u);
         }
@@ -245,7 +231,7 @@ static void store_counts(long *published, long *accepted, long *users)
     cJSON *it;
     cJSON_ArrayForEach(it, reg_profiles)
     {
-        const char *c = jstr(country_of, it->valuestring);
+        const char *c = api_jstr(country_of, it->valuestring);
         CHECK(c != NULL);
         accepted_in[strcmp(c, "DE") == 0]++;
     }
@@ -310,7 +296,7 @@ static void verify(long published, long accepted, long users)
         api_res r = api_json(&srv, API_H1, "GET", p, NULL, t_mod);
         CHECK_EQ(r.status, 200);
         if (ack.reg[i].accepted)
-            CHECK_STR_EQ(jstr(r.json, "state"), "accepted");
+            CHECK_STR_EQ(api_jstr(r.json, "state"), "accepted");
         acked_acc += ack.reg[i].accepted;
         api_res_free(&r);
     }
@@ -332,7 +318,7 @@ static void verify(long published, long accepted, long users)
         CHECK_EQ(r.status, 200);
         cJSON *hits = cJSON_GetObjectItemCaseSensitive(r.json, "hits");
         CHECK_EQ(cJSON_GetArraySize(hits), 1);
-        CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "id"), ack.prof[i].id);
+        CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hits, 0), "id"), ack.prof[i].id);
         api_res_free(&r);
         n++;
     }
@@ -372,7 +358,7 @@ int main(int argc, char **argv)
     unsigned seed = argc > 3 ? (unsigned)atoi(argv[3]) : (unsigned)time(NULL);
     printf("crash cycles: %d, seed %u\n", cycles, seed);
     srand(seed);
-    signal(SIGABRT, on_abort);
+    api_kill_on_abort(&srv);
     api_prepare(&srv);
     const char *args[] = {"user",           "create", "--username", "Mod", "--email",
                           "mod@example.eu", "--role", "moderator",  NULL};

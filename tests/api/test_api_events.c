@@ -17,19 +17,6 @@
 static api_server srv;
 static char *t_mod, *t_stranger;
 
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static api_res call(const char *method, const char *path, const char *json, const char *token)
 {
     return api_json(&srv, API_H1, method, path, json, token);
@@ -39,7 +26,7 @@ static void call_expect(const char *method, const char *path, const char *json, 
                         long status)
 {
     api_res r = call(method, path, json, token);
-    expect(&r, status);
+    api_expect(&r, status);
     api_res_free(&r);
 }
 
@@ -64,8 +51,8 @@ static void make_org(org *o, const char *user, const char *name, const char *cou
         "\"email\":\"contact@example.eu\"}}",
         name, country, user);
     api_res r = call("POST", "/v1/profiles", body, o->token);
-    expect(&r, 201);
-    snprintf(o->profile, sizeof(o->profile), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(o->profile, sizeof(o->profile), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     if (!publish)
         return;
@@ -94,8 +81,8 @@ static void setup(void)
     api_start(&srv, srv.dir, NULL);
     api_res r = call("POST", "/v1/sessions",
                      "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
-    expect(&r, 201);
-    t_mod = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    t_mod = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     t_stranger = api_signup(&srv, "stranger", "a long password");
     make_org(&host, "host", "Matchmaking Host", "BE", true);
@@ -121,38 +108,38 @@ static void who_may_create(void)
 {
     api_res r = create_event(host.profile, "Anonymous", "webinar", "2030-03-01T09:00:00Z",
                              "2030-03-01T10:00:00Z", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = create_event(host.profile, "Stranger's", "webinar", "2030-03-01T09:00:00Z",
                      "2030-03-01T10:00:00Z", t_stranger);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     /* ends before it starts, bad time, unknown kind: 422 naming the fields */
     r = create_event(host.profile, "Bad", "party", "2030-03-01T09:00:00Z", "yesterday", host.token);
-    expect(&r, 422);
+    api_expect(&r, 422);
     cJSON *f = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields");
     CHECK(cJSON_GetObjectItem(f, "kind") != NULL);
     CHECK(cJSON_GetObjectItem(f, "ends_at") != NULL);
     api_res_free(&r);
     r = create_event(host.profile, "Backwards", "webinar", "2030-03-01T09:00:00Z",
                      "2030-03-01T08:00:00Z", host.token);
-    expect(&r, 422);
+    api_expect(&r, 422);
     CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields"),
                               "ends_at") != NULL);
     api_res_free(&r);
     /* the organiser: times come back in RFC 3339 UTC, offsets folded */
     r = create_event(host.profile, "B2B Digital Days", "matchmaking", "2030-03-01T10:00:00+01:00",
                      "2030-03-01T18:00:00+01:00", host.token);
-    expect(&r, 201);
-    snprintf(ev, sizeof(ev), "%s", jstr(r.json, "id"));
-    CHECK_STR_EQ(jstr(r.json, "starts_at"), "2030-03-01T09:00:00Z");
-    CHECK_STR_EQ(jstr(r.json, "ends_at"), "2030-03-01T17:00:00Z");
+    api_expect(&r, 201);
+    snprintf(ev, sizeof(ev), "%s", api_jstr(r.json, "id"));
+    CHECK_STR_EQ(api_jstr(r.json, "starts_at"), "2030-03-01T09:00:00Z");
+    CHECK_STR_EQ(api_jstr(r.json, "ends_at"), "2030-03-01T17:00:00Z");
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "on_agenda")));
-    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(r.json, "profile"), "name"), "Matchmaking Host");
+    CHECK_STR_EQ(api_jstr(cJSON_GetObjectItem(r.json, "profile"), "name"), "Matchmaking Host");
     api_res_free(&r);
     r = create_event(host.profile, "Earlier Webinar", "webinar", "2030-02-01T09:00:00Z",
                      "2030-02-01T10:00:00Z", host.token);
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
 }
 
@@ -160,47 +147,47 @@ static void unpublished_organiser_is_off_the_agenda(void)
 {
     api_res r = create_event(draft.profile, "Hidden Workshop", "workshop", "2030-01-10T09:00:00Z",
                              "2030-01-10T12:00:00Z", draft.token);
-    expect(&r, 201);
+    api_expect(&r, 201);
     CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "on_agenda")));
-    CHECK_STR_EQ(jstr(r.json, "agenda_reason"), "the organiser profile is not published");
+    CHECK_STR_EQ(api_jstr(r.json, "agenda_reason"), "the organiser profile is not published");
     char id[64];
-    snprintf(id, sizeof(id), "%s", jstr(r.json, "id"));
+    snprintf(id, sizeof(id), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     call_expect("GET", P("/v1/events/%s", id, NULL), NULL, t_stranger, 404);
     call_expect("GET", P("/v1/events/%s", id, NULL), NULL, NULL, 404);
     call_expect("GET", P("/v1/events/%s", id, NULL), NULL, draft.token, 200);
     r = call("GET", "/v1/events?from=2029-01-01", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(r.body, "Hidden Workshop") == NULL);
     /* soonest first */
     cJSON *items = cJSON_GetObjectItem(r.json, "items");
     CHECK_EQ(cJSON_GetArraySize(items), 2);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(items, 0), "title"), "Earlier Webinar");
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(items, 1), "title"), "B2B Digital Days");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(items, 0), "title"), "Earlier Webinar");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(items, 1), "title"), "B2B Digital Days");
     api_res_free(&r);
     r = call("GET", "/v1/events?from=2029-01-01&kind=matchmaking&ecosystem=digital", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "items")), 1);
     api_res_free(&r);
     r = call("GET", "/v1/events?from=2029-01-01&to=2030-02-15", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "items")), 1);
     api_res_free(&r);
     call_expect("GET", "/v1/events?kind=party", NULL, NULL, 400);
     /* search: kind event with facets, the unpublished organiser's event not in it */
     r = call("GET", "/v1/search?q=days&kind=event&facets=kind,ecosystem,country", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 1);
     cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0);
-    CHECK_STR_EQ(jstr(hit, "kind"), "event");
-    CHECK_STR_EQ(jstr(hit, "type"), "matchmaking");
-    CHECK_STR_EQ(jstr(hit, "country"), "BE");
+    CHECK_STR_EQ(api_jstr(hit, "kind"), "event");
+    CHECK_STR_EQ(api_jstr(hit, "type"), "matchmaking");
+    CHECK_STR_EQ(api_jstr(hit, "country"), "BE");
     cJSON *kf = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "facets"), "kind"), 0);
-    CHECK_STR_EQ(jstr(kf, "value"), "event");
+    CHECK_STR_EQ(api_jstr(kf, "value"), "event");
     CHECK_EQ(cJSON_GetObjectItem(kf, "count")->valueint, 1);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=hidden&kind=event", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 0);
     api_res_free(&r);
 }
@@ -213,14 +200,14 @@ static void publishing_the_organiser_puts_its_events_on_the_agenda(void)
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", draft.profile);
     call_expect("POST", p, "{\"decision\":\"publish\"}", t_mod, 200);
     api_res r = call("GET", "/v1/search?q=hidden&kind=event", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 1);
     api_res_free(&r);
     r = call("GET", "/v1/events?from=2029-01-01", NULL, t_stranger);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *items = cJSON_GetObjectItem(r.json, "items");
     CHECK_EQ(cJSON_GetArraySize(items), 2); /* the cancelled one is off */
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(items, 0), "title"), "Hidden Workshop");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(items, 0), "title"), "Hidden Workshop");
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 0), "on_agenda")));
     api_res_free(&r);
 }
@@ -232,8 +219,8 @@ static void edit_and_slots(void)
                 host.token, 422);
     api_res r = call("PATCH", P("/v1/events/%s", ev, NULL), "{\"title\":\"B2B Digital Days 2030\"}",
                      host.token);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "title"), "B2B Digital Days 2030");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "title"), "B2B Digital Days 2030");
     api_res_free(&r);
     const char *overlap = "{\"tables\":2,\"slots\":[{\"starts_at\":\"2030-03-01T09:00:00Z\","
                           "\"ends_at\":\"2030-03-01T09:30:00Z\"},{\"starts_at\":"
@@ -249,7 +236,7 @@ static void edit_and_slots(void)
     call_expect("PUT", P("/v1/events/%s/slots", ev, NULL), good, t_stranger, 403);
     call_expect("PUT", P("/v1/events/%s/slots", ev, NULL), good, p1.token, 403);
     r = call("PUT", P("/v1/events/%s/slots", ev, NULL), good, host.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "slots")), 3);
     api_res_free(&r);
 }
@@ -261,14 +248,14 @@ static void participants(void)
     call_expect("POST", P("/v1/events/%s/participants", ev, NULL), body, t_stranger, 403);
     call_expect("POST", P("/v1/events/%s/participants", ev, NULL), body, NULL, 401);
     api_res r = call("POST", P("/v1/events/%s/participants", ev, NULL), body, p1.token);
-    expect(&r, 201);
-    CHECK_STR_EQ(jstr(r.json, "state"), "applied");
-    CHECK_STR_EQ(jstr(r.json, "profile_id"), p1.profile);
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "applied");
+    CHECK_STR_EQ(api_jstr(r.json, "profile_id"), p1.profile);
     api_res_free(&r);
     call_expect("POST", P("/v1/events/%s/participants", ev, NULL), body, p1.token, 409);
     snprintf(body, sizeof(body), "{\"profile_id\":\"%s\"}", draft.profile);
     r = call("POST", P("/v1/events/%s/participants", ev, NULL), body, draft.token);
-    expect(&r, 422); /* only published profiles take part */
+    api_expect(&r, 422); /* only published profiles take part */
     api_res_free(&r);
     org *others[2] = {&p2, &p3};
     for (int i = 0; i < 2; i++) {
@@ -295,7 +282,7 @@ static void participants(void)
                 "{\"slots\":[7]}", p3.token, 422);
     r = call("PUT", P("/v1/events/%s/participants/%s/unavailable", ev, p3.profile),
              "{\"slots\":[1]}", p3.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "unavailable")), 1);
     api_res_free(&r);
 }
@@ -308,9 +295,9 @@ static void request(org *from, org *to, int priority, char out[64])
     snprintf(body, sizeof(body), "{\"from\":\"%s\",\"to\":\"%s\",\"priority\":%d}", from->profile,
              to->profile, priority);
     api_res r = call("POST", P("/v1/events/%s/meeting-requests", ev, NULL), body, from->token);
-    expect(&r, 201);
-    CHECK_STR_EQ(jstr(r.json, "state"), "pending");
-    snprintf(out, 64, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "pending");
+    snprintf(out, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
 }
 
@@ -339,8 +326,8 @@ static void meeting_requests(void)
     /* p2 fixes the meeting with p1 in slot 1 */
     api_res r = call("POST", P("/v1/events/%s/meeting-requests/%s", ev, req12),
                      "{\"decision\":\"accept\",\"slot\":1}", p2.token);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "state"), "accepted");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "accepted");
     CHECK_EQ(cJSON_GetObjectItem(r.json, "slot")->valueint, 1);
     api_res_free(&r);
     call_expect("POST", P("/v1/events/%s/meeting-requests/%s", ev, req12),
@@ -356,7 +343,7 @@ static void meeting_requests(void)
     /* listing: the participant's own, the organiser's all, not a stranger's */
     api_res l = call("GET", P("/v1/events/%s/meeting-requests?participant=%s", ev, p1.profile),
                      NULL, p1.token);
-    expect(&l, 200);
+    api_expect(&l, 200);
     CHECK_EQ(cJSON_GetObjectItem(l.json, "total")->valueint, 2);
     api_res_free(&l);
     call_expect("GET", P("/v1/events/%s/meeting-requests?participant=%s", ev, p1.profile), NULL,
@@ -369,7 +356,7 @@ static int slot_of(cJSON *meetings, const char *x, const char *y)
     cJSON *m;
     cJSON_ArrayForEach(m, meetings)
     {
-        const char *a = jstr(m, "a"), *b = jstr(m, "b");
+        const char *a = api_jstr(m, "a"), *b = api_jstr(m, "b");
         if ((strcmp(a, x) == 0 && strcmp(b, y) == 0) || (strcmp(a, y) == 0 && strcmp(b, x) == 0))
             return cJSON_GetObjectItem(m, "slot")->valueint;
     }
@@ -382,7 +369,7 @@ static void schedule(void)
     call_expect("POST", P("/v1/events/%s/schedule", ev, NULL), NULL, t_stranger, 403);
     call_expect("POST", P("/v1/events/%s/schedule", ev, NULL), NULL, NULL, 401);
     api_res r = call("POST", P("/v1/events/%s/schedule", ev, NULL), NULL, host.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *ms = cJSON_GetObjectItem(r.json, "meetings");
     CHECK_EQ(cJSON_GetArraySize(ms), 3);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "upper_bound")->valueint, 3);
@@ -396,14 +383,14 @@ static void schedule(void)
 
     /* a participant's agenda, in slot order, with the other party */
     r = call("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL, p1.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     ms = cJSON_GetObjectItem(r.json, "meetings");
     CHECK_EQ(cJSON_GetArraySize(ms), 2);
     CHECK(cJSON_GetObjectItem(cJSON_GetArrayItem(ms, 0), "slot")->valueint <
           cJSON_GetObjectItem(cJSON_GetArrayItem(ms, 1), "slot")->valueint);
     cJSON *with2 = cJSON_GetArrayItem(ms, s31 < 1 ? 1 : 0); /* the fixed one, in slot 1 */
-    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(with2, "with"), "name"), "Participant Two");
-    CHECK_STR_EQ(jstr(with2, "starts_at"), "2030-03-01T09:30:00Z");
+    CHECK_STR_EQ(api_jstr(cJSON_GetObjectItem(with2, "with"), "name"), "Participant Two");
+    CHECK_STR_EQ(api_jstr(with2, "starts_at"), "2030-03-01T09:30:00Z");
     api_res_free(&r);
     call_expect("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL,
                 t_stranger, 404);
@@ -419,7 +406,7 @@ static void schedule(void)
     hdr[1] = auth;
     r = api_call(&srv, API_H1, "GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile),
                  NULL, NULL, 0, hdr);
-    expect(&r, 200);
+    api_expect(&r, 200);
     char ct[128];
     CHECK(api_header(&r, "content-type", ct, sizeof(ct)) != NULL);
     CHECK(strncmp(ct, "text/calendar", 13) == 0);
@@ -462,16 +449,16 @@ static void schedule(void)
 static void rescheduling_is_stable(void)
 {
     api_res r = call("GET", P("/v1/events/%s/schedule", ev, NULL), NULL, host.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *before = cJSON_Duplicate(cJSON_GetObjectItem(r.json, "meetings"), 1);
     api_res_free(&r);
     r = call("POST", P("/v1/events/%s/schedule", ev, NULL), NULL, host.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *after = cJSON_GetObjectItem(r.json, "meetings");
     cJSON *m;
     cJSON_ArrayForEach(m, before)
     {
-        CHECK_EQ(slot_of(after, jstr(m, "a"), jstr(m, "b")),
+        CHECK_EQ(slot_of(after, api_jstr(m, "a"), api_jstr(m, "b")),
                  cJSON_GetObjectItem(m, "slot")->valueint);
     }
     cJSON_Delete(before);
@@ -482,19 +469,19 @@ static void cancel(void)
 {
     call_expect("POST", P("/v1/events/%s/cancel", ev, NULL), NULL, p1.token, 403);
     api_res r = call("POST", P("/v1/events/%s/cancel", ev, NULL), NULL, host.token);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "state"), "cancelled");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "cancelled");
     CHECK(cJSON_IsFalse(cJSON_GetObjectItem(r.json, "on_agenda")));
     api_res_free(&r);
     call_expect("POST", P("/v1/events/%s/cancel", ev, NULL), NULL, host.token, 409);
     call_expect("PATCH", P("/v1/events/%s", ev, NULL), "{\"title\":\"x\"}", host.token, 409);
     CHECK(api_outbox_count(&srv, "was cancelled by its organiser", 3) >= 3);
     r = call("GET", "/v1/events?from=2029-01-01", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(strstr(r.body, "B2B Digital Days") == NULL);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=days&kind=event", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 0); /* gone from search at once */
     api_res_free(&r);
 }
@@ -512,23 +499,23 @@ static void demo_data_has_matchmaking_with_schedules(void)
     api_res r = api_json(&d, API_H1, "POST", "/v1/sessions",
                          "{\"login\":\"demo-moderator\",\"password\":\"demo events password\"}",
                          NULL);
-    expect(&r, 201);
-    char *tok = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    char *tok = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     r = api_json(&d, API_H1, "GET", "/v1/events?per_page=100", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 6);
     cJSON *e;
     int matchmaking = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(r.json, "items"))
     {
-        if (strcmp(jstr(e, "kind"), "matchmaking") != 0)
+        if (strcmp(api_jstr(e, "kind"), "matchmaking") != 0)
             continue;
         matchmaking++;
         char p[160];
-        snprintf(p, sizeof(p), "/v1/events/%s/schedule", jstr(e, "id"));
+        snprintf(p, sizeof(p), "/v1/events/%s/schedule", api_jstr(e, "id"));
         api_res sr = api_json(&d, API_H1, "GET", p, NULL, tok);
-        expect(&sr, 200);
+        api_expect(&sr, 200);
         CHECK_GT(cJSON_GetArraySize(cJSON_GetObjectItem(sr.json, "meetings")), 10);
         CHECK(cJSON_GetObjectItem(sr.json, "upper_bound")->valueint > 0);
         api_res_free(&sr);

@@ -19,23 +19,10 @@
 static api_server srv;
 static char *t_mod, *t_stranger;
 
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static const char *err_message(const api_res *r)
 {
     cJSON *e = cJSON_GetObjectItemCaseSensitive(r->json, "error");
-    return jstr(e, "message") ? jstr(e, "message") : "";
+    return api_jstr(e, "message") ? api_jstr(e, "message") : "";
 }
 
 static api_res call(const char *method, const char *path, const char *json, const char *token)
@@ -83,17 +70,17 @@ static void make_org(org *o, const char *user, const char *country, double lat, 
              "\"contact\":{\"name\":\"N\",\"email\":\"contact@example.eu\"}}",
              user, country, lat, lon, user);
     api_res r = call("POST", "/v1/profiles", body, o->token);
-    expect(&r, 201);
-    snprintf(o->profile, sizeof(o->profile), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(o->profile, sizeof(o->profile), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", o->profile);
     r = call("POST", p, NULL, o->token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", o->profile);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     char from[16], to[16], cap[40] = "";
     day(10, from);
@@ -108,12 +95,12 @@ static void make_org(org *o, const char *user, const char *country, double lat, 
              "\"offer\":\"Visits.\",\"demand\":\"Partners.\"}",
              o->profile, roles, from, to, cap);
     r = call("POST", "/v1/xchange/registrations", body, o->token);
-    expect(&r, 201);
-    snprintf(o->reg, sizeof(o->reg), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(o->reg, sizeof(o->reg), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/decision", o->reg);
     r = call("POST", p, "{\"decision\":\"accept\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 }
 
@@ -128,9 +115,9 @@ static api_res propose(const org *visitor, const org *host, const char *token)
 static char *proposed(const org *visitor, const org *host, const char *token)
 {
     api_res r = propose(visitor, host, token);
-    expect(&r, 201);
-    CHECK_STR_EQ(jstr(r.json, "state"), "proposed");
-    char *id = strdup(jstr(r.json, "id"));
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "proposed");
+    char *id = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     return id;
 }
@@ -148,8 +135,8 @@ static void step_ok(const char *id, const char *method, const char *what, const 
                     const char *token, const char *state)
 {
     api_res r = step(id, method, what, body, token);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "state"), state);
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), state);
     api_res_free(&r);
 }
 
@@ -157,7 +144,7 @@ static void step_fails(const char *id, const char *method, const char *what, con
                        const char *token, long status, const char *needle)
 {
     api_res r = step(id, method, what, body, token);
-    expect(&r, status);
+    api_expect(&r, status);
     if (needle != NULL && strstr(err_message(&r), needle) == NULL) {
         fprintf(stderr, "message \"%s\" lacks \"%s\"\n", err_message(&r), needle);
         CHECK(false);
@@ -191,8 +178,8 @@ static void setup(void)
     api_start(&srv, srv.dir, NULL);
     api_res r = call("POST", "/v1/sessions",
                      "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
-    expect(&r, 201);
-    t_mod = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    t_mod = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     t_stranger = api_signup(&srv, "stranger", "a long password");
     make_org(&de, "berlin", "DE", 52.52, 13.405, "[\"visitor\"]", 0);
@@ -228,7 +215,7 @@ static void one_exchange_from_proposal_to_closing_report(void)
     api_res r = step(id, "PUT", "plan", plan_body(mon, mon + 4, "internship"), de.token);
     cJSON *fields = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(r.json, "error"), "fields");
-    CHECK(strstr(jstr(fields, "kind"), "internships and work placements") != NULL);
+    CHECK(strstr(api_jstr(fields, "kind"), "internships and work placements") != NULL);
     api_res_free(&r);
     step_ok(id, "PUT", "plan", plan_body(mon, mon + 4, "business_collaboration"), de.token,
             "plan_submitted");
@@ -262,7 +249,7 @@ static void one_exchange_from_proposal_to_closing_report(void)
     const char *fh[] = {"X-Filename: photo.png", auth, NULL};
     api_res up = api_call(&srv, API_H1, "POST", "/v1/attachments", "image/png", png,
                           sizeof(png) - 1, fh);
-    expect(&up, 201);
+    api_expect(&up, 201);
     char report[512], evidence[64];
     snprintf(evidence, sizeof(evidence), "%s", cJSON_GetObjectItem(up.json, "id")->valuestring);
     snprintf(report, sizeof(report),
@@ -288,7 +275,7 @@ static void one_exchange_from_proposal_to_closing_report(void)
                    {t_mod, 200}};
     for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
         api_res er = call("GET", ep, NULL, readers[i].token);
-        expect(&er, readers[i].status);
+        api_expect(&er, readers[i].status);
         if (readers[i].status == 200)
             CHECK_EQ((long)er.len, (long)sizeof(png) - 1);
         api_res_free(&er);
@@ -301,48 +288,48 @@ static void one_exchange_from_proposal_to_closing_report(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/xchange/exchanges/%s", id);
     r = call("GET", p, NULL, t_stranger);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("GET", p, NULL, it.token);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "state"), "completed");
-    CHECK_STR_EQ(jstr(r.json, "visitor"), de.reg);
-    CHECK_STR_EQ(jstr(r.json, "host"), it.reg);
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "completed");
+    CHECK_STR_EQ(api_jstr(r.json, "visitor"), de.reg);
+    CHECK_STR_EQ(api_jstr(r.json, "host"), it.reg);
     cJSON *hist = cJSON_GetObjectItemCaseSensitive(r.json, "history");
     CHECK_EQ(cJSON_GetArraySize(hist), 11); /* propose .. complete */
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hist, 0), "state"), "proposed");
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hist, 1), "state"), "agreed");
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hist, 10), "state"), "completed");
-    const char *at = jstr(cJSON_GetArrayItem(hist, 0), "at");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hist, 0), "state"), "proposed");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hist, 1), "state"), "agreed");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hist, 10), "state"), "completed");
+    const char *at = api_jstr(cJSON_GetArrayItem(hist, 0), "at");
     CHECK(at != NULL && strlen(at) == 20 && at[19] == 'Z'); /* RFC 3339 UTC */
-    CHECK(jstr(cJSON_GetArrayItem(hist, 0), "by") != NULL);
+    CHECK(api_jstr(cJSON_GetArrayItem(hist, 0), "by") != NULL);
     cJSON *ls = cJSON_GetObjectItemCaseSensitive(r.json, "lump_sum");
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(ls, "amount_eur")->valueint, 780);
     CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(ls, "halved")));
     cJSON *sig = cJSON_GetObjectItemCaseSensitive(r.json, "signatures");
-    CHECK(jstr(cJSON_GetObjectItemCaseSensitive(sig, "visitor"), "at") != NULL);
-    CHECK(jstr(cJSON_GetObjectItemCaseSensitive(sig, "host"), "at") != NULL);
+    CHECK(api_jstr(cJSON_GetObjectItemCaseSensitive(sig, "visitor"), "at") != NULL);
+    CHECK(api_jstr(cJSON_GetObjectItemCaseSensitive(sig, "host"), "at") != NULL);
     cJSON *val = cJSON_GetObjectItemCaseSensitive(r.json, "validations");
-    CHECK(jstr(cJSON_GetObjectItemCaseSensitive(val, "host"), "by") != NULL);
+    CHECK(api_jstr(cJSON_GetObjectItemCaseSensitive(val, "host"), "by") != NULL);
     cJSON *plan = cJSON_GetObjectItemCaseSensitive(r.json, "plan");
-    CHECK_STR_EQ(jstr(plan, "kind"), "business_collaboration");
+    CHECK_STR_EQ(api_jstr(plan, "kind"), "business_collaboration");
     api_res_free(&r);
     r = call("GET", p, NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 
     /* listed under both registrations */
     snprintf(p, sizeof(p), "/v1/xchange/exchanges?registration=%s", it.reg);
     r = call("GET", p, NULL, it.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetArraySize(r.json), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(r.json, 0), "id"), id);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(r.json, 0), "id"), id);
     api_res_free(&r);
     r = call("GET", p, NULL, t_stranger);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 
     /* the host was told at each step of the visitor's: the outbox has its e-mails */
@@ -354,25 +341,25 @@ static void the_scheme_rules_a_pair(void)
 {
     /* an organisation visits once: de has a completed exchange */
     api_res r = propose(&de, &at, de.token);
-    expect(&r, 409);
+    api_expect(&r, 409);
     CHECK(strstr(err_message(&r), "visits once") != NULL);
     api_res_free(&r);
     r = propose(&de2, &fr, de2.token);
-    expect(&r, 201); /* DE and FR: fine */
-    char *id = strdup(jstr(r.json, "id"));
+    api_expect(&r, 201); /* DE and FR: fine */
+    char *id = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     /* a host registration used as visitor's (it is host only) */
     r = propose(&it, &at, it.token);
-    expect(&r, 409);
+    api_expect(&r, 409);
     CHECK(strstr(err_message(&r), "not registered to visit") != NULL);
     api_res_free(&r);
     /* only the sides' admins propose */
     r = propose(&lu, &at, t_stranger);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     /* body errors */
     r = call("POST", "/v1/xchange/exchanges", "{\"visitor\":\"nope\"}", lu.token);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
 
     /* 200 km: Kehl and Strasbourg are a few km apart: halved, and the reason says why */
@@ -383,7 +370,7 @@ static void the_scheme_rules_a_pair(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/xchange/exchanges/%s", id);
     r = call("GET", p, NULL, de2.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *ls = cJSON_GetObjectItemCaseSensitive(r.json, "lump_sum");
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(ls, "amount_eur")->valueint, 390);
     CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ls, "halved")));
@@ -399,8 +386,8 @@ static void the_scheme_rules_a_pair(void)
     step_ok(id, "POST", "cancel", "{\"reason\":\"Plans changed.\"}", de2.token, "cancelled");
     step_fails(id, "POST", "agree", NULL, fr.token, 409, "the exchange is over");
     r = call("GET", p, NULL, fr.token);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(cJSON_GetObjectItemCaseSensitive(r.json, "cancellation"), "reason"),
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(cJSON_GetObjectItemCaseSensitive(r.json, "cancellation"), "reason"),
                  "Plans changed.");
     api_res_free(&r);
     free(id);
@@ -454,7 +441,7 @@ static void capacity_over_overlapping_dates(void)
 {
     char *b = proposed(&lu, &at, lu.token); /* two undated: full */
     api_res r = propose(&fr, &at, fr.token);
-    expect(&r, 409);
+    api_expect(&r, 409);
     CHECK(strstr(err_message(&r), "capacity") != NULL);
     api_res_free(&r);
     /* dates for both, in different weeks: then no day has two, and a third (undated,
@@ -463,12 +450,12 @@ static void capacity_over_overlapping_dates(void)
     char path[160];
     snprintf(path, sizeof(path), "/v1/xchange/exchanges?registration=%s", at.reg);
     r = call("GET", path, NULL, at.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     const char *a = NULL;
     for (int i = 0; i < cJSON_GetArraySize(r.json); i++) {
         cJSON *e = cJSON_GetArrayItem(r.json, i);
-        if (strcmp(jstr(e, "state"), "proposed") == 0 && strcmp(jstr(e, "id"), b) != 0)
-            a = jstr(e, "id");
+        if (strcmp(api_jstr(e, "state"), "proposed") == 0 && strcmp(api_jstr(e, "id"), b) != 0)
+            a = api_jstr(e, "id");
     }
     CHECK(a != NULL);
     char *aid = strdup(a);
@@ -499,43 +486,43 @@ static void capacity_over_overlapping_dates(void)
 static void registrations_list(void)
 {
     api_res r = call("GET", "/v1/xchange/registrations?state=accepted&per_page=100", NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *items = cJSON_GetObjectItemCaseSensitive(r.json, "items");
     CHECK_GE(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 12);
     /* oldest first, each with its profile's name and country */
     cJSON *first = cJSON_GetArrayItem(items, 0);
-    CHECK_STR_EQ(jstr(first, "id"), de.reg);
+    CHECK_STR_EQ(api_jstr(first, "id"), de.reg);
     cJSON *prof = cJSON_GetObjectItemCaseSensitive(first, "profile");
-    CHECK_STR_EQ(jstr(prof, "name"), "Cluster berlin");
-    CHECK_STR_EQ(jstr(prof, "country"), "DE");
+    CHECK_STR_EQ(api_jstr(prof, "name"), "Cluster berlin");
+    CHECK_STR_EQ(api_jstr(prof, "country"), "DE");
     const char *prev = "";
     for (int i = 0; i < cJSON_GetArraySize(items); i++) {
-        const char *at = jstr(cJSON_GetArrayItem(items, i), "created_at");
+        const char *at = api_jstr(cJSON_GetArrayItem(items, i), "created_at");
         CHECK(strcmp(prev, at) <= 0);
         prev = at;
     }
     api_res_free(&r);
     r = call("GET", "/v1/xchange/registrations?state=pending", NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 0);
     api_res_free(&r);
     /* an admin sees its own only */
     r = call("GET", "/v1/xchange/registrations", NULL, it.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 1);
     CHECK_STR_EQ(
-        jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "items"), 0), "id"),
+        api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "items"), 0), "id"),
         it.reg);
     api_res_free(&r);
     r = call("GET", "/v1/xchange/registrations", NULL, t_stranger);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 0);
     api_res_free(&r);
     r = call("GET", "/v1/xchange/registrations?state=maybe", NULL, t_mod);
-    expect(&r, 400);
+    api_expect(&r, 400);
     api_res_free(&r);
     r = call("GET", "/v1/xchange/registrations", NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
 }
 
@@ -544,11 +531,11 @@ static int unread_with(const char *reg, const char *with, const char *token)
     char p[200];
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations", reg);
     api_res r = call("GET", p, NULL, token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     int unread = -1;
     for (int i = 0; i < cJSON_GetArraySize(r.json); i++) {
         cJSON *c = cJSON_GetArrayItem(r.json, i);
-        if (strcmp(jstr(c, "with"), with) == 0)
+        if (strcmp(api_jstr(c, "with"), with) == 0)
             unread = cJSON_GetObjectItemCaseSensitive(c, "unread")->valueint;
     }
     api_res_free(&r);
@@ -561,20 +548,20 @@ static void messages_between_two_registrations(void)
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/messages", de.reg);
     snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"Quokkaberry visit in May?\"}", it.reg);
     api_res r = call("POST", p, body, de.token);
-    expect(&r, 201);
-    CHECK_STR_EQ(jstr(r.json, "from"), de.reg);
-    CHECK_STR_EQ(jstr(r.json, "to"), it.reg);
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_jstr(r.json, "from"), de.reg);
+    CHECK_STR_EQ(api_jstr(r.json, "to"), it.reg);
     api_res_free(&r);
     r = call("POST", p, body, it.token); /* it does not write as de */
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"\"}", it.reg);
     r = call("POST", p, body, de.token);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"me\"}", de.reg);
     r = call("POST", p, body, de.token);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
 
     /* the other side: one unread, and notified */
@@ -582,11 +569,11 @@ static void messages_between_two_registrations(void)
     CHECK_EQ(unread_with(de.reg, it.reg, de.token), 0);
     CHECK_EQ(unread_with(it.reg, de.reg, t_mod), 1);
     r = call("GET", "/v1/me/notifications?unread=true", NULL, it.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     bool told = false;
     cJSON *items = cJSON_GetObjectItemCaseSensitive(r.json, "items");
     for (int i = 0; i < cJSON_GetArraySize(items); i++)
-        told |= strcmp(jstr(cJSON_GetArrayItem(items, i), "kind"), "xchange.message") == 0;
+        told |= strcmp(api_jstr(cJSON_GetArrayItem(items, i), "kind"), "xchange.message") == 0;
     CHECK(told);
     api_res_free(&r);
     CHECK(api_outbox_count(&srv, "Quokkaberry", 1) >= 1);
@@ -596,43 +583,43 @@ static void messages_between_two_registrations(void)
     const char *outsiders[] = {t_stranger, at.token, fr.token};
     for (size_t i = 0; i < 3; i++) {
         r = call("GET", p, NULL, outsiders[i]);
-        expect(&r, 404);
+        api_expect(&r, 404);
         api_res_free(&r);
     }
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations", it.reg);
     r = call("GET", p, NULL, at.token);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations/%s", it.reg, de.reg);
     r = call("GET", p, NULL, t_mod); /* a moderator reads without marking it read */
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     CHECK_EQ(unread_with(it.reg, de.reg, it.token), 1);
     r = call("GET", p, NULL, it.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *msgs = cJSON_GetObjectItemCaseSensitive(r.json, "messages");
     CHECK_EQ(cJSON_GetArraySize(msgs), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(msgs, 0), "text"), "Quokkaberry visit in May?");
-    CHECK(jstr(cJSON_GetArrayItem(msgs, 0), "created_at") != NULL);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(msgs, 0), "text"), "Quokkaberry visit in May?");
+    CHECK(api_jstr(cJSON_GetArrayItem(msgs, 0), "created_at") != NULL);
     api_res_free(&r);
     CHECK_EQ(unread_with(it.reg, de.reg, it.token), 0);
     /* the reply: both see it, in order */
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/messages", it.reg);
     snprintf(body, sizeof(body), "{\"to\":\"%s\",\"text\":\"Yes, welcome.\"}", de.reg);
     r = call("POST", p, body, it.token);
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
     CHECK_EQ(unread_with(de.reg, it.reg, de.token), 1);
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/conversations/%s", de.reg, it.reg);
     r = call("GET", p, NULL, de.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     msgs = cJSON_GetObjectItemCaseSensitive(r.json, "messages");
     CHECK_EQ(cJSON_GetArraySize(msgs), 2);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(msgs, 1), "text"), "Yes, welcome.");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(msgs, 1), "text"), "Yes, welcome.");
     api_res_free(&r);
     /* never in search */
     r = call("GET", "/v1/search?q=Quokkaberry", NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 0);
     api_res_free(&r);
 }
@@ -642,7 +629,7 @@ static long catalogue_total(const char *query, const char *token)
     char p[512];
     snprintf(p, sizeof(p), "/v1/xchange/catalogue%s", query);
     api_res r = call("GET", p, NULL, token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     long total = cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint;
     api_res_free(&r);
     return total;
@@ -651,7 +638,7 @@ static long catalogue_total(const char *query, const char *token)
 static void the_catalogue(void)
 {
     api_res r = call("GET", "/v1/xchange/catalogue", NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     /* twelve accepted registrations of published profiles in eligible countries */
     CHECK_EQ(catalogue_total("", t_stranger), 12);
@@ -672,22 +659,22 @@ static void the_catalogue(void)
     CHECK_EQ(catalogue_total(q, t_stranger), 12);
     CHECK_EQ(catalogue_total("?month=2031-01", t_stranger), 0);
     r = call("GET", "/v1/xchange/catalogue?month=May", NULL, t_stranger);
-    expect(&r, 400);
+    api_expect(&r, 400);
     api_res_free(&r);
     r = call("GET", "/v1/xchange/catalogue?role=guest", NULL, t_stranger);
-    expect(&r, 400);
+    api_expect(&r, 400);
     api_res_free(&r);
 
     /* text over the profile and offer/demand; hits carry what is public, nothing more */
     r = call("GET", "/v1/xchange/catalogue?q=milano&role=host", NULL, t_stranger);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 1);
     cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "hits"), 0);
-    CHECK_STR_EQ(jstr(hit, "registration_id"), it.reg);
+    CHECK_STR_EQ(api_jstr(hit, "registration_id"), it.reg);
     cJSON *prof = cJSON_GetObjectItemCaseSensitive(hit, "profile");
-    CHECK_STR_EQ(jstr(prof, "id"), it.profile);
-    CHECK_STR_EQ(jstr(prof, "country"), "IT");
-    CHECK_STR_EQ(jstr(hit, "offer"), "Visits.");
+    CHECK_STR_EQ(api_jstr(prof, "id"), it.profile);
+    CHECK_STR_EQ(api_jstr(prof, "country"), "IT");
+    CHECK_STR_EQ(api_jstr(hit, "offer"), "Visits.");
     CHECK(cJSON_GetObjectItemCaseSensitive(hit, "availability") != NULL);
     CHECK(cJSON_GetObjectItemCaseSensitive(hit, "target_countries") == NULL);
     CHECK(cJSON_GetObjectItemCaseSensitive(hit, "duration_days") == NULL);
@@ -698,13 +685,13 @@ static void the_catalogue(void)
     CHECK(cJSON_GetObjectItemCaseSensitive(facets, "role") != NULL);
     api_res_free(&r);
     r = call("GET", "/v1/xchange/catalogue?q=partners", NULL, t_stranger); /* the demand */
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 12);
     cJSON *roles = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(r.json, "facets"), "role");
     long hosts = 0;
     for (int i = 0; i < cJSON_GetArraySize(roles); i++)
-        if (strcmp(jstr(cJSON_GetArrayItem(roles, i), "value"), "host") == 0)
+        if (strcmp(api_jstr(cJSON_GetArrayItem(roles, i), "value"), "host") == 0)
             hosts =
                 cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(roles, i), "count")->valueint;
     CHECK_EQ(hosts, 3);
@@ -712,25 +699,25 @@ static void the_catalogue(void)
 
     /* the general search shows the catalogue to signed-in users only */
     r = call("GET", "/v1/search?q=milano", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *hits = cJSON_GetObjectItemCaseSensitive(r.json, "hits");
     for (int i = 0; i < cJSON_GetArraySize(hits); i++)
-        CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, i), "kind"), "profile");
+        CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hits, i), "kind"), "profile");
     CHECK_EQ(cJSON_GetArraySize(hits), 1);
     api_res_free(&r);
     r = call("GET", "/v1/suggest?q=milan", NULL, NULL); /* suggestions are public */
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_GT(cJSON_GetArraySize(r.json), 0);
     for (int i = 0; i < cJSON_GetArraySize(r.json); i++)
-        CHECK(jstr(cJSON_GetArrayItem(r.json, i), "kind") == NULL ||
-              strcmp(jstr(cJSON_GetArrayItem(r.json, i), "kind"), "xchange") != 0);
+        CHECK(api_jstr(cJSON_GetArrayItem(r.json, i), "kind") == NULL ||
+              strcmp(api_jstr(cJSON_GetArrayItem(r.json, i), "kind"), "xchange") != 0);
     CHECK(strstr(r.body, it.reg) == NULL);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=milano&kind=xchange", NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=milano&kind=xchange", NULL, t_stranger);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItemCaseSensitive(r.json, "total")->valueint, 1);
     api_res_free(&r);
 }
@@ -742,11 +729,11 @@ static char *match_reasons(const org *o, const char *role, const char *cand)
     char p[256];
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/matches?role=%s&limit=100", o->reg, role);
     api_res r = call("GET", p, NULL, o->token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     char *out = NULL;
     for (int i = 0; i < cJSON_GetArraySize(r.json); i++) {
         cJSON *m = cJSON_GetArrayItem(r.json, i);
-        if (strcmp(jstr(m, "registration_id"), cand) != 0)
+        if (strcmp(api_jstr(m, "registration_id"), cand) != 0)
             continue;
         char buf[2048] = "";
         cJSON *rs_ = cJSON_GetObjectItemCaseSensitive(m, "reasons");
@@ -800,20 +787,20 @@ static void matcher_follows_exchanges(void)
 
     /* the batch assignment names the profiles and gives the reasons */
     api_res r = call("POST", "/v1/xchange/batch-match", "{}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *asg = cJSON_GetObjectItemCaseSensitive(r.json, "assignments");
     CHECK_GT(cJSON_GetArraySize(asg), 0);
     for (int i = 0; i < cJSON_GetArraySize(asg); i++) {
         cJSON *e = cJSON_GetArrayItem(asg, i);
         cJSON *vp = cJSON_GetObjectItemCaseSensitive(e, "visitor_profile");
         cJSON *hp = cJSON_GetObjectItemCaseSensitive(e, "host_profile");
-        CHECK(jstr(vp, "name") != NULL && jstr(vp, "country") != NULL && jstr(vp, "id") != NULL);
-        CHECK(jstr(hp, "name") != NULL && jstr(hp, "country") != NULL);
-        CHECK(strcmp(jstr(hp, "id"), fr.profile) != 0); /* fr has no place left */
+        CHECK(api_jstr(vp, "name") != NULL && api_jstr(vp, "country") != NULL && api_jstr(vp, "id") != NULL);
+        CHECK(api_jstr(hp, "name") != NULL && api_jstr(hp, "country") != NULL);
+        CHECK(strcmp(api_jstr(hp, "id"), fr.profile) != 0); /* fr has no place left */
         cJSON *reasons = cJSON_GetObjectItemCaseSensitive(e, "reasons");
         CHECK_GT(cJSON_GetArraySize(reasons), 0);
         for (size_t k = 0; k < 4; k++) /* nor do visitors that visit already appear */
-            CHECK(strcmp(jstr(e, "visitor"), visited[k]->reg) != 0);
+            CHECK(strcmp(api_jstr(e, "visitor"), visited[k]->reg) != 0);
     }
     api_res_free(&r);
 

@@ -27,20 +27,6 @@ static api_server srv;
 static char *t_user, *t_mod;
 static char auth[300];
 
-static void on_abort(int sig)
-{
-    if (srv.pid > 0)
-        kill(srv.pid, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void fault(const char *points)
 {
     FILE *f = fopen(srv.fault_file, "w");
@@ -59,16 +45,9 @@ static api_res call(const char *method, const char *path, const char *json, cons
     return api_json(&srv, API_H1, method, path, json, token);
 }
 
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
 static void expect_503(api_res *r)
 {
-    expect(r, 503);
+    api_expect(r, 503);
     char buf[64];
     CHECK(api_header(r, "retry-after", buf, sizeof buf) != NULL);
     CHECK(atoi(buf) >= 1);
@@ -87,7 +66,7 @@ static long search_total(const char *q)
     char p[200];
     snprintf(p, sizeof p, "/v1/search?q=%s", q);
     api_res r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     long n = (long)cJSON_GetObjectItemCaseSensitive(r.json, "total")->valuedouble;
     api_res_free(&r);
     return n;
@@ -96,7 +75,7 @@ static long search_total(const char *q)
 static char *body_of(const char *path, const char *token)
 {
     api_res r = call("GET", path, NULL, token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     char *s = strdup(r.body);
     api_res_free(&r);
     return s;
@@ -114,8 +93,8 @@ static void make_profile(const char *token, const char *name, char id[64])
              "\"email\":\"c@example.eu\"}}",
              name);
     api_res r = call("POST", "/v1/profiles", body, token);
-    expect(&r, 201);
-    snprintf(id, 64, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(id, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
 }
 
@@ -146,13 +125,13 @@ static void write_faults(void)
         CHECK_STR_EQ(before, during);
         no_fault();
         r = upload(pdf, sizeof pdf - 1);
-        expect(&r, 201);
+        api_expect(&r, 201);
         /* the upload that failed left nothing: this one is the only one, readable */
         char get[200];
-        snprintf(get, sizeof get, "/v1/attachments/%s", jstr(r.json, "id"));
+        snprintf(get, sizeof get, "/v1/attachments/%s", api_jstr(r.json, "id"));
         api_res_free(&r);
         r = api_call(&srv, API_H1, "GET", get, NULL, NULL, 0, (const char *[]){auth, NULL});
-        expect(&r, 200);
+        api_expect(&r, 200);
         CHECK_EQ(r.len, sizeof pdf - 1);
         api_res_free(&r);
         free(before);
@@ -174,7 +153,7 @@ static void outbox_faults(void)
         fault(points[i]);
         snprintf(body, sizeof body, "{\"email\":\"%s\"}", mail);
         api_res r = call("POST", "/v1/password-resets", body, NULL);
-        expect(&r, 202); /* in the store with its e-mail: acknowledged */
+        api_expect(&r, 202); /* in the store with its e-mail: acknowledged */
         api_res_free(&r);
         sleep(2); /* the deliverer tries (and retries each second) meanwhile */
         CHECK_EQ(api_outbox_count(&srv, mail, 0), 0);
@@ -198,12 +177,12 @@ static void index_fault(void)
     make_profile(t, "Zephyrindex Cluster", id);
     snprintf(p, sizeof p, "/v1/profiles/%s/submit", id);
     api_res r = call("POST", p, NULL, t);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     free(t);
     snprintf(p, sizeof p, "/v1/profiles/%s/moderation", id);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     sleep(1);
     CHECK_EQ(search_total("zephyrindex"), 0);
@@ -293,7 +272,7 @@ int main(int argc, char **argv)
 {
     CHECK(argc >= 2);
     api_binary = argv[1];
-    signal(SIGABRT, on_abort);
+    api_kill_on_abort(&srv);
     api_prepare(&srv);
     const char *args[] = {"user",           "create", "--username", "Mod", "--email",
                           "mod@example.eu", "--role", "moderator",  NULL};
@@ -304,8 +283,8 @@ int main(int argc, char **argv)
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", t_user);
     api_res r = call("POST", "/v1/sessions",
                      "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
-    expect(&r, 201);
-    t_mod = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    t_mod = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
 
     write_faults();

@@ -29,20 +29,6 @@ static api_server srv;
 static char *t_user, *t_mod;
 static char prof[64], psearch[64], event[64], reg[64];
 
-static void on_abort(int sig)
-{
-    if (srv.pid > 0)
-        kill(srv.pid, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void ok(const char *method, const char *path, const char *json, const char *token,
                long status, char *id)
 {
@@ -51,7 +37,7 @@ static void ok(const char *method, const char *path, const char *json, const cha
         fprintf(stderr, "%s %s: %ld %s\n", method, path, r.status, r.body ? r.body : "");
     CHECK_EQ(r.status, status);
     if (id != NULL)
-        snprintf(id, 64, "%s", jstr(r.json, "id"));
+        snprintf(id, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
 }
 
@@ -481,7 +467,7 @@ int main(int argc, char **argv)
 {
     CHECK(argc >= 2);
     api_binary = argv[1];
-    signal(SIGABRT, on_abort);
+    api_kill_on_abort(&srv);
     signal(SIGPIPE, SIG_IGN);
     api_prepare(&srv);
     const char *args[] = {"user",           "create", "--username", "Mod", "--email",
@@ -492,7 +478,7 @@ int main(int argc, char **argv)
     api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions",
                          "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
     CHECK_EQ(r.status, 201);
-    t_mod = strdup(jstr(r.json, "token"));
+    t_mod = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     ok("POST", "/v1/profiles",
        "{\"type\":\"cluster_organisation\",\"name\":\"Hostile Test Cluster\",\"country\":\"FR\","

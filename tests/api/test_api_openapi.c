@@ -27,19 +27,6 @@ static api_server srv;
 static FILE *rec;      /* one JSON line per call: what openapi_check.pl validates */
 static const char *checker; /* openapi_check.pl */
 
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Calls METHOD on the path made of the template and its arguments, records the exchange
  * under the template, and checks the status. */
 static api_res callv(const char *method, const char *tmpl, const char *const *args,
@@ -58,7 +45,7 @@ static api_res callv(const char *method, const char *tmpl, const char *const *ar
     if (query)
         strncat(path, query, sizeof(path) - strlen(path) - 1);
     api_res r = api_json(&srv, API_H1, method, path, json, token);
-    expect(&r, status);
+    api_expect(&r, status);
     cJSON *line = cJSON_CreateObject();
     char lower[16];
     size_t i = 0;
@@ -98,7 +85,7 @@ static char *login(const char *who, const char *password)
     char body[256];
     snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", who, password);
     api_res r = callv("POST", "/v1/sessions", NULL, NULL, body, NULL, 201);
-    char *t = strdup(jstr(r.json, "token"));
+    char *t = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     return t;
 }
@@ -118,7 +105,7 @@ static char *signup(const char *user)
 static char *new_profile(const char *token, const char *json)
 {
     api_res r = callv("POST", "/v1/profiles", NULL, NULL, json, token, 201);
-    char *id = strdup(jstr(r.json, "id"));
+    char *id = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     return id;
 }
@@ -159,7 +146,7 @@ static char *registration(const char *profile, const char *roles, const char *to
              "\"offer\":\"Testbeds\",\"demand\":\"Partners\"}",
              profile, roles, from, to, strstr(roles, "host") ? ",\"host_capacity\":2" : "");
     api_res r = callv("POST", "/v1/xchange/registrations", NULL, NULL, body, token, 201);
-    char *id = strdup(jstr(r.json, "id"));
+    char *id = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     return id;
 }
@@ -196,14 +183,14 @@ static void scenario(void)
     cJSON *n = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0);
     CHECK(n != NULL);
     char nid[64];
-    snprintf(nid, sizeof(nid), "%s", jstr(n, "id"));
+    snprintf(nid, sizeof(nid), "%s", api_jstr(n, "id"));
     api_res_free(&r);
     call("POST", "/v1/me/notifications/{id}/read", A(nid), NULL, ana, 204);
 
     /* admins */
     r = callv("GET", "/v1/me", NULL, NULL, NULL, ben, 200);
     char ben_id[64];
-    snprintf(ben_id, sizeof(ben_id), "%s", jstr(r.json, "id"));
+    snprintf(ben_id, sizeof(ben_id), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     call("POST", "/v1/profiles/{id}/admins", A(fr), "{\"email\":\"ben@example.eu\"}", ana, 200);
     call("DELETE", "/v1/profiles/{id}/admins/{user_id}", A(fr, ben_id), NULL, ana, 204);
@@ -263,7 +250,7 @@ static void scenario(void)
              "\"countries_sought\":[\"DE\"],\"deadline\":\"%s\",\"attachments\":[]}",
              fr, deadline);
     r = callv("POST", "/v1/partner-searches", NULL, NULL, pbody, ana, 201);
-    char *ps = strdup(jstr(r.json, "id"));
+    char *ps = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     call("GET", "/v1/partner-searches/{id}", A(ps), NULL, NULL, 200);
     call("PATCH", "/v1/partner-searches/{id}", A(ps), "{\"title\":\"Partners for a pilot\"}",
@@ -291,7 +278,7 @@ static void scenario(void)
              "\"ecosystems\":[\"digital\"]}",
              fr, starts, ends);
     r = callv("POST", "/v1/events", NULL, NULL, ebody, ana, 201);
-    char *ev = strdup(jstr(r.json, "id"));
+    char *ev = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     call("GET", "/v1/events/{id}", A(ev), NULL, NULL, 200);
     r = callv("GET", "/v1/events", NULL, "?kind=conference", NULL, NULL, 200);
@@ -302,7 +289,7 @@ static void scenario(void)
     r = callv("POST", "/v1/profiles/{id}/news", A(fr), NULL,
               "{\"title\":\"Mobility days announced\",\"body\":\"Two days in Lyon.\"}",
               ana, 201);
-    char *nw = strdup(jstr(r.json, "id"));
+    char *nw = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     call("GET", "/v1/profiles/{id}/news", A(fr), NULL, NULL, 200);
     call("PATCH", "/v1/profiles/{id}/news/{nid}", A(fr, nw), "{\"title\":\"Mobility days\"}", ana,
@@ -310,7 +297,7 @@ static void scenario(void)
     char *nw2 = NULL;
     r = callv("POST", "/v1/profiles/{id}/news", A(fr), NULL,
               "{\"title\":\"Short-lived\",\"body\":\"Gone soon.\"}", ana, 201);
-    nw2 = strdup(jstr(r.json, "id"));
+    nw2 = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     call("DELETE", "/v1/profiles/{id}/news/{nid}", A(fr, nw2), NULL, ana, 204);
     free(nw), free(nw2);
@@ -390,14 +377,14 @@ static void kinds_are_served(const cJSON *doc)
                             "get"),
         "parameters");
     const cJSON *p, *kinds = NULL;
-    cJSON_ArrayForEach(p, params) if (strcmp(jstr(p, "name"), "kind") == 0) kinds =
+    cJSON_ArrayForEach(p, params) if (strcmp(api_jstr(p, "name"), "kind") == 0) kinds =
         cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "schema"), "items"), "enum");
     CHECK(cJSON_GetArraySize(kinds) >= 1);
     /* signed in, since the ClusterXchange catalogue is for signed-in users */
     api_res lr = api_json(&srv, API_H1, "POST", "/v1/sessions",
                           "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
-    expect(&lr, 201);
-    char *tok = strdup(jstr(lr.json, "token"));
+    api_expect(&lr, 201);
+    char *tok = strdup(api_jstr(lr.json, "token"));
     api_res_free(&lr);
     const cJSON *k;
     cJSON_ArrayForEach(k, kinds)
@@ -405,13 +392,13 @@ static void kinds_are_served(const cJSON *doc)
         char q[128];
         snprintf(q, sizeof(q), "/v1/search?kind=%s", k->valuestring);
         api_res r = api_json(&srv, API_H1, "GET", q, NULL, tok);
-        expect(&r, 200);
+        api_expect(&r, 200);
         const cJSON *hit = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "hits"), 0);
         if (hit == NULL)
             fprintf(stderr, "kind %s is listed but nothing of that kind is found\n",
                     k->valuestring);
         CHECK(hit != NULL);
-        CHECK_STR_EQ(jstr(hit, "kind"), k->valuestring);
+        CHECK_STR_EQ(api_jstr(hit, "kind"), k->valuestring);
         api_res_free(&r);
     }
     free(tok);
@@ -433,7 +420,7 @@ int main(int argc, char **argv)
     snprintf(doc_path, sizeof(doc_path), "%s/openapi.json", srv.dir);
     snprintf(rec_path, sizeof(rec_path), "%s/calls.jsonl", srv.dir);
     api_res d = api_json(&srv, API_H1, "GET", "/openapi.json", NULL, NULL);
-    expect(&d, 200);
+    api_expect(&d, 200);
     CHECK(d.json != NULL);
     FILE *f = fopen(doc_path, "w");
     CHECK(f != NULL);

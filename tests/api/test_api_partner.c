@@ -25,39 +25,9 @@ static char *t_mod, *t_stranger, *t_admin, *t_colleague, *t_f1, *t_f2, *t_drafti
 static char profile[64], search[64];
 static int profiles_made;
 
-/* A failed check aborts: take the server down with the test, so that no child keeps
- * ctest waiting on its output. */
-static void on_abort(int sig)
-{
-    if (srv.pid > 0)
-        kill(srv.pid, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static long jint(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    CHECK(cJSON_IsNumber(v));
-    return (long)v->valuedouble;
-}
-
 static const char *err_message(const api_res *r)
 {
-    return jstr(cJSON_GetObjectItem(r->json, "error"), "message");
+    return api_jstr(cJSON_GetObjectItem(r->json, "error"), "message");
 }
 
 static api_res call(const char *method, const char *path, const char *json, const char *token)
@@ -91,19 +61,19 @@ static void make_profile(const char *token, const char *type, const char *name, 
                        "\"matchmaking\"],"
                      : "");
     api_res r = call("POST", "/v1/profiles", body, token);
-    expect(&r, 201);
-    snprintf(out, 64, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(out, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     if (!publish)
         return;
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", out);
     r = call("POST", p, NULL, token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", out);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 }
 
@@ -124,8 +94,8 @@ static char *login(const char *user, const char *password)
     char body[256];
     snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
     api_res r = call("POST", "/v1/sessions", body, NULL);
-    expect(&r, 201);
-    char *t = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    char *t = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     return t;
 }
@@ -149,7 +119,7 @@ static void setup(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/admins", profile);
     api_res r = call("POST", p, "{\"email\":\"colleague@example.eu\"}", t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 }
 
@@ -159,7 +129,7 @@ static void who_may_create(void)
     day(30, deadline);
     day(-1, past);
     api_res r = create(NULL, profile, "Anonymous", deadline);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
 
     /* a user with no profile at all is told how to get one */
@@ -167,13 +137,13 @@ static void who_may_create(void)
              "{\"title\":\"No profile\",\"description\":\"d\",\"kind\":\"other\","
              "\"ecosystems\":[\"digital\"],\"deadline\":\"2099-01-01\"}",
              t_stranger);
-    expect(&r, 403);
+    api_expect(&r, 403);
     CHECK(strstr(err_message(&r), "create your organisation's profile") != NULL);
     api_res_free(&r);
 
     /* someone else's profile: ask its admin to add you */
     r = create(t_stranger, profile, "Not mine", deadline);
-    expect(&r, 403);
+    api_expect(&r, 403);
     CHECK_STR_EQ(api_error_code(&r), "forbidden");
     CHECK(strstr(err_message(&r), "ask the admin of Hydrogen Valley Cluster to add you as a "
                                   "colleague") != NULL);
@@ -182,7 +152,7 @@ static void who_may_create(void)
     /* an unpublished cluster organisation: publish it first */
     make_profile(t_draftie, "cluster_organisation", "Draft Cluster", false, draft);
     r = create(t_draftie, draft, "Too early", deadline);
-    expect(&r, 403);
+    api_expect(&r, 403);
     CHECK(strstr(err_message(&r), "publish your cluster organisation profile \"Draft Cluster\" "
                                   "first") != NULL);
     api_res_free(&r);
@@ -191,14 +161,14 @@ static void who_may_create(void)
              "{\"title\":\"No id\",\"description\":\"d\",\"kind\":\"other\","
              "\"ecosystems\":[\"digital\"],\"deadline\":\"2099-01-01\"}",
              t_draftie);
-    expect(&r, 403);
+    api_expect(&r, 403);
     CHECK(strstr(err_message(&r), "publish your cluster organisation profile") != NULL);
     api_res_free(&r);
 
     /* a profile of another type */
     make_profile(t_policy, "policy_institution", "Ministry of Clusters", false, pol);
     r = create(t_policy, pol, "Wrong type", deadline);
-    expect(&r, 403);
+    api_expect(&r, 403);
     CHECK(strstr(err_message(&r), "policy institution profile") != NULL);
     CHECK(strstr(err_message(&r), "cluster organisation, cluster partnership, national "
                                   "association or meta-cluster network") != NULL);
@@ -212,7 +182,7 @@ static void who_may_create(void)
              "[\"01HZZZZZZZZZZZZZZZZZZZZZZZ\"],\"colour\":\"red\"}",
              profile, past);
     r = call("POST", "/v1/partner-searches", body, t_admin);
-    expect(&r, 422);
+    api_expect(&r, 422);
     cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields");
     const char *names[] = {"title",    "description", "kind",  "ecosystems", "countries_sought",
                            "deadline", "attachments", "colour"};
@@ -225,22 +195,22 @@ static void who_may_create(void)
 
     /* the admin creates; the shape is API.md's */
     r = create(t_admin, profile, "Partners for a hydrogen valley", deadline);
-    expect(&r, 201);
-    snprintf(search, sizeof(search), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(search, sizeof(search), "%s", api_jstr(r.json, "id"));
     cJSON *prof = cJSON_GetObjectItem(r.json, "profile");
-    CHECK_STR_EQ(jstr(prof, "id"), profile);
-    CHECK_STR_EQ(jstr(prof, "name"), "Hydrogen Valley Cluster");
-    CHECK_STR_EQ(jstr(prof, "country"), "FR");
-    CHECK_STR_EQ(jstr(r.json, "kind"), "consortium");
-    CHECK_STR_EQ(jstr(r.json, "state"), "open");
-    CHECK_STR_EQ(jstr(r.json, "deadline"), deadline);
+    CHECK_STR_EQ(api_jstr(prof, "id"), profile);
+    CHECK_STR_EQ(api_jstr(prof, "name"), "Hydrogen Valley Cluster");
+    CHECK_STR_EQ(api_jstr(prof, "country"), "FR");
+    CHECK_STR_EQ(api_jstr(r.json, "kind"), "consortium");
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "open");
+    CHECK_STR_EQ(api_jstr(r.json, "deadline"), deadline);
     cJSON *cs = cJSON_GetObjectItem(r.json, "countries_sought");
     CHECK_EQ(cJSON_GetArraySize(cs), 2);
     CHECK_STR_EQ(cJSON_GetArrayItem(cs, 0)->valuestring, "DE");
     CHECK(cJSON_IsArray(cJSON_GetObjectItem(r.json, "attachments")));
-    CHECK_EQ(jint(r.json, "followers_count"), 0);
-    CHECK_EQ(jint(r.json, "interests_count"), 0);
-    const char *created = jstr(r.json, "created_at");
+    CHECK_EQ(api_jint(r.json, "followers_count"), 0);
+    CHECK_EQ(api_jint(r.json, "interests_count"), 0);
+    const char *created = api_jstr(r.json, "created_at");
     CHECK(created != NULL && strlen(created) == 20 && created[19] == 'Z');
     api_res_free(&r);
 
@@ -248,7 +218,7 @@ static void who_may_create(void)
      * needs a later one) */
     usleep(5000);
     r = create(t_colleague, profile, "A second request", deadline);
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
 }
 
@@ -257,31 +227,31 @@ static void edit_and_read(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/partner-searches/%s", search);
     api_res r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "title"), "Partners for a hydrogen valley");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "title"), "Partners for a hydrogen valley");
     CHECK(cJSON_GetObjectItem(r.json, "following") == NULL);
     api_res_free(&r);
     r = call("GET", "/v1/partner-searches/01HZZZZZZZZZZZZZZZZZZZZZZZ", NULL, NULL);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 
     r = call("PATCH", p, "{\"title\":\"Stolen\"}", t_stranger);
-    expect(&r, 403);
+    api_expect(&r, 403);
     CHECK(strstr(err_message(&r), "Hydrogen Valley Cluster") != NULL);
     api_res_free(&r);
     r = call("PATCH", p, "{\"title\":\"Stolen\"}", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("PATCH", p, "{\"title\":\"Stolen\"}", t_mod);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = call("PATCH", p, "{\"kind\":\"nonsense\"}", t_admin);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("PATCH", p, "{\"title\":\"Partners for a hydrogen valley in Auvergne\"}", t_colleague);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "title"), "Partners for a hydrogen valley in Auvergne");
-    CHECK_STR_EQ(jstr(r.json, "kind"), "consortium");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "title"), "Partners for a hydrogen valley in Auvergne");
+    CHECK_STR_EQ(api_jstr(r.json, "kind"), "consortium");
     api_res_free(&r);
 }
 
@@ -293,13 +263,13 @@ static int count_notifications(const char *token, const char *kind, const char *
         char p[128];
         snprintf(p, sizeof(p), "/v1/me/notifications?per_page=100&page=%d", page);
         api_res r = call("GET", p, NULL, token);
-        expect(&r, 200);
+        api_expect(&r, 200);
         cJSON *items = cJSON_GetObjectItem(r.json, "items");
         int len = cJSON_GetArraySize(items);
         for (int i = 0; i < len; i++) {
             cJSON *it = cJSON_GetArrayItem(items, i);
-            if (strcmp(jstr(it, "kind"), kind) == 0 &&
-                (ref == NULL || (jstr(it, "ref") && strcmp(jstr(it, "ref"), ref) == 0)))
+            if (strcmp(api_jstr(it, "kind"), kind) == 0 &&
+                (ref == NULL || (api_jstr(it, "ref") && strcmp(api_jstr(it, "ref"), ref) == 0)))
                 n++;
         }
         api_res_free(&r);
@@ -311,7 +281,7 @@ static int count_notifications(const char *token, const char *kind, const char *
 static bool any_notification_contains(const char *token, const char *needle)
 {
     api_res r = call("GET", "/v1/me/notifications?per_page=100", NULL, token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     bool found = strstr(r.body, needle) != NULL;
     api_res_free(&r);
     return found;
@@ -322,30 +292,30 @@ static void follow_interest_comment(void)
     char p[200];
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", search);
     api_res r = call("PUT", p, NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     const char *followers[] = {t_f1, t_f2, t_stranger, t_admin};
     for (size_t i = 0; i < 4; i++) {
         r = call("PUT", p, NULL, followers[i]);
-        expect(&r, 204);
+        api_expect(&r, 204);
         api_res_free(&r);
     }
     r = call("PUT", p, NULL, t_f1); /* again: idempotent */
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("DELETE", p, NULL, t_stranger);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("DELETE", p, NULL, t_stranger);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("PUT", p, NULL, t_stranger);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s", search);
     r = call("GET", p, NULL, t_f1);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "followers_count"), 4);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "followers_count"), 4);
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(r.json, "following")));
     api_res_free(&r);
     r = call("GET", p, NULL, t_colleague);
@@ -355,53 +325,53 @@ static void follow_interest_comment(void)
     /* an interest: 401 anonymous, 422 invalid, 201; admins and followers notified once */
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/interests", search);
     r = call("POST", p, "{\"organisation\":\"Org\",\"message\":\"m\"}", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("POST", p, "{\"organisation\":\"\",\"extra\":1}", t_f1);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("POST", p,
              "{\"organisation\":\"Baltic Hydrogen Cluster\",\"message\":\"SECRET-PITCH: we "
              "bring 12 SMEs\"}",
              t_f1);
-    expect(&r, 201);
-    CHECK_STR_EQ(jstr(r.json, "organisation"), "Baltic Hydrogen Cluster");
-    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(r.json, "user"), "username"), "follower1");
-    CHECK(jstr(r.json, "created_at") != NULL && strlen(jstr(r.json, "created_at")) == 20);
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_jstr(r.json, "organisation"), "Baltic Hydrogen Cluster");
+    CHECK_STR_EQ(api_jstr(cJSON_GetObjectItem(r.json, "user"), "username"), "follower1");
+    CHECK(api_jstr(r.json, "created_at") != NULL && strlen(api_jstr(r.json, "created_at")) == 20);
     api_res_free(&r);
 
     /* the interests list: the author profile's admins only */
     r = call("GET", p, NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("GET", p, NULL, t_f2);
-    expect(&r, 403);
+    api_expect(&r, 403);
     CHECK(strstr(r.body, "SECRET-PITCH") == NULL);
     api_res_free(&r);
     r = call("GET", p, NULL, t_mod);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = call("GET", p, NULL, t_colleague);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     cJSON *it = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0);
-    CHECK(strstr(jstr(it, "message"), "SECRET-PITCH") != NULL);
-    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(it, "user"), "username"), "follower1");
+    CHECK(strstr(api_jstr(it, "message"), "SECRET-PITCH") != NULL);
+    CHECK_STR_EQ(api_jstr(cJSON_GetObjectItem(it, "user"), "username"), "follower1");
     api_res_free(&r);
 
     /* the search itself, its list and search never show the message */
     snprintf(p, sizeof(p), "/v1/partner-searches/%s", search);
     r = call("GET", p, NULL, t_f2);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "interests_count"), 1);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "interests_count"), 1);
     CHECK(strstr(r.body, "SECRET-PITCH") == NULL);
     api_res_free(&r);
     r = call("GET", "/v1/partner-searches", NULL, NULL);
     CHECK(strstr(r.body, "SECRET-PITCH") == NULL);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=SECRET-PITCH", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 0);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 0);
     api_res_free(&r);
 
     /* fan-out: both admins (one of them also follows) and the other followers once each;
@@ -421,19 +391,19 @@ static void follow_interest_comment(void)
     /* comments: anyone reads an open search's, signed-in users write */
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", search);
     r = call("POST", p, "{\"text\":\"Is Slovenia in scope?\"}", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("POST", p, "{\"text\":\"\"}", t_f2);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("POST", p, "{\"text\":\"Is Slovenia in scope?\"}", t_f2);
-    expect(&r, 201);
-    CHECK_STR_EQ(jstr(cJSON_GetObjectItem(r.json, "author"), "username"), "follower2");
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_jstr(cJSON_GetObjectItem(r.json, "author"), "username"), "follower2");
     api_res_free(&r);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "text"),
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "text"),
                  "Is Slovenia in scope?");
     CHECK(strstr(r.body, "@example.eu") == NULL);
     api_res_free(&r);
@@ -448,34 +418,34 @@ static void follow_interest_comment(void)
 static void notifications_page_and_read(void)
 {
     api_res r = call("GET", "/v1/me/notifications?per_page=1", NULL, t_admin);
-    expect(&r, 200);
-    long total = jint(r.json, "total"), unread = jint(r.json, "unread");
+    api_expect(&r, 200);
+    long total = api_jint(r.json, "total"), unread = api_jint(r.json, "unread");
     CHECK_GE(total, 3);
     CHECK_EQ(unread, total);
     cJSON *items = cJSON_GetObjectItem(r.json, "items");
     CHECK_EQ(cJSON_GetArraySize(items), 1);
     char first[64];
-    snprintf(first, sizeof(first), "%s", jstr(cJSON_GetArrayItem(items, 0), "id"));
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(items, 0), "kind"), "partner_search.comment");
+    snprintf(first, sizeof(first), "%s", api_jstr(cJSON_GetArrayItem(items, 0), "id"));
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(items, 0), "kind"), "partner_search.comment");
     api_res_free(&r);
     r = call("GET", "/v1/me/notifications?per_page=1&page=2", NULL, t_admin);
-    expect(&r, 200);
-    CHECK(strcmp(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"), first) !=
+    api_expect(&r, 200);
+    CHECK(strcmp(api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"), first) !=
           0);
     api_res_free(&r);
     char p[160];
     snprintf(p, sizeof(p), "/v1/me/notifications/%s/read", first);
     for (int i = 0; i < 2; i++) {
         r = call("POST", p, NULL, t_admin);
-        expect(&r, 204);
+        api_expect(&r, 204);
         api_res_free(&r);
     }
     r = call("POST", p, NULL, t_f1); /* not theirs */
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", "/v1/me/notifications?unread=true&per_page=100", NULL, t_admin);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "unread"), unread - 1);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "unread"), unread - 1);
     CHECK(strstr(r.body, first) == NULL);
     api_res_free(&r);
 }
@@ -485,15 +455,15 @@ static void close_and_list(void)
     char p[200];
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/close", search);
     api_res r = call("POST", p, NULL, t_f1);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = call("POST", p, NULL, t_admin);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "state"), "closed");
-    CHECK_STR_EQ(jstr(r.json, "closed_reason"), "author");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "closed");
+    CHECK_STR_EQ(api_jstr(r.json, "closed_reason"), "author");
     api_res_free(&r);
     r = call("POST", p, NULL, t_admin);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
     CHECK_EQ(count_notifications(t_f2, "partner_search.closed", search), 1);
     CHECK_EQ(count_notifications(t_admin, "partner_search.closed", search), 0);
@@ -501,67 +471,67 @@ static void close_and_list(void)
     /* a closed search stays readable, says so, and takes nothing more */
     snprintf(p, sizeof(p), "/v1/partner-searches/%s", search);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "state"), "closed");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "closed");
     api_res_free(&r);
     r = call("PATCH", p, "{\"title\":\"Reopened?\"}", t_admin);
-    expect(&r, 409);
+    api_expect(&r, 409);
     CHECK_STR_EQ(api_error_code(&r), "conflict");
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/interests", search);
     r = call("POST", p, "{\"organisation\":\"Late\",\"message\":\"too late\"}", t_f2);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", search);
     r = call("POST", p, "{\"text\":\"late\"}", t_f2);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("GET", p, NULL, t_f2);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", search);
     r = call("PUT", p, NULL, t_colleague);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
     r = call("DELETE", p, NULL, t_f2);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
 
     /* lists: newest first, by state and profile */
     r = call("GET", "/v1/partner-searches?state=open", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "title"),
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "title"),
                  "A second request");
     api_res_free(&r);
     r = call("GET", "/v1/partner-searches?state=closed", NULL, NULL);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches?profile_id=%s&per_page=1", profile);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 2);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 2);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "items")), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "title"),
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "title"),
                  "A second request");
     api_res_free(&r);
     r = call("GET", "/v1/partner-searches?state=maybe", NULL, NULL);
-    expect(&r, 400);
+    api_expect(&r, 400);
     api_res_free(&r);
 
     /* a moderator may close too */
     r = call("GET", "/v1/partner-searches?state=open", NULL, NULL);
     char other[64];
     snprintf(other, sizeof(other), "%s",
-             jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"));
+             api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/close", other);
     r = call("POST", p, NULL, t_mod);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "closed_reason"), "moderator");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "closed_reason"), "moderator");
     api_res_free(&r);
 }
 
@@ -571,8 +541,8 @@ static long facet(const api_res *r, const char *name, const char *value)
     cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "facets"), name);
     for (int i = 0; i < cJSON_GetArraySize(list); i++) {
         cJSON *it = cJSON_GetArrayItem(list, i);
-        if (strcmp(jstr(it, "value"), value) == 0)
-            return jint(it, "count");
+        if (strcmp(api_jstr(it, "value"), value) == 0)
+            return api_jint(it, "count");
     }
     return 0;
 }
@@ -585,7 +555,7 @@ static void found_by_search(void)
     day(60, deadline);
     api_res r = call("POST", "/v1/partner-searches", "{\"profile_id\":\"PID\"}",
                      t_admin); /* malformed id: 422 */
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     char body[1024];
     snprintf(body, sizeof(body),
@@ -596,23 +566,23 @@ static void found_by_search(void)
              "\"deadline\":\"%s\"}",
              profile, deadline);
     r = call("POST", "/v1/partner-searches", body, t_admin);
-    expect(&r, 201);
+    api_expect(&r, 201);
     char open_id[64];
-    snprintf(open_id, sizeof(open_id), "%s", jstr(r.json, "id"));
+    snprintf(open_id, sizeof(open_id), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
 
     r = call("GET",
              "/v1/search?q=hydrogen&kind=partner_search&facets=kind,ecosystem,"
              "countries_sought,type,state",
              NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 3);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 3);
     cJSON *hits = cJSON_GetObjectItem(r.json, "hits");
     /* open ones first */
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "id"), open_id);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "kind"), "partner_search");
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "type"), "expression_of_interest");
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(hits, 0), "country"), "FR");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hits, 0), "id"), open_id);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hits, 0), "kind"), "partner_search");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hits, 0), "type"), "expression_of_interest");
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(hits, 0), "country"), "FR");
     CHECK_EQ(facet(&r, "kind", "partner_search"), 3);
     CHECK_EQ(facet(&r, "state", "open"), 1);
     CHECK_EQ(facet(&r, "state", "closed"), 2);
@@ -628,28 +598,28 @@ static void found_by_search(void)
 
     /* filters by the new facets */
     r = call("GET", "/v1/search?kind=partner_search&state=open&countries_sought=at", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     api_res_free(&r);
     r = call("GET", "/v1/search?kind=partner_search&state=closed", NULL, NULL);
-    expect(&r, 200);
-    CHECK_EQ(jint(r.json, "total"), 2);
+    api_expect(&r, 200);
+    CHECK_EQ(api_jint(r.json, "total"), 2);
     api_res_free(&r);
     r = call("GET", "/v1/search?kind=partner_search&state=ajar", NULL, NULL);
-    expect(&r, 400);
+    api_expect(&r, 400);
     api_res_free(&r);
     /* an edit reaches search (read-your-writes) */
     char p[160];
     snprintf(p, sizeof(p), "/v1/partner-searches/%s", open_id);
     r = call("PATCH", p, "{\"title\":\"Hydrogen trams for valley towns\"}", t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     r = call("GET", "/v1/search?q=trams&kind=partner_search", NULL, NULL);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     api_res_free(&r);
     /* profiles are not partner searches */
     r = call("GET", "/v1/search?q=hydrogen&kind=profile", NULL, NULL);
-    CHECK_EQ(jint(r.json, "total"), 1);
+    CHECK_EQ(api_jint(r.json, "total"), 1);
     api_res_free(&r);
 }
 
@@ -658,12 +628,12 @@ static void closes_by_itself_after_the_deadline(void)
     char today[16], p[200], id[64];
     day(0, today);
     api_res r = create(t_admin, profile, "Due today", today);
-    expect(&r, 201);
-    snprintf(id, sizeof(id), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(id, sizeof(id), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", id);
     r = call("PUT", p, NULL, t_f1);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     /* two days later (the server's clock moved for deadline decisions only) */
     api_stop(&srv);
@@ -672,13 +642,13 @@ static void closes_by_itself_after_the_deadline(void)
     unsetenv("ECCPD_FAULT_CLOCK_SKEW");
     snprintf(p, sizeof(p), "/v1/partner-searches/%s", id);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "state"), "closed");
-    CHECK_STR_EQ(jstr(r.json, "closed_reason"), "deadline");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "closed");
+    CHECK_STR_EQ(api_jstr(r.json, "closed_reason"), "deadline");
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", id);
     r = call("POST", p, "{\"text\":\"still there?\"}", t_f2);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
     /* the timer wrote it closed and told the follower (within a few seconds of start) */
     int n = 0;
@@ -689,10 +659,10 @@ static void closes_by_itself_after_the_deadline(void)
     }
     CHECK_EQ(n, 1);
     r = call("GET", "/v1/partner-searches?state=open", NULL, NULL);
-    CHECK_EQ(jint(r.json, "total"), 1); /* the one of found_by_search, due in 60 days */
+    CHECK_EQ(api_jint(r.json, "total"), 1); /* the one of found_by_search, due in 60 days */
     api_res_free(&r);
     r = call("GET", "/v1/search?kind=partner_search&state=closed&q=today", NULL, NULL);
-    CHECK_EQ(jint(r.json, "total"), 1); /* the index has it closed too */
+    CHECK_EQ(api_jint(r.json, "total"), 1); /* the index has it closed too */
     api_res_free(&r);
     api_stop(&srv);
     api_start(&srv, srv.dir, NULL);
@@ -769,15 +739,15 @@ static void fanout_survives_kill9(void)
     char deadline[16];
     day(30, deadline);
     api_res r = create(t_admin, profile, "Crash-proof consortium", deadline);
-    expect(&r, 201);
-    snprintf(id, sizeof(id), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(id, sizeof(id), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", id);
     for (int i = 0; i < N; i++) {
         snprintf(name[i], sizeof(name[i]), "fan%02d", i);
         tok[i] = api_signup(&srv, name[i], "a long password");
         r = call("PUT", p, NULL, tok[i]);
-        expect(&r, 204);
+        api_expect(&r, 204);
         api_res_free(&r);
     }
     /* every follower list through a job, expanded 5 followers per commit */
@@ -793,7 +763,7 @@ static void fanout_survives_kill9(void)
         f.status = 0;
         if (round % 2 == 0) {
             post_interest(&f); /* answered, then killed at once or a moment later */
-            expect(&(api_res){.status = f.status}, 201);
+            api_expect(&(api_res){.status = f.status}, 201);
             usleep((useconds_t)(rand() % 3000));
             api_kill9(&srv);
         } else {
@@ -807,8 +777,8 @@ static void fanout_survives_kill9(void)
         /* the interest exists exactly when its notifications do */
         snprintf(p, sizeof(p), "/v1/partner-searches/%s", id);
         r = call("GET", p, NULL, NULL);
-        expect(&r, 200);
-        long interests = jint(r.json, "interests_count");
+        api_expect(&r, 200);
+        long interests = api_jint(r.json, "interests_count");
         api_res_free(&r);
         if (f.status == 201)
             CHECK_EQ(interests, acknowledged + 1);
@@ -822,12 +792,12 @@ static void fanout_survives_kill9(void)
     char *late = api_signup(&srv, "fanlate", "a long password");
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/follow", id);
     r = call("PUT", p, NULL, late);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     inflight f;
     snprintf(f.path, sizeof(f.path), "/v1/partner-searches/%s/interests", id);
     post_interest(&f);
-    expect(&(api_res){.status = f.status}, 201);
+    api_expect(&(api_res){.status = f.status}, 201);
     acknowledged++;
     wait_notified(tok, N, "partner_search.interest", id, acknowledged);
     wait_notified(&late, 1, "partner_search.interest", id, 1);
@@ -835,8 +805,8 @@ static void fanout_survives_kill9(void)
     char first[64] = "";
     for (int i = 0; i < N; i++) {
         api_res n = call("GET", "/v1/me/notifications?per_page=1", NULL, tok[i]);
-        expect(&n, 200);
-        const char *nid = jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(n.json, "items"), 0), "id");
+        api_expect(&n, 200);
+        const char *nid = api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(n.json, "items"), 0), "id");
         CHECK(nid != NULL);
         if (i == 0)
             snprintf(first, sizeof(first), "%s", nid);
@@ -862,7 +832,7 @@ static void fanout_survives_kill9(void)
 static void documented_in_openapi(void)
 {
     api_res r = call("GET", "/openapi.json", NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *paths = cJSON_GetObjectItem(r.json, "paths");
     const char *documented[][2] = {{"/v1/partner-searches", "post"},
                                    {"/v1/partner-searches", "get"},
@@ -894,7 +864,7 @@ int main(int argc, char **argv)
     CHECK(argc == 2);
     api_binary = argv[1];
     curl_global_init(CURL_GLOBAL_ALL);
-    signal(SIGABRT, on_abort);
+    api_kill_on_abort(&srv);
     setup();
     RUN(documented_in_openapi);
     RUN(who_may_create);

@@ -43,13 +43,6 @@ static api_res call(const char *method, const char *path, const char *json, cons
     return r;
 }
 
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
 static const char *jstr(const api_res *r, const char *key)
 {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(r->json, key);
@@ -59,7 +52,7 @@ static const char *jstr(const api_res *r, const char *key)
 static char *create(const char *token, const char *json)
 {
     api_res r = call("POST", "/v1/profiles", json, token);
-    expect(&r, 201);
+    api_expect(&r, 201);
     char *id = strdup(jstr(&r, "id"));
     CHECK_STR_EQ(jstr(&r, "state"), "draft");
     api_res_free(&r);
@@ -90,12 +83,12 @@ static void publish(const char *id)
     char p[128];
     path(p, sizeof(p), "/v1/profiles/%s/submit", id);
     api_res r = call("POST", p, NULL, t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "state"), "needs_review");
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s/moderation", id);
     r = call("POST", p, "{\"decision\":\"publish\",\"note\":\"Welcome aboard\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "state"), "published");
     api_res_free(&r);
 }
@@ -119,17 +112,17 @@ static void setup_users(void)
                      "{\"username\":\"Owner\",\"email\":\"owner@example.eu\",\"email_confirm\":"
                      "\"owner@example.eu\",\"password\":\"owner password\",\"organisation_name\":"
                      "\"Klaster\",\"country\":\"DE\",\"title\":\"Manager\"}");
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
     r = own("POST", "/v1/sessions", "{\"login\":\"OWNER@example.eu\",\"password\":\"owner password\"}");
-    expect(&r, 201);
+    api_expect(&r, 201);
     t_admin = strdup(jstr(&r, "token"));
     api_res_free(&r);
     r = own("POST", "/v1/users",
              "{\"username\":\"Stranger\",\"email\":\"stranger@example.eu\",\"email_confirm\":"
              "\"stranger@example.eu\",\"password\":\"stranger password\",\"organisation_name\":"
              "\"Other\",\"country\":\"FR\",\"title\":\"CEO\"}");
-    expect(&r, 201);
+    api_expect(&r, 201);
     api_res_free(&r);
     r = own("POST", "/v1/sessions", "{\"login\":\"stranger\",\"password\":\"stranger password\"}");
     t_user = strdup(jstr(&r, "token"));
@@ -138,14 +131,14 @@ static void setup_users(void)
              "{\"username\":\"Colleague\",\"email\":\"colleague@example.eu\",\"email_confirm\":"
              "\"colleague@example.eu\",\"password\":\"colleague password\",\"organisation_name\":"
              "\"Klaster\",\"country\":\"DE\",\"title\":\"Officer\"}");
-    expect(&r, 201);
+    api_expect(&r, 201);
     snprintf(admin2_id, sizeof(admin2_id), "%s", jstr(&r, "id"));
     api_res_free(&r);
     r = own("POST", "/v1/sessions", "{\"login\":\"colleague\",\"password\":\"colleague password\"}");
     t_admin2 = strdup(jstr(&r, "token"));
     api_res_free(&r);
     r = own("POST", "/v1/sessions", "{\"login\":\"platform team\",\"password\":\"moderator password\"}");
-    expect(&r, 201);
+    api_expect(&r, 201);
     t_mod = strdup(jstr(&r, "token"));
     cJSON *role = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "user"), "role");
     CHECK_STR_EQ(role->valuestring, "moderator");
@@ -159,21 +152,21 @@ static void create_validates_and_publish_flow_notifies(void)
                      "{\"type\":\"cluster_organisation\",\"name\":\"\",\"country\":\"XX\","
                      "\"ecosystems\":[\"space_tourism\"],\"website\":\"not a url\"}",
                      t_admin);
-    expect(&r, 422);
+    api_expect(&r, 422);
     cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields");
     CHECK(cJSON_GetObjectItem(fields, "name") && cJSON_GetObjectItem(fields, "country") &&
           cJSON_GetObjectItem(fields, "ecosystems[0]") && cJSON_GetObjectItem(fields, "website"));
     api_res_free(&r);
     r = call("POST", "/v1/profiles", "{\"type\":\"spaceship\",\"name\":\"X\",\"country\":\"DE\"}",
              t_admin);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
 
     published_cluster = create(t_admin, CLUSTER_JSON("Klaster Mobilität Süd", "https://www.ks-mobility.example.de/"));
     char p[128];
     path(p, sizeof(p), "/v1/profiles/%s/check", published_cluster);
     r = call("GET", p, NULL, t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(cJSON_IsArray(r.json) && cJSON_GetArraySize(r.json) >= 6);
     cJSON *item;
     cJSON_ArrayForEach(item, r.json)
@@ -187,10 +180,10 @@ static void create_validates_and_publish_flow_notifies(void)
     /* in the queue, oldest first, with age and check results */
     path(p, sizeof(p), "/v1/profiles/%s/submit", published_cluster);
     r = call("POST", p, NULL, t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     r = call("GET", "/v1/moderation/queue", NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 1);
     cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0);
     CHECK_STR_EQ(cJSON_GetObjectItem(first, "id")->valuestring, published_cluster);
@@ -199,13 +192,13 @@ static void create_validates_and_publish_flow_notifies(void)
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s/moderation", published_cluster);
     r = call("POST", p, "{\"decision\":\"publish\",\"note\":\"Welcome to the platform\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "state"), "published");
     api_res_free(&r);
 
     /* the note reached the admin as a notification and an e-mail */
     r = call("GET", "/v1/me/notifications?unread=true", NULL, t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_GE(cJSON_GetObjectItem(r.json, "unread")->valueint, 1);
     cJSON *n = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0);
     CHECK(strstr(cJSON_GetObjectItem(n, "text")->valuestring, "Welcome to the platform") != NULL);
@@ -213,10 +206,10 @@ static void create_validates_and_publish_flow_notifies(void)
     snprintf(np, sizeof(np), "/v1/me/notifications/%s/read", cJSON_GetObjectItem(n, "id")->valuestring);
     api_res_free(&r);
     r = call("POST", np, NULL, t_user); /* not the stranger's */
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("POST", np, NULL, t_admin);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", "/v1/me/notifications?unread=true", NULL, t_admin);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "unread")->valueint, 0);
@@ -229,7 +222,7 @@ static void create_validates_and_publish_flow_notifies(void)
     /* the public sees the published version without the contact's e-mail */
     path(p, sizeof(p), "/v1/profiles/%s", published_cluster);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "name"), "Klaster Mobilität Süd");
     CHECK_STR_EQ(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "contact"), "name")->valuestring,
                  "Eva Example");
@@ -240,7 +233,7 @@ static void one_cluster_per_user_and_duplicates(void)
 {
     api_res r = call("POST", "/v1/profiles", CLUSTER_JSON("Second Cluster", "https://second.example"),
                      t_admin);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
     /* a near-duplicate name and the same website domain are reported */
     /* the stranger's own profile carries its own contact address */
@@ -249,7 +242,7 @@ static void one_cluster_per_user_and_duplicates(void)
              CLUSTER_JSON("Klaster Mobilitat Sud", "https://ks-mobility.example.de/about"));
     memcpy(strstr(json, "private@"), "strangr@", 8);
     r = call("POST", "/v1/profiles", json, t_user);
-    expect(&r, 201);
+    api_expect(&r, 201);
     cJSON *d = cJSON_GetObjectItem(r.json, "possible_duplicates");
     CHECK_GE(cJSON_GetArraySize(d), 1);
     cJSON *first = cJSON_GetArrayItem(d, 0);
@@ -259,10 +252,10 @@ static void one_cluster_per_user_and_duplicates(void)
     path(p, sizeof(p), "/v1/profiles/%s", jstr(&r, "id"));
     api_res_free(&r);
     r = call("DELETE", p, NULL, t_mod); /* moderators may delete */
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("GET", p, NULL, t_user);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 }
 
@@ -272,20 +265,20 @@ static void editing_published_keeps_it_public(void)
     path(p, sizeof(p), "/v1/profiles/%s", published_cluster);
     api_res r = call("PATCH", p, "{\"name\":\"Klaster Mobilität Süd-West\",\"acronym\":null}",
                      t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "state"), "draft");
     CHECK_STR_EQ(jstr(&r, "name"), "Klaster Mobilität Süd-West");
     CHECK(cJSON_GetObjectItem(r.json, "acronym") == NULL);
     api_res_free(&r);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "name"), "Klaster Mobilität Süd");
     CHECK_STR_EQ(jstr(&r, "acronym"), "KM");
     api_res_free(&r);
     char q[160];
     snprintf(q, sizeof(q), "%s?version=draft", p);
     r = call("GET", q, NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "name"), "Klaster Mobilität Süd-West");
     api_res_free(&r);
     publish(published_cluster);
@@ -305,7 +298,7 @@ static void failing_cluster_needs_waiver_and_recognition(void)
     char p[128];
     path(p, sizeof(p), "/v1/profiles/%s/check", id);
     api_res r = call("GET", p, NULL, t_admin2);
-    expect(&r, 200);
+    api_expect(&r, 200);
     int failing = 0;
     cJSON *item;
     cJSON_ArrayForEach(item, r.json) failing += cJSON_IsFalse(cJSON_GetObjectItem(item, "ok"));
@@ -313,38 +306,38 @@ static void failing_cluster_needs_waiver_and_recognition(void)
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s/submit", id);
     r = call("POST", p, NULL, t_admin2);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s/moderation", id);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("POST", p, "{\"decision\":\"publish\",\"waive_criteria\":true}", t_mod);
-    expect(&r, 422); /* not officially recognised */
+    api_expect(&r, 422); /* not officially recognised */
     api_res_free(&r);
     r = call("POST", p, "{\"decision\":\"request_changes\"}", t_mod);
-    expect(&r, 422); /* a note is required */
+    api_expect(&r, 422); /* a note is required */
     api_res_free(&r);
     r = call("POST", p, "{\"decision\":\"request_changes\",\"note\":\"Are you officially recognised?\"}",
              t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "state"), "draft");
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s", id);
     r = call("PATCH", p, "{\"officially_recognised\":true}", t_admin2);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s/submit", id);
     r = call("POST", p, NULL, t_admin2);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s/moderation", id);
     r = call("POST", p, "{\"decision\":\"publish\",\"waive_criteria\":true,\"note\":\"Recognised by the region\"}",
              t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 409); /* no longer waiting for review */
+    api_expect(&r, 409); /* no longer waiting for review */
     api_res_free(&r);
     free(id);
 }
@@ -354,14 +347,14 @@ static void admins_and_affiliations(void)
     char p[160];
     path(p, sizeof(p), "/v1/profiles/%s/admins", published_cluster);
     api_res r = call("POST", p, "{\"email\":\"nobody@example.eu\"}", t_admin);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     /* the colleague already administers a cluster organisation (Tiny Cluster) */
     r = call("POST", p, "{\"email\":\"colleague@example.eu\"}", t_admin);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
     r = call("POST", p, "{\"email\":\"Stranger@Example.eu\"}", t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "admins")), 2);
     api_res_free(&r);
     /* the stranger is an admin now and may edit; then leaves */
@@ -372,7 +365,7 @@ static void admins_and_affiliations(void)
     api_res_free(&me);
     snprintf(p, sizeof(p), "/v1/profiles/%s/admins/%s", published_cluster, uid);
     r = call("DELETE", p, NULL, t_user);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     api_res owner = call("GET", "/v1/me", NULL, t_admin);
     cJSON *prof = cJSON_GetArrayItem(cJSON_GetObjectItem(owner.json, "profiles"), 0);
@@ -381,7 +374,7 @@ static void admins_and_affiliations(void)
     api_res_free(&owner);
     snprintf(p, sizeof(p), "/v1/profiles/%s/admins/%s", published_cluster, uid);
     r = call("DELETE", p, NULL, t_admin);
-    expect(&r, 409); /* never the last admin */
+    api_expect(&r, 409); /* never the last admin */
     api_res_free(&r);
 
     /* a member becomes public only once approved by its published cluster */
@@ -393,31 +386,31 @@ static void admins_and_affiliations(void)
     char *member = create(t_user, json);
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", member);
     r = call("POST", p, NULL, t_user);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", member);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s", member);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 404); /* published, but not yet approved by the cluster */
+    api_expect(&r, 404); /* published, but not yet approved by the cluster */
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/affiliations/%s", published_cluster, member);
     r = call("POST", p, "{\"decision\":\"approve\"}", t_user);
-    expect(&r, 403); /* the member's admin is not the cluster's */
+    api_expect(&r, 403); /* the member's admin is not the cluster's */
     api_res_free(&r);
     r = call("POST", p, "{\"decision\":\"approve\"}", t_admin);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "status"), "approved");
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s", member);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/members", published_cluster);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetObjectItem(r.json, "total")->valueint, 1);
     api_res_free(&r);
     free(member);
@@ -472,10 +465,10 @@ static void role_matrix(void)
 static void password_reset(void)
 {
     api_res r = call("POST", "/v1/password-resets", "{\"email\":\"unknown@example.eu\"}", NULL);
-    expect(&r, 202);
+    api_expect(&r, 202);
     api_res_free(&r);
     r = call("POST", "/v1/password-resets", "{\"email\":\"Owner@example.eu\"}", NULL);
-    expect(&r, 202);
+    api_expect(&r, 202);
     api_res_free(&r);
     char mail[8192];
     CHECK(api_outbox_find(&srv, "reset-password?token=", mail, sizeof(mail)));
@@ -487,22 +480,22 @@ static void password_reset(void)
     char p[200];
     snprintf(p, sizeof(p), "/v1/password-resets/%s", token);
     r = call("PUT", p, "{\"password\":\"short\"}", NULL);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     r = call("PUT", p, "{\"password\":\"a brand new password\"}", NULL);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     r = call("PUT", p, "{\"password\":\"another new password\"}", NULL);
-    expect(&r, 404); /* single use */
+    api_expect(&r, 404); /* single use */
     api_res_free(&r);
     r = call("GET", "/v1/me", NULL, t_admin);
-    expect(&r, 401); /* the reset ended every session */
+    api_expect(&r, 401); /* the reset ended every session */
     api_res_free(&r);
     r = call("POST", "/v1/sessions", "{\"login\":\"owner\",\"password\":\"owner password\"}", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = own("POST", "/v1/sessions", "{\"login\":\"owner\",\"password\":\"a brand new password\"}");
-    expect(&r, 201);
+    api_expect(&r, 201);
     free(t_admin);
     t_admin = strdup(jstr(&r, "token"));
     api_res_free(&r);
@@ -527,11 +520,11 @@ static void kill9_during_profile_writes(void)
         char p[160];
         snprintf(p, sizeof(p), "/v1/profiles/%s/submit", ids[i]);
         api_res r = call("POST", p, NULL, t_user);
-        expect(&r, 200);
+        api_expect(&r, 200);
         api_res_free(&r);
         snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", ids[i]);
         r = call("POST", p, "{\"decision\":\"decline\",\"note\":\"crash-note\"}", t_mod);
-        expect(&r, 200);
+        api_expect(&r, 200);
         api_res_free(&r);
     }
     api_kill9(&srv);
@@ -540,7 +533,7 @@ static void kill9_during_profile_writes(void)
         char p[160];
         snprintf(p, sizeof(p), "/v1/profiles/%s?version=draft", ids[i]);
         api_res r = call("GET", p, NULL, t_user);
-        expect(&r, 200);
+        api_expect(&r, 200);
         CHECK_STR_EQ(jstr(&r, "state"), "declined");
         api_res_free(&r);
         free(ids[i]);

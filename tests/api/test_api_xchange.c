@@ -19,19 +19,6 @@
 static api_server srv;
 static char *t_mod, *t_stranger;
 
-static void expect(api_res *r, long status)
-{
-    if (r->status != status)
-        fprintf(stderr, "expected %ld, got %ld: %s\n", status, r->status, r->body ? r->body : "");
-    CHECK_EQ(r->status, status);
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static api_res call(const char *method, const char *path, const char *json, const char *token)
 {
     return api_json(&srv, API_H1, method, path, json, token);
@@ -67,17 +54,17 @@ static void make_org(org *o, const char *user, const char *name, const char *cou
         "\"email\":\"contact@example.eu\"}}",
         name, country, country);
     api_res r = call("POST", "/v1/profiles", body, o->token);
-    expect(&r, 201);
-    snprintf(o->profile, sizeof(o->profile), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(o->profile, sizeof(o->profile), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", o->profile);
     r = call("POST", p, NULL, o->token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", o->profile);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 }
 
@@ -97,9 +84,9 @@ static api_res reg_raw(org *o, const char *members)
 static void reg(org *o, const char *members)
 {
     api_res r = reg_raw(o, members);
-    expect(&r, 201);
-    CHECK_STR_EQ(jstr(r.json, "state"), "pending");
-    snprintf(o->reg, sizeof(o->reg), "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_jstr(r.json, "state"), "pending");
+    snprintf(o->reg, sizeof(o->reg), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
 }
 
@@ -109,7 +96,7 @@ static void decide(const char *reg_id, const char *decision, const char *token, 
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s/decision", reg_id);
     snprintf(body, sizeof(body), "{\"decision\":\"%s\"}", decision);
     api_res r = call("POST", p, body, token);
-    expect(&r, status);
+    api_expect(&r, status);
     api_res_free(&r);
 }
 
@@ -131,8 +118,8 @@ static void setup(void)
     api_start(&srv, srv.dir, NULL);
     api_res r = call("POST", "/v1/sessions",
                      "{\"login\":\"mod\",\"password\":\"moderator password\"}", NULL);
-    expect(&r, 201);
-    t_mod = strdup(jstr(r.json, "token"));
+    api_expect(&r, 201);
+    t_mod = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);
     t_stranger = api_signup(&srv, "stranger", "a long password");
     make_org(&de, "de_user", "Cluster Deutschland", "DE");
@@ -148,7 +135,7 @@ static void registrations_and_validation(void)
     /* 422 names the fields; 403 for a profile the caller does not administer */
     api_res r = reg_raw(&de, "\"roles\":[\"guest\"],\"ecosystems\":[\"space\"],\"objectives\":[],"
                              "\"languages\":[\"en\"],\"host_capacity\":1");
-    expect(&r, 422);
+    api_expect(&r, 422);
     cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields");
     CHECK(cJSON_GetObjectItem(fields, "roles") && cJSON_GetObjectItem(fields, "ecosystems") &&
           cJSON_GetObjectItem(fields, "objectives"));
@@ -158,13 +145,13 @@ static void registrations_and_validation(void)
     r = reg_raw(&fake, "\"roles\":[\"host\"],\"ecosystems\":[\"digital\"],"
                        "\"objectives\":[\"joint_projects\"],\"languages\":[\"en\"],"
                        "\"host_capacity\":1");
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     fake.token = NULL;
     r = reg_raw(&fake, "\"roles\":[\"host\"],\"ecosystems\":[\"digital\"],"
                        "\"objectives\":[\"joint_projects\"],\"languages\":[\"en\"],"
                        "\"host_capacity\":1");
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
 
     reg(&de, "\"roles\":[\"host\"],\"ecosystems\":[\"digital\",\"health\"],"
@@ -188,16 +175,16 @@ static void registrations_and_validation(void)
     /* an organisation visits once */
     r = reg_raw(&fr, "\"roles\":[\"visitor\"],\"ecosystems\":[\"digital\"],"
                      "\"objectives\":[\"joint_projects\"],\"languages\":[\"en\"]");
-    expect(&r, 409);
+    api_expect(&r, 409);
     CHECK_STR_EQ(api_error_code(&r), "conflict");
     api_res_free(&r);
 
     /* /v1/me lists one's registrations */
     r = call("GET", "/v1/me", NULL, de.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     cJSON *regs = cJSON_GetObjectItem(r.json, "xchange_registrations");
     CHECK_EQ(cJSON_GetArraySize(regs), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(regs, 0), "id"), de.reg);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(regs, 0), "id"), de.reg);
     api_res_free(&r);
 }
 
@@ -206,24 +193,24 @@ static void reading_is_for_admins_and_moderators(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/xchange/registrations/%s", de.reg);
     api_res r = call("GET", p, NULL, de.token);
-    expect(&r, 200);
-    CHECK_STR_EQ(jstr(r.json, "offer"), "SECRET-OFFER-DE");
+    api_expect(&r, 200);
+    CHECK_STR_EQ(api_jstr(r.json, "offer"), "SECRET-OFFER-DE");
     api_res_free(&r);
     r = call("GET", p, NULL, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     r = call("GET", p, NULL, t_stranger);
-    expect(&r, 404);
+    api_expect(&r, 404);
     CHECK(strstr(r.body, "SECRET") == NULL);
     api_res_free(&r);
     r = call("GET", p, NULL, fr.token); /* another organisation */
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", p, NULL, NULL);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = call("GET", "/v1/xchange/registrations/01ARZ3NDEKTSV4RRFFQ69G5FAV", NULL, t_mod);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 
     /* decisions: moderators only; strangers do not learn the registration exists */
@@ -232,10 +219,10 @@ static void reading_is_for_admins_and_moderators(void)
     decide(de.reg, "maybe", t_mod, 422);
     /* matches: strangers 404, a pending registration 409 */
     r = matches(fr.reg, "", t_stranger);
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
     r = matches(fr.reg, "", fr.token);
-    expect(&r, 409);
+    api_expect(&r, 409);
     api_res_free(&r);
 }
 
@@ -243,7 +230,7 @@ static void reading_is_for_admins_and_moderators(void)
 static int match_ids(char ids[][64], int max, cJSON **keep)
 {
     api_res r = matches(fr.reg, "?role=visitor&limit=20", fr.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK(cJSON_IsArray(r.json));
     CHECK(strstr(r.body, "SECRET") == NULL); /* others' preferences never show */
     int n = 0;
@@ -251,7 +238,7 @@ static int match_ids(char ids[][64], int max, cJSON **keep)
     cJSON_ArrayForEach(m, r.json)
     {
         if (n < max)
-            snprintf(ids[n], 64, "%s", jstr(m, "registration_id"));
+            snprintf(ids[n], 64, "%s", api_jstr(m, "registration_id"));
         n++;
     }
     if (keep != NULL) {
@@ -285,9 +272,9 @@ static void matches_follow_decisions(void)
     CHECK_GT(cJSON_GetObjectItem(first, "score")->valueint,
              cJSON_GetObjectItem(second, "score")->valueint);
     cJSON *prof = cJSON_GetObjectItem(first, "profile");
-    CHECK_STR_EQ(jstr(prof, "id"), de.profile);
-    CHECK_STR_EQ(jstr(prof, "name"), "Cluster Deutschland");
-    CHECK_STR_EQ(jstr(prof, "country"), "DE");
+    CHECK_STR_EQ(api_jstr(prof, "id"), de.profile);
+    CHECK_STR_EQ(api_jstr(prof, "name"), "Cluster Deutschland");
+    CHECK_STR_EQ(api_jstr(prof, "country"), "DE");
     cJSON *reasons = cJSON_GetObjectItem(first, "reasons");
     CHECK_GE(cJSON_GetArraySize(reasons), 3);
     char all[2048] = "";
@@ -304,21 +291,21 @@ static void matches_follow_decisions(void)
 
     /* the host side sees visitors; limit and role are checked */
     api_res r = matches(de.reg, "?role=host&limit=1", de.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ(cJSON_GetArraySize(r.json), 1);
-    CHECK_STR_EQ(jstr(cJSON_GetArrayItem(r.json, 0), "registration_id"), fr.reg);
+    CHECK_STR_EQ(api_jstr(cJSON_GetArrayItem(r.json, 0), "registration_id"), fr.reg);
     api_res_free(&r);
     r = matches(de.reg, "?role=visitor", de.token);
-    expect(&r, 400);
+    api_expect(&r, 400);
     api_res_free(&r);
     r = matches(de.reg, "?limit=0", de.token);
-    expect(&r, 400);
+    api_expect(&r, 400);
     api_res_free(&r);
     r = matches(de.reg, "", t_mod); /* moderators may look */
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     r = matches(de.reg, "", it.token); /* another registration's admin may not */
-    expect(&r, 404);
+    api_expect(&r, 404);
     api_res_free(&r);
 }
 
@@ -326,7 +313,7 @@ static void matches_follow_decisions(void)
 static void check_batch(const char *body, int min_score, long want_total, int want_unmatched)
 {
     api_res r = call("POST", "/v1/xchange/batch-match", body, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     fprintf(stderr, "    batch: %s\n", r.body);
     cJSON *asg = cJSON_GetObjectItem(r.json, "assignments"), *a;
     long total = 0;
@@ -336,7 +323,7 @@ static void check_batch(const char *body, int min_score, long want_total, int wa
         int s = cJSON_GetObjectItem(a, "score")->valueint;
         CHECK_GE(s, min_score);
         total += s;
-        const char *h = jstr(a, "host");
+        const char *h = api_jstr(a, "host");
         per_host[strcmp(h, de.reg) == 0 ? 0 : strcmp(h, it.reg) == 0 ? 1 : 2]++;
     }
     CHECK_LE(per_host[0], 1); /* capacities */
@@ -352,13 +339,13 @@ static void check_batch(const char *body, int min_score, long want_total, int wa
 static void batch_match(void)
 {
     api_res r = call("POST", "/v1/xchange/batch-match", "{}", fr.token);
-    expect(&r, 403);
+    api_expect(&r, 403);
     api_res_free(&r);
     r = call("POST", "/v1/xchange/batch-match", "{}", NULL);
-    expect(&r, 401);
+    api_expect(&r, 401);
     api_res_free(&r);
     r = call("POST", "/v1/xchange/batch-match", "{\"min_score\":-1}", t_mod);
-    expect(&r, 422);
+    api_expect(&r, 422);
     api_res_free(&r);
     /* Scores (matcher.h weights): fr-de 19, fr-it 8, pl-it 14, pl-de 6, es-it 4, es-de 2.
      * The optimum under capacities de 1, it 2: fr-de + pl-it + es-it = 37. */
@@ -373,7 +360,7 @@ static void batch_match(void)
              "\"min_score\":0}",
              fr.reg, pl.reg, it.reg, at.reg, fr.reg);
     r = call("POST", "/v1/xchange/batch-match", body, t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     CHECK_EQ((long)cJSON_GetObjectItem(r.json, "total_score")->valuedouble, 8 + 14);
     cJSON *ignored = cJSON_GetObjectItem(r.json, "ignored");
     CHECK_EQ(cJSON_GetArraySize(ignored), 2); /* at is pending; nonsense is nothing */
@@ -440,7 +427,7 @@ static void queries_while_the_tables_change(void)
 static int host_matches(void)
 {
     api_res r = matches(de.reg, "?role=host", de.token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     int n = cJSON_GetArraySize(r.json);
     api_res_free(&r);
     return n;
@@ -452,7 +439,7 @@ static void gone_profiles_leave_and_restart_rebuilds(void)
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s", es.profile);
     api_res r = call("DELETE", p, NULL, es.token);
-    expect(&r, 204);
+    api_expect(&r, 204);
     api_res_free(&r);
     CHECK_EQ(host_matches(), 2); /* es's registration left with its profile */
 

@@ -18,6 +18,7 @@
 #include "core/vocab.h"
 #include "core/xchange.h"
 #include "check.h"
+#include "fixture.h"
 
 enum { SCALE_PERMILLE = 20 }; /* scale 0.02: ~30 clusters, ~300 members */
 
@@ -173,8 +174,7 @@ typedef struct run {
 
 static void generate(run *x, uint64_t seed)
 {
-    snprintf(x->dir, sizeof(x->dir), "/tmp/eccpd-test-demo-XXXXXX");
-    CHECK(mkdtemp(x->dir) != NULL);
+    test_tmpdir(x->dir, sizeof(x->dir), "test-demo");
     char *err = NULL;
     CHECK_EQ(core_store_open(x->dir, &x->s, &err), 0);
     CHECK(!core_demo_store_has_profiles(x->s));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "core/attachment.h"
 #include "core/error.h"
 #include "core/partner.h"
@@ -251,9 +252,7 @@ static void attachments_read_in_pieces(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "%s/eccpd-test-partner-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    CHECK(mkdtemp(dir) != NULL);
+    test_tmpdir(dir, sizeof(dir), "test-partner");
     RUN(state_machine_rows);
     RUN(effective_state_by_deadline);
     RUN(sniffing);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "core/account.h"
 #include "core/error.h"
 #include "core/outbox.h"
@@ -201,9 +202,7 @@ static void failing_criteria_need_waiver(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "%s/eccpd-test-profile-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    CHECK(mkdtemp(dir) != NULL);
+    test_tmpdir(dir, sizeof(dir), "test-profile");
     char sdir[300];
     snprintf(sdir, sizeof(sdir), "%s/store", dir);
     char *err = NULL;

@@ -4,6 +4,7 @@
  * across reopen, and group commit under concurrent writers.
  */
 #include "check.h"
+#include "fixture.h"
 #include "core/error.h"
 #include "core/store.h"
 
@@ -270,8 +271,7 @@ static void close_leaves_no_log_to_replay(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "%s/eccpd-test-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    CHECK(mkdtemp(dir) != NULL);
+    test_tmpdir(dir, sizeof(dir), "test-store");
     RUN(write_then_read_and_log);
     RUN(prefix_iteration);
     RUN(idempotency_replays_and_detects_mismatch);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
+#include "fixture_cjson.h"
 #include "core/account.h"
 #include "core/error.h"
 #include "core/notify.h"
@@ -33,39 +35,9 @@ static core_value exported; /* the source's lines, in export order */
 
 /* ---- helpers ---- */
 
-static core_value from_cjson(const cJSON *j)
-{
-    if (cJSON_IsObject(j)) {
-        core_value o = core_value_obj();
-        for (const cJSON *c = j->child; c; c = c->next)
-            core_value_set_copy(&A, &o, c->string, strlen(c->string), from_cjson(c));
-        return o;
-    }
-    if (cJSON_IsArray(j)) {
-        core_value a = core_value_arr();
-        for (const cJSON *c = j->child; c; c = c->next)
-            core_value_push(&A, &a, from_cjson(c));
-        return a;
-    }
-    if (cJSON_IsString(j))
-        return core_value_cstr(&A, j->valuestring);
-    if (cJSON_IsBool(j))
-        return core_value_bool(cJSON_IsTrue(j));
-    if (cJSON_IsNumber(j))
-        return j->valuedouble == (double)(int64_t)j->valuedouble
-                   ? core_value_int((int64_t)j->valuedouble)
-                   : core_value_double(j->valuedouble);
-    return core_value_null();
-}
-
 static core_value J(const char *text)
 {
-    cJSON *j = cJSON_Parse(text);
-    if (j == NULL)
-        CHECK__FAIL("bad JSON in test: %s", text);
-    core_value v = from_cjson(j);
-    cJSON_Delete(j);
-    return v;
+    return test_json(&A, text);
 }
 
 /* Sets (or replaces) a member of an object. */
@@ -516,8 +488,7 @@ static void affiliation_status_forgets_removed_clusters(void)
 int main(void)
 {
     core_arena_init(&A);
-    snprintf(dir, sizeof(dir), "%s/eccpd-transfer-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-    CHECK(mkdtemp(dir) != NULL);
+    test_tmpdir(dir, sizeof(dir), "transfer");
     build_source();
     RUN(export_order);
     RUN(line_shape);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
+#include "fixture_cjson.h"
 #include "core/account.h"
 #include "core/authz.h"
 #include "core/error.h"
@@ -28,40 +30,9 @@ static int n_profiles;
 
 /* ---- helpers ---- */
 
-static core_value from_cjson(const cJSON *j)
-{
-    if (cJSON_IsObject(j)) {
-        core_value o = core_value_obj();
-        for (const cJSON *c = j->child; c; c = c->next)
-            core_value_set_copy(&A, &o, c->string, strlen(c->string), from_cjson(c));
-        return o;
-    }
-    if (cJSON_IsArray(j)) {
-        core_value a = core_value_arr();
-        for (const cJSON *c = j->child; c; c = c->next)
-            core_value_push(&A, &a, from_cjson(c));
-        return a;
-    }
-    if (cJSON_IsString(j))
-        return core_value_cstr(&A, j->valuestring);
-    if (cJSON_IsBool(j))
-        return core_value_bool(cJSON_IsTrue(j));
-    if (cJSON_IsNumber(j))
-        return j->valuedouble == (double)(int64_t)j->valuedouble
-                   ? core_value_int((int64_t)j->valuedouble)
-                   : core_value_double(j->valuedouble);
-    return core_value_null();
-}
-
-/* Parses JSON text (which must be valid) into a value in A. */
 static core_value J(const char *text)
 {
-    cJSON *j = cJSON_Parse(text);
-    if (j == NULL)
-        CHECK__FAIL("bad JSON in test: %s", text);
-    core_value v = from_cjson(j);
-    cJSON_Delete(j);
-    return v;
+    return test_json(&A, text);
 }
 
 /* "YYYY-MM-DD" of today (UTC) plus days, in A. */
@@ -471,9 +442,7 @@ static void state_machine_and_one_visit(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "%s/eccpd-test-xchange-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    CHECK(mkdtemp(dir) != NULL);
+    test_tmpdir(dir, sizeof(dir), "test-xchange");
     char sdir[300];
     snprintf(sdir, sizeof(sdir), "%s/store", dir);
     char *err = NULL;
