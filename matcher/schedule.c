@@ -390,7 +390,7 @@ static int key_cmp(size_t pa, uint64_t wa, size_t ka, int64_t sa, size_t pb, uin
  * (so the search walks plateaus); the best schedule seen (key_cmp) is the one kept at the
  * end. Deterministic: a fixed seed and a fixed number of iterations. */
 static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t max_path,
-                    size_t iterations, size_t bound)
+                    size_t iterations, size_t bound, size_t stuck)
 {
     const matcher_sched_problem *p = st->p;
     size_t R = p->n_requests;
@@ -414,7 +414,7 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
     for (size_t it = 1; it <= iterations && !st->oom; it++) {
         if (bp >= bound && it - last_better > MATCHER_SCHED_SEARCH / 4)
             break; /* as many meetings as can be: only the weight was still being sought */
-        if (it - last_better > 2 * MATCHER_SCHED_SEARCH)
+        if (it - last_better > stuck)
             break; /* stuck */
         size_t p0 = st->placed;
         trial t = begin_trial(st);
@@ -958,7 +958,8 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
                         : MATCHER_SCHED_SEARCH;
     if (rounds > 10 * MATCHER_SCHED_SEARCH)
         rounds = 10 * MATCHER_SCHED_SEARCH;
-    perturb(&st, common, path, max_path, rounds, out->upper_bound);
+    /* a quarter of the rounds first: once it stalls, augmenting paths do better (4c) */
+    perturb(&st, common, path, max_path, rounds / 4, out->upper_bound, MATCHER_SCHED_STUCK);
     /* (4c) augmenting paths while short of the bound, each success followed by more search */
     /* (4c) short of the bound: an augmenting path of the degree-constrained subgraph as the
      * perturbation (kept on a plateau: it changes who meets whom, which the search then
@@ -974,7 +975,7 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         for (int k = 0; k < MATCHER_SCHED_AUGMENT && bp < out->upper_bound && !st.oom; k++) {
             augment(&st, common, path, max_path, 1, 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1),
                     true);
-            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound);
+            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound, MATCHER_SCHED_STUCK);
             if (key_cmp(st.placed, st.weight, st.kept, st.score, bp, bw, bk, bs) > 0) {
                 memcpy(best, st.slot_of, R * sizeof(int32_t));
                 bp = st.placed, bw = st.weight, bk = st.kept, bs = st.score;

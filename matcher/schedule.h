@@ -39,9 +39,10 @@ extern "C" {
 #define MATCHER_SCHED_PASSES 8
 #define MATCHER_SCHED_SEARCH 1000 /* least rounds of the local search (fewer once optimal) */
 #define MATCHER_SCHED_SEARCH_WORK 2000000 /* rounds x requests, when that gives more rounds
-                                             (at most 10 x MATCHER_SCHED_SEARCH; a search
-                                             that finds nothing better for 2 x
-                                             MATCHER_SCHED_SEARCH rounds stops) */
+                                             (at most 10 x MATCHER_SCHED_SEARCH); the first
+                                             search runs a quarter of them */
+#define MATCHER_SCHED_STUCK 250 /* a search that finds nothing better for this many rounds
+                                   stops */
 #define MATCHER_SCHED_AUGMENT 16 /* augmenting-path perturbations while short of the bound,
                                     each followed by an eighth of the search's rounds */
 
