@@ -97,7 +97,7 @@ static const struct key_kind {
     /* users */
     {"email/", K_DERIVED, NULL, 0},
     {"username/", K_DERIVED, NULL, 0},
-    {"uerased/", K_EXPORT, "W", 'e'}, /* names of erased accounts, reserved */
+    {"uerased/", K_EXPORT, "W", 't'}, /* names of erased accounts, reserved (since when) */
     {"session/", K_RUNNING, NULL, 0},
     {"usess/", K_RUNNING, NULL, 0},
     {"reset/", K_RUNNING, NULL, 0},
