@@ -16,7 +16,9 @@
  * as many with more weight, or as many and as much weight with more score, (4b) iterated
  * local search: one or two meetings out at random, the same moves around them, the result
  * kept unless it has fewer meetings, the best schedule seen returned (more meetings, more
- * weight, more published meetings in place, more score), (5) moves of
+ * weight, more published meetings in place, more score), (4c) while short of the upper
+ * bound, augmenting paths of the degree-constrained subgraph as perturbations (augment,
+ * below), each followed by more local search, the best schedule seen kept, (5) moves of
  * new meetings to slots that shorten idle gaps, (6) tables, keeping published tables,
  * (7) recommended meetings.
  *
@@ -371,8 +373,8 @@ static bool try_eject(state *st, uint32_t r, uint32_t *path, size_t max_path, in
 
 /* The order in which whole schedules are preferred: more meetings, more weight, more
  * published meetings kept in place, more score. >0 when (a) is better. */
-static int key_cmp(size_t pa, uint64_t wa, size_t ka, int64_t sa, size_t pb, uint64_t wb,
-                   size_t kb, int64_t sb)
+static int key_cmp(size_t pa, uint64_t wa, size_t ka, int64_t sa, size_t pb, uint64_t wb, size_t kb,
+                   int64_t sb)
 {
     if (pa != pb)
         return pa > pb ? 1 : -1;
@@ -388,7 +390,7 @@ static int key_cmp(size_t pa, uint64_t wa, size_t ka, int64_t sa, size_t pb, uin
  * (so the search walks plateaus); the best schedule seen (key_cmp) is the one kept at the
  * end. Deterministic: a fixed seed and a fixed number of iterations. */
 static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t max_path,
-                    size_t iterations, size_t bound)
+                    size_t iterations, size_t bound, size_t stuck)
 {
     const matcher_sched_problem *p = st->p;
     size_t R = p->n_requests;
@@ -412,7 +414,7 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
     for (size_t it = 1; it <= iterations && !st->oom; it++) {
         if (bp >= bound && it - last_better > MATCHER_SCHED_SEARCH / 4)
             break; /* as many meetings as can be: only the weight was still being sought */
-        if (it - last_better > 2 * MATCHER_SCHED_SEARCH)
+        if (it - last_better > stuck)
             break; /* stuck */
         size_t p0 = st->placed;
         trial t = begin_trial(st);
@@ -463,6 +465,145 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
     free(cand);
     free(stamp);
     free(best);
+}
+
+/* Augmenting paths of the degree-constrained subgraph (each participant in at most as
+ * many meetings as slots it can attend): a path that starts at a participant with a slot
+ * to spare, takes an unplaced request, then a placed one, then an unplaced one, ..., and
+ * ends at another participant with a slot to spare. Exchanging the placed and unplaced
+ * requests along it gives one meeting more without exceeding anyone's slots, which is the
+ * move the local search above cannot make when the path is long or runs through many
+ * participants' agendas (their slots are what the ejections juggle, not who meets whom).
+ * The path's placed meetings are taken out, its unplaced requests placed by the moves
+ * above, then the meetings taken out put back where they fit; the result is kept when
+ * better or, with `plateau`, when it has as many meetings (another set of pairs, which the
+ * local search then re-slots: on the instances of bench/RESULTS.md that is what finds the
+ * last meeting). Paths are found by breadth-first search over (participant, parity) from
+ * every participant with a slot to spare, in an order that changes with the seed. Returns
+ * true when the schedule got better. */
+typedef struct aug_ctx {
+    uint32_t *spare;  /* P: attendable slots minus meetings */
+    uint32_t *queue;  /* 2P: (participant, parity) nodes */
+    uint32_t *parent; /* 2P: the node it was reached from, or UINT32_MAX */
+    uint32_t *via;    /* 2P: the request it was reached through */
+    uint32_t *seen;   /* 2P: the search that reached it */
+    uint32_t search;
+} aug_ctx;
+
+static bool augment_from(state *st, aug_ctx *c, const uint32_t *common, uint32_t s, uint64_t *rng,
+                         size_t max_path, uint32_t *chain, size_t *chain_len)
+{
+    c->search++;
+    size_t head = 0, tail = 0;
+    c->queue[tail++] = s * 2;
+    c->seen[s * 2] = c->search;
+    c->parent[s * 2] = UINT32_MAX;
+    uint32_t found = UINT32_MAX;
+    while (head < tail && found == UINT32_MAX) {
+        uint32_t node = c->queue[head++], u = node / 2, parity = node % 2;
+        uint32_t deg = st->adj_start[u + 1] - st->adj_start[u];
+        if (deg == 0)
+            continue;
+        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+        uint32_t rot = (uint32_t)(*rng % deg);
+        for (uint32_t j = 0; j < deg && found == UINT32_MAX; j++) {
+            uint32_t r = st->adj[st->adj_start[u] + (j + rot) % deg];
+            const matcher_sched_request *q = &st->p->requests[r];
+            uint32_t v = q->a == u ? q->b : q->a;
+            /* even nodes leave by an unplaced request, odd ones by a placed one */
+            if (parity == 0 ? st->slot_of[r] >= 0 || common[r] == 0
+                            : st->slot_of[r] < 0 || st->fixed[r])
+                continue;
+            uint32_t next = v * 2 + (1 - parity);
+            if (c->seen[next] == c->search)
+                continue;
+            c->seen[next] = c->search;
+            c->parent[next] = node;
+            c->via[next] = r;
+            if (parity == 0 && v != s && c->spare[v] > 0)
+                found = next;
+            else
+                c->queue[tail++] = next;
+        }
+    }
+    if (found == UINT32_MAX)
+        return false;
+    size_t n = 0;
+    for (uint32_t x = found; c->parent[x] != UINT32_MAX && n < max_path; x = c->parent[x])
+        chain[n++] = c->via[x];
+    *chain_len = n;
+    return n > 0;
+}
+
+static bool augment(state *st, const uint32_t *common, uint32_t *path, size_t max_path,
+                    size_t rounds, uint64_t seed, bool plateau)
+{
+    uint32_t P = st->P;
+    aug_ctx c = {0};
+    c.spare = malloc(((size_t)P + 1) * sizeof(uint32_t));
+    c.queue = malloc((2 * (size_t)P + 1) * sizeof(uint32_t));
+    c.parent = malloc((2 * (size_t)P + 1) * sizeof(uint32_t));
+    c.via = malloc((2 * (size_t)P + 1) * sizeof(uint32_t));
+    c.seen = calloc(2 * (size_t)P + 1, sizeof(uint32_t));
+    uint32_t *chain = malloc((max_path + 1) * sizeof(uint32_t));
+    bool improved = false;
+    if (!c.spare || !c.queue || !c.parent || !c.via || !c.seen || !chain)
+        goto Done;
+    uint64_t rng = seed | 1;
+    for (size_t round = 0; round < rounds && !st->oom; round++) {
+        for (uint32_t i = 0; i < P; i++) {
+            uint32_t n = 0;
+            for (uint32_t s = 0; s < st->S; s++)
+                n += !unav(st, i, s) && st->busy[(size_t)i * st->S + s] <= 0;
+            c.spare[i] = n;
+        }
+        bool any = false;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        uint32_t start = (uint32_t)(rng % (P ? P : 1));
+        for (uint32_t k = 0; k < P && !st->oom; k++) {
+            uint32_t s = (start + k) % P;
+            size_t n;
+            if (c.spare[s] == 0 || !augment_from(st, &c, common, s, &rng, max_path, chain, &n))
+                continue;
+            size_t p0 = st->placed;
+            uint64_t w0 = st->weight;
+            int64_t s0 = st->score;
+            trial t = begin_trial(st);
+            for (size_t i = 0; i < n; i++) /* the path's meetings out */
+                if (st->slot_of[chain[i]] >= 0)
+                    set_slot(st, chain[i], -1);
+            for (size_t i = 0; i < n; i++) /* its requests in */
+                if (st->slot_of[chain[i]] < 0 && common[chain[i]] > 0 &&
+                    !try_place(st, chain[i], path, max_path))
+                    try_eject(st, chain[i], path, max_path, EJECT_DEPTH);
+            for (size_t i = 0; i < n; i++) /* and whatever still fits back */
+                if (st->slot_of[chain[i]] < 0 && common[chain[i]] > 0)
+                    try_place(st, chain[i], path, max_path);
+            int b = better(st->placed, st->weight, st->score, p0, w0, s0);
+            bool keep = !st->oom && (b > 0 || (plateau && st->placed >= p0));
+            end_trial(st, t, keep);
+            if (keep) {
+                any = true;
+                improved |= b > 0;
+                for (uint32_t i = 0; i < P; i++) {
+                    uint32_t m = 0;
+                    for (uint32_t sl = 0; sl < st->S; sl++)
+                        m += !unav(st, i, sl) && st->busy[(size_t)i * st->S + sl] <= 0;
+                    c.spare[i] = m;
+                }
+            }
+        }
+        if (!any)
+            break;
+    }
+Done:
+    free(c.spare);
+    free(c.queue);
+    free(c.parent);
+    free(c.via);
+    free(c.seen);
+    free(chain);
+    return improved;
 }
 
 /* ---- the upper bound ---- */
@@ -518,8 +659,7 @@ static int32_t flow_push(flow_net *f)
             return c;
         }
         uint32_t e = f->iter[u];
-        while (e != UINT32_MAX &&
-               (f->cap[e] <= 0 || f->level[f->to[e]] != f->level[u] + 1))
+        while (e != UINT32_MAX && (f->cap[e] <= 0 || f->level[f->to[e]] != f->level[u] + 1))
             e = f->next[e];
         f->iter[u] = e;
         if (e == UINT32_MAX) {
@@ -588,7 +728,8 @@ size_t matcher_sched_upper_bound(const matcher_sched_problem *p)
 {
     uint32_t P = p->n_participants, S = p->n_slots;
     size_t R = p->n_requests;
-    uint32_t *freec = calloc(P ? P : 1, sizeof(uint32_t)), *deg = calloc(P ? P : 1, sizeof(uint32_t));
+    uint32_t *freec = calloc(P ? P : 1, sizeof(uint32_t)),
+             *deg = calloc(P ? P : 1, sizeof(uint32_t));
     uint32_t *deg1 = calloc(P ? P : 1, sizeof(uint32_t));
     uint8_t *usable = calloc(R ? R : 1, 1), *active = calloc(P ? P : 1, 1);
     size_t bound = SIZE_MAX;
@@ -817,7 +958,38 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
                         : MATCHER_SCHED_SEARCH;
     if (rounds > 10 * MATCHER_SCHED_SEARCH)
         rounds = 10 * MATCHER_SCHED_SEARCH;
-    perturb(&st, common, path, max_path, rounds, out->upper_bound);
+    /* a quarter of the rounds first: once it stalls, augmenting paths do better (4c) */
+    perturb(&st, common, path, max_path, rounds / 4, out->upper_bound, MATCHER_SCHED_STUCK);
+    /* (4c) augmenting paths while short of the bound, each success followed by more search */
+    /* (4c) short of the bound: an augmenting path of the degree-constrained subgraph as the
+     * perturbation (kept on a plateau: it changes who meets whom, which the search then
+     * re-slots), more search after each; the best schedule seen is the one kept */
+    if (st.placed < out->upper_bound && R > 0) {
+        int32_t *best = malloc(R * sizeof(int32_t));
+        if (best == NULL)
+            goto Exit;
+        memcpy(best, st.slot_of, R * sizeof(int32_t));
+        size_t bp = st.placed, bk = st.kept;
+        uint64_t bw = st.weight;
+        int64_t bs = st.score;
+        for (int k = 0; k < MATCHER_SCHED_AUGMENT && bp < out->upper_bound && !st.oom; k++) {
+            augment(&st, common, path, max_path, 1, 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1),
+                    true);
+            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound, MATCHER_SCHED_STUCK);
+            if (key_cmp(st.placed, st.weight, st.kept, st.score, bp, bw, bk, bs) > 0) {
+                memcpy(best, st.slot_of, R * sizeof(int32_t));
+                bp = st.placed, bw = st.weight, bk = st.kept, bs = st.score;
+            }
+        }
+        if (key_cmp(st.placed, st.weight, st.kept, st.score, bp, bw, bk, bs) < 0) {
+            for (size_t r = 0; r < R; r++)
+                set_slot(&st, (uint32_t)r, -1);
+            for (size_t r = 0; r < R; r++)
+                if (best[r] >= 0)
+                    set_slot(&st, (uint32_t)r, best[r]);
+        }
+        free(best);
+    }
     progress(p, 0.9);
 
     /* (5) shorter idle gaps: move meetings that are new in this run */
@@ -827,8 +999,8 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
             int32_t s = st.slot_of[r];
             if (s < 0 || st.fixed[r] || q->prev_slot == s)
                 continue;
-            uint32_t now = idle_with(&st, q->a, (uint32_t)s, true) +
-                           idle_with(&st, q->b, (uint32_t)s, true);
+            uint32_t now =
+                idle_with(&st, q->a, (uint32_t)s, true) + idle_with(&st, q->b, (uint32_t)s, true);
             set_slot(&st, (uint32_t)r, -1);
             int32_t t = best_slot(&st, q->a, q->b);
             uint32_t then = t >= 0 ? idle_with(&st, q->a, (uint32_t)t, true) +
@@ -922,8 +1094,8 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
             used[(size_t)s * T + next_free[s]] = 1;
         }
         const matcher_sched_request *q = &p->requests[r];
-        out->meetings[out->n_meetings++] = (matcher_sched_meeting){
-            (uint32_t)s, table_of[r], q->a, q->b, (int64_t)r, q->score};
+        out->meetings[out->n_meetings++] =
+            (matcher_sched_meeting){(uint32_t)s, table_of[r], q->a, q->b, (int64_t)r, q->score};
     }
     out->n_placed = out->n_meetings;
     for (size_t c = 0; c < p->n_candidates; c++) {

@@ -16,7 +16,8 @@
  * not reshuffle an agenda. It is a heuristic (greedy placement, then augmenting swaps of
  * two slots along alternating paths and ejections of a blocking meeting, for at most
  * MATCHER_SCHED_PASSES improving passes, then MATCHER_SCHED_SEARCH rounds of iterated
- * local search); `upper_bound` is a proven bound on the number of requests any schedule
+ * local search, then, while short of the bound, augmenting paths of the degree-constrained
+ * subgraph that change who meets whom, each followed by more search); `upper_bound` is a proven bound on the number of requests any schedule
  * can place, so the gap is known. The same input always gives the same schedule.
  *
  * Then, where both opted in, free slots get recommended meetings: the caller's candidate
@@ -38,9 +39,12 @@ extern "C" {
 #define MATCHER_SCHED_PASSES 8
 #define MATCHER_SCHED_SEARCH 1000 /* least rounds of the local search (fewer once optimal) */
 #define MATCHER_SCHED_SEARCH_WORK 2000000 /* rounds x requests, when that gives more rounds
-                                             (at most 10 x MATCHER_SCHED_SEARCH; a search
-                                             that finds nothing better for 2 x
-                                             MATCHER_SCHED_SEARCH rounds stops) */
+                                             (at most 10 x MATCHER_SCHED_SEARCH); the first
+                                             search runs a quarter of them */
+#define MATCHER_SCHED_STUCK 250 /* a search that finds nothing better for this many rounds
+                                   stops */
+#define MATCHER_SCHED_AUGMENT 16 /* augmenting-path perturbations while short of the bound,
+                                    each followed by an eighth of the search's rounds */
 
 typedef struct matcher_sched_request {
     uint32_t a, b;      /* participant indexes, a != b */

@@ -51,14 +51,20 @@ static const char export_usage[] =
     "record a line: {\"kind\":\"profile\",\"version\":1,\"record\":{...}}. The kinds, in this\n"
     "order: user (password hash included), profile (every state, drafts included, with\n"
     "both the published and the draft version, admins, moderation history and affiliation\n"
-    "decisions), xchange_registration, and notification (whose line also names its\n"
-    "\"user\"). Records are written as stored, ids and timestamps kept; lines come in a\n"
-    "fixed order (by kind, then id) with every object's members sorted by name, so\n"
-    "exporting the same data twice gives the same bytes. 'eccpd import' reads the file.\n"
+    "decisions), xchange_registration, notification (whose line also names its \"user\"),\n"
+    "then the other records by kind (event, event_participant, event_schedule,\n"
+    "meeting_request, news, partner_search, xchange_exchange; the line names the \"id\"),\n"
+    "then \"key\" lines (a partner search's follows, interests and comments, events' fixed\n"
+    "slots, exchange messages, attachment and image metadata, newsletter unsubscriptions,\n"
+    "...: {\"key\",\"value\"}), then \"bytes\" lines (attachments' pieces, logos and photos:\n"
+    "{\"key\",\"sha256\",\"base64\"}). Records are written as stored, ids and timestamps\n"
+    "kept; lines come in a fixed order (by kind, then key) with every object's members\n"
+    "sorted by name, so exporting the same data twice gives the same bytes. 'eccpd import'\n"
+    "reads the file.\n"
     "\n"
     "Not exported: sessions (everyone signs in again), password-reset tokens, idempotency\n"
-    "keys, the e-mail outbox and the change log. The search index is not exported either:\n"
-    "the server builds it from the imported records.\n"
+    "keys, the e-mail outbox, pending notification fan-outs and the change log. The search\n"
+    "index is not exported either: the server builds it from the imported records.\n"
     "\n"
     "The export is private data: password hashes, e-mail addresses, contact persons,\n"
     "drafts, ClusterXchange preferences and notifications. --output creates the file\n"
@@ -83,7 +89,9 @@ static const char import_usage[] =
     "preferences); the state a record is in; well-formed ids; the users it names (a\n"
     "profile's admins, a registration's author and moderator, a notification's user) in\n"
     "the store or earlier in the file; ids, usernames and e-mail addresses not taken; at\n"
-    "most one cluster organisation per user and one visitor registration per profile.\n"
+    "most one cluster organisation per user and one visitor registration per profile;\n"
+    "the event, registration or metadata a newer record, key or bytes line belongs to in\n"
+    "the store or earlier in the file; a key's form; bytes matching their SHA-256.\n"
     "A line that fails is reported on standard error as FILE:LINE: reason, nothing of it\n"
     "is written, and the import goes on with the next line. Each line is one write of the\n"
     "record with its secondary keys (derived again, as the API's writes derive them) and\n"
@@ -294,12 +302,16 @@ int net_export_command(int argc, char **argv)
     }
     double t = seconds_since(&e.start);
     fprintf(stderr,
-            "eccpd export: %llu users, %llu profiles, %llu ClusterXchange registrations and %llu "
-            "notifications (%llu lines) written to %s in %.1f s\n",
+            "eccpd export: %llu users, %llu profiles, %llu ClusterXchange registrations, %llu "
+            "notifications, %llu other records (events, partner searches, news, exchanges), "
+            "%llu keys and %llu byte lines (%llu lines) written to %s in %.1f s\n",
             (unsigned long long)e.counts[CORE_TRANSFER_USER],
             (unsigned long long)e.counts[CORE_TRANSFER_PROFILE],
             (unsigned long long)e.counts[CORE_TRANSFER_XCHANGE],
-            (unsigned long long)e.counts[CORE_TRANSFER_NOTIFICATION], (unsigned long long)e.total,
+            (unsigned long long)e.counts[CORE_TRANSFER_NOTIFICATION],
+            (unsigned long long)e.counts[CORE_TRANSFER_RECORD],
+            (unsigned long long)e.counts[CORE_TRANSFER_KEY],
+            (unsigned long long)e.counts[CORE_TRANSFER_BYTES], (unsigned long long)e.total,
             output ? output : "standard output", t);
     return 0;
 }
@@ -332,7 +344,7 @@ typedef struct importer {
     struct seen_id {
         char *key;
         uint64_t line;
-    } *seen;
+    } * seen;
     size_t seen_len, seen_cap; /* open addressing; seen_cap a power of two or 0 */
 } importer;
 
@@ -355,6 +367,8 @@ static void report(const importer *im, const job *j, int rc)
 {
     const char *kind =
         j->l.kind >= 0 ? core_transfer_kind_name((core_transfer_kind)j->l.kind) : NULL;
+    if (j->l.kind == CORE_TRANSFER_RECORD && j->l.id == NULL)
+        kind = j->l.rkind; /* "event: ..." until the id is known, then "record event/ID" */
     fprintf(stderr, "%s:%llu: ", im->name, (unsigned long long)j->line);
     if (kind != NULL)
         fprintf(stderr, j->l.id ? "%s %s: " : "%s: ", kind, j->l.id);
@@ -611,12 +625,16 @@ static void print_summary(const importer *im)
     double t = seconds_since(&im->start);
     uint64_t total = imported_total(im);
     fprintf(stderr,
-            "eccpd import%s: %llu users, %llu profiles, %llu ClusterXchange registrations and "
-            "%llu notifications %s in %.1f s (%.0f records/s); %llu lines rejected%s\n",
+            "eccpd import%s: %llu users, %llu profiles, %llu ClusterXchange registrations, "
+            "%llu notifications, %llu other records, %llu keys and %llu byte lines %s in %.1f s "
+            "(%.0f records/s); %llu lines rejected%s\n",
             im->dry_run ? " --dry-run" : "", (unsigned long long)im->imported[CORE_TRANSFER_USER],
             (unsigned long long)im->imported[CORE_TRANSFER_PROFILE],
             (unsigned long long)im->imported[CORE_TRANSFER_XCHANGE],
             (unsigned long long)im->imported[CORE_TRANSFER_NOTIFICATION],
+            (unsigned long long)im->imported[CORE_TRANSFER_RECORD],
+            (unsigned long long)im->imported[CORE_TRANSFER_KEY],
+            (unsigned long long)im->imported[CORE_TRANSFER_BYTES],
             im->dry_run ? "would be imported" : "imported", t, t > 0 ? (double)total / t : 0.0,
             (unsigned long long)im->rejected, im->dry_run ? "; nothing was written" : "");
 }

@@ -195,6 +195,119 @@ static void put_line(FILE *f, cJSON *j)
     free(s);
 }
 
+/* The first line of kind (for key lines: whose key starts with key_prefix), parsed. */
+static cJSON *first_line(const lines *l, const char *kind, const char *key_prefix)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (!is_kind(l->v[i], kind))
+            continue;
+        cJSON *j = cJSON_Parse(l->v[i]);
+        const char *key = key_prefix ? cJSON_GetObjectItem(j, "key")->valuestring : NULL;
+        if (key_prefix == NULL || strncmp(key, key_prefix, strlen(key_prefix)) == 0)
+            return j;
+        cJSON_Delete(j);
+    }
+    CHECK(!"no such line in the export");
+    return NULL;
+}
+
+/* The username of a profile's first admin, from the export (malloc'd). */
+static char *admin_of(const lines *l, const char *pid)
+{
+    cJSON *p = find_record(l, "profile", "id", pid);
+    const char *uid =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "record"), "admins"), 0)
+            ->valuestring;
+    cJSON *u = find_record(l, "user", "id", uid);
+    char *name =
+        strdup(cJSON_GetObjectItem(cJSON_GetObjectItem(u, "record"), "username")->valuestring);
+    cJSON_Delete(p);
+    cJSON_Delete(u);
+    return name;
+}
+
+/* Reads of the newer kinds' data, as their readers see them: an event's schedule (its
+ * organiser), a partner search's interests (its author's admin), a profile's news and its
+ * logo's bytes (anyone). Returns every status and body, for comparing two servers; checks
+ * each read found something. */
+static char *sample_reads(api_server *s, const lines *l, size_t *len)
+{
+    char *out = NULL, path[256];
+    size_t outlen = 0;
+    FILE *f = open_memstream(&out, &outlen);
+    /* the event of a published schedule */
+    cJSON *sched = first_line(l, "event_schedule", NULL);
+    const char *eid = cJSON_GetObjectItem(sched, "id")->valuestring;
+    cJSON *ev = first_line(l, "event", NULL);
+    for (size_t i = 0; i < l->n; i++) /* the event line with that id */
+        if (is_kind(l->v[i], "event") && strstr(l->v[i], eid) != NULL) {
+            cJSON_Delete(ev);
+            ev = cJSON_Parse(l->v[i]);
+            if (strcmp(cJSON_GetObjectItem(ev, "id")->valuestring, eid) == 0)
+                break;
+        }
+    char *organiser = admin_of(
+        l, cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "record"), "profile_id")->valuestring);
+    char *token = sign_in(s, organiser, PASSWORD);
+    snprintf(path, sizeof(path), "/v1/events/%s/schedule", eid);
+    api_res r = api_json(s, API_H1, "GET", path, NULL, token);
+    CHECK_EQ(r.status, 200);
+    CHECK_GT(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "meetings")), 0);
+    fprintf(f, "%s %ld %s\n", path, r.status, r.body);
+    api_res_free(&r);
+    free(token);
+    free(organiser);
+    cJSON_Delete(sched);
+    cJSON_Delete(ev);
+
+    /* a partner search with interests, read by its author's admin */
+    cJSON *in = first_line(l, "key", "psinterest/");
+    char psid[27];
+    snprintf(psid, sizeof(psid), "%s", cJSON_GetObjectItem(in, "key")->valuestring + 11);
+    cJSON *ps = find_record(l, "partner_search", "id", psid);
+    char *author = admin_of(
+        l, cJSON_GetObjectItem(cJSON_GetObjectItem(ps, "record"), "profile_id")->valuestring);
+    token = sign_in(s, author, PASSWORD);
+    snprintf(path, sizeof(path), "/v1/partner-searches/%s/interests", psid);
+    r = api_json(s, API_H1, "GET", path, NULL, token);
+    CHECK_EQ(r.status, 200);
+    CHECK(strstr(r.body, "\"message\"") != NULL);
+    fprintf(f, "%s %ld %s\n", path, r.status, r.body);
+    api_res_free(&r);
+    free(token);
+    free(author);
+    cJSON_Delete(in);
+    cJSON_Delete(ps);
+
+    /* a profile's news, and a logo's bytes */
+    cJSON *news = first_line(l, "news", NULL);
+    snprintf(path, sizeof(path), "/v1/profiles/%s/news",
+             cJSON_GetObjectItem(cJSON_GetObjectItem(news, "record"), "profile_id")->valuestring);
+    r = api_json(s, API_H1, "GET", path, NULL, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(strstr(r.body,
+                 cJSON_GetObjectItem(cJSON_GetObjectItem(news, "record"), "title")->valuestring) !=
+          NULL);
+    fprintf(f, "%s %ld %s\n", path, r.status, r.body);
+    api_res_free(&r);
+    cJSON_Delete(news);
+    cJSON *logo = first_line(l, "key", "pimage/");
+    const char *lk = cJSON_GetObjectItem(logo, "key")->valuestring; /* pimage/<pid>/<slot> */
+    snprintf(path, sizeof(path), "/v1/profiles/%.26s/%s", lk + 7,
+             strcmp(lk + 7 + 27, "logo") == 0 ? "logo" : "contact/photo");
+    r = api_call(s, API_H1, "GET", path, NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    CHECK(r.len > 8 && (memcmp(r.body, "\x89PNG", 4) == 0 || memcmp(r.body, "\xff\xd8", 2) == 0));
+    fprintf(f, "%s %ld %zu bytes: ", path, r.status, r.len);
+    fwrite(r.body, 1, r.len, f);
+    fputc('\n', f);
+    api_res_free(&r);
+    cJSON_Delete(logo);
+    fclose(f);
+    *len = outlen;
+    return out;
+}
+
 /* ---- the round trip ---- */
 
 static api_server a, b;
@@ -221,9 +334,31 @@ static void round_trip(void)
     CHECK(strstr(report, "warning") == NULL);
     export_to(&b, f2);
     CHECK(same_file(f1, f2));
+    lines l1 = split(f1);
+    /* every kind of record is in the file (demo data has them all) */
+    const char *kinds[] = {"event", "event_participant", "event_schedule",   "meeting_request",
+                           "news",  "partner_search",    "xchange_exchange", "key",
+                           "bytes"};
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        cJSON_Delete(first_line(&l1, kinds[k], NULL));
+
+    /* the imported server answers the newer kinds' reads as the original does */
+    api_start(&a, a.dir, NULL);
+    size_t len_a, len_b;
+    char *reads_a = sample_reads(&a, &l1, &len_a);
+    api_stop(&a);
+    api_start(&b, b.dir, NULL);
+    char *reads_b = sample_reads(&b, &l1, &len_b);
+    if (len_a != len_b || memcmp(reads_a, reads_b, len_a) != 0)
+        fprintf(stderr, "original:\n%.*s\nimported:\n%.*s\n", (int)len_a, reads_a, (int)len_b,
+                reads_b);
+    CHECK_EQ(len_a, len_b);
+    CHECK(memcmp(reads_a, reads_b, len_a) == 0);
+    free(reads_a);
+    free(reads_b);
+    lines_free(&l1);
 
     /* the imported platform works: sign-in with the old password, search, drafts, matches */
-    api_start(&b, b.dir, NULL);
     char *token = sign_in(&b, "demo-user", PASSWORD);
     api_res me = api_json(&b, API_H1, "GET", "/v1/me", NULL, token);
     CHECK_EQ(me.status, 200);
@@ -303,12 +438,104 @@ typedef struct refusal {
     const char *reason;
 } refusal;
 
-static refusal refusals[8];
+static refusal refusals[32];
 static int nrefusals;
 
 static void expect(int line, const char *reason)
 {
     refusals[nrefusals++] = (refusal){line, reason};
+}
+
+/* A copy of the first line of kind with its id (the line's and the record's, when it has
+ * one) replaced by id; with dotted, the id's first half only (a participant's event). */
+static cJSON *renamed(const lines *l, const char *kind, const char *id, bool dotted)
+{
+    cJSON *j = first_line(l, kind, NULL);
+    char buf[64];
+    const char *old = cJSON_GetObjectItem(j, "id")->valuestring;
+    snprintf(buf, sizeof(buf), dotted ? "%s%s" : "%s", id, dotted ? old + 26 : "");
+    cJSON_ReplaceItemInObject(j, "id", cJSON_CreateString(buf));
+    cJSON *rec = cJSON_GetObjectItem(j, "record");
+    if (cJSON_GetObjectItem(rec, "id") != NULL)
+        cJSON_ReplaceItemInObject(rec, "id", cJSON_CreateString(buf));
+    return j;
+}
+
+/* One corrupted line of each newer kind, after every good line; each is refused with its
+ * line number and leaves nothing behind. Returns the number of lines so far. */
+static int write_bad_newer(FILE *f, const lines *l, int n)
+{
+    cJSON *j = renamed(l, "event", "01M8000000000000000000000E", false);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(j, "record"), "profile_id",
+                              cJSON_CreateString("not a profile"));
+    put_line(f, j), n++;
+    expect(n, "event/01M8000000000000000000000E: profile_id: must be a profile id");
+    cJSON_Delete(j);
+
+    j = renamed(l, "event_participant", "01M8000000000000000000000F", true);
+    put_line(f, j), n++;
+    expect(n, "event 01M8000000000000000000000F is not in the store");
+    cJSON_Delete(j);
+
+    j = renamed(l, "event_schedule", "01M8000000000000000000000G", false);
+    put_line(f, j), n++;
+    expect(n, "event 01M8000000000000000000000G is not in the store");
+    cJSON_Delete(j);
+
+    j = renamed(l, "meeting_request", "01M8000000000000000000000H", false);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(j, "record"), "event_id",
+                              cJSON_CreateString("01M8000000000000000000000J"));
+    put_line(f, j), n++;
+    expect(n, "event_id 01M8000000000000000000000J names no event in the store");
+    cJSON_Delete(j);
+
+    j = renamed(l, "news", "01M8000000000000000000000K", false);
+    cJSON_ReplaceItemInObject(j, "version", cJSON_CreateNumber(99));
+    put_line(f, j), n++;
+    expect(n, "version 99 of news records is not supported");
+    cJSON_Delete(j);
+
+    j = renamed(l, "partner_search", "01M8000000000000000000000M", false);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(j, "record"), "profile_id",
+                              cJSON_CreateNumber(5));
+    put_line(f, j), n++;
+    expect(n, "profile_id: must be a profile id");
+    cJSON_Delete(j);
+
+    j = renamed(l, "xchange_exchange", "01M8000000000000000000000N", false);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(j, "record"), "visitor",
+                              cJSON_CreateString("01M8000000000000000000000P"));
+    put_line(f, j), n++;
+    expect(n, "visitor 01M8000000000000000000000P names no xchange_registration in the store");
+    cJSON_Delete(j);
+
+    j = first_line(l, "key", "psinterest/");
+    cJSON_ReplaceItemInObject(j, "value", cJSON_CreateString("text"));
+    put_line(f, j), n++;
+    expect(n, "\"value\" of a psinterest/ key must be an object");
+    cJSON_Delete(j);
+    fprintf(f, "{\"kind\":\"key\",\"version\":1,\"key\":\"session/abc\",\"value\":\"\"}\n"), n++;
+    expect(n, "names a key import derives or a running server's state");
+    fprintf(f, "{\"kind\":\"key\",\"version\":1,\"key\":\"psfollow/short/x\",\"value\":\"\"}\n"),
+        n++;
+    expect(n, "is not of the form of psfollow/ keys");
+
+    j = first_line(l, "bytes", NULL);
+    cJSON_ReplaceItemInObject(j, "sha256",
+                              cJSON_CreateString("00000000000000000000000000000000"
+                                                 "00000000000000000000000000000000"));
+    put_line(f, j), n++;
+    expect(n, "the bytes' SHA-256 is");
+    cJSON_ReplaceItemInObject(j, "base64", cJSON_CreateString("@@@@"));
+    put_line(f, j), n++;
+    expect(n, "\"base64\" must be the bytes in standard base64");
+    cJSON_Delete(j);
+    fprintf(f, "{\"kind\":\"bytes\",\"version\":1,\"key\":\"01M8000000000000000000000Q/0000\","
+               "\"sha256\":\"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\","
+               "\"base64\":\"aGVsbG8=\"}\n"),
+        n++;
+    expect(n, "whose metadata (key attmeta/01M8000000000000000000000Q) is not in the store");
+    return n;
 }
 
 /* Writes f1's lines with bad ones among them into file; returns the number of lines. */
@@ -325,8 +552,8 @@ static int write_mixed(const char *file)
 
     fprintf(f, "{\"kind\":\"user\",\"version\":1,\"record\":{\"id\":\n"), n++;
     expect(n, "not valid JSON");
-    fprintf(f, "{\"kind\":\"event\",\"version\":1,\"record\":{}}\n"), n++;
-    expect(n, "unknown kind \"event\"");
+    fprintf(f, "{\"kind\":\"meeting\",\"version\":1,\"record\":{}}\n"), n++;
+    expect(n, "unknown kind \"meeting\"");
     fprintf(f, "\n"), n++; /* blank lines are skipped, but counted */
 
     cJSON *u = find_record(&l, "user", "username", "demo-user");
@@ -390,6 +617,7 @@ static int write_mixed(const char *file)
 
     for (; i < l.n; i++, n++)
         fprintf(f, "%s\n", l.v[i]);
+    n = write_bad_newer(f, &l, n);
     fclose(f);
     lines_free(&l);
     return n;
@@ -498,8 +726,9 @@ static void dry_run(void)
     CHECK_EQ(import_from(&b, f1, NULL, true, err), 1);
     report = slurp(err, NULL);
     CHECK(strstr(report, "is in the store already") != NULL);
-    CHECK(strstr(report, "0 users, 0 profiles, 0 ClusterXchange registrations and 0 "
-                         "notifications would be imported") != NULL);
+    CHECK(strstr(report, "0 users, 0 profiles, 0 ClusterXchange registrations, 0 "
+                         "notifications, 0 other records, 0 keys and 0 byte lines would be "
+                         "imported") != NULL);
     free(report);
     CHECK(stat(scratch, &sb) != 0);
     export_to(&b, after);

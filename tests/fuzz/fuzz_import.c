@@ -1,14 +1,17 @@
 /*
  * fuzz_import: what `eccpd import` does to a line before the store: the JSON reader, then
  * the record decoders and checks (core_transfer_check) for every kind (user, profile,
- * xchange_registration, notification). Properties: a refused line says why and names no
- * record to store; an accepted line has a known kind, an id, and a record that encodes to
- * MessagePack and reads back equal (what the store will hold).
+ * xchange_registration, notification, the newer record kinds, key and bytes lines).
+ * Properties: a refused line says why and names no record to store; an accepted record
+ * line has a known kind, an id, and a record that encodes to MessagePack and reads back
+ * equal (what the store will hold); an accepted key or bytes line has its key and no
+ * record, and a bytes line's decoded bytes have the SHA-256 the line states.
  */
 #include <string.h>
 
 #include "fuzz.h"
 #include "core/error.h"
+#include "core/sha256.h"
 #include "core/transfer.h"
 #include "net/json.h"
 
@@ -28,6 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0) {
         FUZZ_CHECK(rc == CORE_EINVALID);
         FUZZ_CHECK(l.reason != NULL && *l.reason != '\0');
+    } else if (l.kind == CORE_TRANSFER_KEY || l.kind == CORE_TRANSFER_BYTES) {
+        FUZZ_CHECK(l.id != NULL && *l.id != '\0');
+        FUZZ_CHECK(l.record.type == CORE_NULL);
+        if (l.kind == CORE_TRANSFER_BYTES) {
+            char hex[65];
+            core_sha256_hex(l.bytes.ptr, l.bytes.len, hex);
+            FUZZ_CHECK(strcmp(hex, core_value_get_str(&line, "sha256")) == 0);
+        }
     } else {
         FUZZ_CHECK(core_transfer_kind_name((core_transfer_kind)l.kind) != NULL);
         FUZZ_CHECK(l.id != NULL && *l.id != '\0');
