@@ -838,10 +838,27 @@ static void erasure(void)
 /* DELETE /v1/me checks the password through sign-in's gate: wrong passwords count against
  * the account as failed sign-ins do, and once too many the answer is 429, even for the
  * right one (and sign-in is held back the same way). */
+/* eccpd_password_hashes_total of /metrics: the checks admitted through the hashing gate. */
+static long long hashes_total(void)
+{
+    api_res r = call("GET", "/metrics", NULL, NULL);
+    expect(&r, 200);
+    const char *m = r.body ? strstr(r.body, "\neccpd_password_hashes_total ") : NULL;
+    long long n = m ? atoll(m + strlen("\neccpd_password_hashes_total ")) : -1;
+    api_res_free(&r);
+    return n;
+}
+
 static void erasure_password_gate(void)
 {
     char *tg = api_signup(&srv, "gatecheck", "the right password");
-    for (int i = 0; i < 5; i++) {
+    long long before = hashes_total();
+    api_res r0 = call("DELETE", "/v1/me", "{\"password\":\"a first guess\"}", tg);
+    expect(&r0, 401);
+    api_res_free(&r0);
+    CHECK(before >= 0);
+    CHECK_EQ(hashes_total(), before + 1); /* the check went through the hashing gate */
+    for (int i = 0; i < 4; i++) {
         api_res r = call("DELETE", "/v1/me", "{\"password\":\"a guess at it\"}", tg);
         expect(&r, 401);
         api_res_free(&r);

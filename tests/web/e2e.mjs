@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { walkPages } from './e2e_pages.mjs';
+import { walkContent } from './e2e_content.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [binary, outDir = join(tmpdir(), 'eccpd-e2e')] = process.argv.slice(2);
@@ -415,6 +416,16 @@ try {
     await walkPages({
         page, base, check, must, shot, axe, signIn, password: PASSWORD, publishDraft: true, browser,
         phoneShot: (p, name) => p.screenshot({ path: join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`) }),
+        signOut: async p => {
+            await p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+            await p.getByText('You have signed out.').waitFor();
+        },
+    });
+
+    // ---- news, logo and photo, the account's data (e2e_content.mjs) ----
+    await walkContent({
+        page, base, check, must, shot, axe, signIn, password: PASSWORD,
+        shotPath: name => join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`),
         signOut: async p => {
             await p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
             await p.getByText('You have signed out.').waitFor();
