@@ -59,6 +59,7 @@ struct core_store {
     bool compactor_started, compactor_stop; /* guarded by cmu */
     pthread_t compactor;
     _Atomic uint64_t compactions_done;
+    _Atomic bool compactor_stopping; /* close has begun: wait for no write any more */
 };
 
 typedef struct compact_job {
@@ -333,7 +334,9 @@ static void *compactor_main(void *arg)
         pthread_mutex_unlock(&s->cmu);
         /* the write that deleted the values is queued at most: wait until it is durable
          * (a group that failed gives its numbers back; later writes reach it then) */
-        for (int i = 0; atomic_load(&s->last_seq) < j->after_seq && i < 60000; i++)
+        for (int i = 0; atomic_load(&s->last_seq) < j->after_seq &&
+                        !atomic_load(&s->compactor_stopping) && i < 60000;
+             i++)
             nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
         compact_now(s, j);
         atomic_fetch_add(&s->compactions_done, 1);
@@ -389,6 +392,7 @@ uint64_t core_store_compactions_done(core_store *s)
 /* Stops the compaction thread once every queued range is done (or does them here). */
 static void stop_compactor(core_store *s)
 {
+    atomic_store(&s->compactor_stopping, true);
     pthread_mutex_lock(&s->cmu);
     s->compactor_stop = true;
     bool started = s->compactor_started;
