@@ -563,8 +563,7 @@ static void newsletters_and_unsubscribe(void)
     r = call("POST", sub, NULL, t_drafter);
     expect(&r, 200);
     api_res_free(&r);
-    r = call("POST", p, "{\"decision\":\"request_changes\",\"note\":\"And a website.\"}",
-             t_mod);
+    r = call("POST", p, "{\"decision\":\"request_changes\",\"note\":\"And a website.\"}", t_mod);
     expect(&r, 200);
     api_res_free(&r);
     r = call("GET", "/v1/me/notifications", NULL, t_drafter); /* still listed in the app */
@@ -869,8 +868,8 @@ static void erasure_password_gate(void)
     const char *ra = api_header(&r, "retry-after", h, sizeof(h));
     CHECK(ra != NULL && atoi(ra) > 0);
     api_res_free(&r);
-    r = call("POST", "/v1/sessions", "{\"login\":\"gatecheck\",\"password\":\"the right password\"}",
-             NULL);
+    r = call("POST", "/v1/sessions",
+             "{\"login\":\"gatecheck\",\"password\":\"the right password\"}", NULL);
     expect(&r, 429);
     api_res_free(&r);
     r = call("GET", "/v1/me", NULL, tg); /* not erased */

@@ -114,6 +114,12 @@ async function shot(page, name) {
     await page.screenshot({ path: join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
+// Waits (up to 10 s) for the page's <h1> to start with text: after a navigation within the
+// site the previous page's heading stays until the new page's module has drawn.
+async function h1StartsWith(page, text) {
+    await page.waitForFunction(t => (document.querySelector('main h1')?.textContent || '').startsWith(t), text, { timeout: 10000 }).catch(() => {});
+}
+
 async function signIn(page, login) {
     await page.goto(`${base}/sign-in`);
     await page.getByLabel('Username or e-mail address').fill(login);
@@ -175,7 +181,8 @@ try {
     await box.press('Enter');
     if (isProfile) {
         await page.waitForURL(/\/profiles\//);
-        await page.getByRole('heading', { level: 1 }).waitFor();
+        // the URL changes before the page's module has drawn it: wait for its heading
+        await h1StartsWith(page, picked);
         check((await page.getByRole('heading', { level: 1 }).textContent()).startsWith(picked), `Enter on a suggested profile opens it ("${picked}")`);
     } else {
         await page.waitForURL(u => new URL(u).searchParams.get('q') === picked);
@@ -291,7 +298,7 @@ try {
     const profileName = await link.textContent();
     await link.click();
     await page.waitForURL(/\/profiles\/[^/]+$/);
-    await page.getByRole('heading', { level: 1 }).waitFor();
+    await h1StartsWith(page, profileName);
     check((await page.getByRole('heading', { level: 1 }).textContent()).startsWith(profileName), `a result opens its profile (${profileName})`);
     await page.getByRole('heading', { name: 'Details' }).waitFor();
     await page.locator('#members-heading').waitFor();
