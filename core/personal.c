@@ -1,6 +1,8 @@
 /* personal.c: see personal.h. */
 #include "core/personal.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -190,6 +192,21 @@ int core_personal_export(core_store *s, const char *user_id, core_arena *a, core
 
 /* ---- erasure ---- */
 
+/* Queues the compaction of what erase_txn deleted from, once write seq is durable. */
+static void compact_erased(core_store *s, const char *user_id, uint64_t seq)
+{
+    char key[256];
+    int n = snprintf(key, sizeof(key), "user/%s", user_id);
+    if (n > 0 && (size_t)n < sizeof(key)) /* the record: its key alone (bounds inclusive) */
+        core_store_compact_later(s, CORE_CF_RECORDS, (core_slice){key, (size_t)n},
+                                 (core_slice){key, (size_t)n}, seq);
+    /* the keys family in full: the erasure deleted or rewrote keys across it (sessions,
+     * e-mail and username, notifications that named the person, follows, tokens) */
+    core_store_compact_later(s, CORE_CF_KEYS, (core_slice){"", 0}, (core_slice){"", 0}, seq);
+    /* e-mails still queued to the address (the outbox is small: delivered ones leave it) */
+    core_store_compact_later(s, CORE_CF_OUTBOX, (core_slice){"", 0}, (core_slice){"", 0}, seq);
+}
+
 static core_slice K(const char *s)
 {
     return (core_slice){s, strlen(s)};
@@ -260,6 +277,18 @@ static void scrub_notifications(core_txn *t, const char *username)
     }
 }
 
+static _Atomic int64_t username_grace = CORE_USERNAME_GRACE;
+
+void core_personal_set_username_grace(int64_t seconds)
+{
+    username_grace = seconds < 0 ? 0 : seconds;
+}
+
+int64_t core_personal_username_grace(void)
+{
+    return username_grace;
+}
+
 bool core_personal_username_reserved(core_txn *t, const char *username)
 {
     core_arena *a = core_txn_arena(t);
@@ -267,7 +296,7 @@ bool core_personal_username_reserved(core_txn *t, const char *username)
     if (username == NULL || core_txn_get(t, CORE_CF_KEYS, K(reserved_key(a, username)), a, &v) != 0)
         return false;
     long long at = atoll(core_arena_strndup(a, v.ptr, v.len));
-    return (int64_t)time(NULL) + core_fault_clock_skew() < at + CORE_USERNAME_GRACE;
+    return (int64_t)time(NULL) + core_fault_clock_skew() < at + username_grace;
 }
 
 int core_personal_erase_txn(core_txn *t, void *arg)
@@ -370,6 +399,8 @@ int core_personal_erase_txn(core_txn *t, void *arg)
     }
     if (username != NULL)
         scrub_notifications(t, username);
-    core_record_delete(t, "user", uid);
+    core_txn_delete(t, CORE_CF_RECORDS, core_record_key(a, "user", uid));
+    uint64_t seq = core_txn_log(t, "user", (core_slice){uid, strlen(uid)}, "delete");
+    compact_erased(core_txn_store(t), uid, seq);
     return 0;
 }

@@ -16,7 +16,11 @@
  * no per-user key is kept for them). In a. 0, CORE_ENOTFOUND (no such user), CORE_EIO. */
 int core_personal_export(core_store *s, const char *user_id, core_arena *a, core_value *out);
 
-enum { CORE_USERNAME_GRACE = 30 * 86400 }; /* seconds an erased username stays reserved */
+enum { CORE_USERNAME_GRACE = 30 * 86400 }; /* default: seconds an erased username stays reserved */
+/* Sets how long an erased username stays reserved, in seconds (eccpd serve
+ * --username-grace DAYS); once at start, before any write. 0 frees it at once. */
+void core_personal_set_username_grace(int64_t seconds);
+int64_t core_personal_username_grace(void);
 
 typedef struct core_personal_erase {
     const char *user_id; /* the caller, whose password the handler has checked */
@@ -30,9 +34,12 @@ typedef struct core_personal_erase {
  * the caller is the only admin of a profile. Otherwise, in one write: the caller leaves
  * the admins of every other profile; sessions, reset links, notifications, follows,
  * unsubscribe tokens and queued e-mails to the address go; the username and e-mail keys
- * go, the username stays reserved for CORE_USERNAME_GRACE under a hash of it (not the
+ * go, the username stays reserved for core_personal_username_grace() under a hash of it (not the
  * name); the user record is deleted (its e-mail, names and password hash with it).
- * Interests and comments stay, shown as "a former user". */
+ * Interests and comments stay, shown as "a former user". Once the write is durable, a
+ * background thread compacts the ranges it deleted from (the user's record, the keys
+ * family, the outbox: core_store_compact_later), so the data leaves the store's files, not
+ * only its view. */
 int core_personal_erase_txn(core_txn *t, void *op);
 /* Inside a write: whether username (any case) is still reserved after an erasure. */
 bool core_personal_username_reserved(core_txn *t, const char *username);

@@ -51,7 +51,24 @@ struct core_store {
     void *hook_ctx;
     _Atomic uint64_t last_seq;     /* highest durable sequence number */
     _Atomic uint64_t writes, groups, failed_groups, queue_depth;
+
+    /* background compactions of key ranges (core_store_compact_later) */
+    pthread_mutex_t cmu;
+    pthread_cond_t ccv;
+    struct compact_job *jobs; /* queued, guarded by cmu */
+    bool compactor_started, compactor_stop; /* guarded by cmu */
+    pthread_t compactor;
+    _Atomic uint64_t compactions_done;
+    _Atomic bool compactor_stopping; /* close has begun: wait for no write any more */
 };
+
+typedef struct compact_job {
+    struct compact_job *next;
+    core_cf cf;
+    char *from, *to; /* malloc'd; NULL = open end */
+    size_t from_len, to_len;
+    uint64_t after_seq; /* run once the change log is durable up to here */
+} compact_job;
 
 struct core_txn {
     core_store *s;
@@ -227,6 +244,8 @@ int core_store_open(const char *dir, core_store **out, char **errmsg)
     atomic_store(&s->last_seq, s->next_seq - 1);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    pthread_mutex_init(&s->cmu, NULL);
+    pthread_cond_init(&s->ccv, NULL);
     if (pthread_create(&s->committer, NULL, committer_main, s) != 0) {
         set_err(errmsg, "cannot start the committer thread", NULL);
         rc = CORE_EINTERNAL;
@@ -289,6 +308,109 @@ void core_store_compact(core_store *s)
         rocksdb_compact_range_cf(s->db, s->cf[i], NULL, 0, NULL, 0);
 }
 
+/* Compacts [from, to) of cf down to the last level, the bottommost files rewritten too, so
+ * a deleted value leaves every file. Every family's memtable is flushed first: the write
+ * ahead log that still holds the old values becomes obsolete and RocksDB removes it. */
+static void compact_now(core_store *s, const compact_job *j)
+{
+    flush_memtables(s);
+    rocksdb_compactoptions_t *o = rocksdb_compactoptions_create();
+    rocksdb_compactoptions_set_bottommost_level_compaction(o, 2 /* kForce */);
+    rocksdb_compact_range_cf_opt(s->db, s->cf[j->cf], o, j->from, j->from_len, j->to, j->to_len);
+    rocksdb_compactoptions_destroy(o);
+}
+
+static void *compactor_main(void *arg)
+{
+    core_store *s = arg;
+    pthread_mutex_lock(&s->cmu);
+    for (;;) {
+        while (s->jobs == NULL && !s->compactor_stop)
+            pthread_cond_wait(&s->ccv, &s->cmu);
+        if (s->jobs == NULL)
+            break; /* stopping, and everything queued is done */
+        compact_job *j = s->jobs;
+        s->jobs = j->next;
+        pthread_mutex_unlock(&s->cmu);
+        /* the write that deleted the values is queued at most: wait until it is durable
+         * (a group that failed gives its numbers back; later writes reach it then) */
+        for (int i = 0; atomic_load(&s->last_seq) < j->after_seq &&
+                        !atomic_load(&s->compactor_stopping) && i < 60000;
+             i++)
+            nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+        compact_now(s, j);
+        atomic_fetch_add(&s->compactions_done, 1);
+        free(j->from), free(j->to), free(j);
+        pthread_mutex_lock(&s->cmu);
+    }
+    pthread_mutex_unlock(&s->cmu);
+    return NULL;
+}
+
+static char *dup_slice(core_slice k)
+{
+    if (k.len == 0)
+        return NULL;
+    char *p = malloc(k.len);
+    if (p == NULL)
+        core_oom();
+    memcpy(p, k.ptr, k.len);
+    return p;
+}
+
+void core_store_compact_later(core_store *s, core_cf cf, core_slice from, core_slice to,
+                              uint64_t after_seq)
+{
+    compact_job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        core_oom();
+    j->cf = cf;
+    j->from = dup_slice(from), j->from_len = from.len;
+    j->to = dup_slice(to), j->to_len = to.len;
+    j->after_seq = after_seq;
+    pthread_mutex_lock(&s->cmu);
+    if (!s->compactor_started && !s->compactor_stop) {
+        if (pthread_create(&s->compactor, NULL, compactor_main, s) == 0) {
+            s->compactor_started = true;
+        } else { /* no thread: the next clean close compacts it */
+            fprintf(stderr, "eccpd: cannot start the compaction thread; compacting at close\n");
+        }
+    }
+    compact_job **tail = &s->jobs;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = j;
+    pthread_cond_signal(&s->ccv);
+    pthread_mutex_unlock(&s->cmu);
+}
+
+uint64_t core_store_compactions_done(core_store *s)
+{
+    return atomic_load(&s->compactions_done);
+}
+
+/* Stops the compaction thread once every queued range is done (or does them here). */
+static void stop_compactor(core_store *s)
+{
+    atomic_store(&s->compactor_stopping, true);
+    pthread_mutex_lock(&s->cmu);
+    s->compactor_stop = true;
+    bool started = s->compactor_started;
+    pthread_cond_signal(&s->ccv);
+    pthread_mutex_unlock(&s->cmu);
+    if (started)
+        pthread_join(s->compactor, NULL);
+    while (s->jobs != NULL) {
+        compact_job *j = s->jobs;
+        s->jobs = j->next;
+        compact_now(s, j);
+        atomic_fetch_add(&s->compactions_done, 1);
+        free(j->from), free(j->to), free(j);
+    }
+    pthread_mutex_destroy(&s->cmu);
+    pthread_cond_destroy(&s->ccv);
+}
+
 void core_store_close(core_store *s)
 {
     if (s == NULL)
@@ -300,9 +422,8 @@ void core_store_close(core_store *s)
     pthread_join(s->committer, NULL);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    stop_compactor(s);
     flush_memtables(s);
-    if (getenv("ECCPD_COMPACT_ON_CLOSE") != NULL) /* tests: old values really gone (erasure) */
-        core_store_compact(s);
     for (size_t i = 0; i < s->all_cf_count; i++)
         rocksdb_column_family_handle_destroy(s->all_cf[i]);
     rocksdb_close(s->db);

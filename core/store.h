@@ -48,10 +48,21 @@ enum { CORE_STORE_SCHEMA = 1 };
 /* Opens (creating if missing) the store in dir. On failure returns a negative code and, if
  * errmsg is not NULL, a malloc'd message the caller frees. Starts the committer thread. */
 int core_store_open(const char *dir, core_store **out, char **errmsg);
-/* Compacts every family in full, so deleted and overwritten values leave the files (an
- * erasure's data with them). Slow on a large store; any thread. With
- * ECCPD_COMPACT_ON_CLOSE set in the environment, core_store_close does it (tests). */
+/* Compacts every family in full, so deleted and overwritten values leave the files. Slow on
+ * a large store; any thread (tools). */
 void core_store_compact(core_store *s);
+/* Queues a compaction of the keys in [from, to] of cf (a 0-length bound: that end open) on a
+ * background thread, started at the first call. Once the change log is durable up to
+ * after_seq (the write that deleted the values, which may still be committing: a write
+ * function may call it), every family's memtable is flushed (the
+ * log holding old values becomes obsolete) and the files overlapping the range are
+ * rewritten down to the last level, so values deleted or overwritten before the call leave
+ * the files (an erasure's data). Any thread; returns at once. core_store_close does what is
+ * still queued before it closes. */
+void core_store_compact_later(core_store *s, core_cf cf, core_slice from, core_slice to,
+                              uint64_t after_seq);
+/* Background compactions finished since open (tests and /metrics). */
+uint64_t core_store_compactions_done(core_store *s);
 /* Finishes every queued write, stops the committer and closes RocksDB cleanly. */
 void core_store_close(core_store *s);
 

@@ -315,6 +315,67 @@ void net_accounts_login(net_req *r)
         net_req_offload(r, login_verify, login_checked, c);
 }
 
+/* ---- a signed-in caller confirms with the password (DELETE /v1/me) ---- */
+
+typedef struct confirm_ctx {
+    const char *hash, *password;
+    const char *account_key, *address_key;
+    bool ok;
+    hash_ticket ticket;
+    net_password_checked_fn then;
+    void *arg;
+} confirm_ctx;
+
+static void confirm_verify(void *arg)
+{
+    confirm_ctx *c = arg;
+    c->ok = core_password_verify(c->hash, c->password);
+    hash_done(&c->ticket);
+}
+
+static void confirm_checked(net_req *r, void *arg)
+{
+    confirm_ctx *c = arg;
+    net_ratelimit *rl = r->server->login_limits;
+    if (c->ok) {
+        net_ratelimit_clear(rl, c->account_key);
+    } else {
+        net_ratelimit_hit(rl, c->account_key);
+        net_ratelimit_hit(rl, c->address_key);
+    }
+    c->then(r, c->arg, c->ok);
+}
+
+void net_accounts_confirm_password(net_req *r, const char *user_id, const char *hash,
+                                   const char *password, net_password_checked_fn then, void *arg)
+{
+    confirm_ctx *c = core_arena_alloc(&r->arena, sizeof(*c));
+    memset(c, 0, sizeof(*c));
+    c->hash = hash;
+    c->password = password;
+    c->then = then;
+    c->arg = arg;
+    /* the same counters as sign-in: guessing a password through a stolen session is
+     * throttled exactly as guessing it at the sign-in form */
+    c->account_key = core_arena_printf(&r->arena, "account:%s", user_id);
+    c->address_key = core_arena_printf(&r->arena, "address:%s", net_req_peer(r));
+    net_ratelimit *rl = r->server->login_limits;
+    int wait = net_ratelimit_check(rl, c->account_key, LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW);
+    int wait_addr = net_ratelimit_check(rl, c->address_key, LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW);
+    if (wait_addr > wait)
+        wait = wait_addr;
+    if (wait > 0) {
+        net_add_header(r, "retry-after", core_arena_printf(&r->arena, "%d", wait));
+        net_fail(r, CORE_ELIMIT,
+                 core_arena_printf(&r->arena,
+                                   "too many wrong passwords; try again in %d seconds", wait),
+                 NULL);
+        return;
+    }
+    if (hash_admit(r, &c->ticket))
+        net_req_offload(r, confirm_verify, confirm_checked, c);
+}
+
 /* ---- DELETE /v1/sessions/current ---- */
 
 static void logout_respond(void *arg, core_arena *a, int *status, core_value *body)

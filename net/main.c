@@ -18,6 +18,7 @@
 #include "core/account.h"
 #include "core/demo.h"
 #include "core/error.h"
+#include "core/personal.h"
 #include "core/store.h"
 #include "net/backup.h"
 #include "net/events.h"
@@ -72,6 +73,9 @@ static const char serve_usage[] =
     "  --hash-rate N       password hashes (sign-ups, sign-ins, resets) one client address\n"
     "                      may start a minute, 0 for no limit (default 60)\n"
     "  --max-connections N open connections at once; more wait to be accepted (default 1024)\n"
+    "  --username-grace DAYS  how long the username of an erased account (DELETE /v1/me)\n"
+    "                      stays reserved before anyone may register it (default 30; 0 frees\n"
+    "                      it at once)\n"
     "  --cors-origin ORIGIN  let a browser front end on ORIGIN (scheme://host[:port])\n"
     "                      call the API: preflights are answered and responses carry\n"
     "                      Access-Control-Allow-Origin for it; repeat for more origins\n"
@@ -371,7 +375,7 @@ static int cmd_serve(int argc, char **argv)
         {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
         {"no-demo", no_argument, 0, 'N'},          {"cors-origin", required_argument, 0, 'O'},
         {"hash-rate", required_argument, 0, 'H'},  {"max-connections", required_argument, 0, 'M'},
-        {"smtp", required_argument, 0, 'S'},
+        {"smtp", required_argument, 0, 'S'},       {"username-grace", required_argument, 0, 'G'},
         {0, 0, 0, 0}};
     bool no_demo = false;
     static const char *cors[32];
@@ -465,6 +469,15 @@ static int cmd_serve(int argc, char **argv)
         case 'S':
             o.smtp = optarg;
             break;
+        case 'G': {
+            long n = strtol(optarg, &end, 10);
+            if (*end != '\0' || n < 0 || n > 3650) {
+                fprintf(stderr, "eccpd serve: --username-grace takes days from 0 to 3650\n");
+                return 2;
+            }
+            core_personal_set_username_grace((int64_t)n * 86400);
+            break;
+        }
         case 'h':
             fputs(serve_usage, stdout);
             return 0;

@@ -161,11 +161,16 @@ static void image_put(net_req *r, const char *slot)
     if (rc != 0) {
         core_fields f;
         core_fields_init(&f, &r->arena);
-        core_fields_add(&f, "image",
-                        core_arena_printf(&r->arena,
-                                          "must be between 1 and %d pixels a side, with a "
-                                          "readable header (this one reads %ux%u)",
-                                          CORE_IMAGE_SIDE_MAX, c->op.width, c->op.height));
+        bool big = c->op.width > CORE_IMAGE_SIDE_MAX || c->op.height > CORE_IMAGE_SIDE_MAX;
+        core_fields_add(
+            &f, "image",
+            big ? core_arena_printf(&r->arena,
+                                    "must be between 1 and %d pixels a side (this one is larger)",
+                                    CORE_IMAGE_SIDE_MAX)
+                : core_arena_printf(&r->arena,
+                                    "must be between 1 and %d pixels a side, with a readable "
+                                    "header (this one reads %ux%u)",
+                                    CORE_IMAGE_SIDE_MAX, c->op.width, c->op.height));
         net_fail(r, CORE_EINVALID, "the image cannot be used; see fields", &f.obj);
         return;
     }

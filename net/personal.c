@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/personal.h"
 #include "core/unsubscribe.h"
+#include "net/accounts.h"
 
 static void no_content(void *arg, core_arena *a, int *status, core_value *body)
 {
@@ -44,7 +45,12 @@ void net_me_newsletters(net_req *r)
 static void unsubscribe_fail(net_req *r, int rc, void *arg)
 {
     (void)arg;
-    net_fail(r, rc, rc == CORE_ENOTFOUND ? "this unsubscribe link is not known" : NULL, NULL);
+    net_fail(r, rc,
+             rc == CORE_ENOTFOUND   ? "this unsubscribe link is not known"
+             : rc == CORE_ECONFLICT ? "password resets and security notices cannot be stopped: "
+                                      "they are sent only for your account's safety"
+                                    : NULL,
+             NULL);
 }
 
 void net_unsubscribe(net_req *r)
@@ -76,15 +82,7 @@ void net_me_export(net_req *r)
 
 typedef struct erase_call {
     core_personal_erase op;
-    const char *hash, *password;
-    bool ok;
 } erase_call;
-
-static void erase_verify(void *arg)
-{
-    erase_call *c = arg;
-    c->ok = core_password_verify(c->hash, c->password);
-}
 
 static void erase_fail(net_req *r, int rc, void *arg)
 {
@@ -92,10 +90,10 @@ static void erase_fail(net_req *r, int rc, void *arg)
     net_fail(r, rc, c->op.message, NULL);
 }
 
-static void erase_checked(net_req *r, void *arg)
+static void erase_checked(net_req *r, void *arg, bool ok)
 {
     erase_call *c = arg;
-    if (!c->ok) {
+    if (!ok) {
         net_fail(r, CORE_EUNAUTH, "wrong password: the account was not erased", NULL);
         return;
     }
@@ -130,13 +128,13 @@ void net_me_erase(net_req *r)
         net_fail(r, rc, "could not read the account", NULL);
         return;
     }
-    c->hash = core_value_get_str(&user, "password_hash");
-    c->password = password;
+    const char *hash = core_value_get_str(&user, "password_hash");
     c->op.user_id = actor.user_id;
     c->op.out = &r->arena;
-    if (c->hash == NULL) {
+    if (hash == NULL) {
         net_fail(r, CORE_EINTERNAL, NULL, NULL);
         return;
     }
-    net_req_offload(r, erase_verify, erase_checked, c); /* argon2id off the loop */
+    /* argon2id off the loop, through sign-in's gate */
+    net_accounts_confirm_password(r, actor.user_id, hash, password, erase_checked, c);
 }

@@ -138,4 +138,5 @@ void net_routes_register(net_router *r)
     net_router_add(r, "DELETE", "/v1/me", net_me_erase, NET_ROUTE_NO_REPLAY, 4096);
     net_router_add(r, "POST", "/v1/unsubscribe/{token}", net_unsubscribe, NET_ROUTE_RAW_BODY,
                    4096); /* RFC 8058 posts a form body: ignored */
+    net_router_add(r, "GET", "/account/data", net_web_page, 0, 0); /* the account's data page */
 }

@@ -49,9 +49,10 @@ static void send_file(net_req *r, int status, const net_web_file *f)
     net_add_header(r, "cache-control", "no-cache");
     net_add_header(r, "x-content-type-options", "nosniff");
     if (strcmp(f->path, "/") == 0) {
-        /* the page loads only what the server itself ships */
+        /* the page loads only what the server itself ships (images it fetched with the
+         * session, such as a draft's logo, as blob: URLs of its own) */
         net_add_header(r, "content-security-policy",
-                       "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                       "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
                        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
         net_add_header(r, "referrer-policy", "same-origin");
     }

@@ -26,6 +26,7 @@ static void page_routes_serve_the_app(void)
                                         "/sign-in",
                                         "/register",
                                         "/account",
+                                        "/account/data",
                                         "/forgot-password",
                                         "/reset-password?token=x",
                                         "/moderation",

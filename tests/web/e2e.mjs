@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { walkPages } from './e2e_pages.mjs';
+import { walkContent } from './e2e_content.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [binary, outDir = join(tmpdir(), 'eccpd-e2e')] = process.argv.slice(2);
@@ -113,6 +114,12 @@ async function shot(page, name) {
     await page.screenshot({ path: join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
+// Waits (up to 10 s) for the page's <h1> to start with text: after a navigation within the
+// site the previous page's heading stays until the new page's module has drawn.
+async function h1StartsWith(page, text) {
+    await page.waitForFunction(t => (document.querySelector('main h1')?.textContent || '').startsWith(t), text, { timeout: 10000 }).catch(() => {});
+}
+
 async function signIn(page, login) {
     await page.goto(`${base}/sign-in`);
     await page.getByLabel('Username or e-mail address').fill(login);
@@ -174,7 +181,8 @@ try {
     await box.press('Enter');
     if (isProfile) {
         await page.waitForURL(/\/profiles\//);
-        await page.getByRole('heading', { level: 1 }).waitFor();
+        // the URL changes before the page's module has drawn it: wait for its heading
+        await h1StartsWith(page, picked);
         check((await page.getByRole('heading', { level: 1 }).textContent()).startsWith(picked), `Enter on a suggested profile opens it ("${picked}")`);
     } else {
         await page.waitForURL(u => new URL(u).searchParams.get('q') === picked);
@@ -290,7 +298,7 @@ try {
     const profileName = await link.textContent();
     await link.click();
     await page.waitForURL(/\/profiles\/[^/]+$/);
-    await page.getByRole('heading', { level: 1 }).waitFor();
+    await h1StartsWith(page, profileName);
     check((await page.getByRole('heading', { level: 1 }).textContent()).startsWith(profileName), `a result opens its profile (${profileName})`);
     await page.getByRole('heading', { name: 'Details' }).waitFor();
     await page.locator('#members-heading').waitFor();
@@ -415,6 +423,16 @@ try {
     await walkPages({
         page, base, check, must, shot, axe, signIn, password: PASSWORD, publishDraft: true, browser,
         phoneShot: (p, name) => p.screenshot({ path: join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`) }),
+        signOut: async p => {
+            await p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+            await p.getByText('You have signed out.').waitFor();
+        },
+    });
+
+    // ---- news, logo and photo, the account's data (e2e_content.mjs) ----
+    await walkContent({
+        page, base, check, must, shot, axe, signIn, password: PASSWORD,
+        shotPath: name => join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`),
         signOut: async p => {
             await p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
             await p.getByText('You have signed out.').waitFor();

@@ -147,6 +147,8 @@ export async function account(main, { query }) {
                 h('h2', { id: 'notifications-heading' }, `Notifications (${notes.unread} unread)`),
                 h('ul', { class: 'list' }, notes.items.map(n => h('li', { class: n.read ? '' : 'unread' }, n.text, h('span', { class: 'hint' }, ` – ${formatDate(n.created_at)}`)))))
             : '',
+        h('h2', {}, 'Your data'),
+        h('p', {}, h('a', { href: '/account/data' }, 'Download your data, choose your newsletters or delete your account')),
         h('form', { class: 'form', onsubmit: async ev => {
             ev.preventDefault();
             await api('DELETE', '/v1/sessions/current').catch(() => null);

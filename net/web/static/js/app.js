@@ -12,6 +12,7 @@ const ROUTES = [
     [/^\/sign-in$/, () => import('./account.js'), 'signIn'],
     [/^\/register$/, () => import('./account.js'), 'register'],
     [/^\/account$/, () => import('./account.js'), 'account'],
+    [/^\/account\/data$/, () => import('./content.js'), 'data'],
     [/^\/forgot-password$/, () => import('./account.js'), 'forgot'],
     [/^\/reset-password$/, () => import('./account.js'), 'reset'],
     [/^\/moderation$/, () => import('./moderation.js')],

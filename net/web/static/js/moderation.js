@@ -3,6 +3,7 @@
 // request changes or decline, with a note that reaches the profile's admins.
 import { api, session, formatAge } from './api.js';
 import { navigate } from './app.js';
+import { imageFigure } from './content.js';
 import { h, TYPES, countryName, label, setTitle, loading, errorPanel, showErrors, notice, button, pagination } from './ui.js';
 
 const DECISIONS = [
@@ -34,7 +35,7 @@ export async function render(main, { query }) {
     const drawCount = () => count.replaceChildren(total === 0 ? 'No profile is waiting for review.' : `${total.toLocaleString('en-GB')} profile${total === 1 ? ' is' : 's are'} waiting for review, the oldest first.`);
     drawCount();
     const list = h('ol', { class: 'queue', start: (page - 1) * 20 + 1 });
-    for (const item of q.items) list.append(queueItem(item, (it, decision) => {
+    for (const item of q.items) list.append(queueItem(item, queueImages(item), (it, decision) => {
         total--;
         drawCount();
         const n = notice(`${it.name} was ${DONE[decision]}.`);
@@ -44,7 +45,19 @@ export async function render(main, { query }) {
     main.replaceChildren(h('h1', {}, 'Moderation queue'), status, count, list, pagination(page, q.total, 20, p => `/moderation?page=${p}`) || '');
 }
 
-function queueItem(it, onDone) {
+// The draft's logo and contact photo, shown beside it: images are not moderated (a
+// published profile shows a new one at once), so the moderator sees what goes with it.
+// They fill in as they arrive.
+function queueImages(it) {
+    const links = it.images || {};
+    const wanted = [['logo', 'Logo'], ['contact_photo', 'Contact person’s photo']].filter(([k]) => links[k]);
+    if (!wanted.length) return null;
+    const box = h('div', { class: 'queue__images' });
+    Promise.all(wanted.map(([k, name]) => imageFigure(links[k], name, `${name} of ${it.name}`))).then(figs => box.replaceChildren(...figs));
+    return box;
+}
+
+function queueItem(it, images, onDone) {
     const failing = (it.check || []).filter(c => !c.ok);
     const crit = (it.check || []).filter(c => !c.criterion.startsWith('field:'));
     const base = `mod-${it.id}`;
@@ -76,6 +89,7 @@ function queueItem(it, onDone) {
         h('details', { class: 'queue__check', open: failing.length > 0 },
             h('summary', {}, failing.length ? `${failing.length} check${failing.length === 1 ? '' : 's'} not met` : `All ${crit.length ? 'criteria and ' : ''}mandatory fields are met`),
             h('ul', { class: 'check-list' }, (it.check || []).map(c => h('li', { class: c.ok ? 'check-list__ok' : 'check-list__fail' }, h('strong', {}, c.ok ? 'Met: ' : 'Not met: '), c.message)))),
+        images,
         form);
     form.addEventListener('submit', async ev => {
         ev.preventDefault();

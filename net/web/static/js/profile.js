@@ -3,6 +3,7 @@
 // again after each save, and "Submit for review".
 import { api, session, formatDate } from './api.js';
 import { navigate } from './app.js';
+import { newsSection, imagesSection, imageUrl } from './content.js';
 import { h, TYPES, ECOSYSTEMS, SERVICES, LABELS, COMPOSITION, countryName, languageName, label, setTitle, loading, errorPanel, field, showErrors, clearErrors, notice, button, pagination } from './ui.js';
 
 const STATES = { draft: 'Draft', needs_review: 'Waiting for review', published: 'Published', declined: 'Declined' };
@@ -40,7 +41,8 @@ export async function show(main, { params, query }) {
     const s = session();
     let me = null;
     if (s) me = await api('GET', '/v1/me').catch(() => null);
-    const admin = me && (me.role === 'moderator' || (me.profiles || []).some(p => p.id === id));
+    const ownAdmin = Boolean(me && (me.profiles || []).some(p => p.id === id));
+    const admin = me && (me.role === 'moderator' || ownAdmin);
     let p;
     try {
         p = await api('GET', `/v1/profiles/${encodeURIComponent(id)}`);
@@ -57,8 +59,15 @@ export async function show(main, { params, query }) {
     // a cluster member names the clusters it belongs to (only published ones answer)
     const clusters = (await Promise.all((p.affiliations || []).slice(0, 10).map(c =>
         api('GET', `/v1/profiles/${encodeURIComponent(c)}`).catch(() => null)))).filter(Boolean);
+    // the news and the logo fill in as they arrive
+    const news = newsSection(id, { admin: ownAdmin, page: Math.max(1, parseInt(query.get('news_page') || '1', 10) || 1) });
+    const logo = h('div', { class: 'profile__logo-slot' });
+    imageUrl(`/v1/profiles/${encodeURIComponent(id)}/logo`).then(url => {
+        if (url) logo.replaceChildren(h('img', { src: url, alt: `Logo of ${p.name}`, class: 'profile__logo' }));
+    });
     main.replaceChildren(
         h('article', { class: 'profile' },
+            logo,
             h('span', { class: 'caption' }, label(TYPES, p.type)),
             h('h1', {}, p.name, p.acronym ? h('span', { class: 'acronym' }, ` (${p.acronym})`) : null),
             clusters.length ? h('p', { class: 'member-of' }, 'Member of ', clusters.map((c, i) => [i ? ', ' : '', h('a', { href: `/profiles/${encodeURIComponent(c.id)}` }, c.name)]), '.') : null,
@@ -66,6 +75,7 @@ export async function show(main, { params, query }) {
             description(p.description),
             h('h2', {}, 'Details'),
             details(p)),
+        news,
         members);
     if (p.type === 'cluster_organisation') await drawMembers(members, id, parseInt(query.get('members_page') || '1', 10) || 1);
     else members.remove();
@@ -129,13 +139,14 @@ export async function draft(main, { params }) {
         // a moderator reading a draft: what it says and its check, without the edit forms
         const box = h('section', { class: 'check', 'aria-labelledby': 'check-heading' });
         drawCheck(box, check);
+        const images = imagesSection(id, { editable: false });
         main.replaceChildren(
             h('span', { class: 'caption' }, `${label(TYPES, p.type)} · ${label(STATES, p.state)}`),
             h('h1', {}, `Draft: ${p.name}`),
             me.role === 'moderator' ? h('p', {}, h('a', { href: '/moderation' }, 'Back to the moderation queue')) : null,
             h('div', { class: 'two-columns' },
                 h('div', {}, description(p.description), h('h2', {}, 'Details'), details(p)),
-                h('div', {}, box)));
+                h('div', {}, box, images)));
         return;
     }
     const checkBox = h('section', { class: 'check', 'aria-labelledby': 'check-heading', 'aria-live': 'polite' });
@@ -149,6 +160,7 @@ export async function draft(main, { params }) {
         h('h2', {}, 'Submit for review'),
         h('p', {}, 'A moderator checks the profile before it is published. You can still edit it afterwards; an edit makes it a draft again.'),
         button('Submit for review', { disabled: p.state === 'needs_review' }));
+    const images = imagesSection(id, { editable: true });
     main.replaceChildren(
         h('span', { class: 'caption' }, `${label(TYPES, p.type)} · ${label(STATES, p.state)}`),
         h('h1', {}, `Draft: ${p.name}`),
@@ -156,7 +168,7 @@ export async function draft(main, { params }) {
         status,
         h('div', { class: 'two-columns' },
             h('div', {}, h('h2', {}, 'Edit'), form),
-            h('div', {}, checkBox, submitForm)));
+            h('div', {}, checkBox, submitForm, images)));
     const stateLine = main.querySelector('.caption');
     form.addEventListener('submit', async ev => {
         ev.preventDefault();
