@@ -394,7 +394,8 @@ typedef struct index_result {
 /* Runs a search. Relevance order follows these rules, each only breaking the ties of the
  * ones before it (the bucket order of the engines that rank by rules, Algolia and
  * Meilisearch among them), over the best 50 matches by score (BM25 with field weights)
- * together with the best 50 of the types weighing most, when no type filter is given:
+ * together with the best 50 of the preferred types (all but the lowest weight, the
+ * default: all but cluster members), when no type filter is given:
  *   1. words: more query words in the hit's name or city (in any form: exact, folded,
  *      stem or prefix) first;
  *   2. proximity: with two words or more, a name holding every word, in the query's

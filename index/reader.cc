@@ -1261,7 +1261,15 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             hits_of.emplace_back(*it, it.get_weight());
     } else {
         std::vector<rank_key> win;
-        size_t top_in_window = 0;
+        /* The preferred: the types above the lowest weight when some listed type weighs
+         * less than unlisted ones (the default: all but cluster members), else the types
+         * weighing most. */
+        int low = INDEX_TYPE_WEIGHT_OTHER;
+        for (const auto &kv : tw.list)
+            low = std::min(low, kv.second);
+        const bool drop_low = low < INDEX_TYPE_WEIGHT_OTHER;
+        auto preferred = [&](int weight) { return drop_low ? weight > low : weight == tw.top; };
+        size_t preferred_in_window = 0;
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
             const index__summary *s = summary_of(r, *it);
             rank_key k{*it, it.get_weight(), 0, 0, 0, INDEX_TYPE_WEIGHT_OTHER};
@@ -1269,25 +1277,25 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                 rank_text(*s, tq.rank, k);
                 k.type = tw.of(s->type);
             }
-            top_in_window += k.type == tw.top;
+            preferred_in_window += preferred(k.type);
             win.push_back(k);
         }
         const size_t from_score = win.size();
-        /* The best of the types weighing most join the window when it holds too few of
-         * them for the page (a hydrogen cluster scoring just below a hundred companies
-         * named Hydrogen). */
+        /* The best of the preferred types join the window when it holds too few of them
+         * for the page (a hydrogen cluster scoring just below fifty companies named
+         * Hydrogen). */
         std::vector<Xapian::docid> lifted;
-        if (q->filter.types_len == 0 && tw.top > INDEX_TYPE_WEIGHT_OTHER &&
+        if (q->filter.types_len == 0 && (drop_low || tw.top > INDEX_TYPE_WEIGHT_OTHER) &&
             from_score < m->res.total &&
-            top_in_window < std::min<uint64_t>(first + per_page, RERANK_WINDOW)) {
+            preferred_in_window < std::min<uint64_t>(first + per_page, RERANK_WINDOW)) {
             std::vector<index__plan> types;
             for (const auto &kv : tw.list)
-                if (kv.second == tw.top)
+                if (drop_low ? kv.second == low : kv.second == tw.top)
                     types.push_back(index__plan::leaf("T" + kv.first));
+            Xapian::Query tq_types = index__plan::join(index__plan::OR, std::move(types)).query();
             Xapian::Enquire top(r->db);
-            top.set_query(Xapian::Query(
-                Xapian::Query::OP_FILTER, query,
-                index__plan::join(index__plan::OR, std::move(types)).query()));
+            top.set_query(drop_low ? Xapian::Query(Xapian::Query::OP_AND_NOT, query, tq_types)
+                                   : Xapian::Query(Xapian::Query::OP_FILTER, query, tq_types));
             Xapian::MSet more = top.get_mset(0, RERANK_WINDOW);
             std::vector<Xapian::docid> in_win;
             for (const rank_key &k : win)
@@ -1298,8 +1306,10 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                     continue;
                 const index__summary *s = summary_of(r, *it);
                 rank_key k{*it, it.get_weight(), 0, 0, 0, tw.top};
-                if (s)
+                if (s) {
                     rank_text(*s, tq.rank, k);
+                    k.type = tw.of(s->type);
+                }
                 win.push_back(k);
                 lifted.push_back(*it);
             }
