@@ -325,6 +325,196 @@ static void disk_full(void)
     api_cleanup(&d);
 }
 
+/* ---- the newer routes under a failing store: news, images, personal data, events,
+ * exchanges ---- */
+
+static void publish(const char *token, const char *name, const char *country, char pid[64],
+                    char reg[64])
+{
+    char body[1500], p[200];
+    snprintf(body, sizeof body,
+             "{\"type\":\"cluster_organisation\",\"name\":\"%s\",\"country\":\"%s\","
+             "\"city\":\"Lyon\",\"description\":\"A cluster.\",\"website\":\"https://f.example\","
+             "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"
+             "\"member_composition\":{\"smes\":30,\"research\":10},\"services\":[\"training\","
+             "\"matchmaking\"],\"ecosystems\":[\"digital\"],\"contact\":{\"name\":\"N\","
+             "\"email\":\"c@example.eu\"}}",
+             name, country);
+    api_res r = call("POST", "/v1/profiles", body, token);
+    expect(&r, 201);
+    snprintf(pid, 64, "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+    snprintf(p, sizeof p, "/v1/profiles/%s/submit", pid);
+    r = call("POST", p, NULL, token);
+    expect(&r, 200);
+    api_res_free(&r);
+    snprintf(p, sizeof p, "/v1/profiles/%s/moderation", pid);
+    r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
+    expect(&r, 200);
+    api_res_free(&r);
+    snprintf(body, sizeof body,
+             "{\"profile_id\":\"%s\",\"roles\":[\"host\",\"visitor\"],\"ecosystems\":"
+             "[\"digital\"],\"target_countries\":[],\"objectives\":[\"market_exploration\"],"
+             "\"languages\":[\"en\"],\"availability\":[{\"from\":\"2030-01-01\",\"to\":"
+             "\"2030-12-31\"}],\"duration_days\":{\"min\":3,\"max\":20},\"host_capacity\":2,"
+             "\"offer\":\"Visits.\",\"demand\":\"Partners.\"}",
+             pid);
+    r = call("POST", "/v1/xchange/registrations", body, token);
+    expect(&r, 201);
+    snprintf(reg, 64, "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+    snprintf(p, sizeof p, "/v1/xchange/registrations/%s/decision", reg);
+    r = call("POST", p, "{\"decision\":\"accept\"}", t_mod);
+    expect(&r, 200);
+    api_res_free(&r);
+}
+
+typedef struct newer_write {
+    const char *method;
+    char path[200], body[700];
+    const char *token;
+    const char *type; /* raw body of this media type (an image), else JSON */
+    long ok;          /* its status once the store takes writes again */
+} newer_write;
+
+static api_res send_write(const newer_write *w)
+{
+    if (w->type == NULL)
+        return call(w->method, w->path, w->body[0] ? w->body : NULL, w->token);
+    char a[300];
+    snprintf(a, sizeof a, "Authorization: Bearer %s", w->token);
+    const char *h[] = {a, NULL};
+    return api_call(&srv, API_H1, w->method, w->path, w->type, w->body, 45, h);
+}
+
+static void newer_faults(void)
+{
+    char fr[64], fr_reg[64], de[64], de_reg[64], p[300];
+    char *t_fr = api_signup(&srv, "faultyfr", "a long password");
+    char *t_de = api_signup(&srv, "faultyde", "a long password");
+    char *t_erase = api_signup(&srv, "eraseme", "a long password");
+    publish(t_fr, "Newer Faults Cluster", "FR", fr, fr_reg);
+    publish(t_de, "Newer Faults Partner", "DE", de, de_reg);
+    /* what exists before: a news item, an event with slots */
+    char news[64], ev[64];
+    snprintf(p, sizeof p, "/v1/profiles/%s/news", fr);
+    api_res r = call("POST", p, "{\"title\":\"Kept news\",\"body\":\"b\",\"attachments\":[]}",
+                     t_fr);
+    expect(&r, 201);
+    snprintf(news, sizeof news, "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+    const char *event_body =
+        "{\"profile_id\":\"%s\",\"title\":\"%s\",\"kind\":\"matchmaking\",\"starts_at\":"
+        "\"2030-03-01T09:00:00Z\",\"ends_at\":\"2030-03-01T12:00:00Z\",\"location\":"
+        "\"Brussels\",\"virtual\":false,\"description\":\"B2B\",\"ecosystems\":[\"digital\"]}";
+    char body[700];
+    snprintf(body, sizeof body, event_body, fr, "Kept event");
+    r = call("POST", "/v1/events", body, t_fr);
+    expect(&r, 201);
+    snprintf(ev, sizeof ev, "%s", jstr(r.json, "id"));
+    api_res_free(&r);
+    static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0"
+                              "\x01\x02\x03\x04\0\0\0\0IEND\xae\x42\x60\x82";
+
+    newer_write w[16];
+    size_t n = 0;
+#define W(m, tokn, typ, okst, ...)                                                                 \
+    do {                                                                                           \
+        w[n] = (newer_write){.method = m, .token = tokn, .type = typ, .ok = okst};                 \
+        snprintf(w[n].path, sizeof w[n].path, __VA_ARGS__);                                        \
+        n++;                                                                                       \
+    } while (0)
+    W("POST", t_fr, NULL, 201, "/v1/profiles/%s/news", fr);
+    snprintf(w[n - 1].body, sizeof w[0].body, "{\"title\":\"Lost news\",\"body\":\"b\",\"attachments\":[]}");
+    W("PATCH", t_fr, NULL, 200, "/v1/profiles/%s/news/%s", fr, news);
+    snprintf(w[n - 1].body, sizeof w[0].body, "{\"title\":\"Changed news\"}");
+    W("PUT", t_fr, "image/png", 204, "/v1/profiles/%s/logo", fr);
+    memcpy(w[n - 1].body, png, sizeof png - 1);
+    W("PUT", t_fr, "image/png", 204, "/v1/profiles/%s/contact/photo", fr);
+    memcpy(w[n - 1].body, png, sizeof png - 1);
+    W("PUT", t_fr, NULL, 204, "/v1/me/newsletters");
+    snprintf(w[n - 1].body, sizeof w[0].body, "[\"quarterly\"]");
+    W("POST", t_fr, NULL, 201, "/v1/events");
+    snprintf(w[n - 1].body, sizeof w[0].body, event_body, fr, "Lost event");
+    W("PATCH", t_fr, NULL, 200, "/v1/events/%s", ev);
+    snprintf(w[n - 1].body, sizeof w[0].body, "{\"title\":\"Changed event\"}");
+    W("PUT", t_fr, NULL, 200, "/v1/events/%s/slots", ev);
+    snprintf(w[n - 1].body, sizeof w[0].body,
+             "{\"tables\":2,\"slots\":[{\"starts_at\":\"2030-03-01T09:00:00Z\",\"ends_at\":"
+             "\"2030-03-01T09:30:00Z\"}]}");
+    W("POST", t_de, NULL, 201, "/v1/events/%s/participants", ev);
+    snprintf(w[n - 1].body, sizeof w[0].body, "{\"profile_id\":\"%s\"}", de);
+    W("POST", t_fr, NULL, 201, "/v1/xchange/exchanges");
+    snprintf(w[n - 1].body, sizeof w[0].body, "{\"visitor\":\"%s\",\"host\":\"%s\"}", fr_reg,
+             de_reg);
+    W("POST", t_fr, NULL, 201, "/v1/xchange/registrations/%s/messages", fr_reg);
+    snprintf(w[n - 1].body, sizeof w[0].body, "{\"to\":\"%s\",\"text\":\"Lost message\"}", de_reg);
+    W("DELETE", t_fr, NULL, 204, "/v1/profiles/%s/news/%s", fr, news);
+    W("DELETE", t_erase, NULL, 204, "/v1/me");
+    snprintf(w[n - 1].body, sizeof w[0].body, "{\"password\":\"a long password\"}");
+#undef W
+
+    /* what the writes could change, read back before and after */
+    char views[8][300];
+    const char *view_tok[8] = {t_fr, t_fr, t_fr, t_fr, t_fr, t_fr, t_fr, t_erase};
+    snprintf(views[0], 300, "/v1/profiles/%s/news", fr);
+    snprintf(views[1], 300, "/v1/me");
+    snprintf(views[2], 300, "/v1/events/%s", ev);
+    snprintf(views[3], 300, "/v1/events/%s/participants", ev);
+    snprintf(views[4], 300, "/v1/xchange/exchanges?registration=%s", fr_reg);
+    snprintf(views[5], 300, "/v1/xchange/registrations/%s/conversations", fr_reg);
+    snprintf(views[6], 300, "/v1/events?per_page=50");
+    snprintf(views[7], 300, "/v1/me");
+    static const char *const points[] = {"store.write", "store.sync"};
+    for (size_t pt = 0; pt < 2; pt++) {
+        char *before[8];
+        for (int v = 0; v < 8; v++)
+            before[v] = body_of(views[v], view_tok[v]);
+        fault(points[pt]);
+        for (size_t i = 0; i < n; i++) {
+            r = send_write(&w[i]);
+            if (r.status != 503)
+                fprintf(stderr, "%s %s under %s\n", w[i].method, w[i].path, points[pt]);
+            expect_503(&r);
+            api_res_free(&r);
+        }
+        /* images: still none */
+        for (int s = 0; s < 2; s++) {
+            snprintf(p, sizeof p, "/v1/profiles/%s/%s", fr, s ? "contact/photo" : "logo");
+            r = call("GET", p, NULL, t_fr);
+            expect(&r, 404);
+            api_res_free(&r);
+        }
+        no_fault();
+        for (int v = 0; v < 8; v++) {
+            char *after = body_of(views[v], view_tok[v]);
+            if (strcmp(before[v], after) != 0)
+                fprintf(stderr, "%s changed under %s:\n%s\n%s\n", views[v], points[pt], before[v],
+                        after);
+            CHECK_STR_EQ(before[v], after);
+            free(after);
+            free(before[v]);
+        }
+    }
+    /* the same writes go through once the store takes them (so each could have changed
+     * what was compared), on the same server */
+    for (size_t i = 0; i < n; i++) {
+        r = send_write(&w[i]);
+        if (r.status != w[i].ok)
+            fprintf(stderr, "%s %s after the fault: %ld %s\n", w[i].method, w[i].path, r.status,
+                    r.body ? r.body : "");
+        CHECK_EQ(r.status, w[i].ok);
+        api_res_free(&r);
+    }
+    printf("newer routes: %zu writes (news, images, newsletters, erasure, events, slots, "
+           "participants, exchanges, messages) x store write/sync: 503 + Retry-After, nothing "
+           "changed; each accepted once the fault clears\n",
+           n);
+    free(t_fr);
+    free(t_de);
+    free(t_erase);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc >= 2);
@@ -345,6 +535,7 @@ int main(int argc, char **argv)
     api_res_free(&r);
 
     write_faults();
+    newer_faults();
     outbox_faults();
     index_fault();
     CHECK_EQ(srv.pid, pid); /* recovered without a restart */
