@@ -614,13 +614,20 @@ static void verify(long published, long accepted, long users)
     }
     /* the newer routes: every acknowledged step is there */
     for (size_t i = 0; i < ack.nnews; i++) {
-        snprintf(p, sizeof p, "/v1/profiles/%s/news", ack.news[i].pid);
-        api_res r = api_json(&srv, API_H1, "GET", p, NULL, t_mod);
-        CHECK_EQ(r.status, 200);
-        if (strstr(r.body, ack.news[i].id) == NULL)
+        /* the list is paged (newest first): look through its pages */
+        bool found_it = false, more = true;
+        for (int page = 1; more && !found_it; page++) {
+            snprintf(p, sizeof p, "/v1/profiles/%s/news?page=%d&per_page=100", ack.news[i].pid,
+                     page);
+            api_res r = api_json(&srv, API_H1, "GET", p, NULL, t_mod);
+            CHECK_EQ(r.status, 200);
+            found_it = strstr(r.body, ack.news[i].id) != NULL;
+            more = strstr(r.body, "\"id\"") != NULL && page < 100;
+            api_res_free(&r);
+        }
+        if (!found_it)
             fprintf(stderr, "acknowledged news %s is missing\n", ack.news[i].id);
-        CHECK(strstr(r.body, ack.news[i].id) != NULL);
-        api_res_free(&r);
+        CHECK(found_it);
     }
     for (size_t i = 0; i < ack.nlogo; i++) {
         /* a later logo of the same profile replaces an earlier one: the last acknowledged */
