@@ -119,7 +119,9 @@ bool core_time_parse(const char *s, bool allow_date, int64_t *out)
         return false;
     int off = oh * 3600 + om * 60;
     t += *p == '+' ? -off : off;
-    if (t < 0)
+    /* the offset may carry the time out of 1970-9999 in UTC ("9999-12-31T23:30:00-01:00"):
+     * such a time could not be written back (core_time_format clamps), so it is refused */
+    if (t < 0 || t > INT64_C(253402300799) /* 9999-12-31T23:59:59Z */)
         return false;
     *out = t;
     return true;

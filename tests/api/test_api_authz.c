@@ -8,7 +8,9 @@
  * whose contact e-mail is private, with an unpublished draft edit, a partner search that
  * another organisation (B, bob's) expressed interest in with a message, a ClusterXchange
  * registration (with its private preferences: target countries, stay lengths, capacity)
- * with a conversation with B's registration, and an event. Every GET of the router is
+ * with a conversation with B's registration, an event, a news item, a logo and a contact
+ * photo, and the admin's newsletters (personal data: each caller's export holds only
+ * their own). Every GET of the router is
  * asked by every role, and every body read for the canaries: in the table's private
  * routes only the roles the table allows see them, and search, suggest, the map, the
  * catalogue and every public page never do. Every write is tried by the roles that may
@@ -30,7 +32,7 @@ static const char *const role_name[NROLES] = {"anonymous", "stranger", "admin", 
 
 static api_server srv;
 static char *tok[NROLES], *t_bob;
-static char prof_a[64], prof_b[64], psearch[64], reg_a[64], reg_b[64], event[64];
+static char prof_a[64], prof_b[64], psearch[64], reg_a[64], reg_b[64], event[64], news[64];
 
 /* the private data, each a string found nowhere else */
 #define C_CONTACT "contact.kq7z@klaster.example.fr"
@@ -156,6 +158,25 @@ static void setup(void)
              "\"ecosystems\":[\"digital\"]}",
              prof_a);
     ok_call("POST", "/v1/events", body, tok[ADMIN], 201, event);
+
+    /* profile content and personal data: a news item, a logo and a contact photo, the
+     * admin's newsletters */
+    snprintf(p, sizeof(p), "/v1/profiles/%s/news", prof_a);
+    ok_call("POST", p, "{\"title\":\"Alpha news\",\"body\":\"Public news.\",\"attachments\":[]}",
+            tok[ADMIN], 201, news);
+    static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0"
+                              "\x01\x02\x03\x04\0\0\0\0IEND\xae\x42\x60\x82";
+    char auth[300];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok[ADMIN]);
+    const char *h[] = {auth, NULL};
+    static const char *const slots[] = {"logo", "contact/photo"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(p, sizeof(p), "/v1/profiles/%s/%s", prof_a, slots[i]);
+        api_res r = api_call(&srv, API_H1, "PUT", p, "image/png", png, sizeof png - 1, h);
+        expect(&r, 204);
+        api_res_free(&r);
+    }
+    ok_call("PUT", "/v1/me/newsletters", "[\"monthly\"]", tok[ADMIN], 204, NULL);
 }
 
 /* ---- reads ---- */
@@ -233,6 +254,15 @@ static const read_case reads[] = {
      {401, 403, 200, 200, 403},
      {0, 0, ADM | K_BOB_MAIL, ADM | K_BOB_MAIL, 0}},
     {"/v1/partner-searches/%S/comments", {200, 200, 200, 200, 200}, {0}},
+    {"/v1/profiles/%A/news", {200, 200, 200, 200, 200}, {0}},
+    {"/v1/profiles/%A/logo", {200, 200, 200, 200, 200}, {0}},
+    {"/v1/profiles/%A/contact/photo", {200, 200, 200, 200, 200}, {0}},
+    /* personal data: each caller's export holds only what is theirs (the admin's: the
+     * profile it administers, its interests received with bob's address; the colleague's
+     * the same profile), nothing for a stranger or a moderator */
+    {"/v1/me/export",
+     {401, 200, 200, 200, 200},
+     {0, 0, K_ALL, ADM | K_BOB_MAIL, 0}},
     {"/", {200, 200, 200, 200, 200}, {0}},
     {"/profiles/%A", {200, 200, 200, 200, 200}, {0}},
     {"/profiles/%A/draft", {200, 200, 200, 200, 200}, {0}},
@@ -265,6 +295,9 @@ static void expand(const char *pattern, char *out, size_t cap)
                 break;
             case 'E':
                 sub = event;
+                break;
+            case 'N':
+                sub = news;
                 break;
             }
         }
@@ -327,6 +360,8 @@ static void canaries_present(void)
         {"/v1/xchange/registrations/%R", MOD, C_CAP_KEY},
         {"/v1/xchange/registrations/%R/conversations/%Q", ADMIN, C_CONVO},
         {"/v1/xchange/registrations/%R/conversations/%Q", MOD, C_CONVO},
+        {"/v1/me/export", ADMIN, C_ADMIN_MAIL},
+        {"/v1/me/export", ADMIN, "monthly"},
     };
     for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
         char path[512];
@@ -386,6 +421,17 @@ static const write_case writes[] = {
      "/v1/xchange/registrations",
      "{\"profile_id\":\"%A\",\"roles\":[\"host\"]}",
      {401, 403, 0}},
+    {"POST",
+     "/v1/profiles/%A/news",
+     "{\"title\":\"Mine\",\"body\":\"b\",\"attachments\":[]}",
+     {401, 403, 0}},
+    {"PATCH", "/v1/profiles/%A/news/%N", "{\"title\":\"Mine\"}", {401, 403, 0}},
+    {"DELETE", "/v1/profiles/%A/news/%N", NULL, {401, 403, 0}},
+    {"DELETE", "/v1/profiles/%A/logo", NULL, {401, 403, 0}},
+    {"DELETE", "/v1/profiles/%A/contact/photo", NULL, {401, 403, 0}},
+    /* personal data is the caller's own: without a caller, nothing */
+    {"PUT", "/v1/me/newsletters", "[\"quarterly\"]", {401, 0, 0}},
+    {"DELETE", "/v1/me", "{\"password\":\"a long password\"}", {401, 0, 0}},
 };
 
 /* What the writes could touch, as the moderator reads it. */
@@ -402,6 +448,7 @@ static char *snapshot(void)
         "/v1/moderation/queue",
         "/v1/partner-searches",
         "/v1/events",
+        "/v1/profiles/%A/news",
     };
     size_t cap = 1 << 20, len = 0;
     char *out = malloc(cap);
@@ -453,6 +500,40 @@ static void matrix_writes(void)
     free(after);
 }
 
+/* Images take raw bodies: a new logo or photo from a caller who may not set it is refused
+ * (401 anonymous, 403 a stranger), and the image served stays the admin's. */
+static void images_refused(void)
+{
+    static const char gif_like_png[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x20\0\0\0\x20"
+                                       "\x08\x02\0\0\0\x01\x02\x03\x04";
+    static const char *const slots[] = {"logo", "contact/photo"};
+    for (int i = 0; i < 2; i++) {
+        char p[200];
+        snprintf(p, sizeof(p), "/v1/profiles/%s/%s", prof_a, slots[i]);
+        api_res before = call("GET", p, NULL, NULL);
+        expect(&before, 200);
+        for (int role = ANON; role <= STRANGER; role++) {
+            char auth[300];
+            snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok[role] ? tok[role] : "");
+            const char *h[] = {auth, NULL};
+            api_res r = api_call(&srv, API_H1, "PUT", p, "image/png", gif_like_png,
+                                 sizeof gif_like_png - 1, role == ANON ? NULL : h);
+            long want = role == ANON ? 401 : 403;
+            if (r.status != want)
+                fprintf(stderr, "PUT %s as %s: expected %ld, got %ld\n", p, role_name[role], want,
+                        r.status);
+            failures += r.status != want;
+            write_checks++;
+            api_res_free(&r);
+        }
+        api_res after = call("GET", p, NULL, NULL);
+        expect(&after, 200);
+        CHECK(after.len == before.len && memcmp(after.body, before.body, after.len) == 0);
+        api_res_free(&before);
+        api_res_free(&after);
+    }
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc >= 2);
@@ -462,6 +543,7 @@ int main(int argc, char **argv)
     canaries_present();
     matrix_reads();
     matrix_writes();
+    images_refused();
     CHECK_EQ(failures, 0);
     printf("authorisation matrix: %d reads x roles, %d leak checks, %d refused writes; "
            "no leak, nothing changed\n",

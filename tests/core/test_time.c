@@ -46,6 +46,9 @@ int main(void)
             CHECK__FAIL("accepted \"%s\"", bad[i]);
     CHECK(!core_time_parse("2026-02-30", true, &t));
     CHECK(!core_time_parse("2026-12-5", true, &t));
+    /* an offset that carries the time past 9999 in UTC (found by fuzz_time) */
+    CHECK(!core_time_parse("9999-12-31T23:30:00-01:00", false, &t));
+    CHECK(parse("9999-12-31T23:30:00+01:00", false) == INT64_C(253402295400));
 
     /* a view's copy of a record: integer times at any depth become RFC 3339, the rest stays */
     core_arena a;
