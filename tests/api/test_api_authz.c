@@ -173,7 +173,7 @@ static void setup(void)
     for (int i = 0; i < 2; i++) {
         snprintf(p, sizeof(p), "/v1/profiles/%s/%s", prof_a, slots[i]);
         api_res r = api_call(&srv, API_H1, "PUT", p, "image/png", png, sizeof png - 1, h);
-        expect(&r, 204);
+        api_expect(&r, 204);
         api_res_free(&r);
     }
     ok_call("PUT", "/v1/me/newsletters", "[\"monthly\"]", tok[ADMIN], 204, NULL);
@@ -511,7 +511,7 @@ static void images_refused(void)
         char p[200];
         snprintf(p, sizeof(p), "/v1/profiles/%s/%s", prof_a, slots[i]);
         api_res before = call("GET", p, NULL, NULL);
-        expect(&before, 200);
+        api_expect(&before, 200);
         for (int role = ANON; role <= STRANGER; role++) {
             char auth[300];
             snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok[role] ? tok[role] : "");
@@ -527,7 +527,7 @@ static void images_refused(void)
             api_res_free(&r);
         }
         api_res after = call("GET", p, NULL, NULL);
-        expect(&after, 200);
+        api_expect(&after, 200);
         CHECK(after.len == before.len && memcmp(after.body, before.body, after.len) == 0);
         api_res_free(&before);
         api_res_free(&after);

@@ -233,8 +233,8 @@ static void disk_full(void)
             char buf[64];
             CHECK(api_header(&r, "retry-after", buf, sizeof buf) != NULL);
         } else if (status == 201) {
-            CHECK(r.json != NULL && jstr(r.json, "id") != NULL);
-            snprintf(ids[uploaded], sizeof ids[0], "%s", jstr(r.json, "id"));
+            CHECK(r.json != NULL && api_jstr(r.json, "id") != NULL);
+            snprintf(ids[uploaded], sizeof ids[0], "%s", api_jstr(r.json, "id"));
         }
         api_res_free(&r);
         if (status != 201)
@@ -273,7 +273,7 @@ static void disk_full(void)
         api_res r = api_call(&d, API_H1, "POST", "/v1/attachments", "application/pdf", big, len, h);
         st = r.status;
         if (st == 201)
-            snprintf(ids[uploaded++], sizeof ids[0], "%s", jstr(r.json, "id"));
+            snprintf(ids[uploaded++], sizeof ids[0], "%s", api_jstr(r.json, "id"));
         else
             CHECK_EQ(st, 503);
         api_res_free(&r);
@@ -320,16 +320,16 @@ static void publish(const char *token, const char *name, const char *country, ch
              "\"email\":\"c@example.eu\"}}",
              name, country);
     api_res r = call("POST", "/v1/profiles", body, token);
-    expect(&r, 201);
-    snprintf(pid, 64, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(pid, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof p, "/v1/profiles/%s/submit", pid);
     r = call("POST", p, NULL, token);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(p, sizeof p, "/v1/profiles/%s/moderation", pid);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
     snprintf(body, sizeof body,
              "{\"profile_id\":\"%s\",\"roles\":[\"host\",\"visitor\"],\"ecosystems\":"
@@ -339,12 +339,12 @@ static void publish(const char *token, const char *name, const char *country, ch
              "\"offer\":\"Visits.\",\"demand\":\"Partners.\"}",
              pid);
     r = call("POST", "/v1/xchange/registrations", body, token);
-    expect(&r, 201);
-    snprintf(reg, 64, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(reg, 64, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     snprintf(p, sizeof p, "/v1/xchange/registrations/%s/decision", reg);
     r = call("POST", p, "{\"decision\":\"accept\"}", t_mod);
-    expect(&r, 200);
+    api_expect(&r, 200);
     api_res_free(&r);
 }
 
@@ -379,8 +379,8 @@ static void newer_faults(void)
     snprintf(p, sizeof p, "/v1/profiles/%s/news", fr);
     api_res r = call("POST", p, "{\"title\":\"Kept news\",\"body\":\"b\",\"attachments\":[]}",
                      t_fr);
-    expect(&r, 201);
-    snprintf(news, sizeof news, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(news, sizeof news, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     const char *event_body =
         "{\"profile_id\":\"%s\",\"title\":\"%s\",\"kind\":\"matchmaking\",\"starts_at\":"
@@ -389,8 +389,8 @@ static void newer_faults(void)
     char body[700];
     snprintf(body, sizeof body, event_body, fr, "Kept event");
     r = call("POST", "/v1/events", body, t_fr);
-    expect(&r, 201);
-    snprintf(ev, sizeof ev, "%s", jstr(r.json, "id"));
+    api_expect(&r, 201);
+    snprintf(ev, sizeof ev, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
     static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0"
                               "\x01\x02\x03\x04\0\0\0\0IEND\xae\x42\x60\x82";
@@ -461,7 +461,7 @@ static void newer_faults(void)
         for (int s = 0; s < 2; s++) {
             snprintf(p, sizeof p, "/v1/profiles/%s/%s", fr, s ? "contact/photo" : "logo");
             r = call("GET", p, NULL, t_fr);
-            expect(&r, 404);
+            api_expect(&r, 404);
             api_res_free(&r);
         }
         no_fault();
