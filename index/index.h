@@ -290,6 +290,20 @@ typedef enum index_facet_id {
 const char *index_facet_name(index_facet_id f);
 int index_facet_parse(index_str s);
 
+/* How much hits of one type are preferred (index_query.type_weights): 0..9, higher first
+ * among hits that match the words equally well (see index_search). */
+typedef struct index_type_weight {
+    index_str type; /* A facet "type" value ("cluster_organisation", an event kind, ...). */
+    uint32_t weight;
+} index_type_weight;
+
+#define INDEX_TYPE_WEIGHT_MAX 9
+/* Weight of a type that type_weights does not list. */
+#define INDEX_TYPE_WEIGHT_OTHER 1
+/* The defaults (when type_weights_given is false): the platform exists to find clusters,
+ * so cluster organisations come first and their members last, every other type between. */
+#define INDEX_TYPE_WEIGHTS_DEFAULT "cluster_organisation:2,cluster_member:0"
+
 typedef struct index_query {
     index_str q;         /* Free text; empty lists everything (the catalogue view). At most
                           * 16384 bytes (INDEX_EINVAL beyond); the first 16 words count. */
@@ -303,6 +317,12 @@ typedef struct index_query {
                           * documents (after any spelling correction), answer with the
                           * documents holding the most query words instead (the result says
                           * so in its `partial`). Off in index_query_default. */
+    const index_type_weight *type_weights; /* With type_weights_given: the weight of each
+                                            * listed type (0..9; unlisted types weigh
+                                            * INDEX_TYPE_WEIGHT_OTHER); without it, the
+                                            * defaults of INDEX_TYPE_WEIGHTS_DEFAULT. */
+    size_t type_weights_len;               /* At most 64. */
+    bool type_weights_given;               /* false: the defaults. */
 } index_query;
 
 /* Totals below which a query counts as finding "almost nothing": a spelling correction is
@@ -371,7 +391,26 @@ typedef struct index_result {
     struct index__result_mem *mem_; /* Private. */
 } index_result;
 
-/* Runs a search. On success *out is a result whose every string and array is owned by it
+/* Runs a search. Relevance order follows these rules, each only breaking the ties of the
+ * ones before it (the bucket order of the engines that rank by rules, Algolia and
+ * Meilisearch among them), over the best 50 matches by score (BM25 with field weights)
+ * together with the best 50 of the preferred types (all but the lowest weight, the
+ * default: all but cluster members), when no type filter is given:
+ *   1. words: more query words in the hit's name or city (in any form: exact, folded,
+ *      stem or prefix) first;
+ *   2. proximity: with two words or more, a name holding every word, in the query's
+ *      order and next to each other, first;
+ *   3. exactness: per word, its best form in name or city: as typed (case aside:
+ *      "Hydrogen" for `hydrogen`) above folded (diacritics aside: "Köln" for `koln`)
+ *      above a stem or prefix ("Hydrogène" for `hydrogen`, "Kölner" for `Köln`,
+ *      "Aerois" and "Aerospace" for `aero`);
+ *   4. type weight (index_query.type_weights);
+ *   5. score, then index order.
+ * Hits past those follow the score. Totals and facets are not affected. A quoted
+ * phrase ("smart city") matches only documents holding its words next to each other in
+ * one field; words kept whole with their symbols ("c++", "r&d", "e-health") match only
+ * those terms (a hyphenated word also its parts); a leading '-' excludes a word.
+ * On success *out is a result whose every string and array is owned by it
  * and stays valid until index_result_free, independent of the reader. Hostile input
  * (operators, quotes, brackets, control bytes, invalid UTF-8) is treated as plain text:
  * it gives results, or INDEX_EINVAL for an over-long query or a bad page size. */
@@ -381,7 +420,8 @@ int index_search(index_reader *r, const index_query *q, index_result **out);
 void index_result_free(index_result *res);
 
 typedef struct index_suggestion {
-    const char *text; /* A document name, or a frequent indexed word (folded). */
+    const char *text; /* A document name, or a frequent indexed word as the data writes
+                       * it ("München", "mobilité"; ASCII words in lower case). */
     const char *kind; /* index_kind_name of the document, or NULL for a word. */
     const char *id;   /* The document's id, or NULL for a word. */
 } index_suggestion;
@@ -392,8 +432,10 @@ typedef struct index_suggestions {
     struct index__result_mem *mem_; /* Private. */
 } index_suggestions;
 
-/* As-you-type completion of `prefix` over document names (any word of the name may start
- * the match) and frequent indexed words, tolerating one typo after the first character
+/* As-you-type completion of `prefix` over document names (any word of the name but a
+ * legal-form fragment such as "S.A." or "GmbH" may start the match) and frequent indexed
+ * words: the completed words first, then names, the types weighing most by default
+ * (cluster organisations) before others among equally good names; tolerating one typo after the first character
  * (for prefixes of 3 characters or more). Only the first 80 folded bytes of the prefix
  * count; more than 16384 bytes is INDEX_EINVAL. At most `limit` (1..50) items, best first. On
  * success *out is owned by the caller until index_suggestions_free. */

@@ -19,6 +19,12 @@
  *           rather than the document data because Xapian deflates document data on
  *           every put and inflates it on every read, and values it stores as they are:
  *           13% of a bulk build's CPU, for 14% more index on disk.
+ *           Format 5 adds (terms.cc): symbol terms ("c++", "r&d", "e-health") as plain
+ *           terms; Latin transliterations of Greek and Cyrillic words and the other
+ *           names of the document's city and region (index/data/places.tsv) as plain
+ *           words; P<folded word> <folded word> for each pair of adjacent words of a
+ *           field (wdf 0: quoted phrases); V<folded> <as written> for words written
+ *           with diacritics or in another script (wdf 0: suggestions show them so).
  *   metadata "eccpd.last_seq" (decimal), "eccpd.format".
  * Plain words are lower case or non-ASCII, so they never collide with the upper-case
  * prefixes.
@@ -50,7 +56,10 @@ enum {
  * 4: accepted ClusterXchange registrations are documents (kind xchange, X<tag> terms), and
  * partner searches' facets countries_sought (D<country>) and state (X<state>, SLOT_STATE),
  * so an index of format 3, which lacks them, is rebuilt from the store at start. */
-#define INDEX__FORMAT "4"
+/* 5: symbol terms ("c++", "r&d"), transliterations of Greek and Cyrillic words, the other
+ * names of places, P<word> <word> pairs for quoted phrases, V<folded> <written> display
+ * forms, and no suggest keys starting at legal-form fragments (terms.cc). */
+#define INDEX__FORMAT "5"
 
 /* Limits that keep terms under Xapian's 245-byte term limit and queries bounded. */
 #define INDEX__MAX_ID 200
@@ -89,6 +98,30 @@ struct index__word {
  * UTF-8 included, separates). Words longer than INDEX__MAX_WORD bytes are cut at a
  * character boundary. At most max_words words (0 = unlimited). */
 void index__words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words);
+
+/* ---- terms.cc ---- */
+
+/* Unicode lower case of UTF-8 text, diacritics kept ("München" -> "münchen"). */
+std::string index__lower(const char *s, size_t len);
+
+/* A run of words kept whole as one term: words[first..last] of a text joined by '&' or
+ * '-', or a word followed by "++" or '#'; term is folded ("r&d", "c++", "e-health"). */
+struct index__symbol {
+    std::string term;
+    size_t first, last; /* Indexes into the words. */
+    size_t start, end;  /* Bytes of the text it spans. */
+};
+void index__symbol_terms(const char *s, size_t len, const std::vector<index__word> &words,
+                         std::vector<index__symbol> &out);
+
+/* The Latin transliteration of a folded Greek or Cyrillic word, "" for other words. */
+std::string index__translit(const std::string &folded, bool ukrainian);
+
+/* Whether a folded word is a legal-form fragment ("gmbh", "srl", or one letter). */
+bool index__legal_fragment(const std::string &folded);
+
+/* The other names of a city or region (index/data/places.tsv), NULL if none. */
+const std::vector<std::string> *index__place_names(index_str place);
 
 /* The summary stored in SLOT_SUMMARY: a version byte then length-prefixed fields. */
 struct index__summary {

@@ -302,9 +302,18 @@ namespace
 {
 
 struct qword {
-    std::string w;    /* Folded word. */
+    std::string w;    /* Folded word (a symbol term, or a phrase's words joined by spaces). */
     std::string stem; /* Its stem in the query language. */
     bool prefix;      /* Also matches as a prefix (the last word, still being typed). */
+    enum { WORD, SYMBOL, PHRASE } form = WORD;
+    std::vector<std::string> parts; /* SYMBOL with only hyphens, PHRASE: the folded words. */
+};
+
+/* A word as the ranking rules see it (index_search): as typed (lower case), folded, stem. */
+struct rank_word {
+    std::string raw, w, stem;
+    bool prefix;
+    bool symbol = false; /* "c++", "e-health": looked for as written in name and city. */
 };
 
 struct text_query {
@@ -312,6 +321,7 @@ struct text_query {
     index__plan plan;         /* ALL when there are no words. */
     index__plan excluded;     /* Words written with a leading '-' (any form of their stem):
                                * documents holding one are left out. NONE when none. */
+    std::vector<rank_word> rank; /* Every word that counts, phrases' words one by one. */
 };
 
 } // namespace
@@ -378,6 +388,27 @@ static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, 
                              bool split)
 {
     std::vector<index__plan> alts;
+    if (q.form == qword::PHRASE) {
+        /* Every word as written (folded), and every pair of neighbours as a pair term. */
+        std::vector<index__plan> all;
+        for (size_t k = 0; k < q.parts.size(); k++) {
+            all.push_back(index__plan::leaf(q.parts[k]));
+            if (k > 0)
+                all.push_back(index__plan::leaf("P" + q.parts[k - 1] + " " + q.parts[k]));
+        }
+        return index__plan::join(index__plan::AND, std::move(all));
+    }
+    if (q.form == qword::SYMBOL) {
+        /* "c++", "r&d": the whole term only; "e-health" also as its parts. */
+        alts.push_back(index__plan::leaf(q.w));
+        if (!q.parts.empty()) {
+            std::vector<index__plan> parts;
+            for (const std::string &x : q.parts)
+                parts.push_back(exact_or_stem(x, st));
+            alts.push_back(index__plan::join(index__plan::AND, std::move(parts)));
+        }
+        return index__plan::join(index__plan::OR, std::move(alts));
+    }
     /* The exact form scores a little above other forms of its stem. For a frequent word
      * that doubles the postings to walk for a nearly constant bonus, so it is dropped when
      * that changes no match: every document holding a word whose English stem differs
@@ -442,26 +473,88 @@ static bool build_text(index_reader *r, index_str text, query_stem &qs, text_que
     if (text.ptr)
         index__words(text.ptr, text.len, raw, INDEX__MAX_QUERY_WORDS);
     bool last_open = !raw.empty() && raw.back().end == text.len; /* Still being typed. */
+    /* Words kept whole with their symbols ("c++", "r&d", "e-health") become one word;
+     * words between double quotes one phrase. */
+    std::vector<index__symbol> syms;
+    if (!raw.empty())
+        index__symbol_terms(text.ptr, text.len, raw, syms);
+    std::vector<int> sym_of(raw.size(), -1), phrase_of(raw.size(), -1);
+    for (size_t k = 0; k < syms.size(); k++)
+        for (size_t i = syms[k].first; i <= syms[k].last; i++)
+            sym_of[i] = (int)k;
+    {
+        int phrase = -1, next = 0;
+        size_t wi = 0;
+        for (size_t b = 0; b < text.len; b++) {
+            while (wi < raw.size() && raw[wi].start < b)
+                wi++;
+            if (text.ptr[b] == '"') {
+                phrase = phrase < 0 ? next++ : -1;
+                continue;
+            }
+            if (phrase >= 0 && wi < raw.size() && raw[wi].start == b)
+                phrase_of[wi] = phrase;
+        }
+    }
     /* "-word" (a '-' starting the query or after a space) excludes the word; a '-' inside
      * a word ("e-health") does not. */
     std::vector<char> minus(raw.size(), 0);
     std::vector<index__plan> excl;
     for (size_t i = 0; i < raw.size(); i++) {
         size_t b = raw[i].start;
+        if (sym_of[i] >= 0 && syms[(size_t)sym_of[i]].first != i) {
+            minus[i] = minus[i - 1];
+            continue;
+        }
         minus[i] = b >= 1 && text.ptr[b - 1] == '-' &&
                    (b == 1 || text.ptr[b - 2] == ' ' || text.ptr[b - 2] == '\t');
         if (minus[i])
-            excl.push_back(exact_or_stem(raw[i].folded, st));
+            excl.push_back(sym_of[i] >= 0 ? index__plan::leaf(syms[(size_t)sym_of[i]].term)
+                                          : exact_or_stem(raw[i].folded, st));
     }
     tq.excluded = index__plan::join(index__plan::OR, std::move(excl));
     size_t content = 0;
     for (size_t i = 0; i < raw.size(); i++)
         content += !minus[i] && !is_stopword(raw[i].folded);
+    auto lower = [&](size_t i) {
+        return index__lower(text.ptr + raw[i].start, raw[i].end - raw[i].start);
+    };
     for (size_t i = 0; i < raw.size(); i++) {
-        if (minus[i] || (content > 0 && is_stopword(raw[i].folded)))
+        if (minus[i])
             continue;
-        tq.words.push_back(
-            qword{raw[i].folded, st(raw[i].folded), last_open && i + 1 == raw.size()});
+        if (phrase_of[i] >= 0 && i + 1 < raw.size() && phrase_of[i + 1] == phrase_of[i]) {
+            qword ph{"", "", false};
+            ph.form = qword::PHRASE;
+            size_t j = i;
+            for (; j < raw.size() && phrase_of[j] == phrase_of[i]; j++) {
+                ph.parts.push_back(raw[j].folded);
+                tq.rank.push_back(rank_word{lower(j), raw[j].folded, st(raw[j].folded), false});
+            }
+            for (const std::string &x : ph.parts)
+                ph.w += (ph.w.empty() ? "" : " ") + x;
+            ph.stem = ph.w;
+            tq.words.push_back(std::move(ph));
+            i = j - 1;
+            continue;
+        }
+        if (sym_of[i] >= 0) {
+            const index__symbol &sy = syms[(size_t)sym_of[i]];
+            qword q{sy.term, sy.term, false};
+            q.form = qword::SYMBOL;
+            if (sy.term.find_first_of("&+#") == std::string::npos)
+                for (size_t k = sy.first; k <= sy.last; k++)
+                    q.parts.push_back(raw[k].folded);
+            tq.rank.push_back(rank_word{index__lower(text.ptr + sy.start, sy.end - sy.start),
+                                        sy.term, sy.term, false, true});
+            tq.words.push_back(std::move(q));
+            i = sy.last;
+            continue;
+        }
+        if (content > 0 && is_stopword(raw[i].folded))
+            continue;
+        bool open = last_open && i + 1 == raw.size();
+        tq.words.push_back(qword{raw[i].folded, st(raw[i].folded), open});
+        tq.rank.push_back(rank_word{lower(i), raw[i].folded, tq.words.back().stem, open});
     }
     size_t n = tq.words.size();
     if (n == 0) {
@@ -497,6 +590,8 @@ static bool build_text(index_reader *r, index_str text, query_stem &qs, text_que
     std::vector<index__plan> alts;
     alts.push_back(index__plan::join(index__plan::AND, groups));
     for (size_t i = 0; i + 1 < n && i < 8; i++) {
+        if (tq.words[i].form != qword::WORD || tq.words[i + 1].form != qword::WORD)
+            continue;
         qword j{tq.words[i].w + tq.words[i + 1].w, "", tq.words[i + 1].prefix};
         if (j.w.size() > INDEX__MAX_WORD)
             continue;
@@ -825,6 +920,8 @@ static std::vector<uint32_t> code_points(const std::string &s, size_t from);
  * while typed, as the start of a word. Such a word is never corrected. */
 static bool word_known(index_reader *r, const qword &q)
 {
+    if (q.form != qword::WORD)
+        return true; /* Phrases and symbol terms are taken as written. */
     if (r->db.get_termfreq(q.w) || r->db.get_termfreq("Z" + q.stem) ||
         (q.stem != q.w && r->db.get_termfreq(q.stem)))
         return true;
@@ -858,7 +955,7 @@ static std::string spelling_fix(index_reader *r, const std::vector<qword> &words
         }
         if (!out.empty())
             out += ' ';
-        out += w;
+        out += q.form == qword::PHRASE ? "\"" + w + "\"" : w;
     }
     return out;
 }
@@ -898,6 +995,129 @@ static void count_facets(index_reader *r, uint32_t mask, const index__bits &matc
             r->sets.facet_counts(
                 r->db, std::get<1>(fm), match,
                 [&](const std::string &v, uint32_t n) { std::get<2>(fm)->add(v, n); });
+}
+
+/* ---- ranking rules --------------------------------------------------------------------- */
+
+/* Matches ranked by the rules (index.h, index_search): the best RERANK_WINDOW by score, and
+ * as many of the types weighing most. */
+enum { RERANK_WINDOW = 50 };
+
+namespace
+{
+struct rank_key {
+    Xapian::docid did;
+    double score;
+    int words, order, exact, type;
+};
+
+/* The type weights of a query: the defaults, or the caller's. */
+struct type_weights {
+    std::vector<std::pair<std::string, int>> list;
+    int top = INDEX_TYPE_WEIGHT_OTHER; /* The highest weight of any type. */
+
+    int of(const std::string &type) const
+    {
+        for (const auto &kv : list)
+            if (kv.first == type)
+                return kv.second;
+        return INDEX_TYPE_WEIGHT_OTHER;
+    }
+};
+} // namespace
+
+static int parse_type_weights(const index_query *q, type_weights &tw)
+{
+    if (!q->type_weights_given) {
+        static const char defaults[] = INDEX_TYPE_WEIGHTS_DEFAULT;
+        std::string all(defaults);
+        size_t pos = 0;
+        while (pos < all.size()) {
+            size_t comma = all.find(',', pos), colon = all.find(':', pos);
+            if (comma == std::string::npos)
+                comma = all.size();
+            tw.list.emplace_back(all.substr(pos, colon - pos), atoi(all.c_str() + colon + 1));
+            pos = comma + 1;
+        }
+    } else {
+        if (q->type_weights_len > 64 || (q->type_weights_len && !q->type_weights))
+            return index__fail(INDEX_EINVAL, "at most 64 type weights");
+        for (size_t i = 0; i < q->type_weights_len; i++) {
+            const index_type_weight &t = q->type_weights[i];
+            if (!index__valid_value(t.type) || t.weight > INDEX_TYPE_WEIGHT_MAX)
+                return index__fail(INDEX_EINVAL, "a type weight is a type and 0..9");
+            tw.list.emplace_back(std::string(t.type.ptr, t.type.len), (int)t.weight);
+        }
+    }
+    for (const auto &kv : tw.list)
+        tw.top = std::max(tw.top, kv.second);
+    return 0;
+}
+
+/* Rules 1-3 for one hit: its name and city against the query's words. */
+static void rank_text(const index__summary &s, const std::vector<rank_word> &q, rank_key &out)
+{
+    struct word {
+        std::string lower, folded;
+        bool in_name;
+    };
+    std::vector<word> ws;
+    std::vector<index__word> tmp;
+    for (int field = 0; field < 2; field++) {
+        const std::string &t = field == 0 ? s.name : s.city;
+        tmp.clear();
+        index__words(t.data(), t.size(), tmp, 32);
+        for (const index__word &x : tmp)
+            ws.push_back(word{index__lower(t.data() + x.start, x.end - x.start), x.folded,
+                              field == 0});
+    }
+    auto quality = [](const rank_word &q, const word &x) {
+        if (x.lower == q.raw)
+            return 3;
+        if (x.folded == q.w)
+            return 2;
+        if (x.folded.compare(0, q.w.size(), q.w) == 0 ||
+            (q.stem.size() >= 3 && x.folded.compare(0, q.stem.size(), q.stem) == 0))
+            return 1;
+        return 0;
+    };
+    out.words = out.exact = out.order = 0;
+    std::string lowered;
+    for (const rank_word &qw : q) {
+        int best = 0;
+        if (qw.symbol) {
+            if (lowered.empty())
+                lowered = index__lower(s.name.data(), s.name.size()) + " " +
+                          index__lower(s.city.data(), s.city.size());
+            best = lowered.find(qw.raw) != std::string::npos ? 3 : 0;
+        }
+        for (const word &x : ws)
+            best = std::max(best, quality(qw, x));
+        out.words += best > 0;
+        out.exact += best;
+    }
+    if (q.size() >= 2)
+        for (size_t i = 0; i + q.size() <= ws.size() && !out.order; i++) {
+            bool all = true;
+            for (size_t k = 0; k < q.size() && all; k++)
+                all = ws[i + k].in_name && quality(q[k], ws[i + k]) > 0;
+            out.order = all;
+        }
+}
+
+static bool rank_before(const rank_key &a, const rank_key &b)
+{
+    if (a.words != b.words)
+        return a.words > b.words;
+    if (a.order != b.order)
+        return a.order > b.order;
+    if (a.exact != b.exact)
+        return a.exact > b.exact;
+    if (a.type != b.type)
+        return a.type > b.type;
+    if (a.score != b.score)
+        return a.score > b.score;
+    return a.did < b.did;
 }
 
 /* Runs q with text into m; with need > 0, documents need only that many of the words
@@ -947,6 +1167,13 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
      * are gone; then a result that the ranked pass finds small (it counts its first
      * EXACT_UP_TO matches exactly) is counted by visiting its matches instead, so a busy
      * writer does not make every small query rebuild bitmaps. */
+    /* Relevance follows the ranking rules over a window of the best matches (index.h). */
+    const bool rules = q->sort == INDEX_SORT_RELEVANCE && !tq.words.empty();
+    type_weights tw;
+    if (rules && (rc = parse_type_weights(q, tw)))
+        return rc;
+    const Xapian::doccount want_first = rules ? 0 : (Xapian::doccount)first;
+    const Xapian::doccount want_count = rules ? (Xapian::doccount)RERANK_WINDOW : per_page;
     Xapian::MSet mset;
     bool ranked = false;
     index__bits match;
@@ -955,7 +1182,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         m->res.total = dbsize;
     } else {
         if (!r->sets.current(r->db)) {
-            mset = enq.get_mset((Xapian::doccount)first, per_page, EXACT_UP_TO);
+            mset = enq.get_mset(want_first, want_count, EXACT_UP_TO);
             ranked = true;
             Xapian::doccount lb = mset.get_matches_lower_bound();
             if (lb == mset.get_matches_upper_bound() && lb <= EXACT_UP_TO) {
@@ -1013,8 +1240,8 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
      * first ranked from candidates (topdocs.h), which settles most pages exactly. */
     m->res.ranking = INDEX_RANKED_WHOLE;
     if (!ranked && has_match && q->sort == INDEX_SORT_RELEVANCE) {
-        switch (r->top.rank(r->db, tq.plan, query, match, m->res.total, (Xapian::doccount)first,
-                            per_page, mset)) {
+        switch (r->top.rank(r->db, tq.plan, query, match, m->res.total, want_first, want_count,
+                            mset)) {
         case index__topdocs::SETTLED:
             ranked = true;
             m->res.ranking = INDEX_RANKED_CANDIDATES;
@@ -1026,12 +1253,94 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             break;
         }
     }
-    if (!ranked && first < m->res.total)
-        mset = enq.get_mset((Xapian::doccount)first, per_page, (Xapian::doccount)0);
+    if (!ranked && want_first < m->res.total)
+        mset = enq.get_mset(want_first, want_count, (Xapian::doccount)0);
+    std::vector<std::pair<Xapian::docid, double>> hits_of;
+    if (!rules) {
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            hits_of.emplace_back(*it, it.get_weight());
+    } else {
+        std::vector<rank_key> win;
+        /* The preferred: the types above the lowest weight when some listed type weighs
+         * less than unlisted ones (the default: all but cluster members), else the types
+         * weighing most. */
+        int low = INDEX_TYPE_WEIGHT_OTHER;
+        for (const auto &kv : tw.list)
+            low = std::min(low, kv.second);
+        const bool drop_low = low < INDEX_TYPE_WEIGHT_OTHER;
+        auto preferred = [&](int weight) { return drop_low ? weight > low : weight == tw.top; };
+        size_t preferred_in_window = 0;
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+            const index__summary *s = summary_of(r, *it);
+            rank_key k{*it, it.get_weight(), 0, 0, 0, INDEX_TYPE_WEIGHT_OTHER};
+            if (s) {
+                rank_text(*s, tq.rank, k);
+                k.type = tw.of(s->type);
+            }
+            preferred_in_window += preferred(k.type);
+            win.push_back(k);
+        }
+        const size_t from_score = win.size();
+        /* The best of the preferred types join the window when it holds too few of them
+         * for the page (a hydrogen cluster scoring just below fifty companies named
+         * Hydrogen). */
+        std::vector<Xapian::docid> lifted;
+        if (q->filter.types_len == 0 && (drop_low || tw.top > INDEX_TYPE_WEIGHT_OTHER) &&
+            from_score < m->res.total &&
+            preferred_in_window < std::min<uint64_t>(first + per_page, RERANK_WINDOW)) {
+            std::vector<index__plan> types;
+            for (const auto &kv : tw.list)
+                if (drop_low ? kv.second == low : kv.second == tw.top)
+                    types.push_back(index__plan::leaf("T" + kv.first));
+            Xapian::Query tq_types = index__plan::join(index__plan::OR, std::move(types)).query();
+            Xapian::Enquire top(r->db);
+            top.set_query(drop_low ? Xapian::Query(Xapian::Query::OP_AND_NOT, query, tq_types)
+                                   : Xapian::Query(Xapian::Query::OP_FILTER, query, tq_types));
+            Xapian::MSet more = top.get_mset(0, RERANK_WINDOW);
+            std::vector<Xapian::docid> in_win;
+            for (const rank_key &k : win)
+                in_win.push_back(k.did);
+            std::sort(in_win.begin(), in_win.end());
+            for (Xapian::MSetIterator it = more.begin(); it != more.end(); ++it) {
+                if (std::binary_search(in_win.begin(), in_win.end(), *it))
+                    continue;
+                const index__summary *s = summary_of(r, *it);
+                rank_key k{*it, it.get_weight(), 0, 0, 0, tw.top};
+                if (s) {
+                    rank_text(*s, tq.rank, k);
+                    k.type = tw.of(s->type);
+                }
+                win.push_back(k);
+                lifted.push_back(*it);
+            }
+            std::sort(lifted.begin(), lifted.end());
+        }
+        std::sort(win.begin(), win.end(), rank_before);
+        for (uint64_t p = first; p < first + per_page && p < win.size(); p++)
+            hits_of.emplace_back(win[p].did, win[p].score);
+        /* Past the window: by score, leaving out the documents lifted into it. */
+        if (first + per_page > win.size() && m->res.total > win.size()) {
+            uint64_t from = std::max<uint64_t>(first, win.size());
+            uint64_t skip = from - win.size(), need = first + per_page - from;
+            Xapian::MSet rest = enq.get_mset((Xapian::doccount)from_score,
+                                             (Xapian::doccount)(skip + need + lifted.size()),
+                                             (Xapian::doccount)0);
+            for (Xapian::MSetIterator it = rest.begin(); it != rest.end() && need; ++it) {
+                if (std::binary_search(lifted.begin(), lifted.end(), *it))
+                    continue;
+                if (skip) {
+                    skip--;
+                    continue;
+                }
+                hits_of.emplace_back(*it, it.get_weight());
+                need--;
+            }
+        }
+    }
     m->hits.clear();
-    m->hits.reserve(mset.size());
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-        const index__summary *s = summary_of(r, *it);
+    m->hits.reserve(hits_of.size());
+    for (const auto &pd : hits_of) {
+        const index__summary *s = summary_of(r, pd.first);
         if (!s)
             continue;
         index_hit h;
@@ -1042,7 +1351,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         h.country = m->keep(s->country);
         h.city = m->keep(s->city);
         h.snippet = m->keep(make_snippet(s->text, tq.words, st));
-        h.score = it.get_weight();
+        h.score = pd.second;
         m->hits.push_back(h);
     }
     for (int f = 0; f < INDEX_FACET_COUNT; f++) {
@@ -1249,6 +1558,26 @@ enum {
     SUGGEST_TYPO_FROM = 4
 };
 
+/* A folded word as the data writes it: its most frequent V<folded> <written> form (a
+ * lower-case one on a tie), or itself when it is written as it folds. */
+static std::string written_form(index_reader *r, const std::string &folded)
+{
+    const std::string pre = "V" + folded + " ";
+    std::string best;
+    Xapian::doccount best_f = 0;
+    bool best_lower = false;
+    Xapian::TermIterator end = r->db.allterms_end(pre);
+    int n = 0;
+    for (Xapian::TermIterator it = r->db.allterms_begin(pre); it != end && n < 16; ++it, ++n) {
+        std::string t = (*it).substr(pre.size());
+        Xapian::doccount f = it.get_termfreq();
+        bool lower = index__lower(t.data(), t.size()) == t;
+        if (f > best_f || (f == best_f && lower && !best_lower))
+            best = t, best_f = f, best_lower = lower;
+    }
+    return best.empty() ? folded : best;
+}
+
 static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
                        index__result_mem *m)
 {
@@ -1273,7 +1602,7 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         int n = 0;
         for (Xapian::TermIterator it = r->db.allterms_begin(key);
              it != end && n < SUGGEST_WORD_SCAN; ++it, ++n)
-            if (it.get_termfreq() >= 2)
+            if (it.get_termfreq() >= 2 && !index__legal_fragment(*it))
                 words.emplace_back(it.get_termfreq(), *it);
         /* At most `limit` of them are shown. */
         std::partial_sort(words.begin(), words.begin() + std::min<size_t>(words.size(), limit),
@@ -1359,10 +1688,17 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         std::string name;
         const char *kind;
         std::string id;
+        int typos, type;
     };
+    index_query dq = index_query_default();
+    type_weights tw;
+    parse_type_weights(&dq, tw);
+    /* Names: more than are shown, so that the types weighing most (published clusters)
+     * come before others among names completing the prefix equally well. */
+    const size_t gather = (size_t)limit * 6;
     std::vector<item> items;
     std::vector<Xapian::docid> seen;
-    for (size_t ci = 0; ci < cands.size() && items.size() < limit; ci++) {
+    for (size_t ci = 0; ci < cands.size() && items.size() < gather; ci++) {
         if (ci == ordered) {
             std::sort(cands.begin() + ordered, cands.end(), better);
             ordered = cands.size();
@@ -1371,7 +1707,7 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         if (ci > 0 && term == cands[ci - 1].term)
             continue;
         for (Xapian::PostingIterator p = r->db.postlist_begin(term);
-             p != r->db.postlist_end(term) && items.size() < limit; ++p) {
+             p != r->db.postlist_end(term) && items.size() < gather; ++p) {
             Xapian::docid did = *p;
             if (std::find(seen.begin(), seen.end(), did) != seen.end())
                 continue;
@@ -1381,19 +1717,24 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
                 continue;
             items.push_back(item{
                 s->name, index_kind_name((index_kind)(s->kind < INDEX_KIND_COUNT ? s->kind : 0)),
-                s->id});
+                s->id, cands[ci].typos, tw.of(s->type)});
         }
     }
+    std::stable_sort(items.begin(), items.end(), [](const item &a, const item &b) {
+        return a.typos != b.typos ? a.typos < b.typos : a.type > b.type;
+    });
 
+    /* The completed words first (as written in the data), then the names. */
     size_t word_slots = std::min(words.size(), (size_t)std::max<uint32_t>(1, limit / 4));
     size_t name_slots = std::min(items.size(), (size_t)limit - std::min<size_t>(word_slots, limit));
     if (name_slots + word_slots < limit)
         word_slots = std::min(words.size(), (size_t)limit - name_slots);
+    for (size_t i = 0; i < word_slots; i++)
+        m->suggestions.push_back(
+            index_suggestion{m->keep(written_form(r, words[i].second)), NULL, NULL});
     for (size_t i = 0; i < name_slots; i++)
         m->suggestions.push_back(
             index_suggestion{m->keep(items[i].name), items[i].kind, m->keep(items[i].id)});
-    for (size_t i = 0; i < word_slots; i++)
-        m->suggestions.push_back(index_suggestion{m->keep(words[i].second), NULL, NULL});
 }
 
 extern "C" int index_suggest(index_reader *r, index_str prefix, uint32_t limit,

@@ -6,7 +6,8 @@
  *
  * Terms are built here rather than with Xapian's TermGenerator: each word is folded once,
  * stemmed through a per-language cache (stemming is the costly part of indexing), and
- * added without positions (no phrase search; snippets are cut from the stored text).
+ * added without positions (snippets are cut from the stored text; quoted phrases use the
+ * P<word> <word> pairs of adjacent words instead).
  * Field weight is expressed as the within-document frequency increment: name and acronym
  * count 6, keywords 3, ecosystem names and places 2, description 1, so that a name match
  * outranks a description match under BM25. Spelling data is counted per writer and handed
@@ -53,6 +54,8 @@ struct index_writer {
     Xapian::Stem english{"en"};                         /* For other languages' English stems. */
     std::unordered_map<std::string, uint32_t> spelling; /* Words counted since last commit. */
     std::vector<index__word> words;                     /* Scratch. */
+    std::vector<index__symbol> symbols;                 /* Scratch. */
+    bool ukrainian = false; /* The document being built is in Ukrainian (transliteration). */
     uint64_t pending = 0;                               /* Changes since last commit. */
 };
 
@@ -106,7 +109,8 @@ static void add_text(index_writer *w, Xapian::Document &doc, index_str text, uns
     w->words.clear();
     index__words(text.ptr, text.len, w->words, 0);
     std::string z;
-    for (const index__word &wd : w->words) {
+    for (size_t k = 0; k < w->words.size(); k++) {
+        const index__word &wd = w->words[k];
         doc.add_term(wd.folded, wdf);
         const stems &st = stems_of(w, sc, wd.folded);
         if (st.own != wd.folded) { /* Queries also look the stem up as a plain word. */
@@ -122,7 +126,37 @@ static void add_text(index_writer *w, Xapian::Document &doc, index_str text, uns
         size_t n = wd.folded.size();
         if (n >= SPELL_MIN && n <= SPELL_MAX && !(wd.folded[0] >= '0' && wd.folded[0] <= '9'))
             w->spelling[wd.folded]++;
+        /* Format 5 (terms.cc): the pair with the previous word for quoted phrases, and for
+         * a word not plain ASCII its Latin transliteration and the form it is written in. */
+        if (k > 0) {
+            z.assign(1, 'P');
+            z += w->words[k - 1].folded;
+            z += ' ';
+            z += wd.folded;
+            doc.add_term(z, 0);
+        }
+        bool ascii = true;
+        for (size_t b = wd.start; b < wd.end && ascii; b++)
+            ascii = (unsigned char)text.ptr[b] < 0x80;
+        if (!ascii) {
+            std::string tl = index__translit(wd.folded, w->ukrainian);
+            if (!tl.empty() && tl != wd.folded)
+                doc.add_term(tl, wdf);
+            if (wd.end - wd.start <= INDEX__MAX_WORD && index__lower(text.ptr + wd.start,
+                                                                     wd.end - wd.start) !=
+                                                            wd.folded) {
+                z.assign(1, 'V');
+                z += wd.folded;
+                z += ' ';
+                z.append(text.ptr + wd.start, wd.end - wd.start);
+                doc.add_term(z, 0);
+            }
+        }
     }
+    w->symbols.clear();
+    index__symbol_terms(text.ptr, text.len, w->words, w->symbols);
+    for (const index__symbol &sy : w->symbols)
+        doc.add_term(sy.term, wdf);
 }
 
 /* Copies text as valid UTF-8: invalid bytes become U+FFFD, control characters spaces. */
@@ -231,6 +265,8 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
 {
     stem_cache &sc = cache_for(w, d->language);
     std::string id = str_of(d->id);
+    w->ukrainian = d->language.ptr && d->language.len == 2 &&
+                   (d->language.ptr[0] | 0x20) == 'u' && (d->language.ptr[1] | 0x20) == 'k';
 
     add_text(w, doc, d->name, 6, sc);
     add_text(w, doc, d->acronym, 6, sc);
@@ -240,6 +276,11 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
         add_text(w, doc, d->ecosystem_names[i], 2, sc);
     add_text(w, doc, d->city, 2, sc);
     add_text(w, doc, d->region, 2, sc);
+    /* The other names of the city and region ("München" is also "Munich"). */
+    for (index_str place : {d->city, d->region})
+        if (const std::vector<std::string> *alts = index__place_names(place))
+            for (const std::string &alt : *alts)
+                add_text(w, doc, index_str{alt.data(), alt.size()}, 2, sc);
     add_text(w, doc, d->address, 1, sc);
     add_text(w, doc, d->description, 1, sc);
 
@@ -303,6 +344,11 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
     {
         size_t pos = 0;
         for (size_t k = 0; k < w->words.size() && k < 8; k++) {
+            if (k > 0 && index__legal_fragment(w->words[k].folded)) {
+                /* "S.A.", "GmbH", "S.r.l.": no name is suggested for typing them. */
+                pos += w->words[k].folded.size() + 1;
+                continue;
+            }
             size_t len = folded_name.size() - pos;
             if (len > INDEX__MAX_SUGGEST_KEY) { /* Cut, but never inside a character. */
                 len = INDEX__MAX_SUGGEST_KEY;

@@ -274,6 +274,43 @@ static bool text_param(net_req *r, const char *name, const char **out)
     return true;
 }
 
+/* type_weight=cluster_organisation:2,cluster_member:0 (index_query.type_weights): how
+ * much each type is preferred among equally good hits; absent gives the defaults
+ * (INDEX_TYPE_WEIGHTS_DEFAULT), an empty value weighs every type alike. False after a 400. */
+static bool type_weight_param(net_req *r, index_reader *ix, index_query *q)
+{
+    const index_str *items;
+    size_t n;
+    if (net_req_query(r, "type_weight") == NULL)
+        return true;
+    if (!list_param(r, "type_weight", &items, &n))
+        return false;
+    index_type_weight *tw = core_arena_alloc(&r->arena, (n ? n : 1) * sizeof(*tw));
+    for (size_t i = 0; i < n; i++) {
+        const char *colon = memchr(items[i].ptr, ':', items[i].len);
+        size_t tlen = colon ? (size_t)(colon - items[i].ptr) : 0;
+        size_t wlen = colon ? items[i].len - tlen - 1 : 0;
+        if (colon == NULL || tlen == 0 || wlen != 1 || colon[1] < '0' || colon[1] > '9') {
+            net_fail(r, CORE_EBADREQ,
+                     core_arena_printf(&r->arena,
+                                       "type_weight: \"%.*s\" is not type:weight with a weight "
+                                       "from 0 to 9 (for example cluster_organisation:2,"
+                                       "cluster_member:0)",
+                                       (int)items[i].len, items[i].ptr),
+                     NULL);
+            return false;
+        }
+        tw[i].type = (index_str){items[i].ptr, tlen};
+        tw[i].weight = (uint32_t)(colon[1] - '0');
+        if (!known_types(r, ix, &tw[i].type, 1))
+            return false;
+    }
+    q->type_weights = tw;
+    q->type_weights_len = n;
+    q->type_weights_given = true;
+    return true;
+}
+
 void net_search(net_req *r)
 {
     index_query q = index_query_default();
@@ -334,7 +371,8 @@ void net_search(net_req *r)
     }
     q.partial = partial == NULL || strcmp(partial, "true") == 0;
     index_reader *ix = reader(r);
-    if (ix == NULL || !known_types(r, ix, q.filter.types, q.filter.types_len))
+    if (ix == NULL || !known_types(r, ix, q.filter.types, q.filter.types_len) ||
+        !type_weight_param(r, ix, &q))
         return;
     index_result *res;
     int rc = index_search(ix, &q, &res);

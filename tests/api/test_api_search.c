@@ -371,6 +371,45 @@ static void folding_scripts_and_suggest(void)
     free(b);
 }
 
+/* Issue 21: type_weight orders equally good hits by type, overridable per request; bad
+ * values are a 400 naming what is allowed. */
+static void type_weight_param(void)
+{
+    const char *prefer[] = {"national_association", "training_provider"};
+    for (int k = 0; k < 2; k++) {
+        int t = k == 0 ? 2 : 0, expected = 0;
+        for (int i = 0; i < N; i++)
+            expected += profs[i].published && profs[i].type == t;
+        CHECK_GT(expected, 2);
+        char path[256];
+        snprintf(path, sizeof path, "/v1/search?q=organisation%%20alpha&per_page=50&type_weight=%s:9",
+                 prefer[k]);
+        api_res r = api_call(&srv, API_H1, "GET", path, NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 200);
+        cJSON *hits = cJSON_GetObjectItem(r.json, "hits");
+        CHECK_GT(cJSON_GetArraySize(hits), expected);
+        for (int i = 0; i < cJSON_GetArraySize(hits); i++)
+            CHECK_EQ(strcmp(jstr(cJSON_GetArrayItem(hits, i), "type"), prefer[k]) == 0,
+                     i < expected);
+        api_res_free(&r);
+    }
+    api_res r = api_call(&srv, API_H1, "GET", "/v1/search?q=organisation&type_weight=", NULL, NULL,
+                         0, NULL);
+    CHECK_EQ(r.status, 200);
+    api_res_free(&r);
+    const char *bad[] = {"type_weight=bogus:1", "type_weight=training_provider:10",
+                         "type_weight=training_provider", "type_weight=:3",
+                         "type_weight=training_provider:x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/v1/search?q=organisation&%s", bad[i]);
+        r = api_call(&srv, API_H1, "GET", path, NULL, NULL, 0, NULL);
+        CHECK_EQ(r.status, 400);
+        CHECK(strstr(r.body, "cluster_organisation") != NULL);
+        api_res_free(&r);
+    }
+}
+
 static void hostile_queries_never_fail(void)
 {
     static char longq[10100];
@@ -554,6 +593,7 @@ int main(int argc, char **argv)
     RUN(search_ranking_metrics);
     RUN(drafts_never_found_and_pagination);
     RUN(folding_scripts_and_suggest);
+    RUN(type_weight_param);
     RUN(hostile_queries_never_fail);
     RUN(index_catches_up_after_a_crash);
     RUN(reindex_while_serving_and_offline);
