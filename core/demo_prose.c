@@ -287,7 +287,8 @@ static void append(writer *w, const char *s, bool paragraph)
     if (w->len + sl + 3 > w->cap) {
         size_t cap = 2 * (w->len + sl + 3);
         char *o = core_arena_alloc(w->a, cap);
-        memcpy(o, w->out, w->len);
+        if (w->len > 0)
+            memcpy(o, w->out, w->len);
         w->out = o;
         w->cap = cap;
     }

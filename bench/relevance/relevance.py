@@ -57,16 +57,27 @@ def has(hay, phrase):
 
 
 class Doc:
-    __slots__ = ("id", "type", "country", "ecos", "city", "name", "name_f", "acr", "acr_f",
-                 "kw", "kw_f", "eco_f", "desc_f", "all_f", "city_l")
+    """A profile's fields, lower-cased and folded on first use: most queries reject most
+    profiles by a substring test on the raw folded text (`raw`) before any tokenising."""
 
     def __init__(self, d):
+        self.d = d
         self.id = d["id"]
         self.type = d.get("type", "")
         self.country = d.get("country", "")
         self.ecos = set(d.get("ecosystems") or [])
         self.city = d.get("city", "")
         self.city_l = lower(self.city)
+        self.raw = fold(" ".join([d.get("name", ""), d.get("acronym", "") or "",
+                                  " ".join(d.get("keywords") or []),
+                                  " ".join(d.get("ecosystem_names") or []),
+                                  d.get("description", "") or ""]))
+        self.ready = False
+
+    def prepare(self):
+        if self.ready:
+            return
+        d = self.d
         name = d.get("name", "")
         acr = d.get("acronym", "") or ""
         self.name = joined(lower(name))
@@ -79,6 +90,26 @@ class Doc:
         self.eco_f = joined(fold(" ; ".join(d.get("ecosystem_names") or [])))
         self.desc_f = joined(fold(d.get("description", "") or ""))
         self.all_f = self.name_f + self.acr_f + " " + " ".join(self.kw_f) + self.desc_f
+        self.ready = True
+
+
+def needles(intent):
+    """Folded strings one of which a profile's text must hold to have any grade (the longest
+    token of each phrase), or None when every profile must be looked at."""
+    def longest(t):
+        ts = tokens(fold(t))
+        return max(ts, key=len) if ts else fold(t)
+    if "terms" in intent:
+        return [longest(t) for t in intent["terms"]]
+    if "city" in intent:
+        return [longest(intent["city"])]
+    if "name" in intent:
+        return [longest(intent["name"])]
+    if "name_words" in intent:
+        return [longest(w) for w in intent["name_words"]]
+    if "acronym" in intent:
+        return [fold(intent["acronym"])]
+    return None
 
 
 def type_adjust(doc, g):
@@ -160,9 +191,13 @@ def passes_filters(doc, filters):
     return True
 
 
-def grade(doc, intent, filters):
+def grade(doc, intent, filters, need=None):
     if not passes_filters(doc, filters):
         return 0
+    if need is not None and not any(n in doc.raw for n in need):
+        if "city" not in intent or doc.city_l != lower(intent["city"]):
+            return 0
+    doc.prepare()
     for w in intent.get("exclude", []):
         if has(doc.all_f, fold(w)):
             return 0
@@ -209,8 +244,9 @@ def cmd_judge(corpus, queries):
     for q in qs:
         n = 0
         counts = [0, 0, 0, 0]
+        need = needles(q["intent"])
         for d in docs:
-            g = grade(d, q["intent"], q["filters"])
+            g = grade(d, q["intent"], q["filters"], need)
             if g:
                 out.write("%d\t%s\t%d\n" % (q["n"], d.id, g))
                 n += 1
@@ -243,8 +279,12 @@ def cmd_measure(queries, qrels, url, json_out=None, worst=10):
             n, pid, g = line.split("\t")
             judged.setdefault(int(n), {})[pid] = int(g)
     rows = []
+    skipped = []
     for q in qs:
         rel = judged.get(q["n"], {})
+        if not rel:  # nothing in this data set to find: not scored
+            skipped.append(q)
+            continue
         ids, body = ask(url, q)
         grades = [rel.get(i, 0) for i in ids]
         ideal = sorted(rel.values(), reverse=True)[:10]
@@ -270,6 +310,10 @@ def cmd_measure(queries, qrels, url, json_out=None, worst=10):
     print("| **overall** | %d | **%.3f** | **%.3f** |" % (
         len(rows), sum(r["ndcg10"] for r in rows) / len(rows),
         sum(r["recall20"] for r in rows) / len(rows)))
+    if skipped:
+        print()
+        print("Not scored (no relevant profile in this data set): " +
+              ", ".join("`%s`" % q["q"] for q in skipped))
     print()
     print("Worst queries (nDCG@10; grades of the first ten hits):")
     print()

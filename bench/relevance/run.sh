@@ -7,7 +7,7 @@
 # --data DATA_DIR --scale 100 --seed 1`). Steps: the searchable profiles are dumped into
 # DATA_DIR/corpus.jsonl (unless present) by BUILD_DIR/bench/search/bench_search_dump_corpus;
 # relevance.py judge grades every profile for every query of queries.tsv from that data
-# (DATA_DIR/qrels.tsv, remade each run); with --reindex, `eccpd reindex` first rebuilds
+# (DATA_DIR/qrels.tsv, remade when queries.tsv, relevance.py or the corpus are newer); with --reindex, `eccpd reindex` first rebuilds
 # the index with the binary under test (do this when switching binaries); then `eccpd
 # serve` (BUILD_DIR/net/eccpd or --eccpd) on a free loopback port answers every query and
 # relevance.py measure prints nDCG@10 and recall@20 per category as markdown. The server is
@@ -40,8 +40,12 @@ if [ ! -s "$data/corpus.jsonl" ]; then
     "$build/bench/search/bench_search_dump_corpus" "$data" >"$data/corpus.jsonl.tmp"
     mv "$data/corpus.jsonl.tmp" "$data/corpus.jsonl"
 fi
-"$py" "$here/relevance.py" judge "$data/corpus.jsonl" "$here/queries.tsv" >"$data/qrels.tsv" \
-    2>"$data/judge.log"
+if [ ! -s "$data/qrels.tsv" ] || [ "$here/queries.tsv" -nt "$data/qrels.tsv" ] ||
+    [ "$here/relevance.py" -nt "$data/qrels.tsv" ] || [ "$data/corpus.jsonl" -nt "$data/qrels.tsv" ]; then
+    "$py" "$here/relevance.py" judge "$data/corpus.jsonl" "$here/queries.tsv" >"$data/qrels.tsv.tmp" \
+        2>"$data/judge.log"
+    mv "$data/qrels.tsv.tmp" "$data/qrels.tsv"
+fi
 echo "run.sh: $(wc -l <"$data/qrels.tsv") judgements, see $data/judge.log" >&2
 if [ "$reindex" = 1 ]; then
     echo "run.sh: eccpd reindex" >&2
