@@ -393,8 +393,8 @@ typedef struct index_result {
 
 /* Runs a search. Relevance order follows these rules, each only breaking the ties of the
  * ones before it (the bucket order of the engines that rank by rules, Algolia and
- * Meilisearch among them), over the best 50 matches by score (BM25 with field weights)
- * together with the best 50 of the preferred types (all but the lowest weight, the
+ * Meilisearch among them), over the best 20 matches by score (BM25 with field weights)
+ * together with the best of the preferred types for the page (all but the lowest weight, the
  * default: all but cluster members), when no type filter is given:
  *   1. words: more query words in the hit's name or city (in any form: exact, folded,
  *      stem or prefix) first;

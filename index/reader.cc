@@ -1001,7 +1001,7 @@ static void count_facets(index_reader *r, uint32_t mask, const index__bits &matc
 
 /* Matches ranked by the rules (index.h, index_search): the best RERANK_WINDOW by score, and
  * as many of the types weighing most. */
-enum { RERANK_WINDOW = 50 };
+enum { RERANK_WINDOW = 20 };
 
 namespace
 {
@@ -1282,7 +1282,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         }
         const size_t from_score = win.size();
         /* The best of the preferred types join the window when it holds too few of them
-         * for the page (a hydrogen cluster scoring just below fifty companies named
+         * for the page (a hydrogen cluster scoring just below twenty companies named
          * Hydrogen). */
         std::vector<Xapian::docid> lifted;
         if (q->filter.types_len == 0 && (drop_low || tw.top > INDEX_TYPE_WEIGHT_OTHER) &&
@@ -1292,11 +1292,32 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             for (const auto &kv : tw.list)
                 if (drop_low ? kv.second == low : kv.second == tw.top)
                     types.push_back(index__plan::leaf("T" + kv.first));
-            Xapian::Query tq_types = index__plan::join(index__plan::OR, std::move(types)).query();
-            Xapian::Enquire top(r->db);
-            top.set_query(drop_low ? Xapian::Query(Xapian::Query::OP_AND_NOT, query, tq_types)
-                                   : Xapian::Query(Xapian::Query::OP_FILTER, query, tq_types));
-            Xapian::MSet more = top.get_mset(0, RERANK_WINDOW);
+            index__plan type_plan = index__plan::join(index__plan::OR, std::move(types));
+            Xapian::Query tq_types = type_plan.query();
+            Xapian::Query pq = drop_low ? Xapian::Query(Xapian::Query::OP_AND_NOT, query, tq_types)
+                                        : Xapian::Query(Xapian::Query::OP_FILTER, query, tq_types);
+            /* As many as the page can show: the window's order of the others is kept. */
+            const Xapian::doccount lift =
+                (Xapian::doccount)std::min<uint64_t>(first + per_page, RERANK_WINDOW);
+            Xapian::MSet more;
+            bool settled = false;
+            if (has_match) {
+                /* From candidates, as the page itself: the preferred matches as a bitmap. */
+                index__bits tb, pref(match);
+                r->sets.eval(r->db, type_plan, tb);
+                for (size_t i = 0; i < pref.size(); i++)
+                    pref[i] &= drop_low ? ~(i < tb.size() ? tb[i] : 0)
+                                        : (i < tb.size() ? tb[i] : 0);
+                uint64_t ptotal = index__docsets::count(pref);
+                settled = ptotal == 0 ||
+                          r->top.rank(r->db, tq.plan, pq, pref, ptotal, 0, lift, more) ==
+                              index__topdocs::SETTLED;
+            }
+            if (!settled) {
+                Xapian::Enquire top(r->db);
+                top.set_query(pq);
+                more = top.get_mset(0, lift);
+            }
             std::vector<Xapian::docid> in_win;
             for (const rank_key &k : win)
                 in_win.push_back(k.did);
@@ -1337,6 +1358,14 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             }
         }
     }
+    /* Snippets mark a phrase's words one by one. */
+    std::vector<qword> marked;
+    for (const qword &w : tq.words)
+        if (w.form == qword::PHRASE)
+            for (const std::string &x : w.parts)
+                marked.push_back(qword{x, st(x), false});
+        else
+            marked.push_back(w);
     m->hits.clear();
     m->hits.reserve(hits_of.size());
     for (const auto &pd : hits_of) {
@@ -1350,7 +1379,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         h.name = m->keep(s->name);
         h.country = m->keep(s->country);
         h.city = m->keep(s->city);
-        h.snippet = m->keep(make_snippet(s->text, tq.words, st));
+        h.snippet = m->keep(make_snippet(s->text, marked, st));
         h.score = pd.second;
         m->hits.push_back(h);
     }
@@ -1695,7 +1724,7 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
     parse_type_weights(&dq, tw);
     /* Names: more than are shown, so that the types weighing most (published clusters)
      * come before others among names completing the prefix equally well. */
-    const size_t gather = (size_t)limit * 6;
+    const size_t gather = (size_t)limit * 3;
     std::vector<item> items;
     std::vector<Xapian::docid> seen;
     for (size_t ci = 0; ci < cands.size() && items.size() < gather; ci++) {

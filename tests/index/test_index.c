@@ -1089,7 +1089,7 @@ static void test_candidate_ranking(void)
     CHECK_EQ(index_commit(w, 1), 0);
     index_reader *all = open_reader(dir), *cand = open_reader(dir), *every = open_reader(dir);
     index_reader_set_candidates(all, 0);
-    /* Tops of 50, 200 and 800 documents: relevance ranks the best 50 (index.h). */
+    /* Tops of 50, 200 and 800 documents: relevance ranks a window of the best 20 (index.h). */
     index_reader_set_candidates(cand, 50);
     /* Every result is "small" here: all its matches are candidates. */
     index_reader_set_candidates(every, 1u << 20);
@@ -1149,7 +1149,7 @@ static void test_candidate_ranking(void)
             index_result_free(c);
         }
     }
-    /* The window of 50 (index_search's ranking rules) is settled from tops of 50-800 at
+    /* The window (index_search's ranking rules) is settled from tops of 50-800 at
      * this size; a page that is not is ranked whole and checked the same above. */
     (void)unproven;
     CHECK_GT(settled, 50);
@@ -1190,7 +1190,7 @@ static void test_candidate_weights_nested_and_stale(void)
     CHECK_EQ(index_commit(w, 1), 0);
     index_reader *all = open_reader(dir), *cand = open_reader(dir);
     index_reader_set_candidates(all, 0);
-    /* Tops of 50, 200 and 800 (relevance ranks the best 50): the second holds all. */
+    /* Tops of 50, 200 and 800 (relevance ranks a window of the best 20): the second holds all. */
     index_reader_set_candidates(cand, 50);
     CHECK_EQ(index_reader_warm(all), 0); /* Bitmaps: the total is counted before ranking. */
     CHECK_EQ(index_reader_warm(cand), 0);
