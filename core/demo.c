@@ -39,6 +39,7 @@
 #include "core/event.h"
 #include "core/xchange.h"
 #include "core/demo_exchange.h"
+#include "core/demo_prose.h"
 
 extern const char core_data_cities[];
 extern const size_t core_data_cities_len;
@@ -1338,12 +1339,86 @@ static const char *service_list_text(core_arena *a, const core_value *services)
     return out;
 }
 
-static const char *local_sentence(gen *g, core_arena *a, const place *p)
+/* Up to n different local-language sentences as one paragraph, or NULL without any. */
+static const char *local_paragraph(gen *g, core_arena *a, const place *p, size_t n)
 {
     const lang_words *l = lang_of(g, p->c);
     if (l->sentence.n == 0)
         return NULL;
-    return fill(a, pick(&g->rng, &l->sentence), &p->w);
+    size_t first = below(&g->rng, l->sentence.n);
+    const char *out = NULL;
+    for (size_t i = 0; i < n && i < l->sentence.n; i++) {
+        const char *s = fill(a, l->sentence.v[(first + i) % l->sentence.n], &p->w);
+        out = out ? core_arena_printf(a, "%s %s", out, s) : s;
+    }
+    return out;
+}
+
+/* The English names of the cooperation countries: "France, Italy and Poland", or "". */
+static const char *partner_text(core_arena *a, const core_value *ccs)
+{
+    const char *out = "";
+    size_t n = ccs && ccs->type == CORE_ARR ? ccs->u.arr.len : 0;
+    size_t shown = n < 3 ? n : 3;
+    for (size_t i = 0; i < shown; i++) {
+        const core_value *v = &ccs->u.arr.items[i];
+        int cid = core_country_find(v->u.s.ptr, v->u.s.len);
+        if (cid < 0)
+            return "";
+        out = core_arena_printf(a, "%s%s%s", out, i == 0 ? "" : i + 1 == shown ? " and " : ", ",
+                                core_country_at((size_t)cid)->name);
+    }
+    return out;
+}
+
+static const char *lower_ascii(core_arena *a, const char *s)
+{
+    char *o = core_arena_strndup(a, s, strlen(s));
+    for (char *c = o; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    return o;
+}
+
+/* A 60-150 word description of the profile in b (its keywords, services and cooperation
+ * countries already set), written by core/demo_prose.c. */
+static const char *describe(gen *g, core_arena *a, const core_value *b, const place *p,
+                            const char *name, core_demo_prose_kind kind, const char *kind_text,
+                            int64_t members)
+{
+    const core_value *kw = core_value_get(b, "keywords");
+    size_t nkw = kw && kw->type == CORE_ARR ? kw->u.arr.len : 0;
+    const char **kws = core_arena_alloc(a, (nkw + 1) * sizeof(*kws));
+    for (size_t i = 0; i < nkw; i++)
+        kws[i] = kw->u.arr.items[i].u.s.ptr;
+    const core_value *comp = core_value_get(b, "member_composition");
+    const core_value *smes = core_value_get(comp, "smes");
+    const core_value *research = core_value_get(comp, "research");
+    const core_value *founded = core_value_get(b, "year_founded");
+    core_demo_prose d = {
+        .kind = kind,
+        .name = name,
+        .kind_text = kind_text,
+        .city = p->town->name,
+        .region = p->town->region,
+        .country = p->c->en_name,
+        .eco = lower_ascii(a, g->t.langs[0].eco[p->eco].v[0]),
+        .eco2 = p->eco2 >= 0 ? lower_ascii(a, g->t.langs[0].eco[p->eco2].v[0]) : NULL,
+        .terms = g->t.terms[p->eco].v,
+        .nterms = g->t.terms[p->eco].n,
+        .terms2 = p->eco2 >= 0 ? g->t.terms[p->eco2].v : NULL,
+        .nterms2 = p->eco2 >= 0 ? g->t.terms[p->eco2].n : 0,
+        .keywords = kws,
+        .nkeywords = nkw,
+        .services = service_list_text(a, core_value_get(b, "services")),
+        .partners = partner_text(a, core_value_get(b, "cooperation_countries")),
+        .local = local_paragraph(g, a, p, 2 + below(&g->rng, 2)),
+        .members = members,
+        .smes = smes && smes->type == CORE_INT ? smes->u.i : 0,
+        .research = research && research->type == CORE_INT ? research->u.i : 0,
+        .founded = founded && founded->type == CORE_INT ? founded->u.i : 0,
+    };
+    return core_demo_prose_write(a, &g->rng, &d);
 }
 
 static const char *cluster_name(gen *g, core_arena *a, const place *p)
@@ -1367,36 +1442,8 @@ static const char *cluster_name(gen *g, core_arena *a, const place *p)
 static void describe_cluster(gen *g, core_arena *a, core_value *b, const place *p, const char *name,
                              int64_t members)
 {
-    const core_value *comp = core_value_get(b, "member_composition");
-    const core_value *smes = core_value_get(comp, "smes");
-    const core_value *research = core_value_get(comp, "research");
-    char eco_lower[64];
-    snprintf(eco_lower, sizeof(eco_lower), "%s", p->w.X);
-    for (char *c = eco_lower; *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            *c = (char)(*c - 'A' + 'a');
-    const char *d =
-        core_arena_printf(a, "%s brings together %lld organisations of %s (%s) working in %s", name,
-                          (long long)members, p->town->region, p->c->own_name, eco_lower);
-    if (smes != NULL && research != NULL)
-        d = core_arena_printf(a,
-                              "%s: %lld SMEs, %lld research and technology organisations "
-                              "and their partners.",
-                              d, (long long)smes->u.i, (long long)research->u.i);
-    else
-        d = core_arena_printf(a, "%s.", d);
-    d = core_arena_printf(a, "%s Our members work on %s, %s and %s.", d, term(g, p->eco),
-                          term(g, p->eco), p->eco2 >= 0 ? term(g, p->eco2) : term(g, p->eco));
-    const char *local = local_sentence(g, a, p);
-    if (local != NULL)
-        d = core_arena_printf(a, "%s\n\n%s", d, local);
-    const char *sv = service_list_text(a, core_value_get(b, "services"));
-    if (*sv)
-        d = core_arena_printf(a,
-                              "%s\n\nWe offer %s, and connect %s companies with partners "
-                              "across Europe.",
-                              d, sv, p->w.K);
-    core_value_set(a, b, "description", str(a, d));
+    core_value_set(a, b, "description",
+                   str(a, describe(g, a, b, p, name, CORE_DEMO_PROSE_CLUSTER, NULL, members)));
 }
 
 typedef struct org_plan {
@@ -1514,7 +1561,7 @@ static job *org_job(gen *g, size_t ix, const org_plan *plan)
     else if (cluster_like && chance(&g->rng, 0.7))
         add_cluster_fields(g, a, &b, true, true, &members);
     add_ecosystems(a, &b, &p);
-    add_keywords(g, a, &b, &p, 3 + below(&g->rng, 6));
+    add_keywords(g, a, &b, &p, 3 + below(&g->rng, 7));
     add_cooperation(g, a, &b, &p);
     if (plan->type == CORE_PROFILE_CLUSTER_ORGANISATION || cluster_like)
         core_value_set(a, &b, "officially_recognised",
@@ -1522,12 +1569,9 @@ static job *org_job(gen *g, size_t ix, const org_plan *plan)
     if (plan->type == CORE_PROFILE_CLUSTER_ORGANISATION) {
         describe_cluster(g, a, &b, &p, name, members);
     } else {
-        const char *d = core_arena_printf(
-            a, "%s (%s) works with cluster organisations in %s and across Europe on %s and %s.",
-            name, p.town->name, p.c->en_name, term(g, p.eco), term(g, p.eco));
-        const char *local = local_sentence(g, a, &p);
-        if (local != NULL)
-            d = core_arena_printf(a, "%s\n\n%s", d, local);
+        const char *d = describe(g, a, &b, &p, name,
+                                 cluster_like ? CORE_DEMO_PROSE_NETWORK : CORE_DEMO_PROSE_AGENCY,
+                                 NULL, members);
         core_value_set(a, &b, "description", str(a, d));
     }
     if (complete || chance(&g->rng, 0.5))
@@ -1609,8 +1653,8 @@ static job *member_job(gen *g, size_t m, target tg, const size_t *pub, const dou
     choose_place(g, a, &p, chance(&g->rng, 0.9) ? c->country : pick_country(g), c->eco);
     double u = rnd01(&g->rng);
     int kind = u < 0.72 ? 0 : u < 0.87 ? 1 : u < 0.95 ? 2 : 3;
-    static const char *const kinds[] = {"SME", "research organisation", "public body",
-                                        "large company"};
+    static const char *const kinds[] = {"an SME", "a research organisation", "a public body",
+                                        "a large company"};
     const char *name = unique_name(g, a, member_name(g, a, &p, kind), &p);
     core_value b = core_value_obj();
     core_value_set(a, &b, "type", str(a, "cluster_member"));
@@ -1626,14 +1670,11 @@ static job *member_job(gen *g, size_t m, target tg, const size_t *pub, const dou
         core_value_set(a, &b, "year_founded",
                        core_value_int(1950 + (int64_t)(pow(rnd01(&g->rng), 0.4) * 74.0)));
     add_ecosystems(a, &b, &p);
-    add_keywords(g, a, &b, &p, 1 + below(&g->rng, 4));
-    const char *d = core_arena_printf(a, "%s is a %s in %s specialised in %s and %s.", name,
-                                      kinds[kind], p.town->name, term(g, p.eco), term(g, p.eco));
-    if (chance(&g->rng, 0.3)) {
-        const char *local = local_sentence(g, a, &p);
-        if (local != NULL)
-            d = core_arena_printf(a, "%s %s", d, local);
-    }
+    add_keywords(g, a, &b, &p, 3 + below(&g->rng, 4));
+    static const core_demo_prose_kind prose_kinds[] = {
+        CORE_DEMO_PROSE_COMPANY, CORE_DEMO_PROSE_RESEARCH, CORE_DEMO_PROSE_PUBLIC,
+        CORE_DEMO_PROSE_COMPANY};
+    const char *d = describe(g, a, &b, &p, name, prose_kinds[kind], kinds[kind], 0);
     if (tg != T_DRAFT || chance(&g->rng, 0.5))
         core_value_set(a, &b, "description", str(a, d));
     if (site != NULL && chance(&g->rng, 0.6))
