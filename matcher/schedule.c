@@ -388,9 +388,14 @@ static int key_cmp(size_t pa, uint64_t wa, size_t ka, int64_t sa, size_t pb, uin
 /* Iterated local search: take one or two meetings out at random, let the moves above
  * rebuild around their participants, and keep the result unless it has fewer meetings
  * (so the search walks plateaus); the best schedule seen (key_cmp) is the one kept at the
- * end. Deterministic: a fixed seed and a fixed number of iterations. */
+ * end. It stops after `stuck` rounds without a better schedule and, with count_stuck > 0
+ * and the count short of the bound, after count_stuck rounds without one more meeting
+ * (the augmenting paths of (4c) then take over; polishing the weight of a schedule one
+ * meeting short is wasted once the next one is found). Deterministic: the seed picks the
+ * random sequence, so each call of (4c) walks differently from the last. */
 static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t max_path,
-                    size_t iterations, size_t bound, size_t stuck)
+                    size_t iterations, size_t bound, size_t stuck, size_t count_stuck,
+                    uint64_t seed)
 {
     const matcher_sched_problem *p = st->p;
     size_t R = p->n_requests;
@@ -409,13 +414,15 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
     size_t bp = st->placed, bk = st->kept;
     uint64_t bw = st->weight;
     int64_t bs = st->score;
-    uint64_t x = 0x243F6A8885A308D3ull;
-    size_t last_better = 0;
+    uint64_t x = 0x243F6A8885A308D3ull ^ (seed * 0x9E3779B97F4A7C15ull);
+    size_t last_better = 0, last_count = 0;
     for (size_t it = 1; it <= iterations && !st->oom; it++) {
         if (bp >= bound && it - last_better > MATCHER_SCHED_SEARCH / 4)
             break; /* as many meetings as can be: only the weight was still being sought */
         if (it - last_better > stuck)
             break; /* stuck */
+        if (bp < bound && count_stuck > 0 && it - last_count > count_stuck)
+            break; /* no more meetings: over to the augmenting paths */
         size_t p0 = st->placed;
         trial t = begin_trial(st);
         size_t nc = 0, nout = 0;
@@ -451,6 +458,8 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
         end_trial(st, t, !st->oom && st->placed >= p0);
         if (key_cmp(st->placed, st->weight, st->kept, st->score, bp, bw, bk, bs) > 0) {
             memcpy(best, st->slot_of, R * sizeof(int32_t));
+            if (st->placed > bp)
+                last_count = it;
             bp = st->placed, bw = st->weight, bk = st->kept, bs = st->score;
             last_better = it;
         }
@@ -959,7 +968,8 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
     if (rounds > 10 * MATCHER_SCHED_SEARCH)
         rounds = 10 * MATCHER_SCHED_SEARCH;
     /* a quarter of the rounds first: once it stalls, augmenting paths do better (4c) */
-    perturb(&st, common, path, max_path, rounds / 4, out->upper_bound, MATCHER_SCHED_STUCK);
+    perturb(&st, common, path, max_path, rounds / 4, out->upper_bound, MATCHER_SCHED_STUCK,
+            MATCHER_SCHED_COUNT_STUCK, 1);
     /* (4c) augmenting paths while short of the bound, each success followed by more search */
     /* (4c) short of the bound: an augmenting path of the degree-constrained subgraph as the
      * perturbation (kept on a plateau: it changes who meets whom, which the search then
@@ -975,7 +985,8 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         for (int k = 0; k < MATCHER_SCHED_AUGMENT && bp < out->upper_bound && !st.oom; k++) {
             augment(&st, common, path, max_path, 1, 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1),
                     true);
-            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound, MATCHER_SCHED_STUCK);
+            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound, MATCHER_SCHED_STUCK,
+                    MATCHER_SCHED_COUNT_STUCK, (uint64_t)k + 2);
             if (key_cmp(st.placed, st.weight, st.kept, st.score, bp, bw, bk, bs) > 0) {
                 memcpy(best, st.slot_of, R * sizeof(int32_t));
                 bp = st.placed, bw = st.weight, bk = st.kept, bs = st.score;
@@ -989,6 +1000,11 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
                     set_slot(&st, (uint32_t)r, best[r]);
         }
         free(best);
+        /* still short (the bound may not be reachable): the weight of the best count found
+         * gets the polishing the searches above cut short */
+        if (st.placed < out->upper_bound && !st.oom)
+            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound,
+                    MATCHER_SCHED_STUCK, 0, 1);
     }
     progress(p, 0.9);
 

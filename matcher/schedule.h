@@ -43,7 +43,10 @@ extern "C" {
                                              search runs a quarter of them */
 #define MATCHER_SCHED_STUCK 250 /* a search that finds nothing better for this many rounds
                                    stops */
-#define MATCHER_SCHED_AUGMENT 16 /* augmenting-path perturbations while short of the bound,
+#define MATCHER_SCHED_COUNT_STUCK 50 /* while short of the bound, a search that places no
+                                         more meetings for this many rounds stops (a better
+                                         weight alone does not keep it going) */
+#define MATCHER_SCHED_AUGMENT 64 /* augmenting-path perturbations while short of the bound,
                                     each followed by an eighth of the search's rounds */
 
 typedef struct matcher_sched_request {
