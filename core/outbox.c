@@ -78,10 +78,7 @@ void core_outbox_add_for(core_txn *t, const char *user_id, const char *kind, con
 {
     if (core_txn_no_mail(t) || core_unsubscribed_txn(t, user_id, kind))
         return;
-    /* transactional e-mail (a password reset, a security notice) is not bulk mail: it
-     * carries no unsubscribe link (RFC 8058 is for bulk mail) and cannot be stopped */
-    add(t, to, subject, body,
-        core_mail_transactional(kind) ? NULL : core_unsubscribe_token_txn(t, user_id, kind));
+    add(t, to, subject, body, core_unsubscribe_token_txn(t, user_id, kind));
 }
 
 /* RFC 2047 encoded-word for a header with non-ASCII text. */

@@ -27,9 +27,7 @@ void core_outbox_add(core_txn *t, const char *to, const char *subject, const cha
  * as "partner_search.comment", or "password_reset"): nothing is queued when the user has
  * unsubscribed from that kind; otherwise the message carries the user's unsubscribe token
  * for the kind (core/unsubscribe.h), and its file List-Unsubscribe and
- * List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058). A transactional kind
- * (core_mail_transactional: password resets, security notices) is always sent, without
- * the token and the headers. */
+ * List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058). */
 void core_outbox_add_for(core_txn *t, const char *user_id, const char *kind, const char *to,
                          const char *subject, const char *body);
 /* The platform's address for the links written into e-mails ("https://platform.example");

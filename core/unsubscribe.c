@@ -29,17 +29,9 @@ static bool list_has(const core_value *l, const char *s)
     return false;
 }
 
-bool core_mail_transactional(const char *kind)
-{
-    return strcmp(kind, "password_reset") == 0 || strncmp(kind, "account.", 8) == 0 ||
-           strcmp(kind, "profile.admin_added") == 0;
-}
-
 bool core_unsubscribed_txn(core_txn *t, const char *user_id, const char *kind)
 {
     core_arena *a = core_txn_arena(t);
-    if (core_mail_transactional(kind))
-        return false;
     const char *nl;
     if (newsletter_kind(kind, &nl)) { /* a newsletter goes only to those who chose it */
         core_value user;
@@ -93,8 +85,6 @@ int core_unsubscribe_txn(core_txn *t, void *arg)
     if (user == NULL || kind == NULL)
         return CORE_EINTERNAL;
     op->kind = core_arena_strndup(op->out, kind, strlen(kind));
-    if (core_mail_transactional(kind))
-        return CORE_ECONFLICT; /* a link from before the rule: such e-mail cannot be stopped */
     const char *nl;
     if (newsletter_kind(kind, &nl)) {
         core_value rec;

@@ -11,16 +11,6 @@
  * notification itself is still listed in the app; only its e-mail stops). Unsubscribing
  * twice is the same as once.
  *
- * Transactional e-mail has no unsubscribe link and cannot be stopped: RFC 8058's one-click
- * unsubscribe is for bulk mail (newsletters, notifications of activity), while a password
- * reset is sent only because someone asked for it now, and a security notice (a change to
- * who may act for an account or a profile) is something the person must learn of even if
- * they stopped every notification. The kinds: "password_reset", every "account.*" kind
- * (security notices about the account itself), and "profile.admin_added" (someone made the
- * person an admin of a profile: access granted in their name). core_mail_transactional
- * says which; their e-mails carry no List-Unsubscribe, a stop mark is ignored for them, and
- * a token for one (issued before this rule) answers CORE_ECONFLICT.
- *
  * Keys (keys family):
  *   unsub/<token>               -> {user, kind}
  *   unsubtok/<user>/<kind>      -> token
@@ -35,9 +25,7 @@
 #include "core/store.h"
 #include "core/value.h"
 
-/* Whether e-mails of kind are transactional: never stopped, no unsubscribe link. */
-bool core_mail_transactional(const char *kind);
-/* Inside a write: whether user_id stopped e-mails of kind (never, for a transactional kind). */
+/* Inside a write: whether user_id stopped e-mails of kind. */
 bool core_unsubscribed_txn(core_txn *t, const char *user_id, const char *kind);
 /* Inside a write: the user's token for kind, made now if there is none (in the write's
  * arena). */
@@ -48,8 +36,7 @@ typedef struct core_unsubscribe_op {
     core_arena *out;   /* the caller's arena */
     const char *kind;  /* out: the kind stopped (in out) */
 } core_unsubscribe_op;
-/* core_txn_fn: stops the token's kind; CORE_ENOTFOUND for an unknown token, CORE_ECONFLICT
- * for a transactional kind's (nothing is stopped). */
+/* core_txn_fn: stops the token's kind; CORE_ENOTFOUND for an unknown token. */
 int core_unsubscribe_txn(core_txn *t, void *op);
 
 typedef struct core_newsletters_op {

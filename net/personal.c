@@ -45,12 +45,7 @@ void net_me_newsletters(net_req *r)
 static void unsubscribe_fail(net_req *r, int rc, void *arg)
 {
     (void)arg;
-    net_fail(r, rc,
-             rc == CORE_ENOTFOUND   ? "this unsubscribe link is not known"
-             : rc == CORE_ECONFLICT ? "password resets and security notices cannot be stopped: "
-                                      "they are sent only for your account's safety"
-                                    : NULL,
-             NULL);
+    net_fail(r, rc, rc == CORE_ENOTFOUND ? "this unsubscribe link is not known" : NULL, NULL);
 }
 
 void net_unsubscribe(net_req *r)
