@@ -220,6 +220,10 @@ static void sweep(net_partner_sweeper *w)
     int rc = core_store_write_sync(w->store, core_attachment_sweep_txn, &removed, NULL);
     if (rc != 0)
         fprintf(stderr, "eccpd: removing unreferenced attachments: %s\n", core_strerror(rc));
+    long idem = core_store_idem_sweep(w->store); /* at start, then hourly */
+    if (idem < 0)
+        fprintf(stderr, "eccpd: removing expired idempotency keys: %s\n",
+                core_strerror((int)idem));
 }
 
 static void *sweeper_main(void *arg)
