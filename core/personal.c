@@ -289,8 +289,7 @@ static bool holds(core_slice hay, const char *needle)
  * USERID\nKEY") and every key or stored response naming their id, e-mail or username (a
  * sign-up's answer, sent before they were signed in). A scan of the idem family: it holds
  * one day of keyed writes at most, and erasures are rare. */
-static void forget_idempotent(core_txn *t, const char *uid, const char *email,
-                              const char *username)
+static void forget_idempotent(core_txn *t, const char *uid, const char *email, const char *username)
 {
     core_arena *a = core_txn_arena(t);
     core_value keys = core_value_arr();
