@@ -4,7 +4,8 @@
  * profile, the state machine and the notifications happen in the same write; reads go
  * through core's read functions, which authorise through the same table (core/authz.h).
  * The sweeper closes searches past their deadline on a timer (reads already show them
- * closed: core_partner_effective_state).
+ * closed: core_partner_effective_state); it also removes unreferenced attachments and,
+ * at start and hourly, expired Idempotency-Key entries (core_store_idem_sweep).
  */
 #include "net/partner.h"
 
