@@ -205,6 +205,8 @@ static void compact_erased(core_store *s, const char *user_id, uint64_t seq)
     core_store_compact_later(s, CORE_CF_KEYS, (core_slice){"", 0}, (core_slice){"", 0}, seq);
     /* e-mails still queued to the address (the outbox is small: delivered ones leave it) */
     core_store_compact_later(s, CORE_CF_OUTBOX, (core_slice){"", 0}, (core_slice){"", 0}, seq);
+    /* stored Idempotency-Key responses (small: entries expire after a day) */
+    core_store_compact_later(s, CORE_CF_IDEM, (core_slice){"", 0}, (core_slice){"", 0}, seq);
 }
 
 static core_slice K(const char *s)
@@ -275,6 +277,33 @@ static void scrub_notifications(core_txn *t, const char *username)
         core_txn_put(t, CORE_CF_KEYS, K(keys.u.arr.items[i].u.s.ptr), (core_slice){buf, len});
         free(buf);
     }
+}
+
+static bool holds(core_slice hay, const char *needle)
+{
+    return needle != NULL && *needle != '\0' &&
+           memmem(hay.ptr, hay.len, needle, strlen(needle)) != NULL;
+}
+
+/* Idempotency entries about the person: every key scoped to them ("METHOD PATTERN
+ * USERID\nKEY") and every key or stored response naming their id, e-mail or username (a
+ * sign-up's answer, sent before they were signed in). A scan of the idem family: it holds
+ * one day of keyed writes at most, and erasures are rare. */
+static void forget_idempotent(core_txn *t, const char *uid, const char *email, const char *username)
+{
+    core_arena *a = core_txn_arena(t);
+    core_value keys = core_value_arr();
+    core_iter *it = core_txn_iter_prefix(t, CORE_CF_IDEM, (core_slice){"", 0});
+    core_slice k, v;
+    while (core_iter_next(it, &k, &v)) {
+        if (holds(k, uid) || holds(v, uid) || holds(k, email) || holds(v, email) ||
+            holds(k, username) || holds(v, username))
+            core_value_push(a, &keys, core_value_str(a, k.ptr, k.len));
+    }
+    core_iter_free(it);
+    for (size_t i = 0; i < keys.u.arr.len; i++)
+        core_txn_delete(t, CORE_CF_IDEM,
+                        (core_slice){keys.u.arr.items[i].u.s.ptr, keys.u.arr.items[i].u.s.len});
 }
 
 static _Atomic int64_t username_grace = CORE_USERNAME_GRACE;
@@ -399,6 +428,7 @@ int core_personal_erase_txn(core_txn *t, void *arg)
     }
     if (username != NULL)
         scrub_notifications(t, username);
+    forget_idempotent(t, uid, email, username);
     core_txn_delete(t, CORE_CF_RECORDS, core_record_key(a, "user", uid));
     uint64_t seq = core_txn_log(t, "user", (core_slice){uid, strlen(uid)}, "delete");
     compact_erased(core_txn_store(t), uid, seq);

@@ -38,8 +38,9 @@ typedef struct core_personal_erase {
  * name); the user record is deleted (its e-mail, names and password hash with it).
  * Interests and comments stay, shown as "a former user". Once the write is durable, a
  * background thread compacts the ranges it deleted from (the user's record, the keys
- * family, the outbox: core_store_compact_later), so the data leaves the store's files, not
- * only its view. */
+ * family, the outbox, the idem family: core_store_compact_later), so the data leaves the
+ * store's files, not only its view. Idempotency entries scoped to the person or whose key
+ * or stored response names their id, e-mail or username go in the same write. */
 int core_personal_erase_txn(core_txn *t, void *op);
 /* Inside a write: whether username (any case) is still reserved after an erasure. */
 bool core_personal_username_reserved(core_txn *t, const char *username);

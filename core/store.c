@@ -60,6 +60,7 @@ struct core_store {
     pthread_t compactor;
     _Atomic uint64_t compactions_done;
     _Atomic bool compactor_stopping; /* close has begun: wait for no write any more */
+    _Atomic int64_t idem_swept_at; /* last core_store_idem_sweep that ran (Unix seconds) */
 };
 
 typedef struct compact_job {
@@ -550,8 +551,38 @@ void core_store_submit(core_store *s, core_commit *c)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Idempotency records: 8-byte big-endian time, 1-byte fingerprint length, fingerprint,
- * then the stored response. */
+/* Idempotency records: 8-byte big-endian time (Unix seconds of the write), 1-byte
+ * fingerprint length, fingerprint, then the stored response. */
+
+/* The clock idempotency entries age by (moved in tests as other time-based rules are). */
+static int64_t idem_now(int64_t now)
+{
+    return now + core_fault_clock_skew();
+}
+
+/* Whether the entry v (len bytes) is readable and younger than CORE_IDEM_TTL at now. */
+static bool idem_live(const char *v, size_t len, int64_t now)
+{
+    if (len < 9 || len < 9 + (size_t)(unsigned char)v[8])
+        return false;
+    int64_t at = (int64_t)core_be64_read((const unsigned char *)v);
+    return idem_now(now) < at + CORE_IDEM_TTL;
+}
+
+bool core_store_idem_live(core_store *s, core_slice key)
+{
+    char *err = NULL;
+    size_t len;
+    char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[CORE_CF_IDEM], key.ptr, key.len, &len, &err);
+    if (err != NULL) {
+        rocksdb_free(err);
+        return false;
+    }
+    bool live = v != NULL && idem_live(v, len, time(NULL));
+    rocksdb_free(v);
+    return live;
+}
+
 static bool idem_lookup(core_txn *t, core_commit *c)
 {
     char *err = NULL;
@@ -566,9 +597,9 @@ static bool idem_lookup(core_txn *t, core_commit *c)
     }
     if (v == NULL)
         return false;
-    if (len < 9 || len < 9 + (size_t)(unsigned char)v[8]) {
+    if (!idem_live(v, len, t->now)) {
         rocksdb_free(v);
-        return false; /* unreadable: treat as absent and overwrite */
+        return false; /* unreadable or expired: treat as absent and overwrite */
     }
     size_t fplen = (unsigned char)v[8];
     if (fplen != c->idem_fingerprint.len || memcmp(v + 9, c->idem_fingerprint.ptr, fplen) != 0) {
@@ -595,7 +626,7 @@ void core_txn_set_response(core_txn *t, const char *bytes, size_t len)
     size_t fplen = c->idem_fingerprint.len > 255 ? 255 : c->idem_fingerprint.len;
     size_t n = 9 + fplen + len;
     char *buf = core_arena_alloc(&t->arena, n);
-    core_be64((uint64_t)t->now, (unsigned char *)buf);
+    core_be64((uint64_t)idem_now(t->now), (unsigned char *)buf);
     buf[8] = (char)fplen;
     memcpy(buf + 9, c->idem_fingerprint.ptr, fplen);
     memcpy(buf + 9 + fplen, bytes, len);
@@ -825,6 +856,70 @@ int core_store_write_sync(core_store *s, core_txn_fn fn, void *arg, uint64_t *se
         *seq = c.seq;
     free(c.replay);
     return c.rc;
+}
+
+/* ---- expiry of idempotency entries ---- */
+
+enum { IDEM_SWEEP_BATCH = 256, IDEM_SWEEP_EVERY = 3600 };
+
+typedef struct idem_sweep {
+    char *keys[IDEM_SWEEP_BATCH];
+    size_t lens[IDEM_SWEEP_BATCH];
+    size_t n, removed;
+} idem_sweep;
+
+/* Deletes the batch's entries that are still expired (one may have been written anew since
+ * the scan saw it). */
+static int idem_sweep_txn(core_txn *t, void *arg)
+{
+    idem_sweep *w = arg;
+    for (size_t i = 0; i < w->n; i++) {
+        core_slice k = {w->keys[i], w->lens[i]}, v;
+        if (core_txn_get(t, CORE_CF_IDEM, k, &t->arena, &v) == 0 &&
+            !idem_live(v.ptr, v.len, t->now)) {
+            core_txn_delete(t, CORE_CF_IDEM, k);
+            w->removed++;
+        }
+    }
+    return 0;
+}
+
+static int idem_sweep_flush(core_store *s, idem_sweep *w)
+{
+    int rc = w->n > 0 ? core_store_write_sync(s, idem_sweep_txn, w, NULL) : 0;
+    for (size_t i = 0; i < w->n; i++)
+        free(w->keys[i]);
+    w->n = 0;
+    return rc;
+}
+
+long core_store_idem_sweep(core_store *s)
+{
+    int64_t now = time(NULL), last = atomic_load(&s->idem_swept_at);
+    if (last != 0 && now < last + IDEM_SWEEP_EVERY)
+        return 0;
+    atomic_store(&s->idem_swept_at, now);
+    idem_sweep w = {.n = 0};
+    int rc = 0;
+    /* the scan reads the committed view on the caller's thread; the committer only deletes
+     * batches of keys already found, so writes wait at most one bounded batch */
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_IDEM, (core_slice){"", 0});
+    core_slice k, v;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        if (idem_live(v.ptr, v.len, now))
+            continue;
+        w.keys[w.n] = malloc(k.len ? k.len : 1);
+        if (w.keys[w.n] == NULL)
+            core_oom();
+        memcpy(w.keys[w.n], k.ptr, k.len);
+        w.lens[w.n++] = k.len;
+        if (w.n == IDEM_SWEEP_BATCH)
+            rc = idem_sweep_flush(s, &w);
+    }
+    core_iter_free(it);
+    if (rc == 0) /* a failed flush left no keys behind */
+        rc = idem_sweep_flush(s, &w);
+    return rc != 0 ? rc : (long)w.removed;
 }
 
 void core_store_set_commit_hook(core_store *s, core_store_commit_hook fn, void *ctx)

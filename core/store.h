@@ -61,6 +61,14 @@ void core_store_compact(core_store *s);
  * still queued before it closes. */
 void core_store_compact_later(core_store *s, core_cf cf, core_slice from, core_slice to,
                               uint64_t after_seq);
+enum { CORE_IDEM_TTL = 24 * 3600 }; /* seconds an Idempotency-Key's response is replayed */
+/* Whether key has an idempotency entry that would still be replayed (committed view). */
+bool core_store_idem_live(core_store *s, core_slice key);
+/* Deletes the idempotency entries older than CORE_IDEM_TTL: scans the family on the
+ * caller's thread and deletes in writes of a bounded batch. Runs at most once an hour (the
+ * first call runs); other calls return 0 at once. Not on the committer or an event-loop
+ * thread (it waits for its writes). The number deleted, or a negative code. */
+long core_store_idem_sweep(core_store *s);
 /* Background compactions finished since open (tests and /metrics). */
 uint64_t core_store_compactions_done(core_store *s);
 /* Finishes every queued write, stops the committer and closes RocksDB cleanly. */
@@ -129,7 +137,9 @@ void core_txn_delete(core_txn *t, core_cf cf, core_slice key);
 core_iter *core_txn_iter_prefix(core_txn *t, core_cf cf, core_slice prefix);
 /* Appends a change-log entry {kind, id, op} and returns its sequence number. */
 uint64_t core_txn_log(core_txn *t, const char *kind, core_slice id, const char *op);
-/* The response to remember under the write's idempotency key (copied). */
+/* The response to remember under the write's idempotency key (copied). An entry answers
+ * replays for CORE_IDEM_TTL seconds after its write; an older one counts as absent (the
+ * write runs again and overwrites it) and core_store_idem_sweep deletes it. */
 void core_txn_set_response(core_txn *t, const char *bytes, size_t len);
 /* The store the write belongs to: its committed view, for iterations that need not see
  * this group's own writes (hints such as possible duplicates). */

@@ -803,9 +803,7 @@ static char *idem_scope(net_req *r)
 bool net_req_idempotent_seen(net_req *r)
 {
     char *key = idem_scope(r);
-    core_slice val;
-    return key != NULL && core_store_get(r->server->store, CORE_CF_IDEM,
-                                         (core_slice){key, strlen(key)}, &r->arena, &val) == 0;
+    return key != NULL && core_store_idem_live(r->server->store, (core_slice){key, strlen(key)});
 }
 
 void net_req_write(net_req *r, core_txn_fn fn, void *arg, net_write_respond_fn respond,

@@ -4,7 +4,8 @@
  * profile, the state machine and the notifications happen in the same write; reads go
  * through core's read functions, which authorise through the same table (core/authz.h).
  * The sweeper closes searches past their deadline on a timer (reads already show them
- * closed: core_partner_effective_state).
+ * closed: core_partner_effective_state); it also removes unreferenced attachments and,
+ * at start and hourly, expired Idempotency-Key entries (core_store_idem_sweep).
  */
 #include "net/partner.h"
 
@@ -220,6 +221,10 @@ static void sweep(net_partner_sweeper *w)
     int rc = core_store_write_sync(w->store, core_attachment_sweep_txn, &removed, NULL);
     if (rc != 0)
         fprintf(stderr, "eccpd: removing unreferenced attachments: %s\n", core_strerror(rc));
+    long idem = core_store_idem_sweep(w->store); /* at start, then hourly */
+    if (idem < 0)
+        fprintf(stderr, "eccpd: removing expired idempotency keys: %s\n",
+                core_strerror((int)idem));
 }
 
 static void *sweeper_main(void *arg)

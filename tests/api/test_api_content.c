@@ -878,6 +878,118 @@ static void gone_with_the_profile(void)
     api_res_free(&r);
 }
 
+/* The stopped server's idempotency entries whose key or stored response holds needle. */
+static int idem_holding(const char *store, const char *needle)
+{
+    core_store *st;
+    char *err = NULL;
+    CHECK_EQ(core_store_open(store, &st, &err), 0);
+    core_iter *it = core_store_iter_prefix(st, CORE_CF_IDEM, (core_slice){"", 0});
+    core_slice k, v;
+    int n = 0;
+    while (core_iter_next(it, &k, &v))
+        n += memmem(k.ptr, k.len, needle, strlen(needle)) != NULL ||
+             memmem(v.ptr, v.len, needle, strlen(needle)) != NULL;
+    core_iter_free(it);
+    core_store_close(st);
+    return n;
+}
+
+static api_res keyed(const char *path, const char *body, const char *token, const char *key)
+{
+    char auth[300], idem[200];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+    snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+    const char *h[] = {idem, token ? auth : NULL, NULL};
+    return api_call(&srv, API_H1, "POST", path, "application/json", body, strlen(body), h);
+}
+
+/* Issue 20: the responses kept for Idempotency-Key replays (a sign-up's holds the e-mail,
+ * the username and the organisation) go with the erasure, and leave the raw files. */
+static void erasure_forgets_idempotent_responses(void)
+{
+    static const char body[] =
+        "{\"username\":\"Quirina Vasquez-Thorsby\",\"email\":\"qvt.idem.target@example.eu\","
+        "\"email_confirm\":\"qvt.idem.target@example.eu\",\"password\":\"forget me too\","
+        "\"organisation_name\":\"Thorsby Gadgets\",\"country\":\"FR\",\"title\":\"CTO\"}";
+    api_res r = keyed("/v1/users", body, NULL, "qvt-signup-1");
+    api_expect(&r, 201);
+    char uid[64];
+    snprintf(uid, sizeof(uid), "%s", api_jstr(r.json, "id"));
+    api_res_free(&r);
+    r = keyed("/v1/users", body, NULL, "qvt-signup-1"); /* replayed, so it is kept */
+    api_expect(&r, 201);
+    char buf[16];
+    CHECK_STR_EQ(api_header(&r, "idempotent-replayed", buf, sizeof(buf)), "true");
+    api_res_free(&r);
+    char *tq = login("qvt.idem.target@example.eu", "forget me too");
+    /* a signed-in write under a key: kept under a key scoped to the person */
+    char p[200];
+    snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
+    r = keyed(p, "{\"text\":\"Gadgets for the consortium.\"}", tq, "qvt-comment-1");
+    api_expect(&r, 201);
+    api_res_free(&r);
+
+    /* before: the idem family holds the e-mail and keys scoped to the person */
+    char store[512];
+    stop_compacted(store, sizeof(store));
+    CHECK(idem_holding(store, "qvt.idem.target") >= 1);
+    CHECK(idem_holding(store, uid) >= 2);
+    CHECK(idem_holding(store, "Thorsby Gadgets") >= 1);
+    api_start(&srv, srv.dir, NULL);
+
+    r = call("DELETE", "/v1/me", "{\"password\":\"forget me too\"}", tq);
+    api_expect(&r, 204);
+    api_res_free(&r);
+    /* the sign-up is no longer replayed (a new account under the same key is made) */
+    stop_compacted(store, sizeof(store));
+    CHECK_EQ(idem_holding(store, "qvt.idem.target"), 0);
+    CHECK_EQ(idem_holding(store, uid), 0);
+    CHECK_EQ(idem_holding(store, "Vasquez-Thorsby"), 0);
+    CHECK(!files_hold(store, "qvt.idem.target"));
+    CHECK(!files_hold(store, "Vasquez-Thorsby"));
+    CHECK(!files_hold(store, "Thorsby Gadgets"));
+    api_start(&srv, srv.dir, NULL);
+    free(tq);
+}
+
+/* A stored response is replayed for 24 hours only: past that the key counts as unused (the
+ * write runs again: here a 409, the username being taken by the first), and the sweep at
+ * start deletes the entry. */
+static void idempotent_replay_expires(void)
+{
+    static const char body[] =
+        "{\"username\":\"idem expiry\",\"email\":\"idem.expiry@example.eu\","
+        "\"email_confirm\":\"idem.expiry@example.eu\",\"password\":\"a long password\","
+        "\"organisation_name\":\"X\",\"country\":\"FR\",\"title\":\"T\"}";
+    api_res r = keyed("/v1/users", body, NULL, "expiry-key-1");
+    api_expect(&r, 201);
+    api_res_free(&r);
+    char buf[16];
+    /* 23 hours on: still replayed */
+    api_stop(&srv);
+    setenv("ECCPD_FAULT_CLOCK_SKEW", "82800", 1);
+    api_start(&srv, srv.dir, NULL);
+    unsetenv("ECCPD_FAULT_CLOCK_SKEW");
+    r = keyed("/v1/users", body, NULL, "expiry-key-1");
+    api_expect(&r, 201);
+    CHECK_STR_EQ(api_header(&r, "idempotent-replayed", buf, sizeof(buf)), "true");
+    api_res_free(&r);
+    /* 25 hours on: no longer */
+    api_stop(&srv);
+    setenv("ECCPD_FAULT_CLOCK_SKEW", "90000", 1);
+    api_start(&srv, srv.dir, NULL);
+    unsetenv("ECCPD_FAULT_CLOCK_SKEW");
+    r = keyed("/v1/users", body, NULL, "expiry-key-1");
+    api_expect(&r, 409);
+    CHECK(api_header(&r, "idempotent-replayed", buf, sizeof(buf)) == NULL);
+    api_res_free(&r);
+    char store[512];
+    stop_compacted(store, sizeof(store));
+    CHECK_EQ(idem_holding(store, "expiry-key-1"), 0);
+    api_start(&srv, srv.dir, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -897,6 +1009,8 @@ int main(int argc, char **argv)
     RUN(export_everything_about_me);
     RUN(erasure);
     RUN(erasure_password_gate);
+    RUN(erasure_forgets_idempotent_responses);
+    RUN(idempotent_replay_expires);
     RUN(gone_with_the_profile);
     api_stop(&srv);
     api_cleanup(&srv);
