@@ -320,7 +320,7 @@ static void *login_during_shutdown(void *arg)
     slow_call *c = arg;
     api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions",
                          "{\"login\":\"drainer\",\"password\":\"long enough password\"}", NULL);
-    c->status = r.status;
+    __atomic_store_n(&c->status, r.status, __ATOMIC_RELEASE);
     api_res_free(&r);
     return NULL;
 }
@@ -331,7 +331,17 @@ static void sigterm_drains_requests_in_flight(void)
     slow_call c = {0};
     pthread_t th;
     pthread_create(&th, NULL, login_during_shutdown, &c);
-    usleep(15000); /* the login is hashing on the worker pool now (about 50 ms) */
+    /* stop while the login is in flight: wait until its password is hashing on the pool
+     * (on a loaded machine the request may take longer than any fixed pause to arrive) */
+    for (int i = 0; i < 2000; i++) {
+        api_res m = api_call(&srv, API_H2C, "GET", "/metrics", NULL, NULL, 0, NULL);
+        const char *g = m.body ? strstr(m.body, "\neccpd_password_hashes_in_flight ") : NULL;
+        bool hashing = g != NULL && g[strlen("\neccpd_password_hashes_in_flight ")] != '0';
+        api_res_free(&m);
+        if (hashing || __atomic_load_n(&c.status, __ATOMIC_ACQUIRE) != 0)
+            break;
+        usleep(1000);
+    }
     api_stop(&srv); /* checks the exit status is 0 */
     pthread_join(th, NULL);
     CHECK_EQ(c.status, 201);
