@@ -244,17 +244,48 @@ static int login_session_txn(core_txn *t, void *arg)
     return core_session_create_txn(t, &((login_ctx *)arg)->session);
 }
 
+/* Sign-in's failure counters, shared by every password check (sign-in, DELETE /v1/me):
+ * true after answering 429 with Retry-After when the account or the address has failed too
+ * often in the window; `what` names the failures ("failed sign-ins"). */
+static bool password_limited(net_req *r, const char *account_key, const char *address_key,
+                             const char *what)
+{
+    net_ratelimit *rl = r->server->login_limits;
+    int wait = net_ratelimit_check(rl, account_key, LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW);
+    int wait_addr = net_ratelimit_check(rl, address_key, LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW);
+    if (wait_addr > wait)
+        wait = wait_addr;
+    if (wait <= 0)
+        return false;
+    net_add_header(r, "retry-after", core_arena_printf(&r->arena, "%d", wait));
+    net_fail(r, CORE_ELIMIT,
+             core_arena_printf(&r->arena, "too many %s; try again in %d seconds", what, wait),
+             NULL);
+    return true;
+}
+
+/* Counts a password check's outcome: a failure against the account and the address, a
+ * success clears the account's failures. */
+static void password_counted(net_req *r, const char *account_key, const char *address_key,
+                             bool ok)
+{
+    net_ratelimit *rl = r->server->login_limits;
+    if (ok) {
+        net_ratelimit_clear(rl, account_key);
+    } else {
+        net_ratelimit_hit(rl, account_key);
+        net_ratelimit_hit(rl, address_key);
+    }
+}
+
 static void login_checked(net_req *r, void *arg)
 {
     login_ctx *c = arg;
-    net_ratelimit *rl = r->server->login_limits;
+    password_counted(r, c->account_key, c->address_key, c->ok);
     if (!c->ok) {
-        net_ratelimit_hit(rl, c->account_key);
-        net_ratelimit_hit(rl, c->address_key);
         net_fail(r, CORE_EUNAUTH, "wrong login or password", NULL);
         return;
     }
-    net_ratelimit_clear(rl, c->account_key);
     c->session.user_id = core_value_get_str(&c->user, "id");
     net_req_write(r, login_session_txn, c, login_respond, NULL);
 }
@@ -293,19 +324,8 @@ void net_accounts_login(net_req *r)
                  : core_arena_printf(&r->arena, "login:%s",
                                      core_fold_case(&r->arena, login, strlen(login)));
     c->address_key = core_arena_printf(&r->arena, "address:%s", net_req_peer(r));
-    net_ratelimit *rl = r->server->login_limits;
-    int wait = net_ratelimit_check(rl, c->account_key, LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW);
-    int wait_addr = net_ratelimit_check(rl, c->address_key, LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW);
-    if (wait_addr > wait)
-        wait = wait_addr;
-    if (wait > 0) {
-        net_add_header(r, "retry-after", core_arena_printf(&r->arena, "%d", wait));
-        net_fail(r, CORE_ELIMIT,
-                 core_arena_printf(&r->arena,
-                                   "too many failed sign-ins; try again in %d seconds", wait),
-                 NULL);
+    if (password_limited(r, c->account_key, c->address_key, "failed sign-ins"))
         return;
-    }
     c->hash = c->found ? core_value_get_str(&c->user, "password_hash") : NULL;
     if (c->hash == NULL) {
         c->found = false;
@@ -336,13 +356,7 @@ static void confirm_verify(void *arg)
 static void confirm_checked(net_req *r, void *arg)
 {
     confirm_ctx *c = arg;
-    net_ratelimit *rl = r->server->login_limits;
-    if (c->ok) {
-        net_ratelimit_clear(rl, c->account_key);
-    } else {
-        net_ratelimit_hit(rl, c->account_key);
-        net_ratelimit_hit(rl, c->address_key);
-    }
+    password_counted(r, c->account_key, c->address_key, c->ok);
     c->then(r, c->arg, c->ok);
 }
 
@@ -359,19 +373,8 @@ void net_accounts_confirm_password(net_req *r, const char *user_id, const char *
      * throttled exactly as guessing it at the sign-in form */
     c->account_key = core_arena_printf(&r->arena, "account:%s", user_id);
     c->address_key = core_arena_printf(&r->arena, "address:%s", net_req_peer(r));
-    net_ratelimit *rl = r->server->login_limits;
-    int wait = net_ratelimit_check(rl, c->account_key, LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW);
-    int wait_addr = net_ratelimit_check(rl, c->address_key, LOGIN_MAX_PER_ADDRESS, LOGIN_WINDOW);
-    if (wait_addr > wait)
-        wait = wait_addr;
-    if (wait > 0) {
-        net_add_header(r, "retry-after", core_arena_printf(&r->arena, "%d", wait));
-        net_fail(r, CORE_ELIMIT,
-                 core_arena_printf(&r->arena,
-                                   "too many wrong passwords; try again in %d seconds", wait),
-                 NULL);
+    if (password_limited(r, c->account_key, c->address_key, "wrong passwords"))
         return;
-    }
     if (hash_admit(r, &c->ticket))
         net_req_offload(r, confirm_verify, confirm_checked, c);
 }
