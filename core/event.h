@@ -132,9 +132,4 @@ int core_event_agenda(core_store *s, int64_t from, int64_t to, const char *kind,
                       const char *ecosystem, size_t page, size_t per_page, core_arena *a,
                       core_value *out);
 
-/* The demo platform's events (core/demo_events.c): four events and two matchmaking events
- * with participants and requests, by the first published cluster organisations of the
- * store. 0, or the first failing write's code; nothing when the store has too few. */
-int core_demo_events(core_store *s, uint64_t seed);
-
 #endif

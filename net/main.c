@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/account.h"
-#include "core/demo.h"
+#include "demo/demo.h"
 #include "core/error.h"
 #include "core/personal.h"
 #include "core/store.h"

@@ -1,5 +1,5 @@
 /*
- * demo_events.c: the events of the demo platform (called from core_demo_generate).
+ * events.c: the events of the demo platform (called from core_demo_generate).
  *
  * A handful of events organised by published cluster organisations of the demo data (a
  * webinar, a conference, a workshop, another event), and two matchmaking events, each
@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "core/account.h"
-#include "core/demo.h"
+#include "demo/demo.h"
 #include "core/error.h"
 #include "core/event.h"
 #include "core/profile.h"

@@ -1,5 +1,5 @@
 /*
- * test_demo.c: the demo-data generator (core/demo.c) at a small scale, into temporary
+ * test_demo.c: the demo-data generator (demo/demo.c) at a small scale, into temporary
  * stores: every write passes validation, the counts and states in the store match the
  * report and the plan, every published member is approved by a published cluster, the
  * demo accounts work, and the same seed gives the same data (names and fields, not ids).
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/account.h"
-#include "core/demo.h"
+#include "demo/demo.h"
 #include "core/exchange.h"
 #include "core/error.h"
 #include "core/profile.h"
@@ -278,7 +278,7 @@ static void test_counts_and_states(void)
     it = core_store_iter_prefix(first.s, CORE_CF_KEYS, CORE_SLICE_LIT("notif/"));
     CHECK(core_iter_next(it, &k, &v));
     core_iter_free(it);
-    /* the events of core/demo_events.c: six, two of them matchmaking with participants */
+    /* the events of demo/events.c: six, two of them matchmaking with participants */
     int events = 0, participants = 0;
     it = core_store_iter_prefix(first.s, CORE_CF_RECORDS, CORE_SLICE_LIT("event/"));
     while (core_iter_next(it, &k, &v))

@@ -17,7 +17,7 @@
  * thread reads and writes until the phase ends, so later jobs of the trio (which run after
  * it, on the same thread) find it.
  */
-#include "core/demo.h"
+#include "demo/demo.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -38,8 +38,8 @@
 #include "core/vocab.h"
 #include "core/event.h"
 #include "core/xchange.h"
-#include "core/demo_exchange.h"
-#include "core/demo_prose.h"
+#include "demo/exchange.h"
+#include "demo/prose.h"
 
 extern const char core_data_cities[];
 extern const size_t core_data_cities_len;
@@ -1381,7 +1381,7 @@ static const char *lower_ascii(core_arena *a, const char *s)
 }
 
 /* A 60-150 word description of the profile in b (its keywords, services and cooperation
- * countries already set), written by core/demo_prose.c. */
+ * countries already set), written by demo/prose.c. */
 static const char *describe(gen *g, core_arena *a, const core_value *b, const place *p,
                             const char *name, core_demo_prose_kind kind, const char *kind_text,
                             int64_t members)
@@ -2175,14 +2175,14 @@ int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_repo
         rc = phase_members(g);
     if (rc == 0)
         rc = phase_xchange(g);
-    if (rc == 0 && (rc = core_demo_events(s, o->seed)) != 0) /* core/demo_events.c */
+    if (rc == 0 && (rc = core_demo_events(s, o->seed)) != 0) /* demo/events.c */
         snprintf(out->error, sizeof(out->error), "demo events: %s", core_strerror(rc));
-    if (rc == 0) /* exchanges in every state (core/demo_exchange.c) */
+    if (rc == 0) /* exchanges in every state (demo/exchange.c) */
         rc = core_demo_exchanges(s, g->moderator_id, 2, &out->exchanges);
     if (rc == 0) /* issue 16 */
         rc = core_demo_partner_generate(s, o->seed, o->scale, time(NULL), &out->partner_searches,
                                         out->error, sizeof(out->error));
-    if (rc == 0) /* issue 20: news and logos (core/demo_content.c) */
+    if (rc == 0) /* issue 20: news and logos (demo/content.c) */
         rc = core_demo_content_generate(s, o->seed, o->scale, &out->news, &out->logos);
     if (rc == 0)
         begin_phase(g, "done", 0);

@@ -1,5 +1,5 @@
-/* demo_exchange.c: see demo_exchange.h. */
-#include "core/demo_exchange.h"
+/* exchange.c: see exchange.h. */
+#include "demo/exchange.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * demo_partner.c: the demo platform's partner searches (issue 16), generated after the
+ * partner.c: the demo platform's partner searches (issue 16), generated after the
  * organisations (core_demo_generate calls core_demo_partner_generate).
  *
  * About 300 searches at scale 1 (at least one), posted by the admins of published
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "core/attachment.h"
-#include "core/demo.h"
+#include "demo/demo.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/partner.h"

@@ -1,12 +1,12 @@
 /*
- * demo_exchange.h: ClusterXchange exchanges for the demo platform, so that a first run
+ * exchange.h: ClusterXchange exchanges for the demo platform, so that a first run
  * shows the whole lifecycle: for each state of core/exchange.h a few exchanges that have
  * reached it (and the cancelled ones, with their reasons), each pair with a short
  * conversation. Written through the same core_txn_fn functions as the API, by the admins
  * of each side and the demo moderator, after the registrations exist.
  */
-#ifndef ECCPD_CORE_DEMO_EXCHANGE_H
-#define ECCPD_CORE_DEMO_EXCHANGE_H
+#ifndef ECCPD_DEMO_EXCHANGE_H
+#define ECCPD_DEMO_EXCHANGE_H
 
 #include <stddef.h>
 

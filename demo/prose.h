@@ -1,5 +1,5 @@
 /*
- * demo_prose.h: the demo generator's profile descriptions (core/demo.c calls it).
+ * prose.h: the demo generator's profile descriptions (demo/demo.c calls it).
  *
  * Real cluster profiles describe their mission, members, services and projects in 100-300
  * words; the demo's descriptions follow that shape at 60-150 words: an opening (who, where),
@@ -9,8 +9,8 @@
  * it (given by the caller, already written). Every choice comes from the caller's PRNG, so
  * the same seed gives the same text.
  */
-#ifndef ECCPD_CORE_DEMO_PROSE_H
-#define ECCPD_CORE_DEMO_PROSE_H
+#ifndef ECCPD_DEMO_PROSE_H
+#define ECCPD_DEMO_PROSE_H
 
 #include <stddef.h>
 #include <stdint.h>

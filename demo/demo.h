@@ -20,7 +20,7 @@
  * 190,000 profiles; registrations grow linearly (hosts offer further periods), so scale
  * 100 has 1,000,000 of them. The vocabulary (cities,
  * domain terms per ecosystem, local words in their own scripts) is data:
- * core/data/cities.tsv and core/data/demo_words.tsv.
+ * demo/data/cities.tsv and demo/data/words.tsv.
  *
  * Determinism: for one seed and scale, two runs write the same names, fields, states and
  * counts (the report's digest is equal); record ids and timestamps differ by design.
@@ -28,8 +28,8 @@
  * roughly one store write per organisation; memory is bounded by the writes in flight
  * plus ~100 bytes per organisation.
  */
-#ifndef ECCPD_CORE_DEMO_H
-#define ECCPD_CORE_DEMO_H
+#ifndef ECCPD_DEMO_DEMO_H
+#define ECCPD_DEMO_DEMO_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -80,9 +80,9 @@ typedef struct core_demo_report {
     uint64_t affiliations_pending;  /* members still waiting for their cluster */
     uint64_t criteria_waived;       /* clusters published with waive_criteria */
     uint64_t registrations[3];      /* ClusterXchange: pending, accepted, rejected */
-    size_t exchanges;               /* ClusterXchange exchanges (core/demo_exchange.h) */
+    size_t exchanges;               /* ClusterXchange exchanges (demo/exchange.h) */
     uint64_t partner_searches;      /* with their follows, interests and comments */
-    uint64_t news, logos;           /* profile content (core/demo_content.c) */
+    uint64_t news, logos;           /* profile content (demo/content.c) */
     uint64_t writes;                /* logical writes (one per organisation or account) */
     uint64_t failed;                /* writes the core refused: 0 unless something broke */
     uint64_t records;               /* users + profiles + registrations */
@@ -100,17 +100,22 @@ typedef struct core_demo_report {
  * report's error says which write and why; what was written before stays). */
 int core_demo_generate(core_store *s, const core_demo_options *o, core_demo_report *out);
 
-/* The demo's partner searches (core/demo_partner.c): about 300 * scale of them posted by
+/* The demo's partner searches (demo/partner.c): about 300 * scale of them posted by
  * admins of published organising profiles, with follows, interests and comments by demo
  * accounts, a quarter closed, every 25th with a small PDF; deadlines from now + 7 days.
  * *made counts them; on failure error says which and why. */
 int core_demo_partner_generate(core_store *s, uint64_t seed, double scale, int64_t now,
                                uint64_t *made, char *error, size_t error_len);
 
-/* The demo's profile content (core/demo_content.c): news on about 300 * scale published
+/* The demo's profile content (demo/content.c): news on about 300 * scale published
  * profiles and a generated PNG logo on every third of them. */
 int core_demo_content_generate(core_store *s, uint64_t seed, double scale, uint64_t *news_made,
                                uint64_t *logos_made);
+
+/* The demo platform's events (demo/events.c): four events and two matchmaking events
+ * with participants and requests, by the first published cluster organisations of the
+ * store. 0, or the first failing write's code; nothing when the store has too few. */
+int core_demo_events(core_store *s, uint64_t seed);
 
 /* True when the store holds at least one profile record (then demo-data refuses to run). */
 bool core_demo_store_has_profiles(core_store *s);

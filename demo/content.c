@@ -1,5 +1,5 @@
 /*
- * demo_content.c: the demo platform's profile content (issue 20), generated after the
+ * content.c: the demo platform's profile content (issue 20), generated after the
  * partner searches (core_demo_generate calls core_demo_content_generate).
  *
  * News on about 300 * scale published profiles (one to three items each), and a logo on
@@ -7,13 +7,13 @@
  * file writes itself, with its zlib stream stored uncompressed and its CRCs computed here.
  * Every write goes through the API's own functions (core_news_create_txn,
  * core_image_put_txn) as the profile's first admin. The demo accounts' newsletter choices
- * are made with the accounts (core/demo.c). Deterministic for a seed.
+ * are made with the accounts (demo/demo.c). Deterministic for a seed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/demo.h"
+#include "demo/demo.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/image.h"

@@ -1,5 +1,5 @@
 /*
- * demo_prose.c: see demo_prose.h.
+ * prose.c: see prose.h.
  *
  * A description is built from sections (opening, mission, members, services, projects,
  * closing for organisations; opening, activity, customers, cooperation for members), each a
@@ -16,7 +16,7 @@
  *   ecosystem  {u} a term of the second (or first)  {S} services  {C} partner countries
  *   {M} member count  {m} SMEs  {r} research organisations  {Y} year founded  {K} kind, with its article
  */
-#include "core/demo_prose.h"
+#include "demo/prose.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -25,7 +25,7 @@
 
 enum { MIN_WORDS = 60, MAX_WORDS = 150 };
 
-/* The generator's splitmix64 (core/demo.c), so one seed drives both. */
+/* The generator's splitmix64 (demo/demo.c), so one seed drives both. */
 static uint64_t next(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
