@@ -66,8 +66,7 @@ static int copy_index(const char *from, const char *to)
     return rc;
 }
 
-/* The work itself; feed may be NULL (offline). Returns 0 or a negative code with why. */
-static int do_backup(core_store *store, core_feed *feed, const char *data, const char *dest,
+int net_backup_write(core_store *store, core_feed *feed, const char *data, const char *dest,
                      const char **why)
 {
     char path[PATH_MAX], index[PATH_MAX];
@@ -105,7 +104,7 @@ static void *backup_main(void *arg)
     net_server *s = arg;
     time_t started = time(NULL);
     const char *why = NULL;
-    int rc = do_backup(s->store, s->feed, s->opt.data_dir, backup_dest, &why);
+    int rc = net_backup_write(s->store, s->feed, s->opt.data_dir, backup_dest, &why);
     if (rc == 0) {
         net_control_status(s->opt.data_dir, "backup", "done %s in %llds", backup_dest,
                            (long long)(time(NULL) - started));
@@ -225,7 +224,7 @@ int net_backup_command(int argc, char **argv)
         return 1;
     }
     const char *why = NULL;
-    int rc = do_backup(s, NULL, data, dest, &why);
+    int rc = net_backup_write(s, NULL, data, dest, &why);
     core_store_close(s);
     if (rc != 0) {
         fprintf(stderr, "eccpd backup: %s\n", why);

@@ -19,6 +19,11 @@
 void net_backup_start(net_server *s);
 /* Waits for a running backup (shutdown). */
 void net_backup_wait(void);
+/* Writes the backup of data's store (and index) into the new directory dest: the work
+ * itself, on the server's backup thread or, with feed NULL (no server), for the command.
+ * Returns 0, or a core error code with *why saying what failed. */
+int net_backup_write(core_store *store, core_feed *feed, const char *data, const char *dest,
+                     const char **why);
 /* `eccpd backup DEST [--data DIR]`. */
 int net_backup_command(int argc, char **argv);
 
