@@ -88,7 +88,7 @@ case "$cmd" in
     install_packages "${PACKAGES[@]}"
     build build
     say "starting eccpd serve $*"
-    exec build/net/eccpd serve "$@"
+    exec build/cli/eccpd serve "$@"
     ;;
   test)
     install_packages "${PACKAGES[@]}"

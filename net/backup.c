@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -150,86 +149,4 @@ void net_backup_start(net_server *s)
         net_control_status(s->opt.data_dir, "backup", "failed: no thread");
         atomic_store(&backup_running, false);
     }
-}
-
-static const char backup_usage[] =
-    "Usage: eccpd backup DEST [--data DIR]\n"
-    "\n"
-    "Writes a consistent backup of the data directory into DEST (a new directory):\n"
-    "DEST/store, a RocksDB checkpoint, and DEST/index, a copy of the search index. It works\n"
-    "while the server runs (the server takes it, and keeps serving) and on a stopped\n"
-    "server's directory. To restore, stop the server and use DEST as its --data directory\n"
-    "(or copy it there); the index catches up with the store on start.\n"
-    "\n"
-    "Options:\n"
-    "  --data DIR   data directory (default ./data)\n"
-    "  -h, --help   show this text\n";
-
-int net_backup_command(int argc, char **argv)
-{
-    const char *data = "./data";
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            data = optarg;
-        else if (c == 'h') {
-            fputs(backup_usage, stdout);
-            return 0;
-        } else {
-            fputs(backup_usage, stderr);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc) {
-        fputs(backup_usage, stderr);
-        return 2;
-    }
-    int need = net_control_need_store(data, "eccpd backup");
-    if (need != 0)
-        return need;
-    char dest[2 * PATH_MAX];
-    /* the server resolves the path from its own working directory: make it absolute */
-    if (argv[optind][0] == '/')
-        snprintf(dest, sizeof(dest), "%s", argv[optind]);
-    else {
-        char cwd[PATH_MAX];
-        if (getcwd(cwd, sizeof(cwd)) == NULL)
-            return 1;
-        snprintf(dest, sizeof(dest), "%s/%s", cwd, argv[optind]);
-    }
-    if (strlen(dest) >= PATH_MAX) {
-        fprintf(stderr, "eccpd backup: the destination path is too long\n");
-        return 2;
-    }
-    char path[PATH_MAX];
-    pid_t pid = net_control_server(data);
-    if (pid > 0) {
-        char req[PATH_MAX];
-        snprintf(req, sizeof(req), "%s/backup.request", data);
-        FILE *f = fopen(req, "w");
-        if (f == NULL || fprintf(f, "%s\n", dest) < 0 || fclose(f) != 0) {
-            fprintf(stderr, "eccpd backup: cannot write %s\n", req);
-            return 1;
-        }
-        return net_control_ask(data, pid, SIGUSR2, "backup", "eccpd backup");
-    }
-    core_store *s;
-    char *err = NULL;
-    snprintf(path, sizeof(path), "%s/store", data);
-    if (core_store_open(path, &s, &err) != 0) {
-        fprintf(stderr, "eccpd backup: %s\n", err ? err : "cannot open the store");
-        free(err);
-        return 1;
-    }
-    const char *why = NULL;
-    int rc = net_backup_write(s, NULL, data, dest, &why);
-    core_store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "eccpd backup: %s\n", why);
-        return 1;
-    }
-    fprintf(stderr, "eccpd backup: done %s\n", dest);
-    return 0;
 }

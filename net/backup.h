@@ -24,7 +24,5 @@ void net_backup_wait(void);
  * Returns 0, or a core error code with *why saying what failed. */
 int net_backup_write(core_store *store, core_feed *feed, const char *data, const char *dest,
                      const char **why);
-/* `eccpd backup DEST [--data DIR]`. */
-int net_backup_command(int argc, char **argv);
 
 #endif

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -173,64 +172,4 @@ void net_reindex_wait(net_server *s)
         pthread_join(reindex_thread, NULL);
         reindex_thread = 0;
     }
-}
-
-static const char reindex_usage[] =
-    "Usage: eccpd reindex [--data DIR]\n"
-    "\n"
-    "Rebuilds the search index from the store, the source of truth: a new index is built\n"
-    "beside the live one (DIR/index.new), brought up to date and swapped in. When a server\n"
-    "runs on DIR it does the work itself and keeps serving throughout; this command asks it\n"
-    "to (SIGUSR1) and shows its progress. On a stopped server's directory the command\n"
-    "rebuilds the index directly.\n"
-    "\n"
-    "Options:\n"
-    "  --data DIR   data directory (default ./data)\n"
-    "  -h, --help   show this text\n";
-
-int net_reindex_command(int argc, char **argv)
-{
-    const char *data = "./data";
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            data = optarg;
-        else if (c == 'h') {
-            fputs(reindex_usage, stdout);
-            return 0;
-        } else {
-            fputs(reindex_usage, stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "eccpd reindex: unexpected argument '%s'\n\n%s", argv[optind],
-                reindex_usage);
-        return 2;
-    }
-    int need = net_control_need_store(data, "eccpd reindex");
-    if (need != 0)
-        return need;
-    char path[4096];
-    pid_t pid = net_control_server(data);
-    if (pid > 0)
-        return net_control_ask(data, pid, SIGUSR1, "reindex", "eccpd reindex");
-    core_store *s;
-    char *err = NULL;
-    snprintf(path, sizeof(path), "%s/store", data);
-    if (core_store_open(path, &s, &err) != 0) {
-        fprintf(stderr, "eccpd reindex: %s\n", err ? err : "cannot open the store");
-        free(err);
-        return 1;
-    }
-    int rc = net_reindex_offline(s, data);
-    core_store_close(s);
-    if (rc != 0) {
-        fprintf(stderr, "eccpd reindex: %s\n", core_strerror(rc));
-        return 1;
-    }
-    fprintf(stderr, "eccpd reindex: the index was rebuilt\n");
-    return 0;
 }

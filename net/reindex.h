@@ -19,7 +19,5 @@ void net_reindex_wait(net_server *s);
 /* Rebuilds DATA/index from the store with nothing else using either (a stopped server's
  * directory, or a server's start before it opens its index). 0 or a core error code. */
 int net_reindex_offline(core_store *store, const char *data);
-/* `eccpd reindex`: asks the running server, or rebuilds a stopped server's index itself. */
-int net_reindex_command(int argc, char **argv);
 
 #endif

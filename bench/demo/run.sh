@@ -13,7 +13,7 @@
 # disk. Loopback only; the directories are removed at the end.
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-eccpd=$1/net/eccpd
+eccpd=$1/cli/eccpd
 scale=${2:-1}
 runs=${3:-3}
 [ -x "$eccpd" ] || { echo "run.sh: $eccpd not found: build first" >&2; exit 1; }

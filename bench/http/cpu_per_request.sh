@@ -10,7 +10,7 @@ set -euo pipefail
 build=${1:-build}
 rounds=${2:-5}
 n=${3:-2000000}
-eccpd=$build/net/eccpd
+eccpd=$build/cli/eccpd
 hello=$build/bench/http/bench_h2o_hello
 tmp=$(mktemp -d)
 pid=""

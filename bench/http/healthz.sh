@@ -11,7 +11,7 @@
 #                         [--no-pin] [--hello-vs-hello]
 #
 # Defaults: --build is ./build (then ../../build from this script), eccpd is
-# BUILD/net/eccpd, hello is BUILD/bench/http/bench_h2o_hello (or BUILD-bench/...), 5
+# BUILD/cli/eccpd, hello is BUILD/bench/http/bench_h2o_hello (or BUILD-bench/...), 5
 # rounds of 5 s per protocol, 1 server thread, 32 connections, 16 streams per h2
 # connection. On a machine with at least 2 cores the server is pinned to CPU 0 and the
 # load generator to CPU 1 (--no-pin to turn that off), so they do not steal each other's
@@ -89,7 +89,7 @@ fi
 if [ "$hello_vs_hello" = 1 ]; then
     eccpd=$hello
 else
-    [ -n "$eccpd" ] || eccpd="$build/net/eccpd"
+    [ -n "$eccpd" ] || eccpd="$build/cli/eccpd"
     [ -x "$eccpd" ] || die "eccpd not found at '$eccpd': build it or pass --eccpd (or --hello-vs-hello)"
 fi
 

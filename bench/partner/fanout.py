@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--followers", type=int, default=5000)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    eccpd = os.path.join(args.build, "net", "eccpd")
+    eccpd = os.path.join(args.build, "cli", "eccpd")
     setup = os.path.join(args.build, "bench", "partner", "bench_partner_setup")
     tmp = tempfile.mkdtemp(prefix="eccpd-fanout-")
     server = None

@@ -9,7 +9,7 @@
 # relevance.py judge grades every profile for every query of queries.tsv from that data
 # (DATA_DIR/qrels.tsv, remade when queries.tsv, relevance.py or the corpus are newer); with --reindex, `eccpd reindex` first rebuilds
 # the index with the binary under test (do this when switching binaries); then `eccpd
-# serve` (BUILD_DIR/net/eccpd or --eccpd) on a free loopback port answers every query and
+# serve` (BUILD_DIR/cli/eccpd or --eccpd) on a free loopback port answers every query and
 # relevance.py measure prints nDCG@10 and recall@20 per category as markdown. The server is
 # stopped on exit.
 set -euo pipefail
@@ -20,7 +20,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 build=$1
 data=$2
 shift 2
-eccpd=$build/net/eccpd
+eccpd=$build/cli/eccpd
 reindex=0
 json=""
 while [ $# -gt 0 ]; do

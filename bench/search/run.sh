@@ -12,7 +12,7 @@
 #                       [--no-sphinx] [--no-pg] [--no-h1] [--no-reindex] [--prepare]
 #                       [--keep]
 #
-# BUILD_DIR holds net/eccpd and bench/search/bench_search_{dump_corpus,sphinx,pg} (or pass
+# BUILD_DIR holds cli/eccpd and bench/search/bench_search_{dump_corpus,sphinx,pg} (or pass
 # --eccpd and --bin). eccpd is copied into a temporary directory first, so a rebuild
 # during the run changes nothing. Steps:
 #  1. Data: DIR (default /tmp/eccpd-search-bench) is reused when it holds a store;
@@ -120,7 +120,7 @@ done
 [ "$duration" -ge 1 ] && [ "$duration" -le 60 ] || die "--duration is 1..60 seconds"
 [ "$warmup" -le 30 ] || die "--warmup is at most 30 seconds"
 [ "$clients" -ge 1 ] && [ "$clients" -le 64 ] || die "--clients is 1..64"
-[ -n "$eccpd_src" ] || eccpd_src=$build/net/eccpd
+[ -n "$eccpd_src" ] || eccpd_src=$build/cli/eccpd
 [ -n "$bin" ] || bin=$build/bench/search
 [ -x "$eccpd_src" ] || die "eccpd not found at $eccpd_src (build it, or pass --eccpd)"
 dump=$bin/bench_search_dump_corpus

@@ -3,7 +3,7 @@
 #
 #   bench/soak/soak.sh [MINUTES] [SCALE]     (default 10 minutes on demo data of scale 0.05)
 #
-# Starts eccpd (build/net/eccpd) on a new demo data directory and, minute by minute, runs
+# Starts eccpd (build/cli/eccpd) on a new demo data directory and, minute by minute, runs
 # h2load over HTTP/2 (prior knowledge; 4 connections, 8 streams each, at most 200 requests
 # a second) through a mix of reads (search with and without filters and facets, the
 # catalogue, suggestions, the map, a profile, the agenda, partner searches, ClusterXchange
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=${1:-10}
 SCALE=${2:-0.05}
-BIN=${ECCPD:-build/net/eccpd}
+BIN=${ECCPD:-build/cli/eccpd}
 command -v h2load >/dev/null || { echo "h2load missing: apt-get install nghttp2-client" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/eccpd-soak-XXXXXX)
 PORT=$((20000 + RANDOM % 20000))

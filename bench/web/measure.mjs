@@ -2,7 +2,7 @@
 //
 //   node bench/web/measure.mjs BUILD_DIR [--scale S] [--runs N]
 //
-// Starts BUILD_DIR/net/eccpd on a free loopback port with a fresh demo data directory
+// Starts BUILD_DIR/cli/eccpd on a free loopback port with a fresh demo data directory
 // (scale 1 by default, as `./dev.sh run` has), then, in a fresh browser context per run
 // (nothing cached):
 // - the front page's transferred bytes (the document and every file it loads; the map's
@@ -40,7 +40,7 @@ const fmt = x => x.toFixed(1);
 const port = await new Promise(res => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
 const base = `http://127.0.0.1:${port}`;
 const data = mkdtempSync(join(tmpdir(), 'eccpd-bench-web-'));
-const binary = join(build, 'net/eccpd');
+const binary = join(build, 'cli/eccpd');
 execFileSync(binary, ['demo-data', '--data', data, '--scale', scale, '--password', 'bench password'], { stdio: 'ignore' });
 const server = spawn(binary, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--access-log', 'off'], { stdio: 'ignore' });
 for (let i = 0; ; i++) {

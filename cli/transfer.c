@@ -13,7 +13,7 @@
  * and throws it away, so it finds exactly what the import would, conflicts within the file
  * and with the data already there included, with no second implementation of the checks.
  */
-#include "net/transfer.h"
+#include "cli/transfer.h"
 
 #include <errno.h>
 #include <fcntl.h>

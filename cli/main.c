@@ -20,12 +20,12 @@
 #include "core/error.h"
 #include "core/personal.h"
 #include "core/store.h"
-#include "net/backup.h"
+#include "cli/backup.h"
 #include "net/events.h"
 #include "net/control.h"
-#include "net/reindex.h"
+#include "cli/reindex.h"
 #include "net/server.h"
-#include "net/transfer.h"
+#include "cli/transfer.h"
 
 static const char usage[] =
     "eccpd: the server of a cluster collaboration platform (profiles, search, partner\n"

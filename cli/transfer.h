@@ -9,8 +9,8 @@
  * commit, so a file of 200,000 records takes seconds, and memory stays bounded by the
  * lines in flight whatever the file's size.
  */
-#ifndef ECCPD_NET_TRANSFER_H
-#define ECCPD_NET_TRANSFER_H
+#ifndef ECCPD_CLI_TRANSFER_H
+#define ECCPD_CLI_TRANSFER_H
 
 /* `eccpd export [--data DIR] [--output FILE] [--quiet]`. Returns the process exit status. */
 int net_export_command(int argc, char **argv);
