@@ -25,7 +25,7 @@ static const char backup_usage[] =
     "  --data DIR   data directory (default ./data)\n"
     "  -h, --help   show this text\n";
 
-int net_backup_command(int argc, char **argv)
+int cli_backup_command(int argc, char **argv)
 {
     const char *data = "./data";
     static const struct option opts[] = {

@@ -7,6 +7,6 @@
 #define ECCPD_CLI_BACKUP_H
 
 /* `eccpd backup DEST [--data DIR]`. */
-int net_backup_command(int argc, char **argv);
+int cli_backup_command(int argc, char **argv);
 
 #endif

@@ -686,13 +686,13 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "demo-data"))
         return cmd_demo_data(argc - 1, argv + 1);
     if (!strcmp(argv[1], "backup"))
-        return net_backup_command(argc - 1, argv + 1);
+        return cli_backup_command(argc - 1, argv + 1);
     if (!strcmp(argv[1], "reindex"))
-        return net_reindex_command(argc - 1, argv + 1);
+        return cli_reindex_command(argc - 1, argv + 1);
     if (!strcmp(argv[1], "export"))
-        return net_export_command(argc - 1, argv + 1);
+        return cli_export_command(argc - 1, argv + 1);
     if (!strcmp(argv[1], "import"))
-        return net_import_command(argc - 1, argv + 1);
+        return cli_import_command(argc - 1, argv + 1);
     fprintf(stderr, "eccpd: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

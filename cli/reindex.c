@@ -23,7 +23,7 @@ static const char reindex_usage[] =
     "  --data DIR   data directory (default ./data)\n"
     "  -h, --help   show this text\n";
 
-int net_reindex_command(int argc, char **argv)
+int cli_reindex_command(int argc, char **argv)
 {
     const char *data = "./data";
     static const struct option opts[] = {

@@ -7,6 +7,6 @@
 #define ECCPD_CLI_REINDEX_H
 
 /* `eccpd reindex`: asks the running server, or rebuilds a stopped server's index itself. */
-int net_reindex_command(int argc, char **argv);
+int cli_reindex_command(int argc, char **argv);
 
 #endif

@@ -226,7 +226,7 @@ static int close_output(FILE *f, const char *output, const char *tmp, bool ok)
     return ok ? 0 : -1;
 }
 
-int net_export_command(int argc, char **argv)
+int cli_export_command(int argc, char **argv)
 {
     const char *data = "./data", *output = NULL;
     bool quiet = false;
@@ -713,7 +713,7 @@ static int open_target(const char *data, bool dry_run, core_store **target, core
     return 0;
 }
 
-int net_import_command(int argc, char **argv)
+int cli_import_command(int argc, char **argv)
 {
     const char *data = "./data";
     bool dry_run = false, quiet = false;

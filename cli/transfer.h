@@ -13,10 +13,10 @@
 #define ECCPD_CLI_TRANSFER_H
 
 /* `eccpd export [--data DIR] [--output FILE] [--quiet]`. Returns the process exit status. */
-int net_export_command(int argc, char **argv);
+int cli_export_command(int argc, char **argv);
 /* `eccpd import [--data DIR] [--dry-run] [--quiet] FILE|-`. Returns the process exit
  * status: 0 when every line was imported, 1 when a line was rejected or the store failed,
  * 2 for a usage error. */
-int net_import_command(int argc, char **argv);
+int cli_import_command(int argc, char **argv);
 
 #endif
