@@ -1,7 +1,6 @@
 /* backup.c: `eccpd backup` (see backup.h); the backup itself is net/backup.c's. */
 #include "cli/backup.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "net/backup.h"
+#include "cli/options.h"
 #include "net/control.h"
 
 static const char backup_usage[] =
@@ -28,20 +28,9 @@ static const char backup_usage[] =
 int cli_backup_command(int argc, char **argv)
 {
     const char *data = "./data";
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            data = optarg;
-        else if (c == 'h') {
-            fputs(backup_usage, stdout);
-            return 0;
-        } else {
-            fputs(backup_usage, stderr);
-            return 2;
-        }
-    }
+    int parsed = cli_options(argc, argv, backup_usage, &data, NULL);
+    if (parsed >= 0)
+        return parsed;
     if (optind + 1 != argc) {
         fputs(backup_usage, stderr);
         return 2;
@@ -63,7 +52,6 @@ int cli_backup_command(int argc, char **argv)
         fprintf(stderr, "eccpd backup: the destination path is too long\n");
         return 2;
     }
-    char path[PATH_MAX];
     pid_t pid = net_control_server(data);
     if (pid > 0) {
         char req[PATH_MAX];
@@ -76,13 +64,8 @@ int cli_backup_command(int argc, char **argv)
         return net_control_ask(data, pid, SIGUSR2, "backup", "eccpd backup");
     }
     core_store *s;
-    char *err = NULL;
-    snprintf(path, sizeof(path), "%s/store", data);
-    if (core_store_open(path, &s, &err) != 0) {
-        fprintf(stderr, "eccpd backup: %s\n", err ? err : "cannot open the store");
-        free(err);
+    if (cli_store_open("eccpd backup", data, &s) != 0)
         return 1;
-    }
     const char *why = NULL;
     int rc = net_backup_write(s, NULL, data, dest, &why);
     core_store_close(s);

@@ -1,12 +1,13 @@
 /* reindex.c: `eccpd reindex` (see reindex.h); the rebuild itself is net/reindex.c's. */
 #include "cli/reindex.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core/error.h"
+#include "cli/options.h"
 #include "net/control.h"
 #include "net/reindex.h"
 
@@ -26,20 +27,9 @@ static const char reindex_usage[] =
 int cli_reindex_command(int argc, char **argv)
 {
     const char *data = "./data";
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            data = optarg;
-        else if (c == 'h') {
-            fputs(reindex_usage, stdout);
-            return 0;
-        } else {
-            fputs(reindex_usage, stderr);
-            return 2;
-        }
-    }
+    int parsed = cli_options(argc, argv, reindex_usage, &data, NULL);
+    if (parsed >= 0)
+        return parsed;
     if (optind < argc) {
         fprintf(stderr, "eccpd reindex: unexpected argument '%s'\n\n%s", argv[optind],
                 reindex_usage);
@@ -48,18 +38,12 @@ int cli_reindex_command(int argc, char **argv)
     int need = net_control_need_store(data, "eccpd reindex");
     if (need != 0)
         return need;
-    char path[4096];
     pid_t pid = net_control_server(data);
     if (pid > 0)
         return net_control_ask(data, pid, SIGUSR1, "reindex", "eccpd reindex");
     core_store *s;
-    char *err = NULL;
-    snprintf(path, sizeof(path), "%s/store", data);
-    if (core_store_open(path, &s, &err) != 0) {
-        fprintf(stderr, "eccpd reindex: %s\n", err ? err : "cannot open the store");
-        free(err);
+    if (cli_store_open("eccpd reindex", data, &s) != 0)
         return 1;
-    }
     int rc = net_reindex_offline(s, data);
     core_store_close(s);
     if (rc != 0) {

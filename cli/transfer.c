@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/options.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/record.h"
@@ -230,31 +231,12 @@ int cli_export_command(int argc, char **argv)
 {
     const char *data = "./data", *output = NULL;
     bool quiet = false;
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"output", required_argument, 0, 'o'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'o':
-            output = strcmp(optarg, "-") == 0 ? NULL : optarg;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            fputs(export_usage, stdout);
-            return 0;
-        default:
-            fputs(export_usage, stderr);
-            return 2;
-        }
-    }
+    const cli_flag flags[] = {{"output", NULL, &output}, {"quiet", &quiet, NULL}, {NULL}};
+    int parsed = cli_options(argc, argv, export_usage, &data, flags);
+    if (parsed >= 0)
+        return parsed;
+    if (output != NULL && strcmp(output, "-") == 0)
+        output = NULL;
     if (optind < argc) {
         fprintf(stderr, "eccpd export: unexpected argument '%s'\n\n%s", argv[optind], export_usage);
         return 2;
@@ -717,31 +699,10 @@ int cli_import_command(int argc, char **argv)
 {
     const char *data = "./data";
     bool dry_run = false, quiet = false;
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"dry-run", no_argument, 0, 'n'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'n':
-            dry_run = true;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            fputs(import_usage, stdout);
-            return 0;
-        default:
-            fputs(import_usage, stderr);
-            return 2;
-        }
-    }
+    const cli_flag flags[] = {{"dry-run", &dry_run, NULL}, {"quiet", &quiet, NULL}, {NULL}};
+    int parsed = cli_options(argc, argv, import_usage, &data, flags);
+    if (parsed >= 0)
+        return parsed;
     if (optind + 1 != argc) {
         fprintf(stderr, "eccpd import: name one file to import (- for standard input)\n\n%s",
                 import_usage);
