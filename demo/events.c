@@ -22,6 +22,7 @@
 
 #include "core/account.h"
 #include "demo/demo.h"
+#include "demo/gen.h"
 #include "core/error.h"
 #include "core/event.h"
 #include "core/profile.h"
@@ -34,41 +35,6 @@ typedef struct demo_org {
     char id[32], admin[32];
 } demo_org;
 
-/* A write that waits for its commit and sends no e-mail (the addresses are fictional). */
-typedef struct waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-} waiter;
-
-static void wake(core_commit *c)
-{
-    waiter *w = c->user;
-    pthread_mutex_lock(&w->mu);
-    w->done = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
-static int write_no_mail(core_store *s, core_txn_fn fn, void *arg)
-{
-    waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
-    core_commit c;
-    memset(&c, 0, sizeof(c));
-    c.fn = fn;
-    c.arg = arg;
-    c.done = wake;
-    c.user = &w;
-    c.no_mail = true;
-    core_store_submit(s, &c);
-    pthread_mutex_lock(&w.mu);
-    while (!w.done)
-        pthread_cond_wait(&w.cv, &w.mu);
-    pthread_mutex_unlock(&w.mu);
-    free(c.replay);
-    return c.rc;
-}
-
 static int run_step(core_store *s, core_txn_fn fn, core_arena *a, const char *user,
                     const char *event_id, const char *other, core_value *body, char *out_id)
 {
@@ -78,7 +44,7 @@ static int run_step(core_store *s, core_txn_fn fn, core_arena *a, const char *us
     op.id = event_id;
     op.other_id = other;
     op.body = body;
-    int rc = write_no_mail(s, fn, &op);
+    int rc = demo_write_quiet(s, fn, &op);
     if (rc == 0 && out_id != NULL) {
         const char *id = op.id && fn == core_event_create_txn ? op.id
                                                               : core_value_get_str(&op.rec, "id");
@@ -93,11 +59,6 @@ static uint64_t next(uint64_t *x)
     *x ^= *x >> 7;
     *x ^= *x << 17;
     return *x;
-}
-
-static core_value str(core_arena *a, const char *s)
-{
-    return core_value_cstr(a, s);
 }
 
 /* Published cluster organisations with an admin, first ones in id order. */

@@ -1,5 +1,6 @@
 /* exchange.c: see exchange.h. */
 #include "demo/exchange.h"
+#include "demo/gen.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -107,45 +108,6 @@ static void collect(core_store *s, side *vis, size_t *nv, side *hos, size_t *nh)
     core_arena_dispose(&a);
 }
 
-/* A synchronous write that records notifications but queues no e-mail (the demo's
- * addresses are fictional). */
-typedef struct quiet {
-    core_commit c;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-} quiet;
-
-static void quiet_done(core_commit *c)
-{
-    quiet *q = c->user;
-    pthread_mutex_lock(&q->mu);
-    q->done = true;
-    pthread_cond_signal(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
-static int write_quiet(core_store *s, core_txn_fn fn, void *arg)
-{
-    quiet q;
-    memset(&q, 0, sizeof(q));
-    pthread_mutex_init(&q.mu, NULL);
-    pthread_cond_init(&q.cv, NULL);
-    q.c.fn = fn;
-    q.c.arg = arg;
-    q.c.done = quiet_done;
-    q.c.user = &q;
-    q.c.no_mail = true;
-    core_store_submit(s, &q.c);
-    pthread_mutex_lock(&q.mu);
-    while (!q.done)
-        pthread_cond_wait(&q.cv, &q.mu);
-    pthread_mutex_unlock(&q.mu);
-    pthread_mutex_destroy(&q.mu);
-    pthread_cond_destroy(&q.cv);
-    return q.c.rc;
-}
-
 static int write_as(core_store *s, const char *user, bool moderator, core_txn_fn fn,
                     core_exchange_op *op, core_arena *a, core_exchange_action act, const char *id,
                     const core_value *body)
@@ -155,7 +117,7 @@ static int write_as(core_store *s, const char *user, bool moderator, core_txn_fn
     op->action = act;
     op->id = id;
     op->body = body;
-    return write_quiet(s, fn, op);
+    return demo_write_quiet(s, fn, op);
 }
 
 static core_value obj1(core_arena *a, const char *k, const char *v)
@@ -174,7 +136,7 @@ static int message(core_store *s, const side *from, const side *to, const char *
     core_value b = obj1(a, "to", to->reg);
     core_value_set(a, &b, "text", core_value_cstr(a, text));
     op.body = &b;
-    return write_quiet(s, core_xchange_message_txn, &op);
+    return demo_write_quiet(s, core_xchange_message_txn, &op);
 }
 
 int core_demo_exchanges(core_store *s, const char *moderator_id, size_t per_state, size_t *made)

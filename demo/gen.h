@@ -173,6 +173,10 @@ void digest_value(gen *g, const char *tag, const core_value *v);
 int submit(gen *g, job *j);
 int drain(gen *g);
 void begin_phase(gen *g, const char *phase, uint64_t total);
+/* Runs fn as one write that records notifications but queues no e-mail (the demo's
+ * addresses are fictional), and waits for it: its commit's code. The later kinds (events.c,
+ * exchange.c, partner.c) write one at a time this way. */
+int demo_write_quiet(core_store *s, core_txn_fn fn, void *arg);
 
 /* ---- text.c: random text, places, people and names ---- */
 

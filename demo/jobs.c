@@ -306,3 +306,39 @@ void begin_phase(gen *g, const char *phase, uint64_t total)
     pthread_mutex_unlock(&g->mu);
     report_progress(g, true);
 }
+
+/* ---- one write, waited for ---- */
+
+typedef struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+} waiter;
+
+static void wake(core_commit *c)
+{
+    waiter *w = c->user;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int demo_write_quiet(core_store *s, core_txn_fn fn, void *arg)
+{
+    waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    core_commit c;
+    memset(&c, 0, sizeof(c));
+    c.fn = fn;
+    c.arg = arg;
+    c.done = wake;
+    c.user = &w;
+    c.no_mail = true;
+    core_store_submit(s, &c);
+    pthread_mutex_lock(&w.mu);
+    while (!w.done)
+        pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    free(c.replay);
+    return c.rc;
+}

@@ -18,6 +18,7 @@
 
 #include "core/attachment.h"
 #include "demo/demo.h"
+#include "demo/gen.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/partner.h"
@@ -201,44 +202,6 @@ static int search_txn(core_txn *t, void *arg)
     return 0;
 }
 
-typedef struct waiter {
-    core_commit c;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-} waiter;
-
-static void waiter_done(core_commit *c)
-{
-    waiter *w = c->user;
-    pthread_mutex_lock(&w->mu);
-    w->done = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* Runs fn as one write without e-mail, and waits for it. */
-static int write_no_mail(core_store *s, core_txn_fn fn, void *arg)
-{
-    waiter w;
-    memset(&w, 0, sizeof(w));
-    pthread_mutex_init(&w.mu, NULL);
-    pthread_cond_init(&w.cv, NULL);
-    w.c.fn = fn;
-    w.c.arg = arg;
-    w.c.done = waiter_done;
-    w.c.user = &w;
-    w.c.no_mail = true;
-    core_store_submit(s, &w.c);
-    pthread_mutex_lock(&w.mu);
-    while (!w.done)
-        pthread_cond_wait(&w.cv, &w.mu);
-    pthread_mutex_unlock(&w.mu);
-    pthread_mutex_destroy(&w.mu);
-    pthread_cond_destroy(&w.cv);
-    return w.c.rc;
-}
-
 static bool organising(const char *type)
 {
     return type != NULL &&
@@ -300,7 +263,7 @@ int core_demo_partner_generate(core_store *s, uint64_t seed, double scale, int64
         p.by = &posters[next(&p.rng) % np];
         p.with_pdf = i % 25 == 0;
         p.error[0] = '\0';
-        rc = write_no_mail(s, search_txn, &p);
+        rc = demo_write_quiet(s, search_txn, &p);
         if (rc == 0)
             (*made)++;
         else
