@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "demo/demo.h"
+#include "demo/random.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/image.h"
@@ -21,14 +22,6 @@
 #include "core/record.h"
 
 enum { PER_SCALE = 300, MAX_PROFILES = 8192, SIDE = 48 };
-
-static uint64_t next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull); /* splitmix64 */
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static uint32_t crc32(const unsigned char *p, size_t n, uint32_t c)
 {
@@ -143,13 +136,14 @@ int core_demo_content_generate(core_store *s, uint64_t seed, double scale, uint6
     for (uint64_t i = 0; i < want && rc == 0; i++) {
         size_t at = (size_t)(i * np / want); /* spread over the profiles */
         core_actor admin = {ids[at][1], false};
-        int items = 1 + (int)(next(&rng) % 3);
+        int items = 1 + (int)(demo_splitmix64(&rng) % 3);
         for (int j = 0; j < items && rc == 0; j++) {
             core_arena_init(&a);
             core_value body = core_value_obj();
-            const char *topic = topics[next(&rng) % 8];
+            const char *topic = topics[demo_splitmix64(&rng) % 8];
             core_value_set(&a, &body, "title", core_value_cstr(&a, topic));
-            core_value_set(&a, &body, "body", core_value_cstr(&a, bodies[next(&rng) % 4]));
+            core_value_set(&a, &body, "body",
+                           core_value_cstr(&a, bodies[demo_splitmix64(&rng) % 4]));
             core_news_op op;
             core_news_op_init(&op, &a, &admin);
             op.profile_id = ids[at][0];
@@ -160,7 +154,7 @@ int core_demo_content_generate(core_store *s, uint64_t seed, double scale, uint6
                 ++*news_made;
         }
         if (rc == 0 && i % 3 == 0) {
-            uint64_t c = next(&rng);
+            uint64_t c = demo_splitmix64(&rng);
             unsigned char c1[3] = {(unsigned char)c, (unsigned char)(c >> 8),
                                    (unsigned char)(c >> 16)};
             unsigned char c2[3] = {(unsigned char)(c >> 24), (unsigned char)(c >> 32), 0xF0};

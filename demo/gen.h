@@ -19,6 +19,7 @@
 #include "core/sha256.h"
 #include "core/value.h"
 #include "demo/demo.h"
+#include "demo/random.h"
 
 enum {
     NECO = 14,      /* the EU industrial ecosystems */

@@ -18,6 +18,7 @@
 
 #include "core/attachment.h"
 #include "demo/demo.h"
+#include "demo/random.h"
 #include "demo/gen.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -41,15 +42,6 @@ typedef struct plan {
     bool with_pdf;
     char error[256]; /* the refusal of a failed write, for the report */
 } plan;
-
-static uint64_t next(uint64_t *s)
-{
-    /* splitmix64 */
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static const char *const kinds[] = {"consortium", "expression_of_interest", "cooperation", "other"};
 static const char *const calls[] = {"Horizon Europe",        "the Single Market Programme",
@@ -89,7 +81,7 @@ static size_t demo_pdf(char *out, size_t cap, const char *title)
 
 static const char *user(plan *p)
 {
-    return p->users[next(&p->rng) % p->nusers];
+    return p->users[demo_splitmix64(&p->rng) % p->nusers];
 }
 
 /* One search's life in one write: creation (with a PDF for some), follows, interests,
@@ -99,7 +91,7 @@ static int search_txn(core_txn *t, void *arg)
     plan *p = arg;
     core_arena *a = core_txn_arena(t);
     core_actor admin = {p->by->admin, false};
-    uint64_t r = next(&p->rng);
+    uint64_t r = demo_splitmix64(&p->rng);
     const char *kind = kinds[r % 4];
     size_t ne = core_vocab_count(CORE_VOCAB_ECOSYSTEM);
     size_t e1 = (r >> 8) % ne, e2 = (r >> 16) % ne;
@@ -125,7 +117,7 @@ static int search_txn(core_txn *t, void *arg)
     core_value sought = core_value_arr();
     size_t ncs = (r >> 40) % 4, nc = core_country_count();
     for (size_t i = 0, tries = 0; i < ncs && tries < 64; tries++) {
-        const core_country *c = core_country_at(next(&p->rng) % nc);
+        const core_country *c = core_country_at(demo_splitmix64(&p->rng) % nc);
         bool dup = false;
         for (size_t j = 0; j < sought.u.arr.len; j++)
             dup = dup || strcmp(sought.u.arr.items[j].u.s.ptr, c->code) == 0;
@@ -164,8 +156,8 @@ static int search_txn(core_txn *t, void *arg)
         return rc;
     }
     const char *id = op.id;
-    size_t nfollow = next(&p->rng) % 12, ninterest = next(&p->rng) % 4,
-           ncomment = next(&p->rng) % 4;
+    size_t nfollow = demo_splitmix64(&p->rng) % 12, ninterest = demo_splitmix64(&p->rng) % 4,
+           ncomment = demo_splitmix64(&p->rng) % 4;
     for (size_t i = 0; i < nfollow + ninterest + ncomment; i++) {
         core_actor who = {user(p), false};
         core_partner_op o;
@@ -181,7 +173,8 @@ static int search_txn(core_txn *t, void *arg)
                                               "value chain you describe. Let us talk."));
             fn = core_partner_interest_txn;
         } else if (i >= nfollow + ninterest) {
-            core_value_set(a, &b, "text", core_value_cstr(a, comments[next(&p->rng) % 5]));
+            core_value_set(a, &b, "text",
+                           core_value_cstr(a, comments[demo_splitmix64(&p->rng) % 5]));
             fn = core_partner_comment_txn;
         }
         o.body = &b;
@@ -190,7 +183,7 @@ static int search_txn(core_txn *t, void *arg)
             return rc;
         }
     }
-    if (next(&p->rng) % 4 == 0) {
+    if (demo_splitmix64(&p->rng) % 4 == 0) {
         core_partner_op o;
         core_partner_op_init(&o, a, &admin);
         o.id = id;
@@ -260,7 +253,7 @@ int core_demo_partner_generate(core_store *s, uint64_t seed, double scale, int64
               .nusers = nu,
               .today = now / 86400 * 86400};
     for (uint64_t i = 0; i < want && rc == 0; i++) {
-        p.by = &posters[next(&p.rng) % np];
+        p.by = &posters[demo_splitmix64(&p.rng) % np];
         p.with_pdf = i % 25 == 0;
         p.error[0] = '\0';
         rc = demo_write_quiet(s, search_txn, &p);

@@ -17,6 +17,7 @@
  *   {M} member count  {m} SMEs  {r} research organisations  {Y} year founded  {K} kind, with its article
  */
 #include "demo/prose.h"
+#include "demo/random.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -25,18 +26,9 @@
 
 enum { MIN_WORDS = 60, MAX_WORDS = 150 };
 
-/* The generator's splitmix64 (demo/demo.c), so one seed drives both. */
-static uint64_t next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static size_t below(uint64_t *s, size_t n)
 {
-    return n ? (size_t)(next(s) % n) : 0;
+    return n ? (size_t)(demo_splitmix64(s) % n) : 0;
 }
 
 typedef struct section {

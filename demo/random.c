@@ -26,7 +26,7 @@
 
 /* ---- the generator's random numbers: splitmix64, ours so every platform agrees ---- */
 
-static uint64_t rnd(uint64_t *s)
+uint64_t demo_splitmix64(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -37,7 +37,7 @@ static uint64_t rnd(uint64_t *s)
 /* Uniform in [0, 1). */
 double rnd01(uint64_t *s)
 {
-    return (double)(rnd(s) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(demo_splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 size_t below(uint64_t *s, size_t n)
