@@ -1,6 +1,6 @@
 /*
  * transfer.h: moving a platform's durable data from one data directory to another as a
- * stream of lines (`eccpd export` and `eccpd import`; net/transfer.c reads and writes the
+ * stream of lines (`eccpd export` and `eccpd import`; cli/transfer.c reads and writes the
  * lines as JSON text, one a line).
  *
  * A line is an object {kind, version, record}; a notification's line also names its
