@@ -431,7 +431,8 @@ try {
 
     // ---- news, logo and photo, the account's data (e2e_content.mjs) ----
     await walkContent({
-        page, base, check, must, shot, axe, signIn, password: PASSWORD,
+        page, base, check, must, shot, axe, signIn, password: PASSWORD, browser,
+        phoneShot: (p, name) => p.screenshot({ path: join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`) }),
         shotPath: name => join(shots, `${String(++shotN).padStart(2, '0')}-${name}.png`),
         signOut: async p => {
             await p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();

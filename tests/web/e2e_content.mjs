@@ -5,7 +5,8 @@
 // words; a good one shows at once, on the public page too); a moderator sees the images
 // beside the draft in the queue; a new account downloads its data, changes its
 // newsletters and deletes itself with its password; demo-user's deletion is refused,
-// naming the profiles they alone administer.
+// naming the profiles they alone administer; on a phone, the profile, the draft's image
+// forms and the data page fit the screen.
 import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 
@@ -71,7 +72,7 @@ const HUGE = Buffer.concat([SIGNATURE, ihdr(5000, 5000), chunk('IEND', Buffer.al
 const HEAVY = Buffer.concat([LOGO, Buffer.alloc(2 * 1024 * 1024 + 1024)]);
 
 export async function walkContent(t) {
-    const { page, base, check, must, shot, axe, signIn, signOut, password } = t;
+    const { page, base, check, must, shot, axe, signIn, signOut, password, browser, phoneShot } = t;
     const json = async (method, path, token, body) => {
         const res = await fetch(base + path, {
             method, headers: { connection: 'close', 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -282,4 +283,25 @@ export async function walkContent(t) {
         (await json('GET', '/v1/me', danaToken)).status === 401, 'the deleted account cannot sign in and its sessions are revoked');
     await shot(page, 'account-deleted');
     await axe(page, 'the account deleted');
+
+    // ---- on a phone: the profile with its news and logo, the draft's image forms and
+    // the data page fit the screen ----
+    if (browser) {
+        const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+        const pp = await phone.newPage();
+        const fits = async (path, name, heading) => {
+            await pp.goto(base + path);
+            await pp.getByRole('heading', heading).waitFor();
+            await pp.locator('.loading').waitFor({ state: 'detached' });
+            const overflow = await pp.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+            check(overflow <= 0, `the ${name} fits a phone's screen (${overflow} px over)`);
+            await pp.getByRole('heading', heading).scrollIntoViewIfNeeded();
+            await phoneShot(pp, `phone-${name.replace(/ /g, '-')}`);
+        };
+        await fits(`/profiles/${cluster.id}`, 'profile page with its news', { name: 'News', exact: true });
+        await signIn(pp, 'demo-user');
+        await fits(`/profiles/${cluster.id}/draft`, 'draft page with its images', { name: 'Logo and contact photo' });
+        await fits('/account/data', 'data page', { name: 'Your data', level: 1 });
+        await phone.close();
+    }
 }
