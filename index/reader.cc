@@ -402,6 +402,9 @@ static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, 
     if (q.form == qword::SYMBOL) {
         /* "c++", "r&d": the whole term only; "e-health" also as its parts. */
         alts.push_back(index__plan::leaf(q.w));
+        std::string joined = index__joined(q.w);
+        if (!joined.empty())
+            alts.push_back(index__plan::leaf(joined)); /* "e-health" written "eHealth". */
         if (!q.parts.empty()) {
             std::vector<index__plan> parts;
             for (const std::string &x : q.parts)
@@ -1079,27 +1082,67 @@ static void rank_text(const index__summary &s, const std::vector<rank_word> &q, 
             return 1;
         return 0;
     };
+    /* Split and joined forms count as a folded form (2): two neighbouring query words
+     * written as one word of the name ("agri food", "Agrifood"), one query word written
+     * as two neighbouring words of a field ("ehealth", "E-Health"). */
+    auto joins = [&](size_t k, size_t p) { /* q[k], q[k+1] as ws[p] */
+        return k + 1 < q.size() && !q[k].symbol && !q[k + 1].symbol &&
+               ws[p].folded.size() == q[k].w.size() + q[k + 1].w.size() &&
+               ws[p].folded.compare(0, q[k].w.size(), q[k].w) == 0 &&
+               ws[p].folded.compare(q[k].w.size(), std::string::npos, q[k + 1].w) == 0;
+    };
+    auto splits = [&](size_t k, size_t p) { /* q[k] as ws[p], ws[p+1] of one field */
+        const std::string &w = q[k].w;
+        return p + 1 < ws.size() && ws[p].in_name == ws[p + 1].in_name &&
+               w.size() == ws[p].folded.size() + ws[p + 1].folded.size() &&
+               w.compare(0, ws[p].folded.size(), ws[p].folded) == 0 &&
+               w.compare(ws[p].folded.size(), std::string::npos, ws[p + 1].folded) == 0;
+    };
     out.words = out.exact = out.order = 0;
     std::string lowered;
-    for (const rank_word &qw : q) {
-        int best = 0;
+    std::vector<int> best(q.size(), 0);
+    for (size_t k = 0; k < q.size(); k++) {
+        const rank_word &qw = q[k];
         if (qw.symbol) {
             if (lowered.empty())
                 lowered = index__lower(s.name.data(), s.name.size()) + " " +
                           index__lower(s.city.data(), s.city.size());
-            best = lowered.find(qw.raw) != std::string::npos ? 3 : 0;
+            best[k] = lowered.find(qw.raw) != std::string::npos ? 3 : 0;
+            std::string joined = index__joined(qw.w);
+            for (size_t p = 0; p < ws.size() && best[k] < 2 && !joined.empty(); p++)
+                if (ws[p].folded == joined)
+                    best[k] = 2; /* "e-health" written "eHealth". */
         }
-        for (const word &x : ws)
-            best = std::max(best, quality(qw, x));
-        out.words += best > 0;
-        out.exact += best;
+        for (size_t p = 0; p < ws.size(); p++) {
+            best[k] = std::max(best[k], quality(qw, ws[p]));
+            if (best[k] < 2 && !qw.symbol && splits(k, p))
+                best[k] = 2;
+            if (joins(k, p)) {
+                best[k] = std::max(best[k], 2);
+                best[k + 1] = std::max(best[k + 1], 2);
+            }
+        }
     }
+    for (size_t k = 0; k < q.size(); k++) {
+        out.words += best[k] > 0;
+        out.exact += best[k];
+    }
+    /* In order: the query's words in a row in the name, a word matching, two query words
+     * joined as one name word, or one query word split over two. */
     if (q.size() >= 2)
-        for (size_t i = 0; i + q.size() <= ws.size() && !out.order; i++) {
-            bool all = true;
-            for (size_t k = 0; k < q.size() && all; k++)
-                all = ws[i + k].in_name && quality(q[k], ws[i + k]) > 0;
-            out.order = all;
+        for (size_t i = 0; i < ws.size() && !out.order; i++) {
+            size_t p = i, k = 0;
+            while (k < q.size() && p < ws.size() && ws[p].in_name) {
+                if (quality(q[k], ws[p]) > 0)
+                    p++, k++;
+                else if (joins(k, p))
+                    p++, k += 2;
+                else if (!q[k].symbol && splits(k, p) && ws[p + 1].in_name)
+                    p += 2, k++;
+                else
+                    break;
+            }
+            out.order = k == q.size();
         }
 }
 

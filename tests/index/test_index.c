@@ -667,6 +667,75 @@ static void test_symbols_and_phrases(void)
     index_writer_close(w);
 }
 
+/* Split and joined words: a query's split form finds and ranks the joined form first and
+ * the other way round, above documents that hold the words only in their descriptions. */
+static void test_split_and_joined_ranking(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    char id[32], name[128];
+    for (int i = 0; i < 8; i++) {
+        snprintf(id, sizeof id, "fn%d", i);
+        snprintf(name, sizeof name, "Food Network %d", i);
+        index_doc d = typed_doc(id, "cluster_organisation", name,
+                                "Agri food, agri-food and food processing for agri markets.",
+                                "Lille", "en");
+        put(w, &d);
+        snprintf(id, sizeof id, "ms%d", i);
+        snprintf(name, sizeof name, "Micro Systems %d", i);
+        d = typed_doc(id, "cluster_organisation", name,
+                      "Micro electronics, micro sensors and electronics.", "Lille", "en");
+        put(w, &d);
+        snprintf(id, sizeof id, "cn%d", i);
+        snprintf(name, sizeof name, "Care Network %d", i);
+        d = typed_doc(id, "cluster_organisation", name,
+                      "Healthcare, healthcare services and care homes.", "Lille", "en");
+        put(w, &d);
+        snprintf(id, sizeof id, "hn%d", i);
+        snprintf(name, sizeof name, "Health Network %d", i);
+        d = typed_doc(id, "cluster_organisation", name,
+                      "Health, e health, health data and the e-health of health care.",
+                      "Lille", "en");
+        put(w, &d);
+    }
+    index_doc ag = typed_doc("ag", "cluster_organisation", "Agrifood Cluster Nord",
+                             "Farming and processing.", "Arras", "en");
+    index_doc me = typed_doc("me", "cluster_organisation", "Microelectronics Cluster",
+                             "Chips and sensors.", "Grenoble", "en");
+    index_doc hc = typed_doc("hc", "cluster_organisation", "Health Care Cluster",
+                             "Hospitals and clinics.", "Nantes", "en");
+    index_doc eh = typed_doc("eh", "cluster_organisation", "E-Health Alliance",
+                             "Telemedicine.", "Rennes", "en");
+    index_doc ej = typed_doc("ej", "cluster_organisation", "EHealth Lab", "Telemedicine.",
+                             "Brest", "en");
+    put(w, &ag);
+    put(w, &me);
+    put(w, &hc);
+    put(w, &eh);
+    put(w, &ej);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    const struct {
+        const char *q, *id;
+    } cases[] = {{"agri food", "ag"}, {"micro electronics", "me"}, {"healthcare", "hc"},
+                 {"ehealth", "eh"},   {"ehealth", "ej"},            {"e-health", "ej"},
+                 {"e-health", "eh"},  {"agrifood", "ag"}};
+    for (int warm = 0; warm < 2; warm++) {
+        if (warm)
+            CHECK_EQ(index_reader_warm(r), 0);
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            index_result *res = search_q(r, cases[i].q, 20);
+            int pos = hit_pos(res, cases[i].id);
+            if (pos < 0 || pos > 1)
+                fprintf(stderr, "%s: %s at %d\n", cases[i].q, cases[i].id, pos);
+            CHECK(pos >= 0 && pos <= 1); /* "ehealth", "e-health": both names first */
+            index_result_free(res);
+        }
+    }
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
 /* Landed in part earlier (issue 21): words found in the index are never corrected. */
 static void test_no_correction_of_known_words(void)
 {
@@ -1725,6 +1794,7 @@ int main(void)
     RUN(test_type_weights);
     RUN(test_places_and_transliteration);
     RUN(test_symbols_and_phrases);
+    RUN(test_split_and_joined_ranking);
     RUN(test_no_correction_of_known_words);
     RUN(test_suggest_as_written);
     RUN(test_frequent_word_other_languages);
