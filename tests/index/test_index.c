@@ -590,6 +590,23 @@ static void test_type_weights(void)
         tw[0].weight = 10;
         CHECK_EQ(index_search(r, &q, &res), INDEX_EINVAL);
     }
+    /* The lifted clusters are kept per revision: the same query again gives the same page,
+     * and a cluster added in a new revision is lifted too. */
+    index_result *a = search_q(r, "wine", 20), *b = search_q(r, "wine", 20);
+    CHECK_EQ(a->hits_len, b->hits_len);
+    for (size_t i = 0; i < a->hits_len && i < b->hits_len; i++)
+        CHECK_STR_EQ(a->hits[i].id, b->hits[i].id);
+    CHECK_EQ(hit_pos(a, "wc2"), -1);
+    index_result_free(a);
+    index_result_free(b);
+    index_doc c2 = typed_doc("wc2", "cluster_organisation", "Wine Cluster Loire",
+                             "Growers, cooperatives and schools of the wine trade of the Loire "
+                             "valley working together on exports, training and research.",
+                             "Tours", "en");
+    put_all_and_refresh(w, r, &c2, 1, 2);
+    a = search_q(r, "wine", 20);
+    CHECK(hit_pos(a, "wc2") >= 0 && hit_pos(a, "wc2") < 3);
+    index_result_free(a);
     index_reader_close(r);
     index_writer_close(w);
 }
