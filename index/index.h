@@ -345,7 +345,10 @@ typedef struct index_hit {
     const char *city;    /* Its city ("" if none). */
     const char *snippet; /* HTML-escaped excerpt of the description with <mark>..</mark>
                           * around matched words ("" if no description). */
-    double score;        /* Relevance weight (0 for an empty query). */
+    double score;        /* Relevance weight (0 for an empty query); in relevance order it
+                          * never increases from one hit to the next, across pages too: a
+                          * hit the ranking rules put above better-scoring ones shows the
+                          * highest score below it (index_search). */
 } index_hit;
 
 typedef struct index_facet_value {
@@ -401,14 +404,17 @@ typedef struct index_result {
  * together with the best of the preferred types for the page (all but the lowest weight, the
  * default: all but cluster members), when no type filter is given:
  *   1. words: more query words in the hit's name or city (in any form: exact, folded,
- *      stem or prefix) first;
+ *      stem or prefix; two neighbouring query words as one name word, "agri food" in
+ *      "Agrifood", or one as two, "ehealth" in "E-Health", count as folded) first;
  *   2. proximity: with two words or more, a name holding every word, in the query's
  *      order and next to each other, first;
  *   3. exactness: per word, its best form in name or city: as typed (case aside:
  *      "Hydrogen" for `hydrogen`) above folded (diacritics aside: "Köln" for `koln`)
  *      above a stem or prefix ("Hydrogène" for `hydrogen`, "Kölner" for `Köln`,
  *      "Aerois" and "Aerospace" for `aero`);
- *   4. type weight (index_query.type_weights);
+ *   4. kind, then type weight (index_query.type_weights): profiles before documents of
+ *      other kinds whose type the weights do not list (not with an empty list), then the
+ *      type's weight;
  *   5. score, then index order.
  * Hits past those follow the score. Totals and facets are not affected. A quoted
  * phrase ("smart city") matches only documents holding its words next to each other in

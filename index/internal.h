@@ -59,7 +59,8 @@ enum {
 /* 5: symbol terms ("c++", "r&d"), transliterations of Greek and Cyrillic words, the other
  * names of places, P<word> <word> pairs for quoted phrases, V<folded> <written> display
  * forms, and no suggest keys starting at legal-form fragments (terms.cc). */
-#define INDEX__FORMAT "5"
+/* 6: words joined by hyphens also as one word, "e-health" as "ehealth" (terms.cc). */
+#define INDEX__FORMAT "6"
 
 /* Limits that keep terms under Xapian's 245-byte term limit and queries bounded. */
 #define INDEX__MAX_ID 200
@@ -113,6 +114,9 @@ struct index__symbol {
 };
 void index__symbol_terms(const char *s, size_t len, const std::vector<index__word> &words,
                          std::vector<index__symbol> &out);
+/* A symbol term of words joined only by hyphens with the hyphens left out ("e-health" ->
+ * "ehealth"); "" for other terms ("r&d", "c++"). */
+std::string index__joined(const std::string &term);
 
 /* The Latin transliteration of a folded Greek or Cyrillic word, "" for other words. */
 std::string index__translit(const std::string &folded, bool ukrainian);

@@ -56,9 +56,23 @@ struct summary_cache {
 
 enum { SUMMARY_CACHE_BYTES = 32 * 1024 * 1024 };
 
+/* The preferred types' best matches lifted into the ranking window (run_search), by the
+ * serialised query that found them and how many, for one revision: the second ranking
+ * that most queries need when members outnumber clusters (a fifth of a search's time,
+ * measured) is done once per query and revision. Emptied like the summaries. */
+struct lift_cache {
+    Xapian::rev rev = 0;
+    bool valid = false;
+    size_t bytes = 0;
+    std::unordered_map<std::string, std::vector<std::pair<Xapian::docid, double>>> map;
+};
+
+enum { LIFT_CACHE_BYTES = 4 * 1024 * 1024 };
+
 struct index_reader {
     Xapian::Database db;
     summary_cache summaries;
+    lift_cache lifts;
     std::unordered_map<std::string, query_stem> stems; /* Query stemmers by language. */
     index__docsets sets; /* Match sets for exact totals and facets (this revision). */
     index__topdocs top;  /* Per-term top documents for ranking large results. */
@@ -402,6 +416,9 @@ static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, 
     if (q.form == qword::SYMBOL) {
         /* "c++", "r&d": the whole term only; "e-health" also as its parts. */
         alts.push_back(index__plan::leaf(q.w));
+        std::string joined = index__joined(q.w);
+        if (!joined.empty())
+            alts.push_back(index__plan::leaf(joined)); /* "e-health" written "eHealth". */
         if (!q.parts.empty()) {
             std::vector<index__plan> parts;
             for (const std::string &x : q.parts)
@@ -830,17 +847,48 @@ static bool word_matches(const std::string &w, const std::vector<qword> &q, Xapi
     return false;
 }
 
+/* Marks of a snippet's words: none, a word, or the first, inner and last words of a symbol
+ * term ("c++", "r&d", "e-health"), marked as one with the symbols between and after. */
+enum { MARK_NONE = 0, MARK_WORD = 1, MARK_OPEN = 2, MARK_INNER = 3, MARK_CLOSE = 4,
+       MARK_ONE = 5 /* a one-word symbol term ("c++"): opens and closes */ };
+
 /* Reads up to `more` further words of text into words (positions in text) and whether each
- * matches the query into hit; false when the text has no more. */
+ * matches the query into hit; false when the text has no more. With symbol terms in the
+ * query, sym_end[i] is where the mark of a term ending at word i ends. */
 static bool read_words(const std::string &text, std::vector<index__word> &words,
-                       std::vector<char> &hit, size_t more, const std::vector<qword> &q,
-                       Xapian::Stem &st)
+                       std::vector<char> &hit, std::vector<size_t> &sym_end, size_t more,
+                       const std::vector<qword> &q, Xapian::Stem &st)
 {
     size_t from = words.empty() ? 0 : words.back().end, had = words.size();
     index__words(text.data() + from, text.size() - from, words, had + more);
     for (size_t i = had; i < words.size(); i++) {
         words[i].start += from, words[i].end += from;
         hit.push_back(!q.empty() && word_matches(words[i].folded, q, st));
+        sym_end.push_back(0);
+    }
+    bool symbols = false;
+    for (const qword &x : q)
+        symbols |= x.form == qword::SYMBOL;
+    if (symbols && words.size() > had) {
+        /* The symbol terms of the words read so far (one may span the previous step). */
+        std::vector<index__symbol> syms;
+        index__symbol_terms(text.data(), text.size(), words, syms);
+        for (const index__symbol &sy : syms) {
+            bool wanted = false;
+            for (const qword &x : q)
+                wanted |= x.form == qword::SYMBOL && x.w == sy.term;
+            if (!wanted)
+                continue;
+            if (sy.first == sy.last) {
+                hit[sy.first] = MARK_ONE;
+            } else {
+                hit[sy.first] = MARK_OPEN;
+                for (size_t k = sy.first + 1; k < sy.last; k++)
+                    hit[k] = MARK_INNER;
+                hit[sy.last] = MARK_CLOSE;
+            }
+            sym_end[sy.last] = sy.end;
+        }
     }
     return words.size() > had;
 }
@@ -856,12 +904,13 @@ static std::string make_snippet(const std::string &text, const std::vector<qword
      * a tenth of a search's time). */
     std::vector<index__word> words;
     std::vector<char> hit;
+    std::vector<size_t> sym_end;
     words.reserve(2 * SNIPPET_STEP_WORDS);
     hit.reserve(2 * SNIPPET_STEP_WORDS);
     size_t first = SIZE_MAX;
     while (first == SIZE_MAX && words.size() < SNIPPET_MAX_WORDS) {
         size_t had = words.size();
-        if (!read_words(text, words, hit,
+        if (!read_words(text, words, hit, sym_end,
                         std::min<size_t>(SNIPPET_STEP_WORDS, SNIPPET_MAX_WORDS - had), q, st))
             break;
         for (size_t i = had; i < words.size() && first == SIZE_MAX; i++)
@@ -873,7 +922,7 @@ static std::string make_snippet(const std::string &text, const std::vector<qword
         start = words[first - SNIPPET_LEAD_WORDS].start;
     size_t limit = start + SNIPPET_BYTES, end = start;
     while (words.size() < SNIPPET_MAX_WORDS && (words.empty() || words.back().end <= limit))
-        if (!read_words(text, words, hit,
+        if (!read_words(text, words, hit, sym_end,
                         std::min<size_t>(SNIPPET_STEP_WORDS, SNIPPET_MAX_WORDS - words.size()), q,
                         st))
             break;
@@ -891,18 +940,30 @@ static std::string make_snippet(const std::string &text, const std::vector<qword
     if (start > 0)
         out += "\xE2\x80\xA6";
     size_t pos = start;
+    bool open = false; /* Inside a symbol term's mark. */
     for (size_t i = 0; i < words.size(); i++) {
         const index__word &w = words[i];
         if (w.start < start || w.end > end)
             continue;
         escape_html(out, text.data() + pos, w.start - pos);
-        if (hit[i])
+        int h = hit[i];
+        if (h == MARK_WORD || h == MARK_ONE || (h == MARK_OPEN && !open)) {
             out += "<mark>";
+            open = h == MARK_OPEN;
+        }
         escape_html(out, text.data() + w.start, w.end - w.start);
-        if (hit[i])
-            out += "</mark>";
         pos = w.end;
+        if ((h == MARK_CLOSE || h == MARK_ONE) && sym_end[i] <= end) {
+            escape_html(out, text.data() + pos, sym_end[i] - pos); /* "++", '#' */
+            pos = sym_end[i];
+        }
+        if (h == MARK_WORD || h == MARK_ONE || (h == MARK_CLOSE && open)) {
+            out += "</mark>";
+            open = false;
+        }
     }
+    if (open)
+        out += "</mark>";
     if (pos < end)
         escape_html(out, text.data() + pos, end - pos);
     if (end < text.size())
@@ -1006,13 +1067,27 @@ namespace
 struct rank_key {
     Xapian::docid did;
     double score;
-    int words, order, exact, type;
+    int words, order, exact, kind, type;
 };
 
 /* The type weights of a query: the defaults, or the caller's. */
 struct type_weights {
     std::vector<std::pair<std::string, int>> list;
     int top = INDEX_TYPE_WEIGHT_OTHER; /* The highest weight of any type. */
+    bool kinds = true; /* Profiles before other kinds (not for an empty type_weight=). */
+
+    bool listed(const std::string &type) const
+    {
+        for (const auto &kv : list)
+            if (kv.first == type)
+                return true;
+        return false;
+    }
+    /* Rule 4's kind: 1 for a profile or a listed type, 0 for other documents. */
+    int kind_of(const index__summary &s) const
+    {
+        return !kinds || s.kind == INDEX_KIND_PROFILE || listed(s.type) ? 1 : 0;
+    }
 
     int of(const std::string &type) const
     {
@@ -1046,6 +1121,7 @@ static int parse_type_weights(const index_query *q, type_weights &tw)
                 return index__fail(INDEX_EINVAL, "a type weight is a type and 0..9");
             tw.list.emplace_back(std::string(t.type.ptr, t.type.len), (int)t.weight);
         }
+        tw.kinds = q->type_weights_len > 0;
     }
     for (const auto &kv : tw.list)
         tw.top = std::max(tw.top, kv.second);
@@ -1079,27 +1155,67 @@ static void rank_text(const index__summary &s, const std::vector<rank_word> &q, 
             return 1;
         return 0;
     };
+    /* Split and joined forms count as a folded form (2): two neighbouring query words
+     * written as one word of the name ("agri food", "Agrifood"), one query word written
+     * as two neighbouring words of a field ("ehealth", "E-Health"). */
+    auto joins = [&](size_t k, size_t p) { /* q[k], q[k+1] as ws[p] */
+        return k + 1 < q.size() && !q[k].symbol && !q[k + 1].symbol &&
+               ws[p].folded.size() == q[k].w.size() + q[k + 1].w.size() &&
+               ws[p].folded.compare(0, q[k].w.size(), q[k].w) == 0 &&
+               ws[p].folded.compare(q[k].w.size(), std::string::npos, q[k + 1].w) == 0;
+    };
+    auto splits = [&](size_t k, size_t p) { /* q[k] as ws[p], ws[p+1] of one field */
+        const std::string &w = q[k].w;
+        return p + 1 < ws.size() && ws[p].in_name == ws[p + 1].in_name &&
+               w.size() == ws[p].folded.size() + ws[p + 1].folded.size() &&
+               w.compare(0, ws[p].folded.size(), ws[p].folded) == 0 &&
+               w.compare(ws[p].folded.size(), std::string::npos, ws[p + 1].folded) == 0;
+    };
     out.words = out.exact = out.order = 0;
     std::string lowered;
-    for (const rank_word &qw : q) {
-        int best = 0;
+    std::vector<int> best(q.size(), 0);
+    for (size_t k = 0; k < q.size(); k++) {
+        const rank_word &qw = q[k];
         if (qw.symbol) {
             if (lowered.empty())
                 lowered = index__lower(s.name.data(), s.name.size()) + " " +
                           index__lower(s.city.data(), s.city.size());
-            best = lowered.find(qw.raw) != std::string::npos ? 3 : 0;
+            best[k] = lowered.find(qw.raw) != std::string::npos ? 3 : 0;
+            std::string joined = index__joined(qw.w);
+            for (size_t p = 0; p < ws.size() && best[k] < 2 && !joined.empty(); p++)
+                if (ws[p].folded == joined)
+                    best[k] = 2; /* "e-health" written "eHealth". */
         }
-        for (const word &x : ws)
-            best = std::max(best, quality(qw, x));
-        out.words += best > 0;
-        out.exact += best;
+        for (size_t p = 0; p < ws.size(); p++) {
+            best[k] = std::max(best[k], quality(qw, ws[p]));
+            if (best[k] < 2 && !qw.symbol && splits(k, p))
+                best[k] = 2;
+            if (joins(k, p)) {
+                best[k] = std::max(best[k], 2);
+                best[k + 1] = std::max(best[k + 1], 2);
+            }
+        }
     }
+    for (size_t k = 0; k < q.size(); k++) {
+        out.words += best[k] > 0;
+        out.exact += best[k];
+    }
+    /* In order: the query's words in a row in the name, a word matching, two query words
+     * joined as one name word, or one query word split over two. */
     if (q.size() >= 2)
-        for (size_t i = 0; i + q.size() <= ws.size() && !out.order; i++) {
-            bool all = true;
-            for (size_t k = 0; k < q.size() && all; k++)
-                all = ws[i + k].in_name && quality(q[k], ws[i + k]) > 0;
-            out.order = all;
+        for (size_t i = 0; i < ws.size() && !out.order; i++) {
+            size_t p = i, k = 0;
+            while (k < q.size() && p < ws.size() && ws[p].in_name) {
+                if (quality(q[k], ws[p]) > 0)
+                    p++, k++;
+                else if (joins(k, p))
+                    p++, k += 2;
+                else if (!q[k].symbol && splits(k, p) && ws[p + 1].in_name)
+                    p += 2, k++;
+                else
+                    break;
+            }
+            out.order = k == q.size();
         }
 }
 
@@ -1111,6 +1227,8 @@ static bool rank_before(const rank_key &a, const rank_key &b)
         return a.order > b.order;
     if (a.exact != b.exact)
         return a.exact > b.exact;
+    if (a.kind != b.kind)
+        return a.kind > b.kind;
     if (a.type != b.type)
         return a.type > b.type;
     if (a.score != b.score)
@@ -1266,16 +1384,19 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         for (const auto &kv : tw.list)
             low = std::min(low, kv.second);
         const bool drop_low = low < INDEX_TYPE_WEIGHT_OTHER;
-        auto preferred = [&](int weight) { return drop_low ? weight > low : weight == tw.top; };
+        auto preferred = [&](const rank_key &k) {
+            return k.kind && (drop_low ? k.type > low : k.type == tw.top);
+        };
         size_t preferred_in_window = 0;
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
             const index__summary *s = summary_of(r, *it);
-            rank_key k{*it, it.get_weight(), 0, 0, 0, INDEX_TYPE_WEIGHT_OTHER};
+            rank_key k{*it, it.get_weight(), 0, 0, 0, 1, INDEX_TYPE_WEIGHT_OTHER};
             if (s) {
                 rank_text(*s, tq.rank, k);
+                k.kind = tw.kind_of(*s);
                 k.type = tw.of(s->type);
             }
-            preferred_in_window += preferred(k.type);
+            preferred_in_window += preferred(k);
             win.push_back(k);
         }
         const size_t from_score = win.size();
@@ -1283,7 +1404,12 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
          * for the page (a hydrogen cluster scoring just below twenty companies named
          * Hydrogen). */
         std::vector<Xapian::docid> lifted;
+        /* Preferring all but the lowest types prefers profiles of those types when profiles
+         * come before other kinds. */
+        const bool profiles_only = drop_low && tw.kinds;
         if (q->filter.types_len == 0 && (drop_low || tw.top > INDEX_TYPE_WEIGHT_OTHER) &&
+            (!profiles_only || q->filter.kinds == 0 ||
+             (q->filter.kinds & (1u << INDEX_KIND_PROFILE))) &&
             from_score < m->res.total &&
             preferred_in_window < std::min<uint64_t>(first + per_page, RERANK_WINDOW)) {
             std::vector<index__plan> types;
@@ -1294,47 +1420,92 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             Xapian::Query tq_types = type_plan.query();
             Xapian::Query pq = drop_low ? Xapian::Query(Xapian::Query::OP_AND_NOT, query, tq_types)
                                         : Xapian::Query(Xapian::Query::OP_FILTER, query, tq_types);
+            const std::string kprofile = std::string("K") + index_kind_name(INDEX_KIND_PROFILE);
+            if (profiles_only && q->filter.kinds != (1u << INDEX_KIND_PROFILE))
+                pq = Xapian::Query(Xapian::Query::OP_FILTER, pq, Xapian::Query(kprofile));
             /* As many as the page can show: the window's order of the others is kept. */
             const Xapian::doccount lift =
                 (Xapian::doccount)std::min<uint64_t>(first + per_page, RERANK_WINDOW);
-            Xapian::MSet more;
-            bool settled = false;
-            if (has_match) {
-                /* From candidates, as the page itself: the preferred matches as a bitmap. */
-                index__bits tb, pref(match);
-                r->sets.eval(r->db, type_plan, tb);
-                for (size_t i = 0; i < pref.size(); i++)
-                    pref[i] &= drop_low ? ~(i < tb.size() ? tb[i] : 0)
-                                        : (i < tb.size() ? tb[i] : 0);
-                uint64_t ptotal = index__docsets::count(pref);
-                settled = ptotal == 0 ||
-                          r->top.rank(r->db, tq.plan, pq, pref, ptotal, 0, lift, more) ==
-                              index__topdocs::SETTLED;
+            lift_cache &lc = r->lifts;
+            Xapian::rev rev = r->db.get_revision();
+            if (!lc.valid || lc.rev != rev || lc.bytes > LIFT_CACHE_BYTES) {
+                lc.map.clear();
+                lc.bytes = 0;
+                lc.rev = rev;
+                lc.valid = true;
             }
-            if (!settled) {
-                Xapian::Enquire top(r->db);
-                top.set_query(pq);
-                more = top.get_mset(0, lift);
+            std::string key = pq.serialise();
+            key += '\0';
+            key += std::to_string(lift);
+            auto cached = lc.map.find(key);
+            std::vector<std::pair<Xapian::docid, double>> best;
+            if (cached != lc.map.end()) {
+                best = cached->second;
+            } else {
+                Xapian::MSet more;
+                bool settled = false;
+                if (has_match) {
+                    /* From candidates, as the page itself: the preferred matches as a bitmap. */
+                    index__bits tb, pref(match), kb;
+                    r->sets.eval(r->db, type_plan, tb);
+                    for (size_t i = 0; i < pref.size(); i++)
+                        pref[i] &= drop_low ? ~(i < tb.size() ? tb[i] : 0)
+                                            : (i < tb.size() ? tb[i] : 0);
+                    if (profiles_only && q->filter.kinds != (1u << INDEX_KIND_PROFILE)) {
+                        r->sets.eval(r->db, index__plan::leaf(kprofile), kb);
+                        for (size_t i = 0; i < pref.size(); i++)
+                            pref[i] &= i < kb.size() ? kb[i] : 0;
+                    }
+                    uint64_t ptotal = index__docsets::count(pref), in_window = 0;
+                    for (size_t i = 0; i < from_score; i++) {
+                        Xapian::docid d = win[i].did;
+                        in_window += d / 64 < pref.size() && (pref[d / 64] >> (d % 64) & 1);
+                    }
+                    /* Every preferred match already in the window: nothing to lift. */
+                    settled = ptotal <= in_window ||
+                              r->top.rank(r->db, tq.plan, pq, pref, ptotal, 0, lift, more) ==
+                                  index__topdocs::SETTLED;
+                }
+                if (!settled) {
+                    Xapian::Enquire top(r->db);
+                    top.set_query(pq);
+                    more = top.get_mset(0, lift);
+                }
+                for (Xapian::MSetIterator it = more.begin(); it != more.end(); ++it)
+                    best.emplace_back(*it, it.get_weight());
+                lc.bytes += key.size() + 64 + best.size() * sizeof best[0];
+                lc.map.emplace(std::move(key), best);
             }
             std::vector<Xapian::docid> in_win;
             for (const rank_key &k : win)
                 in_win.push_back(k.did);
             std::sort(in_win.begin(), in_win.end());
-            for (Xapian::MSetIterator it = more.begin(); it != more.end(); ++it) {
-                if (std::binary_search(in_win.begin(), in_win.end(), *it))
+            for (const auto &bd : best) {
+                if (std::binary_search(in_win.begin(), in_win.end(), bd.first))
                     continue;
-                const index__summary *s = summary_of(r, *it);
-                rank_key k{*it, it.get_weight(), 0, 0, 0, tw.top};
+                const index__summary *s = summary_of(r, bd.first);
+                rank_key k{bd.first, bd.second, 0, 0, 0, 1, tw.top};
                 if (s) {
                     rank_text(*s, tq.rank, k);
+                    k.kind = tw.kind_of(*s);
                     k.type = tw.of(s->type);
                 }
                 win.push_back(k);
-                lifted.push_back(*it);
+                lifted.push_back(bd.first);
             }
             std::sort(lifted.begin(), lifted.end());
         }
+        /* The score a client sees follows the order: a window hit's score is raised to
+         * the highest score of the hits the rules put below it, and to the lowest score
+         * of the window by score, which no hit past the window exceeds (index.h). */
+        double floor = 0;
+        for (size_t i = 0; i < from_score; i++)
+            floor = i == 0 ? win[i].score : std::min(floor, win[i].score);
         std::sort(win.begin(), win.end(), rank_before);
+        for (size_t i = win.size(); i-- > 0;) {
+            floor = std::max(floor, win[i].score);
+            win[i].score = floor;
+        }
         for (uint64_t p = first; p < first + per_page && p < win.size(); p++)
             hits_of.emplace_back(win[p].did, win[p].score);
         /* Past the window: by score, leaving out the documents lifted into it. */

@@ -4,7 +4,8 @@
  *
  *   - symbol terms: words joined by '&' or '-', or followed by "++" or '#', kept whole as
  *     one term ("r&d", "c++", "c#", "e-health"), so that `r&d` is not the r and d of
- *     "S.r.l." nor `c++` the c of "L.L.C.";
+ *     "S.r.l." nor `c++` the c of "L.L.C."; words joined only by hyphens also as one word
+ *     ("e-health" as "ehealth"), so a query's joined form finds them;
  *   - transliterations of Greek and Cyrillic words into Latin letters ("σύμπλεγμα" also
  *     as "symplegma", "Θεσσαλονίκη" as "thessaloniki", "Київ" as "kyiv"), a simplified
  *     ELOT 743 for Greek and the national romanisations for Cyrillic (Ukrainian for a
@@ -85,6 +86,17 @@ void index__symbol_terms(const char *s, size_t len, const std::vector<index__wor
             out.push_back(index__symbol{term, i, j, w[i].start, k});
         i = j + 1;
     }
+}
+
+std::string index__joined(const std::string &term)
+{
+    if (term.find('-') == std::string::npos || term.find_first_of("&+#") != std::string::npos)
+        return std::string();
+    std::string out;
+    for (char c : term)
+        if (c != '-')
+            out += c;
+    return out;
 }
 
 /* ---- transliteration ------------------------------------------------------------------- */

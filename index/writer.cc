@@ -155,8 +155,14 @@ static void add_text(index_writer *w, Xapian::Document &doc, index_str text, uns
     }
     w->symbols.clear();
     index__symbol_terms(text.ptr, text.len, w->words, w->symbols);
-    for (const index__symbol &sy : w->symbols)
+    for (const index__symbol &sy : w->symbols) {
         doc.add_term(sy.term, wdf);
+        /* Format 6: words joined only by hyphens also as one word ("e-health" as
+         * "ehealth", "Agri-Food" as "agrifood"), so the joined form finds them. */
+        std::string joined = index__joined(sy.term);
+        if (!joined.empty())
+            doc.add_term(joined, wdf);
+    }
 }
 
 /* Copies text as valid UTF-8: invalid bytes become U+FFFD, control characters spaces. */

@@ -376,7 +376,7 @@ static void test_exclusion(void)
     index_doc docs[] = {
         mkdoc("dh", "Digital Health Cluster", "Hospitals going digital."),
         mkdoc("hv", "Health Valley", "Medicine."),
-        mkdoc("eh", "E-Health Alliance", "Telemedicine."),
+        mkdoc("eh", "E-Health Alliance", "Telemedicine and e-health for clinics."),
         mkdoc("dg", "Digitalisation Hub", "Software for health."),
     };
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
@@ -554,14 +554,22 @@ static void test_type_weights(void)
         CHECK_EQ(hit_pos(res, "wc"), 0); /* cluster_organisation:2 */
         CHECK_EQ(hit_pos(res, "wt"), 1); /* any other type: 1 */
         index_result_free(res);
-        /* Pages stay a partition: the cluster lifted into the first page is not repeated. */
+        /* Pages stay a partition: the cluster lifted into the first page is not repeated.
+         * The scores shown never increase down the order, across pages too, although the
+         * clusters lifted above sixty members score less than they do. */
         int seen = 0;
+        double last = 1e300;
         for (uint32_t page = 1; page <= 4; page++) {
             index_query q = index_query_default();
             q.q = index_cstr("wine");
             q.per_page = 20;
             q.page = page;
             CHECK_EQ(index_search(r, &q, &res), 0);
+            for (size_t i = 0; i < res->hits_len; i++) {
+                CHECK(res->hits[i].score > 0);
+                CHECK(res->hits[i].score <= last);
+                last = res->hits[i].score;
+            }
             seen += hit_pos(res, "wc") >= 0;
             if (page == 4)
                 CHECK_EQ(res->hits_len, 2);
@@ -581,6 +589,88 @@ static void test_type_weights(void)
         index_result_free(res);
         tw[0].weight = 10;
         CHECK_EQ(index_search(r, &q, &res), INDEX_EINVAL);
+    }
+    /* The lifted clusters are kept per revision: the same query again gives the same page,
+     * and a cluster added in a new revision is lifted too. */
+    index_result *a = search_q(r, "wine", 20), *b = search_q(r, "wine", 20);
+    CHECK_EQ(a->hits_len, b->hits_len);
+    for (size_t i = 0; i < a->hits_len && i < b->hits_len; i++)
+        CHECK_STR_EQ(a->hits[i].id, b->hits[i].id);
+    CHECK_EQ(hit_pos(a, "wc2"), -1);
+    index_result_free(a);
+    index_result_free(b);
+    index_doc c2 = typed_doc("wc2", "cluster_organisation", "Wine Cluster Loire",
+                             "Growers, cooperatives and schools of the wine trade of the Loire "
+                             "valley working together on exports, training and research.",
+                             "Tours", "en");
+    put_all_and_refresh(w, r, &c2, 1, 2);
+    a = search_q(r, "wine", 20);
+    CHECK(hit_pos(a, "wc2") >= 0 && hit_pos(a, "wc2") < 3);
+    index_result_free(a);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+/* Kinds: with no kind filter, profiles (clusters first, members too) come before news,
+ * partner searches and events that match the words as well, even when those score higher;
+ * a type_weight naming their type weighs them again, an empty one weighs all alike. */
+static void test_kind_weights(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    char id[32];
+    const index_kind kinds[] = {INDEX_KIND_NEWS, INDEX_KIND_PARTNER_SEARCH, INDEX_KIND_EVENT};
+    const char *types[] = {"", "technology", "conference"};
+    for (int i = 0; i < 12; i++) {
+        snprintf(id, sizeof id, "o%d", i);
+        index_doc d = typed_doc(id, types[i % 3], "Treffen in München",
+                                "München, München: aus München für München.", "München", "de");
+        d.kind = kinds[i % 3];
+        put(w, &d);
+    }
+    index_doc c = typed_doc("mc", "cluster_organisation", "Kompetenznetz Textil",
+                            "Ein Netzwerk von Unternehmen, Hochschulen und Instituten der Region "
+                            "für Forschung, Ausbildung und Export.",
+                            "München", "de");
+    index_doc m = typed_doc("mm", "cluster_member", "Textil Werke",
+                            "Ein Unternehmen für Garne, Stoffe und technische Textilien aus "
+                            "Bayern mit Kunden in ganz Europa.",
+                            "München", "de");
+    put(w, &c);
+    put(w, &m);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    for (int warm = 0; warm < 2; warm++) {
+        if (warm)
+            CHECK_EQ(index_reader_warm(r), 0);
+        const char *qs[] = {"munich", "münchen"};
+        for (size_t i = 0; i < 2; i++) {
+            index_result *res = search_q(r, qs[i], 20);
+            CHECK_EQ(res->total, 14);
+            CHECK_EQ(hit_pos(res, "mc"), 0);
+            CHECK_EQ(hit_pos(res, "mm"), 1);
+            index_result_free(res);
+        }
+        /* Events weighed by their type: above the profiles' default weights. */
+        index_type_weight tw[] = {{index_cstr("conference"), 5}};
+        index_query q = index_query_default();
+        q.q = index_cstr("münchen");
+        q.type_weights = tw;
+        q.type_weights_len = 1;
+        q.type_weights_given = true;
+        index_result *res = NULL;
+        CHECK_EQ(index_search(r, &q, &res), 0);
+        CHECK_STR_EQ(res->hits[0].kind, "event");
+        CHECK_EQ(hit_pos(res, "mc"), 4); /* after the four events */
+        CHECK(hit_pos(res, "mc") > 0 && hit_pos(res, "mc") < hit_pos(res, "mm"));
+        CHECK_LT(hit_pos(res, "mm"), hit_pos(res, "o0")); /* news below the profiles */
+        index_result_free(res);
+        /* type_weight= (empty): every kind and type alike, the score decides. */
+        q.type_weights_len = 0;
+        CHECK_EQ(index_search(r, &q, &res), 0);
+        CHECK_GT(hit_pos(res, "mc"), 1);
+        CHECK_STR_EQ(res->hits[0].name, "Treffen in München");
+        index_result_free(res);
     }
     index_reader_close(r);
     index_writer_close(w);
@@ -634,7 +724,7 @@ static void test_symbols_and_phrases(void)
         mkdoc("srl", "Polartek S.r.l.", "Machines for the R and D of dairies."),
         mkdoc("llc", "Smartix L.L.C.", "C and D programming."),
         mkdoc("rd", "Embedded Systems Lab", "R&D in C++ and C# for avionics."),
-        mkdoc("eh", "E-Health Alliance", "Telemedicine."),
+        mkdoc("eh", "E-Health Alliance", "Telemedicine and e-health for clinics."),
         mkdoc("sc", "Smart City Cluster", "Urban platforms."),
         mkdoc("cs", "City of Smart Factories", "Industry."),
     };
@@ -643,15 +733,22 @@ static void test_symbols_and_phrases(void)
     CHECK_EQ(index_commit(w, 1), 0);
     index_reader *r = open_reader(dir);
     const char *only_rd[] = {"r&d", "c++", "C#", "R&D c++"};
+    /* The snippet marks the symbol term whole, symbols included. */
+    const char *marked[] = {"<mark>R&amp;D</mark> in", "<mark>C++</mark> and",
+                            "<mark>C#</mark> for", "<mark>R&amp;D</mark> in <mark>C++</mark>"};
     for (size_t i = 0; i < sizeof only_rd / sizeof *only_rd; i++) {
         index_result *res = search_q(r, only_rd[i], 20);
         CHECK_EQ(res->total, 1);
         CHECK(has_hit(res, "rd"));
+        if (!strstr(res->hits[0].snippet, marked[i]))
+            fprintf(stderr, "%s: snippet %s\n", only_rd[i], res->hits[0].snippet);
+        CHECK(strstr(res->hits[0].snippet, marked[i]) != NULL);
         index_result_free(res);
     }
     index_result *res = search_q(r, "e-health", 20);
     CHECK(has_hit(res, "eh"));
     CHECK_EQ(hit_pos(res, "eh"), 0);
+    CHECK_STR_EQ(res->hits[0].snippet, "Telemedicine and <mark>e-health</mark> for clinics.");
     index_result_free(res);
     res = search_q(r, "\"smart city\"", 20);
     CHECK_EQ(res->total, 1);
@@ -663,6 +760,75 @@ static void test_symbols_and_phrases(void)
     res = search_q(r, "\"city smart\" -factories", 20);
     CHECK_EQ(res->total, 0);
     index_result_free(res);
+    index_reader_close(r);
+    index_writer_close(w);
+}
+
+/* Split and joined words: a query's split form finds and ranks the joined form first and
+ * the other way round, above documents that hold the words only in their descriptions. */
+static void test_split_and_joined_ranking(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    char id[32], name[128];
+    for (int i = 0; i < 8; i++) {
+        snprintf(id, sizeof id, "fn%d", i);
+        snprintf(name, sizeof name, "Food Network %d", i);
+        index_doc d = typed_doc(id, "cluster_organisation", name,
+                                "Agri food, agri-food and food processing for agri markets.",
+                                "Lille", "en");
+        put(w, &d);
+        snprintf(id, sizeof id, "ms%d", i);
+        snprintf(name, sizeof name, "Micro Systems %d", i);
+        d = typed_doc(id, "cluster_organisation", name,
+                      "Micro electronics, micro sensors and electronics.", "Lille", "en");
+        put(w, &d);
+        snprintf(id, sizeof id, "cn%d", i);
+        snprintf(name, sizeof name, "Care Network %d", i);
+        d = typed_doc(id, "cluster_organisation", name,
+                      "Healthcare, healthcare services and care homes.", "Lille", "en");
+        put(w, &d);
+        snprintf(id, sizeof id, "hn%d", i);
+        snprintf(name, sizeof name, "Health Network %d", i);
+        d = typed_doc(id, "cluster_organisation", name,
+                      "Health, e health, health data and the e-health of health care.",
+                      "Lille", "en");
+        put(w, &d);
+    }
+    index_doc ag = typed_doc("ag", "cluster_organisation", "Agrifood Cluster Nord",
+                             "Farming and processing.", "Arras", "en");
+    index_doc me = typed_doc("me", "cluster_organisation", "Microelectronics Cluster",
+                             "Chips and sensors.", "Grenoble", "en");
+    index_doc hc = typed_doc("hc", "cluster_organisation", "Health Care Cluster",
+                             "Hospitals and clinics.", "Nantes", "en");
+    index_doc eh = typed_doc("eh", "cluster_organisation", "E-Health Alliance",
+                             "Telemedicine.", "Rennes", "en");
+    index_doc ej = typed_doc("ej", "cluster_organisation", "EHealth Lab", "Telemedicine.",
+                             "Brest", "en");
+    put(w, &ag);
+    put(w, &me);
+    put(w, &hc);
+    put(w, &eh);
+    put(w, &ej);
+    CHECK_EQ(index_commit(w, 1), 0);
+    index_reader *r = open_reader(dir);
+    const struct {
+        const char *q, *id;
+    } cases[] = {{"agri food", "ag"}, {"micro electronics", "me"}, {"healthcare", "hc"},
+                 {"ehealth", "eh"},   {"ehealth", "ej"},            {"e-health", "ej"},
+                 {"e-health", "eh"},  {"agrifood", "ag"}};
+    for (int warm = 0; warm < 2; warm++) {
+        if (warm)
+            CHECK_EQ(index_reader_warm(r), 0);
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            index_result *res = search_q(r, cases[i].q, 20);
+            int pos = hit_pos(res, cases[i].id);
+            if (pos < 0 || pos > 1)
+                fprintf(stderr, "%s: %s at %d\n", cases[i].q, cases[i].id, pos);
+            CHECK(pos >= 0 && pos <= 1); /* "ehealth", "e-health": both names first */
+            index_result_free(res);
+        }
+    }
     index_reader_close(r);
     index_writer_close(w);
 }
@@ -1723,8 +1889,10 @@ int main(void)
     RUN(test_exclusion);
     RUN(test_ranking_rules);
     RUN(test_type_weights);
+    RUN(test_kind_weights);
     RUN(test_places_and_transliteration);
     RUN(test_symbols_and_phrases);
+    RUN(test_split_and_joined_ranking);
     RUN(test_no_correction_of_known_words);
     RUN(test_suggest_as_written);
     RUN(test_frequent_word_other_languages);
