@@ -881,3 +881,20 @@ int core_xchange_list(core_store *s, const core_actor *actor, const char *state,
     core_value_set(a, out, "items", items);
     return 0;
 }
+
+void core_xchange_catalogue_fields(core_arena *a, const core_value *rec, core_value *into)
+{
+    static const char *const shown[] = {"roles",  "ecosystems", "objectives",  "languages",
+                                        "offer", "demand",     "availability"};
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+        const core_value *m = rec ? core_value_get(rec, shown[i]) : NULL;
+        core_value_set(a, into, shown[i], m ? core_value_copy(a, m) : core_value_null());
+    }
+}
+
+unsigned core_xchange_role_sides(const char *role)
+{
+    bool both = strcmp(role, "host_and_visitor") == 0;
+    return (both || strcmp(role, "host") == 0 ? CORE_XCHANGE_SIDE_HOST : 0) |
+           (both || strcmp(role, "visitor") == 0 ? CORE_XCHANGE_SIDE_VISITOR : 0);
+}

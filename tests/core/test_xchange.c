@@ -440,6 +440,31 @@ static void state_machine_and_one_visit(void)
     CHECK(core_value_get(&v, "v") == NULL);
 }
 
+/* The catalogue shows a registration's public members only, and a host_and_visitor
+ * registration counts on both sides of the role facet (rules net/xchange.c used to hold). */
+static void catalogue_rules(void)
+{
+    core_value rec = J("{\"roles\":[\"host\"],\"ecosystems\":[\"digital\"],\"offer\":\"O\","
+                       "\"host_capacity\":3,\"admins_note\":\"private\",\"profile_id\":\"p\"}");
+    core_value v = core_value_obj();
+    core_xchange_catalogue_fields(&A, &rec, &v);
+    CHECK_EQ(v.u.obj.len, 7);
+    CHECK(core_value_get(&v, "host_capacity") == NULL);
+    CHECK(core_value_get(&v, "admins_note") == NULL);
+    CHECK(core_value_get(&v, "profile_id") == NULL);
+    CHECK_STR_EQ(core_value_get_str(&v, "offer"), "O");
+    CHECK(core_value_get(&v, "demand")->type == CORE_NULL);
+    core_value gone = core_value_obj();
+    core_xchange_catalogue_fields(&A, NULL, &gone);
+    CHECK_EQ(gone.u.obj.len, 7);
+    CHECK(core_value_get(&gone, "roles")->type == CORE_NULL);
+    CHECK_EQ(core_xchange_role_sides("host"), CORE_XCHANGE_SIDE_HOST);
+    CHECK_EQ(core_xchange_role_sides("visitor"), CORE_XCHANGE_SIDE_VISITOR);
+    CHECK_EQ(core_xchange_role_sides("host_and_visitor"),
+             CORE_XCHANGE_SIDE_HOST | CORE_XCHANGE_SIDE_VISITOR);
+    CHECK_EQ(core_xchange_role_sides("guest"), 0);
+}
+
 int main(void)
 {
     test_tmpdir(dir, sizeof(dir), "test-xchange");
@@ -461,6 +486,7 @@ int main(void)
     RUN(authz_rows);
     RUN(validation);
     RUN(state_machine_and_one_visit);
+    RUN(catalogue_rules);
     core_arena_dispose(&A);
     core_store_close(st);
     char cmd[300];
