@@ -176,10 +176,9 @@ void net_events_agenda(net_req *r)
         net_fail(r, CORE_EBADREQ, "to is an RFC 3339 time or a date (2027-03-15)", NULL);
         return;
     }
-    static const char *const kinds[] = {"matchmaking", "webinar", "conference", "workshop",
-                                        "other"};
+    const char *const *kinds = core_event_kinds(); /* the domain's list, not a copy */
     bool ok = kind == NULL;
-    for (size_t i = 0; !ok && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+    for (size_t i = 0; !ok && kinds[i] != NULL; i++)
         ok = strcmp(kind, kinds[i]) == 0;
     if (!ok) {
         net_fail(r, CORE_EBADREQ, "kind is matchmaking, webinar, conference, workshop or other",
