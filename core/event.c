@@ -35,12 +35,6 @@ static int invalid(core_event_op *op)
     return core_op_fail(op, CORE_EINVALID, "the request has errors; see fields");
 }
 
-static int64_t get_int(const core_value *obj, const char *key, int64_t dflt)
-{
-    const core_value *v = core_value_get(obj, key);
-    return v != NULL && v->type == CORE_INT ? v->u.i : dflt;
-}
-
 static const char *profile_name(const core_value *prof)
 {
     const char *n = core_value_get_str(core_value_get(prof, "published"), "name");
@@ -174,7 +168,7 @@ static void apply_fields(core_fields *f, core_arena *a, core_value *rec, const c
         if (s && !ok)
             core_fields_add(f, "kind", "must be matchmaking, webinar, conference, workshop or other");
         else if (s && !create && strcmp(s, core_value_get_str(rec, "kind")) != 0 &&
-                 get_int(rec, "tables", 0) > 0)
+                 core_record_int(rec, "tables", 0) > 0)
             core_fields_add(f, "kind", "cannot change once matchmaking slots are set");
         else if (s)
             core_op_obj_put(a, rec, "kind", core_value_cstr(a, s));
@@ -211,13 +205,13 @@ static void apply_fields(core_fields *f, core_arena *a, core_value *rec, const c
     }
     if (core_fields_any(f))
         return;
-    int64_t s = get_int(rec, "starts_at", 0), e = get_int(rec, "ends_at", 0);
+    int64_t s = core_record_int(rec, "starts_at", 0), e = core_record_int(rec, "ends_at", 0);
     if (e <= s)
         core_fields_add(f, "ends_at", "must be after starts_at");
     const core_value *slots = core_value_get(rec, "slots");
     for (size_t i = 0; slots && slots->type == CORE_ARR && i < slots->u.arr.len; i++)
-        if (get_int(&slots->u.arr.items[i], "starts_at", 0) < s ||
-            get_int(&slots->u.arr.items[i], "ends_at", 0) > e) {
+        if (core_record_int(&slots->u.arr.items[i], "starts_at", 0) < s ||
+            core_record_int(&slots->u.arr.items[i], "ends_at", 0) > e) {
             core_fields_add(f, "starts_at", "would leave matchmaking slots outside the event");
             break;
         }
@@ -317,7 +311,7 @@ int core_event_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "created_at", core_value_int(now));
     core_value_set(a, &rec, "updated_at", core_value_int(now));
     core_op_put_key(t, core_arena_printf(a, "evprofile/%s/%s", pid, id), "");
-    core_op_put_key(t, time_key(a, get_int(&rec, "starts_at", 0), id), "");
+    core_op_put_key(t, time_key(a, core_record_int(&rec, "starts_at", 0), id), "");
     int rc = core_record_put(t, CORE_EVENT_KIND, id, &rec, "create");
     if (rc != 0)
         return rc;
@@ -357,11 +351,11 @@ int core_event_patch_txn(core_txn *t, void *arg)
     core_check_known(&op->fields, op->body, event_fields + 1);
     if (core_value_get(op->body, "profile_id") != NULL)
         core_fields_add(&op->fields, "profile_id", "cannot change: the organiser stays");
-    int64_t old_start = get_int(&ev, "starts_at", 0);
+    int64_t old_start = core_record_int(&ev, "starts_at", 0);
     apply_fields(&op->fields, a, &ev, op->body, false);
     if (core_fields_any(&op->fields))
         return invalid(op);
-    int64_t start = get_int(&ev, "starts_at", 0);
+    int64_t start = core_record_int(&ev, "starts_at", 0);
     if (start != old_start) {
         char *k = time_key(a, old_start, op->id);
         core_txn_delete(t, CORE_CF_KEYS, (core_slice){k, strlen(k)});
@@ -552,7 +546,8 @@ int core_event_slots_txn(core_txn *t, void *arg)
                         core_arena_printf(a, "must be a whole number from 1 to %d",
                                           CORE_EVENT_MAX_TABLES));
     core_value out = core_value_arr();
-    int64_t es = get_int(&ev, "starts_at", 0), ee = get_int(&ev, "ends_at", 0), prev_end = 0;
+    int64_t es = core_record_int(&ev, "starts_at", 0), ee = core_record_int(&ev, "ends_at", 0),
+            prev_end = 0;
     if (slots == NULL || slots->type != CORE_ARR || slots->u.arr.len == 0 ||
         slots->u.arr.len > CORE_EVENT_MAX_SLOTS)
         core_fields_add(&op->fields, "slots",
@@ -844,7 +839,7 @@ int core_event_answer_txn(core_txn *t, void *arg)
             count = strtoll(cur.ptr, NULL, 10);
         else if (rc != CORE_ENOTFOUND)
             return rc;
-        if (count >= get_int(&ev, "tables", 0))
+        if (count >= core_record_int(&ev, "tables", 0))
             return core_op_fail(op, CORE_ECONFLICT, "every table is taken in that slot");
         core_op_put_key(t, nk, core_arena_printf(a, "%lld", count + 1));
         for (int i = 0; i < 2; i++)
@@ -914,9 +909,9 @@ static core_value times_view(core_arena *a, const core_value *slots)
     for (size_t i = 0; slots && slots->type == CORE_ARR && i < slots->u.arr.len; i++) {
         core_value o = core_value_obj();
         core_value_set(a, &o, "starts_at",
-                       core_value_time(a, get_int(&slots->u.arr.items[i], "starts_at", 0)));
+                       core_value_time(a, core_record_int(&slots->u.arr.items[i], "starts_at", 0)));
         core_value_set(a, &o, "ends_at",
-                       core_value_time(a, get_int(&slots->u.arr.items[i], "ends_at", 0)));
+                       core_value_time(a, core_record_int(&slots->u.arr.items[i], "ends_at", 0)));
         core_value_push(a, &out, o);
     }
     return out;
@@ -945,8 +940,10 @@ core_value core_event_view(core_store *s, core_arena *a, const core_value *rec,
         const core_value *m = core_value_get(rec, plain[i]);
         core_value_set(a, &v, plain[i], m ? core_value_copy(a, m) : core_value_null());
         if (i == 2) {
-            core_value_set(a, &v, "starts_at", core_value_time(a, get_int(rec, "starts_at", 0)));
-            core_value_set(a, &v, "ends_at", core_value_time(a, get_int(rec, "ends_at", 0)));
+            core_value_set(a, &v, "starts_at",
+                           core_value_time(a, core_record_int(rec, "starts_at", 0)));
+            core_value_set(a, &v, "ends_at",
+                           core_value_time(a, core_record_int(rec, "ends_at", 0)));
         }
     }
     core_value_set(a, &v, "slots", times_view(a, core_value_get(rec, "slots")));
@@ -955,8 +952,8 @@ core_value core_event_view(core_store *s, core_arena *a, const core_value *rec,
     core_value_set(a, &v, "on_agenda", core_value_bool(on));
     if (!on)
         core_value_set(a, &v, "agenda_reason", core_value_cstr(a, reason));
-    core_value_set(a, &v, "created_at", core_value_time(a, get_int(rec, "created_at", 0)));
-    core_value_set(a, &v, "updated_at", core_value_time(a, get_int(rec, "updated_at", 0)));
+    core_value_set(a, &v, "created_at", core_value_time(a, core_record_int(rec, "created_at", 0)));
+    core_value_set(a, &v, "updated_at", core_value_time(a, core_record_int(rec, "updated_at", 0)));
     return v;
 }
 
@@ -969,8 +966,8 @@ core_value core_event_participant_view(core_arena *a, const core_value *rec)
         const core_value *m = core_value_get(rec, keep[i]);
         core_value_set(a, &v, keep[i], m ? core_value_copy(a, m) : core_value_null());
     }
-    core_value_set(a, &v, "created_at", core_value_time(a, get_int(rec, "created_at", 0)));
-    core_value_set(a, &v, "updated_at", core_value_time(a, get_int(rec, "updated_at", 0)));
+    core_value_set(a, &v, "created_at", core_value_time(a, core_record_int(rec, "created_at", 0)));
+    core_value_set(a, &v, "updated_at", core_value_time(a, core_record_int(rec, "updated_at", 0)));
     return v;
 }
 
@@ -983,8 +980,8 @@ core_value core_event_request_view(core_arena *a, const core_value *rec)
         const core_value *m = core_value_get(rec, keep[i]);
         core_value_set(a, &v, keep[i], m ? core_value_copy(a, m) : core_value_null());
     }
-    core_value_set(a, &v, "created_at", core_value_time(a, get_int(rec, "created_at", 0)));
-    core_value_set(a, &v, "updated_at", core_value_time(a, get_int(rec, "updated_at", 0)));
+    core_value_set(a, &v, "created_at", core_value_time(a, core_record_int(rec, "created_at", 0)));
+    core_value_set(a, &v, "updated_at", core_value_time(a, core_record_int(rec, "updated_at", 0)));
     return v;
 }
 

@@ -75,12 +75,6 @@ static void put_value(core_txn *t, const char *key, const core_value *v)
     free(buf);
 }
 
-static int64_t get_int(const core_value *obj, const char *key)
-{
-    const core_value *v = core_value_get(obj, key);
-    return v != NULL && v->type == CORE_INT ? v->u.i : 0;
-}
-
 static const char *const organising_types[] = {"cluster_organisation", "cluster_partnership",
                                                "national_association", "meta_cluster_network"};
 
@@ -348,7 +342,7 @@ static size_t notify_concerned(core_txn *t, const char *id, const core_value *re
         n++;
     }
     char *prefix = core_arena_printf(a, "psfollow/%s/", id);
-    int64_t followers = get_int(rec, "followers_count");
+    int64_t followers = core_record_int(rec, "followers_count", 0);
     if (followers > 0 && (size_t)followers > core_fanout_inline_max()) {
         core_value exclude = core_value_arr();
         for (size_t i = 0; admins != NULL && admins->type == CORE_ARR && i < admins->u.arr.len; i++)
@@ -751,7 +745,7 @@ static int set_count(core_txn *t, core_partner_op *op, core_value *rec, const ch
                      int64_t delta)
 {
     core_arena *a = core_txn_arena(t);
-    int64_t n = get_int(rec, field) + delta;
+    int64_t n = core_record_int(rec, field, 0) + delta;
     core_op_obj_put(a, rec, field, core_value_int(n < 0 ? 0 : n));
     int rc = core_record_put(t, CORE_PARTNER_KIND, op->id, rec, "update");
     if (rc == 0)
