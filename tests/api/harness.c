@@ -466,3 +466,13 @@ void api_publish(api_server *s, const char *id, const char *owner_token, const c
     api_expect(&r, 200);
     api_res_free(&r);
 }
+
+char *api_start_moderated(api_server *s)
+{
+    api_prepare(s);
+    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
+                          "mod@example.eu", "--role", "moderator",  NULL};
+    CHECK_EQ(api_cli(s, "moderator password\n", args), 0);
+    api_start(s, s->dir, NULL);
+    return api_login(s, "mod", "moderator password");
+}

@@ -101,4 +101,9 @@ void api_make_profile(api_server *s, const char *token, const char *mod_token, c
  * fails). */
 void api_publish(api_server *s, const char *id, const char *owner_token, const char *mod_token);
 
+/* Prepares s, creates the moderator "Mod" (mod@example.eu, password "moderator password")
+ * with the command line, starts the server and signs the moderator in; the moderator's
+ * token, malloc'ed. The setup of every test that needs profiles published. */
+char *api_start_moderated(api_server *s);
+
 #endif

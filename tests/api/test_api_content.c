@@ -43,12 +43,7 @@ static api_res call(const char *method, const char *path, const char *json, cons
 
 static void setup(void)
 {
-    api_prepare(&srv);
-    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
-                          "mod@example.eu", "--role", "moderator",  NULL};
-    CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
-    api_start(&srv, srv.dir, NULL);
-    t_mod = api_login(&srv, "mod", "moderator password");
+    t_mod = api_start_moderated(&srv);
     t_admin = api_signup(&srv, "admin", "a long password");
     t_stranger = api_signup(&srv, "stranger", "a long password");
     api_make_profile(&srv, t_admin, t_mod, "cluster_organisation", "Hydrogen Valley Cluster", true,

@@ -48,12 +48,7 @@ static api_res create(const char *token, const char *pid, const char *title, con
 
 static void setup(void)
 {
-    api_prepare(&srv);
-    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
-                          "mod@example.eu", "--role", "moderator",  NULL};
-    CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
-    api_start(&srv, srv.dir, NULL);
-    t_mod = api_login(&srv, "mod", "moderator password");
+    t_mod = api_start_moderated(&srv);
     t_stranger = api_signup(&srv, "stranger", "a long password");
     t_admin = api_signup(&srv, "admin", "a long password");
     t_colleague = api_signup(&srv, "colleague", "a long password");
