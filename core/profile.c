@@ -689,6 +689,7 @@ static int affiliation(core_txn *t, core_profile_op *op, core_arena *a, core_val
     if ((rc = load(t, op, op->other_id, &member)) != 0)
         return rc;
     const char *status = strcmp(decision, "approve") == 0 ? "approved" : "rejected";
+    op->extra = core_value_cstr(op->out, status);
     core_op_put_key(t, k, status);
     core_value *st = (core_value *)core_value_get(&member, "affiliation_status");
     if (st == NULL || st->type != CORE_OBJ) {
