@@ -80,46 +80,12 @@ static int apply_fields(core_txn *t, core_news_op *op, core_value *rec, bool cre
         if ((s = core_check_string(f, b, "body", true, 1, CORE_NEWS_BODY_MAX)) != NULL)
             core_op_obj_put(a, rec, "body", core_value_cstr(a, s));
     if (create || core_value_get(b, "attachments") != NULL) {
-        const core_value *v = core_value_get(b, "attachments");
-        core_value list = core_value_arr();
-        bool ok = true;
-        if (v == NULL || v->type == CORE_NULL) {
-            /* none */
-        } else if (v->type != CORE_ARR) {
-            core_fields_add(f, "attachments", "must be a list of attachment ids");
-            ok = false;
-        } else if (v->u.arr.len > CORE_NEWS_ATTACHMENTS_MAX) {
-            core_fields_add(f, "attachments",
-                            core_arena_printf(f->arena, "must have at most %d attachments",
-                                              CORE_NEWS_ATTACHMENTS_MAX));
-            ok = false;
-        } else {
-            for (size_t i = 0; i < v->u.arr.len && ok; i++) {
-                const core_value *it = &v->u.arr.items[i];
-                core_value meta;
-                int rc = it->type == CORE_STR ? core_attachment_meta_txn(t, it->u.s.ptr, a, &meta)
-                                              : CORE_ENOTFOUND;
-                if (rc == CORE_ENOTFOUND) {
-                    core_fields_add(f, "attachments",
-                                    it->type == CORE_STR
-                                        ? core_arena_printf(f->arena,
-                                                            "no attachment \"%s\": upload it "
-                                                            "with POST /v1/attachments first",
-                                                            it->u.s.ptr)
-                                        : "must be a list of attachment ids");
-                    ok = false;
-                    break;
-                }
-                if (rc != 0)
-                    return rc;
-                for (size_t j = 0; j < list.u.arr.len; j++)
-                    if (strcmp(core_value_get_str(&list.u.arr.items[j], "id"), it->u.s.ptr) == 0) {
-                        core_fields_add(f, "attachments", "lists an attachment twice");
-                        ok = false;
-                    }
-                core_value_push(a, &list, meta);
-            }
-        }
+        core_value list;
+        bool ok;
+        int rc = core_attachment_list_check_txn(t, core_value_get(b, "attachments"),
+                                                CORE_NEWS_ATTACHMENTS_MAX, f, a, &list, &ok);
+        if (rc != 0)
+            return rc;
         if (ok)
             core_op_obj_put(a, rec, "attachments", list);
     }
