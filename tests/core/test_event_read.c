@@ -11,6 +11,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "fixture_cjson.h"
+#include "fixture_store.h"
 
 #include "core/account.h"
 #include "core/authz.h"
@@ -23,53 +24,10 @@ static char dir[256];
 static core_store *st;
 static core_arena A;
 static char organiser[32], p1_owner[32], p2_owner[32], stranger[32], moderator[32];
-static int n_profiles;
 
 static core_value J(const char *text)
 {
     return test_json(&A, text);
-}
-
-static void make_user(const char *name, const char *role, char out[32])
-{
-    core_value body = J(
-        core_arena_printf(&A,
-                          "{\"username\":\"%s\",\"email\":\"%s@example.eu\",\"organisation_name\":"
-                          "\"O\",\"country\":\"DE\",\"title\":\"T\"}",
-                          name, name));
-    core_user_create u = {
-        .body = &body, .password_hash = "$argon2id$test", .role = role, .out = &A};
-    CHECK_EQ(core_store_write_sync(st, core_user_create_txn, &u, NULL), 0);
-    snprintf(out, 32, "%s", core_value_get_str(&u.user, "id"));
-}
-
-/* A published cluster organisation profile administered by user. */
-static const char *profile(const char *user, const char *name)
-{
-    core_value body = J(core_arena_printf(
-        &A,
-        "{\"type\":\"cluster_organisation\",\"name\":\"%s\",\"country\":\"DE\",\"city\":\"X\","
-        "\"description\":\"A cluster.\",\"website\":\"https://e%d.example\",\"members_count\":40,"
-        "\"management_fte\":1.5,\"member_composition\":{\"smes\":38,\"research\":2},"
-        "\"ecosystems\":[\"digital\"],\"services\":[\"training\",\"matchmaking\"],"
-        "\"contact\":{\"name\":\"C\",\"email\":\"c@example.eu\"}}",
-        name, ++n_profiles));
-    core_actor actor = {user, false};
-    core_profile_op op;
-    core_profile_op_init(&op, &A, &actor);
-    op.body = &body;
-    CHECK_EQ(core_store_write_sync(st, core_profile_create_txn, &op, NULL), 0);
-    const char *id = op.id;
-    core_profile_op_init(&op, &A, &actor);
-    op.id = id;
-    CHECK_EQ(core_store_write_sync(st, core_profile_submit_txn, &op, NULL), 0);
-    core_actor mod = {moderator, true};
-    core_value decision = J("{\"decision\":\"publish\"}");
-    core_profile_op_init(&op, &A, &mod);
-    op.id = id;
-    op.body = &decision;
-    CHECK_EQ(core_store_write_sync(st, core_profile_moderate_txn, &op, NULL), 0);
-    return id;
 }
 
 /* Runs fn as user on event id (other_id, body as given); returns its code. */
@@ -126,9 +84,9 @@ static size_t total_of(const core_value *list)
 
 static void participants_and_agenda(void)
 {
-    const char *org = profile(organiser, "Organiser Cluster");
-    const char *p1 = profile(p1_owner, "First Participant");
-    const char *p2 = profile(p2_owner, "Second Participant");
+    const char *org = test_profile(st, &A, organiser, moderator, "Organiser Cluster", "DE", true);
+    const char *p1 = test_profile(st, &A, p1_owner, moderator, "First Participant", "DE", true);
+    const char *p2 = test_profile(st, &A, p2_owner, moderator, "Second Participant", "DE", true);
     const char *eid = create_event(org);
     char body[128];
     snprintf(body, sizeof(body), "{\"profile_id\":\"%s\"}", p1);
@@ -203,23 +161,16 @@ static void participants_and_agenda(void)
 
 int main(void)
 {
-    test_tmpdir(dir, sizeof(dir), "test-event-read");
-    char sdir[300];
-    snprintf(sdir, sizeof(sdir), "%s/store", dir);
-    char *err = NULL;
-    CHECK_EQ(core_store_open(sdir, &st, &err), 0);
+    st = test_store_open(dir, sizeof(dir), "test-event-read");
     CHECK_EQ(core_vocab_init(), 0);
     core_arena_init(&A);
-    make_user("moderator", "moderator", moderator);
-    make_user("organiser", "user", organiser);
-    make_user("p1owner", "user", p1_owner);
-    make_user("p2owner", "user", p2_owner);
-    make_user("stranger", "user", stranger);
+    test_user(st, &A, "moderator", "moderator", moderator);
+    test_user(st, &A, "organiser", "user", organiser);
+    test_user(st, &A, "p1owner", "user", p1_owner);
+    test_user(st, &A, "p2owner", "user", p2_owner);
+    test_user(st, &A, "stranger", "user", stranger);
     RUN(participants_and_agenda);
     core_arena_dispose(&A);
-    core_store_close(st);
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    CHECK_EQ(system(cmd), 0);
+    test_store_remove(st, dir);
     return 0;
 }
