@@ -351,3 +351,50 @@ int core_attachment_sweep_txn(core_txn *t, void *arg)
     }
     return 0;
 }
+
+int core_attachment_list_check_txn(core_txn *t, const core_value *v, size_t max, core_fields *f,
+                                   core_arena *a, core_value *list, bool *ok)
+{
+    *list = core_value_arr();
+    *ok = true;
+    if (v == NULL || v->type == CORE_NULL)
+        return 0; /* none */
+    if (v->type != CORE_ARR) {
+        core_fields_add(f, "attachments", "must be a list of attachment ids");
+        *ok = false;
+        return 0;
+    }
+    if (v->u.arr.len > max) {
+        core_fields_add(f, "attachments",
+                        core_arena_printf(f->arena, "must have at most %zu attachments", max));
+        *ok = false;
+        return 0;
+    }
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        const core_value *it = &v->u.arr.items[i];
+        core_value meta;
+        int rc = it->type == CORE_STR ? core_attachment_meta_txn(t, it->u.s.ptr, a, &meta)
+                                      : CORE_ENOTFOUND;
+        if (rc == CORE_ENOTFOUND) {
+            core_fields_add(f, "attachments",
+                            it->type == CORE_STR
+                                ? core_arena_printf(f->arena,
+                                                    "no attachment \"%s\": upload it with POST "
+                                                    "/v1/attachments first",
+                                                    it->u.s.ptr)
+                                : "must be a list of attachment ids");
+            *ok = false;
+            return 0;
+        }
+        if (rc != 0)
+            return rc;
+        for (size_t j = 0; j < list->u.arr.len; j++)
+            if (strcmp(core_value_get_str(&list->u.arr.items[j], "id"), it->u.s.ptr) == 0) {
+                core_fields_add(f, "attachments", "lists an attachment twice");
+                *ok = false;
+                return 0;
+            }
+        core_value_push(a, list, meta);
+    }
+    return 0;
+}

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 
 #include "core/profile.h"
+#include "core/check.h"
 #include "core/store.h"
 #include "core/value.h"
 
@@ -89,5 +90,13 @@ int core_attachment_meta(core_store *s, const char *id, core_arena *a, core_valu
 void core_attachment_ref(core_txn *t, const char *id, const char *kind, const char *ref_id);
 /* Inside a write: kind/ref_id no longer references the attachment. */
 void core_attachment_unref(core_txn *t, const char *id, const char *kind, const char *ref_id);
+
+/* Checks a body's "attachments" member v in the write t: absent or null is none, else a list
+ * of at most max ids of attachments uploaded before, each named once. Fills *list with their
+ * metadata, in order, in a. A problem is added to f under "attachments" and *ok set false
+ * (*list is then not to be stored). Returns 0, or the store's code when an attachment could
+ * not be read. */
+int core_attachment_list_check_txn(core_txn *t, const core_value *v, size_t max, core_fields *f,
+                                   core_arena *a, core_value *list, bool *ok);
 
 #endif

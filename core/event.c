@@ -8,6 +8,7 @@
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/op.h"
 #include "core/notify.h"
 #include "core/record.h"
 #include "core/time.h"
@@ -25,47 +26,13 @@ const char *const *core_event_kinds(void)
 
 void core_event_op_init(core_event_op *op, core_arena *out, const core_actor *actor)
 {
-    memset(op, 0, sizeof(*op));
-    op->out = out;
-    op->actor = *actor;
-    core_fields_init(&op->fields, out);
+    core_op_init(op, out, actor);
     op->rec = core_value_null();
-}
-
-static int fail(core_event_op *op, int code, const char *message)
-{
-    op->message = core_arena_strndup(op->out, message, strlen(message));
-    return code;
 }
 
 static int invalid(core_event_op *op)
 {
-    return fail(op, CORE_EINVALID, "the request has errors; see fields");
-}
-
-static bool is_null(const core_value *v)
-{
-    return v == NULL || v->type == CORE_NULL;
-}
-
-static void put_key(core_txn *t, const char *key, const char *val)
-{
-    core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, (core_slice){val, strlen(val)});
-}
-
-static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
-{
-    core_value *old = (core_value *)core_value_get(obj, key);
-    if (old != NULL)
-        *old = v;
-    else
-        core_value_set_copy(a, obj, key, strlen(key), v);
-}
-
-static int64_t get_int(const core_value *obj, const char *key, int64_t dflt)
-{
-    const core_value *v = core_value_get(obj, key);
-    return v != NULL && v->type == CORE_INT ? v->u.i : dflt;
+    return core_op_fail(op, CORE_EINVALID, "the request has errors; see fields");
 }
 
 static const char *profile_name(const core_value *prof)
@@ -135,7 +102,7 @@ static int64_t check_time(core_fields *f, const core_value *obj, const char *fie
                           const char *report_as, bool required)
 {
     const core_value *v = core_value_get(obj, field);
-    if (is_null(v)) {
+    if (core_op_is_null(v)) {
         if (required)
             core_fields_add(f, report_as, "is required (RFC 3339, e.g. 2027-03-15T09:00:00Z)");
         return -1;
@@ -152,7 +119,7 @@ static core_value check_ecosystems(core_fields *f, core_arena *a, const core_val
 {
     const core_value *v = core_value_get(body, "ecosystems");
     core_value out = core_value_arr();
-    if (is_null(v))
+    if (core_op_is_null(v))
         return out;
     if (v->type != CORE_ARR || v->u.arr.len > MAX_ECOSYSTEMS) {
         core_fields_add(f, "ecosystems", "must be a list of ecosystems");
@@ -191,7 +158,7 @@ static void apply_fields(core_fields *f, core_arena *a, core_value *rec, const c
     if (create || core_value_get(body, "title") != NULL) {
         const char *s = core_check_string(f, body, "title", true, 1, CORE_EVENT_TITLE_MAX);
         if (s)
-            obj_put(a, rec, "title", core_value_cstr(a, s));
+            core_op_obj_put(a, rec, "title", core_value_cstr(a, s));
     }
     if (create || core_value_get(body, "kind") != NULL) {
         const char *s = core_check_string(f, body, "kind", true, 1, 20);
@@ -201,49 +168,50 @@ static void apply_fields(core_fields *f, core_arena *a, core_value *rec, const c
         if (s && !ok)
             core_fields_add(f, "kind", "must be matchmaking, webinar, conference, workshop or other");
         else if (s && !create && strcmp(s, core_value_get_str(rec, "kind")) != 0 &&
-                 get_int(rec, "tables", 0) > 0)
+                 core_record_int(rec, "tables", 0) > 0)
             core_fields_add(f, "kind", "cannot change once matchmaking slots are set");
         else if (s)
-            obj_put(a, rec, "kind", core_value_cstr(a, s));
+            core_op_obj_put(a, rec, "kind", core_value_cstr(a, s));
     }
     if (create || core_value_get(body, "starts_at") != NULL) {
         int64_t v = check_time(f, body, "starts_at", "starts_at", true);
         if (v >= 0)
-            obj_put(a, rec, "starts_at", core_value_int(v));
+            core_op_obj_put(a, rec, "starts_at", core_value_int(v));
     }
     if (create || core_value_get(body, "ends_at") != NULL) {
         int64_t v = check_time(f, body, "ends_at", "ends_at", true);
         if (v >= 0)
-            obj_put(a, rec, "ends_at", core_value_int(v));
+            core_op_obj_put(a, rec, "ends_at", core_value_int(v));
     }
     if (create || core_value_get(body, "location") != NULL) {
         const char *s = core_check_string(f, body, "location", false, 0, LOCATION_MAX);
-        obj_put(a, rec, "location", s ? core_value_cstr(a, s) : core_value_null());
+        core_op_obj_put(a, rec, "location", s ? core_value_cstr(a, s) : core_value_null());
     }
     if (create || core_value_get(body, "virtual") != NULL) {
         const core_value *v = core_value_get(body, "virtual");
-        if (!is_null(v) && v->type != CORE_BOOL)
+        if (!core_op_is_null(v) && v->type != CORE_BOOL)
             core_fields_add(f, "virtual", "must be true or false");
-        obj_put(a, rec, "virtual", core_value_bool(!is_null(v) && v->type == CORE_BOOL && v->u.b));
+        core_op_obj_put(a, rec, "virtual",
+                        core_value_bool(!core_op_is_null(v) && v->type == CORE_BOOL && v->u.b));
     }
     if (create || core_value_get(body, "description") != NULL) {
         const char *s = core_check_string(f, body, "description", false, 0, CORE_EVENT_TEXT_MAX);
-        obj_put(a, rec, "description", s ? core_value_cstr(a, s) : core_value_null());
+        core_op_obj_put(a, rec, "description", s ? core_value_cstr(a, s) : core_value_null());
     }
     if (create || core_value_get(body, "ecosystems") != NULL) {
         core_value e = check_ecosystems(f, a, body);
         if (e.type != CORE_NULL)
-            obj_put(a, rec, "ecosystems", e);
+            core_op_obj_put(a, rec, "ecosystems", e);
     }
     if (core_fields_any(f))
         return;
-    int64_t s = get_int(rec, "starts_at", 0), e = get_int(rec, "ends_at", 0);
+    int64_t s = core_record_int(rec, "starts_at", 0), e = core_record_int(rec, "ends_at", 0);
     if (e <= s)
         core_fields_add(f, "ends_at", "must be after starts_at");
     const core_value *slots = core_value_get(rec, "slots");
     for (size_t i = 0; slots && slots->type == CORE_ARR && i < slots->u.arr.len; i++)
-        if (get_int(&slots->u.arr.items[i], "starts_at", 0) < s ||
-            get_int(&slots->u.arr.items[i], "ends_at", 0) > e) {
+        if (core_record_int(&slots->u.arr.items[i], "starts_at", 0) < s ||
+            core_record_int(&slots->u.arr.items[i], "ends_at", 0) > e) {
             core_fields_add(f, "starts_at", "would leave matchmaking slots outside the event");
             break;
         }
@@ -268,7 +236,7 @@ static int load_event(core_txn *t, core_event_op *op, core_action action, core_v
                  ? core_record_get_txn(t, CORE_EVENT_KIND, op->id, a, ev)
                  : CORE_ENOTFOUND;
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such event");
+        return core_op_fail(op, rc, "no such event");
     if (rc != 0)
         return rc;
     rc = get_profile_txn(t, core_value_get_str(ev, "profile_id"), a, prof);
@@ -279,14 +247,15 @@ static int load_event(core_txn *t, core_event_op *op, core_action action, core_v
     bool visible = have && core_event_on_agenda(core_txn_store(t), ev, prof, a, NULL);
     /* an event off the agenda exists only for its organiser and moderators */
     if (!visible && (roles & (CORE_ROLE_ADMIN | CORE_ROLE_MODERATOR)) == 0)
-        return fail(op, CORE_ENOTFOUND, "no such event");
+        return core_op_fail(op, CORE_ENOTFOUND, "no such event");
     if (!have)
         *prof = core_value_null();
     rc = core_authorize(action, roles);
     if (rc != 0)
-        return fail(op, rc,
-                    rc == CORE_EUNAUTH ? "sign in first"
-                                       : "only an admin of the organiser profile may do this");
+        return core_op_fail(op, rc,
+                            rc == CORE_EUNAUTH
+                                ? "sign in first"
+                                : "only an admin of the organiser profile may do this");
     return 0;
 }
 
@@ -294,9 +263,9 @@ static int need_matchmaking(core_event_op *op, const core_value *ev)
 {
     const char *state = core_value_get_str(ev, "state");
     if (state && strcmp(state, "cancelled") == 0)
-        return fail(op, CORE_ECONFLICT, "the event is cancelled");
+        return core_op_fail(op, CORE_ECONFLICT, "the event is cancelled");
     if (strcmp(core_value_get_str(ev, "kind"), "matchmaking") != 0)
-        return fail(op, CORE_ECONFLICT, "this is not a matchmaking event");
+        return core_op_fail(op, CORE_ECONFLICT, "this is not a matchmaking event");
     return 0;
 }
 
@@ -307,7 +276,7 @@ int core_event_create_txn(core_txn *t, void *arg)
     core_event_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be a JSON object");
         return invalid(op);
@@ -323,8 +292,8 @@ int core_event_create_txn(core_txn *t, void *arg)
             return rc;
         else if ((rc = core_authorize(CORE_ACT_EVENT_CREATE,
                                       core_event_roles(&op->actor, &prof))) != 0)
-            return fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
-                        "only an admin of the organiser profile may post its events");
+            return core_op_fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
+                                "only an admin of the organiser profile may post its events");
     }
     core_value rec = core_value_obj();
     char id[CORE_ID_LEN + 1];
@@ -341,8 +310,8 @@ int core_event_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "created_by", core_value_cstr(a, op->actor.user_id));
     core_value_set(a, &rec, "created_at", core_value_int(now));
     core_value_set(a, &rec, "updated_at", core_value_int(now));
-    put_key(t, core_arena_printf(a, "evprofile/%s/%s", pid, id), "");
-    put_key(t, time_key(a, get_int(&rec, "starts_at", 0), id), "");
+    core_op_put_key(t, core_arena_printf(a, "evprofile/%s/%s", pid, id), "");
+    core_op_put_key(t, time_key(a, core_record_int(&rec, "starts_at", 0), id), "");
     int rc = core_record_put(t, CORE_EVENT_KIND, id, &rec, "create");
     if (rc != 0)
         return rc;
@@ -360,9 +329,10 @@ static int event_step(core_txn *t, core_event_op *op, const char *action, core_v
     const char *state = core_value_get_str(ev, "state");
     const transition *tr = find_transition(event_machine, state, action);
     if (tr == NULL)
-        return fail(op, CORE_ECONFLICT,
-                    core_arena_printf(core_txn_arena(t), "the event is %s", state ? state : "?"));
-    obj_put(core_txn_arena(t), ev, "state", core_value_cstr(core_txn_arena(t), tr->next));
+        return core_op_fail(
+            op, CORE_ECONFLICT,
+            core_arena_printf(core_txn_arena(t), "the event is %s", state ? state : "?"));
+    core_op_obj_put(core_txn_arena(t), ev, "state", core_value_cstr(core_txn_arena(t), tr->next));
     return 0;
 }
 
@@ -381,17 +351,17 @@ int core_event_patch_txn(core_txn *t, void *arg)
     core_check_known(&op->fields, op->body, event_fields + 1);
     if (core_value_get(op->body, "profile_id") != NULL)
         core_fields_add(&op->fields, "profile_id", "cannot change: the organiser stays");
-    int64_t old_start = get_int(&ev, "starts_at", 0);
+    int64_t old_start = core_record_int(&ev, "starts_at", 0);
     apply_fields(&op->fields, a, &ev, op->body, false);
     if (core_fields_any(&op->fields))
         return invalid(op);
-    int64_t start = get_int(&ev, "starts_at", 0);
+    int64_t start = core_record_int(&ev, "starts_at", 0);
     if (start != old_start) {
         char *k = time_key(a, old_start, op->id);
         core_txn_delete(t, CORE_CF_KEYS, (core_slice){k, strlen(k)});
-        put_key(t, time_key(a, start, op->id), "");
+        core_op_put_key(t, time_key(a, start, op->id), "");
     }
-    obj_put(a, &ev, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &ev, "updated_at", core_value_int(core_txn_now(t)));
     if ((rc = core_record_put(t, CORE_EVENT_KIND, op->id, &ev, "update")) != 0)
         return rc;
     op->rec = core_value_copy(op->out, &ev);
@@ -406,7 +376,7 @@ int core_event_cancel_txn(core_txn *t, void *arg)
     int rc = event_step(t, op, "cancel", &ev, &prof);
     if (rc != 0)
         return rc;
-    obj_put(a, &ev, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &ev, "updated_at", core_value_int(core_txn_now(t)));
     const char *title = core_value_get_str(&ev, "title");
     const char *text = core_arena_printf(a, "The event \"%s\" was cancelled by its organiser.",
                                          title);
@@ -436,7 +406,7 @@ static char *participant_id(core_arena *a, const char *eid, const char *pid)
 static int recommendations_flag(core_event_op *op, bool *out)
 {
     const core_value *v = core_value_get(op->body, "recommendations");
-    if (is_null(v))
+    if (core_op_is_null(v))
         return 0;
     if (v->type != CORE_BOOL) {
         core_fields_add(&op->fields, "recommendations", "must be true or false");
@@ -451,7 +421,7 @@ int core_event_apply_txn(core_txn *t, void *arg)
     core_event_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     core_value ev, org;
     int rc = load_event(t, op, CORE_ACT_EVENT_READ, &ev, &org);
     if (rc != 0)
@@ -472,8 +442,8 @@ int core_event_apply_txn(core_txn *t, void *arg)
             return rc;
         else if ((rc = core_authorize(CORE_ACT_EVENT_APPLY,
                                       core_profile_roles(&op->actor, &prof))) != 0)
-            return fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
-                        "only an admin of the profile may apply with it");
+            return core_op_fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
+                                "only an admin of the profile may apply with it");
         else if (!core_profile_is_public(core_txn_store(t), &prof, a))
             core_fields_add(&op->fields, "profile_id", "must be a published profile");
     }
@@ -483,7 +453,7 @@ int core_event_apply_txn(core_txn *t, void *arg)
     core_value old;
     rc = core_record_get_txn(t, CORE_EVENT_PARTICIPANT_KIND, partid, a, &old);
     if (rc == 0)
-        return fail(op, CORE_ECONFLICT, "this profile has applied already");
+        return core_op_fail(op, CORE_ECONFLICT, "this profile has applied already");
     if (rc != CORE_ENOTFOUND)
         return rc;
     int64_t now = core_txn_now(t);
@@ -511,11 +481,11 @@ static int load_participant(core_txn *t, core_event_op *op, core_value *part)
 {
     core_arena *a = core_txn_arena(t);
     if (op->other_id == NULL || !core_id_valid(op->other_id))
-        return fail(op, CORE_ENOTFOUND, "no such participant");
+        return core_op_fail(op, CORE_ENOTFOUND, "no such participant");
     int rc = core_record_get_txn(t, CORE_EVENT_PARTICIPANT_KIND,
                                  participant_id(a, op->id, op->other_id), a, part);
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such participant");
+        return core_op_fail(op, rc, "no such participant");
     return rc;
 }
 
@@ -537,10 +507,11 @@ int core_event_decide_txn(core_txn *t, void *arg)
     const char *state = core_value_get_str(&part, "state");
     const transition *tr = find_transition(participant_machine, state, d);
     if (tr == NULL)
-        return fail(op, CORE_ECONFLICT,
-                    core_arena_printf(a, "the participant is %s already", state ? state : "?"));
-    obj_put(a, &part, "state", core_value_cstr(a, tr->next));
-    obj_put(a, &part, "updated_at", core_value_int(core_txn_now(t)));
+        return core_op_fail(
+            op, CORE_ECONFLICT,
+            core_arena_printf(a, "the participant is %s already", state ? state : "?"));
+    core_op_obj_put(a, &part, "state", core_value_cstr(a, tr->next));
+    core_op_obj_put(a, &part, "updated_at", core_value_int(core_txn_now(t)));
     core_value prof;
     if (get_profile_txn(t, op->other_id, a, &prof) == 0)
         notify_admins(t, &prof, strcmp(tr->next, "accepted") == 0 ? "event.accepted"
@@ -575,7 +546,8 @@ int core_event_slots_txn(core_txn *t, void *arg)
                         core_arena_printf(a, "must be a whole number from 1 to %d",
                                           CORE_EVENT_MAX_TABLES));
     core_value out = core_value_arr();
-    int64_t es = get_int(&ev, "starts_at", 0), ee = get_int(&ev, "ends_at", 0), prev_end = 0;
+    int64_t es = core_record_int(&ev, "starts_at", 0), ee = core_record_int(&ev, "ends_at", 0),
+            prev_end = 0;
     if (slots == NULL || slots->type != CORE_ARR || slots->u.arr.len == 0 ||
         slots->u.arr.len > CORE_EVENT_MAX_SLOTS)
         core_fields_add(&op->fields, "slots",
@@ -612,9 +584,9 @@ int core_event_slots_txn(core_txn *t, void *arg)
         }
     if (core_fields_any(&op->fields))
         return invalid(op);
-    obj_put(a, &ev, "slots", out);
-    obj_put(a, &ev, "tables", core_value_int(tables->u.i));
-    obj_put(a, &ev, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &ev, "slots", out);
+    core_op_obj_put(a, &ev, "tables", core_value_int(tables->u.i));
+    core_op_obj_put(a, &ev, "updated_at", core_value_int(core_txn_now(t)));
     if ((rc = core_record_put(t, CORE_EVENT_KIND, op->id, &ev, "update")) != 0)
         return rc;
     op->rec = core_value_copy(op->out, &ev);
@@ -637,9 +609,10 @@ static int load_as_participant(core_txn *t, core_event_op *op, core_action actio
     rc = core_authorize(action, rc == 0 ? core_profile_roles(&op->actor, prof)
                                         : core_profile_roles(&op->actor, NULL));
     if (rc != 0)
-        return fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
-                    rc == CORE_EUNAUTH ? "sign in first"
-                                       : "only an admin of the participant's profile may do this");
+        return core_op_fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
+                            rc == CORE_EUNAUTH
+                                ? "sign in first"
+                                : "only an admin of the participant's profile may do this");
     return load_participant(t, op, part);
 }
 
@@ -678,10 +651,10 @@ int core_event_unavailable_txn(core_txn *t, void *arg)
     for (size_t i = 0; i < n; i++)
         if (seen[i])
             core_value_push(a, &out, core_value_int((int64_t)i));
-    obj_put(a, &part, "unavailable", out);
+    core_op_obj_put(a, &part, "unavailable", out);
     if (have_flag > 0)
-        obj_put(a, &part, "recommendations", core_value_bool(flag));
-    obj_put(a, &part, "updated_at", core_value_int(core_txn_now(t)));
+        core_op_obj_put(a, &part, "recommendations", core_value_bool(flag));
+    core_op_obj_put(a, &part, "updated_at", core_value_int(core_txn_now(t)));
     rc = core_record_put(t, CORE_EVENT_PARTICIPANT_KIND, participant_id(a, op->id, op->other_id),
                          &part, "update");
     if (rc != 0)
@@ -706,7 +679,7 @@ int core_event_request_txn(core_txn *t, void *arg)
     core_event_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     core_value ev, org;
     int rc = load_event(t, op, CORE_ACT_EVENT_READ, &ev, &org);
     if (rc != 0 || (rc = need_matchmaking(op, &ev)) != 0)
@@ -717,7 +690,7 @@ int core_event_request_txn(core_txn *t, void *arg)
     const char *to = core_check_string(&op->fields, op->body, "to", true, 1, 64);
     const core_value *pv = core_value_get(op->body, "priority");
     int64_t priority = 2;
-    if (!is_null(pv)) {
+    if (!core_op_is_null(pv)) {
         if (pv->type != CORE_INT || pv->u.i < 1 || pv->u.i > 3)
             core_fields_add(&op->fields, "priority", "must be 1 (highest), 2 or 3 (lowest)");
         else
@@ -731,8 +704,9 @@ int core_event_request_txn(core_txn *t, void *arg)
         rc = core_authorize(CORE_ACT_EVENT_REQUEST,
                             core_profile_roles(&op->actor, rc == 0 ? &fprof : NULL));
         if (rc != 0)
-            return fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
-                        "only an admin of the requesting participant may ask for a meeting");
+            return core_op_fail(
+                op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
+                "only an admin of the requesting participant may ask for a meeting");
     }
     if (from && to && strcmp(from, to) == 0)
         core_fields_add(&op->fields, "to", "must be another participant");
@@ -755,7 +729,8 @@ int core_event_request_txn(core_txn *t, void *arg)
     const char *lo = strcmp(from, to) < 0 ? from : to, *hi = lo == from ? to : from;
     char *pair = core_arena_printf(a, "evpair/%s/%s/%s", op->id, lo, hi);
     if (core_txn_exists(t, CORE_CF_KEYS, (core_slice){pair, strlen(pair)}))
-        return fail(op, CORE_ECONFLICT, "these two participants have a meeting request already");
+        return core_op_fail(op, CORE_ECONFLICT,
+                            "these two participants have a meeting request already");
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
     int64_t now = core_txn_now(t);
@@ -770,8 +745,8 @@ int core_event_request_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "created_by", core_value_cstr(a, op->actor.user_id));
     core_value_set(a, &rec, "created_at", core_value_int(now));
     core_value_set(a, &rec, "updated_at", core_value_int(now));
-    put_key(t, pair, id);
-    put_key(t, core_arena_printf(a, "evreq/%s/%s", op->id, id), "");
+    core_op_put_key(t, pair, id);
+    core_op_put_key(t, core_arena_printf(a, "evreq/%s/%s", op->id, id), "");
     core_value tprof;
     if (get_profile_txn(t, to, a, &tprof) == 0)
         notify_admins(t, &tprof, "event.meeting_requested", "A meeting request at an event",
@@ -789,7 +764,7 @@ int core_event_answer_txn(core_txn *t, void *arg)
     core_event_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     core_value ev, org, req;
     int rc = load_event(t, op, CORE_ACT_EVENT_READ, &ev, &org);
     if (rc != 0 || (rc = need_matchmaking(op, &ev)) != 0)
@@ -800,7 +775,7 @@ int core_event_answer_txn(core_txn *t, void *arg)
     if (rc == 0 && strcmp(core_value_get_str(&req, "event_id"), op->id) != 0)
         rc = CORE_ENOTFOUND;
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such meeting request");
+        return core_op_fail(op, rc, "no such meeting request");
     if (rc != 0)
         return rc;
     const char *from = core_value_get_str(&req, "from"), *to = core_value_get_str(&req, "to");
@@ -811,8 +786,8 @@ int core_event_answer_txn(core_txn *t, void *arg)
     rc = core_authorize(CORE_ACT_EVENT_REQUEST_ANSWER,
                         core_profile_roles(&op->actor, rc == 0 ? &tprof : NULL));
     if (rc != 0)
-        return fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
-                    "only an admin of the participant asked may answer a meeting request");
+        return core_op_fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
+                            "only an admin of the participant asked may answer a meeting request");
     static const char *const known[] = {"decision", "slot", NULL};
     core_check_known(&op->fields, op->body, known);
     const char *d = core_check_string(&op->fields, op->body, "decision", true, 1, 20);
@@ -822,7 +797,7 @@ int core_event_answer_txn(core_txn *t, void *arg)
     const core_value *evslots = core_value_get(&ev, "slots");
     size_t n = evslots && evslots->type == CORE_ARR ? evslots->u.arr.len : 0;
     int64_t slot = -1;
-    if (!is_null(sv)) {
+    if (!core_op_is_null(sv)) {
         if (d && strcmp(d, "accept") != 0)
             core_fields_add(&op->fields, "slot", "only an accepted meeting has a slot");
         else if (sv->type != CORE_INT || sv->u.i < 0 || (size_t)sv->u.i >= n)
@@ -837,8 +812,9 @@ int core_event_answer_txn(core_txn *t, void *arg)
     const char *state = core_value_get_str(&req, "state");
     const transition *tr = find_transition(request_machine, state, d);
     if (tr == NULL)
-        return fail(op, CORE_ECONFLICT,
-                    core_arena_printf(a, "the meeting request is %s already", state ? state : "?"));
+        return core_op_fail(
+            op, CORE_ECONFLICT,
+            core_arena_printf(a, "the meeting request is %s already", state ? state : "?"));
     if (slot >= 0) {
         const char *who[2] = {from, to};
         for (int i = 0; i < 2; i++) {
@@ -848,12 +824,12 @@ int core_event_answer_txn(core_txn *t, void *arg)
             if (rc != 0 && rc != CORE_ENOTFOUND)
                 return rc;
             if (rc == 0 && unavailable_in(&part, slot))
-                return fail(op, CORE_ECONFLICT,
-                            "one of the two is not available in that slot");
+                return core_op_fail(op, CORE_ECONFLICT,
+                                    "one of the two is not available in that slot");
             char *k = core_arena_printf(a, "evfix/%s/%s/%lld", op->id, who[i], (long long)slot);
             if (core_txn_exists(t, CORE_CF_KEYS, (core_slice){k, strlen(k)}))
-                return fail(op, CORE_ECONFLICT,
-                            "one of the two holds another meeting in that slot already");
+                return core_op_fail(op, CORE_ECONFLICT,
+                                    "one of the two holds another meeting in that slot already");
         }
         char *nk = core_arena_printf(a, "evfixn/%s/%lld", op->id, (long long)slot);
         core_slice cur;
@@ -863,16 +839,17 @@ int core_event_answer_txn(core_txn *t, void *arg)
             count = strtoll(cur.ptr, NULL, 10);
         else if (rc != CORE_ENOTFOUND)
             return rc;
-        if (count >= get_int(&ev, "tables", 0))
-            return fail(op, CORE_ECONFLICT, "every table is taken in that slot");
-        put_key(t, nk, core_arena_printf(a, "%lld", count + 1));
+        if (count >= core_record_int(&ev, "tables", 0))
+            return core_op_fail(op, CORE_ECONFLICT, "every table is taken in that slot");
+        core_op_put_key(t, nk, core_arena_printf(a, "%lld", count + 1));
         for (int i = 0; i < 2; i++)
-            put_key(t, core_arena_printf(a, "evfix/%s/%s/%lld", op->id, who[i], (long long)slot),
-                    op->other_id);
-        obj_put(a, &req, "slot", core_value_int(slot));
+            core_op_put_key(
+                t, core_arena_printf(a, "evfix/%s/%s/%lld", op->id, who[i], (long long)slot),
+                op->other_id);
+        core_op_obj_put(a, &req, "slot", core_value_int(slot));
     }
-    obj_put(a, &req, "state", core_value_cstr(a, tr->next));
-    obj_put(a, &req, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &req, "state", core_value_cstr(a, tr->next));
+    core_op_obj_put(a, &req, "updated_at", core_value_int(core_txn_now(t)));
     if (get_profile_txn(t, from, a, &fprof) == 0)
         notify_admins(t, &fprof, strcmp(tr->next, "accepted") == 0 ? "event.meeting_accepted"
                                                                    : "event.meeting_declined",
@@ -892,9 +869,9 @@ int core_event_schedule_put_txn(core_txn *t, void *arg)
     core_event_op *op = arg;
     core_arena *a = core_txn_arena(t);
     core_value rec = core_value_copy(a, op->body);
-    obj_put(a, &rec, "event_id", core_value_cstr(a, op->id));
-    obj_put(a, &rec, "run_at", core_value_int(core_txn_now(t)));
-    obj_put(a, &rec, "run_by", core_value_cstr(a, op->actor.user_id));
+    core_op_obj_put(a, &rec, "event_id", core_value_cstr(a, op->id));
+    core_op_obj_put(a, &rec, "run_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &rec, "run_by", core_value_cstr(a, op->actor.user_id));
     return core_record_put(t, CORE_EVENT_SCHEDULE_KIND, op->id, &rec, "update");
 }
 
@@ -932,9 +909,9 @@ static core_value times_view(core_arena *a, const core_value *slots)
     for (size_t i = 0; slots && slots->type == CORE_ARR && i < slots->u.arr.len; i++) {
         core_value o = core_value_obj();
         core_value_set(a, &o, "starts_at",
-                       core_value_time(a, get_int(&slots->u.arr.items[i], "starts_at", 0)));
+                       core_value_time(a, core_record_int(&slots->u.arr.items[i], "starts_at", 0)));
         core_value_set(a, &o, "ends_at",
-                       core_value_time(a, get_int(&slots->u.arr.items[i], "ends_at", 0)));
+                       core_value_time(a, core_record_int(&slots->u.arr.items[i], "ends_at", 0)));
         core_value_push(a, &out, o);
     }
     return out;
@@ -952,7 +929,7 @@ core_value core_event_view(core_store *s, core_arena *a, const core_value *rec,
     core_value_set(a, &p, "id", pid ? core_value_cstr(a, pid) : core_value_null());
     const char *name = prof && prof->type == CORE_OBJ ? profile_name(prof) : NULL;
     const core_value *ver = core_value_get(prof, "published");
-    if (is_null(ver))
+    if (core_op_is_null(ver))
         ver = core_value_get(prof, "draft");
     const char *country = core_value_get_str(ver, "country");
     core_value_set(a, &p, "name", name ? core_value_cstr(a, name) : core_value_null());
@@ -963,8 +940,10 @@ core_value core_event_view(core_store *s, core_arena *a, const core_value *rec,
         const core_value *m = core_value_get(rec, plain[i]);
         core_value_set(a, &v, plain[i], m ? core_value_copy(a, m) : core_value_null());
         if (i == 2) {
-            core_value_set(a, &v, "starts_at", core_value_time(a, get_int(rec, "starts_at", 0)));
-            core_value_set(a, &v, "ends_at", core_value_time(a, get_int(rec, "ends_at", 0)));
+            core_value_set(a, &v, "starts_at",
+                           core_value_time(a, core_record_int(rec, "starts_at", 0)));
+            core_value_set(a, &v, "ends_at",
+                           core_value_time(a, core_record_int(rec, "ends_at", 0)));
         }
     }
     core_value_set(a, &v, "slots", times_view(a, core_value_get(rec, "slots")));
@@ -973,8 +952,8 @@ core_value core_event_view(core_store *s, core_arena *a, const core_value *rec,
     core_value_set(a, &v, "on_agenda", core_value_bool(on));
     if (!on)
         core_value_set(a, &v, "agenda_reason", core_value_cstr(a, reason));
-    core_value_set(a, &v, "created_at", core_value_time(a, get_int(rec, "created_at", 0)));
-    core_value_set(a, &v, "updated_at", core_value_time(a, get_int(rec, "updated_at", 0)));
+    core_value_set(a, &v, "created_at", core_value_time(a, core_record_int(rec, "created_at", 0)));
+    core_value_set(a, &v, "updated_at", core_value_time(a, core_record_int(rec, "updated_at", 0)));
     return v;
 }
 
@@ -987,8 +966,8 @@ core_value core_event_participant_view(core_arena *a, const core_value *rec)
         const core_value *m = core_value_get(rec, keep[i]);
         core_value_set(a, &v, keep[i], m ? core_value_copy(a, m) : core_value_null());
     }
-    core_value_set(a, &v, "created_at", core_value_time(a, get_int(rec, "created_at", 0)));
-    core_value_set(a, &v, "updated_at", core_value_time(a, get_int(rec, "updated_at", 0)));
+    core_value_set(a, &v, "created_at", core_value_time(a, core_record_int(rec, "created_at", 0)));
+    core_value_set(a, &v, "updated_at", core_value_time(a, core_record_int(rec, "updated_at", 0)));
     return v;
 }
 
@@ -1001,8 +980,8 @@ core_value core_event_request_view(core_arena *a, const core_value *rec)
         const core_value *m = core_value_get(rec, keep[i]);
         core_value_set(a, &v, keep[i], m ? core_value_copy(a, m) : core_value_null());
     }
-    core_value_set(a, &v, "created_at", core_value_time(a, get_int(rec, "created_at", 0)));
-    core_value_set(a, &v, "updated_at", core_value_time(a, get_int(rec, "updated_at", 0)));
+    core_value_set(a, &v, "created_at", core_value_time(a, core_record_int(rec, "created_at", 0)));
+    core_value_set(a, &v, "updated_at", core_value_time(a, core_record_int(rec, "updated_at", 0)));
     return v;
 }
 

@@ -16,6 +16,7 @@
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/op.h"
 #include "core/notify.h"
 #include "core/record.h"
 #include "core/time.h"
@@ -340,26 +341,8 @@ void core_exchange_check_evidence(core_txn *t, core_fields *f, const core_value 
 
 void core_exchange_op_init(core_exchange_op *op, core_arena *out, const core_actor *actor)
 {
-    memset(op, 0, sizeof(*op));
-    op->out = out;
-    op->actor = *actor;
-    core_fields_init(&op->fields, out);
+    core_op_init(op, out, actor);
     op->view = core_value_null();
-}
-
-static int fail(core_exchange_op *op, int code, const char *message)
-{
-    op->message = core_arena_strndup(op->out, message, strlen(message));
-    return code;
-}
-
-static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
-{
-    core_value *old = (core_value *)core_value_get(obj, key);
-    if (old != NULL)
-        *old = v;
-    else
-        core_value_set_copy(a, obj, key, strlen(key), v);
 }
 
 static bool has_role(const core_value *reg, const char *role)
@@ -694,7 +677,7 @@ static void push_history(core_arena *a, core_value *rec, core_exchange_state sta
     core_value_set(a, &e, "by", core_value_cstr(a, by));
     core_value *h = (core_value *)core_value_get(rec, "history");
     if (h == NULL || h->type != CORE_ARR) {
-        obj_put(a, rec, "history", core_value_arr());
+        core_op_obj_put(a, rec, "history", core_value_arr());
         h = (core_value *)core_value_get(rec, "history");
     }
     core_value_push(a, h, e);
@@ -731,7 +714,7 @@ int core_exchange_propose_txn(core_txn *t, void *arg)
     core_exchange_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     static const char *const known[] = {"visitor", "host", NULL};
     if (op->body != NULL && op->body->type != CORE_OBJ)
         core_fields_add(&op->fields, "body", "must be a JSON object");
@@ -754,42 +737,44 @@ int core_exchange_propose_txn(core_txn *t, void *arg)
             core_fields_add(&op->fields, "host", "no such registration");
     }
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the proposal has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the proposal has errors; see fields");
     unsigned by = parties(&op->actor, &l.vprof, &l.hprof);
     if ((rc = core_authorize(CORE_ACT_XCHANGE_EXCHANGE_PROPOSE, authz_roles(by, &op->actor))) != 0)
-        return fail(op, rc,
-                    "an exchange is proposed by an admin of the visitor's or the host's profile");
+        return core_op_fail(
+            op, rc, "an exchange is proposed by an admin of the visitor's or the host's profile");
 
     /* The scheme's rules for a pair. */
     if (strcmp(vid, hid) == 0)
-        return fail(op, CORE_ECONFLICT, "a registration cannot visit itself");
+        return core_op_fail(op, CORE_ECONFLICT, "a registration cannot visit itself");
     if (!has_role(&l.vreg, "visitor"))
-        return fail(op, CORE_ECONFLICT, "the visitor's registration is not registered to visit");
+        return core_op_fail(op, CORE_ECONFLICT,
+                            "the visitor's registration is not registered to visit");
     if (!has_role(&l.hreg, "host"))
-        return fail(op, CORE_ECONFLICT, "the host's registration is not registered to host");
+        return core_op_fail(op, CORE_ECONFLICT,
+                            "the host's registration is not registered to host");
     const char *vs = core_value_get_str(&l.vreg, "state"),
                *hs = core_value_get_str(&l.hreg, "state");
     if (vs == NULL || strcmp(vs, "accepted") != 0 || hs == NULL || strcmp(hs, "accepted") != 0)
-        return fail(op, CORE_ECONFLICT,
-                    "both registrations must have been accepted by a moderator first");
+        return core_op_fail(op, CORE_ECONFLICT,
+                            "both registrations must have been accepted by a moderator first");
     const char *vc = core_value_get_str(pub(&l.vprof), "country");
     const char *hc = core_value_get_str(pub(&l.hprof), "country");
     if (vc == NULL || hc == NULL)
-        return fail(op, CORE_ECONFLICT, "both organisations' profiles must be published");
+        return core_op_fail(op, CORE_ECONFLICT, "both organisations' profiles must be published");
     if (core_country_eligible(vc, strlen(vc)) != 1 || core_country_eligible(hc, strlen(hc)) != 1)
-        return fail(op, CORE_ECONFLICT,
-                    "both organisations must be in countries eligible for ClusterXchange");
+        return core_op_fail(op, CORE_ECONFLICT,
+                            "both organisations must be in countries eligible for ClusterXchange");
     if (strcmp(vc, hc) == 0)
-        return fail(op, CORE_ECONFLICT, "host and visitor must be in different countries");
+        return core_op_fail(op, CORE_ECONFLICT, "host and visitor must be in different countries");
     const char *vpid = core_value_get_str(&l.vreg, "profile_id");
     char *vkey = core_arena_printf(a, "xvisits/%s", vpid);
     core_slice other;
     if (core_txn_get(t, CORE_CF_KEYS, (core_slice){vkey, strlen(vkey)}, a, &other) == 0)
-        return fail(op, CORE_ECONFLICT,
-                    core_arena_printf(a,
-                                      "an organisation visits once: %s already visits in "
-                                      "exchange %s (cancel it first to propose another)",
-                                      side_name(&l, V), other.ptr));
+        return core_op_fail(op, CORE_ECONFLICT,
+                            core_arena_printf(a,
+                                              "an organisation visits once: %s already visits in "
+                                              "exchange %s (cancel it first to propose another)",
+                                              side_name(&l, V), other.ptr));
     span *sp;
     size_t n;
     if ((rc = host_spans(t, NULL, hid, NULL, a, &sp, &n)) != 0)
@@ -797,11 +782,12 @@ int core_exchange_propose_txn(core_txn *t, void *arg)
     int64_t cap = capacity_of(&l.hreg);
     /* a new exchange has no dates yet: it holds a place on every day */
     if ((int64_t)max_overlap(sp, n, INT32_MIN, INT32_MAX) + 1 > cap)
-        return fail(op, CORE_ECONFLICT,
-                    core_arena_printf(a,
-                                      "the host is at its capacity (%lld exchange%s at once); "
-                                      "an exchange without dates holds a place on every day",
-                                      (long long)cap, cap == 1 ? "" : "s"));
+        return core_op_fail(
+            op, CORE_ECONFLICT,
+            core_arena_printf(a,
+                              "the host is at its capacity (%lld exchange%s at once); "
+                              "an exchange without dates holds a place on every day",
+                              (long long)cap, cap == 1 ? "" : "s"));
 
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
@@ -961,16 +947,16 @@ int core_exchange_step_txn(core_txn *t, void *arg)
     core_exchange_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     loaded l;
     int rc = load(t, NULL, op->id, a, &l);
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such exchange");
+        return core_op_fail(op, rc, "no such exchange");
     if (rc != 0)
         return rc;
     unsigned by = parties(&op->actor, &l.vprof, &l.hprof);
     if ((rc = core_authorize(CORE_ACT_XCHANGE_EXCHANGE_STEP, authz_roles(by, &op->actor))) != 0)
-        return fail(op, rc, rc == CORE_ENOTFOUND ? "no such exchange" : "sign in first");
+        return core_op_fail(op, rc, rc == CORE_ENOTFOUND ? "no such exchange" : "sign in first");
     int st = core_exchange_state_find(core_value_get_str(&l.rec, "state"));
     if (st < 0)
         return CORE_EINTERNAL;
@@ -986,7 +972,7 @@ int core_exchange_step_txn(core_txn *t, void *arg)
         if (s != NULL && (side = side_bit(s)) == 0)
             core_fields_add(&op->fields, "side", "must be visitor or host");
         if (core_fields_any(&op->fields))
-            return fail(op, CORE_EINVALID, "the validation has errors; see fields");
+            return core_op_fail(op, CORE_EINVALID, "the validation has errors; see fields");
     }
     core_exchange_state next;
     unsigned sides;
@@ -994,7 +980,7 @@ int core_exchange_step_txn(core_txn *t, void *arg)
     rc = core_exchange_transition((core_exchange_state)st, op->action, by, proposer, done, side, a,
                                   &next, &sides, &why);
     if (rc != 0)
-        return fail(op, rc, why);
+        return core_op_fail(op, rc, why);
 
     int64_t now = core_txn_now(t);
     const char *me = op->actor.user_id;
@@ -1003,47 +989,49 @@ int core_exchange_step_txn(core_txn *t, void *arg)
         int32_t start, end;
         core_value plan = read_plan(op, a, &l, &start, &end);
         if (core_fields_any(&op->fields))
-            return fail(op, CORE_EINVALID, "the plan has errors; see fields");
+            return core_op_fail(op, CORE_EINVALID, "the plan has errors; see fields");
         span *sp;
         size_t n;
         if ((rc = host_spans(t, NULL, core_value_get_str(&l.rec, "host"), op->id, a, &sp, &n)) != 0)
             return rc;
         int64_t cap = capacity_of(&l.hreg);
         if ((int64_t)max_overlap(sp, n, start, end) + 1 > cap)
-            return fail(op, CORE_ECONFLICT,
-                        core_arena_printf(a,
-                                          "the host is at its capacity (%lld at once) on some "
-                                          "of these dates; choose other dates",
-                                          (long long)cap));
+            return core_op_fail(
+                op, CORE_ECONFLICT,
+                core_arena_printf(a,
+                                  "the host is at its capacity (%lld at once) on some "
+                                  "of these dates; choose other dates",
+                                  (long long)cap));
         core_value_set(a, &plan, "by", core_value_cstr(a, me));
         core_value_set(a, &plan, "at", core_value_int(now));
-        obj_put(a, &l.rec, "plan", plan);
-        obj_put(a, &l.rec, "validations", core_value_obj()); /* a new plan is validated anew */
+        core_op_obj_put(a, &l.rec, "plan", plan);
+        core_op_obj_put(a, &l.rec, "validations",
+                        core_value_obj()); /* a new plan is validated anew */
         break;
     }
     case CORE_EXCHANGE_VALIDATE:
     case CORE_EXCHANGE_SIGN: {
         core_value *m = (core_value *)core_value_get(&l.rec, member);
         if (m == NULL || m->type != CORE_OBJ) {
-            obj_put(a, &l.rec, member, core_value_obj());
+            core_op_obj_put(a, &l.rec, member, core_value_obj());
             m = (core_value *)core_value_get(&l.rec, member);
         }
         if (sides & V)
-            obj_put(a, m, "visitor", by_at(a, me, now));
+            core_op_obj_put(a, m, "visitor", by_at(a, me, now));
         if (sides & H)
-            obj_put(a, m, "host", by_at(a, me, now));
+            core_op_obj_put(a, m, "host", by_at(a, me, now));
         break;
     }
     case CORE_EXCHANGE_FINANCIAL_AGREEMENT:
-        obj_put(a, &l.rec, "financial_agreement", by_at(a, me, now));
+        core_op_obj_put(a, &l.rec, "financial_agreement", by_at(a, me, now));
         break;
     case CORE_EXCHANGE_CLOSING_REPORT: {
         core_value r = read_report(op, t, a);
         if (core_fields_any(&op->fields))
-            return fail(op, CORE_EINVALID, "the closing report has errors; see fields");
+            return core_op_fail(op, CORE_EINVALID, "the closing report has errors; see fields");
         core_value_set(a, &r, "by", core_value_cstr(a, me));
         core_value_set(a, &r, "at", core_value_int(now));
-        obj_put(a, &l.rec, "closing_report", r);
+        core_op_obj_put(a, &l.rec, "closing_report", r);
         break;
     }
     case CORE_EXCHANGE_CANCEL: {
@@ -1052,10 +1040,10 @@ int core_exchange_step_txn(core_txn *t, void *arg)
         const char *reason =
             core_check_string(&op->fields, op->body, "reason", true, 1, REASON_MAX);
         if (core_fields_any(&op->fields))
-            return fail(op, CORE_EINVALID, "a cancellation needs a reason; see fields");
+            return core_op_fail(op, CORE_EINVALID, "a cancellation needs a reason; see fields");
         core_value c = by_at(a, me, now);
         core_value_set(a, &c, "reason", core_value_cstr(a, reason));
-        obj_put(a, &l.rec, "cancellation", c);
+        core_op_obj_put(a, &l.rec, "cancellation", c);
         /* the visitor may visit in another exchange now */
         char *vkey =
             core_arena_printf(a, "xvisits/%s", core_value_get_str(&l.rec, "visitor_profile_id"));
@@ -1068,12 +1056,12 @@ int core_exchange_step_txn(core_txn *t, void *arg)
     default:
         if (op->body != NULL && op->body->type == CORE_OBJ && op->body->u.obj.len > 0) {
             core_check_known(&op->fields, op->body, (const char *const[]){NULL});
-            return fail(op, CORE_EINVALID, "this step takes no body; see fields");
+            return core_op_fail(op, CORE_EINVALID, "this step takes no body; see fields");
         }
         break;
     }
-    obj_put(a, &l.rec, "state", core_value_cstr(a, core_exchange_state_name(next)));
-    obj_put(a, &l.rec, "updated_at", core_value_int(now));
+    core_op_obj_put(a, &l.rec, "state", core_value_cstr(a, core_exchange_state_name(next)));
+    core_op_obj_put(a, &l.rec, "updated_at", core_value_int(now));
     push_history(a, &l.rec, next, action_names[op->action], me, now);
     if ((rc = core_record_put(t, CORE_EXCHANGE_KIND, op->id, &l.rec, "update")) != 0)
         return rc;

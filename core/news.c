@@ -8,6 +8,7 @@
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/op.h"
 #include "core/record.h"
 #include "core/time.h"
 
@@ -15,26 +16,8 @@ static const char *const fields_allowed[] = {"title", "body", "attachments", NUL
 
 void core_news_op_init(core_news_op *op, core_arena *out, const core_actor *actor)
 {
-    memset(op, 0, sizeof(*op));
-    op->out = out;
-    op->actor = *actor;
-    core_fields_init(&op->fields, out);
+    core_op_init(op, out, actor);
     op->rec = core_value_null();
-}
-
-static int fail(core_news_op *op, int code, const char *message)
-{
-    op->message = core_arena_strndup(op->out, message, strlen(message));
-    return code;
-}
-
-static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
-{
-    core_value *old = (core_value *)core_value_get(obj, key);
-    if (old != NULL)
-        *old = v;
-    else
-        core_value_set_copy(a, obj, key, strlen(key), v);
 }
 
 static char *profile_key(core_arena *a, const char *pid, const char *nid)
@@ -50,14 +33,14 @@ static int load_profile(core_txn *t, core_news_op *op, core_value *prof)
                  ? core_record_get_txn(t, "profile", op->profile_id, a, prof)
                  : CORE_ENOTFOUND;
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such profile");
+        return core_op_fail(op, rc, "no such profile");
     if (rc != 0)
         return rc;
     rc = core_authorize(CORE_ACT_NEWS_WRITE, core_profile_roles(&op->actor, prof));
     if (rc == CORE_EUNAUTH)
-        return fail(op, rc, "sign in first");
+        return core_op_fail(op, rc, "sign in first");
     if (rc != 0)
-        return fail(op, rc, "only the profile's admins may post, edit or delete its news");
+        return core_op_fail(op, rc, "only the profile's admins may post, edit or delete its news");
     return 0;
 }
 
@@ -74,7 +57,7 @@ static int load_news(core_txn *t, core_news_op *op, core_value *rec)
             rc = CORE_ENOTFOUND;
     }
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such news item on this profile");
+        return core_op_fail(op, rc, "no such news item on this profile");
     return rc;
 }
 
@@ -92,53 +75,19 @@ static int apply_fields(core_txn *t, core_news_op *op, core_value *rec, bool cre
     core_check_known(f, b, fields_allowed);
     if (create || core_value_get(b, "title") != NULL)
         if ((s = core_check_string(f, b, "title", true, 1, CORE_NEWS_TITLE_MAX)) != NULL)
-            obj_put(a, rec, "title", core_value_cstr(a, s));
+            core_op_obj_put(a, rec, "title", core_value_cstr(a, s));
     if (create || core_value_get(b, "body") != NULL)
         if ((s = core_check_string(f, b, "body", true, 1, CORE_NEWS_BODY_MAX)) != NULL)
-            obj_put(a, rec, "body", core_value_cstr(a, s));
+            core_op_obj_put(a, rec, "body", core_value_cstr(a, s));
     if (create || core_value_get(b, "attachments") != NULL) {
-        const core_value *v = core_value_get(b, "attachments");
-        core_value list = core_value_arr();
-        bool ok = true;
-        if (v == NULL || v->type == CORE_NULL) {
-            /* none */
-        } else if (v->type != CORE_ARR) {
-            core_fields_add(f, "attachments", "must be a list of attachment ids");
-            ok = false;
-        } else if (v->u.arr.len > CORE_NEWS_ATTACHMENTS_MAX) {
-            core_fields_add(f, "attachments",
-                            core_arena_printf(f->arena, "must have at most %d attachments",
-                                              CORE_NEWS_ATTACHMENTS_MAX));
-            ok = false;
-        } else {
-            for (size_t i = 0; i < v->u.arr.len && ok; i++) {
-                const core_value *it = &v->u.arr.items[i];
-                core_value meta;
-                int rc = it->type == CORE_STR ? core_attachment_meta_txn(t, it->u.s.ptr, a, &meta)
-                                              : CORE_ENOTFOUND;
-                if (rc == CORE_ENOTFOUND) {
-                    core_fields_add(f, "attachments",
-                                    it->type == CORE_STR
-                                        ? core_arena_printf(f->arena,
-                                                            "no attachment \"%s\": upload it "
-                                                            "with POST /v1/attachments first",
-                                                            it->u.s.ptr)
-                                        : "must be a list of attachment ids");
-                    ok = false;
-                    break;
-                }
-                if (rc != 0)
-                    return rc;
-                for (size_t j = 0; j < list.u.arr.len; j++)
-                    if (strcmp(core_value_get_str(&list.u.arr.items[j], "id"), it->u.s.ptr) == 0) {
-                        core_fields_add(f, "attachments", "lists an attachment twice");
-                        ok = false;
-                    }
-                core_value_push(a, &list, meta);
-            }
-        }
+        core_value list;
+        bool ok;
+        int rc = core_attachment_list_check_txn(t, core_value_get(b, "attachments"),
+                                                CORE_NEWS_ATTACHMENTS_MAX, f, a, &list, &ok);
+        if (rc != 0)
+            return rc;
         if (ok)
-            obj_put(a, rec, "attachments", list);
+            core_op_obj_put(a, rec, "attachments", list);
     }
     return 0;
 }
@@ -173,7 +122,7 @@ int core_news_create_txn(core_txn *t, void *arg)
     if ((rc = apply_fields(t, op, &rec, true)) != 0)
         return rc;
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the news item has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the news item has errors; see fields");
     core_value_set(a, &rec, "created_by", core_value_cstr(a, op->actor.user_id));
     core_value_set(a, &rec, "published_at", core_value_int(now));
     core_value_set(a, &rec, "updated_at", core_value_int(now));
@@ -201,12 +150,12 @@ int core_news_patch_txn(core_txn *t, void *arg)
     if ((rc = apply_fields(t, op, &rec, false)) != 0)
         return rc;
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the edit has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the edit has errors; see fields");
     if (core_value_get(op->body, "attachments") != NULL) {
         refs(t, op->id, &before, false);
         refs(t, op->id, core_value_get(&rec, "attachments"), true);
     }
-    obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
     if ((rc = core_record_put(t, CORE_NEWS_KIND, op->id, &rec, "update")) != 0)
         return rc;
     op->rec = core_value_copy(op->out, &rec);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/id.h"
+#include "core/op.h"
 #include "core/fanout.h"
 #include "core/notify.h"
 #include "core/record.h"
@@ -54,42 +55,14 @@ static const core_action action_authz[CORE_PARTNER__ACTIONS] = {
 
 void core_partner_op_init(core_partner_op *op, core_arena *out, const core_actor *actor)
 {
-    memset(op, 0, sizeof(*op));
-    op->out = out;
-    op->actor = *actor;
-    core_fields_init(&op->fields, out);
+    core_op_init(op, out, actor);
     op->rec = core_value_null();
     op->item = core_value_null();
-}
-
-static int fail(core_partner_op *op, int code, const char *message)
-{
-    op->message = core_arena_strndup(op->out, message, strlen(message));
-    return code;
-}
-
-static bool is_null(const core_value *v)
-{
-    return v == NULL || v->type == CORE_NULL;
-}
-
-static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
-{
-    core_value *old = (core_value *)core_value_get(obj, key);
-    if (old != NULL)
-        *old = v;
-    else
-        core_value_set_copy(a, obj, key, strlen(key), v);
 }
 
 static void put_key(core_txn *t, const char *key, core_slice val)
 {
     core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, val);
-}
-
-static void del_key(core_txn *t, const char *key)
-{
-    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
 }
 
 static void put_value(core_txn *t, const char *key, const core_value *v)
@@ -100,12 +73,6 @@ static void put_value(core_txn *t, const char *key, const core_value *v)
         core_oom();
     put_key(t, key, (core_slice){buf, len});
     free(buf);
-}
-
-static int64_t get_int(const core_value *obj, const char *key)
-{
-    const core_value *v = core_value_get(obj, key);
-    return v != NULL && v->type == CORE_INT ? v->u.i : 0;
 }
 
 static const char *const organising_types[] = {"cluster_organisation", "cluster_partnership",
@@ -166,7 +133,7 @@ static core_value check_list(core_fields *f, core_arena *a, const core_value *bo
                              const char *field, bool countries, size_t min_items)
 {
     const core_value *v = core_value_get(body, field);
-    if (is_null(v)) {
+    if (core_op_is_null(v)) {
         if (min_items > 0)
             core_fields_add(f, field, "is required");
         return min_items > 0 ? core_value_null() : core_value_arr();
@@ -240,12 +207,12 @@ static int apply_fields(core_txn *t, core_partner_op *op, core_value *rec, bool 
     const char *s;
     if (create || core_value_get(b, "title") != NULL) {
         if ((s = core_check_string(f, b, "title", true, 3, CORE_PARTNER_TITLE_MAX)) != NULL)
-            obj_put(a, rec, "title", core_value_cstr(a, s));
+            core_op_obj_put(a, rec, "title", core_value_cstr(a, s));
     }
     if (create || core_value_get(b, "description") != NULL) {
         if ((s = core_check_string(f, b, "description", true, 1, CORE_PARTNER_DESCRIPTION_MAX)) !=
             NULL)
-            obj_put(a, rec, "description", core_value_cstr(a, s));
+            core_op_obj_put(a, rec, "description", core_value_cstr(a, s));
     }
     if (create || core_value_get(b, "kind") != NULL) {
         if ((s = core_check_string(f, b, "kind", true, 1, 40)) != NULL) {
@@ -256,18 +223,18 @@ static int apply_fields(core_txn *t, core_partner_op *op, core_value *rec, bool 
                 core_fields_add(f, "kind",
                                 "must be consortium, expression_of_interest, cooperation or other");
             else
-                obj_put(a, rec, "kind", core_value_cstr(a, s));
+                core_op_obj_put(a, rec, "kind", core_value_cstr(a, s));
         }
     }
     if (create || core_value_get(b, "ecosystems") != NULL) {
         core_value l = check_list(f, a, b, "ecosystems", false, 1);
         if (l.type == CORE_ARR)
-            obj_put(a, rec, "ecosystems", l);
+            core_op_obj_put(a, rec, "ecosystems", l);
     }
     if (create || core_value_get(b, "countries_sought") != NULL) {
         core_value l = check_list(f, a, b, "countries_sought", true, 0);
         if (l.type == CORE_ARR)
-            obj_put(a, rec, "countries_sought", l);
+            core_op_obj_put(a, rec, "countries_sought", l);
     }
     if (create || core_value_get(b, "deadline") != NULL) {
         int64_t d;
@@ -280,48 +247,18 @@ static int apply_fields(core_txn *t, core_partner_op *op, core_value *rec, bool 
             else if (d > today + (int64_t)CORE_PARTNER_DEADLINE_MAX_DAYS * 86400)
                 core_fields_add(f, "deadline", "must be within three years");
             else
-                obj_put(a, rec, "deadline", core_value_cstr(a, s));
+                core_op_obj_put(a, rec, "deadline", core_value_cstr(a, s));
         }
     }
     if (create || core_value_get(b, "attachments") != NULL) {
-        const core_value *v = core_value_get(b, "attachments");
-        core_value list = core_value_arr();
-        if (is_null(v)) {
-            /* none */
-        } else if (v->type != CORE_ARR) {
-            core_fields_add(f, "attachments", "must be a list of attachment ids");
-        } else if (v->u.arr.len > CORE_PARTNER_ATTACHMENTS_MAX) {
-            core_fields_add(f, "attachments",
-                            core_arena_printf(f->arena, "must have at most %d attachments",
-                                              CORE_PARTNER_ATTACHMENTS_MAX));
-        } else {
-            for (size_t i = 0; i < v->u.arr.len; i++) {
-                const core_value *it = &v->u.arr.items[i];
-                core_value meta;
-                int rc = it->type == CORE_STR ? core_attachment_meta_txn(t, it->u.s.ptr, a, &meta)
-                                              : CORE_ENOTFOUND;
-                if (rc == CORE_ENOTFOUND) {
-                    core_fields_add(f, "attachments",
-                                    it->type == CORE_STR
-                                        ? core_arena_printf(f->arena,
-                                                            "no attachment \"%s\": upload it "
-                                                            "with POST /v1/attachments first",
-                                                            it->u.s.ptr)
-                                        : "must be a list of attachment ids");
-                    break;
-                }
-                if (rc != 0)
-                    return rc;
-                for (size_t j = 0; j < list.u.arr.len; j++)
-                    if (strcmp(core_value_get_str(&list.u.arr.items[j], "id"), it->u.s.ptr) == 0) {
-                        core_fields_add(f, "attachments", "lists an attachment twice");
-                        return 0;
-                    }
-                core_value_push(a, &list, meta);
-            }
-        }
-        if (!core_fields_any(f) || core_value_get(&f->obj, "attachments") == NULL)
-            obj_put(a, rec, "attachments", list);
+        core_value list;
+        bool ok;
+        int rc = core_attachment_list_check_txn(t, core_value_get(b, "attachments"),
+                                                CORE_PARTNER_ATTACHMENTS_MAX, f, a, &list, &ok);
+        if (rc != 0)
+            return rc;
+        if (ok)
+            core_op_obj_put(a, rec, "attachments", list);
     }
     return 0;
 }
@@ -375,7 +312,7 @@ static size_t notify_concerned(core_txn *t, const char *id, const core_value *re
         n++;
     }
     char *prefix = core_arena_printf(a, "psfollow/%s/", id);
-    int64_t followers = get_int(rec, "followers_count");
+    int64_t followers = core_record_int(rec, "followers_count", 0);
     if (followers > 0 && (size_t)followers > core_fanout_inline_max()) {
         core_value exclude = core_value_arr();
         for (size_t i = 0; admins != NULL && admins->type == CORE_ARR && i < admins->u.arr.len; i++)
@@ -423,7 +360,7 @@ static int load(core_txn *t, core_partner_op *op, core_value *rec, core_value *p
                  ? core_record_get_txn(t, CORE_PARTNER_KIND, op->id, a, rec)
                  : CORE_ENOTFOUND;
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such partner search");
+        return core_op_fail(op, rc, "no such partner search");
     if (rc != 0)
         return rc;
     rc = core_record_get_txn(t, "profile", core_value_get_str(rec, "profile_id"), a, prof);
@@ -441,25 +378,26 @@ static int check_action(core_partner_op *op, core_partner_action action, const c
     unsigned roles = core_profile_roles(&op->actor, prof->type == CORE_NULL ? NULL : prof);
     int rc = core_authorize(action_authz[action], roles);
     if (rc == CORE_EUNAUTH)
-        return fail(op, rc, "sign in first");
+        return core_op_fail(op, rc, "sign in first");
     if (rc != 0) {
         const char *name = prof->type == CORE_NULL ? "the author profile" : profile_name(prof);
-        return fail(op, rc,
-                    core_arena_printf(op->out,
-                                      action == CORE_PARTNER_CLOSE
-                                          ? "only the admins of \"%s\" or a moderator may close "
-                                            "this partner search"
-                                          : "only the admins of \"%s\" may do this; ask one of "
-                                            "them to add you as a colleague",
-                                      name));
+        return core_op_fail(
+            op, rc,
+            core_arena_printf(op->out,
+                              action == CORE_PARTNER_CLOSE
+                                  ? "only the admins of \"%s\" or a moderator may close "
+                                    "this partner search"
+                                  : "only the admins of \"%s\" may do this; ask one of "
+                                    "them to add you as a colleague",
+                              name));
     }
     const char *state = core_partner_effective_state(rec, now);
     if (core_partner_transition(state, action) == NULL)
-        return fail(op, CORE_ECONFLICT,
-                    strcmp(state, "closed") == 0
-                        ? "this partner search is closed; it can no longer change or take "
-                          "follows, interests or comments"
-                        : "this partner search is open");
+        return core_op_fail(op, CORE_ECONFLICT,
+                            strcmp(state, "closed") == 0
+                                ? "this partner search is closed; it can no longer change or take "
+                                  "follows, interests or comments"
+                                : "this partner search is open");
     return 0;
 }
 
@@ -468,12 +406,12 @@ static void mark_closed(core_txn *t, const char *id, core_value *rec, const char
                         int64_t at)
 {
     core_arena *a = core_txn_arena(t);
-    obj_put(a, rec, "state", core_value_str_ref("closed", 6));
-    obj_put(a, rec, "closed_reason", core_value_cstr(a, reason));
-    obj_put(a, rec, "closed_at", core_value_int(at));
+    core_op_obj_put(a, rec, "state", core_value_str_ref("closed", 6));
+    core_op_obj_put(a, rec, "closed_reason", core_value_cstr(a, reason));
+    core_op_obj_put(a, rec, "closed_at", core_value_int(at));
     const char *d = core_value_get_str(rec, "deadline");
     if (d != NULL)
-        del_key(t, deadline_key(a, d, id));
+        core_op_del_key(t, deadline_key(a, d, id));
 }
 
 /* The time a write acts at: the transaction's clock, moved like core_partner_now. */
@@ -575,10 +513,10 @@ int core_partner_create_txn(core_txn *t, void *arg)
     core_partner_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be a JSON object");
-        return fail(op, CORE_EINVALID, "the partner search has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the partner search has errors; see fields");
     }
     core_check_known(&op->fields, op->body, create_fields);
     const char *pid = core_check_string(&op->fields, op->body, "profile_id", false, 1, 64);
@@ -586,7 +524,7 @@ int core_partner_create_txn(core_txn *t, void *arg)
     if (pid == NULL) {
         const char *why = no_profile_refusal(t, op);
         if (why != NULL)
-            return fail(op, CORE_EFORBIDDEN, why);
+            return core_op_fail(op, CORE_EFORBIDDEN, why);
         core_fields_add(&op->fields, "profile_id", "is required: the profile posting the search");
     } else {
         int rc =
@@ -598,7 +536,7 @@ int core_partner_create_txn(core_txn *t, void *arg)
         else {
             const char *why = create_refusal(t, op, &prof);
             if (why != NULL)
-                return fail(op, CORE_EFORBIDDEN, why);
+                return core_op_fail(op, CORE_EFORBIDDEN, why);
         }
     }
     core_value rec = core_value_obj();
@@ -606,7 +544,7 @@ int core_partner_create_txn(core_txn *t, void *arg)
     if (rc != 0)
         return rc;
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the partner search has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the partner search has errors; see fields");
 
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
@@ -665,7 +603,7 @@ int core_partner_patch_txn(core_txn *t, void *arg)
         return rc;
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be a JSON object");
-        return fail(op, CORE_EINVALID, "the edit has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the edit has errors; see fields");
     }
     core_check_known(&op->fields, op->body, patch_fields);
     core_value before_att = core_value_copy(a, core_value_get(&rec, "attachments"));
@@ -674,15 +612,15 @@ int core_partner_patch_txn(core_txn *t, void *arg)
     if ((rc = apply_fields(t, op, &rec, false)) != 0)
         return rc;
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the edit has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the edit has errors; see fields");
     const char *new_deadline = core_value_get_str(&rec, "deadline");
     if (old_deadline != NULL && strcmp(old_deadline, new_deadline) != 0) {
-        del_key(t, deadline_key(a, old_deadline, op->id));
+        core_op_del_key(t, deadline_key(a, old_deadline, op->id));
         put_key(t, deadline_key(a, new_deadline, op->id), (core_slice){"", 0});
     }
     if (core_value_get(op->body, "attachments") != NULL)
         update_attachment_refs(t, op->id, &before_att, core_value_get(&rec, "attachments"));
-    obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
     const char *title = core_value_get_str(&rec, "title");
     const char *text = core_arena_printf(a, "The partner search \"%s\" was updated.", title);
     op->notified =
@@ -707,14 +645,14 @@ int core_partner_close_txn(core_txn *t, void *arg)
         static const char *const known[] = {NULL};
         core_check_known(&op->fields, op->body, known);
         if (core_fields_any(&op->fields))
-            return fail(op, CORE_EINVALID, "closing takes no fields");
+            return core_op_fail(op, CORE_EINVALID, "closing takes no fields");
     }
     mark_closed(t, op->id, &rec,
                 op->actor.moderator && !str_in(core_value_get(&prof, "admins"), op->actor.user_id)
                     ? "moderator"
                     : "author",
                 core_txn_now(t));
-    obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(a, &rec, "updated_at", core_value_int(core_txn_now(t)));
     const char *title = core_value_get_str(&rec, "title");
     const char *text = core_arena_printf(
         a, "The partner search \"%s\" was closed; it no longer takes interests or comments.",
@@ -763,7 +701,7 @@ int core_partner_expire_txn(core_txn *t, void *arg)
         else if (rc != 0)
             return rc;
         const char *d = core_value_get_str(&rec, "deadline");
-        del_key(t, deadline_key(a, d ? d : "", ids[i]));
+        core_op_del_key(t, deadline_key(a, d ? d : "", ids[i]));
         if ((rc = close_if_expired(t, ids[i], &rec, &prof, now, &op->notified)) != 0)
             return rc;
         op->closed++;
@@ -777,8 +715,8 @@ static int set_count(core_txn *t, core_partner_op *op, core_value *rec, const ch
                      int64_t delta)
 {
     core_arena *a = core_txn_arena(t);
-    int64_t n = get_int(rec, field) + delta;
-    obj_put(a, rec, field, core_value_int(n < 0 ? 0 : n));
+    int64_t n = core_record_int(rec, field, 0) + delta;
+    core_op_obj_put(a, rec, field, core_value_int(n < 0 ? 0 : n));
     int rc = core_record_put(t, CORE_PARTNER_KIND, op->id, rec, "update");
     if (rc == 0)
         op->rec = core_value_copy(op->out, rec);
@@ -807,8 +745,8 @@ static int follow(core_txn *t, void *arg, bool on)
         put_key(t, fk, (core_slice){stamp, CORE_ID_LEN});
         put_key(t, gk, (core_slice){"", 0});
     } else {
-        del_key(t, fk);
-        del_key(t, gk);
+        core_op_del_key(t, fk);
+        core_op_del_key(t, gk);
     }
     return set_count(t, op, &rec, "followers_count", on ? 1 : -1);
 }
@@ -844,7 +782,7 @@ int core_partner_interest_txn(core_txn *t, void *arg)
     static const char *const known[] = {"organisation", "message", NULL};
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be {\"organisation\", \"message\"}");
-        return fail(op, CORE_EINVALID, "the interest has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the interest has errors; see fields");
     }
     core_check_known(&op->fields, op->body, known);
     const char *org =
@@ -852,7 +790,7 @@ int core_partner_interest_txn(core_txn *t, void *arg)
     const char *msg =
         core_check_string(&op->fields, op->body, "message", true, 1, CORE_PARTNER_TEXT_MAX);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the interest has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the interest has errors; see fields");
     char iid[CORE_ID_LEN + 1];
     core_id_new(iid);
     core_value it = core_value_obj();
@@ -899,13 +837,13 @@ int core_partner_comment_txn(core_txn *t, void *arg)
     static const char *const known[] = {"text", NULL};
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be {\"text\"}");
-        return fail(op, CORE_EINVALID, "the comment has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the comment has errors; see fields");
     }
     core_check_known(&op->fields, op->body, known);
     const char *text =
         core_check_string(&op->fields, op->body, "text", true, 1, CORE_PARTNER_TEXT_MAX);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the comment has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the comment has errors; see fields");
     char cid[CORE_ID_LEN + 1];
     core_id_new(cid);
     core_value c = core_value_obj();
@@ -973,7 +911,7 @@ core_value core_partner_view(core_store *s, core_arena *a, const core_value *rec
     core_value_set(a, &p, "id", pid ? core_value_cstr(a, pid) : core_value_null());
     if (pid != NULL && core_profile_get(s, pid, a, &prof) == 0) {
         const core_value *pub = core_value_get(&prof, "published");
-        if (is_null(pub))
+        if (core_op_is_null(pub))
             pub = core_value_get(&prof, "draft");
         copy_member(a, &p, pub, "name");
         copy_member(a, &p, pub, "country");

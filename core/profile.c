@@ -9,6 +9,7 @@
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/op.h"
 #include "core/notify.h"
 #include "core/profile_rules.h"
 #include "core/image.h"
@@ -21,23 +22,9 @@ enum { MAX_DUPLICATES = 10, NOTE_MAX = 2000 };
 
 void core_profile_op_init(core_profile_op *op, core_arena *out, const core_actor *actor)
 {
-    memset(op, 0, sizeof(*op));
-    op->out = out;
-    op->actor = *actor;
-    core_fields_init(&op->fields, out);
+    core_op_init(op, out, actor);
     op->extra = core_value_null();
     op->rec = core_value_null();
-}
-
-static int fail(core_profile_op *op, int code, const char *message)
-{
-    op->message = core_arena_strndup(op->out, message, strlen(message));
-    return code;
-}
-
-static bool is_null(const core_value *v)
-{
-    return v == NULL || v->type == CORE_NULL;
 }
 
 static bool str_in(const core_value *arr, const char *s)
@@ -48,16 +35,6 @@ static bool str_in(const core_value *arr, const char *s)
         if (arr->u.arr.items[i].type == CORE_STR && strcmp(arr->u.arr.items[i].u.s.ptr, s) == 0)
             return true;
     return false;
-}
-
-/* Sets (or replaces) a member of an object in place. */
-static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
-{
-    core_value *old = (core_value *)core_value_get(obj, key);
-    if (old != NULL)
-        *old = v;
-    else
-        core_value_set_copy(a, obj, key, strlen(key), v);
 }
 
 /* A copy of obj without the member named `drop` (NULL keeps all). */
@@ -78,13 +55,14 @@ static core_value obj_without(core_arena *a, const core_value *obj, const char *
 static const core_value *working(const core_value *rec)
 {
     const core_value *d = core_value_get(rec, "draft");
-    return !is_null(d) ? d : core_value_get(rec, "published");
+    return !core_op_is_null(d) ? d : core_value_get(rec, "published");
 }
 
 unsigned core_profile_roles(const core_actor *actor, const core_value *rec)
 {
     unsigned roles = core_actor_roles(actor);
-    if (actor->user_id != NULL && rec != NULL && str_in(core_value_get(rec, "admins"), actor->user_id))
+    if (actor->user_id != NULL && rec != NULL &&
+        str_in(core_value_get(rec, "admins"), actor->user_id))
         roles |= CORE_ROLE_ADMIN;
     return roles;
 }
@@ -99,18 +77,7 @@ static const char *authz_message(int rc)
 static int authorize(core_profile_op *op, core_action action, const core_value *rec)
 {
     int rc = core_authorize(action, core_profile_roles(&op->actor, rec));
-    return rc == 0 ? 0 : fail(op, rc, authz_message(rc));
-}
-
-static void put_key(core_txn *t, const char *key, const char *val)
-{
-    core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)},
-                 (core_slice){val, strlen(val)});
-}
-
-static void del_key(core_txn *t, const char *key)
-{
-    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});
+    return rc == 0 ? 0 : core_op_fail(op, rc, authz_message(rc));
 }
 
 /* ---- the key layout (profile.h): every key a write makes or removes is named here ---- */
@@ -155,9 +122,9 @@ static int admin_keys_add(core_txn *t, const char *user, const char *id, const c
         char *ckey = cluster_key(a, user);
         if (core_txn_exists(t, CORE_CF_KEYS, (core_slice){ckey, strlen(ckey)}))
             return CORE_ECONFLICT;
-        put_key(t, ckey, id);
+        core_op_put_key(t, ckey, id);
     }
-    put_key(t, admin_key(a, user, id), type);
+    core_op_put_key(t, admin_key(a, user, id), type);
     return 0;
 }
 
@@ -165,16 +132,16 @@ static int admin_keys_add(core_txn *t, const char *user, const char *id, const c
 static void admin_keys_del(core_txn *t, const char *user, const char *id, const char *type)
 {
     core_arena *a = core_txn_arena(t);
-    del_key(t, admin_key(a, user, id));
+    core_op_del_key(t, admin_key(a, user, id));
     if (strcmp(type, "cluster_organisation") == 0)
-        del_key(t, cluster_key(a, user));
+        core_op_del_key(t, cluster_key(a, user));
 }
 
 static int load(core_txn *t, core_profile_op *op, const char *id, core_value *rec)
 {
     int rc = core_record_get_txn(t, "profile", id, core_txn_arena(t), rec);
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such profile");
+        return core_op_fail(op, rc, "no such profile");
     return rc;
 }
 
@@ -187,10 +154,24 @@ static int load_authorized(core_txn *t, core_profile_op *op, const char *id, cor
     return rc != 0 ? rc : authorize(op, action, rec);
 }
 
+/* The steps of an operation on an existing profile, after on_existing loaded it (rec: the
+ * record, a copy the step may change) and checked the actor may act. */
+typedef int profile_step(core_txn *t, core_profile_op *op, core_arena *a, core_value rec);
+
+/* The prologue of every operation on an existing profile: loads op->id, checks the actor may
+ * perform action on it (core/authz.c's table), then runs step. */
+static int on_existing(core_txn *t, void *arg, core_action action, profile_step *step)
+{
+    core_profile_op *op = arg;
+    core_value rec;
+    int rc = load_authorized(t, op, op->id, action, &rec);
+    return rc != 0 ? rc : step(t, op, core_txn_arena(t), rec);
+}
+
 static int save(core_txn *t, core_profile_op *op, core_value *rec, const char *how)
 {
     const char *id = core_value_get_str(rec, "id");
-    obj_put(core_txn_arena(t), rec, "updated_at", core_value_int(core_txn_now(t)));
+    core_op_obj_put(core_txn_arena(t), rec, "updated_at", core_value_int(core_txn_now(t)));
     int rc = core_record_put(t, "profile", id, rec, how);
     if (rc == 0)
         op->rec = core_value_copy(op->out, rec);
@@ -226,22 +207,22 @@ static void update_search_keys(core_txn *t, core_value *rec, const char *id,
     const core_value *old = core_value_get(rec, "keys");
     const char *oname = core_value_get_str(old, "name"), *odom = core_value_get_str(old, "domain");
     if (oname != NULL)
-        del_key(t, name_key(a, oname, id));
+        core_op_del_key(t, name_key(a, oname, id));
     if (odom != NULL)
-        del_key(t, domain_key(a, odom, id));
+        core_op_del_key(t, domain_key(a, odom, id));
     core_value keys = core_value_obj();
     if (fields != NULL) {
         derived d = derive(a, fields);
         if (d.name_key != NULL) {
-            put_key(t, name_key(a, d.name_key, id), "");
+            core_op_put_key(t, name_key(a, d.name_key, id), "");
             core_value_set(a, &keys, "name", core_value_cstr(a, d.name_key));
         }
         if (d.domain != NULL) {
-            put_key(t, domain_key(a, d.domain, id), "");
+            core_op_put_key(t, domain_key(a, d.domain, id), "");
             core_value_set(a, &keys, "domain", core_value_cstr(a, d.domain));
         }
     }
-    obj_put(a, rec, "keys", keys);
+    core_op_obj_put(a, rec, "keys", keys);
 }
 
 /* Affiliation keys: every cluster named by the draft or the published version has a
@@ -256,7 +237,7 @@ static void update_affiliation_keys(core_txn *t, const core_value *before, const
         for (size_t i = 0; i < before->u.arr.len; i++) {
             const char *c = before->u.arr.items[i].u.s.ptr;
             if (!str_in(after, c))
-                del_key(t, member_key(a, c, member_id));
+                core_op_del_key(t, member_key(a, c, member_id));
         }
     if (after != NULL && after->type == CORE_ARR)
         for (size_t i = 0; i < after->u.arr.len; i++) {
@@ -264,7 +245,7 @@ static void update_affiliation_keys(core_txn *t, const core_value *before, const
             char *k = member_key(a, c, member_id);
             const char *decided = core_value_get_str(status, c);
             if (!core_txn_exists(t, CORE_CF_KEYS, (core_slice){k, strlen(k)}))
-                put_key(t, k, decided != NULL ? decided : "pending");
+                core_op_put_key(t, k, decided != NULL ? decided : "pending");
         }
 }
 
@@ -282,7 +263,7 @@ static void prune_affiliation_status(core_arena *a, core_value *rec, const core_
             core_value_set_copy(a, &kept, m->key.ptr, m->key.len, m->value);
     }
     if (kept.u.obj.len != st->u.obj.len)
-        obj_put(a, rec, "affiliation_status", kept);
+        core_op_obj_put(a, rec, "affiliation_status", kept);
 }
 
 /* The union of the clusters named in the draft and the published version. */
@@ -312,14 +293,14 @@ int core_profile_keys_add(core_txn *t, core_value *rec, const char **taken_by)
                 *taken_by = admins->u.arr.items[i].u.s.ptr;
             return CORE_ECONFLICT;
         }
-    obj_put(a, rec, "keys", core_value_null()); /* a new profile has no keys to replace */
+    core_op_obj_put(a, rec, "keys", core_value_null()); /* a new profile has no keys to replace */
     update_search_keys(t, rec, id, working(rec));
     core_value aff = all_affiliations(a, rec);
     update_affiliation_keys(t, NULL, &aff, id, core_value_get(rec, "affiliation_status"));
     const core_value *sub = core_value_get(rec, "submitted_at");
     if (strcmp(core_value_get_str(rec, "state"), "needs_review") == 0 && sub != NULL &&
         sub->type == CORE_INT)
-        put_key(t, queue_key(a, sub->u.i, id), "");
+        core_op_put_key(t, queue_key(a, sub->u.i, id), "");
     return 0;
 }
 
@@ -418,7 +399,7 @@ int core_profile_create_txn(core_txn *t, void *arg)
         return rc;
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be a JSON object");
-        return fail(op, CORE_EINVALID, "the profile has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the profile has errors; see fields");
     }
     const char *type_s = core_value_get_str(op->body, "type");
     int type = type_s ? core_profile_type_parse(type_s) : -1;
@@ -427,12 +408,12 @@ int core_profile_create_txn(core_txn *t, void *arg)
                         "must be one of: cluster_organisation, cluster_member, "
                         "cluster_partnership, national_association, meta_cluster_network, "
                         "policy_institution, resource_efficiency_provider, training_provider");
-        return fail(op, CORE_EINVALID, "the profile has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the profile has errors; see fields");
     }
     core_value fields = obj_without(a, op->body, "type");
     core_profile_validate(&op->fields, (core_profile_type)type, &fields, false);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the profile has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the profile has errors; see fields");
 
     /* before the profile's own keys exist, or it would find itself */
     find_duplicates(t, op, &fields);
@@ -452,7 +433,7 @@ int core_profile_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "created_at", core_value_int(now));
     core_value_set(a, &rec, "history", core_value_arr());
     if (core_profile_keys_add(t, &rec, NULL) == CORE_ECONFLICT)
-        return fail(op, CORE_ECONFLICT,
+        return core_op_fail(op, CORE_ECONFLICT,
                     "you already administer a cluster organisation profile; a user administers "
                     "at most one");
     op->id = core_arena_strndup(op->out, id, CORE_ID_LEN);
@@ -461,26 +442,20 @@ int core_profile_create_txn(core_txn *t, void *arg)
 
 /* ---- edit ---- */
 
-int core_profile_patch_txn(core_txn *t, void *arg)
+static int patch(core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
 {
-    core_profile_op *op = arg;
-    core_arena *a = core_txn_arena(t);
-    core_value rec;
-    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_EDIT, &rec);
-    if (rc != 0)
-        return rc;
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be a JSON object of the fields to change");
-        return fail(op, CORE_EINVALID, "the change has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the change has errors; see fields");
     }
     if (core_value_get(op->body, "type") != NULL) {
         core_fields_add(&op->fields, "type", "cannot be changed; create a new profile instead");
-        return fail(op, CORE_EINVALID, "the change has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the change has errors; see fields");
     }
     int type = core_profile_type_parse(core_value_get_str(&rec, "type"));
     core_profile_validate(&op->fields, (core_profile_type)type, op->body, true);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the change has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the change has errors; see fields");
 
     const char *id = core_value_get_str(&rec, "id");
     core_value before_aff = all_affiliations(a, &rec);
@@ -491,7 +466,7 @@ int core_profile_patch_txn(core_txn *t, void *arg)
         if (m->value.type == CORE_NULL)
             draft = obj_without(a, &draft, key);
         else
-            obj_put(a, &draft, key, m->value);
+            core_op_obj_put(a, &draft, key, m->value);
     }
     /* A change that changes nothing (PATCH {}, or the values already there) writes no
      * revision, withdraws no submission and starts no draft. */
@@ -501,9 +476,9 @@ int core_profile_patch_txn(core_txn *t, void *arg)
     }
     const char *state = core_value_get_str(&rec, "state");
     if (strcmp(state, "needs_review") == 0) /* an edit withdraws the submission */
-        del_key(t, queue_key(a, core_value_get(&rec, "submitted_at")->u.i, id));
-    obj_put(a, &rec, "draft", draft);
-    obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
+        core_op_del_key(t, queue_key(a, core_value_get(&rec, "submitted_at")->u.i, id));
+    core_op_obj_put(a, &rec, "draft", draft);
+    core_op_obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
     update_search_keys(t, &rec, id, &draft);
     core_value after_aff = all_affiliations(a, &rec);
     update_affiliation_keys(t, &before_aff, &after_aff, id, NULL);
@@ -511,41 +486,40 @@ int core_profile_patch_txn(core_txn *t, void *arg)
     return save(t, op, &rec, "update");
 }
 
-int core_profile_submit_txn(core_txn *t, void *arg)
+int core_profile_patch_txn(core_txn *t, void *op)
 {
-    core_profile_op *op = arg;
-    core_arena *a = core_txn_arena(t);
-    core_value rec;
-    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_SUBMIT, &rec);
-    if (rc != 0)
-        return rc;
+    return on_existing(t, op, CORE_ACT_PROFILE_EDIT, patch);
+}
+
+static int submit(core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
+{
     const char *state = core_value_get_str(&rec, "state");
     const core_value *draft = core_value_get(&rec, "draft");
     if (strcmp(state, "needs_review") == 0)
-        return fail(op, CORE_ECONFLICT, "the profile is already waiting for review");
-    if (is_null(draft))
-        return fail(op, CORE_ECONFLICT, "there is no draft to submit: edit the profile first");
+        return core_op_fail(op, CORE_ECONFLICT, "the profile is already waiting for review");
+    if (core_op_is_null(draft))
+        return core_op_fail(op, CORE_ECONFLICT,
+                            "there is no draft to submit: edit the profile first");
     int type = core_profile_type_parse(core_value_get_str(&rec, "type"));
     core_profile_missing(&op->fields, (core_profile_type)type, draft);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "fill in the mandatory fields before submitting");
+        return core_op_fail(op, CORE_EINVALID, "fill in the mandatory fields before submitting");
     int64_t now = core_txn_now(t);
-    obj_put(a, &rec, "state", core_value_str_ref("needs_review", 12));
-    obj_put(a, &rec, "submitted_at", core_value_int(now));
-    put_key(t, queue_key(a, now, op->id), "");
+    core_op_obj_put(a, &rec, "state", core_value_str_ref("needs_review", 12));
+    core_op_obj_put(a, &rec, "submitted_at", core_value_int(now));
+    core_op_put_key(t, queue_key(a, now, op->id), "");
     return save(t, op, &rec, "update");
+}
+
+int core_profile_submit_txn(core_txn *t, void *op)
+{
+    return on_existing(t, op, CORE_ACT_PROFILE_SUBMIT, submit);
 }
 
 /* ---- moderation ---- */
 
-int core_profile_moderate_txn(core_txn *t, void *arg)
+static int moderate(core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
 {
-    core_profile_op *op = arg;
-    core_arena *a = core_txn_arena(t);
-    core_value rec;
-    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_MODERATE, &rec);
-    if (rc != 0)
-        return rc;
     static const char *const known[] = {"decision", "note", "waive_criteria", NULL};
     core_check_known(&op->fields, op->body, known);
     const char *decision = core_check_string(&op->fields, op->body, "decision", true, 1, 20);
@@ -555,12 +529,12 @@ int core_profile_moderate_txn(core_txn *t, void *arg)
     bool need_note = decision != NULL && strcmp(decision, "publish") != 0;
     const char *note = core_check_string(&op->fields, op->body, "note", need_note, 1, NOTE_MAX);
     const core_value *waive = core_value_get(op->body, "waive_criteria");
-    if (!is_null(waive) && waive->type != CORE_BOOL)
+    if (!core_op_is_null(waive) && waive->type != CORE_BOOL)
         core_fields_add(&op->fields, "waive_criteria", "must be true or false");
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the decision has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the decision has errors; see fields");
     if (strcmp(core_value_get_str(&rec, "state"), "needs_review") != 0)
-        return fail(op, CORE_ECONFLICT, "the profile is not waiting for review");
+        return core_op_fail(op, CORE_ECONFLICT, "the profile is not waiting for review");
 
     const char *id = core_value_get_str(&rec, "id");
     const core_value *draft = core_value_get(&rec, "draft");
@@ -569,7 +543,7 @@ int core_profile_moderate_txn(core_txn *t, void *arg)
     if (strcmp(decision, "publish") == 0 && !core_profile_criteria_pass(type, draft)) {
         const core_value *recog = core_value_get(draft, "officially_recognised");
         bool recognised = recog != NULL && recog->type == CORE_BOOL && recog->u.b;
-        bool waiving = !is_null(waive) && waive->u.b;
+        bool waiving = !core_op_is_null(waive) && waive->u.b;
         if (!waiving || !recognised) {
             if (!waiving)
                 core_fields_add(&op->fields, "waive_criteria",
@@ -579,13 +553,13 @@ int core_profile_moderate_txn(core_txn *t, void *arg)
                 core_fields_add(&op->fields, "officially_recognised",
                                 "a cluster that fails the criteria can only be published when "
                                 "it is officially recognised");
-            return fail(op, CORE_EINVALID,
+            return core_op_fail(op, CORE_EINVALID,
                         "the cluster fails the validation criteria (see GET /check)");
         }
         waived = true;
     }
     int64_t now = core_txn_now(t);
-    del_key(t, queue_key(a, core_value_get(&rec, "submitted_at")->u.i, id));
+    core_op_del_key(t, queue_key(a, core_value_get(&rec, "submitted_at")->u.i, id));
     core_value entry = core_value_obj();
     core_value_set(a, &entry, "decision", core_value_cstr(a, decision));
     core_value_set(a, &entry, "note", note ? core_value_cstr(a, note) : core_value_null());
@@ -599,23 +573,23 @@ int core_profile_moderate_txn(core_txn *t, void *arg)
     const char *name = core_value_get_str(draft, "name");
     const char *subject, *text, *kind;
     if (strcmp(decision, "publish") == 0) {
-        obj_put(a, &rec, "published", *draft);
-        obj_put(a, &rec, "draft", core_value_null());
-        obj_put(a, &rec, "state", core_value_str_ref("published", 9));
-        obj_put(a, &rec, "published_at", core_value_int(now));
-        obj_put(a, &rec, "criteria_waived", core_value_bool(waived));
+        core_op_obj_put(a, &rec, "published", *draft);
+        core_op_obj_put(a, &rec, "draft", core_value_null());
+        core_op_obj_put(a, &rec, "state", core_value_str_ref("published", 9));
+        core_op_obj_put(a, &rec, "published_at", core_value_int(now));
+        core_op_obj_put(a, &rec, "criteria_waived", core_value_bool(waived));
         kind = "profile.published";
         subject = "Your profile is published";
         text = core_arena_printf(a, "The profile \"%s\" is now published.%s%s", name,
                                  note ? "\n\nNote from the moderator: " : "", note ? note : "");
     } else if (strcmp(decision, "decline") == 0) {
-        obj_put(a, &rec, "state", core_value_str_ref("declined", 8));
+        core_op_obj_put(a, &rec, "state", core_value_str_ref("declined", 8));
         kind = "profile.declined";
         subject = "Your profile was declined";
         text = core_arena_printf(a, "The profile \"%s\" was declined.\n\nNote from the "
                                     "moderator: %s", name, note);
     } else {
-        obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
+        core_op_obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
         kind = "profile.changes_requested";
         subject = "Changes requested on your profile";
         text = core_arena_printf(a, "The moderators ask for changes to the profile \"%s\" "
@@ -628,27 +602,27 @@ int core_profile_moderate_txn(core_txn *t, void *arg)
     return save(t, op, &rec, "update");
 }
 
+int core_profile_moderate_txn(core_txn *t, void *op)
+{
+    return on_existing(t, op, CORE_ACT_PROFILE_MODERATE, moderate);
+}
+
 /* ---- admins ---- */
 
-int core_profile_admin_add_txn(core_txn *t, void *arg)
+static int admin_add(core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
 {
-    core_profile_op *op = arg;
-    core_arena *a = core_txn_arena(t);
-    core_value rec;
-    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_ADMINS, &rec);
-    if (rc != 0)
-        return rc;
     static const char *const known[] = {"email", NULL};
     core_check_known(&op->fields, op->body, known);
     const char *email = core_check_string(&op->fields, op->body, "email", true, 3, 254);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "send the colleague's registered e-mail address");
+        return core_op_fail(op, CORE_EINVALID, "send the colleague's registered e-mail address");
     char *folded = core_fold_case(a, email, strlen(email));
     char *ekey = core_arena_printf(a, "email/%s", folded);
     core_slice uid;
-    rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){ekey, strlen(ekey)}, a, &uid);
+    int rc = core_txn_get(t, CORE_CF_KEYS, (core_slice){ekey, strlen(ekey)}, a, &uid);
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no registered user has this e-mail address; they must register first");
+        return core_op_fail(op, rc,
+                            "no registered user has this e-mail address; they must register first");
     if (rc != 0)
         return rc;
     core_value *admins = (core_value *)core_value_get(&rec, "admins");
@@ -658,7 +632,7 @@ int core_profile_admin_add_txn(core_txn *t, void *arg)
         return 0;
     }
     if (admin_keys_add(t, uid.ptr, op->id, type) == CORE_ECONFLICT)
-        return fail(op, CORE_ECONFLICT,
+        return core_op_fail(op, CORE_ECONFLICT,
                     "this user already administers a cluster organisation profile");
     core_value_push(a, admins, core_value_str(a, uid.ptr, uid.len));
     const char *name = core_value_get_str(working(&rec), "name");
@@ -668,19 +642,18 @@ int core_profile_admin_add_txn(core_txn *t, void *arg)
     return save(t, op, &rec, "update");
 }
 
-int core_profile_admin_remove_txn(core_txn *t, void *arg)
+int core_profile_admin_add_txn(core_txn *t, void *op)
 {
-    core_profile_op *op = arg;
-    core_arena *a = core_txn_arena(t);
-    core_value rec;
-    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_ADMINS, &rec);
-    if (rc != 0)
-        return rc;
+    return on_existing(t, op, CORE_ACT_PROFILE_ADMINS, admin_add);
+}
+
+static int admin_remove(core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
+{
     core_value *admins = (core_value *)core_value_get(&rec, "admins");
     if (!str_in(admins, op->other_id))
-        return fail(op, CORE_ENOTFOUND, "this user is not an admin of the profile");
+        return core_op_fail(op, CORE_ENOTFOUND, "this user is not an admin of the profile");
     if (admins->u.arr.len == 1)
-        return fail(op, CORE_ECONFLICT,
+        return core_op_fail(op, CORE_ECONFLICT,
                     "a profile keeps at least one admin: add another admin first");
     core_value kept = core_value_arr();
     for (size_t i = 0; i < admins->u.arr.len; i++)
@@ -691,36 +664,39 @@ int core_profile_admin_remove_txn(core_txn *t, void *arg)
     return save(t, op, &rec, "update");
 }
 
+int core_profile_admin_remove_txn(core_txn *t, void *op)
+{
+    return on_existing(t, op, CORE_ACT_PROFILE_ADMINS, admin_remove);
+}
+
 /* ---- affiliations ---- */
 
-int core_profile_affiliation_txn(core_txn *t, void *arg)
+static int affiliation(core_txn *t, core_profile_op *op, core_arena *a, core_value cluster)
 {
-    core_profile_op *op = arg;
-    core_arena *a = core_txn_arena(t);
-    core_value cluster, member;
-    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_AFFILIATION, &cluster);
-    if (rc != 0)
-        return rc;
+    core_value member;
+    int rc;
     static const char *const known[] = {"decision", NULL};
     core_check_known(&op->fields, op->body, known);
     const char *decision = core_check_string(&op->fields, op->body, "decision", true, 1, 20);
     if (decision != NULL && strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)
         core_fields_add(&op->fields, "decision", "must be approve or reject");
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the decision has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the decision has errors; see fields");
     char *k = member_key(a, op->id, op->other_id);
     if (!core_txn_exists(t, CORE_CF_KEYS, (core_slice){k, strlen(k)}))
-        return fail(op, CORE_ENOTFOUND, "this profile does not ask to be a member of the cluster");
+        return core_op_fail(op, CORE_ENOTFOUND,
+                            "this profile does not ask to be a member of the cluster");
     if ((rc = load(t, op, op->other_id, &member)) != 0)
         return rc;
     const char *status = strcmp(decision, "approve") == 0 ? "approved" : "rejected";
-    put_key(t, k, status);
+    op->extra = core_value_cstr(op->out, status);
+    core_op_put_key(t, k, status);
     core_value *st = (core_value *)core_value_get(&member, "affiliation_status");
     if (st == NULL || st->type != CORE_OBJ) {
-        obj_put(a, &member, "affiliation_status", core_value_obj());
+        core_op_obj_put(a, &member, "affiliation_status", core_value_obj());
         st = (core_value *)core_value_get(&member, "affiliation_status");
     }
-    obj_put(a, st, op->id, core_value_cstr(a, status));
+    core_op_obj_put(a, st, op->id, core_value_cstr(a, status));
     const char *cname = core_value_get_str(working(&cluster), "name");
     const char *mname = core_value_get_str(working(&member), "name");
     const core_value *admins = core_value_get(&member, "admins");
@@ -736,16 +712,16 @@ int core_profile_affiliation_txn(core_txn *t, void *arg)
     return rc;
 }
 
+int core_profile_affiliation_txn(core_txn *t, void *op)
+{
+    return on_existing(t, op, CORE_ACT_PROFILE_AFFILIATION, affiliation);
+}
+
 /* ---- delete ---- */
 
-int core_profile_delete_txn(core_txn *t, void *arg)
+static int delete(core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
 {
-    core_profile_op *op = arg;
-    core_arena *a = core_txn_arena(t);
-    core_value rec;
-    int rc = load_authorized(t, op, op->id, CORE_ACT_PROFILE_DELETE, &rec);
-    if (rc != 0)
-        return rc;
+    int rc;
     const char *id = op->id;
     update_search_keys(t, &rec, id, NULL);
     core_value aff = all_affiliations(a, &rec);
@@ -756,7 +732,7 @@ int core_profile_delete_txn(core_txn *t, void *arg)
         admin_keys_del(t, admins->u.arr.items[i].u.s.ptr, id, type);
     const core_value *sub = core_value_get(&rec, "submitted_at");
     if (strcmp(core_value_get_str(&rec, "state"), "needs_review") == 0 && sub != NULL)
-        del_key(t, queue_key(a, sub->u.i, id));
+        core_op_del_key(t, queue_key(a, sub->u.i, id));
     /* members of a deleted cluster lose that affiliation */
     char *prefix = member_key(a, id, ""); /* every member of the cluster */
     core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
@@ -772,6 +748,11 @@ int core_profile_delete_txn(core_txn *t, void *arg)
     return 0;
 }
 
+int core_profile_delete_txn(core_txn *t, void *op)
+{
+    return on_existing(t, op, CORE_ACT_PROFILE_DELETE, delete);
+}
+
 /* ---- reads ---- */
 
 int core_profile_get(core_store *s, const char *id, core_arena *a, core_value *rec)
@@ -783,7 +764,7 @@ int core_profile_get(core_store *s, const char *id, core_arena *a, core_value *r
 
 static bool published(const core_value *rec)
 {
-    return !is_null(core_value_get(rec, "published"));
+    return !core_op_is_null(core_value_get(rec, "published"));
 }
 
 bool core_profile_is_public(core_store *s, const core_value *rec, core_arena *a)
@@ -929,7 +910,7 @@ static const char *const record_fields[] = {"id",
 static bool check_version(core_fields *f, int type, const core_value *rec, const char *which)
 {
     const core_value *v = core_value_get(rec, which);
-    if (is_null(v))
+    if (core_op_is_null(v))
         return false;
     core_fields sub;
     core_fields_init(&sub, f->arena);

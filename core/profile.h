@@ -44,7 +44,7 @@ typedef struct core_profile_op {
     core_arena *out;        /* where outputs live: the caller's arena */
     /* out */
     core_value rec;        /* the record after the write (in out) */
-    core_value extra;      /* create: possible_duplicates */
+    core_value extra;      /* create: possible_duplicates; affiliation: the status decided */
     const char *message;   /* a failure's explanation (in out), or NULL */
     core_fields fields;    /* CORE_EINVALID: the failing fields (in out) */
 } core_profile_op;

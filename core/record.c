@@ -64,3 +64,26 @@ int core_record_get_txn(core_txn *t, const char *kind, const char *id, core_aren
     int rc = core_txn_get(t, CORE_CF_RECORDS, core_record_key(a, kind, id), a, &val);
     return rc != 0 ? rc : core_record_decode(a, val, out);
 }
+
+int core_record_each_linked(core_store *s, const char *prefix, core_record_get_fn *get,
+                            core_arena *a, core_record_linked_fn *fn, void *arg)
+{
+    size_t plen = strlen(prefix);
+    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
+    core_slice k, v;
+    int rc = 0;
+    while (rc == 0 && core_iter_next(it, &k, &v)) {
+        char *id = core_arena_strndup(a, k.ptr + plen, k.len - plen);
+        core_value rec;
+        int got = get(s, id, a, &rec);
+        rc = fn(arg, id, got, got == 0 ? &rec : NULL);
+    }
+    core_iter_free(it);
+    return rc;
+}
+
+int64_t core_record_int(const core_value *rec, const char *key, int64_t dflt)
+{
+    const core_value *v = core_value_get(rec, key);
+    return v != NULL && v->type == CORE_INT ? v->u.i : dflt;
+}

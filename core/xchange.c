@@ -7,6 +7,7 @@
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/op.h"
 #include "core/notify.h"
 #include "core/record.h"
 #include "core/time.h"
@@ -16,37 +17,8 @@ enum { NOTE_MAX = 2000, MAX_LIST = 64 };
 
 void core_xchange_op_init(core_xchange_op *op, core_arena *out, const core_actor *actor)
 {
-    memset(op, 0, sizeof(*op));
-    op->out = out;
-    op->actor = *actor;
-    core_fields_init(&op->fields, out);
+    core_op_init(op, out, actor);
     op->rec = core_value_null();
-}
-
-static int fail(core_xchange_op *op, int code, const char *message)
-{
-    op->message = core_arena_strndup(op->out, message, strlen(message));
-    return code;
-}
-
-static bool is_null(const core_value *v)
-{
-    return v == NULL || v->type == CORE_NULL;
-}
-
-static void put_key(core_txn *t, const char *key, const char *val)
-{
-    core_txn_put(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}, (core_slice){val, strlen(val)});
-}
-
-/* Sets (or replaces) a member of an object in place. */
-static void obj_put(core_arena *a, core_value *obj, const char *key, core_value v)
-{
-    core_value *old = (core_value *)core_value_get(obj, key);
-    if (old != NULL)
-        *old = v;
-    else
-        core_value_set_copy(a, obj, key, strlen(key), v);
 }
 
 /* ---- dates ---- */
@@ -83,7 +55,7 @@ static core_value check_list(core_fields *f, core_arena *a, const core_value *bo
                              const char *field, list_kind kind, size_t min_items)
 {
     const core_value *v = core_value_get(body, field);
-    if (is_null(v)) {
+    if (core_op_is_null(v)) {
         if (min_items > 0) {
             core_fields_add(f, field, "is required");
             return core_value_null();
@@ -171,7 +143,7 @@ static int64_t check_int(core_fields *f, const core_value *obj, const char *fiel
                          const char *report_as, int64_t lo, int64_t hi, bool required)
 {
     const core_value *v = core_value_get(obj, field);
-    if (is_null(v)) {
+    if (core_op_is_null(v)) {
         if (required)
             core_fields_add(f, report_as, "is required");
         return -1;
@@ -200,7 +172,7 @@ static void check_roles(core_fields *f, const core_value *body, reg_fields *r)
 {
     const core_value *v = core_value_get(body, "roles");
     r->roles = core_value_null();
-    if (is_null(v)) {
+    if (core_op_is_null(v)) {
         core_fields_add(f, "roles", "is required: [\"host\"], [\"visitor\"] or both");
         return;
     }
@@ -234,7 +206,7 @@ static void check_availability(core_fields *f, core_arena *a, const core_value *
 {
     const core_value *v = core_value_get(body, "availability");
     r->availability = core_value_null();
-    if (is_null(v)) {
+    if (core_op_is_null(v)) {
         core_fields_add(f, "availability", "is required: [{\"from\":\"YYYY-MM-DD\",\"to\":...}]");
         return;
     }
@@ -311,7 +283,7 @@ static void check_body(core_fields *f, const core_value *body, core_arena *a, in
     const core_value *dur = core_value_get(body, "duration_days");
     int64_t dmin = -1, dmax = -1;
     r->duration = core_value_null();
-    if (is_null(dur))
+    if (core_op_is_null(dur))
         core_fields_add(f, "duration_days", "is required: {\"min\":3,\"max\":31}");
     else if (dur->type != CORE_OBJ)
         core_fields_add(f, "duration_days", "must be {\"min\":days,\"max\":days}");
@@ -342,7 +314,7 @@ static void check_body(core_fields *f, const core_value *body, core_arena *a, in
                                 CORE_XCHANGE_MAX_CAPACITY, true);
         if (cap > 0)
             r->capacity = core_value_int(cap);
-    } else if (r->visitor && !is_null(core_value_get(body, "host_capacity"))) {
+    } else if (r->visitor && !core_op_is_null(core_value_get(body, "host_capacity"))) {
         core_fields_add(f, "host_capacity", "only hosts have a capacity");
     }
     r->offer = check_text(f, a, body, "offer");
@@ -383,9 +355,9 @@ int core_xchange_keys_add(core_txn *t, const core_value *rec)
         } else if (rc != CORE_ENOTFOUND) {
             return rc;
         }
-        put_key(t, vkey, id);
+        core_op_put_key(t, vkey, id);
     }
-    put_key(t, core_arena_printf(a, "xprofile/%s/%s", pid, id), "");
+    core_op_put_key(t, core_arena_printf(a, "xprofile/%s/%s", pid, id), "");
     return 0;
 }
 
@@ -432,7 +404,7 @@ static void check_decision(core_fields *f, const core_value *rec, const char *st
     const core_value *d = core_value_get(rec, "decision");
     bool pending = strcmp(state, "pending") == 0;
     if (pending) {
-        if (!is_null(d))
+        if (!core_op_is_null(d))
             core_fields_add(f, "decision", "must be null while the registration is pending");
         return;
     }
@@ -529,10 +501,10 @@ int core_xchange_create_txn(core_txn *t, void *arg)
     core_xchange_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     if (op->body == NULL || op->body->type != CORE_OBJ) {
         core_fields_add(&op->fields, "body", "must be a JSON object");
-        return fail(op, CORE_EINVALID, "the registration has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the registration has errors; see fields");
     }
     core_check_known(&op->fields, op->body, known_fields);
 
@@ -549,8 +521,9 @@ int core_xchange_create_txn(core_txn *t, void *arg)
         else {
             rc = core_authorize(CORE_ACT_XCHANGE_REGISTER, core_profile_roles(&op->actor, &prof));
             if (rc != 0)
-                return fail(op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
-                            "only an admin of the profile may register it for ClusterXchange");
+                return core_op_fail(
+                    op, rc == CORE_ENOTFOUND ? CORE_EFORBIDDEN : rc,
+                    "only an admin of the profile may register it for ClusterXchange");
             if (!core_profile_is_public(core_txn_store(t), &prof, a))
                 core_fields_add(&op->fields, "profile_id", "must be a published profile");
             else {
@@ -568,7 +541,7 @@ int core_xchange_create_txn(core_txn *t, void *arg)
     reg_fields r;
     check_body(&op->fields, op->body, a, today, &r);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the registration has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the registration has errors; see fields");
 
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
@@ -593,9 +566,9 @@ int core_xchange_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "decision", core_value_null());
     int rc = core_xchange_keys_add(t, &rec);
     if (rc == CORE_ECONFLICT)
-        return fail(op, rc,
-                    "this organisation already has a visitor registration; an organisation "
-                    "visits once");
+        return core_op_fail(op, rc,
+                            "this organisation already has a visitor registration; an organisation "
+                            "visits once");
     if (rc == 0)
         rc = core_record_put(t, CORE_XCHANGE_KIND, id, &rec, "create");
     if (rc != 0)
@@ -620,7 +593,7 @@ int core_xchange_decide_txn(core_txn *t, void *arg)
     int rc = core_id_valid(op->id) ? core_record_get_txn(t, CORE_XCHANGE_KIND, op->id, a, &rec)
                                    : CORE_ENOTFOUND;
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such registration");
+        return core_op_fail(op, rc, "no such registration");
     if (rc != 0)
         return rc;
     const char *pid = core_value_get_str(&rec, "profile_id");
@@ -634,9 +607,9 @@ int core_xchange_decide_txn(core_txn *t, void *arg)
     /* Those who may not even see the registration are told it does not exist. */
     if ((rc = core_authorize(CORE_ACT_XCHANGE_READ, roles)) != 0 ||
         (rc = core_authorize(CORE_ACT_XCHANGE_DECIDE, roles)) != 0)
-        return fail(op, rc,
-                    rc == CORE_EFORBIDDEN ? "only a moderator decides on registrations"
-                                          : authz_message(rc));
+        return core_op_fail(op, rc,
+                            rc == CORE_EFORBIDDEN ? "only a moderator decides on registrations"
+                                                  : authz_message(rc));
     static const char *const known[] = {"decision", "note", NULL};
     core_check_known(&op->fields, op->body, known);
     const char *decision = core_check_string(&op->fields, op->body, "decision", true, 1, 20);
@@ -644,23 +617,24 @@ int core_xchange_decide_txn(core_txn *t, void *arg)
         core_fields_add(&op->fields, "decision", "must be accept or reject");
     const char *note = core_check_string(&op->fields, op->body, "note", false, 1, NOTE_MAX);
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the decision has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the decision has errors; see fields");
     const char *state = core_value_get_str(&rec, "state");
     if (state == NULL || strcmp(state, "pending") != 0)
-        return fail(op, CORE_ECONFLICT,
-                    core_arena_printf(a, "the registration is already %s", state ? state : "?"));
+        return core_op_fail(
+            op, CORE_ECONFLICT,
+            core_arena_printf(a, "the registration is already %s", state ? state : "?"));
 
     bool accept = strcmp(decision, "accept") == 0;
     int64_t now = core_txn_now(t);
-    obj_put(a, &rec, "state",
-            accept ? core_value_str_ref("accepted", 8) : core_value_str_ref("rejected", 8));
+    core_op_obj_put(a, &rec, "state",
+                    accept ? core_value_str_ref("accepted", 8) : core_value_str_ref("rejected", 8));
     core_value d = core_value_obj();
     core_value_set(a, &d, "decision", core_value_cstr(a, decision));
     core_value_set(a, &d, "note", note ? core_value_cstr(a, note) : core_value_null());
     core_value_set(a, &d, "by", core_value_cstr(a, op->actor.user_id));
     core_value_set(a, &d, "at", core_value_int(now));
-    obj_put(a, &rec, "decision", d);
-    obj_put(a, &rec, "updated_at", core_value_int(now));
+    core_op_obj_put(a, &rec, "decision", d);
+    core_op_obj_put(a, &rec, "updated_at", core_value_int(now));
 
     const char *name = NULL;
     if (have_prof)
@@ -906,4 +880,21 @@ int core_xchange_list(core_store *s, const core_actor *actor, const char *state,
     core_value_set(a, out, "total", core_value_int((int64_t)total));
     core_value_set(a, out, "items", items);
     return 0;
+}
+
+void core_xchange_catalogue_fields(core_arena *a, const core_value *rec, core_value *into)
+{
+    static const char *const shown[] = {"roles",  "ecosystems", "objectives",  "languages",
+                                        "offer", "demand",     "availability"};
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+        const core_value *m = rec ? core_value_get(rec, shown[i]) : NULL;
+        core_value_set(a, into, shown[i], m ? core_value_copy(a, m) : core_value_null());
+    }
+}
+
+unsigned core_xchange_role_sides(const char *role)
+{
+    bool both = strcmp(role, "host_and_visitor") == 0;
+    return (both || strcmp(role, "host") == 0 ? CORE_XCHANGE_SIDE_HOST : 0) |
+           (both || strcmp(role, "visitor") == 0 ? CORE_XCHANGE_SIDE_VISITOR : 0);
 }

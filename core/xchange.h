@@ -128,4 +128,15 @@ void core_xchange_batch_parse(const core_value *body, core_fields *f, core_arena
  * 2025-02-30). */
 int32_t core_xchange_parse_day(const char *s);
 
+/* The members of a registration the public catalogue shows (roles, ecosystems, objectives,
+ * languages, offer, demand, availability): set on *into, copied from rec into a, each null
+ * when rec is NULL (a registration gone since the index saw it) or lacks it. The rest of a
+ * registration (its admins' notes, host capacity, dates of decisions) is never shown. */
+void core_xchange_catalogue_fields(core_arena *a, const core_value *rec, core_value *into);
+
+/* The sides a registration of role takes: CORE_XCHANGE_SIDE_HOST and/or
+ * CORE_XCHANGE_SIDE_VISITOR ("host_and_visitor" both); 0 for any other text. */
+enum { CORE_XCHANGE_SIDE_HOST = 1, CORE_XCHANGE_SIDE_VISITOR = 2 };
+unsigned core_xchange_role_sides(const char *role);
+
 #endif

@@ -7,6 +7,7 @@
 #include "core/authz.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/op.h"
 #include "core/notify.h"
 #include "core/record.h"
 #include "core/time.h"
@@ -14,17 +15,8 @@
 
 void core_xchange_msg_op_init(core_xchange_msg_op *op, core_arena *out, const core_actor *actor)
 {
-    memset(op, 0, sizeof(*op));
-    op->out = out;
-    op->actor = *actor;
-    core_fields_init(&op->fields, out);
+    core_op_init(op, out, actor);
     op->view = core_value_null();
-}
-
-static int fail(core_xchange_msg_op *op, int code, const char *message)
-{
-    op->message = core_arena_strndup(op->out, message, strlen(message));
-    return code;
 }
 
 /* A registration and its profile (prof a null value when gone). t may be NULL (then s). */
@@ -119,18 +111,18 @@ int core_xchange_message_txn(core_txn *t, void *arg)
     core_xchange_msg_op *op = arg;
     core_arena *a = core_txn_arena(t);
     if (op->actor.user_id == NULL)
-        return fail(op, CORE_EUNAUTH, "sign in first");
+        return core_op_fail(op, CORE_EUNAUTH, "sign in first");
     core_value reg, prof;
     int rc = load_reg(t, NULL, op->id, a, &reg, &prof);
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such registration");
+        return core_op_fail(op, rc, "no such registration");
     if (rc != 0)
         return rc;
     unsigned roles = roles_of(&op->actor, &prof);
     if ((rc = core_authorize(CORE_ACT_XCHANGE_READ, roles)) != 0)
-        return fail(op, rc, "no such registration");
+        return core_op_fail(op, rc, "no such registration");
     if ((rc = core_authorize(CORE_ACT_XCHANGE_MESSAGE_WRITE, roles)) != 0)
-        return fail(op, rc, "messages are written by the registration's admins");
+        return core_op_fail(op, rc, "messages are written by the registration's admins");
     static const char *const known[] = {"to", "text", NULL};
     if (op->body == NULL || op->body->type != CORE_OBJ)
         core_fields_add(&op->fields, "body", "must be a JSON object");
@@ -147,11 +139,11 @@ int core_xchange_message_txn(core_txn *t, void *arg)
             return rc;
     }
     if (core_fields_any(&op->fields))
-        return fail(op, CORE_EINVALID, "the message has errors; see fields");
+        return core_op_fail(op, CORE_EINVALID, "the message has errors; see fields");
     const char *st = core_value_get_str(&treg, "state"), *mine = core_value_get_str(&reg, "state");
     if (st == NULL || strcmp(st, "accepted") != 0 || mine == NULL || strcmp(mine, "accepted") != 0)
-        return fail(op, CORE_ECONFLICT,
-                    "messages are exchanged between accepted registrations only");
+        return core_op_fail(op, CORE_ECONFLICT,
+                            "messages are exchanged between accepted registrations only");
 
     char id[CORE_ID_LEN + 1];
     core_id_new(id);
@@ -185,12 +177,12 @@ int core_xchange_conversation_txn(core_txn *t, void *arg)
     if (rc == 0)
         rc = load_reg(t, NULL, op->with, a, &oreg, &oprof);
     if (rc == CORE_ENOTFOUND)
-        return fail(op, rc, "no such conversation");
+        return core_op_fail(op, rc, "no such conversation");
     if (rc != 0)
         return rc;
     unsigned mine = roles_of(&op->actor, &prof), theirs = roles_of(&op->actor, &oprof);
     if ((rc = core_authorize(CORE_ACT_XCHANGE_MESSAGE_READ, mine | theirs)) != 0)
-        return fail(op, rc, rc == CORE_EUNAUTH ? "sign in first" : "no such conversation");
+        return core_op_fail(op, rc, rc == CORE_EUNAUTH ? "sign in first" : "no such conversation");
     char *prefix = pair_prefix(a, op->id, op->with);
     core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
                                            (core_slice){prefix, strlen(prefix)});

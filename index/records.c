@@ -99,6 +99,40 @@ static double number(const core_value *v)
                                     : 0;
 }
 
+/* The ecosystems' display names, indexed as text. */
+static void ecosystem_names(core_arena *a, index_doc *doc)
+{
+    if (doc->ecosystems_len == 0)
+        return;
+    index_str *names = core_arena_alloc(a, doc->ecosystems_len * sizeof(*names));
+    size_t n = 0;
+    for (size_t i = 0; i < doc->ecosystems_len; i++) {
+        int k =
+            core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr, doc->ecosystems[i].len);
+        if (k >= 0)
+            names[n++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
+    }
+    doc->ecosystem_names = names;
+    doc->ecosystem_names_len = n;
+}
+
+/* The text language of a document about organisation p (its published version): the first
+ * language it names, or none. */
+static index_str first_language(const core_value *p)
+{
+    const core_value *langs = core_value_get(p, "languages");
+    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
+        langs->u.arr.items[0].type == CORE_STR)
+        return S(langs->u.arr.items[0].u.s.ptr);
+    return (index_str){NULL, 0};
+}
+
+/* Whether an organisation of country (a two-letter code) is eligible for ClusterXchange. */
+static bool eligible(index_str country)
+{
+    return country.len == 2 && core_country_eligible(country.ptr, 2) == 1;
+}
+
 bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc)
 {
     const core_value *p = core_value_get(rec, "published");
@@ -116,28 +150,13 @@ bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc)
     doc->region = field(p, "region");
     doc->address = field(p, "address");
     doc->ecosystems = strings(a, p, "ecosystems", &doc->ecosystems_len);
-    if (doc->ecosystems_len > 0) {
-        index_str *names = core_arena_alloc(a, doc->ecosystems_len * sizeof(*names));
-        size_t n = 0;
-        for (size_t i = 0; i < doc->ecosystems_len; i++) {
-            int k = core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr,
-                                    doc->ecosystems[i].len);
-            if (k >= 0)
-                names[n++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
-        }
-        doc->ecosystem_names = names;
-        doc->ecosystem_names_len = n;
-    }
+    ecosystem_names(a, doc);
     doc->country = field(p, "country");
     int label = index_label_parse(field(p, "excellence_label"));
     doc->label = label >= 0 ? (index_label)label : INDEX_LABEL_NONE;
-    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
-    const core_value *at = core_value_get(rec, "published_at");
-    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
-    const core_value *langs = core_value_get(p, "languages");
-    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
-        langs->u.arr.items[0].type == CORE_STR)
-        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    doc->eligible = eligible(doc->country);
+    doc->updated_at = core_record_int(rec, "published_at", 0);
+    doc->language = first_language(p);
     const core_value *lat = core_value_get(p, "lat"), *lon = core_value_get(p, "lon");
     if (lat != NULL && lon != NULL && lat->type != CORE_NULL && lon->type != CORE_NULL) {
         doc->has_geo = true;
@@ -145,23 +164,6 @@ bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc)
         doc->lon = number(lon);
     }
     return true;
-}
-
-/* The ecosystems' display names, indexed as text. */
-static void ecosystem_names(core_arena *a, index_doc *doc)
-{
-    if (doc->ecosystems_len == 0)
-        return;
-    index_str *names = core_arena_alloc(a, doc->ecosystems_len * sizeof(*names));
-    size_t n = 0;
-    for (size_t i = 0; i < doc->ecosystems_len; i++) {
-        int k =
-            core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr, doc->ecosystems[i].len);
-        if (k >= 0)
-            names[n++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
-    }
-    doc->ecosystem_names = names;
-    doc->ecosystem_names_len = n;
 }
 
 bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t now, core_arena *a,
@@ -181,15 +183,11 @@ bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t
     ecosystem_names(a, doc);
     doc->country = field(p, "country");
     doc->city = field(p, "city");
-    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
+    doc->eligible = eligible(doc->country);
     doc->sought = strings(a, rec, "countries_sought", &doc->sought_len);
     doc->state = S(core_partner_effective_state(rec, now));
-    const core_value *at = core_value_get(rec, "updated_at");
-    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
-    const core_value *langs = core_value_get(p, "languages");
-    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
-        langs->u.arr.items[0].type == CORE_STR)
-        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    doc->updated_at = core_record_int(rec, "updated_at", 0);
+    doc->language = first_language(p);
     return true;
 }
 
@@ -215,23 +213,38 @@ static int sync_partner(index_records *x, core_store *s, const char *id, const c
     return index_core_error(rc);
 }
 
+/* Syncs a record again: sync_partner, sync_event, sync_xchange or sync_profile. */
+typedef int sync_fn(index_records *x, core_store *s, const char *id, const core_value *rec,
+                    core_arena *a);
+
+typedef struct resync {
+    index_records *x;
+    core_store *s;
+    core_arena *a;
+    sync_fn *sync;
+} resync;
+
+static int resync_one(void *arg, const char *id, int got, const core_value *rec)
+{
+    resync *r = arg;
+    return r->sync(r->x, r->s, id, got == 0 ? rec : NULL, r->a);
+}
+
+/* Syncs again every record linked from key prefix (core_record_each_linked), read by get
+ * (a record that cannot be read is synced as gone). */
+static int resync_linked(index_records *x, core_store *s, const char *prefix,
+                         core_record_get_fn *get, sync_fn *sync, core_arena *a)
+{
+    resync r = {x, s, a, sync};
+    return core_record_each_linked(s, prefix, get, a, resync_one, &r);
+}
+
 /* A profile changed: its partner searches show its name and country and live only while
  * it is public. */
 static int sync_partners_of(index_records *x, core_store *s, const char *pid, core_arena *a)
 {
-    char *prefix = core_arena_printf(a, "psprofile/%s/", pid);
-    size_t plen = strlen(prefix);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
-    core_slice k, v;
-    int rc = 0;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        char *sid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
-        core_value rec;
-        int grc = core_partner_get(s, sid, a, &rec);
-        rc = sync_partner(x, s, sid, grc == 0 ? &rec : NULL, a);
-    }
-    core_iter_free(it);
-    return rc;
+    return resync_linked(x, s, core_arena_printf(a, "psprofile/%s/", pid), core_partner_get,
+                         sync_partner, a);
 }
 
 bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
@@ -248,32 +261,17 @@ bool index_event_doc(core_store *s, const core_value *rec, const core_value *pro
     doc->description = field(rec, "description");
     doc->city = field(rec, "location");
     doc->ecosystems = strings(a, rec, "ecosystems", &doc->ecosystems_len);
-    if (doc->ecosystems_len > 0) {
-        index_str *names = core_arena_alloc(a, doc->ecosystems_len * sizeof(*names));
-        size_t n = 0;
-        for (size_t i = 0; i < doc->ecosystems_len; i++) {
-            int k = core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr,
-                                    doc->ecosystems[i].len);
-            if (k >= 0)
-                names[n++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
-        }
-        doc->ecosystem_names = names;
-        doc->ecosystem_names_len = n;
-    }
+    ecosystem_names(a, doc);
     /* the organiser's country, its name as a keyword (an event is found by who runs it) */
     doc->country = field(p, "country");
-    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
+    doc->eligible = eligible(doc->country);
     doc->label = INDEX_LABEL_NONE;
     index_str *kw = core_arena_alloc(a, sizeof(*kw));
     kw[0] = field(p, "name");
     doc->keywords = kw;
     doc->keywords_len = kw[0].ptr != NULL;
-    const core_value *at = core_value_get(rec, "updated_at");
-    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
-    const core_value *langs = core_value_get(p, "languages");
-    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
-        langs->u.arr.items[0].type == CORE_STR)
-        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    doc->updated_at = core_record_int(rec, "updated_at", 0);
+    doc->language = first_language(p);
     return true;
 }
 
@@ -372,12 +370,8 @@ bool index_xchange_doc(const core_value *reg, const core_value *prof, bool prof_
     doc->tags = tags;
     doc->tags_len = nt;
     const core_value *d = core_value_get(reg, "decision");
-    const core_value *at = core_value_get(d, "at");
-    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
-    const core_value *langs = core_value_get(p, "languages");
-    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
-        langs->u.arr.items[0].type == CORE_STR)
-        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    doc->updated_at = core_record_int(d, "at", 0);
+    doc->language = first_language(p);
     return true;
 }
 
@@ -407,19 +401,8 @@ static int sync_xchange(index_records *x, core_store *s, const char *id, const c
 static int sync_profile_registrations(index_records *x, core_store *s, const char *pid,
                                       core_arena *a)
 {
-    char *prefix = core_arena_printf(a, "xprofile/%s/", pid);
-    size_t plen = strlen(prefix);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
-    core_slice k, v;
-    int rc = 0;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        char *rid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
-        core_value reg;
-        int got = core_xchange_get(s, rid, a, &reg);
-        rc = sync_xchange(x, s, rid, got == 0 ? &reg : NULL, a);
-    }
-    core_iter_free(it);
-    return rc;
+    return resync_linked(x, s, core_arena_printf(a, "xprofile/%s/", pid), core_xchange_get,
+                         sync_xchange, a);
 }
 
 static uint64_t applied(void *ctx)
@@ -468,19 +451,8 @@ static int sync_event(index_records *x, core_store *s, const char *id, const cor
 /* A profile's change (published, unpublished, renamed) reaches the events it organises. */
 static int sync_events_of(index_records *x, core_store *s, const char *pid, core_arena *a)
 {
-    char *prefix = core_arena_printf(a, "evprofile/%s/", pid);
-    size_t plen = strlen(prefix);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
-    core_slice k, v;
-    int rc = 0;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        char *eid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
-        core_value ev;
-        int grc = core_event_get(s, eid, a, &ev);
-        rc = sync_event(x, s, eid, grc == 0 ? &ev : NULL, a);
-    }
-    core_iter_free(it);
-    return rc;
+    return resync_linked(x, s, core_arena_printf(a, "evprofile/%s/", pid), core_event_get,
+                         sync_event, a);
 }
 
 bool index_news_doc(const core_value *rec, const core_value *prof, core_arena *a, index_doc *doc)
@@ -496,18 +468,14 @@ bool index_news_doc(const core_value *rec, const core_value *prof, core_arena *a
     /* the profile's place, and its name as a keyword (news is found by who posts it) */
     doc->country = field(p, "country");
     doc->city = field(p, "city");
-    doc->eligible = doc->country.len == 2 && core_country_eligible(doc->country.ptr, 2) == 1;
+    doc->eligible = eligible(doc->country);
     doc->label = INDEX_LABEL_NONE;
     index_str *kw = core_arena_alloc(a, sizeof(*kw));
     kw[0] = field(p, "name");
     doc->keywords = kw;
     doc->keywords_len = kw[0].ptr != NULL;
-    const core_value *at = core_value_get(rec, "updated_at");
-    doc->updated_at = at != NULL && at->type == CORE_INT ? at->u.i : 0;
-    const core_value *langs = core_value_get(p, "languages");
-    if (langs != NULL && langs->type == CORE_ARR && langs->u.arr.len > 0 &&
-        langs->u.arr.items[0].type == CORE_STR)
-        doc->language = S(langs->u.arr.items[0].u.s.ptr);
+    doc->updated_at = core_record_int(rec, "updated_at", 0);
+    doc->language = first_language(p);
     return true;
 }
 
@@ -573,17 +541,8 @@ static int apply(void *ctx, core_store *s, const char *kind, const char *id, con
     const char *type = rec ? core_value_get_str(rec, "type") : NULL;
     if (rec != NULL && (type == NULL || strcmp(type, "cluster_organisation") != 0))
         return 0;
-    char *prefix = core_arena_printf(a, "pmember/%s/", id);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, strlen(prefix)});
-    core_slice k, v;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        char *mid = core_arena_strndup(a, k.ptr + strlen(prefix), k.len - strlen(prefix));
-        core_value member;
-        int grc = core_profile_get(s, mid, a, &member);
-        rc = sync_profile(x, s, mid, grc == 0 ? &member : NULL, a);
-    }
-    core_iter_free(it);
-    return rc;
+    return resync_linked(x, s, core_arena_printf(a, "pmember/%s/", id), core_profile_get,
+                         sync_profile, a);
 }
 
 static int commit(void *ctx, uint64_t seq)

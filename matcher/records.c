@@ -411,6 +411,22 @@ static int apply_registration_read(matcher_records *x, core_store *s, const char
     return apply_registration(x, s, id, rec, &pf, a);
 }
 
+typedef struct reread {
+    matcher_records *x;
+    core_store *s;
+    core_arena *a;
+} reread;
+
+/* A registration linked to a changed profile, read again (one that cannot be read is left
+ * as it is; one that is gone leaves the table). */
+static int reread_registration(void *arg, const char *id, int got, const core_value *rec)
+{
+    reread *r = arg;
+    if (got != 0 && got != CORE_ENOTFOUND)
+        return 0;
+    return apply_registration_read(r->x, r->s, id, got == 0 ? rec : NULL, r->a);
+}
+
 static int consumer_apply(void *ctx, core_store *s, const char *kind, const char *id,
                           const char *op, const core_value *rec, core_arena *a)
 {
@@ -437,22 +453,9 @@ static int consumer_apply(void *ctx, core_store *s, const char *kind, const char
     if (strcmp(kind, "profile") != 0)
         return 0;
     /* A profile changed (published, renamed, moved, deleted): re-read its registrations. */
-    char *prefix = core_arena_printf(a, "xprofile/%s/", id);
-    size_t plen = strlen(prefix);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, (core_slice){prefix, plen});
-    core_slice k, v;
-    int rc = 0;
-    while (rc == 0 && core_iter_next(it, &k, &v)) {
-        char *rid = core_arena_strndup(a, k.ptr + plen, k.len - plen);
-        core_value reg;
-        int got = core_xchange_get(s, rid, a, &reg);
-        if (got == 0)
-            rc = apply_registration_read(x, s, rid, &reg, a);
-        else if (got == CORE_ENOTFOUND)
-            rc = apply_registration_read(x, s, rid, NULL, a);
-    }
-    core_iter_free(it);
-    return rc;
+    reread r = {x, s, a};
+    return core_record_each_linked(s, core_arena_printf(a, "xprofile/%s/", id), core_xchange_get, a,
+                                   reread_registration, &r);
 }
 
 static int consumer_commit(void *ctx, uint64_t seq)

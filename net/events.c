@@ -134,28 +134,14 @@ void net_events_answer(net_req *r)
 
 /* ---- reads ---- */
 
-/* Loads event {id} and its organiser; answers 404 (and returns false) when the caller may
- * not see it. *roles: the caller's roles for the organiser profile. */
-static bool load_visible(net_req *r, const core_actor *actor, core_value *ev, core_value *prof,
-                         bool *have_prof, unsigned *roles)
+/* Loads event {id} as the caller may see it (core_event_load_visible); answers 404 (and
+ * returns false) when the caller may not see it. */
+static bool load_visible(net_req *r, const core_actor *actor, core_event_seen *seen)
 {
-    core_store *s = r->server->store;
-    int rc = core_event_get(s, net_req_param(r, "id"), &r->arena, ev);
+    int rc = core_event_load_visible(r->server->store, actor, net_req_param(r, "id"),
+                                     &r->arena, seen);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such event" : NULL, NULL);
-        return false;
-    }
-    rc = core_profile_get(s, core_value_get_str(ev, "profile_id"), &r->arena, prof);
-    if (rc != 0 && rc != CORE_ENOTFOUND) {
-        net_fail(r, rc, NULL, NULL);
-        return false;
-    }
-    *have_prof = rc == 0;
-    *roles = core_event_roles(actor, *have_prof ? prof : NULL);
-    bool on = *have_prof && core_event_on_agenda(s, ev, prof, &r->arena, NULL);
-    if ((!on && (*roles & (CORE_ROLE_ADMIN | CORE_ROLE_MODERATOR)) == 0) ||
-        core_authorize(CORE_ACT_EVENT_READ, *roles) != 0) {
-        net_fail(r, CORE_ENOTFOUND, "no such event", NULL);
         return false;
     }
     return true;
@@ -164,12 +150,11 @@ static bool load_visible(net_req *r, const core_actor *actor, core_value *ev, co
 void net_events_get(net_req *r)
 {
     core_actor actor;
-    core_value ev, prof;
-    bool have;
-    unsigned roles;
-    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    core_event_seen seen;
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &seen))
         return;
-    core_value v = core_event_view(r->server->store, &r->arena, &ev, have ? &prof : NULL);
+    core_value v = core_event_view(r->server->store, &r->arena, &seen.ev,
+                                   seen.have_prof ? &seen.prof : NULL);
     net_reply(r, 200, &v);
 }
 
@@ -191,10 +176,9 @@ void net_events_agenda(net_req *r)
         net_fail(r, CORE_EBADREQ, "to is an RFC 3339 time or a date (2027-03-15)", NULL);
         return;
     }
-    static const char *const kinds[] = {"matchmaking", "webinar", "conference", "workshop",
-                                        "other"};
+    const char *const *kinds = core_event_kinds(); /* the domain's list, not a copy */
     bool ok = kind == NULL;
-    for (size_t i = 0; !ok && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+    for (size_t i = 0; !ok && kinds[i] != NULL; i++)
         ok = strcmp(kind, kinds[i]) == 0;
     if (!ok) {
         net_fail(r, CORE_EBADREQ, "kind is matchmaking, webinar, conference, workshop or other",
@@ -215,84 +199,30 @@ void net_events_agenda(net_req *r)
     net_reply(r, 200, &out);
 }
 
-/* The caller's roles for participant pid's profile. */
-static unsigned participant_roles(net_req *r, const core_actor *actor, const char *pid)
-{
-    core_value prof;
-    if (pid == NULL || core_profile_get(r->server->store, pid, &r->arena, &prof) != 0)
-        return core_profile_roles(actor, NULL);
-    return core_profile_roles(actor, &prof);
-}
-
 void net_events_participants(net_req *r)
 {
     core_actor actor;
-    core_value ev, prof;
-    bool have;
-    unsigned roles;
-    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    core_event_seen seen;
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &seen))
         return;
-    /* the organiser sees every application; others the accepted participants */
-    bool organiser = core_authorize(CORE_ACT_EVENT_AGENDA, roles) == 0;
-    core_value all = core_event_participants(r->server->store, core_value_get_str(&ev, "id"),
-                                             &r->arena);
-    core_value items = core_value_arr();
-    for (size_t i = 0; i < all.u.arr.len; i++) {
-        const core_value *p = &all.u.arr.items[i];
-        const char *st = core_value_get_str(p, "state");
-        if (!organiser && (st == NULL || strcmp(st, "accepted") != 0))
-            continue;
-        core_value v = core_event_participant_view(&r->arena, p);
-        core_value pp;
-        const char *pid = core_value_get_str(p, "profile_id");
-        if (core_profile_get(r->server->store, pid, &r->arena, &pp) == 0) {
-            const char *name = core_value_get_str(core_value_get(&pp, "published"), "name");
-            core_value_set(&r->arena, &v, "name",
-                           name ? core_value_cstr(&r->arena, name) : core_value_null());
-        }
-        if (!organiser) { /* unavailability is the participant's and the organiser's */
-            core_value *u = (core_value *)core_value_get(&v, "unavailable");
-            if (u)
-                *u = core_value_null();
-        }
-        core_value_push(&r->arena, &items, v);
-    }
-    core_value out = core_value_obj();
-    core_value_set(&r->arena, &out, "total", core_value_int((int64_t)items.u.arr.len));
-    core_value_set(&r->arena, &out, "items", items);
+    core_value out = core_event_participant_list(r->server->store, &seen, &r->arena);
     net_reply(r, 200, &out);
 }
 
 void net_events_requests(net_req *r)
 {
     core_actor actor;
-    core_value ev, prof;
-    bool have;
-    unsigned roles;
-    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    core_event_seen seen;
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &seen))
         return;
     const char *pid = net_req_query(r, "participant");
-    unsigned who = roles;
-    if (pid != NULL)
-        who |= participant_roles(r, &actor, pid);
-    int rc = core_authorize(CORE_ACT_EVENT_AGENDA, who);
+    int rc = core_event_authorize_agenda(r->server->store, &actor, &seen, pid, &r->arena);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such participant" : NULL, NULL);
         return;
     }
-    core_value all = core_event_requests(r->server->store, core_value_get_str(&ev, "id"),
-                                         &r->arena);
-    core_value items = core_value_arr();
-    for (size_t i = 0; i < all.u.arr.len; i++) {
-        const core_value *q = &all.u.arr.items[i];
-        if (pid != NULL && strcmp(core_value_get_str(q, "from"), pid) != 0 &&
-            strcmp(core_value_get_str(q, "to"), pid) != 0)
-            continue;
-        core_value_push(&r->arena, &items, core_event_request_view(&r->arena, q));
-    }
-    core_value out = core_value_obj();
-    core_value_set(&r->arena, &out, "total", core_value_int((int64_t)items.u.arr.len));
-    core_value_set(&r->arena, &out, "items", items);
+    core_value out = core_event_request_list(r->server->store,
+                                             core_value_get_str(&seen.ev, "id"), pid, &r->arena);
     net_reply(r, 200, &out);
 }
 
@@ -690,12 +620,11 @@ static void sched_resume(net_req *r, void *arg)
 void net_events_schedule(net_req *r)
 {
     core_actor actor;
-    core_value ev, prof;
-    bool have;
-    unsigned roles;
-    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    core_event_seen seen;
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &seen))
         return;
-    int rc = core_authorize(CORE_ACT_EVENT_SCHEDULE, roles);
+    const core_value ev = seen.ev;
+    int rc = core_authorize(CORE_ACT_EVENT_SCHEDULE, seen.roles);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_EUNAUTH ? "sign in first" : "only the organiser runs the scheduler",
                  NULL);
@@ -794,16 +723,14 @@ static int64_t int_of(const core_value *o, const char *k)
 void net_events_schedule_get(net_req *r)
 {
     core_actor actor;
-    core_value ev, prof;
-    bool have;
-    unsigned roles;
-    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &ev, &prof, &have, &roles))
+    core_event_seen seen;
+    if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &seen))
         return;
+    const core_value ev = seen.ev;
     core_arena *a = &r->arena;
     core_store *s = r->server->store;
     const char *pid = net_req_query(r, "participant");
-    unsigned who = roles | (pid ? participant_roles(r, &actor, pid) : 0);
-    int rc = core_authorize(CORE_ACT_EVENT_AGENDA, who);
+    int rc = core_event_authorize_agenda(s, &actor, &seen, pid, a);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such agenda" : NULL, NULL);
         return;

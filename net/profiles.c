@@ -51,11 +51,7 @@ static void op_respond(void *arg, core_arena *a, int *status, core_value *body)
         *body = core_value_obj();
         core_value_set(a, body, "cluster_id", core_value_cstr(a, c->op.id));
         core_value_set(a, body, "member_id", core_value_cstr(a, c->op.other_id));
-        core_value_set(a, body, "status",
-                       core_value_cstr(a, strcmp(core_value_get_str(c->op.body, "decision"),
-                                                 "approve") == 0
-                                              ? "approved"
-                                              : "rejected"));
+        core_value_set(a, body, "status", core_value_copy(a, &c->op.extra));
         break;
     default:
         *body = core_profile_admin_view(a, &c->op.rec);

@@ -333,12 +333,7 @@ static core_value catalogue_hit(net_req *r, const index_hit *h)
     core_value_set(a, &p, "country", core_value_cstr(a, h->country));
     core_value_set(a, &p, "city", core_value_cstr(a, h->city));
     core_value_set(a, &v, "profile", p);
-    static const char *const shown[] = {"roles",  "ecosystems", "objectives",  "languages",
-                                        "offer", "demand",     "availability"};
-    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
-        const core_value *m = have ? core_value_get(&rec, shown[i]) : NULL;
-        core_value_set(a, &v, shown[i], m ? core_value_copy(a, m) : core_value_null());
-    }
+    core_xchange_catalogue_fields(a, have ? &rec : NULL, &v);
     core_value_set(a, &v, "snippet", core_value_cstr(a, h->snippet));
     return v;
 }
@@ -405,10 +400,10 @@ void net_xchange_catalogue(net_req *r)
             continue;
         if (f == INDEX_FACET_TYPE) {
             for (size_t i = 0; i < fc->len; i++) {
-                bool both = strcmp(fc->values[i].value, "host_and_visitor") == 0;
-                if (both || strcmp(fc->values[i].value, "host") == 0)
+                unsigned sides = core_xchange_role_sides(fc->values[i].value);
+                if (sides & CORE_XCHANGE_SIDE_HOST)
                     roles[0] += fc->values[i].count;
-                if (both || strcmp(fc->values[i].value, "visitor") == 0)
+                if (sides & CORE_XCHANGE_SIDE_VISITOR)
                     roles[1] += fc->values[i].count;
             }
             continue;

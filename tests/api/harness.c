@@ -409,3 +409,70 @@ char *api_signup(api_server *s, const char *username, const char *password)
     api_res_free(&r);
     return t;
 }
+
+char *api_login(api_server *s, const char *login, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", login, password);
+    api_res r = api_json(s, API_H1, "POST", "/v1/sessions", body, NULL);
+    api_expect(&r, 201);
+    char *t = strdup(api_jstr(r.json, "token"));
+    api_res_free(&r);
+    return t;
+}
+
+void api_day(int days, char out[16])
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+void api_make_profile(api_server *s, const char *token, const char *mod_token, const char *type,
+                      const char *name, bool publish, char out[64])
+{
+    static int profiles_made;
+    char body[2048];
+    bool cluster = strcmp(type, "policy_institution") != 0;
+    snprintf(body, sizeof(body),
+             "{\"type\":\"%s\",\"name\":\"%s\",\"country\":\"FR\","
+             "\"city\":\"Lyon\",\"description\":\"A cluster.\",\"website\":"
+             "\"https://org%d.example\",\"languages\":[\"en\"],%s"
+             "\"ecosystems\":[\"digital\"],"
+             "\"contact\":{\"name\":\"N\",\"email\":\"contact@example.eu\"}}",
+             type, name, ++profiles_made,
+             cluster ? "\"management_fte\":2,\"members_count\":40,\"member_composition\":"
+                       "{\"smes\":30,\"research\":10},\"services\":[\"training\","
+                       "\"matchmaking\"],"
+                     : "");
+    api_res r = api_json(s, API_H1, "POST", "/v1/profiles", body, token);
+    api_expect(&r, 201);
+    snprintf(out, 64, "%s", api_jstr(r.json, "id"));
+    api_res_free(&r);
+    if (publish)
+        api_publish(s, out, token, mod_token);
+}
+
+void api_publish(api_server *s, const char *id, const char *owner_token, const char *mod_token)
+{
+    char p[160];
+    snprintf(p, sizeof(p), "/v1/profiles/%.64s/submit", id);
+    api_res r = api_json(s, API_H1, "POST", p, NULL, owner_token);
+    api_expect(&r, 200);
+    api_res_free(&r);
+    snprintf(p, sizeof(p), "/v1/profiles/%.64s/moderation", id);
+    r = api_json(s, API_H1, "POST", p, "{\"decision\":\"publish\"}", mod_token);
+    api_expect(&r, 200);
+    api_res_free(&r);
+}
+
+char *api_start_moderated(api_server *s)
+{
+    api_prepare(s);
+    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
+                          "mod@example.eu", "--role", "moderator",  NULL};
+    CHECK_EQ(api_cli(s, "moderator password\n", args), 0);
+    api_start(s, s->dir, NULL);
+    return api_login(s, "mod", "moderator password");
+}

@@ -84,4 +84,26 @@ void api_kill_on_abort(api_server *s);
 
 char *api_signup(api_server *s, const char *username, const char *password);
 
+/* Signs in as login with password (201 or the test fails); the session token, malloc'ed. */
+char *api_login(api_server *s, const char *login, const char *password);
+
+/* "YYYY-MM-DD" of today (UTC) plus days, into out. */
+void api_day(int days, char out[16]);
+
+/* Creates a profile of type (a cluster type, or "policy_institution") named name by token,
+ * with the fields its type requires (a website unique in the test program), and when publish
+ * submits it and has mod_token publish it; its id into out. Fails the test on any other
+ * status than 201 and 200. */
+void api_make_profile(api_server *s, const char *token, const char *mod_token, const char *type,
+                      const char *name, bool publish, char out[64]);
+
+/* Submits profile id by owner_token and has mod_token publish it (200 each, or the test
+ * fails). */
+void api_publish(api_server *s, const char *id, const char *owner_token, const char *mod_token);
+
+/* Prepares s, creates the moderator "Mod" (mod@example.eu, password "moderator password")
+ * with the command line, starts the server and signs the moderator in; the moderator's
+ * token, malloc'ed. The setup of every test that needs profiles published. */
+char *api_start_moderated(api_server *s);
+
 #endif

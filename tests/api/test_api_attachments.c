@@ -255,17 +255,6 @@ static void safe_content_disposition(void)
     api_res_free(&r);
 }
 
-static char *login(const char *user, const char *password)
-{
-    char body[256];
-    snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
-    api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions", body, NULL);
-    expect(&r, 201);
-    char *t = strdup(api_jstr(r.json, "token"));
-    api_res_free(&r);
-    return t;
-}
-
 static void referenced_kept_unreferenced_removed(void)
 {
     /* a published cluster posts a partner search with two attachments */
@@ -344,12 +333,7 @@ int main(int argc, char **argv)
     api_binary = argv[1];
     curl_global_init(CURL_GLOBAL_ALL);
     api_kill_on_abort(&srv);
-    api_prepare(&srv);
-    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
-                          "mod@example.eu", "--role", "moderator",  NULL};
-    CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
-    api_start(&srv, srv.dir, NULL);
-    t_mod = login("mod", "moderator password");
+    t_mod = api_start_moderated(&srv);
     t_user = api_signup(&srv, "uploader", "a long password");
     t_stranger = api_signup(&srv, "stranger", "a long password");
     RUN(each_allowed_type);

@@ -61,25 +61,6 @@ static void ok_call(const char *method, const char *path, const char *json, cons
     api_res_free(&r);
 }
 
-static char *login(const char *user, const char *password)
-{
-    char body[256];
-    snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
-    api_res r = call("POST", "/v1/sessions", body, NULL);
-    api_expect(&r, 201);
-    char *t = strdup(api_jstr(r.json, "token"));
-    api_res_free(&r);
-    return t;
-}
-
-static void day(int days, char out[16])
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
 static void make_org(const char *token, const char *name, const char *contact, char out[64],
                      char reg_out[64])
 {
@@ -98,8 +79,8 @@ static void make_org(const char *token, const char *name, const char *contact, c
     snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", out);
     ok_call("POST", p, "{\"decision\":\"publish\"}", tok[MOD], 200, NULL);
     char from[16], to[16];
-    day(10, from);
-    day(150, to);
+    api_day(10, from);
+    api_day(150, to);
     snprintf(body, sizeof(body),
              "{\"profile_id\":\"%s\",\"roles\":[\"host\",\"visitor\"],\"ecosystems\":"
              "[\"digital\"],\"target_countries\":[\"PL\"],\"objectives\":"
@@ -120,7 +101,7 @@ static void setup(void)
     CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
     api_start(&srv, srv.dir, NULL);
     tok[ANON] = NULL;
-    tok[MOD] = login("mod", "moderator password");
+    tok[MOD] = api_login(&srv, "mod", "moderator password");
     tok[STRANGER] = api_signup(&srv, "stranger", "a long password");
     tok[ADMIN] = api_signup(&srv, "admin", "a long password");
     tok[COLLEAGUE] = api_signup(&srv, "colleague", "a long password");
@@ -136,7 +117,7 @@ static void setup(void)
     ok_call("PATCH", p, "{\"description\":\"" C_DRAFT "\"}", tok[ADMIN], 200, NULL);
 
     char deadline[16];
-    day(40, deadline);
+    api_day(40, deadline);
     snprintf(body, sizeof(body),
              "{\"profile_id\":\"%s\",\"title\":\"Hydrogen consortium\",\"description\":"
              "\"We look for partners.\",\"kind\":\"consortium\",\"ecosystems\":[\"digital\"],"

@@ -35,65 +35,22 @@
 static api_server srv;
 static char *t_mod, *t_admin, *t_stranger;
 static char profile[64], draft[64];
-static int profiles_made;
 
 static api_res call(const char *method, const char *path, const char *json, const char *token)
 {
     return api_json(&srv, API_H1, method, path, json, token);
 }
 
-static char *login(const char *user, const char *password)
-{
-    char body[256];
-    snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
-    api_res r = call("POST", "/v1/sessions", body, NULL);
-    api_expect(&r, 201);
-    char *t = strdup(api_jstr(r.json, "token"));
-    api_res_free(&r);
-    return t;
-}
-
-static void make_profile(const char *token, const char *name, bool publish, char out[64])
-{
-    char body[2048];
-    snprintf(body, sizeof(body),
-             "{\"type\":\"cluster_organisation\",\"name\":\"%s\",\"country\":\"FR\","
-             "\"city\":\"Lyon\",\"description\":\"A cluster.\",\"website\":"
-             "\"https://org%d.example\",\"languages\":[\"en\"],\"management_fte\":2,"
-             "\"members_count\":40,\"member_composition\":{\"smes\":30,\"research\":10},"
-             "\"services\":[\"training\",\"matchmaking\"],\"ecosystems\":[\"digital\"],"
-             "\"contact\":{\"name\":\"N\",\"email\":\"contact@example.eu\"}}",
-             name, ++profiles_made);
-    api_res r = call("POST", "/v1/profiles", body, token);
-    api_expect(&r, 201);
-    snprintf(out, 64, "%s", api_jstr(r.json, "id"));
-    api_res_free(&r);
-    if (!publish)
-        return;
-    char p[160];
-    snprintf(p, sizeof(p), "/v1/profiles/%s/submit", out);
-    r = call("POST", p, NULL, token);
-    api_expect(&r, 200);
-    api_res_free(&r);
-    snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", out);
-    r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    api_expect(&r, 200);
-    api_res_free(&r);
-}
-
 static void setup(void)
 {
-    api_prepare(&srv);
-    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
-                          "mod@example.eu", "--role", "moderator",  NULL};
-    CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
-    api_start(&srv, srv.dir, NULL);
-    t_mod = login("mod", "moderator password");
+    t_mod = api_start_moderated(&srv);
     t_admin = api_signup(&srv, "admin", "a long password");
     t_stranger = api_signup(&srv, "stranger", "a long password");
-    make_profile(t_admin, "Hydrogen Valley Cluster", true, profile);
+    api_make_profile(&srv, t_admin, t_mod, "cluster_organisation", "Hydrogen Valley Cluster", true,
+                     profile);
     char *t_other = api_signup(&srv, "drafter", "a long password");
-    make_profile(t_other, "Quiet Draft Cluster", false, draft);
+    api_make_profile(&srv, t_other, t_mod, "cluster_organisation", "Quiet Draft Cluster", false,
+                     draft);
     free(t_other);
 }
 
@@ -195,7 +152,7 @@ static void listed_newest_first_and_public_while_published(void)
     api_res_free(&r);
 
     /* a draft profile's news: its admin posts and reads, the public sees nothing */
-    char *t_drafter = login("drafter", "a long password");
+    char *t_drafter = api_login(&srv, "drafter", "a long password");
     char id[64];
     post(draft, t_drafter, "{\"title\":\"Secret launch plans\",\"body\":\"Not yet.\"}", 201, id);
     snprintf(p, sizeof(p), "/v1/profiles/%s/news", draft);
@@ -403,7 +360,7 @@ static void logo_and_photo(void)
     api_res_free(&r);
 
     /* a draft's logo: hidden from the public, shown to moderators beside the draft */
-    char *t_drafter = login("drafter", "a long password");
+    char *t_drafter = api_login(&srv, "drafter", "a long password");
     char dlogo[160];
     snprintf(dlogo, sizeof(dlogo), "/v1/profiles/%s/logo", draft);
     r = put_image(dlogo, t_drafter, buf, n);
@@ -523,7 +480,7 @@ static void newsletters_and_unsubscribe(void)
     r = one_click(tok);
     api_expect(&r, 204);
     api_res_free(&r);
-    char *t_drafter = login("drafter", "a long password");
+    char *t_drafter = api_login(&srv, "drafter", "a long password");
     char sub[160];
     snprintf(sub, sizeof(sub), "/v1/profiles/%s/submit", draft);
     r = call("POST", sub, NULL, t_drafter);
@@ -673,8 +630,8 @@ static void erasure(void)
     char uid[64];
     snprintf(uid, sizeof(uid), "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
-    char *tz = login("zmo.erasure.target@example.eu", "forget me please");
-    char *tz2 = login("Zebulon Marchetti-Oyelaran", "forget me please");
+    char *tz = api_login(&srv, "zmo.erasure.target@example.eu", "forget me please");
+    char *tz2 = api_login(&srv, "Zebulon Marchetti-Oyelaran", "forget me please");
     /* a comment on the admin's partner search (the admin's notification names them) */
     char p[200];
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);
@@ -683,7 +640,7 @@ static void erasure(void)
     api_res_free(&r);
     /* a profile they alone administer */
     char mine[64];
-    make_profile(tz, "Oyelaran Cluster", false, mine);
+    api_make_profile(&srv, tz, t_mod, "cluster_organisation", "Oyelaran Cluster", false, mine);
 
     r = call("DELETE", "/v1/me", "{\"password\":\"wrong password\"}", tz);
     api_expect(&r, 401);
@@ -922,7 +879,7 @@ static void erasure_forgets_idempotent_responses(void)
     char buf[16];
     CHECK_STR_EQ(api_header(&r, "idempotent-replayed", buf, sizeof(buf)), "true");
     api_res_free(&r);
-    char *tq = login("qvt.idem.target@example.eu", "forget me too");
+    char *tq = api_login(&srv, "qvt.idem.target@example.eu", "forget me too");
     /* a signed-in write under a key: kept under a key scoped to the person */
     char p[200];
     snprintf(p, sizeof(p), "/v1/partner-searches/%s/comments", ps);

@@ -70,14 +70,6 @@ static int times_of(const char *method, const char *path, const char *json, cons
     return n;
 }
 
-static void day(int days, char out[16])
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
 static void setup(void)
 {
     api_prepare(&srv);
@@ -133,8 +125,8 @@ static void times_are_rfc3339_in_every_response(void)
 
     /* a request reads RFC 3339 where a date is meant, and the date is what is kept */
     char from[16], to[16], body[1024];
-    day(30, from);
-    day(90, to);
+    api_day(30, from);
+    api_day(90, to);
     snprintf(body, sizeof(body),
              "{\"profile_id\":\"%s\",\"roles\":[\"host\"],\"ecosystems\":[\"digital\"],"
              "\"target_countries\":[\"DE\"],\"objectives\":[\"joint_projects\"],"
@@ -147,7 +139,7 @@ static void times_are_rfc3339_in_every_response(void)
     CHECK_EQ(times_in(r.json), 2);
     cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "availability"), 0);
     char next[16];
-    day(31, next); /* 23:30 at -01:00 is 00:30 UTC the next day */
+    api_day(31, next); /* 23:30 at -01:00 is 00:30 UTC the next day */
     CHECK_STR_EQ(api_jstr(w, "from"), next);
     CHECK_STR_EQ(api_jstr(w, "to"), to);
     api_res_free(&r);

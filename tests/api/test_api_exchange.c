@@ -30,15 +30,6 @@ static api_res call(const char *method, const char *path, const char *json, cons
     return api_json(&srv, API_H1, method, path, json, token);
 }
 
-/* "YYYY-MM-DD" of today (UTC) plus days. */
-static void day(int days, char out[16])
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
 /* The offset in days from today of the first Monday at least `after` days away. */
 static int monday_after(int after)
 {
@@ -83,8 +74,8 @@ static void make_org(org *o, const char *user, const char *country, double lat, 
     api_expect(&r, 200);
     api_res_free(&r);
     char from[16], to[16], cap[40] = "";
-    day(10, from);
-    day(150, to);
+    api_day(10, from);
+    api_day(150, to);
     if (capacity > 0)
         snprintf(cap, sizeof(cap), "\"host_capacity\":%d,", capacity);
     snprintf(body, sizeof(body),
@@ -157,8 +148,8 @@ static const char *plan_body(int a, int b, const char *kind)
 {
     static char body[1024];
     char s[16], e[16];
-    day(a, s);
-    day(b, e);
+    api_day(a, s);
+    api_day(b, e);
     snprintf(body, sizeof(body),
              "{\"start_date\":\"%s\",\"end_date\":\"%s\",\"objectives\":[\"market_exploration\"],"
              "\"action_plan\":\"Meet the members.\",\"expected_outcomes\":\"Two projects.\","
@@ -653,7 +644,7 @@ static void the_catalogue(void)
     CHECK_EQ(catalogue_total("?language=en", t_stranger), 12);
     CHECK_EQ(catalogue_total("?language=fr", t_stranger), 0);
     char month[16], q[64];
-    day(60, month);
+    api_day(60, month);
     month[7] = '\0';
     snprintf(q, sizeof(q), "?month=%s", month);
     CHECK_EQ(catalogue_total(q, t_stranger), 12);

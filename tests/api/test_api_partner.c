@@ -23,7 +23,6 @@
 static api_server srv;
 static char *t_mod, *t_stranger, *t_admin, *t_colleague, *t_f1, *t_f2, *t_draftie, *t_policy;
 static char profile[64], search[64];
-static int profiles_made;
 
 static const char *err_message(const api_res *r)
 {
@@ -33,48 +32,6 @@ static const char *err_message(const api_res *r)
 static api_res call(const char *method, const char *path, const char *json, const char *token)
 {
     return api_json(&srv, API_H1, method, path, json, token);
-}
-
-static void day(int days, char out[16])
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
-/* A profile of `type` by token, published when `publish`; its id into out. */
-static void make_profile(const char *token, const char *type, const char *name, bool publish,
-                         char out[64])
-{
-    char body[2048];
-    bool cluster = strcmp(type, "policy_institution") != 0;
-    snprintf(body, sizeof(body),
-             "{\"type\":\"%s\",\"name\":\"%s\",\"country\":\"FR\","
-             "\"city\":\"Lyon\",\"description\":\"A cluster.\",\"website\":"
-             "\"https://org%d.example\",\"languages\":[\"en\"],%s"
-             "\"ecosystems\":[\"digital\"],"
-             "\"contact\":{\"name\":\"N\",\"email\":\"contact@example.eu\"}}",
-             type, name, ++profiles_made,
-             cluster ? "\"management_fte\":2,\"members_count\":40,\"member_composition\":"
-                       "{\"smes\":30,\"research\":10},\"services\":[\"training\","
-                       "\"matchmaking\"],"
-                     : "");
-    api_res r = call("POST", "/v1/profiles", body, token);
-    api_expect(&r, 201);
-    snprintf(out, 64, "%s", api_jstr(r.json, "id"));
-    api_res_free(&r);
-    if (!publish)
-        return;
-    char p[160];
-    snprintf(p, sizeof(p), "/v1/profiles/%s/submit", out);
-    r = call("POST", p, NULL, token);
-    api_expect(&r, 200);
-    api_res_free(&r);
-    snprintf(p, sizeof(p), "/v1/profiles/%s/moderation", out);
-    r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
-    api_expect(&r, 200);
-    api_res_free(&r);
 }
 
 static api_res create(const char *token, const char *pid, const char *title, const char *deadline)
@@ -89,25 +46,9 @@ static api_res create(const char *token, const char *pid, const char *title, con
     return call("POST", "/v1/partner-searches", body, token);
 }
 
-static char *login(const char *user, const char *password)
-{
-    char body[256];
-    snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}", user, password);
-    api_res r = call("POST", "/v1/sessions", body, NULL);
-    api_expect(&r, 201);
-    char *t = strdup(api_jstr(r.json, "token"));
-    api_res_free(&r);
-    return t;
-}
-
 static void setup(void)
 {
-    api_prepare(&srv);
-    const char *args[] = {"user",           "create", "--username", "Mod", "--email",
-                          "mod@example.eu", "--role", "moderator",  NULL};
-    CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
-    api_start(&srv, srv.dir, NULL);
-    t_mod = login("mod", "moderator password");
+    t_mod = api_start_moderated(&srv);
     t_stranger = api_signup(&srv, "stranger", "a long password");
     t_admin = api_signup(&srv, "admin", "a long password");
     t_colleague = api_signup(&srv, "colleague", "a long password");
@@ -115,7 +56,8 @@ static void setup(void)
     t_f2 = api_signup(&srv, "follower2", "a long password");
     t_draftie = api_signup(&srv, "draftie", "a long password");
     t_policy = api_signup(&srv, "policy", "a long password");
-    make_profile(t_admin, "cluster_organisation", "Hydrogen Valley Cluster", true, profile);
+    api_make_profile(&srv, t_admin, t_mod, "cluster_organisation", "Hydrogen Valley Cluster", true,
+                     profile);
     char p[160];
     snprintf(p, sizeof(p), "/v1/profiles/%s/admins", profile);
     api_res r = call("POST", p, "{\"email\":\"colleague@example.eu\"}", t_admin);
@@ -126,8 +68,8 @@ static void setup(void)
 static void who_may_create(void)
 {
     char deadline[16], past[16], draft[64], pol[64];
-    day(30, deadline);
-    day(-1, past);
+    api_day(30, deadline);
+    api_day(-1, past);
     api_res r = create(NULL, profile, "Anonymous", deadline);
     api_expect(&r, 401);
     api_res_free(&r);
@@ -150,7 +92,7 @@ static void who_may_create(void)
     api_res_free(&r);
 
     /* an unpublished cluster organisation: publish it first */
-    make_profile(t_draftie, "cluster_organisation", "Draft Cluster", false, draft);
+    api_make_profile(&srv, t_draftie, t_mod, "cluster_organisation", "Draft Cluster", false, draft);
     r = create(t_draftie, draft, "Too early", deadline);
     api_expect(&r, 403);
     CHECK(strstr(err_message(&r), "publish your cluster organisation profile \"Draft Cluster\" "
@@ -166,7 +108,8 @@ static void who_may_create(void)
     api_res_free(&r);
 
     /* a profile of another type */
-    make_profile(t_policy, "policy_institution", "Ministry of Clusters", false, pol);
+    api_make_profile(&srv, t_policy, t_mod, "policy_institution", "Ministry of Clusters", false,
+                     pol);
     r = create(t_policy, pol, "Wrong type", deadline);
     api_expect(&r, 403);
     CHECK(strstr(err_message(&r), "policy institution profile") != NULL);
@@ -552,7 +495,7 @@ static void found_by_search(void)
     /* by now: the first search (closed by its author, seeks DE and IT, mobility and
      * renewables), the second (closed by a moderator), and an open one made here */
     char deadline[16];
-    day(60, deadline);
+    api_day(60, deadline);
     api_res r = call("POST", "/v1/partner-searches", "{\"profile_id\":\"PID\"}",
                      t_admin); /* malformed id: 422 */
     api_expect(&r, 422);
@@ -626,7 +569,7 @@ static void found_by_search(void)
 static void closes_by_itself_after_the_deadline(void)
 {
     char today[16], p[200], id[64];
-    day(0, today);
+    api_day(0, today);
     api_res r = create(t_admin, profile, "Due today", today);
     api_expect(&r, 201);
     snprintf(id, sizeof(id), "%s", api_jstr(r.json, "id"));
@@ -737,7 +680,7 @@ static void fanout_survives_kill9(void)
     enum { N = 24, ROUNDS = 4 };
     char *tok[N], name[N][32], id[64], p[200];
     char deadline[16];
-    day(30, deadline);
+    api_day(30, deadline);
     api_res r = create(t_admin, profile, "Crash-proof consortium", deadline);
     api_expect(&r, 201);
     snprintf(id, sizeof(id), "%s", api_jstr(r.json, "id"));

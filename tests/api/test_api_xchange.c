@@ -24,15 +24,6 @@ static api_res call(const char *method, const char *path, const char *json, cons
     return api_json(&srv, API_H1, method, path, json, token);
 }
 
-/* "YYYY-MM-DD" of today (UTC) plus days; static buffer per call site is enough here. */
-static void day(int days, char out[16])
-{
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
 /* An organisation: a user with a published cluster profile in `country`. */
 typedef struct org {
     char *token;
@@ -72,8 +63,8 @@ static void make_org(org *o, const char *user, const char *name, const char *cou
 static api_res reg_raw(org *o, const char *members)
 {
     char from[16], to[16], body[4096];
-    day(20, from);
-    day(120, to);
+    api_day(20, from);
+    api_day(120, to);
     snprintf(body, sizeof(body),
              "{\"profile_id\":\"%s\",%s,\"availability\":[{\"from\":\"%s\",\"to\":\"%s\"}],"
              "\"duration_days\":{\"min\":5,\"max\":20}}",

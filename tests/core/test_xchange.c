@@ -12,6 +12,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "fixture_cjson.h"
+#include "fixture_store.h"
 #include "core/account.h"
 #include "core/authz.h"
 #include "core/error.h"
@@ -26,7 +27,6 @@ static core_store *st;
 static core_arena A;
 static char owner[32], owner2[32], other[32], moderator[32], us_owner[32];
 static const char *pub_de, *draft_de, *pub_us; /* profiles */
-static int n_profiles;
 
 /* ---- helpers ---- */
 
@@ -42,55 +42,6 @@ static const char *day(int days)
     struct tm tm;
     gmtime_r(&t, &tm);
     return core_arena_printf(&A, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
-static void make_user(const char *name, const char *role, char out[32])
-{
-    core_value body = J(
-        core_arena_printf(&A,
-                          "{\"username\":\"%s\",\"email\":\"%s@example.eu\",\"organisation_name\":"
-                          "\"O\",\"country\":\"DE\",\"title\":\"T\"}",
-                          name, name));
-    core_user_create u = {
-        .body = &body, .password_hash = "$argon2id$test", .role = role, .out = &A};
-    CHECK_EQ(core_store_write_sync(st, core_user_create_txn, &u, NULL), 0);
-    snprintf(out, 32, "%s", core_value_get_str(&u.user, "id"));
-}
-
-static const char *profile(const char *user, const char *name, const char *country, bool publish)
-{
-    core_value body = J(core_arena_printf(
-        &A,
-        "{\"type\":\"cluster_organisation\",\"name\":\"%s\",\"country\":\"%s\",\"city\":\"X\","
-        "\"description\":\"A cluster.\",\"website\":\"https://c%d.example\",\"members_count\":40,"
-        "\"management_fte\":1.5,\"member_composition\":{\"smes\":38,\"research\":2},"
-        "\"ecosystems\":[\"digital\"],\"services\":[\"training\",\"matchmaking\"],"
-        "\"contact\":{\"name\":\"C\",\"email\":\"c@example.eu\"}}",
-        name, country, ++n_profiles));
-    core_actor actor = {user, false};
-    core_profile_op op;
-    core_profile_op_init(&op, &A, &actor);
-    op.body = &body;
-    int rc = core_store_write_sync(st, core_profile_create_txn, &op, NULL);
-    if (rc != 0)
-        fprintf(stderr, "profile: %s\n", op.message ? op.message : core_strerror(rc));
-    CHECK_EQ(rc, 0);
-    const char *id = op.id;
-    if (!publish)
-        return id;
-    core_profile_op_init(&op, &A, &actor);
-    op.id = id;
-    CHECK_EQ(core_store_write_sync(st, core_profile_submit_txn, &op, NULL), 0);
-    core_actor mod = {moderator, true};
-    core_value decision = J("{\"decision\":\"publish\"}");
-    core_profile_op_init(&op, &A, &mod);
-    op.id = id;
-    op.body = &decision;
-    rc = core_store_write_sync(st, core_profile_moderate_txn, &op, NULL);
-    if (rc != 0)
-        fprintf(stderr, "publish: %s\n", op.message ? op.message : core_strerror(rc));
-    CHECK_EQ(rc, 0);
-    return id;
 }
 
 /* A valid body for profile pid with roles (a JSON list). `extra` members come first, so
@@ -360,8 +311,8 @@ static void state_machine_and_one_visit(void)
     core_xchange_op op;
     /* a profile of its own, so earlier cases do not interfere */
     char own[32];
-    make_user("sm_owner", "user", own);
-    const char *pid = profile(own, "Statemachine Cluster", "FR", true);
+    test_user(st, &A, "sm_owner", "user", own);
+    const char *pid = test_profile(st, &A, own, moderator, "Statemachine Cluster", "FR", true);
     core_value b = body_for(pid, "[\"visitor\",\"host\"]", NULL);
     CHECK_EQ(create(own, &b, &op), 0);
     const char *id = op.id;
@@ -404,8 +355,8 @@ static void state_machine_and_one_visit(void)
 
     /* a rejected visitor registration may be replaced */
     char own2[32];
-    make_user("sm_owner2", "user", own2);
-    const char *pid2 = profile(own2, "Rejected Cluster", "PL", true);
+    test_user(st, &A, "sm_owner2", "user", own2);
+    const char *pid2 = test_profile(st, &A, own2, moderator, "Rejected Cluster", "PL", true);
     b = body_for(pid2, "[\"visitor\"]", "\"host_capacity\":null");
     CHECK_EQ(create(own2, &b, &op), 0);
     const char *rid = op.id;
@@ -440,31 +391,50 @@ static void state_machine_and_one_visit(void)
     CHECK(core_value_get(&v, "v") == NULL);
 }
 
+/* The catalogue shows a registration's public members only, and a host_and_visitor
+ * registration counts on both sides of the role facet (rules net/xchange.c used to hold). */
+static void catalogue_rules(void)
+{
+    core_value rec = J("{\"roles\":[\"host\"],\"ecosystems\":[\"digital\"],\"offer\":\"O\","
+                       "\"host_capacity\":3,\"admins_note\":\"private\",\"profile_id\":\"p\"}");
+    core_value v = core_value_obj();
+    core_xchange_catalogue_fields(&A, &rec, &v);
+    CHECK_EQ(v.u.obj.len, 7);
+    CHECK(core_value_get(&v, "host_capacity") == NULL);
+    CHECK(core_value_get(&v, "admins_note") == NULL);
+    CHECK(core_value_get(&v, "profile_id") == NULL);
+    CHECK_STR_EQ(core_value_get_str(&v, "offer"), "O");
+    CHECK(core_value_get(&v, "demand")->type == CORE_NULL);
+    core_value gone = core_value_obj();
+    core_xchange_catalogue_fields(&A, NULL, &gone);
+    CHECK_EQ(gone.u.obj.len, 7);
+    CHECK(core_value_get(&gone, "roles")->type == CORE_NULL);
+    CHECK_EQ(core_xchange_role_sides("host"), CORE_XCHANGE_SIDE_HOST);
+    CHECK_EQ(core_xchange_role_sides("visitor"), CORE_XCHANGE_SIDE_VISITOR);
+    CHECK_EQ(core_xchange_role_sides("host_and_visitor"),
+             CORE_XCHANGE_SIDE_HOST | CORE_XCHANGE_SIDE_VISITOR);
+    CHECK_EQ(core_xchange_role_sides("guest"), 0);
+}
+
 int main(void)
 {
-    test_tmpdir(dir, sizeof(dir), "test-xchange");
-    char sdir[300];
-    snprintf(sdir, sizeof(sdir), "%s/store", dir);
-    char *err = NULL;
-    CHECK_EQ(core_store_open(sdir, &st, &err), 0);
+    st = test_store_open(dir, sizeof(dir), "test-xchange");
     CHECK_EQ(core_vocab_init(), 0);
     core_arena_init(&A);
-    make_user("owner", "user", owner);
-    make_user("other", "user", other);
-    make_user("moderator", "moderator", moderator);
-    make_user("us_owner", "user", us_owner);
-    pub_de = profile(owner, "Published Cluster", "DE", true);
-    pub_us = profile(us_owner, "American Cluster", "US", true);
-    make_user("owner2", "user", owner2);
-    draft_de = profile(owner2, "Draft Cluster", "DE", false);
+    test_user(st, &A, "owner", "user", owner);
+    test_user(st, &A, "other", "user", other);
+    test_user(st, &A, "moderator", "moderator", moderator);
+    test_user(st, &A, "us_owner", "user", us_owner);
+    pub_de = test_profile(st, &A, owner, moderator, "Published Cluster", "DE", true);
+    pub_us = test_profile(st, &A, us_owner, moderator, "American Cluster", "US", true);
+    test_user(st, &A, "owner2", "user", owner2);
+    draft_de = test_profile(st, &A, owner2, moderator, "Draft Cluster", "DE", false);
     RUN(dates);
     RUN(authz_rows);
     RUN(validation);
     RUN(state_machine_and_one_visit);
+    RUN(catalogue_rules);
     core_arena_dispose(&A);
-    core_store_close(st);
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    CHECK_EQ(system(cmd), 0);
+    test_store_remove(st, dir);
     return 0;
 }
