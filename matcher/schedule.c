@@ -18,7 +18,8 @@
  * kept unless it has fewer meetings, the best schedule seen returned (more meetings, more
  * weight, more published meetings in place, more score), (4c) while short of the upper
  * bound, augmenting paths of the degree-constrained subgraph as perturbations (augment,
- * below), each followed by more local search, the best schedule seen kept, (5) moves of
+ * below), each followed by more local search, the best schedule seen kept, (4d) the
+ * passes of (4) once more over what the search left unplaced, (5) moves of
  * new meetings to slots that shorten idle gaps, (6) tables, keeping published tables,
  * (7) recommended meetings.
  *
@@ -496,7 +497,7 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
     uint64_t x = 0x243F6A8885A308D3ull ^ (seed * 0x9E3779B97F4A7C15ull);
     size_t last_better = 0, last_count = 0;
     for (size_t it = 1; it <= iterations && !st->oom; it++) {
-        if (bp >= bound && it - last_better > MATCHER_SCHED_SEARCH / 4)
+        if (bp >= bound && it - last_better > MATCHER_SCHED_POLISH)
             break; /* as many meetings as can be: only the weight was still being sought */
         if (it - last_better > stuck)
             break; /* stuck */
@@ -510,6 +511,12 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             uint32_t r = (uint32_t)(x % R);
             if (st->slot_of[r] < 0 || st->fixed[r])
+                continue;
+            /* at the bound only the weight can still improve, by a lighter meeting making
+             * way for a heavier request: weight 2 is passed over a quarter of the time,
+             * weight 3 half of it */
+            if (bp >= bound && p->requests[r].weight > 1 &&
+                (x >> 60) < (p->requests[r].weight - 1) * 4)
                 continue;
             set_slot(st, r, -1);
             taken[nout++] = r;
@@ -1102,6 +1109,20 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         if (st.placed < out->upper_bound && !st.oom)
             perturb(&st, common, path, max_path, rounds / 8, out->upper_bound, MATCHER_SCHED_STUCK,
                     0, 1);
+    }
+    /* (4d) what the random search left: every unplaced request, most important first, by
+     * the moves of (4), each kept only when the schedule gets better */
+    for (int pass = 0; pass < MATCHER_SCHED_PASSES && !st.oom; pass++) {
+        bool changed = false;
+        for (size_t i = 0; i < n_order; i++) {
+            uint32_t r = order[i];
+            if (st.slot_of[r] >= 0 || common[r] == 0)
+                continue;
+            if (try_place(&st, r, path, max_path) || try_eject(&st, r, path, max_path, EJECT_DEPTH))
+                changed = true;
+        }
+        if (!changed)
+            break;
     }
     progress(p, 0.9);
 
