@@ -1111,14 +1111,16 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
                     0, 1);
     }
     /* (4d) what the random search left: every unplaced request, most important first, by
-     * the moves of (4), each kept only when the schedule gets better */
+     * the moves of (4) with longer ejection chains (a blocker may eject in turn) where the
+     * problem is small enough, each kept only when the schedule gets better */
+    int final_depth = R <= MATCHER_SCHED_FINAL_REQUESTS ? MATCHER_SCHED_FINAL_DEPTH : EJECT_DEPTH;
     for (int pass = 0; pass < MATCHER_SCHED_PASSES && !st.oom; pass++) {
         bool changed = false;
         for (size_t i = 0; i < n_order; i++) {
             uint32_t r = order[i];
             if (st.slot_of[r] >= 0 || common[r] == 0)
                 continue;
-            if (try_place(&st, r, path, max_path) || try_eject(&st, r, path, max_path, EJECT_DEPTH))
+            if (try_place(&st, r, path, max_path) || try_eject(&st, r, path, max_path, final_depth))
                 changed = true;
         }
         if (!changed)
