@@ -53,8 +53,10 @@ extern "C" {
 #define MATCHER_SCHED_POLISH 100 /* at the bound, a search that finds no better weight or
                                     score for this many rounds stops */
 #define MATCHER_SCHED_FINAL_DEPTH 3 /* ejection chains of the last improving passes ... */
-#define MATCHER_SCHED_FINAL_REQUESTS 2000 /* ... up to this many requests (1 above: the
-                                             chains' cost grows with the agendas) */
+#define MATCHER_SCHED_FINAL_REQUESTS 300 /* ... up to this many requests (1 above: the
+                                            chains' cost grows with the agendas; at 500
+                                            and 700 requests three deep took longer than
+                                            all the rest) */
 
 typedef struct matcher_sched_request {
     uint32_t a, b;      /* participant indexes, a != b */
