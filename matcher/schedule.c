@@ -18,7 +18,8 @@
  * kept unless it has fewer meetings, the best schedule seen returned (more meetings, more
  * weight, more published meetings in place, more score), (4c) while short of the upper
  * bound, augmenting paths of the degree-constrained subgraph as perturbations (augment,
- * below), each followed by more local search, the best schedule seen kept, (5) moves of
+ * below), each followed by more local search, the best schedule seen kept, (4d) the
+ * passes of (4) once more over what the search left unplaced, (5) moves of
  * new meetings to slots that shorten idle gaps, (6) tables, keeping published tables,
  * (7) recommended meetings.
  *
@@ -61,6 +62,11 @@ typedef struct state {
     journal_entry *journal;
     size_t n_journal, cap_journal;
     uint32_t *adj_start, *adj; /* the requests of each participant (CSR) */
+    uint32_t *adj_other;       /* beside adj: the request's other participant */
+    uint32_t W;                /* 64-bit words of a participant's slot mask */
+    uint64_t *occ;             /* P * W: slots where the participant is busy (busy != 0) */
+    uint64_t *avail;           /* P * W: slots the participant can attend */
+    uint64_t *open;            /* W: slots with a table left (count < T) */
     bool journaling;
     bool oom;
     size_t placed;
@@ -92,12 +98,27 @@ void matcher_sched_result_dispose(matcher_sched_result *r)
 
 static inline bool unav(const state *st, uint32_t p, uint32_t s)
 {
-    return st->p->unavailable != NULL && st->p->unavailable[(size_t)p * st->S + s];
+    return !((st->avail[(size_t)p * st->W + s / 64] >> (s % 64)) & 1);
 }
 
 static inline bool free_in(const state *st, uint32_t p, uint32_t s)
 {
     return !unav(st, p, s) && st->busy[(size_t)p * st->S + s] == 0;
+}
+
+/* Keeps occ in step with busy: every write of busy goes through here. */
+static inline void set_busy(state *st, uint32_t p, uint32_t s, int32_t v)
+{
+    st->busy[(size_t)p * st->S + s] = v;
+    uint64_t bit = 1ull << (s % 64), *w = &st->occ[(size_t)p * st->W + s / 64];
+    *w = v != 0 ? *w | bit : *w & ~bit;
+}
+
+/* Slots participant p attends and has free, word w of the mask. */
+static inline uint64_t free_word(const state *st, uint32_t p, uint32_t w)
+{
+    size_t i = (size_t)p * st->W + w;
+    return st->avail[i] & ~st->occ[i];
 }
 
 static void set_slot(state *st, uint32_t r, int32_t s)
@@ -120,18 +141,20 @@ static void set_slot(state *st, uint32_t r, int32_t s)
         st->journal[st->n_journal++] = (journal_entry){r, old};
     }
     if (old >= 0) {
-        st->busy[(size_t)q->a * st->S + (uint32_t)old] = 0;
-        st->busy[(size_t)q->b * st->S + (uint32_t)old] = 0;
-        st->count[old]--;
+        set_busy(st, q->a, (uint32_t)old, 0);
+        set_busy(st, q->b, (uint32_t)old, 0);
+        if (st->count[old]-- == st->T)
+            st->open[(uint32_t)old / 64] |= 1ull << ((uint32_t)old % 64);
         st->placed--;
         st->weight -= q->weight;
         st->score -= q->score;
         st->kept -= old == q->prev_slot;
     }
     if (s >= 0) {
-        st->busy[(size_t)q->a * st->S + (uint32_t)s] = (int32_t)r + 1;
-        st->busy[(size_t)q->b * st->S + (uint32_t)s] = (int32_t)r + 1;
-        st->count[s]++;
+        set_busy(st, q->a, (uint32_t)s, (int32_t)r + 1);
+        set_busy(st, q->b, (uint32_t)s, (int32_t)r + 1);
+        if (++st->count[s] == st->T)
+            st->open[(uint32_t)s / 64] &= ~(1ull << ((uint32_t)s % 64));
         st->placed++;
         st->weight += q->weight;
         st->score += q->score;
@@ -146,10 +169,8 @@ static void undo_to(state *st, size_t mark)
     st->journaling = false;
     while (st->n_journal > mark) {
         journal_entry e = st->journal[--st->n_journal];
-        /* undo in reverse order: first vacate where it is now, then go back */
-        set_slot(st, e.r, -1);
-        if (e.old_slot >= 0)
-            set_slot(st, e.r, e.old_slot);
+        /* undo in reverse order: set_slot vacates where it is now, then goes back */
+        set_slot(st, e.r, e.old_slot);
     }
     st->journaling = j;
 }
@@ -174,20 +195,59 @@ static uint32_t idle_with(const state *st, uint32_t p, uint32_t s, bool add)
     return first < 0 ? 0 : (uint32_t)(last - first + 1) - n;
 }
 
+/* The first and last busy slot of p (-1 when none) and how many it is busy in. */
+typedef struct span {
+    int first, last;
+    uint32_t n;
+} span;
+
+static span span_of(const state *st, uint32_t p)
+{
+    span sp = {-1, -1, 0};
+    const uint64_t *m = &st->occ[(size_t)p * st->W];
+    for (uint32_t w = 0; w < st->W; w++) {
+        if (m[w] == 0)
+            continue;
+        sp.n += (uint32_t)__builtin_popcountll(m[w]);
+        if (sp.first < 0)
+            sp.first = (int)(w * 64 + (uint32_t)__builtin_ctzll(m[w]));
+        sp.last = (int)(w * 64 + 63 - (uint32_t)__builtin_clzll(m[w]));
+    }
+    return sp;
+}
+
+/* idle_with(p, s, true) for a slot s where p is free, from p's span. */
+static inline uint32_t idle_adding(span sp, uint32_t s)
+{
+    if (sp.first < 0)
+        return 0;
+    int f = (int)s < sp.first ? (int)s : sp.first, l = (int)s > sp.last ? (int)s : sp.last;
+    return (uint32_t)(l - f + 1) - (sp.n + 1);
+}
+
 /* The free common slot with tables left that adds the fewest idle slots to a and b (ties:
  * the emptiest slot, then the earliest), or -1. */
 static int32_t best_slot(const state *st, uint32_t a, uint32_t b)
 {
     int32_t best = -1;
     uint64_t best_cost = UINT64_MAX;
-    for (uint32_t s = 0; s < st->S; s++) {
-        if (st->count[s] >= st->T || !free_in(st, a, s) || !free_in(st, b, s))
-            continue;
-        uint64_t cost = ((uint64_t)(idle_with(st, a, s, true) + idle_with(st, b, s, true)) << 32) |
-                        st->count[s];
-        if (cost < best_cost) {
-            best_cost = cost;
-            best = (int32_t)s;
+    span sa = {0, 0, 0}, sb = {0, 0, 0};
+    bool spans = false;
+    for (uint32_t w = 0; w < st->W; w++) {
+        uint64_t m = free_word(st, a, w) & free_word(st, b, w) & st->open[w];
+        while (m != 0) {
+            uint32_t s = w * 64 + (uint32_t)__builtin_ctzll(m);
+            m &= m - 1;
+            if (!spans) {
+                sa = span_of(st, a), sb = span_of(st, b);
+                spans = true;
+            }
+            uint64_t cost =
+                ((uint64_t)(idle_adding(sa, s) + idle_adding(sb, s)) << 32) | st->count[s];
+            if (cost < best_cost) {
+                best_cost = cost;
+                best = (int32_t)s;
+            }
         }
     }
     return best;
@@ -248,13 +308,19 @@ static bool try_swap(state *st, uint32_t r, uint32_t *path, size_t max_path)
     for (int side = 0; side < 2; side++) {
         uint32_t x = side == 0 ? q->a : q->b, y = side == 0 ? q->b : q->a;
         /* x is free in alpha; y is busy there and free in beta */
-        for (uint32_t alpha = 0; alpha < st->S; alpha++) {
-            if (!free_in(st, x, alpha) || unav(st, y, alpha) || free_in(st, y, alpha))
-                continue;
-            for (uint32_t beta = 0; beta < st->S; beta++)
-                if (beta != alpha && free_in(st, y, beta) &&
-                    try_path(st, r, y, x, alpha, beta, path, max_path))
-                    return true;
+        for (uint32_t wa = 0; wa < st->W; wa++) {
+            size_t iy = (size_t)y * st->W + wa;
+            uint64_t ma = free_word(st, x, wa) & st->avail[iy] & st->occ[iy];
+            while (ma != 0) {
+                uint32_t alpha = wa * 64 + (uint32_t)__builtin_ctzll(ma);
+                ma &= ma - 1;
+                for (uint32_t wb = 0; wb < st->W; wb++)
+                    for (uint64_t mb = free_word(st, y, wb); mb != 0; mb &= mb - 1) {
+                        uint32_t beta = wb * 64 + (uint32_t)__builtin_ctzll(mb);
+                        if (try_path(st, r, y, x, alpha, beta, path, max_path))
+                            return true;
+                    }
+            }
         }
     }
     return false;
@@ -276,10 +342,24 @@ static int better(size_t pa, uint64_t wa, int64_t sa, size_t pb, uint64_t wb, in
 }
 
 /* Places directly whatever unplaced request of participant x now fits. */
+static bool fits_with(const state *st, uint32_t x, uint32_t y)
+{
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < st->W; w++)
+        any |= free_word(st, x, w) & free_word(st, y, w) & st->open[w];
+    return any != 0;
+}
+
 static void fill_around(state *st, uint32_t x)
 {
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < st->W; w++)
+        any |= free_word(st, x, w) & st->open[w];
+    if (any == 0)
+        return; /* no slot x could meet in: nothing of its fits directly */
+    /* the same as try_direct on each unplaced request, without the calls that must fail */
     for (uint32_t k = st->adj_start[x]; k < st->adj_start[x + 1]; k++)
-        if (st->slot_of[st->adj[k]] < 0)
+        if (st->slot_of[st->adj[k]] < 0 && fits_with(st, x, st->adj_other[k]))
             try_direct(st, st->adj[k]);
 }
 
@@ -417,7 +497,7 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
     uint64_t x = 0x243F6A8885A308D3ull ^ (seed * 0x9E3779B97F4A7C15ull);
     size_t last_better = 0, last_count = 0;
     for (size_t it = 1; it <= iterations && !st->oom; it++) {
-        if (bp >= bound && it - last_better > MATCHER_SCHED_SEARCH / 4)
+        if (bp >= bound && it - last_better > MATCHER_SCHED_POLISH)
             break; /* as many meetings as can be: only the weight was still being sought */
         if (it - last_better > stuck)
             break; /* stuck */
@@ -431,6 +511,12 @@ static void perturb(state *st, const uint32_t *common, uint32_t *path, size_t ma
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             uint32_t r = (uint32_t)(x % R);
             if (st->slot_of[r] < 0 || st->fixed[r])
+                continue;
+            /* at the bound only the weight can still improve, by a lighter meeting making
+             * way for a heavier request: weight 2 is passed over a quarter of the time,
+             * weight 3 half of it */
+            if (bp >= bound && p->requests[r].weight > 1 &&
+                (x >> 60) < (p->requests[r].weight - 1) * 4)
                 continue;
             set_slot(st, r, -1);
             taken[nout++] = r;
@@ -544,6 +630,18 @@ static bool augment_from(state *st, aug_ctx *c, const uint32_t *common, uint32_t
     return n > 0;
 }
 
+/* Each participant's attendable slots without a meeting of a request (no recommended
+ * meetings exist while augment runs, so occ marks exactly those). */
+static void spare_all(const state *st, uint32_t *spare)
+{
+    for (uint32_t i = 0; i < st->P; i++) {
+        uint32_t n = 0;
+        for (uint32_t w = 0; w < st->W; w++)
+            n += (uint32_t)__builtin_popcountll(free_word(st, i, w));
+        spare[i] = n;
+    }
+}
+
 static bool augment(state *st, const uint32_t *common, uint32_t *path, size_t max_path,
                     size_t rounds, uint64_t seed, bool plateau)
 {
@@ -560,12 +658,7 @@ static bool augment(state *st, const uint32_t *common, uint32_t *path, size_t ma
         goto Done;
     uint64_t rng = seed | 1;
     for (size_t round = 0; round < rounds && !st->oom; round++) {
-        for (uint32_t i = 0; i < P; i++) {
-            uint32_t n = 0;
-            for (uint32_t s = 0; s < st->S; s++)
-                n += !unav(st, i, s) && st->busy[(size_t)i * st->S + s] <= 0;
-            c.spare[i] = n;
-        }
+        spare_all(st, c.spare);
         bool any = false;
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
         uint32_t start = (uint32_t)(rng % (P ? P : 1));
@@ -594,12 +687,7 @@ static bool augment(state *st, const uint32_t *common, uint32_t *path, size_t ma
             if (keep) {
                 any = true;
                 improved |= b > 0;
-                for (uint32_t i = 0; i < P; i++) {
-                    uint32_t m = 0;
-                    for (uint32_t sl = 0; sl < st->S; sl++)
-                        m += !unav(st, i, sl) && st->busy[(size_t)i * st->S + sl] <= 0;
-                    c.spare[i] = m;
-                }
+                spare_all(st, c.spare);
             }
         }
         if (!any)
@@ -894,9 +982,22 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         goto Exit;
     for (size_t r = 0; r < R; r++)
         st.slot_of[r] = -1;
+    st.W = (S + 63) / 64;
+    st.occ = calloc((size_t)P * st.W + 1, sizeof(uint64_t));
+    st.avail = calloc((size_t)P * st.W + 1, sizeof(uint64_t));
+    st.open = malloc(((size_t)st.W + 1) * sizeof(uint64_t));
+    if (!st.occ || !st.avail || !st.open)
+        goto Exit;
+    for (uint32_t w = 0; w < st.W; w++) /* T == 0: no slot is open */
+        st.open[w] = T == 0 ? 0 : S - w * 64 >= 64 ? ~0ull : (1ull << (S - w * 64)) - 1;
+    for (uint32_t i = 0; i < P; i++)
+        for (uint32_t s = 0; s < S; s++)
+            if (p->unavailable == NULL || !p->unavailable[(size_t)i * S + s])
+                st.avail[(size_t)i * st.W + s / 64] |= 1ull << (s % 64);
     st.adj_start = calloc((size_t)P + 2, sizeof(uint32_t));
     st.adj = malloc((2 * R + 1) * sizeof(uint32_t));
-    if (!st.adj_start || !st.adj)
+    st.adj_other = malloc((2 * R + 1) * sizeof(uint32_t));
+    if (!st.adj_start || !st.adj || !st.adj_other)
         goto Exit;
     for (size_t r = 0; r < R; r++) {
         st.adj_start[p->requests[r].a + 2]++;
@@ -905,8 +1006,11 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
     for (uint32_t i = 0; i < P; i++)
         st.adj_start[i + 2] += st.adj_start[i + 1];
     for (size_t r = 0; r < R; r++) {
-        st.adj[st.adj_start[p->requests[r].a + 1]++] = (uint32_t)r;
-        st.adj[st.adj_start[p->requests[r].b + 1]++] = (uint32_t)r;
+        uint32_t a = p->requests[r].a, b = p->requests[r].b;
+        st.adj_other[st.adj_start[a + 1]] = b;
+        st.adj[st.adj_start[a + 1]++] = (uint32_t)r;
+        st.adj_other[st.adj_start[b + 1]] = a;
+        st.adj[st.adj_start[b + 1]++] = (uint32_t)r;
     }
 
     /* (1) fixed meetings, where they are valid */
@@ -1003,8 +1107,24 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
         /* still short (the bound may not be reachable): the weight of the best count found
          * gets the polishing the searches above cut short */
         if (st.placed < out->upper_bound && !st.oom)
-            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound,
-                    MATCHER_SCHED_STUCK, 0, 1);
+            perturb(&st, common, path, max_path, rounds / 8, out->upper_bound, MATCHER_SCHED_STUCK,
+                    0, 1);
+    }
+    /* (4d) what the random search left: every unplaced request, most important first, by
+     * the moves of (4) with longer ejection chains (a blocker may eject in turn) where the
+     * problem is small enough, each kept only when the schedule gets better */
+    int final_depth = R <= MATCHER_SCHED_FINAL_REQUESTS ? MATCHER_SCHED_FINAL_DEPTH : EJECT_DEPTH;
+    for (int pass = 0; pass < MATCHER_SCHED_PASSES && !st.oom; pass++) {
+        bool changed = false;
+        for (size_t i = 0; i < n_order; i++) {
+            uint32_t r = order[i];
+            if (st.slot_of[r] >= 0 || common[r] == 0)
+                continue;
+            if (try_place(&st, r, path, max_path) || try_eject(&st, r, path, max_path, final_depth))
+                changed = true;
+        }
+        if (!changed)
+            break;
     }
     progress(p, 0.9);
 
@@ -1069,9 +1189,10 @@ int matcher_schedule(const matcher_sched_problem *p, matcher_sched_result *out)
             rec_slot[c] = s;
             if (s < 0)
                 continue;
-            st.busy[(size_t)cands[c].a * S + (uint32_t)s] = -(int32_t)c - 1;
-            st.busy[(size_t)cands[c].b * S + (uint32_t)s] = -(int32_t)c - 1;
-            st.count[s]++;
+            set_busy(&st, cands[c].a, (uint32_t)s, -(int32_t)c - 1);
+            set_busy(&st, cands[c].b, (uint32_t)s, -(int32_t)c - 1);
+            if (++st.count[s] == T)
+                st.open[(uint32_t)s / 64] &= ~(1ull << ((uint32_t)s % 64));
             n_rec++;
         }
     }
@@ -1153,6 +1274,10 @@ Exit:
     free(st.journal);
     free(st.adj_start);
     free(st.adj);
+    free(st.occ);
+    free(st.avail);
+    free(st.open);
+    free(st.adj_other);
     free(order);
     free(common);
     free(path);

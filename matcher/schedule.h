@@ -17,7 +17,8 @@
  * two slots along alternating paths and ejections of a blocking meeting, for at most
  * MATCHER_SCHED_PASSES improving passes, then MATCHER_SCHED_SEARCH rounds of iterated
  * local search, then, while short of the bound, augmenting paths of the degree-constrained
- * subgraph that change who meets whom, each followed by more search); `upper_bound` is a proven bound on the number of requests any schedule
+ * subgraph that change who meets whom, each followed by more search, then the improving
+ * passes once more); `upper_bound` is a proven bound on the number of requests any schedule
  * can place, so the gap is known. The same input always gives the same schedule.
  *
  * Then, where both opted in, free slots get recommended meetings: the caller's candidate
@@ -43,11 +44,19 @@ extern "C" {
                                              search runs a quarter of them */
 #define MATCHER_SCHED_STUCK 250 /* a search that finds nothing better for this many rounds
                                    stops */
-#define MATCHER_SCHED_COUNT_STUCK 50 /* while short of the bound, a search that places no
+#define MATCHER_SCHED_COUNT_STUCK 10 /* while short of the bound, a search that places no
                                          more meetings for this many rounds stops (a better
                                          weight alone does not keep it going) */
-#define MATCHER_SCHED_AUGMENT 64 /* augmenting-path perturbations while short of the bound,
-                                    each followed by an eighth of the search's rounds */
+#define MATCHER_SCHED_AUGMENT 256 /* augmenting-path perturbations while short of the bound,
+                                     each followed by at most an eighth of the search's
+                                     rounds */
+#define MATCHER_SCHED_POLISH 100 /* at the bound, a search that finds no better weight or
+                                    score for this many rounds stops */
+#define MATCHER_SCHED_FINAL_DEPTH 3 /* ejection chains of the last improving passes ... */
+#define MATCHER_SCHED_FINAL_REQUESTS 300 /* ... up to this many requests (1 above: the
+                                            chains' cost grows with the agendas; at 500
+                                            and 700 requests three deep took longer than
+                                            all the rest) */
 
 typedef struct matcher_sched_request {
     uint32_t a, b;      /* participant indexes, a != b */

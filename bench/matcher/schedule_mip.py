@@ -8,7 +8,8 @@ Variables x[r,s] in {0,1} for each request r and each slot s both its participan
 attend. Maximise the number of placed requests subject to: a request in at most one slot;
 a participant in at most one meeting per slot; at most `tables` meetings per slot. Prints
 one line: placed (the best solution found), bound (HiGHS's proven dual bound), whether it
-is proven optimal, and the wall time.
+is proven optimal, the wall time and the process's CPU time of the solve (HiGHS runs on one
+thread here, so on a loaded machine the CPU time is the one to compare).
 """
 import sys
 import time
@@ -65,7 +66,7 @@ def main():
         row += 1
     A = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(row, n)).tocsr()
     ub = np.array([1.0] * n_unit + [float(T)] * (row - n_unit))
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     res = milp(
         c=-np.ones(n),
         constraints=[LinearConstraint(A, -np.inf, ub)],
@@ -73,13 +74,13 @@ def main():
         bounds=Bounds(0, 1),
         options={"time_limit": limit, "disp": False},
     )
-    took = time.monotonic() - t0
+    took, cpu = time.monotonic() - t0, time.process_time() - c0
     placed = int(round(-res.fun)) if res.x is not None else 0
     bound = getattr(res, "mip_dual_bound", None)
     bound = int(np.floor(-bound + 1e-6)) if bound is not None else -1
     proven = res.status == 0
     print(f"mip_placed={placed} mip_bound={bound} proven={'yes' if proven else 'no'} "
-          f"mip_s={took:.1f} variables={n}")
+          f"mip_s={took:.3f} mip_cpu_s={cpu:.3f} variables={n}")
 
 
 if __name__ == "__main__":
