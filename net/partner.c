@@ -85,23 +85,47 @@ void net_partner_create(net_req *r)
         net_req_write(r, core_partner_create_txn, c, respond, op_fail);
 }
 
-#define WITH_ID(handler, status, view, fn)                                                         \
-    void handler(net_req *r)                                                                       \
-    {                                                                                              \
-        const char *id = search_param(r);                                                          \
-        call *c = id ? new_call(r, status, view) : NULL;                                           \
-        if (c == NULL)                                                                             \
-            return;                                                                                \
-        c->op.id = id;                                                                             \
-        net_req_write(r, fn, c, respond, op_fail);                                                 \
-    }
+/* A write on the partner search named in the path: the six handlers below differ only in
+ * the status, the view of the answer and the core operation. */
+static void write_on_search(net_req *r, int status, view_kind view, core_txn_fn fn)
+{
+    const char *id = search_param(r);
+    call *c = id ? new_call(r, status, view) : NULL;
+    if (c == NULL)
+        return;
+    c->op.id = id;
+    net_req_write(r, fn, c, respond, op_fail);
+}
 
-WITH_ID(net_partner_patch, 200, VIEW_SEARCH, core_partner_patch_txn)
-WITH_ID(net_partner_close, 200, VIEW_SEARCH, core_partner_close_txn)
-WITH_ID(net_partner_follow, 204, VIEW_NONE, core_partner_follow_txn)
-WITH_ID(net_partner_unfollow, 204, VIEW_NONE, core_partner_unfollow_txn)
-WITH_ID(net_partner_interest, 201, VIEW_ITEM, core_partner_interest_txn)
-WITH_ID(net_partner_comment, 201, VIEW_ITEM, core_partner_comment_txn)
+void net_partner_patch(net_req *r)
+{
+    write_on_search(r, 200, VIEW_SEARCH, core_partner_patch_txn);
+}
+
+void net_partner_close(net_req *r)
+{
+    write_on_search(r, 200, VIEW_SEARCH, core_partner_close_txn);
+}
+
+void net_partner_follow(net_req *r)
+{
+    write_on_search(r, 204, VIEW_NONE, core_partner_follow_txn);
+}
+
+void net_partner_unfollow(net_req *r)
+{
+    write_on_search(r, 204, VIEW_NONE, core_partner_unfollow_txn);
+}
+
+void net_partner_interest(net_req *r)
+{
+    write_on_search(r, 201, VIEW_ITEM, core_partner_interest_txn);
+}
+
+void net_partner_comment(net_req *r)
+{
+    write_on_search(r, 201, VIEW_ITEM, core_partner_comment_txn);
+}
 
 /* ---- reads ---- */
 
