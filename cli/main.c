@@ -21,7 +21,7 @@
 #include "core/personal.h"
 #include "core/store.h"
 #include "cli/backup.h"
-#include "net/events.h"
+#include "matcher/event_records.h"
 #include "net/control.h"
 #include "cli/reindex.h"
 #include "net/server.h"
@@ -207,7 +207,7 @@ static int run_demo(const char *data, double scale, uint64_t seed, const char *p
     }
     core_demo_report r;
     int rc = core_demo_generate(s, &o, &r);
-    if (rc == 0 && (rc = net_events_demo_schedules(s)) != 0) /* net/events.c */
+    if (rc == 0 && (rc = matcher_event_schedule_all(s)) != 0) /* matcher/event_records.c */
         snprintf(r.error, sizeof(r.error), "demo schedules: %s", core_strerror(rc));
     core_store_close(s);
     if (rc != 0) {

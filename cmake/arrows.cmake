@@ -25,8 +25,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
     file(GLOB_RECURSE files ${ROOT}/${module}/*.c ${ROOT}/${module}/*.cc ${ROOT}/${module}/*.h)
     foreach(f IN LISTS files)
       set(ok ${allowed})
-      if(f MATCHES "/matcher/records\\.[ch]$")
-        list(APPEND ok core) # the matcher's loader reads core records
+      if(f MATCHES "/matcher/(event_)?records\\.[ch]$")
+        list(APPEND ok core) # the matcher's loaders (registrations, events) read core records
       endif()
       file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"[a-z_]+/")
       foreach(line IN LISTS lines)

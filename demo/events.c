@@ -9,7 +9,7 @@
  * in a slot when accepted). Every step is the API's own write (core/event.c) by the user
  * the API would see, so rules, keys, change log and notifications are the real ones. The
  * schedules are run and published by the caller that can reach the matcher
- * (net_events_demo_schedules, after the demo data is written). Deterministic for a seed:
+ * (matcher_event_schedule_all, after the demo data is written). Deterministic for a seed:
  * the same organisations (the first published clusters in id order, demo-user's second),
  * titles, choices.
  */

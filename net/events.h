@@ -24,8 +24,4 @@ void net_events_answer(net_req *r);        /* POST /v1/events/{id}/meeting-reque
 void net_events_schedule(net_req *r);      /* POST /v1/events/{id}/schedule */
 void net_events_schedule_get(net_req *r);  /* GET /v1/events/{id}/schedule */
 
-/* Runs and publishes the schedule of every matchmaking event with slots (after the demo
- * data is generated: core cannot reach the matcher). 0 or the first failure's code. */
-int net_events_demo_schedules(core_store *s);
-
 #endif
