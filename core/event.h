@@ -158,6 +158,14 @@ core_value core_event_participant_list(core_store *s, const core_event_seen *see
  * {total, items} of views. The caller authorised with core_event_authorize_agenda. In a. */
 core_value core_event_request_list(core_store *s, const char *eid, const char *pid,
                                    core_arena *a);
+/* NULL when the scheduler may run on event ev (a matchmaking event), else why not. */
+const char *core_event_schedulable(const core_value *ev);
+/* The published schedule sched's meetings of event ev, in slot order, each with its slot's
+ * starts_at and ends_at: all of them (pid NULL), or participant pid's with `with`, the
+ * other party's id and published name. The caller authorised with
+ * core_event_authorize_agenda. In a. */
+core_value core_event_agenda_meetings(core_store *s, const core_value *ev,
+                                      const core_value *sched, const char *pid, core_arena *a);
 
 /* The agenda: events on it (public organiser, not cancelled) starting in [from, to) (to < 0:
  * no end), of kind (NULL: any) and with ecosystem (NULL: any), soonest first, as views:

@@ -7,6 +7,8 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "core/profile.h"
+#include "core/record.h"
+#include "core/time.h"
 
 int core_event_load_visible(core_store *s, const core_actor *actor, const char *id,
                             core_arena *a, core_event_seen *out)
@@ -93,4 +95,46 @@ core_value core_event_request_list(core_store *s, const char *eid, const char *p
     core_value_set(a, &out, "total", core_value_int((int64_t)items.u.arr.len));
     core_value_set(a, &out, "items", items);
     return out;
+}
+
+const char *core_event_schedulable(const core_value *ev)
+{
+    const char *kind = core_value_get_str(ev, "kind");
+    return kind != NULL && strcmp(kind, "matchmaking") == 0 ? NULL
+                                                            : "this is not a matchmaking event";
+}
+
+core_value core_event_agenda_meetings(core_store *s, const core_value *ev,
+                                      const core_value *sched, const char *pid, core_arena *a)
+{
+    const core_value *ms = core_value_get(sched, "meetings");
+    const core_value *slots = core_value_get(ev, "slots");
+    size_t n_slots = slots && slots->type == CORE_ARR ? slots->u.arr.len : 0;
+    core_value meetings = core_value_arr();
+    /* slot order: one pass per slot keeps it simple and the input is at most S per agenda */
+    for (size_t sl = 0; sl < n_slots; sl++)
+        for (size_t i = 0; ms && ms->type == CORE_ARR && i < ms->u.arr.len; i++) {
+            const core_value *m = &ms->u.arr.items[i];
+            if (core_record_int(m, "slot", 0) != (int64_t)sl)
+                continue;
+            const char *ma = core_value_get_str(m, "a"), *mb = core_value_get_str(m, "b");
+            if (pid != NULL && strcmp(ma, pid) != 0 && strcmp(mb, pid) != 0)
+                continue;
+            core_value e = core_value_copy(a, m);
+            const core_value *slot = &slots->u.arr.items[sl];
+            core_value_set(a, &e, "starts_at", core_value_time(a, core_record_int(slot, "starts_at", 0)));
+            core_value_set(a, &e, "ends_at", core_value_time(a, core_record_int(slot, "ends_at", 0)));
+            if (pid != NULL) {
+                const char *other = strcmp(ma, pid) == 0 ? mb : ma;
+                core_value op, w = core_value_obj();
+                core_value_set(a, &w, "id", core_value_cstr(a, other));
+                const char *name = core_profile_get(s, other, a, &op) == 0
+                                       ? core_value_get_str(core_value_get(&op, "published"), "name")
+                                       : NULL;
+                core_value_set(a, &w, "name", name ? core_value_cstr(a, name) : core_value_null());
+                core_value_set(a, &e, "with", w);
+            }
+            core_value_push(a, &meetings, e);
+        }
+    return meetings;
 }

@@ -342,8 +342,9 @@ void net_events_schedule(net_req *r)
                  NULL);
         return;
     }
-    if (strcmp(core_value_get_str(&ev, "kind"), "matchmaking") != 0) {
-        net_fail(r, CORE_ECONFLICT, "this is not a matchmaking event", NULL);
+    const char *why = core_event_schedulable(&ev);
+    if (why != NULL) {
+        net_fail(r, CORE_ECONFLICT, why, NULL);
         return;
     }
     double done;
@@ -449,35 +450,8 @@ void net_events_schedule_get(net_req *r)
     }
     const char *eid = core_value_get_str(&ev, "id");
     core_value sched = core_event_schedule_get(s, eid, a);
-    const core_value *ms = core_value_get(&sched, "meetings");
     const core_value *slots = core_value_get(&ev, "slots");
-    size_t n_slots = slots && slots->type == CORE_ARR ? slots->u.arr.len : 0;
-    core_value meetings = core_value_arr();
-    /* slot order: one pass per slot keeps it simple and the input is at most S per agenda */
-    for (size_t sl = 0; sl < n_slots; sl++)
-        for (size_t i = 0; ms && ms->type == CORE_ARR && i < ms->u.arr.len; i++) {
-            const core_value *m = &ms->u.arr.items[i];
-            if (int_of(m, "slot") != (int64_t)sl)
-                continue;
-            const char *ma = core_value_get_str(m, "a"), *mb = core_value_get_str(m, "b");
-            if (pid != NULL && strcmp(ma, pid) != 0 && strcmp(mb, pid) != 0)
-                continue;
-            core_value e = core_value_copy(a, m);
-            const core_value *slot = &slots->u.arr.items[sl];
-            core_value_set(a, &e, "starts_at", core_value_time(a, int_of(slot, "starts_at")));
-            core_value_set(a, &e, "ends_at", core_value_time(a, int_of(slot, "ends_at")));
-            if (pid != NULL) {
-                const char *other = strcmp(ma, pid) == 0 ? mb : ma;
-                core_value op, w = core_value_obj();
-                core_value_set(a, &w, "id", core_value_cstr(a, other));
-                const char *name = core_profile_get(s, other, a, &op) == 0
-                                       ? core_value_get_str(core_value_get(&op, "published"), "name")
-                                       : NULL;
-                core_value_set(a, &w, "name", name ? core_value_cstr(a, name) : core_value_null());
-                core_value_set(a, &e, "with", w);
-            }
-            core_value_push(a, &meetings, e);
-        }
+    core_value meetings = core_event_agenda_meetings(s, &ev, &sched, pid, a);
     const char *accept = net_req_header(r, "accept");
     if (accept != NULL && strstr(accept, "text/calendar") != NULL) {
         size_t len = 0, cap = 4096;

@@ -159,6 +159,34 @@ static void participants_and_agenda(void)
     CHECK_EQ(rc, CORE_ENOTFOUND);
 }
 
+/* The scheduler runs on matchmaking events only; an agenda lists the published meetings in
+ * slot order with the slot's times, and one participant's agenda only theirs, each with the
+ * other party. */
+static void schedulable_and_agenda_meetings(void)
+{
+    core_value mm = J("{\"kind\":\"matchmaking\"}"), web = J("{\"kind\":\"webinar\"}");
+    CHECK(core_event_schedulable(&mm) == NULL);
+    CHECK_STR_EQ(core_event_schedulable(&web), "this is not a matchmaking event");
+    core_value ev = J("{\"kind\":\"matchmaking\",\"slots\":[{\"starts_at\":1800000000,"
+                      "\"ends_at\":1800000900},{\"starts_at\":1800001800,\"ends_at\":1800002700}]}");
+    core_value sched = J("{\"meetings\":[{\"slot\":1,\"table\":0,\"a\":\"X\",\"b\":\"Y\"},"
+                         "{\"slot\":0,\"table\":1,\"a\":\"Y\",\"b\":\"Z\"},"
+                         "{\"slot\":0,\"table\":0,\"a\":\"X\",\"b\":\"W\"}]}");
+    core_value all = core_event_agenda_meetings(st, &ev, &sched, NULL, &A);
+    CHECK_EQ(all.u.arr.len, 3);
+    CHECK_EQ(core_value_get(&all.u.arr.items[0], "slot")->u.i, 0);
+    CHECK_EQ(core_value_get(&all.u.arr.items[1], "slot")->u.i, 0);
+    CHECK_EQ(core_value_get(&all.u.arr.items[2], "slot")->u.i, 1);
+    CHECK(core_value_get(&all.u.arr.items[0], "with") == NULL);
+    core_value y = core_event_agenda_meetings(st, &ev, &sched, "Y", &A);
+    CHECK_EQ(y.u.arr.len, 2);
+    CHECK_STR_EQ(core_value_get_str(core_value_get(&y.u.arr.items[0], "with"), "id"), "Z");
+    CHECK_STR_EQ(core_value_get_str(core_value_get(&y.u.arr.items[1], "with"), "id"), "X");
+    CHECK_STR_EQ(core_value_get_str(&y.u.arr.items[0], "starts_at"), "2027-01-15T08:00:00Z");
+    CHECK_STR_EQ(core_value_get_str(&y.u.arr.items[1], "ends_at"), "2027-01-15T08:45:00Z");
+    CHECK_EQ(core_event_agenda_meetings(st, &ev, &sched, "nobody", &A).u.arr.len, 0);
+}
+
 int main(void)
 {
     st = test_store_open(dir, sizeof(dir), "test-event-read");
@@ -170,6 +198,7 @@ int main(void)
     test_user(st, &A, "p2owner", "user", p2_owner);
     test_user(st, &A, "stranger", "user", stranger);
     RUN(participants_and_agenda);
+    RUN(schedulable_and_agenda_meetings);
     core_arena_dispose(&A);
     test_store_remove(st, dir);
     return 0;
