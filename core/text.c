@@ -1,6 +1,8 @@
-/* text.c: see text.h. Tables are ranges, checked in order; the common ASCII case is first. */
+/* text.c: see text.h. Tables are ranges, checked in order (the folding table by bisection);
+ * the common ASCII case is first. */
 #include "core/text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 size_t core_utf8_next(const char *str, size_t len, uint32_t *cp)
@@ -149,4 +151,319 @@ size_t core_utf8_count(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         n += ((unsigned char)s[i] & 0xC0) != 0x80;
     return n;
+}
+
+/* ---- folding ---- */
+
+typedef struct fold_range {
+    uint32_t lo, hi;
+    const char *to; /* UTF-8 replacement, lower case */
+} fold_range;
+
+/* Latin Extended-A (U+0100-U+017F), one base letter per code point; '*' marks the two
+ * ligatures spelt out in fold_cp. */
+static const char latin_ext_a[128 + 1] = "aaaaaaccccccccdd"  /* 0100 */
+                                         "ddeeeeeeeeeegggg"  /* 0110 */
+                                         "gggghhhhiiiiiiii"  /* 0120 */
+                                         "ii**jjkkklllllll"  /* 0130 */
+                                         "lllnnnnnnnnnoooo"  /* 0140 */
+                                         "oo**rrrrrrssssss"  /* 0150 */
+                                         "ssttttttuuuuuuuu"  /* 0160 */
+                                         "uuuuwwyyyzzzzzzs"; /* 0170 */
+
+/* Sorted, disjoint ranges; both cases where core_lower leaves the capital alone. */
+static const fold_range fold_ranges[] = {
+    /* Latin-1 Supplement (capitals are lowered first) */
+    {0xDF, 0xDF, "ss"},
+    {0xE0, 0xE5, "a"},
+    {0xE6, 0xE6, "ae"},
+    {0xE7, 0xE7, "c"},
+    {0xE8, 0xEB, "e"},
+    {0xEC, 0xEF, "i"},
+    {0xF0, 0xF0, "d"},
+    {0xF1, 0xF1, "n"},
+    {0xF2, 0xF6, "o"},
+    {0xF8, 0xF8, "o"},
+    {0xF9, 0xFC, "u"},
+    {0xFD, 0xFD, "y"},
+    {0xFE, 0xFE, "th"},
+    {0xFF, 0xFF, "y"},
+    /* Latin Extended-B */
+    {0x180, 0x183, "b"},
+    {0x186, 0x186, "o"},
+    {0x187, 0x188, "c"},
+    {0x189, 0x18C, "d"},
+    {0x18E, 0x18E, "e"},
+    {0x18F, 0x18F, "\u0259"}, /* Ə -> ə */
+    {0x190, 0x190, "e"},
+    {0x191, 0x192, "f"},
+    {0x193, 0x193, "g"},
+    {0x196, 0x197, "i"},
+    {0x198, 0x199, "k"},
+    {0x19A, 0x19A, "l"},
+    {0x19D, 0x19E, "n"},
+    {0x19F, 0x1A1, "o"},
+    {0x1A4, 0x1A5, "p"},
+    {0x1AB, 0x1AE, "t"},
+    {0x1AF, 0x1B0, "u"},
+    {0x1B2, 0x1B2, "v"},
+    {0x1B3, 0x1B4, "y"},
+    {0x1B5, 0x1B6, "z"},
+    {0x1C4, 0x1C6, "dz"},
+    {0x1C7, 0x1C9, "lj"},
+    {0x1CA, 0x1CC, "nj"},
+    {0x1CD, 0x1CE, "a"},
+    {0x1CF, 0x1D0, "i"},
+    {0x1D1, 0x1D2, "o"},
+    {0x1D3, 0x1DC, "u"},
+    {0x1DD, 0x1DD, "e"},
+    {0x1DE, 0x1E1, "a"},
+    {0x1E2, 0x1E3, "ae"},
+    {0x1E4, 0x1E7, "g"},
+    {0x1E8, 0x1E9, "k"},
+    {0x1EA, 0x1ED, "o"},
+    {0x1F0, 0x1F0, "j"},
+    {0x1F1, 0x1F3, "dz"},
+    {0x1F4, 0x1F5, "g"},
+    {0x1F8, 0x1F9, "n"},
+    {0x1FA, 0x1FB, "a"},
+    {0x1FC, 0x1FD, "ae"},
+    {0x1FE, 0x1FF, "o"},
+    {0x200, 0x203, "a"},
+    {0x204, 0x207, "e"},
+    {0x208, 0x20B, "i"},
+    {0x20C, 0x20F, "o"},
+    {0x210, 0x213, "r"},
+    {0x214, 0x217, "u"},
+    {0x218, 0x219, "s"}, /* Ș ș (Romanian) */
+    {0x21A, 0x21B, "t"}, /* Ț ț (Romanian) */
+    {0x21E, 0x21F, "h"},
+    {0x220, 0x220, "n"},
+    {0x221, 0x221, "d"},
+    {0x224, 0x225, "z"},
+    {0x226, 0x227, "a"},
+    {0x228, 0x229, "e"},
+    {0x22A, 0x231, "o"},
+    {0x232, 0x233, "y"},
+    {0x234, 0x234, "l"},
+    {0x235, 0x235, "n"},
+    {0x236, 0x236, "t"},
+    {0x237, 0x237, "j"},
+    {0x23A, 0x23A, "a"},
+    {0x23B, 0x23C, "c"},
+    {0x23D, 0x23D, "l"},
+    {0x23E, 0x23E, "t"},
+    {0x23F, 0x23F, "s"},
+    {0x240, 0x240, "z"},
+    {0x243, 0x243, "b"},
+    {0x244, 0x244, "u"},
+    {0x246, 0x247, "e"},
+    {0x248, 0x249, "j"},
+    {0x24C, 0x24D, "r"},
+    {0x24E, 0x24F, "y"},
+    /* Greek (monotonic): tonos, dialytika, final sigma */
+    {0x390, 0x390, "\u03b9"},
+    {0x3AC, 0x3AC, "\u03b1"},
+    {0x3AD, 0x3AD, "\u03b5"},
+    {0x3AE, 0x3AE, "\u03b7"},
+    {0x3AF, 0x3AF, "\u03b9"},
+    {0x3B0, 0x3B0, "\u03c5"},
+    {0x3C2, 0x3C2, "\u03c3"},
+    {0x3CA, 0x3CA, "\u03b9"},
+    {0x3CB, 0x3CB, "\u03c5"},
+    {0x3CC, 0x3CC, "\u03bf"},
+    {0x3CD, 0x3CD, "\u03c5"},
+    {0x3CE, 0x3CE, "\u03c9"},
+    /* Cyrillic letters that decompose into a base letter and a mark */
+    {0x439, 0x439, "\u0438"}, /* й -> и */
+    {0x450, 0x451, "\u0435"}, /* ѐ ё -> е */
+    {0x453, 0x453, "\u0433"}, /* ѓ -> г */
+    {0x457, 0x457, "\u0456"}, /* ї -> і */
+    {0x45C, 0x45C, "\u043a"}, /* ќ -> к */
+    {0x45D, 0x45D, "\u0438"}, /* ѝ -> и */
+    {0x45E, 0x45E, "\u0443"}, /* ў -> у */
+    /* Latin Extended Additional (Vietnamese, Welsh, transliterations) */
+    {0x1E00, 0x1E01, "a"},
+    {0x1E02, 0x1E07, "b"},
+    {0x1E08, 0x1E09, "c"},
+    {0x1E0A, 0x1E13, "d"},
+    {0x1E14, 0x1E1D, "e"},
+    {0x1E1E, 0x1E1F, "f"},
+    {0x1E20, 0x1E21, "g"},
+    {0x1E22, 0x1E2B, "h"},
+    {0x1E2C, 0x1E2F, "i"},
+    {0x1E30, 0x1E35, "k"},
+    {0x1E36, 0x1E3D, "l"},
+    {0x1E3E, 0x1E43, "m"},
+    {0x1E44, 0x1E4B, "n"},
+    {0x1E4C, 0x1E53, "o"},
+    {0x1E54, 0x1E57, "p"},
+    {0x1E58, 0x1E5F, "r"},
+    {0x1E60, 0x1E69, "s"},
+    {0x1E6A, 0x1E71, "t"},
+    {0x1E72, 0x1E7B, "u"},
+    {0x1E7C, 0x1E7F, "v"},
+    {0x1E80, 0x1E89, "w"},
+    {0x1E8A, 0x1E8D, "x"},
+    {0x1E8E, 0x1E8F, "y"},
+    {0x1E90, 0x1E95, "z"},
+    {0x1E96, 0x1E96, "h"},
+    {0x1E97, 0x1E97, "t"},
+    {0x1E98, 0x1E98, "w"},
+    {0x1E99, 0x1E99, "y"},
+    {0x1E9A, 0x1E9A, "a"},
+    {0x1E9B, 0x1E9B, "s"},
+    {0x1E9E, 0x1E9E, "ss"},
+    {0x1EA0, 0x1EB7, "a"},
+    {0x1EB8, 0x1EC7, "e"},
+    {0x1EC8, 0x1ECB, "i"},
+    {0x1ECC, 0x1EE3, "o"},
+    {0x1EE4, 0x1EF1, "u"},
+    {0x1EF2, 0x1EF9, "y"},
+};
+
+#define NFOLD (sizeof(fold_ranges) / sizeof(fold_ranges[0]))
+
+/* Writes the folded form of one code point to out (at most 4 bytes); returns its length,
+ * 0 for a dropped combining mark. */
+static size_t fold_cp(uint32_t cp, char *out)
+{
+    if (cp >= 0x300 && cp <= 0x36F)
+        return 0;
+    cp = core_lower(cp);
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp >= 0x100 && cp <= 0x17F) {
+        const char *two = cp == 0x132 || cp == 0x133   ? "ij"
+                          : cp == 0x152 || cp == 0x153 ? "oe"
+                                                       : NULL;
+        if (two != NULL) {
+            memcpy(out, two, 2);
+            return 2;
+        }
+        out[0] = latin_ext_a[cp - 0x100];
+        return 1;
+    }
+    size_t lo = 0, hi = NFOLD;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < fold_ranges[mid].lo)
+            hi = mid;
+        else if (cp > fold_ranges[mid].hi)
+            lo = mid + 1;
+        else {
+            size_t n = strlen(fold_ranges[mid].to);
+            memcpy(out, fold_ranges[mid].to, n);
+            return n;
+        }
+    }
+    return core_utf8_put(cp, out);
+}
+
+char *core_fold_diacritics(core_arena *a, const char *s, size_t len)
+{
+    /* A code point of n input bytes folds to at most max(n, 2) bytes, except a stray byte
+     * the decoder turns into U+FFFD (3 bytes): 3 bytes per input byte always suffice. */
+    char *out = core_arena_alloc(a, len * 3 + 1), *o = out;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += core_utf8_next(s + i, len - i, &cp);
+        o += fold_cp(cp, o);
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- edit distance ---- */
+
+enum { STACK_CPS = 256, STACK_BAND = 65 };
+
+static size_t decode_all(const char *s, size_t len, uint32_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;)
+        i += core_utf8_next(s + i, len - i, &out[n++]);
+    return n;
+}
+
+size_t core_edit_distance(const char *a, const char *b, size_t max)
+{
+    if (a == NULL)
+        a = "";
+    if (b == NULL)
+        b = "";
+    size_t alen = strlen(a), blen = strlen(b);
+    /* Byte lengths bound the code point counts, and so the band the rows need. */
+    size_t longest = alen > blen ? alen : blen;
+    size_t kcap = max < longest ? max : longest;
+    uint32_t stack_cps[2 * STACK_CPS];
+    size_t stack_rows[2 * STACK_BAND];
+    void *heap = NULL;
+    uint32_t *ca = stack_cps, *cb = stack_cps + STACK_CPS;
+    size_t *prev = stack_rows, *cur = stack_rows + STACK_BAND;
+    if (alen > STACK_CPS || blen > STACK_CPS || 2 * kcap + 1 > STACK_BAND) {
+        heap = malloc((alen + blen) * sizeof(uint32_t) + 2 * (2 * kcap + 1) * sizeof(size_t));
+        if (heap == NULL)
+            core_oom();
+        prev = heap;
+        cur = prev + 2 * kcap + 1;
+        ca = (uint32_t *)(cur + 2 * kcap + 1);
+        cb = ca + alen;
+    }
+    size_t la = decode_all(a, alen, ca), lb = decode_all(b, blen, cb);
+    if (la > lb) { /* rows run over the shorter string */
+        uint32_t *tc = ca;
+        ca = cb, cb = tc;
+        size_t t = la;
+        la = lb, lb = t;
+    }
+    if (lb - la > max || la == 0) {
+        free(heap);
+        return lb - la > max ? max + 1 : lb;
+    }
+    size_t k = max < lb ? max : lb; /* the distance never exceeds lb; k <= kcap */
+    size_t width = 2 * k + 1;
+
+    /* Band of diagonals j - i in [-k, k]: cell (i, j) lives at index j - i + k. Values are
+     * capped at k + 1, which stands for "more than k". */
+    const size_t inf = k + 1;
+    for (size_t d = 0; d < width; d++)
+        prev[d] = d < k ? inf : d - k <= lb ? d - k : inf;
+    for (size_t i = 1; i <= la; i++) {
+        size_t rowmin = inf;
+        for (size_t d = 0; d < width; d++) {
+            /* j = i + d - k */
+            if (i + d < k || i + d - k > lb) {
+                cur[d] = inf;
+                continue;
+            }
+            size_t j = i + d - k, v;
+            if (j == 0) {
+                v = i;
+            } else {
+                v = prev[d] + (ca[i - 1] != cb[j - 1]);
+                if (d + 1 < width && prev[d + 1] + 1 < v)
+                    v = prev[d + 1] + 1;
+                if (d > 0 && cur[d - 1] + 1 < v)
+                    v = cur[d - 1] + 1;
+            }
+            if (v > inf)
+                v = inf;
+            cur[d] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > max) {
+            free(heap);
+            return max + 1;
+        }
+        size_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    size_t result = prev[lb - la + k];
+    free(heap);
+    return result > max ? max + 1 : result;
 }
