@@ -110,24 +110,6 @@ core_value core_profile_check(core_arena *a, core_profile_type t, const core_val
  * for the other types (they have no criteria). Allocates nothing. */
 bool core_profile_criteria_pass(core_profile_type t, const core_value *fields);
 
-/* A folded copy of the UTF-8 text s[0..len): lower case (core_lower), and letters with
- * diacritics reduced to their base letter, so "Żywność" and "zywnosc" are equal:
- *   Latin: Latin-1, Latin Extended-A and -B, Latin Extended Additional (Vietnamese ...):
- *     é -> e, ż -> z, ł -> l, ø -> o, đ -> d, ı -> i, ș -> s, ț -> t; ligatures and
- *     digraph letters are spelt out: ß/ẞ -> ss, æ -> ae, œ -> oe, ĳ -> ij, þ -> th,
- *     ǆ -> dz, ǉ -> lj, ǌ -> nj. Letters that are not a base letter with a mark (ŋ, ə,
- *     ʒ) stay.
- *   Greek (monotonic): tonos and dialytika are removed (ά -> α, ϊ -> ι, ΐ -> ι) and final
- *     sigma becomes σ. Polytonic letters (U+1F00-U+1FFF) stay as they are.
- *   Cyrillic: the letters that decompose into a base letter and a mark lose the mark:
- *     й -> и, ё -> е, ѐ -> е, ѝ -> и, ї -> і, ѓ -> г, ќ -> к, ў -> у. Letters of their
- *     own (ђ, ћ, љ, њ, џ, є, ґ) stay.
- *   Combining marks U+0300-U+036F are dropped, so decomposed input folds like composed.
- * Everything else (other scripts, digits, punctuation) is only lowercased. Ill-formed
- * UTF-8 does not crash; it yields U+FFFD or the decoder's best guess. The result is
- * NUL-terminated, in arena a, valid until core_arena_dispose. */
-char *core_fold_diacritics(core_arena *a, const char *s, size_t len);
-
 /* The key duplicate detection compares profile names with: core_fold_diacritics, then
  * punctuation and symbols (ASCII punctuation, Latin-1 and general punctuation, quotes,
  * dashes, modifier apostrophes) removed without a trace, whitespace runs collapsed to one
@@ -143,13 +125,5 @@ char *core_profile_name_key(core_arena *a, const char *name);
  * address the profile validator would accept (no scheme, user info, spaces, a host
  * without a dot ...). NUL-terminated, in arena a, valid until core_arena_dispose. */
 char *core_url_domain(core_arena *a, const char *url);
-
-/* The Levenshtein distance between the UTF-8 strings a and b counted in code points
- * (insertions, deletions and substitutions of one code point each), or max + 1 as soon
- * as it is certain to exceed max. Work is O(|a| + |b|) to decode, then
- * O(min(|a|,|b|) x (2 max + 1)) at most; it returns right after decoding when the lengths
- * differ by more than max. NULL counts as "". Uses the stack for short strings and
- * malloc'd scratch (aborting through core_oom if none can be had) for long ones. */
-size_t core_edit_distance(const char *a, const char *b, size_t max);
 
 #endif

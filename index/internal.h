@@ -60,7 +60,10 @@ enum {
  * names of places, P<word> <word> pairs for quoted phrases, V<folded> <written> display
  * forms, and no suggest keys starting at legal-form fragments (terms.cc). */
 /* 6: words joined by hyphens also as one word, "e-health" as "ehealth" (terms.cc). */
-#define INDEX__FORMAT "6"
+/* 7: words fold through core's table (core_fold_cp), the one name keys use: letters with
+ * hooks and the Latin Extended Additional letters fold to their base letters, й ў ѓ ќ
+ * stay, ﬁ -> fi; an index of format 6 holds the old terms and is rebuilt at start. */
+#define INDEX__FORMAT "7"
 
 /* Limits that keep terms under Xapian's 245-byte term limit and queries bounded. */
 #define INDEX__MAX_ID 200
@@ -82,7 +85,8 @@ int index__fail(int code, const std::string &msg);
 /* Maps the exception in flight (call inside catch (...)) to a code and message. */
 int index__fail_current(void);
 
-/* Appends the folded form of one code point to out (may append nothing for marks). */
+/* Appends the folded form of one code point to out (may append nothing for marks):
+ * Xapian's lower case, then core_fold_cp (core/text.h). */
 void index__fold_cp(uint32_t cp, std::string &out);
 
 /* Decodes one UTF-8 code point at s[*i] (advancing *i); invalid bytes give 0xFFFFFFFF

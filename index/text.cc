@@ -3,18 +3,23 @@
  * formats stored in the database (summary, facet record), names of enums, and the error
  * plumbing that turns C++ exceptions into INDEX_E* codes.
  *
- * Folding is applied to each word: Xapian's Unicode lower case, then a compact table maps
- * Latin-1 and Latin Extended-A letters with diacritics to their base letters (ß -> ss,
- * æ -> ae, ł -> l, ...), a few Latin Extended-B letters (Romanian ș ț, pinyin tones),
- * Greek letters with tonos or dialytika to the plain letter (and final sigma to sigma),
- * Cyrillic ё -> е, ї -> і; combining diacritical marks (U+0300..U+036F) are dropped, so
- * decomposed input folds like precomposed input. Invariant: documents and queries go
- * through exactly this code, so any folded word of a query equals the indexed word.
- * Cost: one pass over the bytes, a table lookup per non-ASCII code point.
+ * Folding is applied to each word: Xapian's Unicode lower case, then core's folding
+ * (core_fold_cp in core/text.h, the one table duplicate detection's name keys use too):
+ * letters with diacritics, hooks and strokes to their base letters (ß -> ss, æ -> ae,
+ * ł -> l, ɓ -> b, ạ -> a, ...), Greek tonos and dialytika dropped (and final sigma to
+ * sigma), Cyrillic ё -> е, ї -> і (й, ў stay); combining diacritical marks
+ * (U+0300..U+036F) are dropped, so decomposed input folds like precomposed input.
+ * Invariant: documents and queries go through exactly this code, so any folded word of a
+ * query equals the indexed word. Cost: one pass over the bytes, a bisection of core's
+ * table per non-ASCII code point.
  */
 #include "index/internal.h"
 
 #include <xapian.h>
+
+extern "C" {
+#include "core/text.h"
+}
 
 #include <cstring>
 #include <new>
@@ -187,165 +192,17 @@ bool index__is_wordchar(uint32_t cp)
     return Xapian::Unicode::is_wordchar(cp);
 }
 
-/* Base letters of U+00E0..U+00FF after lower-casing; digits stand for two letters. */
-static const char latin1_fold[] = "aaaaaa3ceeeeiiiidnooooo ouuuuy4y";
-/* Base letters of U+0100..U+017F. */
-static const char latin_a_fold[] =
-    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii11jjkkkllllllllllnnnnnnnnnoooooo22rrrr"
-    "rrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-static_assert(sizeof latin1_fold == 33, "latin1 table covers U+00E0..U+00FF");
-static_assert(sizeof latin_a_fold == 129, "latin-A table covers U+0100..U+017F");
-
-static void append_utf8(std::string &out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out += (char)cp;
-    } else if (cp < 0x800) {
-        out += (char)(0xC0 | (cp >> 6));
-        out += (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += (char)(0xE0 | (cp >> 12));
-        out += (char)(0x80 | ((cp >> 6) & 0x3F));
-        out += (char)(0x80 | (cp & 0x3F));
-    } else {
-        out += (char)(0xF0 | (cp >> 18));
-        out += (char)(0x80 | ((cp >> 12) & 0x3F));
-        out += (char)(0x80 | ((cp >> 6) & 0x3F));
-        out += (char)(0x80 | (cp & 0x3F));
-    }
-}
-
-static void append_base(std::string &out, char c)
-{
-    switch (c) {
-    case '1':
-        out += "ij";
-        break;
-    case '2':
-        out += "oe";
-        break;
-    case '3':
-        out += "ae";
-        break;
-    case '4':
-        out += "th";
-        break;
-    case ' ':
-        break;
-    default:
-        out += c;
-    }
-}
-
 void index__fold_cp(uint32_t cp, std::string &out)
 {
-    if (cp < 0x80) {
-        out += (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-        return;
-    }
-    if (cp >= 0x300 && cp <= 0x36F)
-        return; /* Combining diacritical marks. */
-    if (cp == 0xDF || cp == 0x1E9E) {
-        out += "ss";
-        return;
-    }
-    cp = Xapian::Unicode::tolower(cp);
-    if (cp >= 0xE0 && cp <= 0xFF) {
-        append_base(out, latin1_fold[cp - 0xE0]);
-        return;
-    }
-    if (cp >= 0x100 && cp <= 0x17F) {
-        append_base(out, latin_a_fold[cp - 0x100]);
-        return;
-    }
-    switch (cp) {
-    /* Latin Extended-B: the letters of European languages and pinyin tones. */
-    case 0x180:
-        out += 'b';
-        return;
-    case 0x192:
-        out += 'f';
-        return;
-    case 0x1A1:
-        out += 'o';
-        return;
-    case 0x1B0:
-        out += 'u';
-        return;
-    case 0x1CE:
-        out += 'a';
-        return;
-    case 0x1D0:
-        out += 'i';
-        return;
-    case 0x1D2:
-        out += 'o';
-        return;
-    case 0x1D4:
-    case 0x1D6:
-    case 0x1D8:
-    case 0x1DA:
-    case 0x1DC:
-        out += 'u';
-        return;
-    case 0x219:
-        out += 's';
-        return;
-    case 0x21B:
-        out += 't';
-        return;
-    /* Greek: tonos and dialytika dropped, final sigma as sigma. */
-    case 0x3AC:
-        append_utf8(out, 0x3B1);
-        return;
-    case 0x3AD:
-        append_utf8(out, 0x3B5);
-        return;
-    case 0x3AE:
-        append_utf8(out, 0x3B7);
-        return;
-    case 0x3AF:
-    case 0x3CA:
-    case 0x390:
-        append_utf8(out, 0x3B9);
-        return;
-    case 0x3CC:
-        append_utf8(out, 0x3BF);
-        return;
-    case 0x3CD:
-    case 0x3CB:
-    case 0x3B0:
-        append_utf8(out, 0x3C5);
-        return;
-    case 0x3CE:
-        append_utf8(out, 0x3C9);
-        return;
-    case 0x3C2:
-        append_utf8(out, 0x3C3);
-        return;
-    /* Cyrillic: ё and ѐ as е, ѝ as и, ї as і. */
-    case 0x450:
-    case 0x451:
-        append_utf8(out, 0x435);
-        return;
-    case 0x45D:
-        append_utf8(out, 0x438);
-        return;
-    case 0x457:
-        append_utf8(out, 0x456);
-        return;
-    /* Ligatures. */
-    case 0xFB00:
-        out += "ff";
-        return;
-    case 0xFB01:
-        out += "fi";
-        return;
-    case 0xFB02:
-        out += "fl";
-        return;
-    }
-    append_utf8(out, cp);
+    /* Below U+0500 core's table knows both cases of every letter (tests/index/test_fold.cc
+     * holds it to Xapian's lower case); above, Xapian's table lowers the scripts core's
+     * does not know (polytonic Greek, Armenian, Glagolitic, Latin Extended-C and -D ...)
+     * before core's folding decides the letters its table lists. So a term equals the name
+     * key's folding of the word. */
+    char buf[4];
+    size_t n =
+        core_fold_cp(cp < 0x500 ? cp : (uint32_t)Xapian::Unicode::tolower((unsigned)cp), buf);
+    out.append(buf, n);
 }
 
 /* Cuts s back to at most max bytes without splitting a UTF-8 sequence. */

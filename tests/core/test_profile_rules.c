@@ -768,8 +768,13 @@ static void folding(void)
     FOLD("Þingvellir", "thingvellir");
     FOLD("ΆΈΉΊΌΎΏ", "αεηιουω");
     FOLD("ϊ ΐ ϋ ΰ Ϊ", "ι ι υ υ ι");
-    FOLD("Οδυσσεύς", "οδυσσευσ"); /* final sigma */
-    FOLD("Йошкар-Ола", "иошкар-ола");
+    FOLD("Οδυσσεύς", "οδυσσευσ");     /* final sigma */
+    FOLD("Йошкар-Ола", "йошкар-ола"); /* й, ў, ѓ, ќ are letters of their own (core/text.c) */
+    FOLD("Ўзбекистон Ѓорѓи Ќоле", "ўзбекистон ѓорѓи ќоле");
+    FOLD("Ɓamako Ɗakar Ƙano Ƭogo", "bamako dakar kano togo"); /* hooks */
+    FOLD("Ɔ Ɛ Ǝ ǝ", "ɔ ɛ ǝ ǝ");                               /* letters of their own */
+    FOLD("ǸǹǺǻ", "nnaa");
+    FOLD("2×3÷4", "2×3÷4"); /* symbols are no letters: only lowercased, like punctuation */
     FOLD("Ёлка Її", "елка іі");
     FOLD("Ђорђе", "ђорђе");            /* a letter of its own stays */
     FOLD("e\xcc\x81t\xc3\xa9", "ete"); /* decomposed é folds like composed */
