@@ -3,11 +3,14 @@
  * (index_search, index_suggest) over a small real index built at start in a temp
  * directory (removed at exit).
  *
- * Input: byte 0 picks the sort, page and facets, byte 1 the query's language; the rest is
- * the text (q, and the suggestion prefix). Properties: any text gives a result or
- * INDEX_EINVAL (only for an over-long text), never another error; totals are at most the
- * documents indexed, a page holds at most per_page hits, each hit one of the indexed ids;
- * a facet count is at most the total; suggestions are at most the limit, each with text.
+ * Input: byte 0 picks the sort, page, facets, kind filter and partial matching (the
+ * server's default: fewer words when all of them find almost nothing), byte 1 the query's
+ * language; the rest is the text (q, and the suggestion prefix). Properties: any text
+ * gives a result or INDEX_EINVAL (only for an over-long text), never another error; totals
+ * are at most the documents indexed, a page holds at most per_page hits, each hit one of
+ * the indexed ids; a partial result holds at least one and fewer than all of the words
+ * and finds something, any other all of them; a facet count is at most the total;
+ * suggestions are at most the limit, each with text.
  */
 #include <ftw.h>
 #include <string.h>
@@ -118,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q.facets = (data[0] & 16) ? (1u << INDEX_FACET_COUNT) - 1 : 0;
     if (data[0] & 32)
         q.filter.kinds = 1u << INDEX_KIND_PROFILE;
+    q.partial = (data[0] & 64) != 0;
     q.language = index_cstr(langs[data[1] & 7]);
     q.q = (index_str){(const char *)data + 2, size - 2};
 
@@ -127,6 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == INDEX_OK) {
         FUZZ_CHECK(res->total <= NDOCS);
         FUZZ_CHECK(res->hits_len <= q.per_page && res->hits_len <= res->total);
+        if (res->partial)
+            FUZZ_CHECK(q.partial && res->total > 0 && res->matched_words >= 1 &&
+                       res->matched_words < res->words_len);
+        else
+            FUZZ_CHECK(res->matched_words == res->words_len);
         for (size_t i = 0; i < res->hits_len; i++)
             FUZZ_CHECK(known_id(res->hits[i].id) && res->hits[i].snippet != NULL);
         for (size_t f = 0; f < INDEX_FACET_COUNT; f++)
