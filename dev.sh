@@ -22,6 +22,7 @@ PACKAGES=(
   nghttp2-client wrk                  # load benchmarks (h2load, wrk)
   chromium fonts-dejavu-core          # the web front end's browser tests (tests/web)
   clang-14 libclang-rt-14-dev         # fuzzing with libFuzzer (./dev.sh fuzz, tests/fuzz)
+  clang-format-14                     # the layout check (tests/check_format.sh, ctest test_format)
 )
 BENCH_PACKAGES=(python3-scipy sphinxsearch postgresql-15 libmariadb-dev libpq-dev)
 

@@ -153,8 +153,8 @@ static void demo_progress(void *ctx, const core_demo_progress *p)
                 bar[i] = i < fill ? '#' : '.';
             bar[width] = '\0';
             fprintf(stderr, "\r  %-14s [%s] %3d%%  %llu/%llu  %.0f records/s ", p->phase, bar,
-                    p->total ? (int)(100 * p->done / p->total) : 100,
-                    (unsigned long long)p->done, (unsigned long long)p->total, rate);
+                    p->total ? (int)(100 * p->done / p->total) : 100, (unsigned long long)p->done,
+                    (unsigned long long)p->total, rate);
             st->drew = true;
         }
     } else if (!done && (new_phase || p->seconds - st->last_line >= 5)) {
@@ -170,8 +170,8 @@ static void demo_progress(void *ctx, const core_demo_progress *p)
 /* Generates demo data into DATA/store (which it opens and closes) and prints what was made
  * and how to sign in. listen (or NULL) is the address the server will answer on, for the
  * example calls. Returns 0 or a process exit code. */
-static int run_demo(const char *data, double scale, uint64_t seed, const char *password,
-                    bool quiet, const char *listen)
+static int run_demo(const char *data, double scale, uint64_t seed, const char *password, bool quiet,
+                    const char *listen)
 {
     if (mkdir(data, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "eccpd demo-data: cannot create %s: %s\n", data, strerror(errno));
@@ -265,11 +265,13 @@ static int cmd_demo_data(int argc, char **argv)
     double scale = 1;
     unsigned long long seed = 1;
     bool quiet = false;
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"scale", required_argument, 0, 's'},
-        {"seed", required_argument, 0, 'S'}, {"password", required_argument, 0, 'p'},
-        {"quiet", no_argument, 0, 'q'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"scale", required_argument, 0, 's'},
+                                         {"seed", required_argument, 0, 'S'},
+                                         {"password", required_argument, 0, 'p'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -340,7 +342,7 @@ static bool origin_valid(const char *s)
 {
     const char *host = strncmp(s, "https://", 8) == 0  ? s + 8
                        : strncmp(s, "http://", 7) == 0 ? s + 7
-                                                        : NULL;
+                                                       : NULL;
     if (host == NULL || *host == '\0')
         return false;
     for (const char *p = host; *p; p++)
@@ -366,17 +368,25 @@ static int cmd_serve(int argc, char **argv)
         .hash_rate = 60,
         .max_connections = 1024,
     };
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},       {"listen", required_argument, 0, 'l'},
-        {"threads", required_argument, 0, 't'},    {"pool-threads", required_argument, 0, 'p'},
-        {"tls-cert", required_argument, 0, 'c'},   {"tls-key", required_argument, 0, 'k'},
-        {"access-log", required_argument, 0, 'a'}, {"max-body", required_argument, 0, 'b'},
-        {"drain", required_argument, 0, 'D'},      {"help", no_argument, 0, 'h'},
-        {"public-url", required_argument, 0, 'U'}, {"mail-from", required_argument, 0, 'F'},
-        {"no-demo", no_argument, 0, 'N'},          {"cors-origin", required_argument, 0, 'O'},
-        {"hash-rate", required_argument, 0, 'H'},  {"max-connections", required_argument, 0, 'M'},
-        {"smtp", required_argument, 0, 'S'},       {"username-grace", required_argument, 0, 'G'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"listen", required_argument, 0, 'l'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"pool-threads", required_argument, 0, 'p'},
+                                         {"tls-cert", required_argument, 0, 'c'},
+                                         {"tls-key", required_argument, 0, 'k'},
+                                         {"access-log", required_argument, 0, 'a'},
+                                         {"max-body", required_argument, 0, 'b'},
+                                         {"drain", required_argument, 0, 'D'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"public-url", required_argument, 0, 'U'},
+                                         {"mail-from", required_argument, 0, 'F'},
+                                         {"no-demo", no_argument, 0, 'N'},
+                                         {"cors-origin", required_argument, 0, 'O'},
+                                         {"hash-rate", required_argument, 0, 'H'},
+                                         {"max-connections", required_argument, 0, 'M'},
+                                         {"smtp", required_argument, 0, 'S'},
+                                         {"username-grace", required_argument, 0, 'G'},
+                                         {0, 0, 0, 0}};
     bool no_demo = false;
     static const char *cors[32];
     o.cors_origins = cors;
@@ -455,8 +465,9 @@ static int cmd_serve(int argc, char **argv)
         }
         case 'O':
             if (!origin_valid(optarg)) {
-                fprintf(stderr, "eccpd serve: --cors-origin takes an origin such as "
-                                "https://app.example.eu (scheme, host and port only), not '%s'\n",
+                fprintf(stderr,
+                        "eccpd serve: --cors-origin takes an origin such as "
+                        "https://app.example.eu (scheme, host and port only), not '%s'\n",
                         optarg);
                 return 2;
             }
@@ -518,11 +529,15 @@ static int cmd_serve(int argc, char **argv)
     struct stat sb;
     snprintf(store_path, sizeof(store_path), "%s/store", o.data_dir);
     if (!no_demo && stat(store_path, &sb) != 0 && errno == ENOENT) {
-        fprintf(stderr, "eccpd: %s is new: loading the demo platform first (skip with "
-                        "--no-demo)\n", o.data_dir);
+        fprintf(stderr,
+                "eccpd: %s is new: loading the demo platform first (skip with "
+                "--no-demo)\n",
+                o.data_dir);
         if (run_demo(o.data_dir, 1, 1, NULL, false, o.listen) != 0) {
-            fprintf(stderr, "eccpd: the demo data could not be loaded; remove %s and start "
-                            "again, or start with --no-demo\n", o.data_dir);
+            fprintf(stderr,
+                    "eccpd: the demo data could not be loaded; remove %s and start "
+                    "again, or start with --no-demo\n",
+                    o.data_dir);
             return 1;
         }
     }
@@ -555,37 +570,57 @@ static int cmd_user(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
         fputs(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? user_usage
-                                                                                    : user_usage,
+                                                                                  : user_usage,
               argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout
-                                                                                   : stderr);
+                                                                                  : stderr);
         return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
     }
     argc--, argv++;
     const char *data = "./data", *username = NULL, *email = NULL, *role = "user";
     const char *org = "ECCP platform team", *country = "BE", *title = NULL;
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},    {"username", required_argument, 0, 'u'},
-        {"email", required_argument, 0, 'e'},   {"role", required_argument, 0, 'r'},
-        {"organisation", required_argument, 0, 'o'}, {"country", required_argument, 0, 'c'},
-        {"title", required_argument, 0, 't'},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"username", required_argument, 0, 'u'},
+                                         {"email", required_argument, 0, 'e'},
+                                         {"role", required_argument, 0, 'r'},
+                                         {"organisation", required_argument, 0, 'o'},
+                                         {"country", required_argument, 0, 'c'},
+                                         {"title", required_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'u': username = optarg; break;
-        case 'e': email = optarg; break;
-        case 'r': role = optarg; break;
-        case 'o': org = optarg; break;
-        case 'c': country = optarg; break;
-        case 't': title = optarg; break;
-        case 'h': fputs(user_usage, stdout); return 0;
-        default: fputs(user_usage, stderr); return 2;
+        case 'd':
+            data = optarg;
+            break;
+        case 'u':
+            username = optarg;
+            break;
+        case 'e':
+            email = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 'o':
+            org = optarg;
+            break;
+        case 'c':
+            country = optarg;
+            break;
+        case 't':
+            title = optarg;
+            break;
+        case 'h':
+            fputs(user_usage, stdout);
+            return 0;
+        default:
+            fputs(user_usage, stderr);
+            return 2;
         }
     }
     if (username == NULL || email == NULL) {
-        fprintf(stderr, "eccpd user create: --username and --email are required\n\n%s",
-                user_usage);
+        fprintf(stderr, "eccpd user create: --username and --email are required\n\n%s", user_usage);
         return 2;
     }
     if (strcmp(role, "user") != 0 && strcmp(role, "moderator") != 0) {

@@ -17,9 +17,9 @@
 #include "core/time.h"
 #include "core/vocab.h"
 
-static const char *const user_fields[] = {"username",  "email",   "email_confirm",
-                                          "password",  "organisation_name", "country",
-                                          "title",     "newsletters", NULL};
+static const char *const user_fields[] = {
+    "username", "email", "email_confirm", "password", "organisation_name",
+    "country",  "title", "newsletters",   NULL};
 
 static bool username_ok(const char *s)
 {
@@ -29,8 +29,8 @@ static bool username_ok(const char *s)
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         i += core_utf8_next(s + i, len - i, &cp);
-        if (core_is_letter(cp) || (cp >= '0' && cp <= '9') || cp == ' ' || cp == '.' ||
-            cp == '-' || cp == '\'' || cp == '_')
+        if (core_is_letter(cp) || (cp >= '0' && cp <= '9') || cp == ' ' || cp == '.' || cp == '-' ||
+            cp == '\'' || cp == '_')
             continue;
         return false;
     }
@@ -225,8 +225,7 @@ core_value core_user_view(core_arena *a, const core_value *rec)
     return core_value_times(a, &v);
 }
 
-int core_user_available(core_store *s, const core_value *body, core_arena *a,
-                        const char **conflict)
+int core_user_available(core_store *s, const core_value *body, core_arena *a, const char **conflict)
 {
     static const char *const field[] = {"username", "email"};
     for (int i = 0; i < 2; i++) {
@@ -319,7 +318,8 @@ int core_session_delete_txn(core_txn *t, void *arg)
         const char *why;
         if (core_value_from_msgpack(a, val.ptr, val.len, &sess, &why) == 0 &&
             core_value_get_str(&sess, "user") != NULL) {
-            char *ukey = core_arena_printf(a, "usess/%s/%s", core_value_get_str(&sess, "user"), key);
+            char *ukey =
+                core_arena_printf(a, "usess/%s/%s", core_value_get_str(&sess, "user"), key);
             core_txn_delete(t, CORE_CF_KEYS, (core_slice){ukey, strlen(ukey)});
         }
     }
@@ -356,12 +356,13 @@ int core_reset_request_txn(core_txn *t, void *arg)
     core_txn_put(t, CORE_CF_KEYS, (core_slice){ukey, strlen(ukey)}, CORE_SLICE_LIT(""));
     core_outbox_add_for(t, core_arena_strndup(a, id.ptr, id.len), "password_reset",
                         core_value_get_str(&user, "email"), "Reset your password",
-                    core_arena_printf(a,
-                                      "Hello %s,\n\nSomeone (hopefully you) asked to reset the "
-                                      "password of your account. Open this link within an hour "
-                                      "to choose a new one:\n\n%s%s\n\nIf you did not ask, "
-                                      "ignore this e-mail: your password stays as it is.\n",
-                                      core_value_get_str(&user, "username"), r->link_base, token));
+                        core_arena_printf(a,
+                                          "Hello %s,\n\nSomeone (hopefully you) asked to reset the "
+                                          "password of your account. Open this link within an hour "
+                                          "to choose a new one:\n\n%s%s\n\nIf you did not ask, "
+                                          "ignore this e-mail: your password stays as it is.\n",
+                                          core_value_get_str(&user, "username"), r->link_base,
+                                          token));
     return 0;
 }
 
@@ -401,8 +402,8 @@ static void delete_prefixed(core_txn *t, const char *prefix, const char *twin)
 {
     core_arena *a = core_txn_arena(t);
     size_t plen = strlen(prefix);
-    core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
-                                           (core_slice){prefix, plen});
+    core_iter *it =
+        core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS, (core_slice){prefix, plen});
     core_slice k, v;
     while (core_iter_next(it, &k, &v)) {
         const char *rest = k.ptr + plen;
@@ -434,8 +435,8 @@ int core_reset_complete_txn(core_txn *t, void *arg)
     char hex[65];
     core_sha256_hex(r->token, strlen(r->token), hex);
     char *key = core_arena_printf(a, "reset/%s", hex);
-    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)}); /* this link, used */
+    core_txn_delete(t, CORE_CF_KEYS, (core_slice){key, strlen(key)});      /* this link, used */
     delete_prefixed(t, core_arena_printf(a, "ureset/%s/", uid), "reset/"); /* every other */
-    delete_prefixed(t, core_arena_printf(a, "usess/%s/", uid), "");       /* every session */
+    delete_prefixed(t, core_arena_printf(a, "usess/%s/", uid), "");        /* every session */
     return 0;
 }

@@ -73,8 +73,8 @@ int core_user_find_by_login(core_store *s, const char *login, core_arena *a, cor
 
 typedef struct core_session_create {
     const char *user_id;
-    char token[48];          /* out: the bearer token to give the client (only here) */
-    int64_t expires_at;      /* out */
+    char token[48];     /* out: the bearer token to give the client (only here) */
+    int64_t expires_at; /* out */
 } core_session_create;
 /* core_txn_fn: stores a new session for user_id and fills in its token. */
 int core_session_create_txn(core_txn *t, void *arg);

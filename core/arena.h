@@ -39,8 +39,7 @@ void *core_arena_try_alloc(core_arena *a, size_t n);
 /* A NUL-terminated copy of n bytes, owned by the arena. */
 char *core_arena_strndup(core_arena *a, const char *s, size_t n);
 /* printf into the arena; the result is NUL-terminated and owned by the arena. */
-char *core_arena_printf(core_arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *core_arena_printf(core_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Aborts the process with a message: the one out-of-memory hook for small allocations. */
 void core_oom(void) __attribute__((noreturn));

@@ -9,8 +9,7 @@ void core_fields_add(core_fields *f, const char *field, const char *reason)
 {
     if (core_value_get(&f->obj, field) != NULL)
         return;
-    core_value_set_copy(f->arena, &f->obj, field, strlen(field),
-                        core_value_cstr(f->arena, reason));
+    core_value_set_copy(f->arena, &f->obj, field, strlen(field), core_value_cstr(f->arena, reason));
 }
 
 const char *core_check_string(core_fields *f, const core_value *obj, const char *field,
@@ -35,10 +34,10 @@ const char *core_check_string(core_fields *f, const core_value *obj, const char 
     }
     size_t n = core_utf8_count(v->u.s.ptr, v->u.s.len);
     if (n < min_len) {
-        core_fields_add(f, field,
-                        min_len == 1 ? "must not be empty"
-                                     : core_arena_printf(f->arena, "must be at least %zu characters",
-                                                         min_len));
+        core_fields_add(
+            f, field,
+            min_len == 1 ? "must not be empty"
+                         : core_arena_printf(f->arena, "must be at least %zu characters", min_len));
         return NULL;
     }
     if (n > max_len) {

@@ -16,8 +16,8 @@
 
 enum { MAX_ECOSYSTEMS = 14, LOCATION_MAX = 300 };
 
-static const char *const event_kinds[] = {"matchmaking", "webinar", "conference", "workshop",
-                                          "other", NULL};
+static const char *const event_kinds[] = {"matchmaking", "webinar", "conference",
+                                          "workshop",    "other",   NULL};
 
 const char *const *core_event_kinds(void)
 {
@@ -86,8 +86,7 @@ static const transition event_machine[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static const transition *find_transition(const transition *m, const char *state,
-                                         const char *action)
+static const transition *find_transition(const transition *m, const char *state, const char *action)
 {
     for (; m->state != NULL; m++)
         if (state != NULL && strcmp(m->state, state) == 0 && strcmp(m->action, action) == 0)
@@ -127,9 +126,9 @@ static core_value check_ecosystems(core_fields *f, core_arena *a, const core_val
     }
     for (size_t i = 0; i < v->u.arr.len; i++) {
         const core_value *it = &v->u.arr.items[i];
-        int idx = it->type == CORE_STR ? core_vocab_find(CORE_VOCAB_ECOSYSTEM, it->u.s.ptr,
-                                                         it->u.s.len)
-                                       : -1;
+        int idx = it->type == CORE_STR
+                      ? core_vocab_find(CORE_VOCAB_ECOSYSTEM, it->u.s.ptr, it->u.s.len)
+                      : -1;
         if (idx < 0) {
             core_fields_add(f, "ecosystems", "must name ecosystems of the vocabulary");
             return core_value_null();
@@ -145,10 +144,9 @@ static core_value check_ecosystems(core_fields *f, core_arena *a, const core_val
     return out;
 }
 
-static const char *const event_fields[] = {"profile_id", "title",       "kind",
-                                           "starts_at",  "ends_at",     "location",
-                                           "virtual",    "description", "ecosystems",
-                                           NULL};
+static const char *const event_fields[] = {"profile_id", "title",    "kind",    "starts_at",
+                                           "ends_at",    "location", "virtual", "description",
+                                           "ecosystems", NULL};
 
 /* Applies the members of body to rec (all required when creating), validating each, then
  * the event as a whole: ends after starts, slots inside. */
@@ -166,7 +164,8 @@ static void apply_fields(core_fields *f, core_arena *a, core_value *rec, const c
         for (size_t i = 0; s && event_kinds[i]; i++)
             ok |= strcmp(s, event_kinds[i]) == 0;
         if (s && !ok)
-            core_fields_add(f, "kind", "must be matchmaking, webinar, conference, workshop or other");
+            core_fields_add(f, "kind",
+                            "must be matchmaking, webinar, conference, workshop or other");
         else if (s && !create && strcmp(s, core_value_get_str(rec, "kind")) != 0 &&
                  core_record_int(rec, "tables", 0) > 0)
             core_fields_add(f, "kind", "cannot change once matchmaking slots are set");
@@ -378,17 +377,17 @@ int core_event_cancel_txn(core_txn *t, void *arg)
         return rc;
     core_op_obj_put(a, &ev, "updated_at", core_value_int(core_txn_now(t)));
     const char *title = core_value_get_str(&ev, "title");
-    const char *text = core_arena_printf(a, "The event \"%s\" was cancelled by its organiser.",
-                                         title);
+    const char *text =
+        core_arena_printf(a, "The event \"%s\" was cancelled by its organiser.", title);
     core_value parts = core_event_participants(core_txn_store(t), op->id, a);
     for (size_t i = 0; i < parts.u.arr.len; i++) {
         const char *st = core_value_get_str(&parts.u.arr.items[i], "state");
         core_value pp;
         if (st && strcmp(st, "rejected") != 0 &&
-            get_profile_txn(t, core_value_get_str(&parts.u.arr.items[i], "profile_id"), a,
-                            &pp) == 0)
-            notify_admins(t, &pp, "event.cancelled", "An event you take part in is cancelled",
-                          text, op->id);
+            get_profile_txn(t, core_value_get_str(&parts.u.arr.items[i], "profile_id"), a, &pp) ==
+                0)
+            notify_admins(t, &pp, "event.cancelled", "An event you take part in is cancelled", text,
+                          op->id);
     }
     if ((rc = core_record_put(t, CORE_EVENT_KIND, op->id, &ev, "update")) != 0)
         return rc;
@@ -514,8 +513,8 @@ int core_event_decide_txn(core_txn *t, void *arg)
     core_op_obj_put(a, &part, "updated_at", core_value_int(core_txn_now(t)));
     core_value prof;
     if (get_profile_txn(t, op->other_id, a, &prof) == 0)
-        notify_admins(t, &prof, strcmp(tr->next, "accepted") == 0 ? "event.accepted"
-                                                                  : "event.rejected",
+        notify_admins(t, &prof,
+                      strcmp(tr->next, "accepted") == 0 ? "event.accepted" : "event.rejected",
                       "Your application to an event was decided",
                       core_arena_printf(a, "Your application to \"%s\" was %s.",
                                         core_value_get_str(&ev, "title"), tr->next),
@@ -542,9 +541,9 @@ int core_event_slots_txn(core_txn *t, void *arg)
     const core_value *tables = core_value_get(op->body, "tables");
     if (tables == NULL || tables->type != CORE_INT || tables->u.i < 1 ||
         tables->u.i > CORE_EVENT_MAX_TABLES)
-        core_fields_add(&op->fields, "tables",
-                        core_arena_printf(a, "must be a whole number from 1 to %d",
-                                          CORE_EVENT_MAX_TABLES));
+        core_fields_add(
+            &op->fields, "tables",
+            core_arena_printf(a, "must be a whole number from 1 to %d", CORE_EVENT_MAX_TABLES));
     core_value out = core_value_arr();
     int64_t es = core_record_int(&ev, "starts_at", 0), ee = core_record_int(&ev, "ends_at", 0),
             prev_end = 0;
@@ -562,11 +561,10 @@ int core_event_slots_txn(core_txn *t, void *arg)
             int64_t from = check_time(&sub, s, "starts_at", field, true);
             int64_t to = check_time(&sub, s, "ends_at", field, true);
             if (s->type != CORE_OBJ || core_fields_any(&sub)) {
-                core_fields_add(&op->fields, field,
-                                "must be {starts_at, ends_at} in RFC 3339");
+                core_fields_add(&op->fields, field, "must be {starts_at, ends_at} in RFC 3339");
                 break;
             }
-            const char *why = to <= from        ? "must end after it starts"
+            const char *why = to <= from             ? "must end after it starts"
                               : from < es || to > ee ? "must lie within the event"
                               : i > 0 && from < prev_end
                                   ? "must start after the slot before it ends (in time order, "
@@ -595,8 +593,8 @@ int core_event_slots_txn(core_txn *t, void *arg)
 
 /* Loads event, its organiser, and participant op->other_id, with action authorised against
  * the participant's profile. */
-static int load_as_participant(core_txn *t, core_event_op *op, core_action action,
-                               core_value *ev, core_value *part, core_value *prof)
+static int load_as_participant(core_txn *t, core_event_op *op, core_action action, core_value *ev,
+                               core_value *part, core_value *prof)
 {
     core_value org;
     core_arena *a = core_txn_arena(t);
@@ -637,9 +635,9 @@ int core_event_unavailable_txn(core_txn *t, void *arg)
         for (size_t i = 0; i < slots->u.arr.len; i++) {
             const core_value *s = &slots->u.arr.items[i];
             if (s->type != CORE_INT || s->u.i < 0 || (size_t)s->u.i >= n) {
-                core_fields_add(&op->fields, "slots",
-                                core_arena_printf(a, "must be slot indices from 0 to %zu",
-                                                  n ? n - 1 : 0));
+                core_fields_add(
+                    &op->fields, "slots",
+                    core_arena_printf(a, "must be slot indices from 0 to %zu", n ? n - 1 : 0));
                 break;
             }
             seen[s->u.i] = 1;
@@ -851,13 +849,13 @@ int core_event_answer_txn(core_txn *t, void *arg)
     core_op_obj_put(a, &req, "state", core_value_cstr(a, tr->next));
     core_op_obj_put(a, &req, "updated_at", core_value_int(core_txn_now(t)));
     if (get_profile_txn(t, from, a, &fprof) == 0)
-        notify_admins(t, &fprof, strcmp(tr->next, "accepted") == 0 ? "event.meeting_accepted"
-                                                                   : "event.meeting_declined",
-                      "Your meeting request was answered",
-                      core_arena_printf(a, "\"%s\" %s your meeting request at \"%s\".",
-                                        profile_name(&tprof), tr->next,
-                                        core_value_get_str(&ev, "title")),
-                      op->other_id);
+        notify_admins(
+            t, &fprof,
+            strcmp(tr->next, "accepted") == 0 ? "event.meeting_accepted" : "event.meeting_declined",
+            "Your meeting request was answered",
+            core_arena_printf(a, "\"%s\" %s your meeting request at \"%s\".", profile_name(&tprof),
+                              tr->next, core_value_get_str(&ev, "title")),
+            op->other_id);
     if ((rc = core_record_put(t, CORE_EVENT_REQUEST_KIND, op->other_id, &req, "update")) != 0)
         return rc;
     op->rec = core_value_copy(op->out, &req);
@@ -921,9 +919,8 @@ core_value core_event_view(core_store *s, core_arena *a, const core_value *rec,
                            const core_value *prof)
 {
     core_value v = core_value_obj();
-    static const char *const plain[] = {"id",          "title",      "kind",  "location",
-                                        "virtual",     "description", "ecosystems", "state",
-                                        "tables",      NULL};
+    static const char *const plain[] = {"id",          "title",      "kind",  "location", "virtual",
+                                        "description", "ecosystems", "state", "tables",   NULL};
     const char *pid = core_value_get_str(rec, "profile_id");
     core_value p = core_value_obj();
     core_value_set(a, &p, "id", pid ? core_value_cstr(a, pid) : core_value_null());
@@ -960,8 +957,8 @@ core_value core_event_view(core_store *s, core_arena *a, const core_value *rec,
 core_value core_event_participant_view(core_arena *a, const core_value *rec)
 {
     core_value v = core_value_obj();
-    static const char *const keep[] = {"event_id", "profile_id", "state", "unavailable",
-                                       "recommendations", NULL};
+    static const char *const keep[] = {"event_id",    "profile_id",      "state",
+                                       "unavailable", "recommendations", NULL};
     for (size_t i = 0; keep[i]; i++) {
         const core_value *m = core_value_get(rec, keep[i]);
         core_value_set(a, &v, keep[i], m ? core_value_copy(a, m) : core_value_null());
@@ -974,8 +971,8 @@ core_value core_event_participant_view(core_arena *a, const core_value *rec)
 core_value core_event_request_view(core_arena *a, const core_value *rec)
 {
     core_value v = core_value_obj();
-    static const char *const keep[] = {"id", "event_id", "from", "to", "priority", "state",
-                                       "slot", NULL};
+    static const char *const keep[] = {"id",       "event_id", "from", "to",
+                                       "priority", "state",    "slot", NULL};
     for (size_t i = 0; keep[i]; i++) {
         const core_value *m = core_value_get(rec, keep[i]);
         core_value_set(a, &v, keep[i], m ? core_value_copy(a, m) : core_value_null());
@@ -997,7 +994,8 @@ core_value core_event_participants(core_store *s, const char *eid, core_arena *a
 {
     core_value out = core_value_arr();
     char *prefix = core_arena_printf(a, CORE_EVENT_PARTICIPANT_KIND "/%s.", eid);
-    core_iter *it = core_store_iter_prefix(s, CORE_CF_RECORDS, (core_slice){prefix, strlen(prefix)});
+    core_iter *it =
+        core_store_iter_prefix(s, CORE_CF_RECORDS, (core_slice){prefix, strlen(prefix)});
     core_slice k, v;
     while (core_iter_next(it, &k, &v)) {
         core_value rec;

@@ -138,8 +138,8 @@ typedef struct core_event_seen {
 /* Loads event id as actor may see it: an event off the public agenda is seen by the
  * organiser's admins and the moderators only, and every reader passes CORE_ACT_EVENT_READ.
  * 0, CORE_ENOTFOUND (no such event, or one actor may not see), CORE_EIO. Lives in a. */
-int core_event_load_visible(core_store *s, const core_actor *actor, const char *id,
-                            core_arena *a, core_event_seen *out);
+int core_event_load_visible(core_store *s, const core_actor *actor, const char *id, core_arena *a,
+                            core_event_seen *out);
 /* The roles actor holds for participant pid's profile (none beyond its own when pid is NULL
  * or no profile). */
 unsigned core_event_participant_roles(core_store *s, const core_actor *actor, const char *pid,
@@ -147,25 +147,23 @@ unsigned core_event_participant_roles(core_store *s, const core_actor *actor, co
 /* May actor read the event's agenda (its meeting requests and schedule), the whole of it
  * (pid NULL: the organiser) or participant pid's part (also pid's admins)? 0 or the
  * table's code (CORE_EUNAUTH, CORE_EFORBIDDEN, CORE_ENOTFOUND). */
-int core_event_authorize_agenda(core_store *s, const core_actor *actor,
-                                const core_event_seen *seen, const char *pid, core_arena *a);
+int core_event_authorize_agenda(core_store *s, const core_actor *actor, const core_event_seen *seen,
+                                const char *pid, core_arena *a);
 /* The participant list as the caller of seen may see it, {total, items}: the organiser
  * every application with its unavailability, others the accepted participants without
  * it. In a. */
-core_value core_event_participant_list(core_store *s, const core_event_seen *seen,
-                                       core_arena *a);
+core_value core_event_participant_list(core_store *s, const core_event_seen *seen, core_arena *a);
 /* The meeting requests of event eid, those from or to participant pid (NULL: all), as
  * {total, items} of views. The caller authorised with core_event_authorize_agenda. In a. */
-core_value core_event_request_list(core_store *s, const char *eid, const char *pid,
-                                   core_arena *a);
+core_value core_event_request_list(core_store *s, const char *eid, const char *pid, core_arena *a);
 /* NULL when the scheduler may run on event ev (a matchmaking event), else why not. */
 const char *core_event_schedulable(const core_value *ev);
 /* The published schedule sched's meetings of event ev, in slot order, each with its slot's
  * starts_at and ends_at: all of them (pid NULL), or participant pid's with `with`, the
  * other party's id and published name. The caller authorised with
  * core_event_authorize_agenda. In a. */
-core_value core_event_agenda_meetings(core_store *s, const core_value *ev,
-                                      const core_value *sched, const char *pid, core_arena *a);
+core_value core_event_agenda_meetings(core_store *s, const core_value *ev, const core_value *sched,
+                                      const char *pid, core_arena *a);
 
 /* The agenda: events on it (public organiser, not cancelled) starting in [from, to) (to < 0:
  * no end), of kind (NULL: any) and with ecosystem (NULL: any), soonest first, as views:

@@ -10,8 +10,8 @@
 #include "core/record.h"
 #include "core/time.h"
 
-int core_event_load_visible(core_store *s, const core_actor *actor, const char *id,
-                            core_arena *a, core_event_seen *out)
+int core_event_load_visible(core_store *s, const core_actor *actor, const char *id, core_arena *a,
+                            core_event_seen *out)
 {
     int rc = core_event_get(s, id, a, &out->ev);
     if (rc != 0)
@@ -40,15 +40,14 @@ unsigned core_event_participant_roles(core_store *s, const core_actor *actor, co
     return core_profile_roles(actor, &prof);
 }
 
-int core_event_authorize_agenda(core_store *s, const core_actor *actor,
-                                const core_event_seen *seen, const char *pid, core_arena *a)
+int core_event_authorize_agenda(core_store *s, const core_actor *actor, const core_event_seen *seen,
+                                const char *pid, core_arena *a)
 {
     unsigned who = seen->roles | (pid ? core_event_participant_roles(s, actor, pid, a) : 0);
     return core_authorize(CORE_ACT_EVENT_AGENDA, who);
 }
 
-core_value core_event_participant_list(core_store *s, const core_event_seen *seen,
-                                       core_arena *a)
+core_value core_event_participant_list(core_store *s, const core_event_seen *seen, core_arena *a)
 {
     /* the organiser sees every application; others the accepted participants */
     bool organiser = core_authorize(CORE_ACT_EVENT_AGENDA, seen->roles) == 0;
@@ -79,8 +78,7 @@ core_value core_event_participant_list(core_store *s, const core_event_seen *see
     return out;
 }
 
-core_value core_event_request_list(core_store *s, const char *eid, const char *pid,
-                                   core_arena *a)
+core_value core_event_request_list(core_store *s, const char *eid, const char *pid, core_arena *a)
 {
     core_value all = core_event_requests(s, eid, a);
     core_value items = core_value_arr();
@@ -104,8 +102,8 @@ const char *core_event_schedulable(const core_value *ev)
                                                             : "this is not a matchmaking event";
 }
 
-core_value core_event_agenda_meetings(core_store *s, const core_value *ev,
-                                      const core_value *sched, const char *pid, core_arena *a)
+core_value core_event_agenda_meetings(core_store *s, const core_value *ev, const core_value *sched,
+                                      const char *pid, core_arena *a)
 {
     const core_value *ms = core_value_get(sched, "meetings");
     const core_value *slots = core_value_get(ev, "slots");
@@ -122,15 +120,18 @@ core_value core_event_agenda_meetings(core_store *s, const core_value *ev,
                 continue;
             core_value e = core_value_copy(a, m);
             const core_value *slot = &slots->u.arr.items[sl];
-            core_value_set(a, &e, "starts_at", core_value_time(a, core_record_int(slot, "starts_at", 0)));
-            core_value_set(a, &e, "ends_at", core_value_time(a, core_record_int(slot, "ends_at", 0)));
+            core_value_set(a, &e, "starts_at",
+                           core_value_time(a, core_record_int(slot, "starts_at", 0)));
+            core_value_set(a, &e, "ends_at",
+                           core_value_time(a, core_record_int(slot, "ends_at", 0)));
             if (pid != NULL) {
                 const char *other = strcmp(ma, pid) == 0 ? mb : ma;
                 core_value op, w = core_value_obj();
                 core_value_set(a, &w, "id", core_value_cstr(a, other));
-                const char *name = core_profile_get(s, other, a, &op) == 0
-                                       ? core_value_get_str(core_value_get(&op, "published"), "name")
-                                       : NULL;
+                const char *name =
+                    core_profile_get(s, other, a, &op) == 0
+                        ? core_value_get_str(core_value_get(&op, "published"), "name")
+                        : NULL;
                 core_value_set(a, &w, "name", name ? core_value_cstr(a, name) : core_value_null());
                 core_value_set(a, &e, "with", w);
             }

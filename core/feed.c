@@ -200,8 +200,9 @@ int core_feed_catch_up(core_feed *f)
         uint64_t done = atomic_load(&f->visible) - start;
         if (!talk || (!tty && time(NULL) - shown < 5 && done < target - start))
             continue;
-        fprintf(stderr, tty ? "\reccpd: %llu / %llu changes applied" :
-                              "eccpd: %llu / %llu changes applied\n",
+        fprintf(stderr,
+                tty ? "\reccpd: %llu / %llu changes applied"
+                    : "eccpd: %llu / %llu changes applied\n",
                 (unsigned long long)done, (unsigned long long)(target - start));
         shown = time(NULL);
     }

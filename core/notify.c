@@ -53,9 +53,10 @@ void core_notify_as(core_txn *t, const char *id, const char *user_id, const char
     const char *name = core_value_get_str(&user, "username");
     if (email != NULL && mail)
         core_outbox_add_for(t, user_id, kind, email, subject,
-                        core_arena_printf(a, "Hello %s,\n\n%s\n\n-- \nThe cluster collaboration "
-                                             "platform\n",
-                                          name ? name : "", text));
+                            core_arena_printf(a,
+                                              "Hello %s,\n\n%s\n\n-- \nThe cluster collaboration "
+                                              "platform\n",
+                                              name ? name : "", text));
 }
 
 int core_notifications_list(core_store *s, const char *user_id, bool unread_only, size_t page,

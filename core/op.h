@@ -30,8 +30,8 @@
 
 /* Zeroes *op, then sets its actor (a copy of *actor_) and out (out_), and starts its fields
  * in out_. Every other member is zero: the caller sets its own null values after. */
-#define core_op_init(op, out_, actor_)                                                        \
-    (memset((op), 0, sizeof(*(op))),                                                         \
+#define core_op_init(op, out_, actor_)                                                             \
+    (memset((op), 0, sizeof(*(op))),                                                               \
      core__op_init(&(op)->actor, &(op)->out, &(op)->fields, (out_), (actor_)))
 
 /* Sets op->message to a copy of text in op->out and returns code: `return core_op_fail(op,

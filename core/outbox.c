@@ -156,14 +156,14 @@ static int write_eml(const char *dir, const char *from, const core_value *m)
     }
     fputs("\r\n", f);
     if (unsub != NULL)
-        fprintf(f, "\r\nTo stop e-mails of this kind: %s/v1/unsubscribe/%s (POST)\r\n",
-                public_url, unsub);
+        fprintf(f, "\r\nTo stop e-mails of this kind: %s/v1/unsubscribe/%s (POST)\r\n", public_url,
+                unsub);
     int rc = fflush(f) == 0 ? 0 : CORE_EIO;
     if (fclose(f) != 0)
         rc = CORE_EIO;
     if (rc != 0)
         unlink(tmp);
-    (void)final;
+    (void) final;
     return rc; /* flush_batch syncs, renames, and fsyncs the directory */
 }
 

@@ -122,8 +122,7 @@ int64_t core_partner_now(void);
  * created_at, updated_at}; times in RFC 3339. Reads the profile for its name. In a. */
 core_value core_partner_view(core_store *s, core_arena *a, const core_value *rec, int64_t now);
 /* Whether the actor follows the search (for the view of a signed-in caller). */
-bool core_partner_is_following(core_store *s, const char *id, const char *user_id,
-                               core_arena *a);
+bool core_partner_is_following(core_store *s, const char *id, const char *user_id, core_arena *a);
 
 /* GET /v1/partner-searches: newest first, state "open", "closed" or NULL (all),
  * profile_id or NULL. {total, items: [views]} in a. */
@@ -132,12 +131,10 @@ int core_partner_list(core_store *s, const char *state, const char *profile_id, 
 /* The interests of a search, newest first, for the author profile's admins only:
  * CORE_EUNAUTH, CORE_EFORBIDDEN (*message set), CORE_ENOTFOUND. {total, items} in a. */
 int core_partner_interests(core_store *s, const core_actor *actor, const char *id, size_t page,
-                           size_t per_page, core_arena *a, core_value *out,
-                           const char **message);
+                           size_t per_page, core_arena *a, core_value *out, const char **message);
 /* The comments of a search, oldest first: anyone while it is open, signed-in users once it
  * is closed. {total, items: [{id, author: {id, username}, text, created_at}]} in a. */
 int core_partner_comments(core_store *s, const core_actor *actor, const char *id, size_t page,
-                          size_t per_page, core_arena *a, core_value *out,
-                          const char **message);
+                          size_t per_page, core_arena *a, core_value *out, const char **message);
 
 #endif

@@ -327,8 +327,8 @@ static void add_duplicate(core_txn *t, core_profile_op *op, const char *id, cons
 }
 
 /* Scans keys under prefix; calls back with the rest of each key. */
-static void scan_keys(core_txn *t, const char *prefix, void (*cb)(core_txn *, core_profile_op *,
-                                                                  const char *, size_t, void *),
+static void scan_keys(core_txn *t, const char *prefix,
+                      void (*cb)(core_txn *, core_profile_op *, const char *, size_t, void *),
                       core_profile_op *op, void *arg)
 {
     core_iter *it = core_store_iter_prefix(core_txn_store(t), CORE_CF_KEYS,
@@ -341,16 +341,14 @@ static void scan_keys(core_txn *t, const char *prefix, void (*cb)(core_txn *, co
     core_iter_free(it);
 }
 
-static void on_domain_key(core_txn *t, core_profile_op *op, const char *rest, size_t len,
-                          void *arg)
+static void on_domain_key(core_txn *t, core_profile_op *op, const char *rest, size_t len, void *arg)
 {
-    add_duplicate(t, op, core_arena_strndup(core_txn_arena(t), rest, len),
-                  core_arena_printf(core_txn_arena(t), "same website domain (%s)",
-                                    (const char *)arg));
+    add_duplicate(
+        t, op, core_arena_strndup(core_txn_arena(t), rest, len),
+        core_arena_printf(core_txn_arena(t), "same website domain (%s)", (const char *)arg));
 }
 
-static void on_name_key(core_txn *t, core_profile_op *op, const char *rest, size_t len,
-                        void *arg)
+static void on_name_key(core_txn *t, core_profile_op *op, const char *rest, size_t len, void *arg)
 {
     const char *mine = arg;
     const char *slash = memrchr(rest, '/', len);
@@ -433,9 +431,10 @@ int core_profile_create_txn(core_txn *t, void *arg)
     core_value_set(a, &rec, "created_at", core_value_int(now));
     core_value_set(a, &rec, "history", core_value_arr());
     if (core_profile_keys_add(t, &rec, NULL) == CORE_ECONFLICT)
-        return core_op_fail(op, CORE_ECONFLICT,
-                    "you already administer a cluster organisation profile; a user administers "
-                    "at most one");
+        return core_op_fail(
+            op, CORE_ECONFLICT,
+            "you already administer a cluster organisation profile; a user administers "
+            "at most one");
     op->id = core_arena_strndup(op->out, id, CORE_ID_LEN);
     return save(t, op, &rec, "create");
 }
@@ -554,7 +553,7 @@ static int moderate(core_txn *t, core_profile_op *op, core_arena *a, core_value 
                                 "a cluster that fails the criteria can only be published when "
                                 "it is officially recognised");
             return core_op_fail(op, CORE_EINVALID,
-                        "the cluster fails the validation criteria (see GET /check)");
+                                "the cluster fails the validation criteria (see GET /check)");
         }
         waived = true;
     }
@@ -586,14 +585,17 @@ static int moderate(core_txn *t, core_profile_op *op, core_arena *a, core_value 
         core_op_obj_put(a, &rec, "state", core_value_str_ref("declined", 8));
         kind = "profile.declined";
         subject = "Your profile was declined";
-        text = core_arena_printf(a, "The profile \"%s\" was declined.\n\nNote from the "
-                                    "moderator: %s", name, note);
+        text = core_arena_printf(a,
+                                 "The profile \"%s\" was declined.\n\nNote from the "
+                                 "moderator: %s",
+                                 name, note);
     } else {
         core_op_obj_put(a, &rec, "state", core_value_str_ref("draft", 5));
         kind = "profile.changes_requested";
         subject = "Changes requested on your profile";
-        text = core_arena_printf(a, "The moderators ask for changes to the profile \"%s\" "
-                                    "before publishing it.\n\nNote from the moderator: %s",
+        text = core_arena_printf(a,
+                                 "The moderators ask for changes to the profile \"%s\" "
+                                 "before publishing it.\n\nNote from the moderator: %s",
                                  name, note);
     }
     const core_value *admins = core_value_get(&rec, "admins");
@@ -633,7 +635,7 @@ static int admin_add(core_txn *t, core_profile_op *op, core_arena *a, core_value
     }
     if (admin_keys_add(t, uid.ptr, op->id, type) == CORE_ECONFLICT)
         return core_op_fail(op, CORE_ECONFLICT,
-                    "this user already administers a cluster organisation profile");
+                            "this user already administers a cluster organisation profile");
     core_value_push(a, admins, core_value_str(a, uid.ptr, uid.len));
     const char *name = core_value_get_str(working(&rec), "name");
     core_notify(t, uid.ptr, "profile.admin_added", "You are now an admin of a profile",
@@ -654,7 +656,7 @@ static int admin_remove(core_txn *t, core_profile_op *op, core_arena *a, core_va
         return core_op_fail(op, CORE_ENOTFOUND, "this user is not an admin of the profile");
     if (admins->u.arr.len == 1)
         return core_op_fail(op, CORE_ECONFLICT,
-                    "a profile keeps at least one admin: add another admin first");
+                            "a profile keeps at least one admin: add another admin first");
     core_value kept = core_value_arr();
     for (size_t i = 0; i < admins->u.arr.len; i++)
         if (strcmp(admins->u.arr.items[i].u.s.ptr, op->other_id) != 0)
@@ -719,7 +721,7 @@ int core_profile_affiliation_txn(core_txn *t, void *op)
 
 /* ---- delete ---- */
 
-static int delete(core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
+static int delete (core_txn *t, core_profile_op *op, core_arena *a, core_value rec)
 {
     int rc;
     const char *id = op->id;
@@ -1022,8 +1024,7 @@ void core_profile_validate_record(core_fields *f, const core_value *rec)
     check_affiliation_status(f, rec);
 }
 
-int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *a,
-                       core_value *out)
+int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *a, core_value *out)
 {
     core_iter *it = core_store_iter_prefix(s, CORE_CF_KEYS, CORE_SLICE_LIT("pqueue/"));
     core_value items = core_value_arr();

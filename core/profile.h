@@ -43,23 +43,23 @@ typedef struct core_profile_op {
     const core_value *body; /* the request body */
     core_arena *out;        /* where outputs live: the caller's arena */
     /* out */
-    core_value rec;        /* the record after the write (in out) */
-    core_value extra;      /* create: possible_duplicates; affiliation: the status decided */
-    const char *message;   /* a failure's explanation (in out), or NULL */
-    core_fields fields;    /* CORE_EINVALID: the failing fields (in out) */
+    core_value rec;      /* the record after the write (in out) */
+    core_value extra;    /* create: possible_duplicates; affiliation: the status decided */
+    const char *message; /* a failure's explanation (in out), or NULL */
+    core_fields fields;  /* CORE_EINVALID: the failing fields (in out) */
 } core_profile_op;
 
 /* Initialises an op whose outputs go to arena out. */
 void core_profile_op_init(core_profile_op *op, core_arena *out, const core_actor *actor);
 
-int core_profile_create_txn(core_txn *t, void *op);      /* body {type, ...fields} */
-int core_profile_patch_txn(core_txn *t, void *op);       /* body {...fields} */
+int core_profile_create_txn(core_txn *t, void *op); /* body {type, ...fields} */
+int core_profile_patch_txn(core_txn *t, void *op);  /* body {...fields} */
 int core_profile_submit_txn(core_txn *t, void *op);
-int core_profile_moderate_txn(core_txn *t, void *op);    /* body {decision, note, waive_criteria} */
-int core_profile_admin_add_txn(core_txn *t, void *op);   /* body {email} */
+int core_profile_moderate_txn(core_txn *t, void *op);  /* body {decision, note, waive_criteria} */
+int core_profile_admin_add_txn(core_txn *t, void *op); /* body {email} */
 int core_profile_admin_remove_txn(core_txn *t, void *op); /* other_id: the user */
-int core_profile_affiliation_txn(core_txn *t, void *op); /* id: cluster, other_id: member,
-                                                            body {decision} */
+int core_profile_affiliation_txn(core_txn *t, void *op);  /* id: cluster, other_id: member,
+                                                             body {decision} */
 int core_profile_delete_txn(core_txn *t, void *op);
 
 /* Writes every secondary key of a profile record that is new to the store, exactly as the
@@ -107,8 +107,7 @@ core_value core_profile_check_record(core_arena *a, const core_value *rec);
 
 /* The moderation queue, oldest first: {total, items:[{id, name, type, submitted_at,
  * age_seconds, check}]}. */
-int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *a,
-                       core_value *out);
+int core_profile_queue(core_store *s, size_t page, size_t per_page, core_arena *a, core_value *out);
 /* A cluster's approved and public members: {total, items:[public views]}. */
 int core_profile_members(core_store *s, const char *cluster_id, size_t page, size_t per_page,
                          core_arena *a, core_value *out);

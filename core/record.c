@@ -12,8 +12,7 @@ core_slice core_record_key(core_arena *a, const char *kind, const char *id)
     return (core_slice){k, strlen(k)};
 }
 
-int core_record_put(core_txn *t, const char *kind, const char *id, core_value *rec,
-                    const char *op)
+int core_record_put(core_txn *t, const char *kind, const char *id, core_value *rec, const char *op)
 {
     core_arena *a = core_txn_arena(t);
     core_value *v = (core_value *)core_value_get(rec, "v");
@@ -49,8 +48,7 @@ int core_record_decode(core_arena *a, core_slice bytes, core_value *out)
     return 0;
 }
 
-int core_record_get(core_store *s, const char *kind, const char *id, core_arena *a,
-                    core_value *out)
+int core_record_get(core_store *s, const char *kind, const char *id, core_arena *a, core_value *out)
 {
     core_slice val;
     int rc = core_store_get(s, CORE_CF_RECORDS, core_record_key(a, kind, id), a, &val);

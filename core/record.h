@@ -15,8 +15,7 @@
 enum { CORE_RECORD_VERSION = 1 };
 
 /* Stores rec under kind/id (setting "v"), logs op ("create", "update"), returns 0. */
-int core_record_put(core_txn *t, const char *kind, const char *id, core_value *rec,
-                    const char *op);
+int core_record_put(core_txn *t, const char *kind, const char *id, core_value *rec, const char *op);
 /* Deletes kind/id and logs "delete". */
 void core_record_delete(core_txn *t, const char *kind, const char *id);
 /* Reads kind/id from the store: 0, CORE_ENOTFOUND, CORE_EIO or CORE_EINTERNAL (unreadable). */

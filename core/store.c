@@ -24,8 +24,12 @@
 enum { STORE_MAX_GROUP = 512 };
 
 static const char *const cf_names[CORE_CF__COUNT] = {
-    [CORE_CF_RECORDS] = "records", [CORE_CF_KEYS] = "keys",     [CORE_CF_LOG] = "log",
-    [CORE_CF_IDEM] = "idem",       [CORE_CF_OUTBOX] = "outbox", [CORE_CF_META] = "meta",
+    [CORE_CF_RECORDS] = "records",
+    [CORE_CF_KEYS] = "keys",
+    [CORE_CF_LOG] = "log",
+    [CORE_CF_IDEM] = "idem",
+    [CORE_CF_OUTBOX] = "outbox",
+    [CORE_CF_META] = "meta",
     [CORE_CF_ATTACHMENTS] = "attachments",
 };
 
@@ -46,21 +50,21 @@ struct core_store {
     size_t queued;            /* guarded by mu */
     bool closing;             /* guarded by mu */
 
-    uint64_t next_seq;             /* committer thread only */
-    core_store_commit_hook hook;   /* set before writes begin */
+    uint64_t next_seq;           /* committer thread only */
+    core_store_commit_hook hook; /* set before writes begin */
     void *hook_ctx;
-    _Atomic uint64_t last_seq;     /* highest durable sequence number */
+    _Atomic uint64_t last_seq; /* highest durable sequence number */
     _Atomic uint64_t writes, groups, failed_groups, queue_depth;
 
     /* background compactions of key ranges (core_store_compact_later) */
     pthread_mutex_t cmu;
     pthread_cond_t ccv;
-    struct compact_job *jobs; /* queued, guarded by cmu */
+    struct compact_job *jobs;               /* queued, guarded by cmu */
     bool compactor_started, compactor_stop; /* guarded by cmu */
     pthread_t compactor;
     _Atomic uint64_t compactions_done;
     _Atomic bool compactor_stopping; /* close has begun: wait for no write any more */
-    _Atomic int64_t idem_swept_at; /* last core_store_idem_sweep that ran (Unix seconds) */
+    _Atomic int64_t idem_swept_at;   /* last core_store_idem_sweep that ran (Unix seconds) */
 };
 
 typedef struct compact_job {
@@ -157,8 +161,7 @@ static int check_schema(core_store *s, char **errmsg)
     uint64_t ver = len == 8 ? core_be64_read((unsigned char *)v) : UINT64_MAX;
     rocksdb_free(v);
     if (ver > CORE_STORE_SCHEMA) {
-        set_err(errmsg, "the store was written by a newer eccpd (schema version too high)",
-                NULL);
+        set_err(errmsg, "the store was written by a newer eccpd (schema version too high)", NULL);
         return CORE_EINTERNAL;
     }
     return 0;
@@ -306,8 +309,10 @@ static void flush_memtables(core_store *s)
         char *err = NULL;
         rocksdb_flush_cf(s->db, fo, s->all_cf[i], &err);
         if (err != NULL) {
-            fprintf(stderr, "eccpd: the store could not flush at close (%s); the next start "
-                            "replays its log\n", err);
+            fprintf(stderr,
+                    "eccpd: the store could not flush at close (%s); the next start "
+                    "replays its log\n",
+                    err);
             rocksdb_free(err);
             break;
         }
@@ -740,9 +745,8 @@ int core_txn_get(core_txn *t, core_cf cf, core_slice key, core_arena *a, core_sl
 {
     char *err = NULL;
     size_t len;
-    char *v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts,
-                                                             t->s->cf[cf], key.ptr, key.len,
-                                                             &len, &err);
+    char *v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(
+        t->wb, t->s->db, t->s->ropts, t->s->cf[cf], key.ptr, key.len, &len, &err);
     if (err != NULL) {
         rocksdb_free(err);
         return CORE_EIO;

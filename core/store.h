@@ -99,18 +99,18 @@ struct core_commit {
     /* in */
     core_txn_fn fn;
     void *arg;
-    core_slice idem_key;         /* optional Idempotency-Key scope+key; len 0 = none */
-    core_slice idem_fingerprint; /* digest of the request the key was sent with */
+    core_slice idem_key;          /* optional Idempotency-Key scope+key; len 0 = none */
+    core_slice idem_fingerprint;  /* digest of the request the key was sent with */
     void (*done)(core_commit *c); /* called once, on the committer thread */
     void *user;                   /* caller's context for done */
     bool no_mail;                 /* record notifications but queue no e-mail (generated
                                      data whose addresses are fictional) */
     /* out (valid in done) */
-    int rc;              /* 0, the function's code, or CORE_EIO / CORE_EINTERNAL */
-    uint64_t seq;        /* highest change-log sequence number this write used, or 0 */
-    bool replayed;       /* an earlier write with this idempotency key answered */
-    bool idem_mismatch;  /* the key was used before with a different request */
-    char *replay;        /* replayed: the stored response (malloc'd; done's owner frees) */
+    int rc;             /* 0, the function's code, or CORE_EIO / CORE_EINTERNAL */
+    uint64_t seq;       /* highest change-log sequence number this write used, or 0 */
+    bool replayed;      /* an earlier write with this idempotency key answered */
+    bool idem_mismatch; /* the key was used before with a different request */
+    char *replay;       /* replayed: the stored response (malloc'd; done's owner frees) */
     size_t replay_len;
     /* private */
     core_commit *next_;

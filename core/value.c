@@ -128,7 +128,8 @@ core_value core_value_copy(core_arena *a, const core_value *v)
             c.u.arr.items[i] = core_value_copy(a, &v->u.arr.items[i]);
         break;
     case CORE_OBJ:
-        c.u.obj.items = core_arena_alloc(a, (v->u.obj.len ? v->u.obj.len : 1) * sizeof(core_member));
+        c.u.obj.items =
+            core_arena_alloc(a, (v->u.obj.len ? v->u.obj.len : 1) * sizeof(core_member));
         c.u.obj.cap = v->u.obj.len;
         for (size_t i = 0; i < v->u.obj.len; i++) {
             const core_member *m = &v->u.obj.items[i];
@@ -505,8 +506,9 @@ static int read_value(core_arena *a, reader *r, core_value *out, int depth)
         int n = 1 << (c - 0xd0);
         if (!read_len(r, n, &len))
             return CORE_EBADREQ;
-        int64_t v = n == 8 ? (int64_t)len
-                           : (int64_t)(len ^ (1ull << (n * 8 - 1))) - (int64_t)(1ull << (n * 8 - 1));
+        int64_t v = n == 8
+                        ? (int64_t)len
+                        : (int64_t)(len ^ (1ull << (n * 8 - 1))) - (int64_t)(1ull << (n * 8 - 1));
         *out = core_value_int(v);
         return 0;
     }

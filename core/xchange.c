@@ -884,7 +884,7 @@ int core_xchange_list(core_store *s, const core_actor *actor, const char *state,
 
 void core_xchange_catalogue_fields(core_arena *a, const core_value *rec, core_value *into)
 {
-    static const char *const shown[] = {"roles",  "ecosystems", "objectives",  "languages",
+    static const char *const shown[] = {"roles", "ecosystems", "objectives",  "languages",
                                         "offer", "demand",     "availability"};
     for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
         const core_value *m = rec ? core_value_get(rec, shown[i]) : NULL;

@@ -41,15 +41,15 @@
 #define CORE_XCHANGE_KIND "xchange_registration" /* the record kind */
 
 enum {
-    CORE_XCHANGE_MAX_WINDOWS = 4,   /* availability windows per registration */
-    CORE_XCHANGE_MIN_DAYS = 3,      /* shortest stay: three working days */
-    CORE_XCHANGE_MAX_DAYS = 31,     /* longest stay: one month */
-    CORE_XCHANGE_MAX_CAPACITY = 50, /* exchanges a host may take at once */
-    CORE_XCHANGE_TEXT_MAX = 4000,   /* offer, demand */
-    CORE_XCHANGE_MATCHES_DEFAULT = 20,      /* best matches answered without ?limit */
-    CORE_XCHANGE_MATCHES_MAX = 100,         /* the largest ?limit */
-    CORE_XCHANGE_BATCH_MAX_IDS = 100000,    /* registrations listed in one batch run */
-    CORE_XCHANGE_BATCH_MAX_SCORE = 10000,   /* the largest min_score (the matcher's bound) */
+    CORE_XCHANGE_MAX_WINDOWS = 4,         /* availability windows per registration */
+    CORE_XCHANGE_MIN_DAYS = 3,            /* shortest stay: three working days */
+    CORE_XCHANGE_MAX_DAYS = 31,           /* longest stay: one month */
+    CORE_XCHANGE_MAX_CAPACITY = 50,       /* exchanges a host may take at once */
+    CORE_XCHANGE_TEXT_MAX = 4000,         /* offer, demand */
+    CORE_XCHANGE_MATCHES_DEFAULT = 20,    /* best matches answered without ?limit */
+    CORE_XCHANGE_MATCHES_MAX = 100,       /* the largest ?limit */
+    CORE_XCHANGE_BATCH_MAX_IDS = 100000,  /* registrations listed in one batch run */
+    CORE_XCHANGE_BATCH_MAX_SCORE = 10000, /* the largest min_score (the matcher's bound) */
 };
 
 typedef struct core_xchange_op {

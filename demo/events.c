@@ -46,8 +46,8 @@ static int run_step(core_store *s, core_txn_fn fn, core_arena *a, const char *us
     op.body = body;
     int rc = demo_write_quiet(s, fn, &op);
     if (rc == 0 && out_id != NULL) {
-        const char *id = op.id && fn == core_event_create_txn ? op.id
-                                                              : core_value_get_str(&op.rec, "id");
+        const char *id =
+            op.id && fn == core_event_create_txn ? op.id : core_value_get_str(&op.rec, "id");
         snprintf(out_id, 32, "%s", id ? id : "");
     }
     return rc;
@@ -106,8 +106,8 @@ static int create_event(core_store *s, core_arena *a, const demo_org *o, const c
 
 /* One matchmaking event: slots, participants, unavailability, requests and answers. */
 static int matchmaking(core_store *s, core_arena *a, demo_org *orgs, size_t n_orgs,
-                       size_t organiser, const char *title, int64_t start, int n_slots,
-                       int minutes, int tables, const char *ecosystem, uint64_t *rng)
+                       size_t organiser, const char *title, int64_t start, int n_slots, int minutes,
+                       int tables, const char *ecosystem, uint64_t *rng)
 {
     char ev[32];
     int rc = create_event(s, a, &orgs[organiser], title, "matchmaking", start, 8,
@@ -127,8 +127,7 @@ static int matchmaking(core_store *s, core_arena *a, demo_org *orgs, size_t n_or
     }
     core_value_set(a, &b, "slots", slots);
     core_value_set(a, &b, "tables", core_value_int(tables));
-    if ((rc = run_step(s, core_event_slots_txn, a, orgs[organiser].admin, ev, NULL, &b,
-                       NULL)) != 0)
+    if ((rc = run_step(s, core_event_slots_txn, a, orgs[organiser].admin, ev, NULL, &b, NULL)) != 0)
         return rc;
     /* participants: the next DEMO_PARTICIPANTS organisations after the organiser */
     size_t part[DEMO_PARTICIPANTS];
@@ -152,8 +151,8 @@ static int matchmaking(core_store *s, core_arena *a, demo_org *orgs, size_t n_or
             core_value un = core_value_arr();
             core_value_push(a, &un, core_value_int((int64_t)(next(rng) % (uint64_t)n_slots)));
             core_value_set(a, &b, "slots", un);
-            if ((rc = run_step(s, core_event_unavailable_txn, a, o->admin, ev, o->id, &b,
-                               NULL)) != 0)
+            if ((rc = run_step(s, core_event_unavailable_txn, a, o->admin, ev, o->id, &b, NULL)) !=
+                0)
                 return rc;
         }
     }
@@ -250,16 +249,16 @@ int core_demo_events(core_store *s, uint64_t seed)
         bool virt;
     } plain[] = {
         {"Cluster excellence webinar: preparing for the gold label", "webinar", "Online",
-         "How clusters prepare for the gold label of cluster management excellence.",
-         "digital", 3, 2, true},
+         "How clusters prepare for the gold label of cluster management excellence.", "digital", 3,
+         2, true},
         {"European Cluster Conference", "conference", "Vilnius",
-         "Two days of policy, practice and partnering for cluster organisations.", "mobility_transport_automotive", 21, 16, false},
+         "Two days of policy, practice and partnering for cluster organisations.",
+         "mobility_transport_automotive", 21, 16, false},
         {"Workshop: internationalisation strategies for SMEs", "workshop", "Lyon",
-         "A hands-on workshop on going international with cluster support.", "agri_food", 10,
-         4, false},
-        {"Health cluster study visit", "other", "Leuven",
-         "A study visit to health clusters and their research partners.", "health", 35, 6,
+         "A hands-on workshop on going international with cluster support.", "agri_food", 10, 4,
          false},
+        {"Health cluster study visit", "other", "Leuven",
+         "A study visit to health clusters and their research partners.", "health", 35, 6, false},
     };
     for (size_t i = 0; rc == 0 && i < sizeof(plain) / sizeof(plain[0]); i++)
         rc = create_event(s, &a, &orgs[2 + i], plain[i].title, plain[i].kind,
@@ -269,8 +268,8 @@ int core_demo_events(core_store *s, uint64_t seed)
         rc = matchmaking(s, &a, orgs, n, 0, "Digital Innovation Matchmaking", t0 + 7 * 86400, 12,
                          20, 15, "digital", &rng);
     if (rc == 0)
-        rc = matchmaking(s, &a, orgs, n, 1, "Green Mobility B2B Meetings", t0 + 14 * 86400, 10,
-                         30, 6, "mobility_transport_automotive", &rng);
+        rc = matchmaking(s, &a, orgs, n, 1, "Green Mobility B2B Meetings", t0 + 14 * 86400, 10, 30,
+                         6, "mobility_transport_automotive", &rng);
 Exit:
     core_arena_dispose(&a);
     return rc;

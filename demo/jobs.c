@@ -116,9 +116,9 @@ static int registration_txn(core_txn *t, job *j)
     }
     if (rc != 0) {
         const char *field = core_fields_any(&op.fields) ? op.fields.obj.u.obj.items[0].key.ptr : "";
-        const char *why = core_fields_any(&op.fields)
-                              ? op.fields.obj.u.obj.items[0].value.u.s.ptr
-                              : op.message ? op.message : core_strerror(rc);
+        const char *why = core_fields_any(&op.fields) ? op.fields.obj.u.obj.items[0].value.u.s.ptr
+                          : op.message                ? op.message
+                                                      : core_strerror(rc);
         snprintf(j->err, sizeof(j->err), "%s for profile %s: %s %s", step,
                  core_value_get_str(&j->body, "profile_id"), field, why);
     }

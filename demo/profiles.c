@@ -169,7 +169,10 @@ static const char *partner_text(core_arena *a, const core_value *ccs)
         int cid = core_country_find(v->u.s.ptr, v->u.s.len);
         if (cid < 0)
             return "";
-        out = core_arena_printf(a, "%s%s%s", out, i == 0 ? "" : i + 1 == shown ? " and " : ", ",
+        out = core_arena_printf(a, "%s%s%s", out,
+                                i == 0           ? ""
+                                : i + 1 == shown ? " and "
+                                                 : ", ",
                                 core_country_at((size_t)cid)->name);
     }
     return out;

@@ -14,7 +14,8 @@
  *   {N} name  {T} city  {R} region  {P} country  {E} ecosystem  {F} second ecosystem (or the
  *   first)  {k} the next of the profile's keywords (then a term)  {t} a term of the first
  *   ecosystem  {u} a term of the second (or first)  {S} services  {C} partner countries
- *   {M} member count  {m} SMEs  {r} research organisations  {Y} year founded  {K} kind, with its article
+ *   {M} member count  {m} SMEs  {r} research organisations  {Y} year founded  {K} kind, with its
+ * article
  */
 #include "demo/prose.h"
 #include "demo/random.h"
@@ -43,8 +44,7 @@ static const char *const cluster_open[] = {
     "{N} is the {E} cluster of {R}, based in {T}, {P}.",
     "Founded in {Y}, {N} is the cluster organisation for {E} in {T} and the wider region of {R}.",
     "{N} brings together {M} organisations of {R} ({P}) working in {E}.",
-    "From its office in {T}, {N} connects the {E} community of {R} and {P}.",
-    NULL};
+    "From its office in {T}, {N} connects the {E} community of {R} and {P}.", NULL};
 static const char *const cluster_mission[] = {
     "Our mission is to strengthen the competitiveness of {E} companies in the region through "
     "cooperation, innovation and skills.",
@@ -60,13 +60,11 @@ static const char *const cluster_members[] = {
     "Our {M} members include {m} SMEs and {r} research and technology organisations, together "
     "with large companies, investors and public bodies.",
     "Members range from start-ups to international groups active in {t}, {u} and {k}.",
-    "Many member companies supply {t} and {u} to customers in {F} and beyond.",
-    NULL};
+    "Many member companies supply {t} and {u} to customers in {F} and beyond.", NULL};
 static const char *const cluster_services[] = {
     "We offer {S} to our members.",
     "Members benefit from {S}, and from a joint presence at international trade fairs.",
-    "Our team provides {S}, and helps members find funding for projects on {k}.",
-    NULL};
+    "Our team provides {S}, and helps members find funding for projects on {k}.", NULL};
 static const char *const cluster_projects[] = {
     "Current projects address {k} and {t}, with pilots run by member companies.",
     "In a cross-border project with partners from {C} we develop {k} solutions for SMEs.",
@@ -82,8 +80,7 @@ static const char *const cluster_projects[] = {
 static const char *const cluster_close[] = {
     "We welcome new members and partners interested in {k}.",
     "Contact us to join the cluster or to find partners for {t} in {R}.",
-    "Companies looking for partners in {E} in {P} are welcome to get in touch.",
-    NULL};
+    "Companies looking for partners in {E} in {P} are welcome to get in touch.", NULL};
 
 static const char *const network_open[] = {
     "{N} is a network of cluster organisations working in {E}, with its secretariat in {T}, "
@@ -96,8 +93,7 @@ static const char *const network_mission[] = {
     "one voice on {k} and {t}.",
     "Its members coordinate strategies for {k} and {u} and open their services to companies "
     "from partner regions.",
-    "Our aim is to make cluster support in {E} more visible and more useful for SMEs.",
-    NULL};
+    "Our aim is to make cluster support in {E} more visible and more useful for SMEs.", NULL};
 static const char *const agency_open[] = {
     "{N} ({T}, {P}) works with cluster organisations in {R} and across Europe on {k} and {t}.",
     "Founded in {Y}, {N} supports cluster organisations and companies in {R} working in {E}.",
@@ -124,8 +120,7 @@ static const char *const org_extra[] = {
 static const char *const member_open[] = {
     "{N} is {K} in {T}, {P}, specialised in {k} and {t}.",
     "Based in {T} ({R}), {N} is {K} working in {E}, with a focus on {k}.",
-    "{N} is {K} from {T} serving customers in {E} with expertise in {k} and {u}.",
-    NULL};
+    "{N} is {K} from {T} serving customers in {E} with expertise in {k} and {u}.", NULL};
 static const char *const company_activity[] = {
     "Founded in {Y}, the company develops {k} for customers in {F}.",
     "Our team of engineers and specialists works on {t}, {u} and {k}.",
@@ -137,31 +132,26 @@ static const char *const company_activity[] = {
 static const char *const research_activity[] = {
     "Our research groups study {k} and {t}, from basic research to pilot lines.",
     "We offer laboratory services, testing and training for companies working in {E}.",
-    "Founded in {Y}, the institute runs joint projects with industry on {k} and {u}.",
-    NULL};
+    "Founded in {Y}, the institute runs joint projects with industry on {k} and {u}.", NULL};
 static const char *const public_activity[] = {
     "{N} supports companies and municipalities in {R} with funding advice and projects on {k}.",
     "We run regional programmes on {t} and help SMEs take part in European projects.",
-    "Our staff connect businesses, schools and research in {T} around {u}.",
-    NULL};
+    "Our staff connect businesses, schools and research in {T} around {u}.", NULL};
 static const char *const member_customers[] = {
     "We supply products and services to industrial customers across {P} and Europe.",
     "Customers in {F} rely on our know-how in {t} and {k}.",
-    "Most of our work is done for clients in {R}, and a growing share abroad.",
-    NULL};
+    "Most of our work is done for clients in {R}, and a growing share abroad.", NULL};
 static const char *const member_cooperation[] = {
     "As a member of a regional cluster we take part in joint projects on {k} and look for "
     "partners in {C}.",
     "We are looking for partners for research and development on {t} and {u}.",
-    "Through our cluster we work with universities and other companies on {k}.",
-    NULL};
+    "Through our cluster we work with universities and other companies on {k}.", NULL};
 static const char *const member_extra[] = {
     "Quality, reliability and long-term partnerships with our customers are at the heart of "
     "what we do.",
     "We invest in training of our staff, in {t} and in new production equipment.",
     "Sustainability matters to us: we work to reduce energy use and waste in {E}.",
-    "We are open to cooperation with companies and research partners working on {k}.",
-    NULL};
+    "We are open to cooperation with companies and research partners working on {k}.", NULL};
 
 typedef struct writer {
     core_arena *a;
@@ -233,25 +223,60 @@ static const char *fill(writer *w, const char *pat)
         const char *rep = NULL;
         char num[24];
         switch (c[1]) {
-        case 'N': rep = p->name; break;
-        case 'T': rep = p->city; break;
-        case 'R': rep = p->region; break;
-        case 'P': rep = p->country; break;
-        case 'E': rep = p->eco; break;
-        case 'F': rep = p->eco2 ? p->eco2 : p->eco; break;
-        case 'K': rep = p->kind_text ? p->kind_text : "a company"; break;
-        case 'k': rep = keyword(w); break;
-        case 't': rep = term_of(w, p->terms, p->nterms); break;
+        case 'N':
+            rep = p->name;
+            break;
+        case 'T':
+            rep = p->city;
+            break;
+        case 'R':
+            rep = p->region;
+            break;
+        case 'P':
+            rep = p->country;
+            break;
+        case 'E':
+            rep = p->eco;
+            break;
+        case 'F':
+            rep = p->eco2 ? p->eco2 : p->eco;
+            break;
+        case 'K':
+            rep = p->kind_text ? p->kind_text : "a company";
+            break;
+        case 'k':
+            rep = keyword(w);
+            break;
+        case 't':
+            rep = term_of(w, p->terms, p->nterms);
+            break;
         case 'u':
             rep = p->nterms2 ? term_of(w, p->terms2, p->nterms2) : term_of(w, p->terms, p->nterms);
             break;
-        case 'S': rep = p->services; break;
-        case 'C': rep = p->partners; break;
-        case 'M': snprintf(num, sizeof(num), "%" PRId64, p->members); rep = num; break;
-        case 'm': snprintf(num, sizeof(num), "%" PRId64, p->smes); rep = num; break;
-        case 'r': snprintf(num, sizeof(num), "%" PRId64, p->research); rep = num; break;
-        case 'Y': snprintf(num, sizeof(num), "%" PRId64, p->founded); rep = num; break;
-        default: continue;
+        case 'S':
+            rep = p->services;
+            break;
+        case 'C':
+            rep = p->partners;
+            break;
+        case 'M':
+            snprintf(num, sizeof(num), "%" PRId64, p->members);
+            rep = num;
+            break;
+        case 'm':
+            snprintf(num, sizeof(num), "%" PRId64, p->smes);
+            rep = num;
+            break;
+        case 'r':
+            snprintf(num, sizeof(num), "%" PRId64, p->research);
+            rep = num;
+            break;
+        case 'Y':
+            snprintf(num, sizeof(num), "%" PRId64, p->founded);
+            rep = num;
+            break;
+        default:
+            continue;
         }
         out = core_arena_printf(w->a, "%s%.*s%s", out, (int)(c - lit), lit, rep);
         c += 2;

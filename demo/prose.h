@@ -31,17 +31,17 @@ typedef struct core_demo_prose {
     const char *name;
     const char *kind_text; /* "an SME", "a research organisation", ... (members) */
     const char *city, *region, *country;
-    const char *eco, *eco2;                    /* English ecosystem names; eco2 NULL if none */
-    const char *const *terms;                  /* the first ecosystem's vocabulary */
+    const char *eco, *eco2;   /* English ecosystem names; eco2 NULL if none */
+    const char *const *terms; /* the first ecosystem's vocabulary */
     size_t nterms;
-    const char *const *terms2;                 /* the second's, or NULL */
+    const char *const *terms2; /* the second's, or NULL */
     size_t nterms2;
-    const char *const *keywords;               /* the profile's keywords */
+    const char *const *keywords; /* the profile's keywords */
     size_t nkeywords;
-    const char *services;                      /* "training and matchmaking", or "" */
-    const char *partners;                      /* "France, Italy and Poland", or "" */
-    const char *local;                         /* the local-language paragraph, or NULL */
-    int64_t members, smes, research, founded;  /* 0 when unknown */
+    const char *services;                     /* "training and matchmaking", or "" */
+    const char *partners;                     /* "France, Italy and Poland", or "" */
+    const char *local;                        /* the local-language paragraph, or NULL */
+    int64_t members, smes, research, founded; /* 0 when unknown */
 } core_demo_prose;
 
 /* The description: 60-150 words (the local paragraph included), paragraphs separated by a

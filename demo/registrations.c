@@ -122,13 +122,15 @@ static job *registration_job(gen *g, const org *o, const char *admin, bool extra
     const char *t1 = term(g, o->eco), *t2 = term(g, o->eco);
     if (host)
         core_value_set(a, &b, "offer",
-                       str(a, core_arena_printf(a, "Visits to members working on %s and %s; "
-                                                   "introductions to the regional ecosystem.",
+                       str(a, core_arena_printf(a,
+                                                "Visits to members working on %s and %s; "
+                                                "introductions to the regional ecosystem.",
                                                 t1, t2)));
     if (visitor)
         core_value_set(a, &b, "demand",
-                       str(a, core_arena_printf(a, "Partners in %s for joint projects; how "
-                                                   "other clusters organise their services.",
+                       str(a, core_arena_printf(a,
+                                                "Partners in %s for joint projects; how "
+                                                "other clusters organise their services.",
                                                 t2)));
     /* availability: one to three windows in the coming year, as offsets from today so
      * the digest does not depend on the day it runs */
@@ -173,7 +175,8 @@ int phase_xchange(gen *g)
         core_oom();
     for (size_t i = 0; i < n; i++) {
         const org *o = i < g->norgs ? &g->orgs[i] : &g->members[i - g->norgs];
-        if (o->published && o->id[0] && core_country_eligible(g->t.countries[o->country].cc, 2) == 1)
+        if (o->published && o->id[0] &&
+            core_country_eligible(g->t.countries[o->country].cc, 2) == 1)
             elig[nelig++] = i;
     }
     int64_t today = (int64_t)(time(NULL) / 86400);

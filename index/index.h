@@ -252,26 +252,26 @@ typedef struct index_tag_group {
 /* Filters: values of one facet OR together, different facets AND. An empty list or a zero
  * mask means "no filter on this facet". */
 typedef struct index_filter {
-    uint32_t kinds;              /* Bit (1u << index_kind) per accepted kind; 0 = all. */
-    const index_str *types;      /* Accepted types. */
-    size_t types_len;            /* Number of types. */
-    const index_str *countries;  /* Accepted countries (ISO alpha-2, any case). */
-    size_t countries_len;        /* Number of countries. */
-    const index_str *ecosystems; /* A document matches if it has any of these. */
-    size_t ecosystems_len;       /* Number of ecosystems. */
-    uint32_t labels;             /* Bit (1u << index_label) per accepted label; 0 = all. */
-    int eligible;                /* -1 any, 0 only not eligible, 1 only eligible. */
+    uint32_t kinds;                    /* Bit (1u << index_kind) per accepted kind; 0 = all. */
+    const index_str *types;            /* Accepted types. */
+    size_t types_len;                  /* Number of types. */
+    const index_str *countries;        /* Accepted countries (ISO alpha-2, any case). */
+    size_t countries_len;              /* Number of countries. */
+    const index_str *ecosystems;       /* A document matches if it has any of these. */
+    size_t ecosystems_len;             /* Number of ecosystems. */
+    uint32_t labels;                   /* Bit (1u << index_label) per accepted label; 0 = all. */
+    int eligible;                      /* -1 any, 0 only not eligible, 1 only eligible. */
     const index_tag_group *tag_groups; /* Every group must pass (AND); none: no filter. */
     size_t tag_groups_len;             /* Number of groups. */
-    const index_str *sought;     /* A document matches if it seeks any of these countries. */
-    size_t sought_len;           /* Number of countries sought. */
-    const index_str *states;     /* Accepted states ("open", "closed"). */
-    size_t states_len;           /* Number of states. */
+    const index_str *sought;           /* A document matches if it seeks any of these countries. */
+    size_t sought_len;                 /* Number of countries sought. */
+    const index_str *states;           /* Accepted states ("open", "closed"). */
+    size_t states_len;                 /* Number of states. */
 } index_filter;
 
 typedef enum index_sort {
-    INDEX_SORT_RELEVANCE = 0,   /* Best match first (for an empty query: index order). */
-    INDEX_SORT_NAME = 1,        /* Folded name ascending, then relevance. */
+    INDEX_SORT_RELEVANCE = 0,    /* Best match first (for an empty query: index order). */
+    INDEX_SORT_NAME = 1,         /* Folded name ascending, then relevance. */
     INDEX_SORT_UPDATED_DESC = 2, /* Newest first ("-updated_at"), then relevance. */
     INDEX_SORT_OPEN_FIRST = 3    /* Documents without a state, then open ones, then closed
                                   * ones, each by relevance. */
@@ -445,10 +445,10 @@ typedef struct index_suggestions {
 /* As-you-type completion of `prefix` over document names (any word of the name but a
  * legal-form fragment such as "S.A." or "GmbH" may start the match) and frequent indexed
  * words: the completed words first, then names, the types weighing most by default
- * (cluster organisations) before others among equally good names; tolerating one typo after the first character
- * (for prefixes of 3 characters or more). Only the first 80 folded bytes of the prefix
- * count; more than 16384 bytes is INDEX_EINVAL. At most `limit` (1..50) items, best first. On
- * success *out is owned by the caller until index_suggestions_free. */
+ * (cluster organisations) before others among equally good names; tolerating one typo after the
+ * first character (for prefixes of 3 characters or more). Only the first 80 folded bytes of the
+ * prefix count; more than 16384 bytes is INDEX_EINVAL. At most `limit` (1..50) items, best first.
+ * On success *out is owned by the caller until index_suggestions_free. */
 int index_suggest(index_reader *r, index_str prefix, uint32_t limit, index_suggestions **out);
 void index_suggestions_free(index_suggestions *s);
 

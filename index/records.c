@@ -247,8 +247,8 @@ static int sync_partners_of(index_records *x, core_store *s, const char *pid, co
                          sync_partner, a);
 }
 
-bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
-                     core_arena *a, index_doc *doc)
+bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof, core_arena *a,
+                     index_doc *doc)
 {
     if (rec == NULL || prof == NULL || !core_event_on_agenda(s, rec, prof, a, NULL))
         return false;
@@ -309,7 +309,8 @@ bool index_xchange_doc(const core_value *reg, const core_value *prof, bool prof_
     doc->acronym = field(p, "acronym");
     doc->city = field(p, "city");
     doc->region = field(p, "region");
-    const char *offer = core_value_get_str(reg, "offer"), *demand = core_value_get_str(reg, "demand");
+    const char *offer = core_value_get_str(reg, "offer"),
+               *demand = core_value_get_str(reg, "demand");
     doc->description = S(core_arena_printf(a, "%s%s%s", offer ? offer : "",
                                            offer && demand ? "\n\n" : "", demand ? demand : ""));
     doc->ecosystems = strings(a, reg, "ecosystems", &doc->ecosystems_len);
@@ -320,8 +321,8 @@ bool index_xchange_doc(const core_value *reg, const core_value *prof, bool prof_
     index_str *names = core_arena_alloc(a, (doc->ecosystems_len + n_obj + 1) * sizeof(*names));
     size_t nn = 0;
     for (size_t i = 0; i < doc->ecosystems_len; i++) {
-        int k = core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr,
-                                doc->ecosystems[i].len);
+        int k =
+            core_vocab_find(CORE_VOCAB_ECOSYSTEM, doc->ecosystems[i].ptr, doc->ecosystems[i].len);
         if (k >= 0)
             names[nn++] = S(core_vocab_name(CORE_VOCAB_ECOSYSTEM, (size_t)k));
     }
@@ -437,8 +438,8 @@ static int sync_event(index_records *x, core_store *s, const char *id, const cor
 {
     index_doc doc;
     core_value prof;
-    bool have = rec != NULL &&
-                core_profile_get(s, core_value_get_str(rec, "profile_id"), a, &prof) == 0;
+    bool have =
+        rec != NULL && core_profile_get(s, core_value_get_str(rec, "profile_id"), a, &prof) == 0;
     int rc = have && index_event_doc(s, rec, &prof, a, &doc) ? index_put(x->w, &doc)
                                                              : index_delete(x->w, S(id));
     if (rc == INDEX_EINVAL) {

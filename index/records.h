@@ -37,19 +37,18 @@ bool index_profile_doc(const core_value *rec, core_arena *a, index_doc *doc);
  * "partner_search", type = the search's kind, name = its title, facets ecosystem,
  * countries_sought and state. Nothing private is in the record. Returns false when the
  * profile has no published version. */
-bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t now,
-                       core_arena *a, index_doc *doc);
+bool index_partner_doc(const core_value *rec, const core_value *profile, int64_t now, core_arena *a,
+                       index_doc *doc);
 
 /* Fills doc from an event record on the agenda (its organiser profile prof public, the
  * event not cancelled): kind event, type its kind, name its title, the organiser's country
  * and name; false when the event is off the agenda. Strings point into rec, prof and a. */
-bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof,
-                     core_arena *a, index_doc *doc);
+bool index_event_doc(core_store *s, const core_value *rec, const core_value *prof, core_arena *a,
+                     index_doc *doc);
 /* Fills doc from a news record whose profile record prof is public (the caller checks):
  * kind news, name its title, its body as text, the profile's country, city and name (as a
  * keyword); false when prof has no published version. Strings point into rec, prof and a. */
-bool index_news_doc(const core_value *rec, const core_value *prof, core_arena *a,
-                    index_doc *doc);
+bool index_news_doc(const core_value *rec, const core_value *prof, core_arena *a, index_doc *doc);
 /* Fills doc from an accepted ClusterXchange registration whose profile record is prof
  * (public or not, as prof_public says): kind xchange, the profile's name, country and city,
  * offer and demand as text, the ecosystems as facet, roles as type ("host", "visitor",

@@ -103,9 +103,9 @@ std::string index__joined(const std::string &term)
 
 static const char *greek(uint32_t cp)
 {
-    static const char *const t[] = {
-        "a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p",
-        "r", "s", "s", "t", "y", "f", "ch", "ps", "o"}; /* α..ω, U+03B1..U+03C9 */
+    static const char *const t[] = {"a", "v", "g", "d", "e",  "z",  "i", "th", "i",
+                                    "k", "l", "m", "n", "x",  "o",  "p", "r",  "s",
+                                    "s", "t", "y", "f", "ch", "ps", "o"}; /* α..ω, U+03B1..U+03C9 */
     if (cp >= 0x3B1 && cp <= 0x3C9)
         return t[cp - 0x3B1];
     return NULL;
@@ -113,33 +113,49 @@ static const char *greek(uint32_t cp)
 
 static const char *cyrillic(uint32_t cp, bool uk)
 {
-    static const char *const t[] = {
-        "a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
-        "r", "s", "t", "u", "f", "h", "ts", "ch", "sh", "sht", "a", "y", "", "e", "yu", "ya"};
+    static const char *const t[] = {"a",  "b",  "v",  "g",   "d", "e", "zh", "z", "i",  "y", "k",
+                                    "l",  "m",  "n",  "o",   "p", "r", "s",  "t", "u",  "f", "h",
+                                    "ts", "ch", "sh", "sht", "a", "y", "",   "e", "yu", "ya"};
     if (cp >= 0x430 && cp <= 0x44F) {
         if (uk) {
             switch (cp) {
-            case 0x433: return "h";    /* г */
-            case 0x438: return "y";    /* и */
-            case 0x445: return "kh";   /* х */
-            case 0x449: return "shch"; /* щ */
+            case 0x433:
+                return "h"; /* г */
+            case 0x438:
+                return "y"; /* и */
+            case 0x445:
+                return "kh"; /* х */
+            case 0x449:
+                return "shch"; /* щ */
             }
         }
         return t[cp - 0x430];
     }
     switch (cp) {
-    case 0x454: return "ye"; /* є */
-    case 0x456: return "i";  /* і (ї folds to і) */
-    case 0x491: return "g";  /* ґ */
-    case 0x458: return "j";  /* ј */
-    case 0x459: return "lj"; /* љ */
-    case 0x45A: return "nj"; /* њ */
-    case 0x45B: return "c";  /* ћ */
-    case 0x452: return "dj"; /* ђ */
-    case 0x45F: return "dz"; /* џ */
-    case 0x453: return "gj"; /* ѓ */
-    case 0x45C: return "kj"; /* ќ */
-    case 0x455: return "dz"; /* ѕ */
+    case 0x454:
+        return "ye"; /* є */
+    case 0x456:
+        return "i"; /* і (ї folds to і) */
+    case 0x491:
+        return "g"; /* ґ */
+    case 0x458:
+        return "j"; /* ј */
+    case 0x459:
+        return "lj"; /* љ */
+    case 0x45A:
+        return "nj"; /* њ */
+    case 0x45B:
+        return "c"; /* ћ */
+    case 0x452:
+        return "dj"; /* ђ */
+    case 0x45F:
+        return "dz"; /* џ */
+    case 0x453:
+        return "gj"; /* ѓ */
+    case 0x45C:
+        return "kj"; /* ќ */
+    case 0x455:
+        return "dz"; /* ѕ */
     }
     return NULL;
 }
@@ -181,12 +197,13 @@ std::string index__translit(const std::string &folded, bool ukrainian)
 bool index__legal_fragment(const std::string &folded)
 {
     static const char *const forms[] = {
-        "sa", "gmbh", "srl", "spa", "llc", "ltd", "ag", "oy", "oyj", "ab", "as", "nv", "bv",
-        "sas", "sarl", "sl", "kg", "co", "sp", "zoo", "ou", "doo", "kft", "zrt", "sro", "plc",
-        "inc", "ev", "se", "bvba", "sprl", "aps", "asa", "hf", "ehf", "ood", "eood", "ad",
-        "jsc", "pllc", "mbh", "ug", "kgaa", "scarl", "snc", "sca", "lda", "ltda", "aisbl", "asbl",
-        "vzw", "ик", "ооо", "оод", "еоод", "ад", "тов", "пп", "ат", "ае", "επε", "ικε", "οε",
-        "ee", "ae", "doo", "dd", "as", "sh", "shpk", "ik", "llp", "lp", "vof", "cv", "scs"};
+        "sa",  "gmbh", "srl", "spa",  "llc",   "ltd",  "ag",   "oy",   "oyj",  "ab",   "as",
+        "nv",  "bv",   "sas", "sarl", "sl",    "kg",   "co",   "sp",   "zoo",  "ou",   "doo",
+        "kft", "zrt",  "sro", "plc",  "inc",   "ev",   "se",   "bvba", "sprl", "aps",  "asa",
+        "hf",  "ehf",  "ood", "eood", "ad",    "jsc",  "pllc", "mbh",  "ug",   "kgaa", "scarl",
+        "snc", "sca",  "lda", "ltda", "aisbl", "asbl", "vzw",  "ик",   "ооо",  "оод",  "еоод",
+        "ад",  "тов",  "пп",  "ат",   "ае",    "επε",  "ικε",  "οε",   "ee",   "ae",   "doo",
+        "dd",  "as",   "sh",  "shpk", "ik",    "llp",  "lp",   "vof",  "cv",   "scs"};
     if (folded.size() <= 1)
         return true;
     for (const char *f : forms)

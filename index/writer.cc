@@ -56,7 +56,7 @@ struct index_writer {
     std::vector<index__word> words;                     /* Scratch. */
     std::vector<index__symbol> symbols;                 /* Scratch. */
     bool ukrainian = false; /* The document being built is in Ukrainian (transliteration). */
-    uint64_t pending = 0;                               /* Changes since last commit. */
+    uint64_t pending = 0;   /* Changes since last commit. */
 };
 
 enum { STEM_MEMO_MAX = 1 << 20, SPELL_MIN = 3, SPELL_MAX = 32, SUMMARY_TEXT_MAX = 1000 };
@@ -142,9 +142,8 @@ static void add_text(index_writer *w, Xapian::Document &doc, index_str text, uns
             std::string tl = index__translit(wd.folded, w->ukrainian);
             if (!tl.empty() && tl != wd.folded)
                 doc.add_term(tl, wdf);
-            if (wd.end - wd.start <= INDEX__MAX_WORD && index__lower(text.ptr + wd.start,
-                                                                     wd.end - wd.start) !=
-                                                            wd.folded) {
+            if (wd.end - wd.start <= INDEX__MAX_WORD &&
+                index__lower(text.ptr + wd.start, wd.end - wd.start) != wd.folded) {
                 z.assign(1, 'V');
                 z += wd.folded;
                 z += ' ';
@@ -271,8 +270,8 @@ static void build(index_writer *w, const index_doc *d, const std::string &fp, Xa
 {
     stem_cache &sc = cache_for(w, d->language);
     std::string id = str_of(d->id);
-    w->ukrainian = d->language.ptr && d->language.len == 2 &&
-                   (d->language.ptr[0] | 0x20) == 'u' && (d->language.ptr[1] | 0x20) == 'k';
+    w->ukrainian = d->language.ptr && d->language.len == 2 && (d->language.ptr[0] | 0x20) == 'u' &&
+                   (d->language.ptr[1] | 0x20) == 'k';
 
     add_text(w, doc, d->name, 6, sc);
     add_text(w, doc, d->acronym, 6, sc);

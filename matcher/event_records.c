@@ -101,7 +101,8 @@ static void reg_of(core_store *s, const char *pid, core_arena *a, matcher_codema
  * when the scoring's hard constraints fail (the same country). */
 static int32_t pair_score(const matcher_reg *x, const matcher_reg *y)
 {
-    int s1 = matcher_score(x, MATCHER_ROLE_VISITOR, y), s2 = matcher_score(y, MATCHER_ROLE_VISITOR, x);
+    int s1 = matcher_score(x, MATCHER_ROLE_VISITOR, y),
+        s2 = matcher_score(y, MATCHER_ROLE_VISITOR, x);
     int s = s1 > s2 ? s1 : s2;
     return s > 0 ? s : 0;
 }
@@ -312,4 +313,3 @@ int matcher_event_schedule_all(core_store *s)
     core_arena_dispose(&a);
     return rc;
 }
-

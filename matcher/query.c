@@ -290,8 +290,8 @@ static void put_list(sbuf *b, uint64_t bits, const char *const *names, size_t n_
 typedef struct cand_facts {
     uint64_t ecosystems, objectives, languages, targets;
     uint32_t country;
-    uint32_t dmin, dmax;                           /* stay lengths, days */
-    uint32_t n_windows;                            /* used entries of from/to */
+    uint32_t dmin, dmax;                                /* stay lengths, days */
+    uint32_t n_windows;                                 /* used entries of from/to */
     int64_t from[MATCHER_WINDOWS], to[MATCHER_WINDOWS]; /* availability, days since 1970 */
 } cand_facts;
 
@@ -393,8 +393,9 @@ static void explain_facts(const cand_facts *c, const matcher_reg *a, unsigned ro
 static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsigned role,
                     const matcher_names *nm, matcher_match *m, char *text)
 {
-    cand_facts c = {p->ecosystems[r], p->objectives[r], p->languages[r], p->targets[r],
-                    p->country[r], p->dmin[r], p->dmax[r], MATCHER_WINDOWS, {0}, {0}};
+    cand_facts c = {
+        p->ecosystems[r], p->objectives[r], p->languages[r], p->targets[r], p->country[r],
+        p->dmin[r],       p->dmax[r],       MATCHER_WINDOWS, {0},           {0}};
     for (unsigned j = 0; j < MATCHER_WINDOWS; j++)
         c.from[j] = p->from[j][r], c.to[j] = p->to[j][r];
     explain_facts(&c, a, role, nm, m, text);
@@ -403,9 +404,16 @@ static void explain(const matcher__part *p, size_t r, const matcher_reg *a, unsi
 void matcher_explain(const matcher_reg *asker, unsigned role, const matcher_reg *cand,
                      const matcher_names *names, matcher_match *m, char *text)
 {
-    cand_facts c = {cand->ecosystems, cand->objectives, cand->languages, cand->target_countries,
-                    cand->country, cand->duration_min, cand->duration_max, cand->n_windows,
-                    {0}, {0}};
+    cand_facts c = {cand->ecosystems,
+                    cand->objectives,
+                    cand->languages,
+                    cand->target_countries,
+                    cand->country,
+                    cand->duration_min,
+                    cand->duration_max,
+                    cand->n_windows,
+                    {0},
+                    {0}};
     for (uint32_t j = 0; j < cand->n_windows && j < MATCHER_WINDOWS; j++)
         c.from[j] = cand->windows[j].from, c.to[j] = cand->windows[j].to;
     m->id = cand->id;

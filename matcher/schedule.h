@@ -39,24 +39,30 @@ extern "C" {
 #define MATCHER_SCHED_MAX_SLOTS 256
 #define MATCHER_SCHED_PASSES 8
 #define MATCHER_SCHED_SEARCH 1000 /* least rounds of the local search (fewer once optimal) */
-#define MATCHER_SCHED_SEARCH_WORK 2000000 /* rounds x requests, when that gives more rounds
-                                             (at most 10 x MATCHER_SCHED_SEARCH); the first
-                                             search runs a quarter of them */
-#define MATCHER_SCHED_STUCK 250 /* a search that finds nothing better for this many rounds
-                                   stops */
-#define MATCHER_SCHED_COUNT_STUCK 10 /* while short of the bound, a search that places no
-                                         more meetings for this many rounds stops (a better
-                                         weight alone does not keep it going) */
-#define MATCHER_SCHED_AUGMENT 256 /* augmenting-path perturbations while short of the bound,
-                                     each followed by at most an eighth of the search's
-                                     rounds */
-#define MATCHER_SCHED_POLISH 100 /* at the bound, a search that finds no better weight or
-                                    score for this many rounds stops */
+#define MATCHER_SCHED_SEARCH_WORK                                                                  \
+    2000000 /* rounds x requests, when that gives more rounds                                      \
+               (at most 10 x MATCHER_SCHED_SEARCH); the first                                      \
+               search runs a quarter of them */
+#define MATCHER_SCHED_STUCK                                                                        \
+    250 /* a search that finds nothing better for this many rounds                                 \
+           stops */
+#define MATCHER_SCHED_COUNT_STUCK                                                                  \
+    10 /* while short of the bound, a search that places no                                        \
+           more meetings for this many rounds stops (a better                                      \
+           weight alone does not keep it going) */
+#define MATCHER_SCHED_AUGMENT                                                                      \
+    256 /* augmenting-path perturbations while short of the bound,                                 \
+           each followed by at most an eighth of the search's                                      \
+           rounds */
+#define MATCHER_SCHED_POLISH                                                                       \
+    100                             /* at the bound, a search that finds no better weight or       \
+                                       score for this many rounds stops */
 #define MATCHER_SCHED_FINAL_DEPTH 3 /* ejection chains of the last improving passes ... */
-#define MATCHER_SCHED_FINAL_REQUESTS 300 /* ... up to this many requests (1 above: the
-                                            chains' cost grows with the agendas; at 500
-                                            and 700 requests three deep took longer than
-                                            all the rest) */
+#define MATCHER_SCHED_FINAL_REQUESTS                                                               \
+    300 /* ... up to this many requests (1 above: the                                              \
+           chains' cost grows with the agendas; at 500                                             \
+           and 700 requests three deep took longer than                                            \
+           all the rest) */
 
 typedef struct matcher_sched_request {
     uint32_t a, b;      /* participant indexes, a != b */
@@ -104,10 +110,10 @@ typedef struct matcher_sched_result {
     uint32_t *unscheduled;           /* request indexes not placed */
     uint8_t *reasons;                /* a matcher_sched_reason each */
     size_t n_unscheduled;
-    size_t upper_bound;   /* no schedule places more requests than this */
-    uint64_t weight;      /* total weight of the placed requests */
-    int64_t score;        /* total score of the placed requests */
-    uint64_t idle;        /* idle slots between participants' first and last meetings */
+    size_t upper_bound; /* no schedule places more requests than this */
+    uint64_t weight;    /* total weight of the placed requests */
+    int64_t score;      /* total score of the placed requests */
+    uint64_t idle;      /* idle slots between participants' first and last meetings */
 } matcher_sched_result;
 
 void matcher_sched_result_init(matcher_sched_result *r);

@@ -44,10 +44,10 @@ struct matcher_table {
     uint32_t *loc_h, *loc_v; /* per row: its index in the snapshot's parts, or UINT32_MAX */
     uint64_t *dirty;         /* ids put since the last publish (may repeat) */
     size_t n_dirty, cap_dirty;
-    uint32_t *dead;          /* (part << 31 | index) of rows removed since the last publish */
+    uint32_t *dead; /* (part << 31 | index) of rows removed since the last publish */
     size_t n_dead, cap_dead;
-    size_t tombstones;       /* in the current snapshot */
-    bool rebuild;            /* the next publish must build */
+    size_t tombstones; /* in the current snapshot */
+    bool rebuild;      /* the next publish must build */
     /* the snapshots before the current one (spare[0] the latest), kept to be patched
      * again once no reader holds them: spare[a] lacks what the last a + 1 patches changed,
      * the entries (part << 31 | index) listed in log[0..a] (log[0] the last patch's) */

@@ -19,9 +19,9 @@
 #include "net/ratelimit.h"
 
 enum {
-    LOGIN_MAX_PER_ACCOUNT = 5,  /* failures per window before 429 */
+    LOGIN_MAX_PER_ACCOUNT = 5, /* failures per window before 429 */
     LOGIN_MAX_PER_ADDRESS = 20,
-    LOGIN_WINDOW = 15 * 60,     /* seconds */
+    LOGIN_WINDOW = 15 * 60, /* seconds */
     /* "this e-mail is registered" answers (a 409 on sign-up) per client address and window:
      * enough for people who forgot they had an account, too few to test addresses. */
     TAKEN_MAX_PER_ADDRESS = 10,
@@ -213,9 +213,9 @@ void net_accounts_register(net_req *r)
 
 typedef struct login_ctx {
     const char *password;
-    const char *hash;   /* the user's, or the dummy when no user matched */
+    const char *hash; /* the user's, or the dummy when no user matched */
     bool found;
-    bool ok;            /* out of the pool */
+    bool ok; /* out of the pool */
     core_value user;
     const char *account_key, *address_key;
     core_session_create session;
@@ -266,8 +266,7 @@ static bool password_limited(net_req *r, const char *account_key, const char *ad
 
 /* Counts a password check's outcome: a failure against the account and the address, a
  * success clears the account's failures. */
-static void password_counted(net_req *r, const char *account_key, const char *address_key,
-                             bool ok)
+static void password_counted(net_req *r, const char *account_key, const char *address_key, bool ok)
 {
     net_ratelimit *rl = r->server->login_limits;
     if (ok) {
@@ -392,7 +391,8 @@ void net_accounts_logout(net_req *r)
     core_actor actor;
     if (!net_req_allow(r, CORE_ACT_ACCOUNT, &actor, NULL))
         return;
-    net_req_write(r, core_session_delete_txn, (void *)net_req_auth(r)->session_key, logout_respond, NULL);
+    net_req_write(r, core_session_delete_txn, (void *)net_req_auth(r)->session_key, logout_respond,
+                  NULL);
 }
 
 /* ---- GET /v1/me ---- */
@@ -445,8 +445,8 @@ void net_accounts_reset_request(net_req *r)
     }
     /* A few links per address an hour: more would only flood someone's mailbox. The
      * answer stays the same, so it tells nothing either way. */
-    const char *key = core_arena_printf(&r->arena, "reset:%s",
-                                        core_fold_case(&r->arena, email, strlen(email)));
+    const char *key =
+        core_arena_printf(&r->arena, "reset:%s", core_fold_case(&r->arena, email, strlen(email)));
     net_ratelimit *rl = r->server->login_limits;
     if (net_ratelimit_check(rl, key, RESETS_PER_EMAIL, RESET_WINDOW) > 0) {
         core_value v;
@@ -457,8 +457,8 @@ void net_accounts_reset_request(net_req *r)
     net_ratelimit_hit(rl, key);
     core_reset_request *c = core_arena_alloc(&r->arena, sizeof(*c));
     c->email = email;
-    c->link_base = core_arena_printf(&r->arena, "%s/reset-password?token=",
-                                     r->server->opt.public_url);
+    c->link_base =
+        core_arena_printf(&r->arena, "%s/reset-password?token=", r->server->opt.public_url);
     net_req_write(r, core_reset_request_txn, c, reset_requested, NULL);
 }
 
@@ -515,8 +515,8 @@ void net_accounts_reset_complete(net_req *r)
     core_fields_init(&f, &r->arena);
     static const char *const known[] = {"password", NULL};
     core_check_known(&f, body, known);
-    const char *pw = core_check_string(&f, body, "password", true, CORE_PASSWORD_MIN,
-                                       CORE_PASSWORD_MAX);
+    const char *pw =
+        core_check_string(&f, body, "password", true, CORE_PASSWORD_MIN, CORE_PASSWORD_MAX);
     if (core_fields_any(&f)) {
         net_fail(r, CORE_EINVALID, "choose a new password of at least 10 characters", &f.obj);
         return;

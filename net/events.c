@@ -133,8 +133,8 @@ void net_events_answer(net_req *r)
  * returns false) when the caller may not see it. */
 static bool load_visible(net_req *r, const core_actor *actor, core_event_seen *seen)
 {
-    int rc = core_event_load_visible(r->server->store, actor, net_req_param(r, "id"),
-                                     &r->arena, seen);
+    int rc =
+        core_event_load_visible(r->server->store, actor, net_req_param(r, "id"), &r->arena, seen);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such event" : NULL, NULL);
         return false;
@@ -148,8 +148,8 @@ void net_events_get(net_req *r)
     core_event_seen seen;
     if (!net_req_actor(r, &actor) || !load_visible(r, &actor, &seen))
         return;
-    core_value v = core_event_view(r->server->store, &r->arena, &seen.ev,
-                                   seen.have_prof ? &seen.prof : NULL);
+    core_value v =
+        core_event_view(r->server->store, &r->arena, &seen.ev, seen.have_prof ? &seen.prof : NULL);
     net_reply(r, 200, &v);
 }
 
@@ -185,8 +185,8 @@ void net_events_agenda(net_req *r)
         return;
     }
     core_value out;
-    int rc = core_event_agenda(r->server->store, from, to, kind, eco, page, per_page, &r->arena,
-                               &out);
+    int rc =
+        core_event_agenda(r->server->store, from, to, kind, eco, page, per_page, &r->arena, &out);
     if (rc != 0) {
         net_fail(r, rc, NULL, NULL);
         return;
@@ -216,8 +216,8 @@ void net_events_requests(net_req *r)
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such participant" : NULL, NULL);
         return;
     }
-    core_value out = core_event_request_list(r->server->store,
-                                             core_value_get_str(&seen.ev, "id"), pid, &r->arena);
+    core_value out = core_event_request_list(r->server->store, core_value_get_str(&seen.ev, "id"),
+                                             pid, &r->arena);
     net_reply(r, 200, &out);
 }
 
@@ -338,7 +338,8 @@ void net_events_schedule(net_req *r)
     const core_value ev = seen.ev;
     int rc = core_authorize(CORE_ACT_EVENT_SCHEDULE, seen.roles);
     if (rc != 0) {
-        net_fail(r, rc, rc == CORE_EUNAUTH ? "sign in first" : "only the organiser runs the scheduler",
+        net_fail(r, rc,
+                 rc == CORE_EUNAUTH ? "sign in first" : "only the organiser runs the scheduler",
                  NULL);
         return;
     }
@@ -484,22 +485,22 @@ void net_events_schedule_get(net_req *r)
             ics_line(a, &buf, &len, &cap, core_arena_printf(a, "DTSTAMP:%s", stamp));
             ics_line(a, &buf, &len, &cap, core_arena_printf(a, "DTSTART:%s", st));
             ics_line(a, &buf, &len, &cap, core_arena_printf(a, "DTEND:%s", en));
-            ics_line(a, &buf, &len, &cap,
-                     core_arena_printf(a, "SUMMARY:%s", ics_escape(a, core_arena_printf(
-                                                                         a, "Meeting with %s",
-                                                                         with))));
-            ics_line(a, &buf, &len, &cap,
-                     core_arena_printf(a, "LOCATION:%s",
-                                       ics_escape(a, core_arena_printf(
-                                                         a, "Table %lld",
-                                                         (long long)int_of(m, "table") + 1))));
+            ics_line(
+                a, &buf, &len, &cap,
+                core_arena_printf(a, "SUMMARY:%s",
+                                  ics_escape(a, core_arena_printf(a, "Meeting with %s", with))));
             ics_line(a, &buf, &len, &cap,
                      core_arena_printf(
-                         a, "DESCRIPTION:%s",
-                         ics_escape(a, core_arena_printf(
-                                           a, "%s, table %lld, %s.", title,
-                                           (long long)int_of(m, "table") + 1,
-                                           req ? "requested meeting" : "recommended meeting"))));
+                         a, "LOCATION:%s",
+                         ics_escape(a, core_arena_printf(a, "Table %lld",
+                                                         (long long)int_of(m, "table") + 1))));
+            ics_line(
+                a, &buf, &len, &cap,
+                core_arena_printf(a, "DESCRIPTION:%s",
+                                  ics_escape(a, core_arena_printf(a, "%s, table %lld, %s.", title,
+                                                                  (long long)int_of(m, "table") + 1,
+                                                                  req ? "requested meeting"
+                                                                      : "recommended meeting"))));
             ics_line(a, &buf, &len, &cap, "END:VEVENT");
         }
         ics_line(a, &buf, &len, &cap, "END:VCALENDAR");

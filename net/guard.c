@@ -36,10 +36,10 @@ int phr_parse_request(const char *buf, size_t len, const char **method, size_t *
 typedef struct net_guard_conn {
     net_thread *thread;
     h2o_socket_t *sock;
-    char *out;              /* a refusal being written */
-    bool refusing;          /* an error was sent: discard input until the close */
-    bool h2_preface_seen;   /* the 24-byte HTTP/2 client preface has gone by */
-    uint64_t h2_block_since; /* ms; 0 while no header block is open */
+    char *out;                  /* a refusal being written */
+    bool refusing;              /* an error was sent: discard input until the close */
+    bool h2_preface_seen;       /* the 24-byte HTTP/2 client preface has gone by */
+    uint64_t h2_block_since;    /* ms; 0 while no header block is open */
     h2o_timeout_entry_t linger; /* closes a refused connection */
 } net_guard_conn;
 
@@ -67,8 +67,8 @@ static void guard_h2_on_read(h2o_socket_t *sock, const char *err);
 void h2o_socket_read_start(h2o_socket_t *sock, h2o_socket_cb cb)
 {
     if (real_read_start == NULL)
-        real_read_start = (void (*)(h2o_socket_t *, h2o_socket_cb))dlsym(RTLD_NEXT,
-                                                                       "h2o_socket_read_start");
+        real_read_start =
+            (void (*)(h2o_socket_t *, h2o_socket_cb))dlsym(RTLD_NEXT, "h2o_socket_read_start");
     if (guard_of(sock) != NULL) {
         if (cb != NULL && cb == atomic_load(&h1_read))
             cb = guard_h1_on_read;
@@ -88,8 +88,8 @@ static uint64_t now_ms(net_guard_conn *g)
 /* Tells h2o's reader of this connection that it failed, so h2o closes it its own way. */
 static void close_through_h2o(h2o_socket_t *sock)
 {
-    h2o_socket_cb reader = sock->_cb.read == guard_h2_on_read ? atomic_load(&h2_read)
-                                                              : atomic_load(&h1_read);
+    h2o_socket_cb reader =
+        sock->_cb.read == guard_h2_on_read ? atomic_load(&h2_read) : atomic_load(&h1_read);
     reader(sock, "eccpd: connection refused by the guard");
 }
 
@@ -164,8 +164,8 @@ static verdict bad(const char *message)
 static verdict too_large(size_t limit)
 {
     verdict v = {413, "payload_too_large", "Content Too Large", ""};
-    snprintf(v.message, sizeof(v.message),
-             "the request body is larger than the limit of %zu bytes", limit);
+    snprintf(v.message, sizeof(v.message), "the request body is larger than the limit of %zu bytes",
+             limit);
     return v;
 }
 
@@ -365,8 +365,7 @@ static void guard_h2_on_read(h2o_socket_t *sock, const char *err)
             break;
         i += 9 + flen;
     }
-    if (g->h2_block_since != 0 &&
-        now_ms(g) - g->h2_block_since > NET_GUARD_H2_HEADER_BLOCK_MS) {
+    if (g->h2_block_since != 0 && now_ms(g) - g->h2_block_since > NET_GUARD_H2_HEADER_BLOCK_MS) {
         reader(sock, "eccpd: a header block took too long");
         return;
     }

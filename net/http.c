@@ -172,24 +172,42 @@ static void answer_options(net_req *r)
 static const char *reason_phrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
     }
 }
 
@@ -580,8 +598,9 @@ int net_http_on_req(h2o_handler_t *self, h2o_req_t *req)
 
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
     bool head = method_is(req, "HEAD"); /* every GET route answers HEAD */
-    net_route_result m = net_router_match(s->router, head ? "GET" : req->method.base,
-                             head ? 3 : req->method.len, req->path.base, plen, &r->match);
+    net_route_result m =
+        net_router_match(s->router, head ? "GET" : req->method.base, head ? 3 : req->method.len,
+                         req->path.base, plen, &r->match);
     if (m == NET_ROUTE_NO_PATH) {
         if (net_web_not_found(r, req->path.base, plen))
             return 0;
@@ -796,8 +815,7 @@ static char *idem_scope(net_req *r)
         (r->match.route->flags & NET_ROUTE_NO_REPLAY))
         return NULL;
     return core_arena_printf(&r->arena, "%s %s %s\n%s", r->match.route->method,
-                             r->match.route->pattern, r->who.signed_in ? r->who.user_id : "-",
-                             key);
+                             r->match.route->pattern, r->who.signed_in ? r->who.user_id : "-", key);
 }
 
 bool net_req_idempotent_seen(net_req *r)

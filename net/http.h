@@ -33,7 +33,7 @@ typedef struct net_principal {
     bool signed_in;
     const char *user_id; /* arena strings */
     const char *username;
-    const char *role;    /* "user" or "moderator" */
+    const char *role;        /* "user" or "moderator" */
     const char *session_key; /* the session's store key, for logout */
 } net_principal;
 
@@ -50,7 +50,7 @@ struct net_req {
     bool answered;
     bool auth_checked;
     net_principal who;
-    net_job *pending; /* work handed off the loop, or NULL */
+    net_job *pending;       /* work handed off the loop, or NULL */
     const core_value *body; /* the decoded body (NULL when none was sent) */
 };
 
@@ -96,8 +96,7 @@ const net_principal *net_req_user(net_req *r);
 /* Sends status with v as the body (JSON or MessagePack); v == NULL sends no body. */
 void net_reply(net_req *r, int status, const core_value *v);
 /* Sends a body already encoded in the negotiated format (bytes are copied). */
-void net_reply_raw(net_req *r, int status, const char *content_type, const char *bytes,
-                   size_t len);
+void net_reply_raw(net_req *r, int status, const char *content_type, const char *bytes, size_t len);
 /* Answers status with a body of len bytes that read(ctx, offset, buf, want) supplies piece
  * by piece as the client takes them, at most cap bytes at a time (the one buffer this
  * response holds). read copies up to want bytes of the body from offset into buf and

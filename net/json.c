@@ -31,8 +31,7 @@ static int fail(parser *ps, const char *why)
 
 static void skip_ws(parser *ps)
 {
-    while (ps->p < ps->end &&
-           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
@@ -87,23 +86,38 @@ static int parse_string(parser *ps, core_slice *out)
         char e = ps->p[1];
         ps->p += 2;
         switch (e) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '/': *o++ = '/'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '/':
+            *o++ = '/';
+            break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
         case 'u': {
             int cp = close - ps->p >= 4 ? hex4(ps->p) : -1;
             if (cp < 0)
                 return fail(ps, "malformed \\u escape");
             ps->p += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
-                int lo = close - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u'
-                             ? hex4(ps->p + 2)
-                             : -1;
+                int lo = close - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u' ? hex4(ps->p + 2)
+                                                                                   : -1;
                 if (lo < 0xDC00 || lo > 0xDFFF)
                     return fail(ps, "a \\u escape leaves a surrogate unpaired");
                 ps->p += 6;
@@ -346,8 +360,7 @@ void net_json_write(net_buf *b, const core_value *v)
             if (strtod(tmp, NULL) != v->u.d)
                 snprintf(tmp, sizeof(tmp), "%.17g", v->u.d);
             net_buf_puts(b, tmp);
-        }
-        else
+        } else
             net_buf_append(b, "null", 4);
         break;
     case CORE_STR:

@@ -84,15 +84,15 @@ static uint64_t sum(const net_metrics *const *t, size_t n, size_t which, size_t 
 {
     uint64_t s = 0;
     for (size_t i = 0; i < n; i++) {
-        const _Atomic uint64_t *arr =
-            which == 0 ? t[i]->count : which == 1 ? t[i]->latency : t[i]->latency_sum;
+        const _Atomic uint64_t *arr = which == 0   ? t[i]->count
+                                      : which == 1 ? t[i]->latency
+                                                   : t[i]->latency_sum;
         s += atomic_load_explicit(&arr[idx], memory_order_relaxed);
     }
     return s;
 }
 
-void net_metrics_render(net_buf *b, const net_metrics *const *t, size_t n,
-                        const net_router *router)
+void net_metrics_render(net_buf *b, const net_metrics *const *t, size_t n, const net_router *router)
 {
     size_t nroutes = t[0]->nroutes;
     int64_t inflight = 0;
@@ -155,21 +155,23 @@ void net_metrics_render(net_buf *b, const net_metrics *const *t, size_t n,
         for (size_t k = 0; k <= NET_METRICS_BUCKETS; k++) {
             cum += counts[k];
             if (k < NET_METRICS_BUCKETS)
-                net_buf_printf(b,
-                               "eccpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
-                               "le=\"%g\"} %llu\n",
-                               method, pattern, bounds_us[k] / 1e6, (unsigned long long)cum);
+                net_buf_printf(
+                    b,
+                    "eccpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+                    "le=\"%g\"} %llu\n",
+                    method, pattern, bounds_us[k] / 1e6, (unsigned long long)cum);
             else
-                net_buf_printf(b,
-                               "eccpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
-                               "le=\"+Inf\"} %llu\n",
-                               method, pattern, (unsigned long long)cum);
+                net_buf_printf(
+                    b,
+                    "eccpd_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+                    "le=\"+Inf\"} %llu\n",
+                    method, pattern, (unsigned long long)cum);
         }
         net_buf_printf(b,
                        "eccpd_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
                        method, pattern, sum(t, n, 2, r) / 1e6);
-        net_buf_printf(b,
-                       "eccpd_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
-                       method, pattern, (unsigned long long)total);
+        net_buf_printf(
+            b, "eccpd_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
+            method, pattern, (unsigned long long)total);
     }
 }

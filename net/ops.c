@@ -63,7 +63,8 @@ void net_ops_metrics(net_req *r)
                    "# HELP eccpd_password_hashes_in_flight Password hashes queued or running.\n"
                    "# TYPE eccpd_password_hashes_in_flight gauge\n"
                    "eccpd_password_hashes_in_flight %d\n",
-                   (unsigned long long)net_accounts_hashes_total(), net_accounts_hashes_in_flight());
+                   (unsigned long long)net_accounts_hashes_total(),
+                   net_accounts_hashes_in_flight());
 
     core_store_stats st;
     core_store_get_stats(s->store, &st);

@@ -247,8 +247,7 @@ static void sweep(net_partner_sweeper *w)
         fprintf(stderr, "eccpd: removing unreferenced attachments: %s\n", core_strerror(rc));
     long idem = core_store_idem_sweep(w->store); /* at start, then hourly */
     if (idem < 0)
-        fprintf(stderr, "eccpd: removing expired idempotency keys: %s\n",
-                core_strerror((int)idem));
+        fprintf(stderr, "eccpd: removing expired idempotency keys: %s\n", core_strerror((int)idem));
 }
 
 static void *sweeper_main(void *arg)

@@ -24,7 +24,8 @@ void net_partner_comments(net_req *r);  /* GET /v1/partner-searches/{id}/comment
 typedef struct net_partner_sweeper net_partner_sweeper;
 /* Starts a thread that closes the searches past their deadline, and removes attachments
  * unreferenced for a day, at once and then every interval_s seconds (one durable write per
- * batch), waking the outbox for the notifications. NULL when the thread cannot start (an error on stderr). */
+ * batch), waking the outbox for the notifications. NULL when the thread cannot start (an error on
+ * stderr). */
 net_partner_sweeper *net_partner_sweeper_start(core_store *s, core_outbox *o, double interval_s);
 /* Stops the thread after the write it may be making. NULL is allowed. */
 void net_partner_sweeper_stop(net_partner_sweeper *w);

@@ -17,7 +17,7 @@
 
 typedef struct op_call {
     core_profile_op op;
-    int ok_status;        /* 200, 201 or 204 */
+    int ok_status; /* 200, 201 or 204 */
     enum { VIEW_ADMIN, VIEW_CREATED, VIEW_AFFILIATION, VIEW_NONE } view;
 } op_call;
 
@@ -129,8 +129,8 @@ static void admin_add_fail(net_req *r, int rc, void *arg)
         net_ratelimit *rl = r->server->login_limits;
         net_ratelimit_hit(rl, core_arena_printf(&r->arena, "unknown-email:%s", net_req_peer(r)));
         if (r->who.signed_in)
-            net_ratelimit_hit(rl,
-                              core_arena_printf(&r->arena, "unknown-email-user:%s", r->who.user_id));
+            net_ratelimit_hit(
+                rl, core_arena_printf(&r->arena, "unknown-email-user:%s", r->who.user_id));
     }
     op_fail(r, rc, arg);
 }
@@ -142,9 +142,9 @@ void net_profiles_admin_add(net_req *r)
     if (c == NULL)
         return;
     net_ratelimit *rl = r->server->login_limits;
-    int wait = net_ratelimit_check(
-        rl, core_arena_printf(&r->arena, "unknown-email:%s", net_req_peer(r)), UNKNOWN_EMAIL_MAX,
-        UNKNOWN_EMAIL_WINDOW);
+    int wait =
+        net_ratelimit_check(rl, core_arena_printf(&r->arena, "unknown-email:%s", net_req_peer(r)),
+                            UNKNOWN_EMAIL_MAX, UNKNOWN_EMAIL_WINDOW);
     if (r->who.signed_in) {
         int w = net_ratelimit_check(
             rl, core_arena_printf(&r->arena, "unknown-email-user:%s", r->who.user_id),
@@ -215,7 +215,7 @@ static void read_answer(net_req *r, int rc, const core_value *v)
         net_reply(r, 200, v);
     else
         net_fail(r, rc,
-                 rc == CORE_ENOTFOUND  ? "no such profile"
+                 rc == CORE_ENOTFOUND ? "no such profile"
                  : rc == CORE_EBADREQ ? "version is draft or published"
                                       : NULL,
                  NULL);
@@ -257,8 +257,8 @@ void net_profiles_members(net_req *r)
     size_t page, per_page;
     if (id == NULL || !load_for_read(r, id, &rec, &actor) || !net_req_page(r, &page, &per_page))
         return;
-    int rc = core_profile_members_read(r->server->store, &actor, &rec, page, per_page,
-                                       &r->arena, &v);
+    int rc =
+        core_profile_members_read(r->server->store, &actor, &rec, page, per_page, &r->arena, &v);
     read_answer(r, rc, &v);
 }
 

@@ -24,10 +24,10 @@ typedef struct rl_entry {
     unsigned n;         /* failures recorded, capped at RL_KEEP */
     unsigned next;      /* ring position of the next write */
     time_t last;
-    double tokens;      /* token bucket: tokens left, as of `filled` */
-    double filled;      /* when tokens was last brought up to date (seconds) */
-    bool bucket;        /* the bucket has been used (tokens is meaningful) */
-    unsigned inflight;  /* jobs in flight */
+    double tokens;     /* token bucket: tokens left, as of `filled` */
+    double filled;     /* when tokens was last brought up to date (seconds) */
+    bool bucket;       /* the bucket has been used (tokens is meaningful) */
+    unsigned inflight; /* jobs in flight */
 } rl_entry;
 
 struct net_ratelimit {
@@ -72,7 +72,8 @@ static rl_entry *find(net_ratelimit *rl, const char *key, int create, time_t now
         }
         /* An entry with work in flight is never stale: its count must survive. */
         bool e_free = e->key[0] == '\0' || (now - e->last > 3600 && e->inflight == 0);
-        bool v_free = victim->key[0] == '\0' || (now - victim->last > 3600 && victim->inflight == 0);
+        bool v_free =
+            victim->key[0] == '\0' || (now - victim->last > 3600 && victim->inflight == 0);
         if ((e_free && !v_free) || (e_free == v_free && e->last < victim->last))
             victim = e;
     }

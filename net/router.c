@@ -110,7 +110,8 @@ net_route_result net_router_match(const net_router *r, const char *method, size_
         }
         path_known = true;
         size_t used = strlen(m->allow);
-        if (strstr(m->allow, rt->method) == NULL && used + strlen(rt->method) + 3 < sizeof(m->allow)) {
+        if (strstr(m->allow, rt->method) == NULL &&
+            used + strlen(rt->method) + 3 < sizeof(m->allow)) {
             if (used)
                 strcat(m->allow, ", ");
             strcat(m->allow, rt->method);

@@ -23,8 +23,8 @@ typedef struct net_route {
     const char *method;  /* "GET", "POST", ... */
     const char *pattern; /* as registered; also the route's label in metrics */
     net_handler_fn fn;
-    unsigned flags;      /* NET_ROUTE_* */
-    size_t body_limit;   /* largest accepted body in bytes (0 = the default) */
+    unsigned flags;    /* NET_ROUTE_* */
+    size_t body_limit; /* largest accepted body in bytes (0 = the default) */
     /* private: the pattern split into segments */
     size_t nseg;
     const char *seg[NET_ROUTE_MAX_SEGMENTS];
@@ -42,9 +42,9 @@ enum {
 typedef struct net_router net_router;
 
 typedef struct net_match {
-    const net_route *route;      /* NULL when nothing matched */
-    size_t route_index;          /* index for metrics */
-    char allow[128];             /* for 405: the methods the path allows, comma-separated */
+    const net_route *route; /* NULL when nothing matched */
+    size_t route_index;     /* index for metrics */
+    char allow[128];        /* for 405: the methods the path allows, comma-separated */
     size_t nparams;
     core_slice param_name[NET_ROUTE_MAX_PARAMS];
     core_slice param[NET_ROUTE_MAX_PARAMS]; /* slices of the request path (not decoded) */
@@ -56,9 +56,9 @@ void net_router_free(net_router *r);
 void net_router_add(net_router *r, const char *method, const char *pattern, net_handler_fn fn,
                     unsigned flags, size_t body_limit);
 typedef enum net_route_result {
-    NET_ROUTE_MATCHED = 0,  /* m->route is the handler */
-    NET_ROUTE_NO_PATH,      /* no pattern fits the path (404) */
-    NET_ROUTE_NO_METHOD,    /* the path fits, not the method; m->allow lists the methods (405) */
+    NET_ROUTE_MATCHED = 0, /* m->route is the handler */
+    NET_ROUTE_NO_PATH,     /* no pattern fits the path (404) */
+    NET_ROUTE_NO_METHOD,   /* the path fits, not the method; m->allow lists the methods (405) */
 } net_route_result;
 
 /* Matches a request; path excludes the query string. */

@@ -40,8 +40,8 @@ void net_routes_register(net_router *r)
     net_router_add(r, "POST", "/v1/profiles/{id}/submit", net_profiles_submit, 0, 0);
     net_router_add(r, "POST", "/v1/profiles/{id}/moderation", net_profiles_moderate, 0, 0);
     net_router_add(r, "POST", "/v1/profiles/{id}/admins", net_profiles_admin_add, 0, 0);
-    net_router_add(r, "DELETE", "/v1/profiles/{id}/admins/{user_id}", net_profiles_admin_remove,
-                   0, 0);
+    net_router_add(r, "DELETE", "/v1/profiles/{id}/admins/{user_id}", net_profiles_admin_remove, 0,
+                   0);
     net_router_add(r, "POST", "/v1/profiles/{id}/affiliations/{member_id}",
                    net_profiles_affiliation, 0, 0);
     net_router_add(r, "GET", "/v1/profiles/{id}/members", net_profiles_members, 0, 0);
@@ -65,15 +65,14 @@ void net_routes_register(net_router *r)
     net_router_add(r, "POST", "/v1/events/{id}/cancel", net_events_cancel, 0, 0);
     net_router_add(r, "POST", "/v1/events/{id}/participants", net_events_apply, 0, 4096);
     net_router_add(r, "GET", "/v1/events/{id}/participants", net_events_participants, 0, 0);
-    net_router_add(r, "POST", "/v1/events/{id}/participants/{pid}/decision", net_events_decide,
-                   0, 4096);
+    net_router_add(r, "POST", "/v1/events/{id}/participants/{pid}/decision", net_events_decide, 0,
+                   4096);
     net_router_add(r, "PUT", "/v1/events/{id}/slots", net_events_slots, 0, 64 * 1024);
     net_router_add(r, "PUT", "/v1/events/{id}/participants/{pid}/unavailable",
                    net_events_unavailable, 0, 16 * 1024);
     net_router_add(r, "POST", "/v1/events/{id}/meeting-requests", net_events_request, 0, 4096);
     net_router_add(r, "GET", "/v1/events/{id}/meeting-requests", net_events_requests, 0, 0);
-    net_router_add(r, "POST", "/v1/events/{id}/meeting-requests/{rid}", net_events_answer, 0,
-                   4096);
+    net_router_add(r, "POST", "/v1/events/{id}/meeting-requests/{rid}", net_events_answer, 0, 4096);
     net_router_add(r, "POST", "/v1/events/{id}/schedule", net_events_schedule, 0, 0);
     net_router_add(r, "GET", "/v1/events/{id}/schedule", net_events_schedule_get, 0, 0);
     net_exchange_routes(r); /* ClusterXchange exchanges (net/exchange.c) */

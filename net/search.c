@@ -28,7 +28,8 @@ static core_value news_profile(core_store *s, const char *id, core_arena *a)
 {
     core_value rec;
     const char *pid;
-    if (core_news_get(s, id, a, &rec) != 0 || (pid = core_value_get_str(&rec, "profile_id")) == NULL)
+    if (core_news_get(s, id, a, &rec) != 0 ||
+        (pid = core_value_get_str(&rec, "profile_id")) == NULL)
         return core_value_null();
     return core_value_cstr(a, pid);
 }

@@ -405,8 +405,8 @@ int net_server_check_options(const net_server_options *o)
         else
             snprintf(dir, sizeof(dir), ".");
         if (access(dir, W_OK) != 0) {
-            fprintf(stderr, "eccpd serve: --access-log %s: cannot write in %s: %s\n",
-                    o->access_log, dir, strerror(errno));
+            fprintf(stderr, "eccpd serve: --access-log %s: cannot write in %s: %s\n", o->access_log,
+                    dir, strerror(errno));
             return 2;
         }
     }
@@ -460,8 +460,7 @@ int net_server_run(const net_server_options *opt)
     if (core_store_open(path, &s->store, &err) != 0) {
         pid_t other = net_control_server(opt->data_dir);
         if (other > 0)
-            fprintf(stderr, "eccpd is already running on %s (pid %d)\n", opt->data_dir,
-                    (int)other);
+            fprintf(stderr, "eccpd is already running on %s (pid %d)\n", opt->data_dir, (int)other);
         else if (err != NULL && strstr(err, "LOCK") != NULL)
             fprintf(stderr, "eccpd is already running on %s (a process holds its store's lock)\n",
                     opt->data_dir);
@@ -596,9 +595,9 @@ Exit:
     /* Closing the store finishes any queued write before RocksDB closes. */
     net_pool_free(s->pool);
     net_partner_sweeper_stop(s->partner_sweeper); /* before the outbox it kicks */
-    core_outbox_stop(s->outbox); /* delivers what is queued, then stops */
-    net_smtp_stop(s->smtp);      /* what is left in the spool goes at the next start */
-    core_feed_free(s->feed);     /* applies what is committed, then stops */
+    core_outbox_stop(s->outbox);                  /* delivers what is queued, then stops */
+    net_smtp_stop(s->smtp);  /* what is left in the spool goes at the next start */
+    core_feed_free(s->feed); /* applies what is committed, then stops */
     index_records_free(s->indexer);
     matcher_records_free(s->xchange); /* after the feed, which writes it */
     if (s->index != NULL)

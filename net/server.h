@@ -44,22 +44,22 @@ typedef struct net_thread {
 } net_thread;
 
 typedef struct net_server_options {
-    const char *data_dir;    /* holds store/, index/, outbox/ */
-    const char *listen;      /* HOST:PORT */
-    size_t threads;          /* event-loop threads */
-    size_t pool_threads;     /* slow-work threads */
-    const char *tls_cert;    /* PEM files; both or neither */
+    const char *data_dir; /* holds store/, index/, outbox/ */
+    const char *listen;   /* HOST:PORT */
+    size_t threads;       /* event-loop threads */
+    size_t pool_threads;  /* slow-work threads */
+    const char *tls_cert; /* PEM files; both or neither */
     const char *tls_key;
-    const char *access_log;  /* path, "-" for stdout, or "off" */
-    size_t max_body;         /* default request body limit, bytes */
-    double drain_seconds;    /* how long SIGTERM waits for requests in flight */
-    const char *public_url;  /* the platform's address, for links in e-mails */
-    const char *mail_from;   /* the From: of outgoing e-mail */
-    int hash_rate;           /* password hashes a client address may start a minute (0: any) */
-    size_t max_connections;  /* open connections at once; more wait in the listen backlog */
+    const char *access_log; /* path, "-" for stdout, or "off" */
+    size_t max_body;        /* default request body limit, bytes */
+    double drain_seconds;   /* how long SIGTERM waits for requests in flight */
+    const char *public_url; /* the platform's address, for links in e-mails */
+    const char *mail_from;  /* the From: of outgoing e-mail */
+    int hash_rate;          /* password hashes a client address may start a minute (0: any) */
+    size_t max_connections; /* open connections at once; more wait in the listen backlog */
     const char *const *cors_origins; /* browser origins allowed to call the API (CORS) */
     size_t ncors_origins;
-    const char *smtp;        /* HOST:PORT of an SMTP relay for the spool, or NULL */
+    const char *smtp; /* HOST:PORT of an SMTP relay for the spool, or NULL */
 } net_server_options;
 
 struct net_server {
@@ -69,15 +69,15 @@ struct net_server {
     net_router *router;
     core_store *store;
     core_outbox *outbox;
-    index_writer *index;     /* the single index writer, driven by the feed */
-    index_records *indexer;  /* records -> documents */
-    core_feed *feed;         /* follows the change log into the index and the matcher */
+    index_writer *index;             /* the single index writer, driven by the feed */
+    index_records *indexer;          /* records -> documents */
+    core_feed *feed;                 /* follows the change log into the index and the matcher */
     core_feed_consumer consumers[4]; /* the feed's consumers; [0] is the index */
     size_t nconsumers;
     _Atomic unsigned index_generation; /* moves when a rebuilt index is swapped in */
-    struct matcher_records *xchange; /* ClusterXchange matcher tables (matcher/records.c) */
+    struct matcher_records *xchange;   /* ClusterXchange matcher tables (matcher/records.c) */
     struct net_partner_sweeper *partner_sweeper; /* closes partner searches past deadline */
-    struct net_smtp *smtp;       /* sends the spool by SMTP (--smtp), or NULL */
+    struct net_smtp *smtp;                       /* sends the spool by SMTP (--smtp), or NULL */
     net_pool *pool;
     net_ratelimit *login_limits;
     SSL_CTX *ssl;

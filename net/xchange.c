@@ -197,11 +197,10 @@ void net_xchange_list(net_req *r)
     if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL) || !net_req_page(r, &page, &per_page))
         return;
     core_value v;
-    int rc = core_xchange_list(r->server->store, &actor, net_req_query(r, "state"), page,
-                               per_page, &r->arena, &v);
+    int rc = core_xchange_list(r->server->store, &actor, net_req_query(r, "state"), page, per_page,
+                               &r->arena, &v);
     if (rc != 0) {
-        net_fail(r, rc, rc == CORE_EBADREQ ? "state is pending, accepted or rejected" : NULL,
-                 NULL);
+        net_fail(r, rc, rc == CORE_EBADREQ ? "state is pending, accepted or rejected" : NULL, NULL);
         return;
     }
     net_reply(r, 200, &v);
@@ -262,8 +261,8 @@ void net_xchange_conversations(net_req *r)
     if (!net_req_allow(r, CORE_ACT_SIGNED_IN, &actor, NULL))
         return;
     core_value v;
-    int rc = core_xchange_conversations(r->server->store, &actor, net_req_param(r, "id"),
-                                        &r->arena, &v);
+    int rc =
+        core_xchange_conversations(r->server->store, &actor, net_req_param(r, "id"), &r->arena, &v);
     if (rc != 0) {
         net_fail(r, rc, rc == CORE_ENOTFOUND ? "no such registration" : NULL, NULL);
         return;
@@ -352,8 +351,8 @@ void net_xchange_catalogue(net_req *r)
     q.page = (uint32_t)page;
     q.per_page = (uint32_t)per_page;
     q.filter.kinds = 1u << INDEX_KIND_XCHANGE;
-    q.facets = (1u << INDEX_FACET_COUNTRY) | (1u << INDEX_FACET_ECOSYSTEM) |
-               (1u << INDEX_FACET_TYPE);
+    q.facets =
+        (1u << INDEX_FACET_COUNTRY) | (1u << INDEX_FACET_ECOSYSTEM) | (1u << INDEX_FACET_TYPE);
     index_tag_group *groups = core_arena_alloc(&r->arena, 4 * sizeof(*groups));
     size_t ng = 0;
     const char *month = net_req_query(r, "month");

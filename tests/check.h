@@ -29,8 +29,7 @@
     do {                                                                                           \
         int64_t check__a = (int64_t)(a), check__b = (int64_t)(b);                                  \
         if (!(check__a op check__b))                                                               \
-            CHECK__FAIL("%s %s %s (%" PRId64 " vs %" PRId64 ")", #a, #op, #b, check__a,            \
-                        check__b);                                                                 \
+            CHECK__FAIL("%s %s %s (%" PRId64 " vs %" PRId64 ")", #a, #op, #b, check__a, check__b); \
     } while (0)
 
 #define CHECK_EQ(a, b) CHECK_INT_OP(a, ==, b)
@@ -51,7 +50,7 @@
     do {                                                                                           \
         const char *check__a = (a), *check__b = (b);                                               \
         if (check__a == NULL || check__b == NULL || strcmp(check__a, check__b) != 0)               \
-            CHECK__FAIL("%s == %s (\"%s\" vs \"%s\")", #a, #b, check__a ? check__a : "(null)",    \
+            CHECK__FAIL("%s == %s (\"%s\" vs \"%s\")", #a, #b, check__a ? check__a : "(null)",     \
                         check__b ? check__b : "(null)");                                           \
     } while (0)
 

@@ -49,8 +49,7 @@ static inline void test_user(core_store *st, core_arena *a, const char *name, co
                              "{\"username\":\"%s\",\"email\":\"%s@example.eu\","
                              "\"organisation_name\":\"O\",\"country\":\"DE\",\"title\":\"T\"}",
                              name, name));
-    core_user_create u = {
-        .body = &body, .password_hash = "$argon2id$test", .role = role, .out = a};
+    core_user_create u = {.body = &body, .password_hash = "$argon2id$test", .role = role, .out = a};
     CHECK_EQ(core_store_write_sync(st, core_user_create_txn, &u, NULL), 0);
     snprintf(out, 32, "%s", core_value_get_str(&u.user, "id"));
 }
@@ -59,8 +58,8 @@ static inline void test_user(core_store *st, core_arena *a, const char *name, co
  * requires (a website unique in the test program); when publish, submitted and published by
  * moderator (a moderator's user id). Its id, in a. */
 static inline const char *test_profile(core_store *st, core_arena *a, const char *user,
-                                       const char *moderator, const char *name,
-                                       const char *country, bool publish)
+                                       const char *moderator, const char *name, const char *country,
+                                       bool publish)
 {
     static int n_profiles;
     core_value body = test_json(

@@ -21,7 +21,7 @@
     do {                                                                                           \
         int must__rc = (expr);                                                                     \
         if (must__rc != (want)) {                                                                  \
-            fprintf(stderr, "%s:%d: %s = %d: %s\n", __FILE__, __LINE__, #expr, must__rc,          \
+            fprintf(stderr, "%s:%d: %s = %d: %s\n", __FILE__, __LINE__, #expr, must__rc,           \
                     index_last_error());                                                           \
             exit(1);                                                                               \
         }                                                                                          \
@@ -90,8 +90,8 @@ int main(int argc, char **argv)
     MUST(index_commit(w, (uint64_t)n), 0);
     double t1 = now_s();
     index_writer_close(w);
-    printf("    one writer: %d docs in %.2f s: %.0f docs/s (bulk, with final commit)\n", n,
-           t1 - t0, n / (t1 - t0));
+    printf("    one writer: %d docs in %.2f s: %.0f docs/s (bulk, with final commit)\n", n, t1 - t0,
+           n / (t1 - t0));
     for (unsigned shards = 2; shards <= 4; shards *= 2) {
         char pdir[300];
         snprintf(pdir, sizeof pdir, "%s/par%u", root, shards);
@@ -116,7 +116,8 @@ int main(int argc, char **argv)
             else if (rnd(2))
                 snprintf(q, sizeof q, "%s ", synth_words[x * x / SYNTH_WORDS]);
             else
-                snprintf(q, sizeof q, "%s %s ", synth_words[x * x / SYNTH_WORDS], synth_words[y * y / SYNTH_WORDS]);
+                snprintf(q, sizeof q, "%s %s ", synth_words[x * x / SYNTH_WORDS],
+                         synth_words[y * y / SYNTH_WORDS]);
             double s0 = now_s();
             if (mode < 2) {
                 index_query qq = index_query_default();

@@ -39,7 +39,6 @@ MATCHER__CLONES static uint64_t column_sum(const matcher__part *p)
     return sum;
 }
 
-
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;

@@ -92,8 +92,8 @@ int main(int argc, char **argv)
         if (a == b || pair[(size_t)a * P + b])
             continue;
         pair[(size_t)a * P + b] = pair[(size_t)b * P + a] = 1;
-        req[n++] = (matcher_sched_request){a, b, 1 + (uint32_t)(uniform() * 3),
-                                           (int32_t)(uniform() * 40), -1, -1, -1};
+        req[n++] = (matcher_sched_request){
+            a, b, 1 + (uint32_t)(uniform() * 3), (int32_t)(uniform() * 40), -1, -1, -1};
     }
     if (argc >= 9) {
         FILE *f = fopen(argv[8], "w");

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <time.h>
 
-
 typedef struct writer {
     matcher_table *t;
     matcher_reg *rows; /* the table's rows as the writer knows them */

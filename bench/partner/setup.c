@@ -142,12 +142,13 @@ int main(int argc, char **argv)
     core_profile_op pop;
     core_profile_op_init(&pop, &a, &admin);
     core_value body = json(
-        &a, "{\"type\":\"cluster_organisation\",\"name\":\"Bench Cluster\",\"country\":\"FR\","
-            "\"city\":\"Lyon\",\"description\":\"A cluster.\",\"website\":\"https://bench.example\","
-            "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"
-            "\"member_composition\":{\"smes\":30,\"research\":10},\"ecosystems\":[\"digital\"],"
-            "\"services\":[\"training\",\"matchmaking\"],\"contact\":{\"name\":\"N\","
-            "\"email\":\"contact@bench.example\"}}");
+        &a,
+        "{\"type\":\"cluster_organisation\",\"name\":\"Bench Cluster\",\"country\":\"FR\","
+        "\"city\":\"Lyon\",\"description\":\"A cluster.\",\"website\":\"https://bench.example\","
+        "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"
+        "\"member_composition\":{\"smes\":30,\"research\":10},\"ecosystems\":[\"digital\"],"
+        "\"services\":[\"training\",\"matchmaking\"],\"contact\":{\"name\":\"N\","
+        "\"email\":\"contact@bench.example\"}}");
     pop.body = &body;
     if ((rc = core_store_write_sync(store, core_profile_create_txn, &pop, NULL)) != 0)
         die(pop.message ? pop.message : "profile", rc);
@@ -203,8 +204,10 @@ int main(int argc, char **argv)
             clock_gettime(CLOCK_MONOTONIC, &t0);
             rc = core_store_write_sync(store, timed_interest_txn, &op, NULL);
             clock_gettime(CLOCK_MONOTONIC, &t1);
-            fprintf(stderr, "interest on %c: rc %d, %.1f ms (the write function %.1f ms), %zu "
-                    "notified\n", 'A' + k % 2, rc,
+            fprintf(stderr,
+                    "interest on %c: rc %d, %.1f ms (the write function %.1f ms), %zu "
+                    "notified\n",
+                    'A' + k % 2, rc,
                     (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, fn_ms,
                     op.notified);
         }

@@ -136,8 +136,8 @@ void api_start(api_server *s, const char *dir, const char *const *extra)
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", s->port);
     snprintf(data, sizeof(data), "%s/data", s->dir);
     /* --no-demo: tests start from an empty platform, not the first-run demo data */
-    const char *argv[32] = {api_binary, "serve", "--data", data, "--listen", listen,
-                            "--threads", "2", "--drain", "5", "--no-demo",
+    const char *argv[32] = {api_binary, "serve", "--data", data, "--listen", listen, "--threads",
+                            "2", "--drain", "5", "--no-demo",
                             /* tests sign up many users from one address; the hashing
                              * limit's own test sets it (a later flag wins) */
                             "--hash-rate", "0"};
@@ -172,8 +172,8 @@ void api_start(api_server *s, const char *dir, const char *const *extra)
             fprintf(stderr, "eccpd exited early; its log is %s\n", s->log);
             CHECK(!"server exited during start-up");
         }
-        api_res r = api_call(s, s->tls_cert ? API_H2_TLS : API_H1, "GET", "/readyz", NULL, NULL,
-                             0, NULL);
+        api_res r =
+            api_call(s, s->tls_cert ? API_H2_TLS : API_H1, "GET", "/readyz", NULL, NULL, 0, NULL);
         long st = r.status;
         api_res_free(&r);
         if (st == 200)
@@ -249,24 +249,23 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 }
 
 api_res api_call(api_server *s, api_proto p, const char *method, const char *path,
-                 const char *content_type, const char *body, size_t len,
-                 const char *const *headers)
+                 const char *content_type, const char *body, size_t len, const char *const *headers)
 {
     api_res r = {0};
     CURL *c = curl_easy_init();
     char url[512];
-    snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", p == API_H2_TLS ? "https" : "http",
-             s->port, path);
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", p == API_H2_TLS ? "https" : "http", s->port,
+             path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "HEAD") == 0) /* no body follows, whatever Content-Length says */
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    long ver = p == API_H1            ? CURL_HTTP_VERSION_1_1
-               : p == API_H2C         ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
-               : p == API_H2_UPGRADE  ? CURL_HTTP_VERSION_2_0
-                                      : CURL_HTTP_VERSION_2TLS;
+    long ver = p == API_H1           ? CURL_HTTP_VERSION_1_1
+               : p == API_H2C        ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+               : p == API_H2_UPGRADE ? CURL_HTTP_VERSION_2_0
+                                     : CURL_HTTP_VERSION_2TLS;
     curl_easy_setopt(c, CURLOPT_HTTP_VERSION, ver);
     if (p == API_H2_TLS) {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -301,8 +300,8 @@ api_res api_call(api_server *s, api_proto p, const char *method, const char *pat
     return r;
 }
 
-api_res api_json(api_server *s, api_proto p, const char *method, const char *path,
-                 const char *json, const char *token)
+api_res api_json(api_server *s, api_proto p, const char *method, const char *path, const char *json,
+                 const char *token)
 {
     char auth[256];
     const char *h[2] = {NULL, NULL};

@@ -61,8 +61,8 @@ api_res api_call(api_server *s, api_proto p, const char *method, const char *pat
                  const char *content_type, const char *body, size_t len,
                  const char *const *headers);
 /* A JSON request with no extra headers. */
-api_res api_json(api_server *s, api_proto p, const char *method, const char *path,
-                 const char *json, const char *token);
+api_res api_json(api_server *s, api_proto p, const char *method, const char *path, const char *json,
+                 const char *token);
 void api_res_free(api_res *r);
 /* A response header's value (case-insensitive name) copied into buf, or NULL. */
 const char *api_header(const api_res *r, const char *name, char *buf, size_t len);

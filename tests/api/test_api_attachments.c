@@ -307,7 +307,7 @@ static void referenced_kept_unreferenced_removed(void)
     snprintf(p, sizeof(p), "/v1/attachments/%s", ids[1]);
     long status = 0;
     for (int i = 0; i < 200 && status != 404; i++) { /* the sweep runs at start */
-        r = get_as(p, t_user); /* the uploader could read it until it went */
+        r = get_as(p, t_user);                       /* the uploader could read it until it went */
         status = r.status;
         api_res_free(&r);
         if (status != 404) {

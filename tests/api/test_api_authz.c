@@ -241,9 +241,7 @@ static const read_case reads[] = {
     /* personal data: each caller's export holds only what is theirs (the admin's: the
      * profile it administers, its interests received with bob's address; the colleague's
      * the same profile), nothing for a stranger or a moderator */
-    {"/v1/me/export",
-     {401, 200, 200, 200, 200},
-     {0, 0, K_ALL, ADM | K_BOB_MAIL, 0}},
+    {"/v1/me/export", {401, 200, 200, 200, 200}, {0, 0, K_ALL, ADM | K_BOB_MAIL, 0}},
     {"/", {200, 200, 200, 200, 200}, {0}},
     {"/profiles/%A", {200, 200, 200, 200, 200}, {0}},
     {"/profiles/%A/draft", {200, 200, 200, 200, 200}, {0}},

@@ -17,7 +17,7 @@
 static api_server srv;
 enum { WRITERS_MAX = 40 };
 static char *tokens[WRITERS_MAX];
-static _Atomic int acked;  /* registrations acknowledged so far */
+static _Atomic int acked; /* registrations acknowledged so far */
 static _Atomic bool stop;
 
 static void *keep_writing(void *arg)

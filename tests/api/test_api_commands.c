@@ -145,7 +145,7 @@ static void usage_errors_exit_2_and_version(void)
     CHECK_EQ(RUN_ARGS("--version"), 0);
     CHECK(strncmp(out, "eccpd 0.", 8) == 0);
     static const char *const libs[] = {"libh2o 2.", "RocksDB ", "Xapian 1.", "msgpack-c ",
-                                       "jemalloc ", "OpenSSL ", "cJSON ", NULL};
+                                       "jemalloc ", "OpenSSL ", "cJSON ",    NULL};
     for (const char *const *l = libs; *l; l++)
         expect_out(*l);
 }

@@ -176,11 +176,12 @@ static bool newer(int k, const char *name, const char *pid, const char *token, c
     ack.logo[i].acked = 1;
     pthread_mutex_unlock(&mu);
 
-    snprintf(body, sizeof body,
-             "{\"profile_id\":\"%s\",\"title\":\"Days of %s\",\"kind\":\"matchmaking\",\"starts_at\":"
-             "\"2030-03-01T09:00:00Z\",\"ends_at\":\"2030-03-01T12:00:00Z\",\"location\":"
-             "\"Brussels\",\"virtual\":false,\"description\":\"B2B\",\"ecosystems\":[\"digital\"]}",
-             pid, name);
+    snprintf(
+        body, sizeof body,
+        "{\"profile_id\":\"%s\",\"title\":\"Days of %s\",\"kind\":\"matchmaking\",\"starts_at\":"
+        "\"2030-03-01T09:00:00Z\",\"ends_at\":\"2030-03-01T12:00:00Z\",\"location\":"
+        "\"Brussels\",\"virtual\":false,\"description\":\"B2B\",\"ecosystems\":[\"digital\"]}",
+        pid, name);
     if (!wr("POST", "/v1/events", body, token, 201, id))
         return false;
     size_t e;
@@ -642,8 +643,10 @@ static void verify(long published, long accepted, long users)
             match = r.len == png(want, ack.logo[j].width) && memcmp(r.body, want, r.len) == 0;
         }
         if (!match)
-            fprintf(stderr, "profile %s serves neither its last acknowledged logo nor a later "
-                    "one\n", ack.logo[i].pid);
+            fprintf(stderr,
+                    "profile %s serves neither its last acknowledged logo nor a later "
+                    "one\n",
+                    ack.logo[i].pid);
         CHECK(match);
         api_res_free(&r);
     }
@@ -663,8 +666,8 @@ static void verify(long published, long accepted, long users)
             snprintf(p, sizeof p, "/v1/events/%s/participants", ev);
             api_res r = api_json(&srv, API_H1, "GET", p, NULL, tok);
             CHECK_EQ(r.status, 200);
-            cJSON *list = cJSON_IsArray(r.json) ? r.json
-                                                : cJSON_GetObjectItemCaseSensitive(r.json, "items");
+            cJSON *list =
+                cJSON_IsArray(r.json) ? r.json : cJSON_GetObjectItemCaseSensitive(r.json, "items");
             int n = 0, acc = 0;
             cJSON *it;
             cJSON_ArrayForEach(it, list)

@@ -36,20 +36,18 @@ typedef struct org {
 } org;
 
 /* A user with a cluster profile, published unless publish is false. */
-static void make_org(org *o, const char *user, const char *name, const char *country,
-                     bool publish)
+static void make_org(org *o, const char *user, const char *name, const char *country, bool publish)
 {
     o->token = api_signup(&srv, user, "a long password");
     char body[2048];
-    snprintf(
-        body, sizeof(body),
-        "{\"type\":\"cluster_organisation\",\"name\":\"%s\",\"country\":\"%s\","
-        "\"city\":\"C\",\"description\":\"A cluster.\",\"website\":\"https://%s.example\","
-        "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"
-        "\"member_composition\":{\"smes\":30,\"research\":10},\"ecosystems\":[\"digital\"],"
-        "\"services\":[\"training\",\"matchmaking\"],\"contact\":{\"name\":\"N\","
-        "\"email\":\"contact@example.eu\"}}",
-        name, country, user);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"cluster_organisation\",\"name\":\"%s\",\"country\":\"%s\","
+             "\"city\":\"C\",\"description\":\"A cluster.\",\"website\":\"https://%s.example\","
+             "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"
+             "\"member_composition\":{\"smes\":30,\"research\":10},\"ecosystems\":[\"digital\"],"
+             "\"services\":[\"training\",\"matchmaking\"],\"contact\":{\"name\":\"N\","
+             "\"email\":\"contact@example.eu\"}}",
+             name, country, user);
     api_res r = call("POST", "/v1/profiles", body, o->token);
     api_expect(&r, 201);
     snprintf(o->profile, sizeof(o->profile), "%s", api_jstr(r.json, "id"));
@@ -92,8 +90,8 @@ static void setup(void)
     make_org(&draft, "drafty", "Draft Organiser", "ES", false);
 }
 
-static api_res create_event(const char *pid, const char *title, const char *kind,
-                            const char *start, const char *end, const char *token)
+static api_res create_event(const char *pid, const char *title, const char *kind, const char *start,
+                            const char *end, const char *token)
 {
     char body[1024];
     snprintf(body, sizeof(body),
@@ -182,7 +180,8 @@ static void unpublished_organiser_is_off_the_agenda(void)
     CHECK_STR_EQ(api_jstr(hit, "kind"), "event");
     CHECK_STR_EQ(api_jstr(hit, "type"), "matchmaking");
     CHECK_STR_EQ(api_jstr(hit, "country"), "BE");
-    cJSON *kf = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "facets"), "kind"), 0);
+    cJSON *kf =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "facets"), "kind"), 0);
     CHECK_STR_EQ(api_jstr(kf, "value"), "event");
     CHECK_EQ(cJSON_GetObjectItem(kf, "count")->valueint, 1);
     api_res_free(&r);
@@ -229,10 +228,11 @@ static void edit_and_slots(void)
     const char *outside = "{\"tables\":2,\"slots\":[{\"starts_at\":\"2030-03-01T07:00:00Z\","
                           "\"ends_at\":\"2030-03-01T07:30:00Z\"}]}";
     call_expect("PUT", P("/v1/events/%s/slots", ev, NULL), outside, host.token, 422);
-    const char *good = "{\"tables\":2,\"slots\":["
-                       "{\"starts_at\":\"2030-03-01T09:00:00Z\",\"ends_at\":\"2030-03-01T09:30:00Z\"},"
-                       "{\"starts_at\":\"2030-03-01T09:30:00Z\",\"ends_at\":\"2030-03-01T10:00:00Z\"},"
-                       "{\"starts_at\":\"2030-03-01T10:00:00Z\",\"ends_at\":\"2030-03-01T10:30:00Z\"}]}";
+    const char *good =
+        "{\"tables\":2,\"slots\":["
+        "{\"starts_at\":\"2030-03-01T09:00:00Z\",\"ends_at\":\"2030-03-01T09:30:00Z\"},"
+        "{\"starts_at\":\"2030-03-01T09:30:00Z\",\"ends_at\":\"2030-03-01T10:00:00Z\"},"
+        "{\"starts_at\":\"2030-03-01T10:00:00Z\",\"ends_at\":\"2030-03-01T10:30:00Z\"}]}";
     call_expect("PUT", P("/v1/events/%s/slots", ev, NULL), good, t_stranger, 403);
     call_expect("PUT", P("/v1/events/%s/slots", ev, NULL), good, p1.token, 403);
     r = call("PUT", P("/v1/events/%s/slots", ev, NULL), good, host.token);
@@ -273,8 +273,8 @@ static void participants(void)
     for (int i = 0; i < 3; i++)
         call_expect("POST", P("/v1/events/%s/participants/%s/decision", ev, all[i]->profile), d,
                     host.token, 200);
-    call_expect("POST", P("/v1/events/%s/participants/%s/decision", ev, p1.profile), d,
-                host.token, 409);
+    call_expect("POST", P("/v1/events/%s/participants/%s/decision", ev, p1.profile), d, host.token,
+                409);
     /* unavailability: the participant's admins only, indices within the slots */
     call_expect("PUT", P("/v1/events/%s/participants/%s/unavailable", ev, p3.profile),
                 "{\"slots\":[0]}", p1.token, 403);
@@ -319,10 +319,10 @@ static void meeting_requests(void)
     request(&p3, &p1, 2, req31);
     request(&p2, &p3, 3, req23);
     /* only an admin of `to` answers */
-    call_expect("POST", P("/v1/events/%s/meeting-requests/%s", ev, req12), "{\"decision\":\"accept\"}",
-                p1.token, 403);
-    call_expect("POST", P("/v1/events/%s/meeting-requests/%s", ev, req12), "{\"decision\":\"accept\"}",
-                t_stranger, 403);
+    call_expect("POST", P("/v1/events/%s/meeting-requests/%s", ev, req12),
+                "{\"decision\":\"accept\"}", p1.token, 403);
+    call_expect("POST", P("/v1/events/%s/meeting-requests/%s", ev, req12),
+                "{\"decision\":\"accept\"}", t_stranger, 403);
     /* p2 fixes the meeting with p1 in slot 1 */
     api_res r = call("POST", P("/v1/events/%s/meeting-requests/%s", ev, req12),
                      "{\"decision\":\"accept\",\"slot\":1}", p2.token);
@@ -392,12 +392,12 @@ static void schedule(void)
     CHECK_STR_EQ(api_jstr(cJSON_GetObjectItem(with2, "with"), "name"), "Participant Two");
     CHECK_STR_EQ(api_jstr(with2, "starts_at"), "2030-03-01T09:30:00Z");
     api_res_free(&r);
-    call_expect("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL,
-                t_stranger, 404);
-    call_expect("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL,
-                p2.token, 404);
-    call_expect("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL,
-                host.token, 200);
+    call_expect("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL, t_stranger,
+                404);
+    call_expect("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL, p2.token,
+                404);
+    call_expect("GET", P("/v1/events/%s/schedule?participant=%s", ev, p1.profile), NULL, host.token,
+                200);
 
     /* iCalendar, parsed back: unfold, then one VEVENT per meeting with its times */
     const char *hdr[] = {"Accept: text/calendar", "Authorization: Bearer ", NULL};
@@ -493,12 +493,12 @@ static void demo_data_has_matchmaking_with_schedules(void)
     memset(&d, 0, sizeof(d));
     api_prepare(&d);
     const char *args[] = {"demo-data", "--scale", "0.02", "--password", "demo events password",
-                          "--quiet", NULL};
+                          "--quiet",   NULL};
     CHECK_EQ(api_cli(&d, NULL, args), 0);
     api_start(&d, d.dir, NULL);
-    api_res r = api_json(&d, API_H1, "POST", "/v1/sessions",
-                         "{\"login\":\"demo-moderator\",\"password\":\"demo events password\"}",
-                         NULL);
+    api_res r =
+        api_json(&d, API_H1, "POST", "/v1/sessions",
+                 "{\"login\":\"demo-moderator\",\"password\":\"demo events password\"}", NULL);
     api_expect(&r, 201);
     char *tok = strdup(api_jstr(r.json, "token"));
     api_res_free(&r);

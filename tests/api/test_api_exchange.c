@@ -238,8 +238,8 @@ static void one_exchange_from_proposal_to_closing_report(void)
     char auth[512];
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", de.token);
     const char *fh[] = {"X-Filename: photo.png", auth, NULL};
-    api_res up = api_call(&srv, API_H1, "POST", "/v1/attachments", "image/png", png,
-                          sizeof(png) - 1, fh);
+    api_res up =
+        api_call(&srv, API_H1, "POST", "/v1/attachments", "image/png", png, sizeof(png) - 1, fh);
     api_expect(&up, 201);
     char report[512], evidence[64];
     snprintf(evidence, sizeof(evidence), "%s", cJSON_GetObjectItem(up.json, "id")->valuestring);
@@ -262,8 +262,7 @@ static void one_exchange_from_proposal_to_closing_report(void)
     const struct {
         const char *token;
         long status;
-    } readers[] = {{NULL, 404}, {t_stranger, 404}, {it.token, 200}, {de.token, 200},
-                   {t_mod, 200}};
+    } readers[] = {{NULL, 404}, {t_stranger, 404}, {it.token, 200}, {de.token, 200}, {t_mod, 200}};
     for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
         api_res er = call("GET", ep, NULL, readers[i].token);
         api_expect(&er, readers[i].status);
@@ -785,7 +784,8 @@ static void matcher_follows_exchanges(void)
         cJSON *e = cJSON_GetArrayItem(asg, i);
         cJSON *vp = cJSON_GetObjectItemCaseSensitive(e, "visitor_profile");
         cJSON *hp = cJSON_GetObjectItemCaseSensitive(e, "host_profile");
-        CHECK(api_jstr(vp, "name") != NULL && api_jstr(vp, "country") != NULL && api_jstr(vp, "id") != NULL);
+        CHECK(api_jstr(vp, "name") != NULL && api_jstr(vp, "country") != NULL &&
+              api_jstr(vp, "id") != NULL);
         CHECK(api_jstr(hp, "name") != NULL && api_jstr(hp, "country") != NULL);
         CHECK(strcmp(api_jstr(hp, "id"), fr.profile) != 0); /* fr has no place left */
         cJSON *reasons = cJSON_GetObjectItemCaseSensitive(e, "reasons");

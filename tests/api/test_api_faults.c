@@ -377,8 +377,8 @@ static void newer_faults(void)
     /* what exists before: a news item, an event with slots */
     char news[64], ev[64];
     snprintf(p, sizeof p, "/v1/profiles/%s/news", fr);
-    api_res r = call("POST", p, "{\"title\":\"Kept news\",\"body\":\"b\",\"attachments\":[]}",
-                     t_fr);
+    api_res r =
+        call("POST", p, "{\"title\":\"Kept news\",\"body\":\"b\",\"attachments\":[]}", t_fr);
     api_expect(&r, 201);
     snprintf(news, sizeof news, "%s", api_jstr(r.json, "id"));
     api_res_free(&r);
@@ -404,7 +404,8 @@ static void newer_faults(void)
         n++;                                                                                       \
     } while (0)
     W("POST", t_fr, NULL, 201, "/v1/profiles/%s/news", fr);
-    snprintf(w[n - 1].body, sizeof w[0].body, "{\"title\":\"Lost news\",\"body\":\"b\",\"attachments\":[]}");
+    snprintf(w[n - 1].body, sizeof w[0].body,
+             "{\"title\":\"Lost news\",\"body\":\"b\",\"attachments\":[]}");
     W("PATCH", t_fr, NULL, 200, "/v1/profiles/%s/news/%s", fr, news);
     snprintf(w[n - 1].body, sizeof w[0].body, "{\"title\":\"Changed news\"}");
     W("PUT", t_fr, "image/png", 204, "/v1/profiles/%s/logo", fr);

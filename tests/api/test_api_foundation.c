@@ -113,8 +113,8 @@ static void every_error_status_has_the_error_body(void)
                      NULL);
         expect_error(&r, 422, "validation_failed");
         cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "fields");
-        const char *expect_fields[] = {"username", "email", "email_confirm", "password",
-                                       "organisation_name", "country", "title", "surprise"};
+        const char *expect_fields[] = {"username",          "email",   "email_confirm", "password",
+                                       "organisation_name", "country", "title",         "surprise"};
         for (size_t k = 0; k < sizeof(expect_fields) / sizeof(*expect_fields); k++)
             CHECK(cJSON_IsString(cJSON_GetObjectItem(fields, expect_fields[k])));
         api_res_free(&r);
@@ -133,14 +133,12 @@ static void every_error_status_has_the_error_body(void)
                  "\"organisation_name\":\"X\",\"country\":\"FR\",\"title\":\"T\"}",
                  i, i, i);
         write_faults("store.internal\n");
-        r = api_json(&srv, p, "POST", "/v1/users",
-                     victim, NULL);
+        r = api_json(&srv, p, "POST", "/v1/users", victim, NULL);
         expect_error(&r, 500, "internal");
         api_res_free(&r);
         unlink(srv.fault_file);
         /* the failed registration left nothing: the same one now succeeds */
-        r = api_json(&srv, p, "POST", "/v1/users",
-                     victim, NULL);
+        r = api_json(&srv, p, "POST", "/v1/users", victim, NULL);
         CHECK_EQ(r.status, 201);
         api_res_free(&r);
     }
@@ -215,15 +213,16 @@ static void msgpack_round_trip(void)
 
 static void idempotent_retry_acts_once(void)
 {
-    const char *body = "{\"username\":\"idem_user\",\"email\":\"idem@example.eu\","
-                       "\"email_confirm\":\"idem@example.eu\",\"password\":\"long enough password\","
-                       "\"organisation_name\":\"X\",\"country\":\"IT\",\"title\":\"T\"}";
+    const char *body =
+        "{\"username\":\"idem_user\",\"email\":\"idem@example.eu\","
+        "\"email_confirm\":\"idem@example.eu\",\"password\":\"long enough password\","
+        "\"organisation_name\":\"X\",\"country\":\"IT\",\"title\":\"T\"}";
     const char *h[] = {"Idempotency-Key: 7f1c-register-idem", NULL};
-    api_res first = api_call(&srv, API_H1, "POST", "/v1/users", "application/json", body,
-                             strlen(body), h);
+    api_res first =
+        api_call(&srv, API_H1, "POST", "/v1/users", "application/json", body, strlen(body), h);
     CHECK_EQ(first.status, 201);
-    api_res again = api_call(&srv, API_H2C, "POST", "/v1/users", "application/json", body,
-                             strlen(body), h);
+    api_res again =
+        api_call(&srv, API_H2C, "POST", "/v1/users", "application/json", body, strlen(body), h);
     CHECK_EQ(again.status, 201);
     char buf[16];
     CHECK_STR_EQ(api_header(&again, "idempotent-replayed", buf, sizeof(buf)), "true");
@@ -233,8 +232,8 @@ static void idempotent_retry_acts_once(void)
     const char *other = "{\"username\":\"idem_user2\",\"email\":\"idem2@example.eu\","
                         "\"email_confirm\":\"idem2@example.eu\",\"password\":\"long enough pw\","
                         "\"organisation_name\":\"X\",\"country\":\"IT\",\"title\":\"T\"}";
-    api_res mismatch = api_call(&srv, API_H1, "POST", "/v1/users", "application/json", other,
-                                strlen(other), h);
+    api_res mismatch =
+        api_call(&srv, API_H1, "POST", "/v1/users", "application/json", other, strlen(other), h);
     expect_error(&mismatch, 422, "validation_failed");
     /* and the first registration happened exactly once: a plain retry conflicts */
     api_res plain = api_json(&srv, API_H1, "POST", "/v1/users", body, NULL);
@@ -249,13 +248,14 @@ static void metrics_and_openapi(void)
 {
     api_res r = api_call(&srv, API_H1, "GET", "/metrics", NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 200);
-    const char *must[] = {"eccpd_http_requests_total{method=\"POST\",route=\"/v1/users\",status=\"201\"}",
-                          "eccpd_http_request_duration_seconds_bucket",
-                          "eccpd_http_requests_in_flight 1",
-                          "eccpd_store_last_seq",
-                          "eccpd_store_commit_groups_total",
-                          "eccpd_allocator_allocated_bytes",
-                          "eccpd_allocator_resident_bytes"};
+    const char *must[] = {
+        "eccpd_http_requests_total{method=\"POST\",route=\"/v1/users\",status=\"201\"}",
+        "eccpd_http_request_duration_seconds_bucket",
+        "eccpd_http_requests_in_flight 1",
+        "eccpd_store_last_seq",
+        "eccpd_store_commit_groups_total",
+        "eccpd_allocator_allocated_bytes",
+        "eccpd_allocator_resident_bytes"};
     for (size_t i = 0; i < sizeof(must) / sizeof(*must); i++) {
         if (strstr(r.body, must[i]) == NULL)
             fprintf(stderr, "missing in /metrics: %s\n", must[i]);
@@ -265,8 +265,9 @@ static void metrics_and_openapi(void)
     r = api_call(&srv, API_H2C, "GET", "/openapi.json", NULL, NULL, 0, NULL);
     CHECK_EQ(r.status, 200);
     cJSON *paths = cJSON_GetObjectItem(r.json, "paths");
-    const char *documented[] = {"/healthz", "/readyz", "/metrics", "/v1/users", "/v1/sessions",
-                                "/v1/sessions/current", "/v1/me"};
+    const char *documented[] = {"/healthz",  "/readyz",      "/metrics",
+                                "/v1/users", "/v1/sessions", "/v1/sessions/current",
+                                "/v1/me"};
     for (size_t i = 0; i < sizeof(documented) / sizeof(*documented); i++)
         CHECK(cJSON_GetObjectItem(paths, documented[i]) != NULL);
     api_res_free(&r);

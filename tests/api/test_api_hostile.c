@@ -74,8 +74,7 @@ static void msgpack_length_bomb_is_refused_before_allocating(void)
     expect_error(&r, 400, "bad_request");
     api_res_free(&r);
     /* A map of 65,535 entries announced in 3 bytes, a string of 4 GiB in 5. */
-    r = api_call(&srv, API_H1, "POST", "/v1/users", "application/msgpack", "\xde\xff\xff", 3,
-                 NULL);
+    r = api_call(&srv, API_H1, "POST", "/v1/users", "application/msgpack", "\xde\xff\xff", 3, NULL);
     expect_error(&r, 400, "bad_request");
     api_res_free(&r);
     r = api_call(&srv, API_H1, "POST", "/v1/users", "application/msgpack",
@@ -94,7 +93,10 @@ static void duplicate_keys_are_refused_in_both_formats(void)
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
     const char *h[] = {auth, NULL};
     /* {"type":"cluster_member","name":"A","name":"B"} in MessagePack */
-    static const char mp[] = "\x83\xa4type\xae" "cluster_member\xa4name\xa1" "A\xa4name\xa1" "B";
+    static const char mp[] = "\x83\xa4type\xae"
+                             "cluster_member\xa4name\xa1"
+                             "A\xa4name\xa1"
+                             "B";
     api_res r = api_call(&srv, API_H1, "POST", "/v1/profiles", "application/msgpack", mp,
                          sizeof(mp) - 1, h);
     expect_error(&r, 400, "bad_request");
@@ -136,7 +138,8 @@ static void nul_inside_a_string_is_refused(void)
     CHECK_EQ(r.status, 201);
     api_res_free(&r);
     /* a NUL byte in a MessagePack string is refused the same way */
-    static const char mp[] = "\x81\xa5login\xa3" "a\0b";
+    static const char mp[] = "\x81\xa5login\xa3"
+                             "a\0b";
     r = api_call(&srv, API_H1, "POST", "/v1/sessions", "application/msgpack", mp, sizeof(mp) - 1,
                  NULL);
     expect_error(&r, 400, "bad_request");
@@ -212,12 +215,12 @@ static void a_session_token_is_never_stored_for_replay(void)
 {
     const char *login = "{\"login\":\"hashme\",\"password\":\"long enough password\"}";
     const char *h[] = {"Idempotency-Key: session-key-1", NULL};
-    api_res a = api_call(&srv, API_H1, "POST", "/v1/sessions", "application/json", login,
-                         strlen(login), h);
+    api_res a =
+        api_call(&srv, API_H1, "POST", "/v1/sessions", "application/json", login, strlen(login), h);
     CHECK_EQ(a.status, 201);
     const char *tok = cJSON_GetObjectItem(a.json, "token")->valuestring;
-    api_res b = api_call(&srv, API_H1, "POST", "/v1/sessions", "application/json", login,
-                         strlen(login), h);
+    api_res b =
+        api_call(&srv, API_H1, "POST", "/v1/sessions", "application/json", login, strlen(login), h);
     CHECK_EQ(b.status, 201);
     char buf[16];
     CHECK(api_header(&b, "idempotent-replayed", buf, sizeof(buf)) == NULL);
@@ -298,9 +301,9 @@ static void enumeration_answers_are_rate_limited(void)
     CHECK_EQ(conflicts, 10);
     CHECK_EQ(limited, 4);
     /* adding colleagues by unregistered e-mails: 404 a few times, then 429 */
-    api_res r = api_json(&e, API_H1, "POST", "/v1/profiles",
-                         "{\"type\":\"cluster_member\",\"name\":\"Probe GmbH\",\"country\":\"DE\"}",
-                         token);
+    api_res r =
+        api_json(&e, API_H1, "POST", "/v1/profiles",
+                 "{\"type\":\"cluster_member\",\"name\":\"Probe GmbH\",\"country\":\"DE\"}", token);
     CHECK_EQ(r.status, 201);
     char path[128];
     snprintf(path, sizeof(path), "/v1/profiles/%s/admins",
@@ -335,9 +338,9 @@ static void sign_in_limit_counts_the_account_not_the_login(void)
         api_res_free(&r);
     }
     /* five wrong by username and e-mail together: the e-mail is blocked as well */
-    api_res r = api_json(&srv, API_H1, "POST", "/v1/sessions",
-                         "{\"login\":\"TwoNames@Example.eu\",\"password\":\"long enough password\"}",
-                         NULL);
+    api_res r =
+        api_json(&srv, API_H1, "POST", "/v1/sessions",
+                 "{\"login\":\"TwoNames@Example.eu\",\"password\":\"long enough password\"}", NULL);
     expect_error(&r, 429, "rate_limited");
     api_res_free(&r);
 }
@@ -345,16 +348,16 @@ static void sign_in_limit_counts_the_account_not_the_login(void)
 static void an_empty_patch_writes_no_revision(void)
 {
     char *token = api_signup(&srv, "patcher", "long enough password");
-    api_res r = api_json(&srv, API_H1, "POST", "/v1/profiles",
-                         "{\"type\":\"cluster_member\",\"name\":\"Patch GmbH\",\"country\":\"DE\"}",
-                         token);
+    api_res r =
+        api_json(&srv, API_H1, "POST", "/v1/profiles",
+                 "{\"type\":\"cluster_member\",\"name\":\"Patch GmbH\",\"country\":\"DE\"}", token);
     CHECK_EQ(r.status, 201);
     char path[128];
     snprintf(path, sizeof(path), "/v1/profiles/%s", cJSON_GetObjectItem(r.json, "id")->valuestring);
     char *updated = cJSON_PrintUnformatted(cJSON_GetObjectItem(r.json, "updated_at"));
     api_res_free(&r);
     long seq = metric("eccpd_store_last_seq"); /* a revision takes a change-log entry */
-    sleep(1); /* updated_at has a resolution of a second */
+    sleep(1);                                  /* updated_at has a resolution of a second */
     r = api_json(&srv, API_H1, "PATCH", path, "{}", token);
     CHECK_EQ(r.status, 200);
     char *after = cJSON_PrintUnformatted(cJSON_GetObjectItem(r.json, "updated_at"));
@@ -434,9 +437,10 @@ static void a_body_over_its_route_limit_is_refused_from_its_head(void)
     /* a chunked body is counted as its chunks arrive */
     size_t cap = 16 * 1024, n = 0;
     char *big = malloc(cap);
-    n += (size_t)snprintf(big, cap, "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
-                                    "application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                    "2400\r\n");
+    n += (size_t)snprintf(big, cap,
+                          "POST /v1/sessions HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                          "application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "2400\r\n");
     memset(big + n, 'x', 0x2400);
     n += 0x2400;
     n += (size_t)snprintf(big + n, cap - n, "\r\n");
@@ -517,8 +521,14 @@ static void http1_framing_errors_get_the_json_error_body(void)
 
 static void frame(int fd, int type, int flags, int stream, const void *payload, size_t len)
 {
-    unsigned char h[9] = {(unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len,
-                          (unsigned char)type, (unsigned char)flags, 0, 0, 0,
+    unsigned char h[9] = {(unsigned char)(len >> 16),
+                          (unsigned char)(len >> 8),
+                          (unsigned char)len,
+                          (unsigned char)type,
+                          (unsigned char)flags,
+                          0,
+                          0,
+                          0,
                           (unsigned char)stream};
     CHECK(write(fd, h, 9) == 9);
     if (len > 0)
@@ -530,8 +540,8 @@ static void a_trickled_http2_header_block_is_cut_off(void)
     int fd = raw_connect(srv.port);
     const char *preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
     CHECK(write(fd, preface, 24) == 24);
-    frame(fd, 4, 0, 0, NULL, 0);          /* SETTINGS */
-    frame(fd, 1, 0x1, 1, "\x82", 1);      /* HEADERS, END_STREAM, no END_HEADERS */
+    frame(fd, 4, 0, 0, NULL, 0);     /* SETTINGS */
+    frame(fd, 1, 0x1, 1, "\x82", 1); /* HEADERS, END_STREAM, no END_HEADERS */
     bool closed = false;
     /* one byte of CONTINUATION every two seconds, for up to 24 s */
     for (int i = 0; i < 12 && !closed; i++) {

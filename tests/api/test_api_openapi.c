@@ -24,7 +24,7 @@
 #include "net/server.h"
 
 static api_server srv;
-static FILE *rec;      /* one JSON line per call: what openapi_check.pl validates */
+static FILE *rec;           /* one JSON line per call: what openapi_check.pl validates */
 static const char *checker; /* openapi_check.pl */
 
 /* Calls METHOD on the path made of the template and its arguments, records the exchange
@@ -71,8 +71,8 @@ static api_res callv(const char *method, const char *tmpl, const char *const *ar
     return r;
 }
 
-static void call(const char *method, const char *tmpl, const char *const *args,
-                 const char *json, const char *token, long status)
+static void call(const char *method, const char *tmpl, const char *const *args, const char *json,
+                 const char *token, long status)
 {
     api_res r = callv(method, tmpl, args, NULL, json, token, status);
     api_res_free(&r);
@@ -118,11 +118,11 @@ static void publish(const char *id, const char *owner, const char *mod)
 }
 
 #define CLUSTER(name, country, site)                                                               \
-    "{\"type\":\"cluster_organisation\",\"name\":\"" name "\",\"country\":\"" country "\","    \
-    "\"city\":\"C\",\"description\":\"A cluster for mobility.\",\"website\":\"" site "\","      \
-    "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"                          \
-    "\"member_composition\":{\"smes\":30,\"research\":10},\"ecosystems\":[\"digital\"],"         \
-    "\"services\":[\"training\",\"matchmaking\"],\"contact\":{\"name\":\"N\","                   \
+    "{\"type\":\"cluster_organisation\",\"name\":\"" name "\",\"country\":\"" country "\","        \
+    "\"city\":\"C\",\"description\":\"A cluster for mobility.\",\"website\":\"" site "\","         \
+    "\"languages\":[\"en\"],\"management_fte\":2,\"members_count\":40,"                            \
+    "\"member_composition\":{\"smes\":30,\"research\":10},\"ecosystems\":[\"digital\"],"           \
+    "\"services\":[\"training\",\"matchmaking\"],\"contact\":{\"name\":\"N\","                     \
     "\"email\":\"contact@example.eu\"}}"
 
 static void day(int days, char out[16])
@@ -253,14 +253,13 @@ static void scenario(void)
     char *ps = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     call("GET", "/v1/partner-searches/{id}", A(ps), NULL, NULL, 200);
-    call("PATCH", "/v1/partner-searches/{id}", A(ps), "{\"title\":\"Partners for a pilot\"}",
-         ana, 200);
+    call("PATCH", "/v1/partner-searches/{id}", A(ps), "{\"title\":\"Partners for a pilot\"}", ana,
+         200);
     r = callv("GET", "/v1/partner-searches", NULL, "?state=open", NULL, NULL, 200);
     api_res_free(&r);
     call("PUT", "/v1/partner-searches/{id}/follow", A(ps), NULL, ben, 204);
     call("POST", "/v1/partner-searches/{id}/interests", A(ps),
-         "{\"organisation\":\"Cluster Mobilitaet\",\"message\":\"We are interested.\"}", ben,
-         201);
+         "{\"organisation\":\"Cluster Mobilitaet\",\"message\":\"We are interested.\"}", ben, 201);
     call("GET", "/v1/partner-searches/{id}/interests", A(ps), NULL, ana, 200);
     call("POST", "/v1/partner-searches/{id}/comments", A(ps), "{\"text\":\"Which call?\"}", ben,
          201);
@@ -287,8 +286,7 @@ static void scenario(void)
 
     /* news on the French cluster's profile (issue 20) */
     r = callv("POST", "/v1/profiles/{id}/news", A(fr), NULL,
-              "{\"title\":\"Mobility days announced\",\"body\":\"Two days in Lyon.\"}",
-              ana, 201);
+              "{\"title\":\"Mobility days announced\",\"body\":\"Two days in Lyon.\"}", ana, 201);
     char *nw = strdup(api_jstr(r.json, "id"));
     api_res_free(&r);
     call("GET", "/v1/profiles/{id}/news", A(fr), NULL, NULL, 200);
@@ -334,9 +332,8 @@ static void routes_match_the_document(const cJSON *doc)
         for (; rt->method[k] && k < sizeof(m) - 1; k++)
             m[k] = (char)(rt->method[k] | 0x20);
         m[k] = '\0';
-        const cJSON *op = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "paths"),
-                                                                  rt->pattern),
-                                              m);
+        const cJSON *op = cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "paths"), rt->pattern), m);
         if (op == NULL)
             fprintf(stderr, "route %s %s is not in /openapi.json\n", rt->method, rt->pattern);
         CHECK(op != NULL);
@@ -356,8 +353,8 @@ static void routes_match_the_document(const cJSON *doc)
             bool found = false;
             for (size_t i = 0; i < n && !found; i++) {
                 const net_route *rt = net_router_route(router, i);
-                found = strcmp(rt->pattern, pi->string) == 0 &&
-                        strcasecmp(rt->method, mi->string) == 0;
+                found =
+                    strcmp(rt->pattern, pi->string) == 0 && strcasecmp(rt->method, mi->string) == 0;
             }
             if (!found)
                 fprintf(stderr, "/openapi.json describes %s %s, which is no route\n", mi->string,

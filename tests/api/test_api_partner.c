@@ -373,8 +373,8 @@ static void notifications_page_and_read(void)
     api_res_free(&r);
     r = call("GET", "/v1/me/notifications?per_page=1&page=2", NULL, t_admin);
     api_expect(&r, 200);
-    CHECK(strcmp(api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"), first) !=
-          0);
+    CHECK(strcmp(api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0), "id"),
+                 first) != 0);
     api_res_free(&r);
     char p[160];
     snprintf(p, sizeof(p), "/v1/me/notifications/%s/read", first);
@@ -749,7 +749,8 @@ static void fanout_survives_kill9(void)
     for (int i = 0; i < N; i++) {
         api_res n = call("GET", "/v1/me/notifications?per_page=1", NULL, tok[i]);
         api_expect(&n, 200);
-        const char *nid = api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(n.json, "items"), 0), "id");
+        const char *nid =
+            api_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(n.json, "items"), 0), "id");
         CHECK(nid != NULL);
         if (i == 0)
             snprintf(first, sizeof(first), "%s", nid);
@@ -791,8 +792,8 @@ static void documented_in_openapi(void)
                                    {"/v1/attachments", "post"},
                                    {"/v1/attachments/{id}", "get"}};
     for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++) {
-        cJSON *op = cJSON_GetObjectItem(cJSON_GetObjectItem(paths, documented[i][0]),
-                                        documented[i][1]);
+        cJSON *op =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(paths, documented[i][0]), documented[i][1]);
         if (op == NULL)
             fprintf(stderr, "undocumented: %s %s\n", documented[i][1], documented[i][0]);
         CHECK(op != NULL && cJSON_GetObjectItem(op, "responses") != NULL);

@@ -18,9 +18,9 @@ static char *t_admin, *t_user, *t_mod, *t_admin2; /* tokens */
 static char admin2_id[64];
 
 /* Every response a caller gets is checked for private data it may not see. */
-static const char *const private_markers[] = {"owner@example.eu", "contact-private@example.eu",
+static const char *const private_markers[] = {"owner@example.eu",    "contact-private@example.eu",
                                               "stranger@example.eu", "colleague@example.eu",
-                                              "password_hash", NULL};
+                                              "password_hash",       NULL};
 
 static void no_private_data(const api_res *r, const char *allowed)
 {
@@ -65,15 +65,15 @@ static void path(char *buf, size_t len, const char *fmt, const char *id)
 }
 
 #define CLUSTER_JSON(name, site)                                                                   \
-    "{\"type\":\"cluster_organisation\",\"name\":\"" name "\",\"acronym\":\"KM\","             \
-    "\"country\":\"DE\",\"city\":\"Stuttgart\",\"region\":\"Baden-Württemberg\","              \
-    "\"address\":\"Königstraße 1\",\"lat\":48.78,\"lon\":9.18,\"website\":\"" site "\","      \
-    "\"description\":\"A cluster for sustainable mobility and automotive suppliers.\","          \
-    "\"languages\":[\"de\",\"en\"],\"year_founded\":2005,\"management_fte\":2.5,"                \
-    "\"members_count\":80,\"member_composition\":{\"smes\":60,\"research\":12,"                 \
-    "\"large_companies\":8},\"ecosystems\":[\"mobility_transport_automotive\",\"digital\"],"     \
-    "\"keywords\":[\"e-mobility\",\"batteries\"],\"services\":[\"matchmaking\",\"training\"],"   \
-    "\"cooperation_countries\":[\"FR\",\"PL\"],\"excellence_label\":\"gold\","                 \
+    "{\"type\":\"cluster_organisation\",\"name\":\"" name "\",\"acronym\":\"KM\","                 \
+    "\"country\":\"DE\",\"city\":\"Stuttgart\",\"region\":\"Baden-Württemberg\","                 \
+    "\"address\":\"Königstraße 1\",\"lat\":48.78,\"lon\":9.18,\"website\":\"" site "\","           \
+    "\"description\":\"A cluster for sustainable mobility and automotive suppliers.\","            \
+    "\"languages\":[\"de\",\"en\"],\"year_founded\":2005,\"management_fte\":2.5,"                  \
+    "\"members_count\":80,\"member_composition\":{\"smes\":60,\"research\":12,"                    \
+    "\"large_companies\":8},\"ecosystems\":[\"mobility_transport_automotive\",\"digital\"],"       \
+    "\"keywords\":[\"e-mobility\",\"batteries\"],\"services\":[\"matchmaking\",\"training\"],"     \
+    "\"cooperation_countries\":[\"FR\",\"PL\"],\"excellence_label\":\"gold\","                     \
     "\"contact\":{\"name\":\"Eva Example\",\"email\":\"contact-private@example.eu\"}}"
 
 static char *published_cluster; /* owned by t_admin */
@@ -102,42 +102,46 @@ static api_res own(const char *method, const char *path, const char *json)
 static void setup_users(void)
 {
     api_prepare(&srv);
-    const char *args[] = {"user", "create", "--username", "Platform Team", "--email",
-                          "team@example.eu", "--role", "moderator", NULL};
+    const char *args[] = {"user",          "create",    "--username",
+                          "Platform Team", "--email",   "team@example.eu",
+                          "--role",        "moderator", NULL};
     CHECK_EQ(api_cli(&srv, "moderator password\n", args), 0);
     /* the same e-mail again is refused */
     CHECK_NE(api_cli(&srv, "moderator password\n", args), 0);
     api_start(&srv, srv.dir, NULL);
     api_res r = own("POST", "/v1/users",
-                     "{\"username\":\"Owner\",\"email\":\"owner@example.eu\",\"email_confirm\":"
-                     "\"owner@example.eu\",\"password\":\"owner password\",\"organisation_name\":"
-                     "\"Klaster\",\"country\":\"DE\",\"title\":\"Manager\"}");
+                    "{\"username\":\"Owner\",\"email\":\"owner@example.eu\",\"email_confirm\":"
+                    "\"owner@example.eu\",\"password\":\"owner password\",\"organisation_name\":"
+                    "\"Klaster\",\"country\":\"DE\",\"title\":\"Manager\"}");
     api_expect(&r, 201);
     api_res_free(&r);
-    r = own("POST", "/v1/sessions", "{\"login\":\"OWNER@example.eu\",\"password\":\"owner password\"}");
+    r = own("POST", "/v1/sessions",
+            "{\"login\":\"OWNER@example.eu\",\"password\":\"owner password\"}");
     api_expect(&r, 201);
     t_admin = strdup(jstr(&r, "token"));
     api_res_free(&r);
     r = own("POST", "/v1/users",
-             "{\"username\":\"Stranger\",\"email\":\"stranger@example.eu\",\"email_confirm\":"
-             "\"stranger@example.eu\",\"password\":\"stranger password\",\"organisation_name\":"
-             "\"Other\",\"country\":\"FR\",\"title\":\"CEO\"}");
+            "{\"username\":\"Stranger\",\"email\":\"stranger@example.eu\",\"email_confirm\":"
+            "\"stranger@example.eu\",\"password\":\"stranger password\",\"organisation_name\":"
+            "\"Other\",\"country\":\"FR\",\"title\":\"CEO\"}");
     api_expect(&r, 201);
     api_res_free(&r);
     r = own("POST", "/v1/sessions", "{\"login\":\"stranger\",\"password\":\"stranger password\"}");
     t_user = strdup(jstr(&r, "token"));
     api_res_free(&r);
     r = own("POST", "/v1/users",
-             "{\"username\":\"Colleague\",\"email\":\"colleague@example.eu\",\"email_confirm\":"
-             "\"colleague@example.eu\",\"password\":\"colleague password\",\"organisation_name\":"
-             "\"Klaster\",\"country\":\"DE\",\"title\":\"Officer\"}");
+            "{\"username\":\"Colleague\",\"email\":\"colleague@example.eu\",\"email_confirm\":"
+            "\"colleague@example.eu\",\"password\":\"colleague password\",\"organisation_name\":"
+            "\"Klaster\",\"country\":\"DE\",\"title\":\"Officer\"}");
     api_expect(&r, 201);
     snprintf(admin2_id, sizeof(admin2_id), "%s", jstr(&r, "id"));
     api_res_free(&r);
-    r = own("POST", "/v1/sessions", "{\"login\":\"colleague\",\"password\":\"colleague password\"}");
+    r = own("POST", "/v1/sessions",
+            "{\"login\":\"colleague\",\"password\":\"colleague password\"}");
     t_admin2 = strdup(jstr(&r, "token"));
     api_res_free(&r);
-    r = own("POST", "/v1/sessions", "{\"login\":\"platform team\",\"password\":\"moderator password\"}");
+    r = own("POST", "/v1/sessions",
+            "{\"login\":\"platform team\",\"password\":\"moderator password\"}");
     api_expect(&r, 201);
     t_mod = strdup(jstr(&r, "token"));
     cJSON *role = cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "user"), "role");
@@ -162,7 +166,8 @@ static void create_validates_and_publish_flow_notifies(void)
     api_expect(&r, 422);
     api_res_free(&r);
 
-    published_cluster = create(t_admin, CLUSTER_JSON("Klaster Mobilität Süd", "https://www.ks-mobility.example.de/"));
+    published_cluster = create(
+        t_admin, CLUSTER_JSON("Klaster Mobilität Süd", "https://www.ks-mobility.example.de/"));
     char p[128];
     path(p, sizeof(p), "/v1/profiles/%s/check", published_cluster);
     r = call("GET", p, NULL, t_admin);
@@ -203,7 +208,8 @@ static void create_validates_and_publish_flow_notifies(void)
     cJSON *n = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "items"), 0);
     CHECK(strstr(cJSON_GetObjectItem(n, "text")->valuestring, "Welcome to the platform") != NULL);
     char np[160];
-    snprintf(np, sizeof(np), "/v1/me/notifications/%s/read", cJSON_GetObjectItem(n, "id")->valuestring);
+    snprintf(np, sizeof(np), "/v1/me/notifications/%s/read",
+             cJSON_GetObjectItem(n, "id")->valuestring);
     api_res_free(&r);
     r = call("POST", np, NULL, t_user); /* not the stranger's */
     api_expect(&r, 404);
@@ -231,8 +237,8 @@ static void create_validates_and_publish_flow_notifies(void)
 
 static void one_cluster_per_user_and_duplicates(void)
 {
-    api_res r = call("POST", "/v1/profiles", CLUSTER_JSON("Second Cluster", "https://second.example"),
-                     t_admin);
+    api_res r = call("POST", "/v1/profiles",
+                     CLUSTER_JSON("Second Cluster", "https://second.example"), t_admin);
     api_expect(&r, 409);
     api_res_free(&r);
     /* a near-duplicate name and the same website domain are reported */
@@ -263,8 +269,8 @@ static void editing_published_keeps_it_public(void)
 {
     char p[128];
     path(p, sizeof(p), "/v1/profiles/%s", published_cluster);
-    api_res r = call("PATCH", p, "{\"name\":\"Klaster Mobilität Süd-West\",\"acronym\":null}",
-                     t_admin);
+    api_res r =
+        call("PATCH", p, "{\"name\":\"Klaster Mobilität Süd-West\",\"acronym\":null}", t_admin);
     api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "state"), "draft");
     CHECK_STR_EQ(jstr(&r, "name"), "Klaster Mobilität Süd-West");
@@ -289,12 +295,13 @@ static void editing_published_keeps_it_public(void)
 
 static void failing_cluster_needs_waiver_and_recognition(void)
 {
-    char *id = create(t_admin2, "{\"type\":\"cluster_organisation\",\"name\":\"Tiny Cluster\","
-                                "\"country\":\"PL\",\"city\":\"Łódź\",\"description\":\"Small.\","
-                                "\"website\":\"https://tiny.example.pl\",\"ecosystems\":[\"textile\"],"
-                                "\"services\":[\"training\"],\"members_count\":9,"
-                                "\"member_composition\":{\"smes\":9},\"management_fte\":0.2,"
-                                "\"contact\":{\"name\":\"T\",\"email\":\"t@example.pl\"}}");
+    char *id =
+        create(t_admin2, "{\"type\":\"cluster_organisation\",\"name\":\"Tiny Cluster\","
+                         "\"country\":\"PL\",\"city\":\"Łódź\",\"description\":\"Small.\","
+                         "\"website\":\"https://tiny.example.pl\",\"ecosystems\":[\"textile\"],"
+                         "\"services\":[\"training\"],\"members_count\":9,"
+                         "\"member_composition\":{\"smes\":9},\"management_fte\":0.2,"
+                         "\"contact\":{\"name\":\"T\",\"email\":\"t@example.pl\"}}");
     char p[128];
     path(p, sizeof(p), "/v1/profiles/%s/check", id);
     api_res r = call("GET", p, NULL, t_admin2);
@@ -318,7 +325,8 @@ static void failing_cluster_needs_waiver_and_recognition(void)
     r = call("POST", p, "{\"decision\":\"request_changes\"}", t_mod);
     api_expect(&r, 422); /* a note is required */
     api_res_free(&r);
-    r = call("POST", p, "{\"decision\":\"request_changes\",\"note\":\"Are you officially recognised?\"}",
+    r = call("POST", p,
+             "{\"decision\":\"request_changes\",\"note\":\"Are you officially recognised?\"}",
              t_mod);
     api_expect(&r, 200);
     CHECK_STR_EQ(jstr(&r, "state"), "draft");
@@ -332,8 +340,10 @@ static void failing_cluster_needs_waiver_and_recognition(void)
     api_expect(&r, 200);
     api_res_free(&r);
     path(p, sizeof(p), "/v1/profiles/%s/moderation", id);
-    r = call("POST", p, "{\"decision\":\"publish\",\"waive_criteria\":true,\"note\":\"Recognised by the region\"}",
-             t_mod);
+    r = call(
+        "POST", p,
+        "{\"decision\":\"publish\",\"waive_criteria\":true,\"note\":\"Recognised by the region\"}",
+        t_mod);
     api_expect(&r, 200);
     api_res_free(&r);
     r = call("POST", p, "{\"decision\":\"publish\"}", t_mod);
@@ -379,10 +389,11 @@ static void admins_and_affiliations(void)
 
     /* a member becomes public only once approved by its published cluster */
     char json[512];
-    snprintf(json, sizeof(json),
-             "{\"type\":\"cluster_member\",\"name\":\"Bosch Battery Lab\",\"country\":\"DE\","
-             "\"city\":\"Renningen\",\"description\":\"Battery research\",\"affiliations\":[\"%s\"]}",
-             published_cluster);
+    snprintf(
+        json, sizeof(json),
+        "{\"type\":\"cluster_member\",\"name\":\"Bosch Battery Lab\",\"country\":\"DE\","
+        "\"city\":\"Renningen\",\"description\":\"Battery research\",\"affiliations\":[\"%s\"]}",
+        published_cluster);
     char *member = create(t_user, json);
     snprintf(p, sizeof(p), "/v1/profiles/%s/submit", member);
     r = call("POST", p, NULL, t_user);
@@ -424,25 +435,34 @@ typedef struct row {
 
 static void role_matrix(void)
 {
-    char *draft = create(t_admin2, "{\"type\":\"training_provider\",\"name\":\"Skills Academy\","
-                                   "\"country\":\"AT\",\"city\":\"Wien\",\"description\":\"Courses\","
-                                   "\"website\":\"https://skills.example.at\","
-                                   "\"contact\":{\"name\":\"S\",\"email\":\"contact-private@example.eu\"}}");
+    char *draft =
+        create(t_admin2, "{\"type\":\"training_provider\",\"name\":\"Skills Academy\","
+                         "\"country\":\"AT\",\"city\":\"Wien\",\"description\":\"Courses\","
+                         "\"website\":\"https://skills.example.at\","
+                         "\"contact\":{\"name\":\"S\",\"email\":\"contact-private@example.eu\"}}");
     /* tokens in role order; the admin here is the colleague who owns `draft` */
     const char *tokens[4] = {NULL, t_user, t_admin2, t_mod};
     const row rows[] = {
         {"GET", "/v1/profiles/%s", NULL, {404, 404, 200, 200}},
         {"GET", "/v1/profiles/%s?version=draft", NULL, {404, 404, 200, 200}},
         {"GET", "/v1/profiles/%s/check", NULL, {404, 404, 200, 200}},
-        {"PATCH", "/v1/profiles/%s", "{\"description\":\"Courses and more\"}", {401, 403, 200, 403}},
-        {"POST", "/v1/profiles/%s/admins", "{\"email\":\"owner@example.eu\"}", {401, 403, 200, 403}},
+        {"PATCH",
+         "/v1/profiles/%s",
+         "{\"description\":\"Courses and more\"}",
+         {401, 403, 200, 403}},
+        {"POST",
+         "/v1/profiles/%s/admins",
+         "{\"email\":\"owner@example.eu\"}",
+         {401, 403, 200, 403}},
         {"POST", "/v1/profiles/%s/moderation", "{\"decision\":\"publish\"}", {401, 403, 403, 409}},
         {"GET", "/v1/profiles/%s/members", NULL, {404, 404, 200, 200}},
         {"POST", "/v1/profiles/%s/submit", NULL, {401, 403, 200, 403}},
         {"GET", "/v1/moderation/queue", NULL, {401, 403, 403, 200}},
         {"GET", "/v1/me", NULL, {401, 200, 200, 200}},
         {"GET", "/v1/me/notifications", NULL, {401, 200, 200, 200}},
-        {"POST", "/v1/profiles", "{\"type\":\"policy_institution\",\"name\":\"Ministry\",\"country\":\"AT\"}",
+        {"POST",
+         "/v1/profiles",
+         "{\"type\":\"policy_institution\",\"name\":\"Ministry\",\"country\":\"AT\"}",
          {401, 201, 201, 201}},
         {"DELETE", "/v1/profiles/%s", NULL, {401, 403, 204, 404}},
     };

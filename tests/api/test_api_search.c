@@ -309,9 +309,12 @@ static void folding_scripts_and_suggest(void)
     CHECK_EQ(r.status, 400);
     api_res_free(&r);
     /* Unknown vocabulary values are a 400 naming what is allowed, on search and map. */
-    const char *bad[] = {"/v1/search?country=XX", "/v1/search?ecosystem=space",
-                         "/v1/search?countries_sought=ZZ", "/v1/map?bbox=0,40,25,50&country=XX",
-                         "/v1/map?bbox=0,40,25,50&ecosystem=space", "/v1/search?type=bogus",
+    const char *bad[] = {"/v1/search?country=XX",
+                         "/v1/search?ecosystem=space",
+                         "/v1/search?countries_sought=ZZ",
+                         "/v1/map?bbox=0,40,25,50&country=XX",
+                         "/v1/map?bbox=0,40,25,50&ecosystem=space",
+                         "/v1/search?type=bogus",
                          "/v1/map?bbox=0,40,25,50&type=bogus"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         r = api_call(&srv, API_H1, "GET", bad[i], NULL, NULL, 0, NULL);
@@ -382,8 +385,8 @@ static void type_weight_param(void)
             expected += profs[i].published && profs[i].type == t;
         CHECK_GT(expected, 2);
         char path[256];
-        snprintf(path, sizeof path, "/v1/search?q=organisation%%20alpha&per_page=50&type_weight=%s:9",
-                 prefer[k]);
+        snprintf(path, sizeof path,
+                 "/v1/search?q=organisation%%20alpha&per_page=50&type_weight=%s:9", prefer[k]);
         api_res r = api_call(&srv, API_H1, "GET", path, NULL, NULL, 0, NULL);
         CHECK_EQ(r.status, 200);
         cJSON *hits = cJSON_GetObjectItem(r.json, "hits");
@@ -522,8 +525,8 @@ static char *result_shape(const char *path)
     char *facets = cJSON_PrintUnformatted(cJSON_GetObjectItem(r.json, "facets"));
     size_t cap = strlen(facets) + 64 + (size_t)n * 40;
     char *out = malloc(cap);
-    size_t len = (size_t)snprintf(out, cap, "%d %s", cJSON_GetObjectItem(r.json, "total")->valueint,
-                                  facets);
+    size_t len =
+        (size_t)snprintf(out, cap, "%d %s", cJSON_GetObjectItem(r.json, "total")->valueint, facets);
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(out + len, cap - len, " %.36s", ids[i]);
     free(facets);
@@ -563,10 +566,11 @@ static void reindex_while_serving_and_offline(void)
         free(now);
         free(shape[i]);
     }
-    char *id = create_profile(t_users[3], "{\"type\":\"training_provider\",\"name\":\"After Rebuild\","
-                                          "\"country\":\"IT\",\"city\":\"Roma\",\"description\":\"d\","
-                                          "\"website\":\"https://after.example.it\","
-                                          "\"contact\":{\"name\":\"C\",\"email\":\"ar@example.eu\"}}");
+    char *id =
+        create_profile(t_users[3], "{\"type\":\"training_provider\",\"name\":\"After Rebuild\","
+                                   "\"country\":\"IT\",\"city\":\"Roma\",\"description\":\"d\","
+                                   "\"website\":\"https://after.example.it\","
+                                   "\"contact\":{\"name\":\"C\",\"email\":\"ar@example.eu\"}}");
     publish(id, t_users[3]); /* the feed goes on into the new index */
     CHECK_EQ(catalogue_total(), before + 1);
     free(id);

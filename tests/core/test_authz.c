@@ -3,8 +3,12 @@
 #include "core/authz.h"
 #include "core/error.h"
 
-enum { ANON = CORE_ROLE_ANONYMOUS, USER = CORE_ROLE_USER,
-       ADMIN = CORE_ROLE_USER | CORE_ROLE_ADMIN, MOD = CORE_ROLE_USER | CORE_ROLE_MODERATOR };
+enum {
+    ANON = CORE_ROLE_ANONYMOUS,
+    USER = CORE_ROLE_USER,
+    ADMIN = CORE_ROLE_USER | CORE_ROLE_ADMIN,
+    MOD = CORE_ROLE_USER | CORE_ROLE_MODERATOR
+};
 
 static bool covered[CORE_ACT__COUNT];
 

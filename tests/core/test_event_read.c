@@ -123,8 +123,7 @@ static void participants_and_agenda(void)
         CHECK(core_event_authorize_agenda(st, &a, &s, NULL, &A) != 0);
         CHECK(core_event_authorize_agenda(st, &a, &s, p1, &A) != 0);
     }
-    CHECK_EQ(core_event_authorize_agenda(st, &(core_actor){organiser, false}, &s_org, NULL, &A),
-             0);
+    CHECK_EQ(core_event_authorize_agenda(st, &(core_actor){organiser, false}, &s_org, NULL, &A), 0);
     core_event_seen s_p1 = seen_by(p1_owner, false, eid, &rc);
     CHECK_EQ(rc, 0);
     core_actor a1 = {p1_owner, false};
@@ -167,8 +166,9 @@ static void schedulable_and_agenda_meetings(void)
     core_value mm = J("{\"kind\":\"matchmaking\"}"), web = J("{\"kind\":\"webinar\"}");
     CHECK(core_event_schedulable(&mm) == NULL);
     CHECK_STR_EQ(core_event_schedulable(&web), "this is not a matchmaking event");
-    core_value ev = J("{\"kind\":\"matchmaking\",\"slots\":[{\"starts_at\":1800000000,"
-                      "\"ends_at\":1800000900},{\"starts_at\":1800001800,\"ends_at\":1800002700}]}");
+    core_value ev =
+        J("{\"kind\":\"matchmaking\",\"slots\":[{\"starts_at\":1800000000,"
+          "\"ends_at\":1800000900},{\"starts_at\":1800001800,\"ends_at\":1800002700}]}");
     core_value sched = J("{\"meetings\":[{\"slot\":1,\"table\":0,\"a\":\"X\",\"b\":\"Y\"},"
                          "{\"slot\":0,\"table\":1,\"a\":\"Y\",\"b\":\"Z\"},"
                          "{\"slot\":0,\"table\":0,\"a\":\"X\",\"b\":\"W\"}]}");

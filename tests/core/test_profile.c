@@ -35,12 +35,11 @@ static core_value json_obj(const char *const *kv)
 
 static void make_user(const char *name, const char *role, char out[32])
 {
-    core_value body = json_obj((const char *const[]){"username", name, "email",
-                                                     core_arena_printf(&A, "%s@example.eu", name),
-                                                     "organisation_name", "O", "country", "DE",
-                                                     "title", "T", NULL});
-    core_user_create u = {.body = &body, .password_hash = "$argon2id$test", .role = role,
-                          .out = &A};
+    core_value body = json_obj((const char *const[]){
+        "username", name, "email", core_arena_printf(&A, "%s@example.eu", name),
+        "organisation_name", "O", "country", "DE", "title", "T", NULL});
+    core_user_create u = {
+        .body = &body, .password_hash = "$argon2id$test", .role = role, .out = &A};
     CHECK_EQ(core_store_write_sync(st, core_user_create_txn, &u, NULL), 0);
     snprintf(out, 32, "%s", core_value_get_str(&u.user, "id"));
 }
@@ -73,7 +72,8 @@ static core_value cluster_body(const char *name, const char *site, int members)
     core_value_push(&A, &svc, core_value_cstr(&A, "training"));
     core_value_push(&A, &svc, core_value_cstr(&A, "matchmaking"));
     core_value_set(&A, &b, "services", svc);
-    core_value contact = json_obj((const char *const[]){"name", "C", "email", "c@example.eu", NULL});
+    core_value contact =
+        json_obj((const char *const[]){"name", "C", "email", "c@example.eu", NULL});
     core_value_set(&A, &b, "contact", contact);
     return b;
 }
@@ -103,7 +103,8 @@ static int run(core_txn_fn fn, const char *user, bool mod, const char *id, core_
 static void lifecycle(void)
 {
     core_value dups;
-    const char *id = create(owner, cluster_body("Digital Cluster Köln", "https://dck.example.de", 40), &dups);
+    const char *id =
+        create(owner, cluster_body("Digital Cluster Köln", "https://dck.example.de", 40), &dups);
     CHECK_EQ(dups.u.arr.len, 0);
     /* the one-cluster rule */
     core_value second = cluster_body("Another", "https://another.example", 40);
@@ -114,9 +115,9 @@ static void lifecycle(void)
     core_value patch = json_obj((const char *const[]){"description", "Better.", NULL});
     CHECK_EQ(run(core_profile_patch_txn, other, false, id, &patch, NULL), CORE_EFORBIDDEN);
     CHECK_EQ(run(core_profile_submit_txn, moderator, true, id, NULL, NULL), CORE_EFORBIDDEN);
-    CHECK_EQ(run(core_profile_moderate_txn, moderator, true, id,
-                 &(core_value){.type = CORE_OBJ}, NULL),
-             CORE_EINVALID); /* no decision given */
+    CHECK_EQ(
+        run(core_profile_moderate_txn, moderator, true, id, &(core_value){.type = CORE_OBJ}, NULL),
+        CORE_EINVALID); /* no decision given */
     CHECK_EQ(run(core_profile_submit_txn, owner, false, id, NULL, NULL), 0);
     core_value queue;
     CHECK_EQ(core_profile_queue(st, 1, 20, &A, &queue), 0);
@@ -133,8 +134,10 @@ static void lifecycle(void)
     CHECK_EQ(run(core_profile_patch_txn, owner, false, id, &rename, &out), 0);
     core_value rec;
     CHECK_EQ(core_profile_get(st, id, &A, &rec), 0);
-    CHECK_STR_EQ(core_value_get_str(core_value_get(&rec, "published"), "name"), "Digital Cluster Köln");
-    CHECK_STR_EQ(core_value_get_str(core_value_get(&rec, "draft"), "name"), "Digital Cluster Cologne");
+    CHECK_STR_EQ(core_value_get_str(core_value_get(&rec, "published"), "name"),
+                 "Digital Cluster Köln");
+    CHECK_STR_EQ(core_value_get_str(core_value_get(&rec, "draft"), "name"),
+                 "Digital Cluster Cologne");
     CHECK(core_profile_is_public(st, &rec, &A));
     core_value pub = core_profile_public_view(&A, &rec);
     CHECK(core_value_get(core_value_get(&pub, "contact"), "email") == NULL);
@@ -170,8 +173,8 @@ static void failing_criteria_need_waiver(void)
     core_value_set(&A, &publish, "waive_criteria", core_value_bool(true));
     CHECK_EQ(run(core_profile_moderate_txn, moderator, true, id, &publish, &out), CORE_EINVALID);
     CHECK(core_value_get(&out.fields.obj, "officially_recognised") != NULL);
-    core_value decline = json_obj((const char *const[]){"decision", "decline", "note",
-                                                        "Too small for now", NULL});
+    core_value decline =
+        json_obj((const char *const[]){"decision", "decline", "note", "Too small for now", NULL});
     CHECK_EQ(run(core_profile_moderate_txn, moderator, true, id, &decline, &out), 0);
     CHECK_STR_EQ(core_value_get_str(&out.rec, "state"), "declined");
 

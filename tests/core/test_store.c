@@ -136,8 +136,12 @@ static void idempotency_replays_and_detects_mismatch(void)
     core_store *s = open_store();
     async_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 3};
     put_arg first = {"idem-rec", "first"}, second = {"idem-rec2", "second"};
-    core_commit c1 = {.fn = put_fn, .arg = &first, .idem_key = S("POST /x key1"),
-                      .idem_fingerprint = S("fp-A"), .done = async_done, .user = &w};
+    core_commit c1 = {.fn = put_fn,
+                      .arg = &first,
+                      .idem_key = S("POST /x key1"),
+                      .idem_fingerprint = S("fp-A"),
+                      .done = async_done,
+                      .user = &w};
     core_commit c2 = c1; /* same key, same request: replay (even within one group) */
     c2.arg = &second;
     core_commit c3 = c1; /* same key, another request: mismatch */
@@ -204,8 +208,8 @@ static void *racer(void *arg)
         /* every thread races for the same PER_THREAD unique keys */
         snprintf(key, sizeof(key), "uniq-%d", i);
         (void)id;
-        int rc = core_store_write_sync(shared_store, put_fn, &(put_arg){key, "v", .unique = true},
-                                       NULL);
+        int rc =
+            core_store_write_sync(shared_store, put_fn, &(put_arg){key, "v", .unique = true}, NULL);
         if (rc == 0)
             atomic_fetch_add(&successes, 1);
         else if (rc == CORE_ECONFLICT)

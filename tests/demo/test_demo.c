@@ -217,8 +217,8 @@ static void test_counts_and_states(void)
     /* the store holds exactly what the report says */
     CHECK_EQ(memcmp(first.st.profiles, r->profiles, sizeof(r->profiles)), 0);
     CHECK_EQ(first.st.users, r->users);
-    CHECK_EQ(r->records, r->users + r->profiles_total + r->registrations[0] +
-                             r->registrations[1] + r->registrations[2]);
+    CHECK_EQ(r->records, r->users + r->profiles_total + r->registrations[0] + r->registrations[1] +
+                             r->registrations[2]);
     /* scale 0.02 of the real platform: 30 published clusters, a few of each other type */
     int C = CORE_PROFILE_CLUSTER_ORGANISATION, M = CORE_PROFILE_CLUSTER_MEMBER;
     CHECK_EQ(r->profiles[C][CORE_DEMO_PUBLISHED], 30);

@@ -7,8 +7,8 @@
 
 char synth_words[SYNTH_WORDS][16];
 
-static const char *const types[4] = {"cluster_organisation", "cluster_member",
-                                     "policy_institution", "other"};
+static const char *const types[4] = {"cluster_organisation", "cluster_member", "policy_institution",
+                                     "other"};
 static const char *const countries[6] = {"FR", "DE", "PL", "ES", "IT", "RS"};
 static const char *const ecos[5] = {"digital", "health", "tourism", "textile", "retail"};
 

@@ -446,8 +446,8 @@ static void test_ranking_rules(void)
     index_doc hx = typed_doc("hx", "cluster_organisation", "Hydrogen Europe Alliance",
                              "Fuel cells and electrolysers for industry, ports and transport.",
                              "Bruxelles", "en");
-    index_doc hf = typed_doc("hf", "cluster_organisation", "Pôle Hydrogène", "Électrolyse.",
-                             "Lyon", "fr");
+    index_doc hf =
+        typed_doc("hf", "cluster_organisation", "Pôle Hydrogène", "Électrolyse.", "Lyon", "fr");
     put(w, &hx);
     put(w, &hf);
     /* Köln ICT: Kölner names share the stem of Köln; many documents are in Köln. */
@@ -482,10 +482,10 @@ static void test_ranking_rules(void)
         put(w, &d);
     }
     /* Order: every word in the name, in order, first. */
-    index_doc g1 = typed_doc("g1", "cluster_organisation", "Hydrogen Green Valley", "Energy.",
-                             "Lille", "en");
-    index_doc g2 = typed_doc("g2", "cluster_organisation", "Green Hydrogen Cluster", "Energy.",
-                             "Lille", "en");
+    index_doc g1 =
+        typed_doc("g1", "cluster_organisation", "Hydrogen Green Valley", "Energy.", "Lille", "en");
+    index_doc g2 =
+        typed_doc("g2", "cluster_organisation", "Green Hydrogen Cluster", "Energy.", "Lille", "en");
     put(w, &g1);
     put(w, &g2);
     CHECK_EQ(index_commit(w, 1), 0);
@@ -495,7 +495,7 @@ static void test_ranking_rules(void)
             CHECK_EQ(index_reader_warm(r), 0);
         index_result *res = search_q(r, "hydrogen", 20);
         CHECK(hit_pos(res, "hx") >= 0 && hit_pos(res, "hf") >= 0);
-        CHECK_LT(hit_pos(res, "hx"), hit_pos(res, "hf")); /* Hydrogen above Hydrogène */
+        CHECK_LT(hit_pos(res, "hx"), hit_pos(res, "hf"));  /* Hydrogen above Hydrogène */
         CHECK_LT(hit_pos(res, "hf"), hit_pos(res, "hd0")); /* a name above a description */
         index_result_free(res);
         res = search_q(r, "hydrogène", 20);
@@ -686,11 +686,11 @@ static void test_places_and_transliteration(void)
     m.region = index_cstr("Bayern");
     index_doc th = typed_doc("th", "cluster_organisation", "Digital Cluster", "Λογισμικό.",
                              "Θεσσαλονίκη", "el");
-    index_doc sy = typed_doc("sy", "cluster_organisation", "Σύμπλεγμα Υγείας Αττική", "Υγεία.",
-                             "Αθήνα", "el");
+    index_doc sy =
+        typed_doc("sy", "cluster_organisation", "Σύμπλεγμα Υγείας Αττική", "Υγεία.", "Αθήνα", "el");
     sy.region = index_cstr("Αττική");
-    index_doc ky = typed_doc("ky", "cluster_organisation", "ІТ Кластер", "Програмування.", "Харків",
-                             "uk");
+    index_doc ky =
+        typed_doc("ky", "cluster_organisation", "ІТ Кластер", "Програмування.", "Харків", "uk");
     put(w, &m);
     put(w, &th);
     put(w, &sy);
@@ -699,10 +699,10 @@ static void test_places_and_transliteration(void)
     index_reader *r = open_reader(dir);
     const struct {
         const char *q, *id;
-    } cases[] = {{"munich", "mu"},     {"Bavaria", "mu"},   {"münchen", "mu"},
-                 {"Thessaloniki", "th"}, {"symplegma", "sy"}, {"Athens", "sy"},
-                 {"athina", "sy"},     {"Attica", "sy"},    {"kharkiv", "ky"},
-                 {"klaster", "ky"},    {"Θεσσαλονίκη", "th"}};
+    } cases[] = {{"munich", "mu"},       {"Bavaria", "mu"},    {"münchen", "mu"},
+                 {"Thessaloniki", "th"}, {"symplegma", "sy"},  {"Athens", "sy"},
+                 {"athina", "sy"},       {"Attica", "sy"},     {"kharkiv", "ky"},
+                 {"klaster", "ky"},      {"Θεσσαλονίκη", "th"}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         index_result *res = search_q(r, cases[i].q, 20);
         if (!has_hit(res, cases[i].id))
@@ -774,9 +774,9 @@ static void test_split_and_joined_ranking(void)
     for (int i = 0; i < 8; i++) {
         snprintf(id, sizeof id, "fn%d", i);
         snprintf(name, sizeof name, "Food Network %d", i);
-        index_doc d = typed_doc(id, "cluster_organisation", name,
-                                "Agri food, agri-food and food processing for agri markets.",
-                                "Lille", "en");
+        index_doc d =
+            typed_doc(id, "cluster_organisation", name,
+                      "Agri food, agri-food and food processing for agri markets.", "Lille", "en");
         put(w, &d);
         snprintf(id, sizeof id, "ms%d", i);
         snprintf(name, sizeof name, "Micro Systems %d", i);
@@ -791,8 +791,8 @@ static void test_split_and_joined_ranking(void)
         snprintf(id, sizeof id, "hn%d", i);
         snprintf(name, sizeof name, "Health Network %d", i);
         d = typed_doc(id, "cluster_organisation", name,
-                      "Health, e health, health data and the e-health of health care.",
-                      "Lille", "en");
+                      "Health, e health, health data and the e-health of health care.", "Lille",
+                      "en");
         put(w, &d);
     }
     index_doc ag = typed_doc("ag", "cluster_organisation", "Agrifood Cluster Nord",
@@ -801,10 +801,10 @@ static void test_split_and_joined_ranking(void)
                              "Chips and sensors.", "Grenoble", "en");
     index_doc hc = typed_doc("hc", "cluster_organisation", "Health Care Cluster",
                              "Hospitals and clinics.", "Nantes", "en");
-    index_doc eh = typed_doc("eh", "cluster_organisation", "E-Health Alliance",
-                             "Telemedicine.", "Rennes", "en");
-    index_doc ej = typed_doc("ej", "cluster_organisation", "EHealth Lab", "Telemedicine.",
-                             "Brest", "en");
+    index_doc eh = typed_doc("eh", "cluster_organisation", "E-Health Alliance", "Telemedicine.",
+                             "Rennes", "en");
+    index_doc ej =
+        typed_doc("ej", "cluster_organisation", "EHealth Lab", "Telemedicine.", "Brest", "en");
     put(w, &ag);
     put(w, &me);
     put(w, &hc);
@@ -815,7 +815,7 @@ static void test_split_and_joined_ranking(void)
     const struct {
         const char *q, *id;
     } cases[] = {{"agri food", "ag"}, {"micro electronics", "me"}, {"healthcare", "hc"},
-                 {"ehealth", "eh"},   {"ehealth", "ej"},            {"e-health", "ej"},
+                 {"ehealth", "eh"},   {"ehealth", "ej"},           {"e-health", "ej"},
                  {"e-health", "eh"},  {"agrifood", "ag"}};
     for (int warm = 0; warm < 2; warm++) {
         if (warm)

@@ -100,8 +100,9 @@ static void test_terms(void)
     CHECK_EQ(m.score, 0);
     /* no term scores, but the dates that decided the match are said */
     CHECK_EQ(m.n_reasons, 1);
-    CHECK_STR_EQ(m.reasons[0],
-                 "You are both free from 2024-10-04 to 2025-01-12, time for a stay of 5 to 20 days");
+    CHECK_STR_EQ(
+        m.reasons[0],
+        "You are both free from 2024-10-04 to 2025-01-12, time for a stay of 5 to 20 days");
     /* the longest overlap of any two windows, and only the stays both accept that fit */
     matcher_reg v3 = v, h3 = h;
     v3.n_windows = 2;
@@ -112,8 +113,9 @@ static void test_terms(void)
     h3.windows[1] = (matcher_window){20090, 20101};
     h3.duration_min = 7;
     CHECK_EQ(one(&v3, MATCHER_ROLE_VISITOR, &h3, &m), 1);
-    CHECK_STR_EQ(m.reasons[0],
-                 "You are both free from 2025-01-02 to 2025-01-13, time for a stay of 7 to 12 days");
+    CHECK_STR_EQ(
+        m.reasons[0],
+        "You are both free from 2025-01-02 to 2025-01-13, time for a stay of 7 to 12 days");
     h3.duration_min = h3.duration_max = 12;
     CHECK_EQ(one(&v3, MATCHER_ROLE_VISITOR, &h3, &m), 1);
     CHECK_STR_EQ(m.reasons[0],
@@ -314,7 +316,7 @@ static void test_table(void)
     /* A publish with nothing changed keeps the snapshot; a put of an identical row changes
      * nothing, whatever its padding holds; any field or used window does. */
     matcher_reg same;
-    memset(&same, 0xAB, sizeof same); /* garbage in the padding */
+    memset(&same, 0xAB, sizeof same);                           /* garbage in the padding */
     matcher_reg held = base(3 * 7919, MATCHER_ROLE_VISITOR, 3); /* as put, then set_capacity */
     held.capacity = 9, held.ecosystems = 3;
     same.id = held.id, same.roles = held.roles, same.country = held.country;
@@ -854,8 +856,9 @@ static void test_patched_equals_built(void)
             matcher_reg *r = &rows[i];
             switch (rndn(5)) {
             case 0: /* a host's windows narrowed */
-                r->windows[0].to = r->windows[0].from + (int32_t)rndn(
-                    (uint32_t)(r->windows[0].to - r->windows[0].from + 1));
+                r->windows[0].to =
+                    r->windows[0].from +
+                    (int32_t)rndn((uint32_t)(r->windows[0].to - r->windows[0].from + 1));
                 break;
             case 1:
                 r->capacity = rndn(4);
@@ -897,7 +900,8 @@ static void test_patched_equals_built(void)
         CHECK_EQ(matcher_snapshot_count(a), n_live);
         for (uint32_t i = 0; i < N; i++) {
             matcher_reg x, y;
-            int ra = matcher_snapshot_get(a, rows[i].id, &x), rb = matcher_snapshot_get(b, rows[i].id, &y);
+            int ra = matcher_snapshot_get(a, rows[i].id, &x),
+                rb = matcher_snapshot_get(b, rows[i].id, &y);
             CHECK_EQ(ra, rb);
             if (ra == 0) {
                 CHECK_EQ(x.roles, y.roles);

@@ -288,8 +288,8 @@ static void reruns_keep_published_meetings(void)
         CHECK_EQ(matcher_schedule(&p, &again), 0);
         CHECK_GE(again.n_placed, first.n_placed);
         /* nothing better found: everything stays where it was published */
-        for (size_t i = 0; again.n_placed == first.n_placed && again.weight == first.weight &&
-                           i < again.n_placed;
+        for (size_t i = 0;
+             again.n_placed == first.n_placed && again.weight == first.weight && i < again.n_placed;
              i++) {
             const matcher_sched_request *q = &in.req[again.meetings[i].request];
             CHECK_EQ((int32_t)again.meetings[i].slot, q->prev_slot);

@@ -13,8 +13,14 @@
 #include "net/ratelimit.h"
 #include "net/router.h"
 
-static void h_a(net_req *r) { (void)r; }
-static void h_b(net_req *r) { (void)r; }
+static void h_a(net_req *r)
+{
+    (void)r;
+}
+static void h_b(net_req *r)
+{
+    (void)r;
+}
 
 static net_route_result match(const net_router *rt, const char *method, const char *path,
                               net_match *m)
@@ -97,8 +103,9 @@ static void fake_init(fake *f, const net_router *rt, const char *target)
 static void query_and_parameters_are_decoded(void)
 {
     fake f;
-    fake_init(&f, NULL, "/v1/search?q=hydrogen+valley&country=DE&empty=&flag&q=second"
-                        "&name=K%C3%B6ln%20ICT&pct=100%25&bad=%zz&cut=%4");
+    fake_init(&f, NULL,
+              "/v1/search?q=hydrogen+valley&country=DE&empty=&flag&q=second"
+              "&name=K%C3%B6ln%20ICT&pct=100%25&bad=%zz&cut=%4");
     net_req *r = &f.r;
     CHECK_STR_EQ(net_req_query(r, "q"), "hydrogen valley"); /* '+' is a space; the first wins */
     CHECK_STR_EQ(net_req_query(r, "country"), "DE");
@@ -149,7 +156,8 @@ static void json_bodies_follow_the_rules(void)
     core_value v;
     const char *why;
 
-    CHECK_EQ(parse(&a, "{\"name\":\"Köln\",\"n\":-12,\"x\":1.25,\"ok\":true,\"l\":[null,\"\\u00e9\"]}",
+    CHECK_EQ(parse(&a,
+                   "{\"name\":\"Köln\",\"n\":-12,\"x\":1.25,\"ok\":true,\"l\":[null,\"\\u00e9\"]}",
                    &v, &why),
              0);
     CHECK_STR_EQ(core_value_get_str(&v, "name"), "Köln");
@@ -171,18 +179,18 @@ static void json_bodies_follow_the_rules(void)
     net_buf_dispose(&out2);
 
     static const char *const refused[] = {
-        "",                          /* nothing */
-        "{\"a\":1,\"a\":2}",         /* a repeated key */
-        "{\"a\":\"x\\u0000y\"}",     /* NUL inside a string */
-        "{\"a\":1} x",               /* trailing data */
-        "{\"a\":1,}",                /* trailing comma */
-        "[01]",                      /* leading zero */
-        "{'a':1}",                   /* single quotes */
-        "\"\xc3\x28\"",              /* invalid UTF-8 */
-        "\"\\ud800\"",               /* a lone surrogate */
-        "{\"a\":NaN}",               /* not JSON */
-        "/* c */ {}",                /* comments */
-        "\"tab\there\"",             /* a raw control character */
+        "",                      /* nothing */
+        "{\"a\":1,\"a\":2}",     /* a repeated key */
+        "{\"a\":\"x\\u0000y\"}", /* NUL inside a string */
+        "{\"a\":1} x",           /* trailing data */
+        "{\"a\":1,}",            /* trailing comma */
+        "[01]",                  /* leading zero */
+        "{'a':1}",               /* single quotes */
+        "\"\xc3\x28\"",          /* invalid UTF-8 */
+        "\"\\ud800\"",           /* a lone surrogate */
+        "{\"a\":NaN}",           /* not JSON */
+        "/* c */ {}",            /* comments */
+        "\"tab\there\"",         /* a raw control character */
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         int rc = parse(&a, refused[i], &v, &why);
@@ -246,7 +254,6 @@ static void rate_limits_count_and_release(void)
     }
     net_ratelimit_free(rl);
 }
-
 
 int main(void)
 {
