@@ -5,7 +5,7 @@
  * for a word in 150,000 documents), once per revision and only for a unit seen twice in it.
  * They take 6 bytes per document (id and weight), or 2 bytes per document of the index when
  * the unit is in more than a third of them, plus its tops, and are kept within
- * WEIGHTS_BYTES for the whole process. A page ranked from candidates then costs a lookup of
+ * weights_budget() for the whole process. A page ranked from candidates then costs a lookup of
  * each candidate in each unit's weights, and one Xapian ranking of the few candidates that
  * can reach the page: a skip through the query's postings to each of those.
  */
@@ -17,9 +17,18 @@
 #include <unordered_map>
 #include <unordered_set>
 
-/* Held by the process's unit weights. Over 190,000 profiles the bench's no-facet, typed
- * and filtered query lists (2,000 queries each) take 86 MB together. */
-enum { WEIGHTS_BYTES = 128 * 1024 * 1024 };
+/* Held by the process's unit weights: room for WEIGHTS_DENSE_UNITS units in most documents
+ * (2 bytes a document each), and never less than WEIGHTS_MIN_BYTES. A fixed 128 MB held 340
+ * such units over 190,000 profiles of realistic length, where the 1-2 word queries of the
+ * search bench use more; units were dropped and rebuilt (a full ranking each) and a server
+ * slowed from pass to pass to a third of its speed (bench/RESULTS.md, issue 21). */
+enum { WEIGHTS_DENSE_UNITS = 1024 };
+static const size_t WEIGHTS_MIN_BYTES = (size_t)128 * 1024 * 1024;
+
+static size_t weights_budget(const Xapian::Database &db)
+{
+    return std::max(WEIGHTS_MIN_BYTES, (size_t)db.get_doccount() * 2 * WEIGHTS_DENSE_UNITS);
+}
 
 /* A unit's weights. A document's weight for the unit alone is (q - 1) x scale, within
  * scale / 2, where q is a 16-bit code (0: the document lacks the unit). */
@@ -283,7 +292,8 @@ class weights_cache
         size_t b = ws->bytes();
         /* Full: drop units in the table's order, which follows no pattern of use, so a
          * workload cycling over more units than fit keeps most of them. */
-        for (auto it = units_.begin(); it != units_.end() && bytes_ + b > WEIGHTS_BYTES;) {
+        size_t budget = weights_budget(db);
+        for (auto it = units_.begin(); it != units_.end() && bytes_ + b > budget;) {
             bytes_ -= it->second->bytes();
             it = units_.erase(it);
         }
