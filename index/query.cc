@@ -220,6 +220,14 @@ static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, 
  * only the first `need` words (the query's start, as typed first). */
 enum { PARTIAL_COMBINATIONS = 64 };
 
+bool partial_fits(size_t n, size_t need)
+{
+    uint64_t c = 1; /* C(n, need), stopping once past the bound. */
+    for (size_t k = 1; k <= need && c <= PARTIAL_COMBINATIONS; k++)
+        c = c * (n - need + k) / k;
+    return c <= PARTIAL_COMBINATIONS;
+}
+
 bool build_text(index_reader *r, index_str text, query_stem &qs, text_query &tq, size_t need,
                 bool leading)
 {
@@ -317,15 +325,22 @@ bool build_text(index_reader *r, index_str text, query_stem &qs, text_query &tq,
         return need == 0;
     }
     if (need > 0 && need < n) {
+        if (!leading && !partial_fits(n, need))
+            return false;
+        /* The combinations in increasing order of their masks, each the next larger mask
+         * with as many bits (Gosper's step): counting every mask below 1 << n instead cost
+         * 2^16 steps a call at 16 words. */
         std::vector<uint32_t> masks;
-        for (uint32_t mask = 1; mask < (1u << n); mask++)
-            if ((size_t)__builtin_popcount(mask) == need &&
-                (!leading || mask == (1u << need) - 1)) {
-                if (masks.size() == PARTIAL_COMBINATIONS)
-                    return false;
+        const uint32_t first = (1u << need) - 1;
+        if (leading)
+            masks.push_back(first);
+        else
+            for (uint32_t mask = first; mask < (1u << n);) {
                 masks.push_back(mask);
+                uint32_t low = mask & -mask, up = mask + low;
+                mask = up | (((mask ^ up) >> 2) / low);
             }
-        std::vector<index__plan> groups;
+        std::vector<index__plan> &groups = tq.groups;
         for (const qword &q : tq.words)
             groups.push_back(word_plan(r, q, st, qs.english, true));
         std::vector<index__plan> alts;
@@ -339,7 +354,7 @@ bool build_text(index_reader *r, index_str text, query_stem &qs, text_query &tq,
         tq.plan = index__plan::join(index__plan::OR, std::move(alts));
         return true;
     }
-    std::vector<index__plan> groups;
+    std::vector<index__plan> &groups = tq.groups;
     for (const qword &q : tq.words)
         groups.push_back(word_plan(r, q, st, qs.english, true));
     std::vector<index__plan> alts;

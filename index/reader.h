@@ -115,11 +115,13 @@ struct rank_word {
 };
 
 struct text_query {
-    std::vector<qword> words;    /* The words that count, in order. */
-    index__plan plan;            /* ALL when there are no words. */
-    index__plan excluded;        /* Words written with a leading '-' (any form of their stem):
-                                  * documents holding one are left out. NONE when none. */
-    std::vector<rank_word> rank; /* Every word that counts, phrases' words one by one. */
+    std::vector<qword> words;        /* The words that count, in order. */
+    index__plan plan;                /* ALL when there are no words. */
+    index__plan excluded;            /* Words written with a leading '-' (any form of their stem):
+                                      * documents holding one are left out. NONE when none. */
+    std::vector<rank_word> rank;     /* Every word that counts, phrases' words one by one. */
+    std::vector<index__plan> groups; /* Each of words' own plan, in order (what a document
+                                      * must hold to count as holding that word). */
 };
 
 /* Counts values without allocating per document: keys live in `names`. A facet has few
@@ -270,6 +272,8 @@ query_stem &stemmer(index_reader *r, index_str lang);
 int filter_plan(const index_filter *f, index__plan &out, bool &has);
 bool build_text(index_reader *r, index_str text, query_stem &qs, text_query &tq, size_t need = 0,
                 bool leading = false);
+/* Whether build_text builds "any `need` of n words" (not too many combinations). */
+bool partial_fits(size_t n, size_t need);
 
 /* facets.cc */
 void emit_facets(index__result_mem *m, uint32_t mask, facet_spy &spy);

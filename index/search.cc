@@ -601,6 +601,90 @@ static int search_into(index_reader *r, const index_query *q, index_str text, si
     return 0;
 }
 
+/* The fewer-words search a partial result comes from (need words of the query, the first
+ * ones with leading), decided on match-set bitmaps before any of them is ranked: the
+ * documents holding all but one of the words, then fewer; among those, the query's first
+ * words (the last typed are dropped first, "Klaster Żywności Opole" is a Klaster Żywności
+ * first) when they find at least INDEX_PARTIAL_BELOW, else any of the words. The first
+ * level finding more than `found` wins. False when none does.
+ *
+ * One bitmap per word and a running count of how many words each document holds settle
+ * every level at once: ranking each level in turn (as this did before) ran up to 2(n-1)
+ * whole searches for a query the index lacks, each costlier than the query itself. */
+static bool partial_level_once(index_reader *r, const index_query *q, index_str text,
+                               uint64_t found, size_t &need, bool &leading)
+{
+    text_query tq;
+    build_text(r, text, stemmer(r, q->language), tq);
+    const size_t n = tq.groups.size();
+    index__plan filter;
+    bool has_filter = false;
+    if (n < 2 || filter_plan(&q->filter, filter, has_filter) != 0)
+        return false;
+    if (!r->sets.current(r->db))
+        r->sets.reset(r->db);
+    /* allow: what the filter keeps and no excluded word removes. */
+    index__bits allow, b;
+    r->sets.eval(r->db, has_filter ? filter : index__plan::all(), allow);
+    if (tq.excluded.op != index__plan::NONE) {
+        r->sets.eval(r->db, tq.excluded, b);
+        for (size_t i = 0; i < allow.size() && i < b.size(); i++)
+            allow[i] &= ~b[i];
+    }
+    /* at_least[k]: documents holding k of the words or more; lead[k]: the first k words. */
+    std::vector<index__bits> at_least(n + 1, index__bits(allow.size(), 0));
+    std::vector<uint64_t> lead_count(n + 1, 0);
+    index__bits lead;
+    for (size_t i = 0; i < n; i++) {
+        r->sets.eval(r->db, tq.groups[i], b);
+        b.resize(allow.size(), 0);
+        for (size_t k = i + 1; k >= 2; k--)
+            for (size_t w = 0; w < b.size(); w++)
+                at_least[k][w] |= at_least[k - 1][w] & b[w];
+        for (size_t w = 0; w < b.size(); w++)
+            at_least[1][w] |= b[w];
+        if (i == 0)
+            lead = b;
+        else
+            for (size_t w = 0; w < b.size(); w++)
+                lead[w] &= b[w];
+        uint64_t c = 0;
+        for (size_t w = 0; w < b.size(); w++)
+            c += (uint64_t)__builtin_popcountll(lead[w] & allow[w]);
+        lead_count[i + 1] = c;
+    }
+    for (need = n - 1; need >= 1; need--) {
+        if (lead_count[need] > found && lead_count[need] >= INDEX_PARTIAL_BELOW) {
+            leading = true;
+            return true;
+        }
+        if (!partial_fits(n, need))
+            continue;
+        uint64_t c = 0;
+        for (size_t w = 0; w < allow.size(); w++)
+            c += (uint64_t)__builtin_popcountll(at_least[need][w] & allow[w]);
+        if (c > found) {
+            leading = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool partial_level(index_reader *r, const index_query *q, index_str text, uint64_t found,
+                          size_t &need, bool &leading)
+{
+    for (int attempt = 0;; attempt++) {
+        try {
+            return partial_level_once(r, q, text, found, need, leading);
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt >= 2)
+                throw;
+            r->db.reopen(); /* As search_into: read the writer's new snapshot. */
+        }
+    }
+}
+
 extern "C" int index_search(index_reader *r, const index_query *q, index_result **out)
 {
     double t0 = now_ms();
@@ -644,60 +728,25 @@ extern "C" int index_search(index_reader *r, const index_query *q, index_result 
                 m2 = NULL;
             }
         }
-        /* Every fewer-words result lies within the any-of-the-words one: when that finds no
-         * more than the query did, none can, and the fewer-words searches are skipped. With
-         * four words or more it is asked first (a query of 16 words that the index lacks ran
-         * 31 searches, each costlier than this one); with three, only once dropping one word
-         * has not helped, so that the common case costs no more. */
-        auto hopeless = [&](int &code) {
-            code = search_into(r, q, index_str{text.data(), text.size()}, 1, &m2, w2, false);
-            bool none = code == 0 && m2->res.total <= m->res.total;
-            delete m2;
-            m2 = NULL;
-            return none;
-        };
+        size_t need = 0;
+        bool leading = false;
         if (q->partial && m->res.total < INDEX_PARTIAL_BELOW && words.size() >= 2 &&
-            !(words.size() >= 4 && hopeless(rc))) {
+            partial_level(r, q, index_str{text.data(), text.size()}, m->res.total, need, leading)) {
+            rc = search_into(r, q, index_str{text.data(), text.size()}, need, &m2, w2, leading);
             if (rc < 0) {
                 delete m;
                 return rc;
             }
-            /* The documents holding the most of the words: all but one, then fewer. Among
-             * those, the query's first words (the last typed are dropped first, "Klaster
-             * Żywności Opole" is a Klaster Żywności first) when they find enough, else
-             * any of the words. */
-            for (size_t need = words.size() - 1; need >= 1 && !m->res.partial; need--) {
-                for (int leading = 1; leading >= 0; leading--) {
-                    rc = search_into(r, q, index_str{text.data(), text.size()}, need, &m2, w2,
-                                     leading);
-                    if (rc < 0) {
-                        delete m;
-                        return rc;
-                    }
-                    if (rc == 1)
-                        continue;
-                    if (m2->res.total > m->res.total &&
-                        (!leading || m2->res.total >= INDEX_PARTIAL_BELOW)) {
-                        m2->res.corrected = m->res.corrected;
-                        if (m->res.suggestion)
-                            m2->res.suggestion = m2->keep(m->res.suggestion);
-                        m2->res.partial = true;
-                        m2->res.matched_words = (uint32_t)need;
-                        std::swap(m, m2);
-                        delete m2;
-                        m2 = NULL;
-                        break;
-                    }
-                    delete m2;
-                    m2 = NULL;
-                }
-                if (!m->res.partial && need == 2 && words.size() == 3 && hopeless(rc))
-                    break;
-                if (rc < 0) {
-                    delete m;
-                    return rc;
-                }
+            if (rc == 0 && m2->res.total > m->res.total) {
+                m2->res.corrected = m->res.corrected;
+                if (m->res.suggestion)
+                    m2->res.suggestion = m2->keep(m->res.suggestion);
+                m2->res.partial = true;
+                m2->res.matched_words = (uint32_t)need;
+                std::swap(m, m2);
             }
+            delete m2;
+            m2 = NULL;
         }
         m->res.took_ms = now_ms() - t0;
         *out = &m->res;
