@@ -474,5 +474,11 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
         if (o != UNPROVEN)
             return o;
     }
+    /* No depth proved the page (where a word's forms and its split halves all add up,
+     * their floors sum past the page: "agrifood community"). Every match as a candidate
+     * needs no bound, and weighing them from the kept weights is a pass over the match
+     * set: at scale 100, 0.2-1 ms against the 5-13 ms of Xapian weighing every match. */
+    if (total <= EVERY_MATCH_MAX)
+        return attempt(db, plan, units, query, match, EVERY_MATCH, first, count, out);
     return UNPROVEN;
 }

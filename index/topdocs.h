@@ -78,6 +78,8 @@ class index__topdocs
     typedef std::shared_ptr<const index__unit_weights> unit_ref;
 
     enum { EVERY_MATCH = -1 };
+    /* Most matches weighed from the kept weights when no depth proves a page. */
+    enum { EVERY_MATCH_MAX = 1 << 20 };
     /* One try of rank() with tops of depth number `level` (0 .. DEPTHS-1), or with every
      * match as a candidate (EVERY_MATCH). */
     outcome attempt(const Xapian::Database &db, const index__plan &plan,

@@ -1247,6 +1247,10 @@ static void test_candidate_ranking(void)
     }
     CHECK_EQ(index_commit(w, 1), 0);
     index_reader *all = open_reader(dir), *cand = open_reader(dir), *every = open_reader(dir);
+    /* Tops of 20, 80 and 320: many pages are past every depth, and are settled from every
+     * match's kept weights instead of going unproven. */
+    index_reader *tiny = open_reader(dir);
+    index_reader_set_candidates(tiny, 20);
     index_reader_set_candidates(all, 0);
     /* Tops of 50, 200 and 800 documents: relevance ranks a window of the best 20 (index.h). */
     index_reader_set_candidates(cand, 50);
@@ -1269,10 +1273,12 @@ static void test_candidate_ranking(void)
             CHECK_EQ(index_reader_refresh(all), 1);
             CHECK_EQ(index_reader_refresh(cand), 1);
             CHECK_EQ(index_reader_refresh(every), 1);
+            CHECK_EQ(index_reader_refresh(tiny), 1);
         }
         CHECK_EQ(index_reader_warm(all), 0);
         CHECK_EQ(index_reader_warm(cand), 0);
         CHECK_EQ(index_reader_warm(every), 0);
+        CHECK_EQ(index_reader_warm(tiny), 0);
         for (int trial = 0; trial < 300; trial++) {
             char q[128];
             int nw = 1 + rnd(2), typed = rnd(4) == 0;
@@ -1303,18 +1309,25 @@ static void test_candidate_ranking(void)
             CHECK(c->ranking != INDEX_RANKED_UNPROVEN); /* Nothing to bound: never unproven. */
             every_settled += c->ranking == INDEX_RANKED_CANDIDATES;
             check_same_page(a, c);
+            index_result *t = NULL;
+            CHECK_EQ(index_search(tiny, &qq, &t), 0);
+            CHECK(t->ranking != INDEX_RANKED_UNPROVEN);
+            check_same_page(a, t);
+            index_result_free(t);
             index_result_free(a);
             index_result_free(b);
             index_result_free(c);
         }
     }
     /* The window (index_search's ranking rules) is settled from tops of 50-800 at
-     * this size; a page that is not is ranked whole and checked the same above. */
-    (void)unproven;
+     * this size; a page that is not is settled from every match's kept weights, and
+     * checked the same above: no page goes unproven. */
+    CHECK_EQ(unproven, 0);
     CHECK_GT(settled, 50);
     CHECK_GT(every_settled, 300);
     index_reader_close(all);
     index_reader_close(every);
+    index_reader_close(tiny);
     index_reader_close(cand);
     index_writer_close(w);
 }
