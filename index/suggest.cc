@@ -121,32 +121,38 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
          * starting with a digit, with how often it occurs), not from the terms: a term's
          * postings lie between it and the next, so walking 500 terms completing "me" read
          * every posting of "member", "measures", "medical"...: half a suggestion's time,
-         * in page-cache reads. A word is offered only while 2 documents hold it (the
-         * table keeps words whose documents were deleted). */
+         * in page-cache reads. */
         Xapian::TermIterator it = r->db.spellings_begin(), end = r->db.spellings_end();
         it.skip_to(key);
         for (int n = 0; it != end && n < SUGGEST_WORD_SCAN; ++it, ++n) {
             const std::string &t = *it;
             if (t.compare(0, key.size(), key) != 0)
                 break;
-            if (it.get_termfreq() >= 2 && !index__legal_fragment(t))
+            if (it.get_termfreq() >= 2)
                 words.emplace_back(it.get_termfreq(), t);
         }
         std::sort(words.begin(), words.end(), [](const auto &a, const auto &b) {
             return a.first != b.first ? a.first > b.first : a.second < b.second;
         });
-        /* At most `limit` of them are shown. */
-        size_t kept = 0;
-        for (size_t i = 0; i < words.size() && kept < limit; i++)
-            if (r->db.get_termfreq(words[i].second) >= 2) {
-                if (i != kept)
-                    words[kept] = std::move(words[i]);
-                kept++;
-            }
-        words.resize(kept);
     }
+    /* The words offered, most frequent first: no legal-form fragment, and only while two
+     * documents hold the word (the spelling table keeps words whose documents were
+     * deleted). Checked one at a time as the list needs them, since a term lookup is a
+     * B-tree descent and most lists show two words. */
+    size_t words_checked = 0, words_ok = 0;
+    auto offer_words = [&](size_t want) {
+        while (words_ok < want && words_checked < words.size()) {
+            auto &w = words[words_checked++];
+            if (index__legal_fragment(w.second) || r->db.get_termfreq(w.second) < 2)
+                continue;
+            if (words_ok != words_checked - 1)
+                words[words_ok] = std::move(w);
+            words_ok++;
+        }
+        return std::min(words_ok, want);
+    };
     std::vector<uint32_t> kp = code_points(key, 0);
-    if (cands.empty() && words.empty() && kp.size() >= SUGGEST_TYPO_FROM) {
+    if (cands.empty() && offer_words(1) == 0 && kp.size() >= SUGGEST_TYPO_FROM) {
         /* One typo after the first two characters: scan names sharing those two, keeping
          * the shortest 4 x limit (the best, below) in a heap rather than sorting every
          * name within one edit of the key. */
@@ -260,10 +266,10 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
     });
 
     /* The completed words first (as written in the data), then the names. */
-    size_t word_slots = std::min(words.size(), (size_t)std::max<uint32_t>(1, limit / 4));
+    size_t word_slots = offer_words(std::max<uint32_t>(1, limit / 4));
     size_t name_slots = std::min(items.size(), (size_t)limit - std::min<size_t>(word_slots, limit));
     if (name_slots + word_slots < limit)
-        word_slots = std::min(words.size(), (size_t)limit - name_slots);
+        word_slots = offer_words((size_t)limit - name_slots);
     for (size_t i = 0; i < word_slots; i++)
         m->suggestions.push_back(
             index_suggestion{m->keep(written_form(r, words[i].second)), NULL, NULL});
