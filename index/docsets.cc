@@ -140,6 +140,7 @@ void index__docsets::reset(const Xapian::Database &db)
 {
     terms_.clear();
     facets_.clear();
+    columns_.clear();
     bytes_ = 0;
     rev_ = db.get_revision();
     words_ = (size_t)(db.get_lastdocid() / 64) + 1;
@@ -256,12 +257,96 @@ index__docsets::facet_values(const Xapian::Database &db, char prefix)
     return it->second;
 }
 
+const index__docsets::facet_column &index__docsets::column(const Xapian::Database &db, char prefix)
+{
+    auto it = columns_.find(prefix);
+    if (it != columns_.end())
+        return it->second;
+    const std::vector<facet_value> &values = facet_values(db, prefix);
+    const size_t docs = words_ * 64;
+    facet_column c;
+    bool single = values.size() < facet_column::NONE;
+    if (single) {
+        c.one.assign(docs, facet_column::NONE);
+        for (size_t k = 0; k < values.size() && single; k++)
+            for (size_t w = 0; w < values[k].bits.size() && single; w++)
+                for (uint64_t b = values[k].bits[w]; b; b &= b - 1) {
+                    uint8_t &v = c.one[w * 64 + (size_t)__builtin_ctzll(b)];
+                    if (v != facet_column::NONE) {
+                        single = false;
+                        break;
+                    }
+                    v = (uint8_t)k;
+                }
+    }
+    if (!single) {
+        c.one.clear();
+        c.one.shrink_to_fit();
+        c.start.assign(docs + 1, 0);
+        for (const facet_value &v : values) /* Values of each document, counted... */
+            for (size_t w = 0; w < v.bits.size(); w++)
+                for (uint64_t b = v.bits[w]; b; b &= b - 1)
+                    c.start[w * 64 + (size_t)__builtin_ctzll(b) + 1]++;
+        for (size_t d = 1; d < c.start.size(); d++) /* ...summed into where each starts... */
+            c.start[d] += c.start[d - 1];
+        c.value.resize(c.start.back());
+        std::vector<uint32_t> at(c.start.begin(), c.start.end() - 1);
+        for (size_t k = 0; k < values.size(); k++) /* ...and filled in the values' order. */
+            for (size_t w = 0; w < values[k].bits.size(); w++)
+                for (uint64_t b = values[k].bits[w]; b; b &= b - 1)
+                    c.value[at[w * 64 + (size_t)__builtin_ctzll(b)]++] = (uint16_t)k;
+    }
+    return columns_.emplace(prefix, std::move(c)).first->second;
+}
+
 void index__docsets::facet_counts(const Xapian::Database &db, char prefix, const index__bits &match,
                                   const std::function<void(const std::string &, uint32_t)> &fn)
 {
-    for (const facet_value &v : facet_values(db, prefix)) {
-        uint64_t n = and_count(match.data(), v.bits.data(), std::min(match.size(), v.bits.size()));
-        if (n)
-            fn(v.value, (uint32_t)n);
+    const std::vector<facet_value> &values = facet_values(db, prefix);
+    const size_t n = std::min(match.size(), words_);
+    /* Both ways are bound by memory more than by instructions. By value reads every
+     * value's bitmap whole: at scale 100 (757,000 documents) 39 countries are 3.7 MB a
+     * search, a fifth of a faceted search's time. By document reads the match and a cache
+     * line of the column around each matching document: at most the column (a byte a
+     * document for a one-value facet), far less for a small match. */
+    bool by_doc = mode_ == FACETS_BY_DOCUMENT;
+    if (mode_ == FACETS_CHEAPEST) {
+        auto cc = columns_.find(prefix);
+        /* Bytes a document in the column: 1, or 4 + 2 a value (6 when not yet built). */
+        double width = 6.0;
+        if (cc != columns_.end() && !cc->second.one.empty())
+            width = 1.0;
+        else if (cc != columns_.end() && words_)
+            width = 4.0 + 2.0 * (double)cc->second.value.size() / (double)(words_ * 64);
+        const double by_value = (double)values.size() * (double)n * 8.0;
+        const double doc_bytes = std::min((double)count(match) * 64.0, (double)(n * 64) * width);
+        by_doc = doc_bytes < by_value;
     }
+    if (!by_doc || values.size() > UINT16_MAX + 1u) {
+        for (const facet_value &v : values) {
+            uint64_t c = and_count(match.data(), v.bits.data(), std::min(n, v.bits.size()));
+            if (c)
+                fn(v.value, (uint32_t)c);
+        }
+        return;
+    }
+    const facet_column &col = column(db, prefix);
+    std::vector<uint32_t> counts(values.size() + 1, 0); /* The last: documents with none. */
+    if (!col.one.empty()) {
+        for (size_t w = 0; w < n; w++)
+            for (uint64_t b = match[w]; b; b &= b - 1) {
+                uint8_t v = col.one[w * 64 + (size_t)__builtin_ctzll(b)];
+                counts[v == facet_column::NONE ? values.size() : v]++;
+            }
+    } else {
+        for (size_t w = 0; w < n; w++)
+            for (uint64_t b = match[w]; b; b &= b - 1) {
+                size_t d = w * 64 + (size_t)__builtin_ctzll(b);
+                for (uint32_t k = col.start[d]; k < col.start[d + 1]; k++)
+                    counts[col.value[k]]++;
+            }
+    }
+    for (size_t k = 0; k < values.size(); k++)
+        if (counts[k])
+            fn(values[k].value, counts[k]);
 }

@@ -65,9 +65,19 @@ class index__docsets
 
     /* For every facet term starting with `prefix` (one letter, see internal.h): calls
      * fn(value without the prefix, number of documents of `match` carrying it) for the
-     * values that occur in match. */
+     * values that occur in match, in the values' order. */
     void facet_counts(const Xapian::Database &db, char prefix, const index__bits &match,
                       const std::function<void(const std::string &, uint32_t)> &fn);
+
+    /* How facet_counts counts: by value (a popcount of match against each value's bitmap:
+     * values x lastdocid/64 words), by document (each matching document's values, looked
+     * up in a per-facet column: matches x values a document), or whichever costs less
+     * (the default). The counts are the same; the choice is for tests and benchmarks. */
+    enum facet_mode { FACETS_CHEAPEST, FACETS_BY_VALUE, FACETS_BY_DOCUMENT };
+    void set_facet_mode(facet_mode m)
+    {
+        mode_ = m;
+    }
 
   private:
     static constexpr const char *FACET_PREFIXES = "KTCELB"; /* See internal.h. */
@@ -77,7 +87,19 @@ class index__docsets
         index__bits bits;
     };
 
+    /* A facet's values by document. Where no document has two values (a country, a
+     * type) and there are fewer than 255, one byte a document: value index, or NONE.
+     * Otherwise document d's values are value[start[d] .. start[d + 1]). Indices are into
+     * facet_values(prefix). */
+    struct facet_column {
+        enum { NONE = 255 };
+        std::vector<uint8_t> one;
+        std::vector<uint32_t> start;
+        std::vector<uint16_t> value;
+    };
+
     const std::vector<facet_value> &facet_values(const Xapian::Database &db, char prefix);
+    const facet_column &column(const Xapian::Database &db, char prefix);
     const index__bits *cached_term(const Xapian::Database &db, const std::string &term);
     void add_postings(const Xapian::Database &db, const std::string &term, index__bits &out);
 
@@ -87,6 +109,8 @@ class index__docsets
     size_t bytes_ = 0; /* Held by terms_. */
     std::unordered_map<std::string, std::unique_ptr<index__bits>> terms_;
     std::unordered_map<char, std::vector<facet_value>> facets_;
+    std::unordered_map<char, facet_column> columns_;
+    facet_mode mode_ = FACETS_CHEAPEST;
 };
 
 #endif

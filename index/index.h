@@ -237,6 +237,16 @@ int index_reader_warm(index_reader *r);
  * default is 1000). */
 void index_reader_set_candidates(index_reader *r, uint32_t per_term);
 
+/* How facet values are counted over a match set: the same counts either way, at
+ * different costs (index/docsets.h); the default picks the cheaper for each facet and
+ * result. For tests and benchmarks. */
+typedef enum index_facet_counting {
+    INDEX_FACETS_CHEAPEST = 0,
+    INDEX_FACETS_BY_VALUE = 1,   /* A popcount against each value's bitmap. */
+    INDEX_FACETS_BY_DOCUMENT = 2 /* Each matching document's values looked up. */
+} index_facet_counting;
+void index_reader_set_facet_counting(index_reader *r, index_facet_counting how);
+
 /* Sequence number of the commit the reader sees. */
 uint64_t index_reader_last_seq(index_reader *r);
 

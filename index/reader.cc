@@ -89,6 +89,15 @@ extern "C" void index_reader_set_candidates(index_reader *r, uint32_t per_term)
         r->top.set_per_term(per_term);
 }
 
+extern "C" void index_reader_set_facet_counting(index_reader *r, index_facet_counting how)
+{
+    if (r)
+        r->sets.set_facet_mode(how == INDEX_FACETS_BY_VALUE ? index__docsets::FACETS_BY_VALUE
+                               : how == INDEX_FACETS_BY_DOCUMENT
+                                   ? index__docsets::FACETS_BY_DOCUMENT
+                                   : index__docsets::FACETS_CHEAPEST);
+}
+
 extern "C" uint64_t index_reader_last_seq(index_reader *r)
 {
     try {
