@@ -5,7 +5,8 @@
  * is used (cheap); a more frequent one is read once per revision into a bitmap kept in
  * terms_ (at 200,000 documents a bitmap is 25 KB). When terms_ outgrows TERM_CACHE_BYTES
  * it is emptied and refilled as queries come: simpler than LRU and bounded. Facet values'
- * bitmaps are built for a whole facet at once, on its first count in a revision.
+ * bitmaps are built for a whole facet at once, on its first count in a revision, and the
+ * facet's column (its values by document) on its first count by document.
  */
 #include "index/docsets.h"
 
