@@ -54,11 +54,11 @@ static void run_file(const char *path, bool listed)
 static void run_path(const char *path, bool listed)
 {
     struct stat st;
-    if (stat(path, &st) != 0 && listed && errno == ENOENT) {
-        vanished++;
-        return;
-    }
     if (stat(path, &st) != 0) {
+        if (listed && errno == ENOENT) {
+            vanished++;
+            return;
+        }
         perror(path);
         exit(1);
     }
