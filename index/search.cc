@@ -293,7 +293,13 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         return rc;
     const Xapian::doccount want_first = rules ? 0 : (Xapian::doccount)first;
     const Xapian::doccount want_count = rules ? (Xapian::doccount)RERANK_WINDOW : per_page;
-    Xapian::MSet mset;
+    /* The ranked documents (want_first .. want_first + want_count - 1) and their weights. */
+    index__topdocs::page ranked_page;
+    auto take = [&ranked_page](const Xapian::MSet &ms) {
+        ranked_page.clear();
+        for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
+            ranked_page.emplace_back(*it, it.get_weight());
+    };
     bool ranked = false;
     index__bits match;
     bool has_match = false; /* match holds the match set. */
@@ -301,7 +307,8 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         m->res.total = dbsize;
     } else {
         if (!r->sets.current(r->db)) {
-            mset = enq.get_mset(want_first, want_count, EXACT_UP_TO);
+            Xapian::MSet mset = enq.get_mset(want_first, want_count, EXACT_UP_TO);
+            take(mset);
             ranked = true;
             Xapian::doccount lb = mset.get_matches_lower_bound();
             if (lb == mset.get_matches_upper_bound() && lb <= EXACT_UP_TO) {
@@ -360,7 +367,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
     m->res.ranking = INDEX_RANKED_WHOLE;
     if (!ranked && has_match && q->sort == INDEX_SORT_RELEVANCE) {
         switch (
-            r->top.rank(r->db, tq.plan, query, match, m->res.total, want_first, want_count, mset)) {
+            r->top.rank(r->db, tq.plan, match, m->res.total, want_first, want_count, ranked_page)) {
         case index__topdocs::SETTLED:
             ranked = true;
             m->res.ranking = INDEX_RANKED_CANDIDATES;
@@ -373,11 +380,10 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
         }
     }
     if (!ranked && want_first < m->res.total)
-        mset = enq.get_mset(want_first, want_count, (Xapian::doccount)0);
+        take(enq.get_mset(want_first, want_count, (Xapian::doccount)0));
     std::vector<std::pair<Xapian::docid, double>> hits_of;
     if (!rules) {
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
-            hits_of.emplace_back(*it, it.get_weight());
+        hits_of = ranked_page;
     } else {
         std::vector<rank_key> win;
         /* The preferred: the types above the lowest weight when some listed type weighs
@@ -391,9 +397,9 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             return k.kind && (drop_low ? k.type > low : k.type == tw.top);
         };
         size_t preferred_in_window = 0;
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-            const index__summary *s = summary_of(r, *it);
-            rank_key k{*it, it.get_weight(), 0, 0, 0, 1, INDEX_TYPE_WEIGHT_OTHER};
+        for (const auto &pd : ranked_page) {
+            const index__summary *s = summary_of(r, pd.first);
+            rank_key k{pd.first, pd.second, 0, 0, 0, 1, INDEX_TYPE_WEIGHT_OTHER};
             if (s) {
                 rank_text(*s, tq.rank, k);
                 k.kind = tw.kind_of(*s);
@@ -445,7 +451,6 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             if (cached != lc.map.end()) {
                 best = cached->second;
             } else {
-                Xapian::MSet more;
                 bool settled = false;
                 if (has_match) {
                     /* From candidates, as the page itself: the preferred matches as a bitmap. */
@@ -466,16 +471,16 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                     }
                     /* Every preferred match already in the window: nothing to lift. */
                     settled = ptotal <= in_window ||
-                              r->top.rank(r->db, tq.plan, pq, pref, ptotal, 0, lift, more) ==
+                              r->top.rank(r->db, tq.plan, pref, ptotal, 0, lift, best) ==
                                   index__topdocs::SETTLED;
                 }
                 if (!settled) {
                     Xapian::Enquire top(r->db);
                     top.set_query(pq);
-                    more = top.get_mset(0, lift);
+                    Xapian::MSet more = top.get_mset(0, lift);
+                    for (Xapian::MSetIterator it = more.begin(); it != more.end(); ++it)
+                        best.emplace_back(*it, it.get_weight());
                 }
-                for (Xapian::MSetIterator it = more.begin(); it != more.end(); ++it)
-                    best.emplace_back(*it, it.get_weight());
                 lc.bytes += key.size() + 64 + best.size() * sizeof best[0];
                 lc.map.emplace(std::move(key), best);
             }

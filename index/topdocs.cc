@@ -3,11 +3,10 @@
  *
  * Costs: a unit's weights are one Xapian pass over all its documents (a few milliseconds
  * for a word in 150,000 documents), once per revision and only for a unit seen twice in it.
- * They take 6 bytes per document (id and weight), or 2 bytes per document of the index when
- * the unit is in more than a third of them, plus its tops, and are kept within
+ * They take 12 bytes per document (id and weight), or 8 bytes per document of the index when
+ * the unit is in more than two thirds of them, plus its tops, and are kept within
  * weights_budget() for the whole process. A page ranked from candidates then costs a lookup of
- * each candidate in each unit's weights, and one Xapian ranking of the few candidates that
- * can reach the page: a skip through the query's postings to each of those.
+ * each candidate in each unit's weights, and a sort of the few that can reach the page.
  */
 #include "index/topdocs.h"
 
@@ -17,11 +16,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
-/* Held by the process's unit weights: room for WEIGHTS_DENSE_UNITS units in most documents
- * (2 bytes a document each), and never less than WEIGHTS_MIN_BYTES. A fixed 128 MB held 340
- * such units over 190,000 profiles of realistic length, where the 1-2 word queries of the
- * search bench use more; units were dropped and rebuilt (a full ranking each) and a server
- * slowed from pass to pass to a third of its speed (bench/RESULTS.md, issue 21). */
+/* Held by the process's unit weights: 2 bytes a document of the index for each of
+ * WEIGHTS_DENSE_UNITS units, and never less than WEIGHTS_MIN_BYTES. A fixed 128 MB held 340
+ * units in most documents over 190,000 profiles of realistic length, where the 1-2 word
+ * queries of the search bench use more; units were dropped and rebuilt (a full ranking
+ * each) and a server slowed from pass to pass to a third of its speed (bench/RESULTS.md,
+ * issue 21). */
 enum { WEIGHTS_DENSE_UNITS = 1024 };
 static const size_t WEIGHTS_MIN_BYTES = (size_t)128 * 1024 * 1024;
 
@@ -30,13 +30,14 @@ static size_t weights_budget(const Xapian::Database &db)
     return std::max(WEIGHTS_MIN_BYTES, (size_t)db.get_doccount() * 2 * WEIGHTS_DENSE_UNITS);
 }
 
-/* A unit's weights. A document's weight for the unit alone is (q - 1) x scale, within
- * scale / 2, where q is a 16-bit code (0: the document lacks the unit). */
+/* What a unit weighs in a document that lacks it (a weight is never negative). */
+constexpr double ABSENT = -1;
+
+/* A unit's weights: each document's weight for the unit alone, as Xapian weighs it. */
 struct index__unit_weights {
-    double scale = 0;               /* The heaviest weight / 65534. */
-    std::vector<uint16_t> dense;    /* q by document id; or empty, and then: */
+    std::vector<double> dense;      /* Weight by document id (ABSENT: lacks it); or empty: */
     std::vector<Xapian::docid> ids; /* the unit's documents, ascending, */
-    std::vector<uint16_t> q;        /* and their codes. */
+    std::vector<double> w;          /* and their weights. */
     /* Per depth: the top (the first documents in Xapian's order, weight descending, then
      * id), ascending by id; empty when the top would hold every document. */
     std::vector<Xapian::docid> top[index__topdocs::DEPTHS];
@@ -46,7 +47,7 @@ struct index__unit_weights {
 
     size_t bytes() const
     {
-        size_t b = dense.size() * 2 + ids.size() * 4 + q.size() * 2 + 256;
+        size_t b = dense.size() * 8 + ids.size() * 4 + w.size() * 8 + 256;
         for (const auto &t : top)
             b += t.size() * 4;
         return b;
@@ -59,7 +60,7 @@ struct index__unit_weights {
             return ids;
         std::vector<Xapian::docid> out;
         for (size_t d = 0; d < dense.size(); d++)
-            if (dense[d])
+            if (dense[d] != ABSENT)
                 out.push_back((Xapian::docid)d);
         return out;
     }
@@ -67,55 +68,6 @@ struct index__unit_weights {
 
 namespace
 {
-
-/* The candidates as a posting source: no weight of its own, so under OP_FILTER it only
- * restricts which documents the full query weighs. */
-class candidate_source : public Xapian::PostingSource
-{
-  public:
-    explicit candidate_source(const std::vector<Xapian::docid> &ids) : ids_(ids) {}
-
-    Xapian::doccount get_termfreq_min() const override
-    {
-        return ids_.size();
-    }
-    Xapian::doccount get_termfreq_est() const override
-    {
-        return ids_.size();
-    }
-    Xapian::doccount get_termfreq_max() const override
-    {
-        return ids_.size();
-    }
-    void init(const Xapian::Database &) override
-    {
-        at_ = 0, started_ = false;
-    }
-    void next(double) override
-    {
-        if (started_)
-            at_++;
-        started_ = true;
-    }
-    void skip_to(Xapian::docid did, double) override
-    {
-        started_ = true;
-        at_ = std::lower_bound(ids_.begin() + at_, ids_.end(), did) - ids_.begin();
-    }
-    bool at_end() const override
-    {
-        return started_ && at_ >= ids_.size();
-    }
-    Xapian::docid get_docid() const override
-    {
-        return ids_[at_];
-    }
-
-  private:
-    const std::vector<Xapian::docid> &ids_;
-    size_t at_ = 0;
-    bool started_ = false;
-};
 
 /* Every document a query matches, with its weight (Xapian calls a match spy for each
  * document it counts, and it counts them all when asked to check all). */
@@ -173,9 +125,6 @@ bool has(const index__bits &b, Xapian::docid d)
     return d / 64 < b.size() && (b[d / 64] >> (d % 64) & 1);
 }
 
-/* What a unit weighs in a candidate that lacks it. */
-constexpr double ABSENT = -1;
-
 /* The plan's weight in each candidate, as Xapian adds it up (in another order), from
  * its units' weights: unit_w[k] belongs to the plan's k-th unit in the order leaves()
  * lists them, and `next` walks that order. An AND weighs the sum of its kids where they
@@ -221,22 +170,18 @@ std::shared_ptr<const index__unit_weights> build(const Xapian::Database &db, uin
     if (!std::is_sorted(seen.begin(), seen.end()))
         std::sort(seen.begin(), seen.end());
     auto ws = std::make_shared<index__unit_weights>();
-    double heaviest = 0;
-    for (const auto &p : seen)
-        heaviest = std::max(heaviest, p.second);
-    ws->scale = heaviest / 65534;
     Xapian::docid last = db.get_lastdocid();
-    bool dense = (uint64_t)seen.size() * 3 > (uint64_t)last + 1;
+    /* By id where that takes less room: 8 bytes a document of the index against 12. */
+    bool dense = (uint64_t)seen.size() * 3 > ((uint64_t)last + 1) * 2;
     if (dense)
-        ws->dense.assign((size_t)last + 1, 0);
+        ws->dense.assign((size_t)last + 1, ABSENT);
     else
-        ws->ids.reserve(seen.size()), ws->q.reserve(seen.size());
+        ws->ids.reserve(seen.size()), ws->w.reserve(seen.size());
     for (const auto &p : seen) {
-        uint16_t q = ws->scale > 0 ? (uint16_t)(1 + std::lround(p.second / ws->scale)) : 1;
         if (dense && p.first <= last)
-            ws->dense[p.first] = q;
+            ws->dense[p.first] = p.second;
         else if (!dense)
-            ws->ids.push_back(p.first), ws->q.push_back(q);
+            ws->ids.push_back(p.first), ws->w.push_back(p.second);
     }
     size_t deepest = std::min<size_t>(seen.size(), depth(per_term, index__topdocs::DEPTHS - 1));
     auto heavier = [](const std::pair<Xapian::docid, double> &a,
@@ -347,17 +292,14 @@ void index__topdocs::set_per_term(uint32_t n)
     per_term_ = n;
 }
 
-index__topdocs::outcome index__topdocs::attempt(const Xapian::Database &db, const index__plan &plan,
+index__topdocs::outcome index__topdocs::attempt(const index__plan &plan,
                                                 const std::vector<unit_ref> &units,
-                                                const Xapian::Query &query,
                                                 const index__bits &match, int level,
                                                 Xapian::doccount first, Xapian::doccount count,
-                                                Xapian::MSet &out)
+                                                page &out)
 {
-    double bound = 0, error = 0; /* error: how far a near sum may be from Xapian's. */
+    double bound = 0;
     std::vector<Xapian::docid> cand;
-    for (const unit_ref &u : units)
-        error += u->scale / 2;
     if (level == EVERY_MATCH) {
         for (size_t w = 0; w < match.size(); w++)
             for (uint64_t bits = match[w]; bits; bits &= bits - 1)
@@ -384,9 +326,9 @@ index__topdocs::outcome index__topdocs::attempt(const Xapian::Database &db, cons
     size_t want = (size_t)first + count;
     if (cand.size() < want)
         return UNPROVEN;
-    /* Near weights: what each unit weighs in each candidate, or ABSENT where the candidate
-     * lacks it. Candidates and a sparse unit's documents both ascend, so each lookup
-     * gallops on from the last. */
+    /* What each unit weighs in each candidate, or ABSENT where the candidate lacks it.
+     * Candidates and a sparse unit's documents both ascend, so each lookup gallops on from
+     * the last. */
     std::vector<std::vector<double>> unit_w(units.size());
     for (size_t k = 0; k < units.size(); k++) {
         const index__unit_weights &u = *units[k];
@@ -394,8 +336,8 @@ index__topdocs::outcome index__topdocs::attempt(const Xapian::Database &db, cons
         w.assign(cand.size(), ABSENT);
         if (!u.dense.empty()) {
             for (size_t i = 0; i < cand.size(); i++)
-                if (cand[i] < u.dense.size() && u.dense[cand[i]])
-                    w[i] = (u.dense[cand[i]] - 1) * u.scale;
+                if (cand[i] < u.dense.size())
+                    w[i] = u.dense[cand[i]];
             continue;
         }
         const Xapian::docid *ids = u.ids.data(), *end = ids + u.ids.size(), *at = ids;
@@ -405,45 +347,33 @@ index__topdocs::outcome index__topdocs::attempt(const Xapian::Database &db, cons
                 step *= 2;
             at = std::lower_bound(at, std::min(at + step + 1, end), cand[i]);
             if (at != end && *at == cand[i])
-                w[i] = (u.q[at - ids] - 1) * u.scale;
+                w[i] = u.w[at - ids];
         }
     }
     size_t next = 0;
-    std::vector<double> near = combine(plan, unit_w, next);
-    for (double &x : near)
-        x = std::max(x, 0.0); /* The match set holds every candidate, so the plan matches. */
-    std::vector<double> sorted(near);
-    std::nth_element(sorted.begin(), sorted.begin() + (want - 1), sorted.end(),
-                     std::greater<double>());
-    double t = sorted[want - 1];
-    /* The want-th heaviest candidate weighs at most t + error: when that does not clear
-     * the bound, neither will the page's last document, and a deeper top may. */
-    if (t + error <= bound)
-        return UNPROVEN;
-    /* A candidate below t - 2 x error weighs, exactly, less than each of the `want` at or
-     * above t, so only those can reach the page (the margin also covers the sums'
-     * rounding). */
-    double cut = (t - 2 * error) * (1 - 1e-9) - 1e-12;
-    std::vector<Xapian::docid> reach;
-    for (size_t i = 0; i < cand.size(); i++)
-        if (near[i] >= cut)
-            reach.push_back(cand[i]);
-    candidate_source src(reach);
-    Xapian::Enquire e(db);
-    e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(&src)));
-    Xapian::MSet m = e.get_mset(first, count, (Xapian::doccount)0);
+    std::vector<double> weight = combine(plan, unit_w, next);
+    page ranked;
+    ranked.reserve(cand.size());
+    for (size_t i = 0; i < cand.size(); i++) /* The match set holds every candidate. */
+        ranked.emplace_back(cand[i], std::max(weight[i], 0.0));
+    auto heavier = [](const std::pair<Xapian::docid, double> &a,
+                      const std::pair<Xapian::docid, double> &b) {
+        return a.second > b.second || (a.second == b.second && a.first < b.first);
+    };
+    std::partial_sort(ranked.begin(), ranked.begin() + want, ranked.end(), heavier);
     /* Strictly above the bound, with room for the sums' rounding: a document outside
-     * weighs at most `bound`, so it could only tie, and a tie could order it first. */
-    if (m.size() < count || !(m.back().get_weight() > bound * (1 + 1e-9) + 1e-12))
+     * weighs at most `bound`, so it could only tie, and a tie could order it first. When
+     * the page's last does not clear it, a deeper top may. */
+    if (level != EVERY_MATCH && !(ranked[want - 1].second > bound * (1 + 1e-9) + 1e-12))
         return UNPROVEN;
-    out = m;
+    out.assign(ranked.begin() + first, ranked.begin() + want);
     return SETTLED;
 }
 
 index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const index__plan &plan,
-                                             const Xapian::Query &query, const index__bits &match,
-                                             uint64_t total, Xapian::doccount first,
-                                             Xapian::doccount count, Xapian::MSet &out)
+                                             const index__bits &match, uint64_t total,
+                                             Xapian::doccount first, Xapian::doccount count,
+                                             page &out)
 {
     /* A result of up to N matches has them all as candidates: no bound to clear. */
     bool small = total <= per_term_;
@@ -468,9 +398,9 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
      * first and no page clears the bound; deeper tops lower it. Measured on the bench
      * workloads: 13% of pages unproven at N alone, 1-5% with 4N, none with 16N. */
     if (small)
-        return attempt(db, plan, units, query, match, EVERY_MATCH, first, count, out);
+        return attempt(plan, units, match, EVERY_MATCH, first, count, out);
     for (int level = 0; level < DEPTHS; level++) {
-        outcome o = attempt(db, plan, units, query, match, level, first, count, out);
+        outcome o = attempt(plan, units, match, level, first, count, out);
         if (o != UNPROVEN)
             return o;
     }
@@ -479,6 +409,6 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
      * needs no bound, and weighing them from the kept weights is a pass over the match
      * set: at scale 100, 0.2-1 ms against the 5-13 ms of Xapian weighing every match. */
     if (total <= EVERY_MATCH_MAX)
-        return attempt(db, plan, units, query, match, EVERY_MATCH, first, count, out);
+        return attempt(plan, units, match, EVERY_MATCH, first, count, out);
     return UNPROVEN;
 }

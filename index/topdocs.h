@@ -16,14 +16,16 @@
  *     than N documents (a smaller leaf's documents are all in its top).
  *   - The candidates (the tops' union, within the match set) are weighed from the units'
  *     own weights, kept per revision (one Xapian pass over each unit's documents, the same
- *     pass that finds its top), added up the way the plan adds them: an OR adds the kids
- *     that match, an AND adds its kids where they all match and nothing elsewhere. The
- *     weights are kept in 16 bits, so these sums are near Xapian's, within a known error,
- *     not equal; they only choose the few candidates that can reach the page. Xapian ranks
- *     those with the full query, and its weights are the ones returned. When the page's
- *     last document weighs more than the bound, nothing outside can enter the page, and
- *     the page is the one ranking every match gives (equal weights order by document id
- *     both ways). Otherwise the caller ranks every match as before.
+ *     pass that finds its top: Xapian's own weight of each document for the unit alone),
+ *     added up the way the plan adds them: an OR adds the kids that match, an AND adds its
+ *     kids where they all match and nothing elsewhere. These are Xapian's weights, summed
+ *     in another order, so a page's scores equal Xapian's to the last bit or two, not
+ *     always bit for bit; documents whose weights differ by that little may come in either
+ *     order. When the page's last document weighs more than the bound, nothing outside can
+ *     enter the page, and the page is the one ranking every match gives (equal weights
+ *     order by document id both ways). Otherwise the caller ranks every match as before.
+ *     Xapian's matcher is not run at all for a settled page: weighing even 20 candidates
+ *     with the full query opens every term's postings, which was a third of a search.
  *
  * A SYNONYM (a prefix's completions) is weighed by Xapian as one word, from its own
  * statistics, so it counts as one leaf with a top of its own. Not used when a leaf stands
@@ -64,15 +66,18 @@ class index__topdocs
         SETTLED    /* out is the page ranking every match gives. */
     };
 
-    /* Ranks documents first .. first+count-1 of `query`, whose weighed part is `plan` and
-     * whose `total` matches are `match` (a bitmap of the same revision), into out (which
-     * is untouched unless SETTLED). A result of at most N matches has them all as
-     * candidates, so nothing needs bounding: Xapian's skips through the postings of rare
-     * and frequent words to reach a few hundred matches cost more than looking their
-     * weights up. Xapian errors propagate as exceptions. */
-    outcome rank(const Xapian::Database &db, const index__plan &plan, const Xapian::Query &query,
-                 const index__bits &match, uint64_t total, Xapian::doccount first,
-                 Xapian::doccount count, Xapian::MSet &out);
+    /* A ranked document and its weight. */
+    typedef std::vector<std::pair<Xapian::docid, double>> page;
+
+    /* Ranks documents first .. first+count-1 of a query whose weighed part is `plan` (the
+     * rest only filters) and whose `total` matches are `match` (a bitmap of the same
+     * revision), into out (which is untouched unless SETTLED), weight descending, then
+     * id. A result of at most N matches has them all as candidates, so nothing needs
+     * bounding: Xapian's skips through the postings of rare and frequent words to reach a
+     * few hundred matches cost more than looking their weights up. Xapian errors
+     * propagate as exceptions. */
+    outcome rank(const Xapian::Database &db, const index__plan &plan, const index__bits &match,
+                 uint64_t total, Xapian::doccount first, Xapian::doccount count, page &out);
 
   private:
     typedef std::shared_ptr<const index__unit_weights> unit_ref;
@@ -82,10 +87,9 @@ class index__topdocs
     enum { EVERY_MATCH_MAX = 1 << 20 };
     /* One try of rank() with tops of depth number `level` (0 .. DEPTHS-1), or with every
      * match as a candidate (EVERY_MATCH). */
-    outcome attempt(const Xapian::Database &db, const index__plan &plan,
-                    const std::vector<unit_ref> &units, const Xapian::Query &query,
+    outcome attempt(const index__plan &plan, const std::vector<unit_ref> &units,
                     const index__bits &match, int level, Xapian::doccount first,
-                    Xapian::doccount count, Xapian::MSet &out);
+                    Xapian::doccount count, page &out);
 
     uint32_t per_term_ = DEFAULT_PER_TERM;
 };

@@ -437,6 +437,19 @@ measure_peer() {
                printf "%s %s %s %d\n", v["rps"] + 0, v["p50_ms"] + 0, v["p99_ms"] + 0, v["requests"] }' <<<"$out"
 }
 
+# pg_quiet: PostgreSQL's backends go on running a query whose client has timed out and
+# gone (a search over the GIN index can take seconds at scale 100), which loaded the cores
+# to 6-7 during whatever was measured next. Cancel them and wait until none is active.
+pg_quiet() {
+    local i
+    for i in $(seq 1 50); do
+        [ "$(psql_ -d bench -At -c "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
+             WHERE datname = 'bench' AND state = 'active' AND pid <> pg_backend_pid()")" = 0 ] && return 0
+        sleep 0.2
+    done
+    log "PostgreSQL: queries still active after cancelling for 10 s"
+}
+
 # measure SYSTEM WORKLOAD RUN: appends "rps p50 p99 requests" to $tmp/res/WORKLOAD.SYSTEM
 measure() {
     local sys=$1 w=$2 run=$3 file kind words mode flags r n
@@ -446,7 +459,10 @@ measure() {
     eccpd-h2c) r=$(measure_eccpd h2c "$w") ;;
     eccpd-h1) r=$(measure_eccpd h1 "$w") ;;
     sphinx) r=$(measure_peer "$run" "$sphinx_client" --port "$sphinx_port" --mode "$mode" $flags "$wdir/$file.tsv") ;;
-    pg) r=$(measure_peer "$run" "$pg_client" --conninfo "$pg_conninfo" --mode "$mode" $flags "$wdir/$file.tsv") ;;
+    pg)
+        r=$(measure_peer "$run" "$pg_client" --conninfo "$pg_conninfo" --mode "$mode" $flags "$wdir/$file.tsv")
+        pg_quiet
+        ;;
     esac
     echo "$r" >>"$tmp/res/$w.$sys"
     read -r _ _ _ n <<<"$r"
