@@ -35,9 +35,15 @@ constexpr double ABSENT = -1;
 
 /* A unit's weights: each document's weight for the unit alone, as Xapian weighs it. */
 struct index__unit_weights {
-    std::vector<double> dense;      /* Weight by document id (ABSENT: lacks it); or empty: */
-    std::vector<Xapian::docid> ids; /* the unit's documents, ascending, */
-    std::vector<double> w;          /* and their weights. */
+    std::vector<double> w; /* The unit's documents' weights, by id ascending. */
+    size_t docs = 0;       /* Documents holding the unit. */
+    /* Which documents: their ids, ascending (a unit in few documents); or, when that takes
+     * more room than a bit per document of the index (a unit in more than 1 in 21), their
+     * bitmap with the number of documents before each 64-bit word, so that a lookup is a
+     * popcount instead of a search. */
+    std::vector<Xapian::docid> ids;
+    std::vector<uint64_t> bits;
+    std::vector<uint32_t> before;
     /* Per depth: the top (the first documents in Xapian's order, weight descending, then
      * id), ascending by id; empty when the top would hold every document. */
     std::vector<Xapian::docid> top[index__topdocs::DEPTHS];
@@ -47,7 +53,7 @@ struct index__unit_weights {
 
     size_t bytes() const
     {
-        size_t b = dense.size() * 8 + ids.size() * 4 + w.size() * 8 + 256;
+        size_t b = w.size() * 8 + ids.size() * 4 + bits.size() * 8 + before.size() * 4 + 256;
         for (const auto &t : top)
             b += t.size() * 4;
         return b;
@@ -56,13 +62,40 @@ struct index__unit_weights {
     /* Every document of the unit, ascending. */
     std::vector<Xapian::docid> all_ids() const
     {
-        if (dense.empty())
+        if (bits.empty())
             return ids;
         std::vector<Xapian::docid> out;
-        for (size_t d = 0; d < dense.size(); d++)
-            if (dense[d] != ABSENT)
-                out.push_back((Xapian::docid)d);
+        for (size_t k = 0; k < bits.size(); k++)
+            for (uint64_t m = bits[k]; m; m &= m - 1)
+                out.push_back((Xapian::docid)(k * 64 + __builtin_ctzll(m)));
         return out;
+    }
+
+    /* The weights of documents `docs` (ascending) into out, ABSENT where a document lacks
+     * the unit. By ids, each lookup gallops on from the last. */
+    void weigh(const std::vector<Xapian::docid> &docs, std::vector<double> &out) const
+    {
+        out.assign(docs.size(), ABSENT);
+        if (!bits.empty()) {
+            for (size_t i = 0; i < docs.size(); i++) {
+                size_t k = docs[i] / 64;
+                if (k >= bits.size())
+                    break;
+                uint64_t below = bits[k] & ((2ull << (docs[i] % 64)) - 1);
+                if (below >> (docs[i] % 64))
+                    out[i] = w[before[k] + __builtin_popcountll(below) - 1];
+            }
+            return;
+        }
+        const Xapian::docid *begin = ids.data(), *end = begin + ids.size(), *at = begin;
+        for (size_t i = 0; i < docs.size() && at != end; i++) {
+            size_t step = 1;
+            while (at + step < end && at[step] < docs[i])
+                step *= 2;
+            at = std::lower_bound(at, std::min(at + step + 1, end), docs[i]);
+            if (at != end && *at == docs[i])
+                out[i] = w[at - begin];
+        }
     }
 };
 
@@ -129,15 +162,15 @@ bool has(const index__bits &b, Xapian::docid d)
  * its units' weights: unit_w[k] belongs to the plan's k-th unit in the order leaves()
  * lists them, and `next` walks that order. An AND weighs the sum of its kids where they
  * all match and is ABSENT elsewhere, so a word of an AND that does not match adds
- * nothing; an OR weighs the sum of the kids that match. */
-std::vector<double> combine(const index__plan &p, std::vector<std::vector<double>> &unit_w,
-                            size_t &next)
+ * nothing; an OR weighs the sum of the kids that match. The sums are made in place, in
+ * the vector of the plan's first unit, whose index is returned. */
+size_t combine(const index__plan &p, std::vector<std::vector<double>> &unit_w, size_t &next)
 {
     if (p.op == index__plan::TERM || p.op == index__plan::SYNONYM)
-        return std::move(unit_w[next++]);
-    std::vector<double> acc = combine(p.kids[0], unit_w, next);
+        return next++;
+    std::vector<double> &acc = unit_w[combine(p.kids[0], unit_w, next)];
     for (size_t k = 1; k < p.kids.size(); k++) {
-        std::vector<double> kid = combine(p.kids[k], unit_w, next);
+        const std::vector<double> &kid = unit_w[combine(p.kids[k], unit_w, next)];
         for (size_t i = 0; i < acc.size(); i++) {
             if (p.op == index__plan::AND)
                 acc[i] = acc[i] < 0 || kid[i] < 0 ? ABSENT : acc[i] + kid[i];
@@ -145,8 +178,18 @@ std::vector<double> combine(const index__plan &p, std::vector<std::vector<double
                 acc[i] = std::max(acc[i], 0.0) + kid[i];
         }
     }
-    return acc;
+    return &acc - unit_w.data();
 }
+
+/* Weight descending, then id: Xapian's order of a ranking. */
+struct heavier_t {
+    bool operator()(const std::pair<Xapian::docid, double> &a,
+                    const std::pair<Xapian::docid, double> &b) const
+    {
+        return a.second > b.second || (a.second == b.second && a.first < b.first);
+    }
+};
+constexpr heavier_t heavier{};
 
 /* Depth of the tops of depth number `level`. */
 uint32_t depth(uint32_t per_term, int level)
@@ -170,24 +213,26 @@ std::shared_ptr<const index__unit_weights> build(const Xapian::Database &db, uin
     if (!std::is_sorted(seen.begin(), seen.end()))
         std::sort(seen.begin(), seen.end());
     auto ws = std::make_shared<index__unit_weights>();
-    Xapian::docid last = db.get_lastdocid();
-    /* By id where that takes less room: 8 bytes a document of the index against 12. */
-    bool dense = (uint64_t)seen.size() * 3 > ((uint64_t)last + 1) * 2;
-    if (dense)
-        ws->dense.assign((size_t)last + 1, ABSENT);
-    else
-        ws->ids.reserve(seen.size()), ws->w.reserve(seen.size());
-    for (const auto &p : seen) {
-        if (dense && p.first <= last)
-            ws->dense[p.first] = p.second;
-        else if (!dense)
-            ws->ids.push_back(p.first), ws->w.push_back(p.second);
+    ws->docs = seen.size();
+    size_t words = (size_t)db.get_lastdocid() / 64 + 1;
+    for (const auto &p : seen)
+        words = std::max(words, (size_t)p.first / 64 + 1);
+    ws->w.reserve(seen.size());
+    for (const auto &p : seen)
+        ws->w.push_back(p.second);
+    if (seen.size() * 4 > words * 12) { /* ids would take more than bits and counts */
+        ws->bits.assign(words, 0);
+        ws->before.assign(words, 0);
+        for (const auto &p : seen)
+            ws->bits[p.first / 64] |= 1ull << (p.first % 64);
+        for (size_t k = 1; k < words; k++)
+            ws->before[k] = ws->before[k - 1] + __builtin_popcountll(ws->bits[k - 1]);
+    } else {
+        ws->ids.reserve(seen.size());
+        for (const auto &p : seen)
+            ws->ids.push_back(p.first);
     }
     size_t deepest = std::min<size_t>(seen.size(), depth(per_term, index__topdocs::DEPTHS - 1));
-    auto heavier = [](const std::pair<Xapian::docid, double> &a,
-                      const std::pair<Xapian::docid, double> &b) {
-        return a.second > b.second || (a.second == b.second && a.first < b.first);
-    };
     std::partial_sort(seen.begin(), seen.begin() + deepest, seen.end(), heavier);
     for (int l = 0; l < index__topdocs::DEPTHS; l++) {
         uint32_t k = depth(per_term, l);
@@ -299,7 +344,8 @@ index__topdocs::outcome index__topdocs::attempt(const index__plan &plan,
                                                 page &out)
 {
     double bound = 0;
-    std::vector<Xapian::docid> cand;
+    std::vector<Xapian::docid> &cand = cand_;
+    cand.clear();
     if (level == EVERY_MATCH) {
         for (size_t w = 0; w < match.size(); w++)
             for (uint64_t bits = match[w]; bits; bits &= bits - 1)
@@ -321,52 +367,42 @@ index__topdocs::outcome index__topdocs::attempt(const index__plan &plan,
                     cand.push_back(d);
             std::inplace_merge(cand.begin(), cand.begin() + from, cand.end());
         }
+        cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     }
-    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     size_t want = (size_t)first + count;
     if (cand.size() < want)
         return UNPROVEN;
     /* What each unit weighs in each candidate, or ABSENT where the candidate lacks it.
-     * Candidates and a sparse unit's documents both ascend, so each lookup gallops on from
-     * the last. */
-    std::vector<std::vector<double>> unit_w(units.size());
-    for (size_t k = 0; k < units.size(); k++) {
-        const index__unit_weights &u = *units[k];
-        std::vector<double> &w = unit_w[k];
-        w.assign(cand.size(), ABSENT);
-        if (!u.dense.empty()) {
-            for (size_t i = 0; i < cand.size(); i++)
-                if (cand[i] < u.dense.size())
-                    w[i] = u.dense[cand[i]];
-            continue;
-        }
-        const Xapian::docid *ids = u.ids.data(), *end = ids + u.ids.size(), *at = ids;
-        for (size_t i = 0; i < cand.size() && at != end; i++) {
-            size_t step = 1;
-            while (at + step < end && at[step] < cand[i])
-                step *= 2;
-            at = std::lower_bound(at, std::min(at + step + 1, end), cand[i]);
-            if (at != end && *at == cand[i])
-                w[i] = u.w[at - ids];
+     * The vectors are kept from call to call: fresh ones for a match set of 200,000 were
+     * pages the kernel had to fault in and clear, a tenth of a search. */
+    if (unit_w_.size() < units.size())
+        unit_w_.resize(units.size());
+    for (size_t k = 0; k < units.size(); k++)
+        units[k]->weigh(cand, unit_w_[k]);
+    size_t next = 0;
+    const std::vector<double> &weight = unit_w_[combine(plan, unit_w_, next)];
+    /* The best `want` (the match set holds every candidate, so each weighs at least 0),
+     * kept as a heap with the lightest first. */
+    page best;
+    best.reserve(want);
+    for (size_t i = 0; i < cand.size(); i++) {
+        std::pair<Xapian::docid, double> hit(cand[i], std::max(weight[i], 0.0));
+        if (best.size() < want) {
+            best.push_back(hit);
+            std::push_heap(best.begin(), best.end(), heavier);
+        } else if (heavier(hit, best.front())) {
+            std::pop_heap(best.begin(), best.end(), heavier);
+            best.back() = hit;
+            std::push_heap(best.begin(), best.end(), heavier);
         }
     }
-    size_t next = 0;
-    std::vector<double> weight = combine(plan, unit_w, next);
-    page ranked;
-    ranked.reserve(cand.size());
-    for (size_t i = 0; i < cand.size(); i++) /* The match set holds every candidate. */
-        ranked.emplace_back(cand[i], std::max(weight[i], 0.0));
-    auto heavier = [](const std::pair<Xapian::docid, double> &a,
-                      const std::pair<Xapian::docid, double> &b) {
-        return a.second > b.second || (a.second == b.second && a.first < b.first);
-    };
-    std::partial_sort(ranked.begin(), ranked.begin() + want, ranked.end(), heavier);
+    std::sort_heap(best.begin(), best.end(), heavier);
     /* Strictly above the bound, with room for the sums' rounding: a document outside
      * weighs at most `bound`, so it could only tie, and a tie could order it first. When
      * the page's last does not clear it, a deeper top may. */
-    if (level != EVERY_MATCH && !(ranked[want - 1].second > bound * (1 + 1e-9) + 1e-12))
+    if (level != EVERY_MATCH && !(best[want - 1].second > bound * (1 + 1e-9) + 1e-12))
         return UNPROVEN;
-    out.assign(ranked.begin() + first, ranked.begin() + want);
+    out.assign(best.begin() + first, best.end());
     return SETTLED;
 }
 
@@ -399,16 +435,39 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
      * workloads: 13% of pages unproven at N alone, 1-5% with 4N, none with 16N. */
     if (small)
         return attempt(plan, units, match, EVERY_MATCH, first, count, out);
-    for (int level = 0; level < DEPTHS; level++) {
+    /* Where words weigh much alike in many documents, every depth fails and each costs
+     * its candidates' lookups for nothing; a query asked again at this revision starts
+     * where it settled last time. Which depth proves a page does not change the page. */
+    std::string key = std::to_string(total) + '\x02' + std::to_string(first + count);
+    for (const index__plan *p : leaves_of)
+        key += unit_key(*p) + '\x02';
+    Xapian::rev rev = db.get_revision();
+    if (rev != hints_rev_ || hints_.size() > MAX_HINTS) {
+        hints_.clear();
+        hints_rev_ = rev;
+    }
+    auto hint = hints_.find(key);
+    int from = hint == hints_.end() ? 0 : hint->second;
+    for (int level = from; level < DEPTHS; level++) {
+        /* Tops that hold half the matches cost as much as weighing them all, and may still
+         * fail. */
+        uint64_t tops = 0;
+        for (const unit_ref &u : units)
+            tops += u->top[level].empty() ? u->docs : u->top[level].size();
+        if (tops * 2 >= total)
+            break;
         outcome o = attempt(plan, units, match, level, first, count, out);
-        if (o != UNPROVEN)
+        if (o != UNPROVEN) {
+            hints_[key] = level;
             return o;
+        }
     }
     /* No depth proved the page (where a word's forms and its split halves all add up,
      * their floors sum past the page: "agrifood community"). Every match as a candidate
      * needs no bound, and weighing them from the kept weights is a pass over the match
      * set: at scale 100, 0.2-1 ms against the 5-13 ms of Xapian weighing every match. */
-    if (total <= EVERY_MATCH_MAX)
-        return attempt(plan, units, match, EVERY_MATCH, first, count, out);
-    return UNPROVEN;
+    if (total > EVERY_MATCH_MAX)
+        return UNPROVEN;
+    hints_[key] = DEPTHS;
+    return attempt(plan, units, match, EVERY_MATCH, first, count, out);
 }

@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 /* One unit's weights for one revision (topdocs.cc); shared by every reader of that
@@ -92,6 +93,14 @@ class index__topdocs
                     Xapian::doccount count, page &out);
 
     uint32_t per_term_ = DEFAULT_PER_TERM;
+    /* The depth that settled a query's page last (DEPTHS: every match), by the query's
+     * units, total and page end, for one revision. */
+    enum { MAX_HINTS = 1 << 16 };
+    std::unordered_map<std::string, int> hints_;
+    Xapian::rev hints_rev_ = 0;
+    /* attempt()'s candidates and their weights per unit, kept between calls. */
+    std::vector<Xapian::docid> cand_;
+    std::vector<std::vector<double>> unit_w_;
 };
 
 #endif

@@ -12,7 +12,8 @@
 # N/2 requests and a measured pass of N (C `h2load -c 1 -m 1` clients over the URI lists
 # run.sh would give run I, slice K), reading the server's utime+stime from /proc before
 # and after the measured pass. Prints one line per (round, binary, workload):
-#   round  binary  workload  requests  us-cpu-per-request  req/s  p99-ms
+#   round  binary  workload  requests  us-cpu-per-request  req/s
+# (latency is run.sh's to measure: here the clients start and stop unevenly).
 # and a summary of the medians on standard output. Defaults: 3 rounds, 8,000 requests,
 # 8 clients, slice 20, run 0, workloads "nofacets facets suggest".
 set -euo pipefail
@@ -47,7 +48,7 @@ tick=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# pass WORKLOAD N: N requests over the clients' lists; prints "p99-ms seconds"
+# pass WORKLOAD N: N requests over the clients' lists
 pass() {
     local w=$1 n=$2 k pids=()
     for k in $(seq 0 $((clients - 1))); do
@@ -57,7 +58,6 @@ pass() {
     done
     for k in "${!pids[@]}"; do wait "${pids[$k]}" || { cat "$tmp/out.$k" >&2; die "h2load failed"; }; done
     cat "$tmp"/log.* | awk -F'\t' '$2 < 200 || $2 > 299 { b++ } END { if (b) print "cpu.sh: " b " answers not 2xx" > "/dev/stderr" }'
-    cat "$tmp"/log.* | cut -f3 | sort -n | awk '{ v[NR] = $1 } END { print v[int(0.99 * (NR - 1) + 0.5) + 1] / 1000 }'
 }
 
 declare -A kinds=([facets]="mixed facets --whole" [nofacets]="mixed plain --whole"
@@ -84,11 +84,11 @@ for r in $(seq 1 "$rounds"); do
         for w in $workloads; do
             pass "$w" $((requests / 2)) >/dev/null
             c0=$(cpu_ticks "$pid") t0=$(date +%s.%N)
-            p99=$(pass "$w" "$requests")
+            pass "$w" "$requests"
             c1=$(cpu_ticks "$pid") t1=$(date +%s.%N)
             awk -v r="$r" -v b="$b" -v w="$w" -v n="$requests" -v c=$((c1 - c0)) -v hz="$tick" \
-                -v s="$(echo "$t1 - $t0" | bc)" -v p="$p99" \
-                'BEGIN { printf "%d\t%s\t%s\t%d\t%.0f\t%.0f\t%.2f\n", r, b, w, n, c / hz * 1e6 / n, n / s, p }' |
+                -v s="$(echo "$t1 - $t0" | bc)" \
+                'BEGIN { printf "%d\t%s\t%s\t%d\t%.0f\t%.0f\n", r, b, w, n, c / hz * 1e6 / n, n / s }' |
                 tee -a "$tmp/rows"
         done
         kill "$pid"
@@ -97,11 +97,11 @@ for r in $(seq 1 "$rounds"); do
     done
 done
 echo
-echo "| workload | binary | median us CPU/request | median req/s | median p99 ms |"
-echo "|---|---|---:|---:|---:|"
+echo "| workload | binary | median us CPU/request | median req/s |"
+echo "|---|---|---:|---:|"
 sort -t$'\t' -k3,3 -k2,2 "$tmp/rows" | awk -F'\t' '
     function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
                                      return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
-    function flush() { if (key != "") printf "| %s | %s | %.0f | %.0f | %.2f |\n", wk, bk, med(c, n), med(q, n), med(p, n) }
-    { k = $3 "\t" $2; if (k != key) { flush(); key = k; wk = $3; bk = $2; n = 0 } n++; c[n] = $5; q[n] = $6; p[n] = $7 }
+    function flush() { if (key != "") printf "| %s | %s | %.0f | %.0f |\n", wk, bk, med(c, n), med(q, n) }
+    { k = $3 "\t" $2; if (k != key) { flush(); key = k; wk = $3; bk = $2; n = 0 } n++; c[n] = $5; q[n] = $6 }
     END { flush() }'
