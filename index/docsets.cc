@@ -179,47 +179,67 @@ const index__bits *index__docsets::cached_term(const Xapian::Database &db, const
 
 void index__docsets::eval(const Xapian::Database &db, const index__plan &p, index__bits &out)
 {
-    out.assign(words_, 0);
+    eval_at(db, p, out, 0);
+}
+
+/* A kept bitmap is copied, not ORed into zeros; a kid's bitmap goes into scratch_[depth],
+ * kept between calls: fresh 95 KB bitmaps (at 750,000 documents) for every node of every
+ * query were a twentieth of a search in page faults and clearing. */
+void index__docsets::eval_at(const Xapian::Database &db, const index__plan &p, index__bits &out,
+                             size_t depth)
+{
     switch (p.op) {
     case index__plan::NONE:
+        out.assign(words_, 0);
         return;
     case index__plan::ALL:
         out = *cached_term(db, "");
         return;
     case index__plan::TERM: {
         const index__bits *b = cached_term(db, p.term);
-        if (b)
+        if (b) {
             out = *b;
-        else
+        } else {
+            out.assign(words_, 0);
             add_postings(db, p.term, out);
+        }
         return;
     }
     case index__plan::OR:
     case index__plan::SYNONYM: {
-        index__bits tmp;
+        if (scratch_.size() <= depth)
+            scratch_.resize(depth + 1);
+        bool first = true;
         for (const index__plan &k : p.kids) {
-            if (k.op == index__plan::TERM) {
-                const index__bits *b = cached_term(db, k.term);
-                if (b)
-                    or_into(out, *b);
-                else
-                    add_postings(db, k.term, out); /* Straight into out: no copy. */
-            } else {
-                eval(db, k, tmp);
-                or_into(out, tmp);
+            const index__bits *b = k.op == index__plan::TERM ? cached_term(db, k.term) : NULL;
+            if (!b && k.op != index__plan::TERM) {
+                eval_at(db, k, scratch_[depth], depth + 1);
+                b = &scratch_[depth];
             }
+            if (b && first)
+                out = *b;
+            else if (b)
+                or_into(out, *b);
+            else if (first)
+                out.assign(words_, 0), add_postings(db, k.term, out); /* Straight into out. */
+            else
+                add_postings(db, k.term, out);
+            first = false;
         }
+        if (first)
+            out.assign(words_, 0);
         return;
     }
     case index__plan::AND: {
-        eval(db, p.kids[0], out);
-        index__bits tmp;
+        eval_at(db, p.kids[0], out, depth);
+        if (scratch_.size() <= depth)
+            scratch_.resize(depth + 1);
         for (size_t i = 1; i < p.kids.size(); i++) {
             const index__plan &k = p.kids[i];
             const index__bits *b = k.op == index__plan::TERM ? cached_term(db, k.term) : NULL;
             if (!b) {
-                eval(db, k, tmp);
-                b = &tmp;
+                eval_at(db, k, scratch_[depth], depth + 1);
+                b = &scratch_[depth];
             }
             if (!and_into(out, *b))
                 return; /* Empty: the remaining kids cannot add anything. */

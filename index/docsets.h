@@ -21,6 +21,7 @@
 
 #include <xapian.h>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -102,6 +103,8 @@ class index__docsets
     const facet_column &column(const Xapian::Database &db, char prefix);
     const index__bits *cached_term(const Xapian::Database &db, const std::string &term);
     void add_postings(const Xapian::Database &db, const std::string &term, index__bits &out);
+    void eval_at(const Xapian::Database &db, const index__plan &plan, index__bits &out,
+                 size_t depth);
 
     Xapian::rev rev_ = 0;
     bool valid_ = false;
@@ -111,6 +114,9 @@ class index__docsets
     std::unordered_map<char, std::vector<facet_value>> facets_;
     std::unordered_map<char, facet_column> columns_;
     facet_mode mode_ = FACETS_CHEAPEST;
+    /* eval's kid bitmaps, one per depth of the plan; a deque, so that growing it leaves
+     * the bitmaps of the depths above in place. */
+    std::deque<index__bits> scratch_;
 };
 
 #endif
