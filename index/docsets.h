@@ -64,11 +64,12 @@ class index__docsets
     /* Number of documents in b. */
     static uint64_t count(const index__bits &b);
 
-    /* For every facet term starting with `prefix` (one letter, see internal.h): calls
-     * fn(value without the prefix, number of documents of `match` carrying it) for the
-     * values that occur in match, in the values' order. */
-    void facet_counts(const Xapian::Database &db, char prefix, const index__bits &match,
-                      const std::function<void(const std::string &, uint32_t)> &fn);
+    /* For each prefix in `prefixes` (one letter each, see internal.h) and every facet term
+     * starting with it: calls fn(prefix, value without the prefix, number of documents of
+     * `match` carrying it) for the values that occur in match, in the values' order. */
+    void facet_counts(const Xapian::Database &db, const std::string &prefixes,
+                      const index__bits &match,
+                      const std::function<void(char, const std::string &, uint32_t)> &fn);
 
     /* How facet_counts counts: by value (a popcount of match against each value's bitmap:
      * values x lastdocid/64 words), by document (each matching document's values, looked

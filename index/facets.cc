@@ -65,34 +65,49 @@ void emit_facets(index__result_mem *m, uint32_t mask, facet_spy &spy)
  * the bitmap per facet value. */
 void count_facets(index_reader *r, uint32_t mask, const index__bits &match, facet_spy &spy)
 {
-    auto want = [&](index_facet_id f) { return (mask & (1u << f)) != 0; };
-    if (want(INDEX_FACET_KIND))
-        r->sets.facet_counts(r->db, 'K', match, [&](const std::string &v, uint32_t n) {
-            int k = index_kind_parse(index_str{v.data(), v.size()});
-            if (k >= 0)
-                spy.kind[k] += n;
-        });
-    if (want(INDEX_FACET_LABEL))
-        r->sets.facet_counts(r->db, 'L', match, [&](const std::string &v, uint32_t n) {
-            int l = index_label_parse(index_str{v.data(), v.size()});
-            if (l >= 0)
-                spy.label[l] += n;
-        });
-    if (want(INDEX_FACET_ELIGIBLE))
-        r->sets.facet_counts(r->db, 'B', match, [&](const std::string &v, uint32_t n) {
-            spy.eligible[v == "1" ? 1 : 0] += n;
-        });
-    const std::tuple<index_facet_id, char, tally *> multi[] = {
-        {INDEX_FACET_TYPE, 'T', &spy.type},
-        {INDEX_FACET_COUNTRY, 'C', &spy.country},
-        {INDEX_FACET_ECOSYSTEM, 'E', &spy.ecosystem},
-        {INDEX_FACET_SOUGHT, 'D', &spy.sought},
-        {INDEX_FACET_STATE, 'X', &spy.state}};
-    for (const auto &fm : multi)
-        if (want(std::get<0>(fm)))
-            r->sets.facet_counts(
-                r->db, std::get<1>(fm), match,
-                [&](const std::string &v, uint32_t n) { std::get<2>(fm)->add(v, n); });
+    static const std::pair<index_facet_id, char> prefix_of[] = {
+        {INDEX_FACET_KIND, 'K'},   {INDEX_FACET_LABEL, 'L'},   {INDEX_FACET_ELIGIBLE, 'B'},
+        {INDEX_FACET_TYPE, 'T'},   {INDEX_FACET_COUNTRY, 'C'}, {INDEX_FACET_ECOSYSTEM, 'E'},
+        {INDEX_FACET_SOUGHT, 'D'}, {INDEX_FACET_STATE, 'X'}};
+    std::string prefixes;
+    for (const auto &pf : prefix_of)
+        if (mask & (1u << pf.first))
+            prefixes += pf.second;
+    r->sets.facet_counts(r->db, prefixes, match,
+                         [&](char prefix, const std::string &v, uint32_t n) {
+                             switch (prefix) {
+                             case 'K': {
+                                 int k = index_kind_parse(index_str{v.data(), v.size()});
+                                 if (k >= 0)
+                                     spy.kind[k] += n;
+                                 break;
+                             }
+                             case 'L': {
+                                 int l = index_label_parse(index_str{v.data(), v.size()});
+                                 if (l >= 0)
+                                     spy.label[l] += n;
+                                 break;
+                             }
+                             case 'B':
+                                 spy.eligible[v == "1" ? 1 : 0] += n;
+                                 break;
+                             case 'T':
+                                 spy.type.add(v, n);
+                                 break;
+                             case 'C':
+                                 spy.country.add(v, n);
+                                 break;
+                             case 'E':
+                                 spy.ecosystem.add(v, n);
+                                 break;
+                             case 'D':
+                                 spy.sought.add(v, n);
+                                 break;
+                             case 'X':
+                                 spy.state.add(v, n);
+                                 break;
+                             }
+                         });
 }
 
 } // namespace reading

@@ -17,8 +17,8 @@
  *
  * Costs: a put tokenises and stems the document (stems are cached per writer); a commit
  * writes Xapian's tables and syncs them. A search ranks its page from its words' kept
- * weights, Xapian weighing only the few candidates that can reach it (proven to give the
- * same page as weighing every match; see index_reader_set_candidates) and takes `total`
+ * weights (Xapian's own, proven to give the page that weighing every match gives; see
+ * index_reader_set_candidates) and takes `total`
  * and the facet counts, always exact, from in-memory sets of the matching documents (a
  * few bitwise passes over documents/64 words; see index_reader_warm), or, for a small
  * result right after a commit, from a visit of each match.
@@ -231,10 +231,12 @@ int index_reader_warm(index_reader *r);
 /* How a result of per_term matches or more is ranked by relevance: from candidates, the
  * `per_term` documents that weigh most for each of the query's terms (kept per commit,
  * with what each term weighs in each of its documents, once per process), whenever the
- * weights prove that no other document can reach the page; otherwise, and for pages past
- * the first `per_term` documents, by weighing every match. The page is the same either
- * way; index_result.ranking tells which way it went. 0 weighs every match always (the
- * default is 1000). */
+ * weights prove that no other document can reach the page, or else from every match's
+ * kept weights; for pages past the first `per_term` documents, and before a term's
+ * weights are kept (on its second sight at a commit), by Xapian weighing every match. The
+ * page is the same either way, its weights Xapian's summed in another order (equal to
+ * the last bit or two); index_result.ranking tells which way it went. 0 weighs every
+ * match always (the default is 1000). */
 void index_reader_set_candidates(index_reader *r, uint32_t per_term);
 
 /* How facet values are counted over a match set: the same counts either way, at
