@@ -188,6 +188,8 @@ void index__docsets::eval(const Xapian::Database &db, const index__plan &p, inde
 void index__docsets::eval_at(const Xapian::Database &db, const index__plan &p, index__bits &out,
                              size_t depth)
 {
+    if (scratch_.size() <= depth)
+        scratch_.resize(depth + 1);
     switch (p.op) {
     case index__plan::NONE:
         out.assign(words_, 0);
@@ -207,33 +209,28 @@ void index__docsets::eval_at(const Xapian::Database &db, const index__plan &p, i
     }
     case index__plan::OR:
     case index__plan::SYNONYM: {
-        if (scratch_.size() <= depth)
-            scratch_.resize(depth + 1);
-        bool first = true;
-        for (const index__plan &k : p.kids) {
+        if (p.kids.empty())
+            out.assign(words_, 0);
+        for (size_t i = 0; i < p.kids.size(); i++) {
+            const index__plan &k = p.kids[i];
             const index__bits *b = k.op == index__plan::TERM ? cached_term(db, k.term) : NULL;
             if (!b && k.op != index__plan::TERM) {
                 eval_at(db, k, scratch_[depth], depth + 1);
                 b = &scratch_[depth];
             }
-            if (b && first)
+            if (i == 0 && b)
                 out = *b;
+            else if (i == 0)
+                out.assign(words_, 0);
             else if (b)
                 or_into(out, *b);
-            else if (first)
-                out.assign(words_, 0), add_postings(db, k.term, out); /* Straight into out. */
-            else
-                add_postings(db, k.term, out);
-            first = false;
+            if (!b)
+                add_postings(db, k.term, out); /* A rare term: straight into out. */
         }
-        if (first)
-            out.assign(words_, 0);
         return;
     }
     case index__plan::AND: {
         eval_at(db, p.kids[0], out, depth);
-        if (scratch_.size() <= depth)
-            scratch_.resize(depth + 1);
         for (size_t i = 1; i < p.kids.size(); i++) {
             const index__plan &k = p.kids[i];
             const index__bits *b = k.op == index__plan::TERM ? cached_term(db, k.term) : NULL;
@@ -334,6 +331,7 @@ void index__docsets::facet_counts(
     const double matches = (double)count(match);
     struct by_doc_t {
         char prefix;
+        const std::vector<facet_value> *values;
         const facet_column *col;
         std::vector<uint32_t> counts; /* The last: documents with none. */
     };
@@ -354,8 +352,8 @@ void index__docsets::facet_counts(
             by_doc = doc_bytes < by_value;
         }
         if (by_doc && values.size() <= UINT16_MAX + 1u) {
-            docs.push_back(
-                by_doc_t{prefix, &column(db, prefix), std::vector<uint32_t>(values.size() + 1, 0)});
+            docs.push_back(by_doc_t{prefix, &values, &column(db, prefix),
+                                    std::vector<uint32_t>(values.size() + 1, 0)});
             continue;
         }
         for (const facet_value &v : values) {
@@ -380,10 +378,8 @@ void index__docsets::facet_counts(
                 }
             }
         }
-    for (const by_doc_t &f : docs) {
-        const std::vector<facet_value> &values = facet_values(db, f.prefix);
-        for (size_t k = 0; k < values.size(); k++)
+    for (const by_doc_t &f : docs)
+        for (size_t k = 0; k < f.values->size(); k++)
             if (f.counts[k])
-                fn(f.prefix, values[k].value, f.counts[k]);
-    }
+                fn(f.prefix, (*f.values)[k].value, f.counts[k]);
 }

@@ -65,47 +65,38 @@ void emit_facets(index__result_mem *m, uint32_t mask, facet_spy &spy)
  * the bitmap per facet value. */
 void count_facets(index_reader *r, uint32_t mask, const index__bits &match, facet_spy &spy)
 {
-    static const std::pair<index_facet_id, char> prefix_of[] = {
-        {INDEX_FACET_KIND, 'K'},   {INDEX_FACET_LABEL, 'L'},   {INDEX_FACET_ELIGIBLE, 'B'},
-        {INDEX_FACET_TYPE, 'T'},   {INDEX_FACET_COUNTRY, 'C'}, {INDEX_FACET_ECOSYSTEM, 'E'},
-        {INDEX_FACET_SOUGHT, 'D'}, {INDEX_FACET_STATE, 'X'}};
+    /* The facets of one value each are tallied by value; kind, label and eligibility are
+     * fixed vocabularies, counted in spy's arrays. */
+    const std::tuple<index_facet_id, char, tally *> facets[] = {
+        {INDEX_FACET_KIND, 'K', NULL},
+        {INDEX_FACET_LABEL, 'L', NULL},
+        {INDEX_FACET_ELIGIBLE, 'B', NULL},
+        {INDEX_FACET_TYPE, 'T', &spy.type},
+        {INDEX_FACET_COUNTRY, 'C', &spy.country},
+        {INDEX_FACET_ECOSYSTEM, 'E', &spy.ecosystem},
+        {INDEX_FACET_SOUGHT, 'D', &spy.sought},
+        {INDEX_FACET_STATE, 'X', &spy.state}};
     std::string prefixes;
-    for (const auto &pf : prefix_of)
-        if (mask & (1u << pf.first))
-            prefixes += pf.second;
+    tally *tally_of[128] = {NULL};
+    for (const auto &f : facets)
+        if (mask & (1u << std::get<0>(f))) {
+            prefixes += std::get<1>(f);
+            tally_of[(unsigned char)std::get<1>(f)] = std::get<2>(f);
+        }
     r->sets.facet_counts(r->db, prefixes, match,
                          [&](char prefix, const std::string &v, uint32_t n) {
-                             switch (prefix) {
-                             case 'K': {
+                             if (tally *t = tally_of[(unsigned char)prefix]) {
+                                 t->add(v, n);
+                             } else if (prefix == 'K') {
                                  int k = index_kind_parse(index_str{v.data(), v.size()});
                                  if (k >= 0)
                                      spy.kind[k] += n;
-                                 break;
-                             }
-                             case 'L': {
+                             } else if (prefix == 'L') {
                                  int l = index_label_parse(index_str{v.data(), v.size()});
                                  if (l >= 0)
                                      spy.label[l] += n;
-                                 break;
-                             }
-                             case 'B':
+                             } else if (prefix == 'B') {
                                  spy.eligible[v == "1" ? 1 : 0] += n;
-                                 break;
-                             case 'T':
-                                 spy.type.add(v, n);
-                                 break;
-                             case 'C':
-                                 spy.country.add(v, n);
-                                 break;
-                             case 'E':
-                                 spy.ecosystem.add(v, n);
-                                 break;
-                             case 'D':
-                                 spy.sought.add(v, n);
-                                 break;
-                             case 'X':
-                                 spy.state.add(v, n);
-                                 break;
                              }
                          });
 }

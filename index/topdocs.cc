@@ -3,10 +3,11 @@
  *
  * Costs: a unit's weights are one Xapian pass over all its documents (a few milliseconds
  * for a word in 150,000 documents), once per revision and only for a unit seen twice in it.
- * They take 12 bytes per document (id and weight), or 8 bytes per document of the index when
- * the unit is in more than two thirds of them, plus its tops, and are kept within
- * weights_budget() for the whole process. A page ranked from candidates then costs a lookup of
- * each candidate in each unit's weights, and a sort of the few that can reach the page.
+ * They take 12 bytes per document (id and weight), or 8 bytes per document and 12 bytes per
+ * 64 documents of the index when the unit is in more than 1 in 21 of them (a bitmap), plus
+ * its tops, and are kept within weights_budget() for the whole process. A page ranked from
+ * candidates then costs a lookup of each candidate in each unit's weights, and a sort of the few
+ * that can reach the page.
  */
 #include "index/topdocs.h"
 
