@@ -249,6 +249,27 @@ typedef enum index_facet_counting {
 } index_facet_counting;
 void index_reader_set_facet_counting(index_reader *r, index_facet_counting how);
 
+/* What index_suggest reads (every name key with its documents, the spelling table's
+ * words with their written forms), copied into memory for the index's latest commit by a
+ * thread of its own, which opens the index in `dir` every half second and, when it has
+ * moved, builds a new copy: no sooner than 2 s after the last build ended, nor than ten
+ * times what that build took (under steady writes it then costs at most a tenth of a
+ * core). About 0.7 s and 23 MB measured at 1.1 million documents (454,000 name keys). One per
+ * process; *out is owned by the caller until index_completions_stop, which must come after every
+ * reader given it is closed. */
+typedef struct index_completions index_completions;
+int index_completions_start(const char *dir, index_completions **out);
+void index_completions_stop(index_completions *c);
+
+/* Has r answer index_suggest from c whenever c's copy is of r's commit, and from the
+ * index otherwise: the suggestions are the same either way, a copy in memory only saves
+ * reading the index's blocks. NULL stops it. */
+void index_reader_use_completions(index_reader *r, index_completions *c);
+
+/* 1 if r's suggestions are answered from its completions now (c's copy is of r's commit),
+ * else 0. */
+int index_reader_completions_current(index_reader *r);
+
 /* Sequence number of the commit the reader sees. */
 uint64_t index_reader_last_seq(index_reader *r);
 
@@ -451,6 +472,7 @@ typedef struct index_suggestion {
 typedef struct index_suggestions {
     index_suggestion *items;        /* Best first. */
     size_t len;                     /* Number of items. */
+    bool from_memory;               /* Read from the reader's completions (see there). */
     struct index__result_mem *mem_; /* Private. */
 } index_suggestions;
 

@@ -98,6 +98,24 @@ extern "C" void index_reader_set_facet_counting(index_reader *r, index_facet_cou
                                    : index__docsets::FACETS_CHEAPEST);
 }
 
+extern "C" void index_reader_use_completions(index_reader *r, index_completions *c)
+{
+    if (r) {
+        r->completions = c;
+        r->completion_table.reset();
+    }
+}
+
+extern "C" int index_reader_completions_current(index_reader *r)
+{
+    try {
+        return r && completion_table_of(r) ? 1 : 0;
+    } catch (...) {
+        index__fail_current();
+        return 0;
+    }
+}
+
 extern "C" uint64_t index_reader_last_seq(index_reader *r)
 {
     try {
@@ -139,6 +157,22 @@ const index__summary *summary_of(index_reader *r, Xapian::docid did)
     c.bytes += sizeof s + 64 + s.id.size() + s.type.size() + s.name.size() + s.country.size() +
                s.city.size() + s.text.size();
     return &c.map.emplace(did, std::move(s)).first->second;
+}
+
+const index__completion_table *completion_table_of(index_reader *r)
+{
+    if (!r->completions)
+        return NULL;
+    std::shared_ptr<const index__completion_table> t = index__completions_current(r->completions);
+    if (!t || t->rev != r->db.get_revision())
+        return NULL;
+    if (t != r->completion_table) {
+        /* Another copy: of this very index? (A rebuilt one starts its revisions over.) */
+        if (t->uuid != r->db.get_uuid())
+            return NULL;
+        r->completion_table = std::move(t);
+    }
+    return r->completion_table.get();
 }
 
 query_stem &stemmer(index_reader *r, index_str lang)

@@ -10,6 +10,7 @@
 #define ECCPD_INDEX_READER_H
 
 #include "core/hash.h"
+#include "index/completions.h"
 #include "index/docsets.h"
 #include "index/internal.h"
 #include "index/topdocs.h"
@@ -69,6 +70,8 @@ struct index_reader {
     std::unordered_map<std::string, reading::query_stem> stems; /* Query stemmers by language. */
     index__docsets sets; /* Match sets for exact totals and facets (this revision). */
     index__topdocs top;  /* Per-term top documents for ranking large results. */
+    index_completions *completions = nullptr; /* Shared by every reader; may be NULL. */
+    std::shared_ptr<const index__completion_table> completion_table; /* Last one used. */
 };
 
 struct index__result_mem {
@@ -267,6 +270,8 @@ struct type_weights {
  * decode. Valid until the next call. */
 const index__summary *summary_of(index_reader *r, Xapian::docid did);
 query_stem &stemmer(index_reader *r, index_str lang);
+/* The reader's completion table if it is of the reader's revision, else NULL. */
+const index__completion_table *completion_table_of(index_reader *r);
 
 /* query.cc */
 int filter_plan(const index_filter *f, index__plan &out, bool &has);

@@ -77,38 +77,118 @@ enum {
     SUGGEST_TYPO_FROM = 4
 };
 
-/* A folded word as the data writes it: its most frequent V<folded> <written> form (a
- * lower-case one on a tie), or itself when it is written as it folds. */
-static std::string written_form(index_reader *r, const std::string &folded)
-{
-    const std::string pre = "V" + folded + " ";
-    std::string best;
-    Xapian::doccount best_f = 0;
-    bool best_lower = false;
-    Xapian::TermIterator end = r->db.allterms_end(pre);
-    int n = 0;
-    for (Xapian::TermIterator it = r->db.allterms_begin(pre); it != end && n < 16; ++it, ++n) {
-        std::string t = (*it).substr(pre.size());
-        Xapian::doccount f = it.get_termfreq();
-        bool lower = index__lower(t.data(), t.size()) == t;
-        if (f > best_f || (f == best_f && lower && !best_lower))
-            best = t, best_f = f, best_lower = lower;
-    }
-    return best.empty() ? folded : best;
-}
+/* Where a suggestion reads: the index itself (xapian_source), or its completion table of
+ * the same revision (table_source), which holds the same entries in the same order, so
+ * that do_suggest answers the same from either. */
+struct xapian_source {
+    index_reader *r;
 
-static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
+    /* f(term) for the first `max` terms starting with prefix, in order, until f is false. */
+    template <class F> void terms(const std::string &prefix, int max, F f)
+    {
+        Xapian::TermIterator end = r->db.allterms_end(prefix);
+        int n = 0;
+        for (Xapian::TermIterator it = r->db.allterms_begin(prefix); it != end && n < max;
+             ++it, ++n)
+            if (!f(std::string_view(*it)))
+                return;
+    }
+    /* f(word, frequency) for the first `max` words of the spelling table from `from` on,
+     * in order, until f is false. */
+    template <class F> void spellings(const std::string &from, int max, F f)
+    {
+        Xapian::TermIterator it = r->db.spellings_begin(), end = r->db.spellings_end();
+        it.skip_to(from);
+        for (int n = 0; it != end && n < max; ++it, ++n)
+            if (!f(std::string_view(*it), it.get_termfreq()))
+                return;
+    }
+    /* Whether a word of the spelling table may be offered: no legal-form fragment, and
+     * still held by two documents (the table keeps words whose documents were deleted). */
+    bool offerable(const std::string &word)
+    {
+        return !index__legal_fragment(word) && r->db.get_termfreq(word) >= 2;
+    }
+    /* f(document) for the documents holding term, in order, until f is false. */
+    template <class F> void docs(const std::string &term, F f)
+    {
+        Xapian::PostingIterator end = r->db.postlist_end(term);
+        for (Xapian::PostingIterator p = r->db.postlist_begin(term); p != end; ++p)
+            if (!f(*p))
+                return;
+    }
+    /* A folded word of the spelling table as the data writes it: its most frequent
+     * V<folded> <written> form (a lower-case one on a tie), or itself when it is written
+     * as it folds. */
+    std::string written(const std::string &folded)
+    {
+        const std::string pre = "V" + folded + " ";
+        std::string best;
+        Xapian::doccount best_f = 0;
+        bool best_lower = false;
+        Xapian::TermIterator end = r->db.allterms_end(pre);
+        int n = 0;
+        for (Xapian::TermIterator it = r->db.allterms_begin(pre); it != end && n < 16; ++it, ++n) {
+            std::string t = (*it).substr(pre.size());
+            Xapian::doccount f = it.get_termfreq();
+            bool lower = index__lower(t.data(), t.size()) == t;
+            if (f > best_f || (f == best_f && lower && !best_lower))
+                best = t, best_f = f, best_lower = lower;
+        }
+        return best.empty() ? folded : best;
+    }
+};
+
+struct table_source {
+    const index__completion_table &t;
+
+    template <class F> void terms(const std::string &prefix, int max, F f)
+    {
+        size_t i = t.key_from(prefix);
+        for (int n = 0; i < t.key_end.size() && n < max; i++, n++) {
+            std::string_view k = t.key(i);
+            if (k.compare(0, prefix.size(), prefix) != 0 || !f(k))
+                return;
+        }
+    }
+    template <class F> void spellings(const std::string &from, int max, F f)
+    {
+        size_t i = t.word_from(from);
+        for (int n = 0; i < t.words.size() && n < max; i++, n++)
+            if (!f(t.word_at(i), t.words[i].freq))
+                return;
+    }
+    bool offerable(const std::string &word)
+    {
+        size_t i = t.word_index(word);
+        return i < t.words.size() && t.words[i].offerable;
+    }
+    template <class F> void docs(const std::string &term, F f)
+    {
+        size_t i = t.key_from(term);
+        if (i == t.key_end.size() || t.key(i) != term)
+            return;
+        for (uint32_t d = i ? t.doc_end[i - 1] : 0; d < t.doc_end[i]; d++)
+            if (!f(t.docs[d]))
+                return;
+    }
+    std::string written(const std::string &folded)
+    {
+        size_t i = t.word_index(folded);
+        return i < t.words.size() ? std::string(t.written_at(i)) : folded;
+    }
+};
+
+template <class Source>
+static void do_suggest(index_reader *r, Source &src, const std::string &key, uint32_t limit,
                        index__result_mem *m)
 {
     const std::string sp = "S" + key;
     std::vector<cand> cands;
-    {
-        Xapian::TermIterator end = r->db.allterms_end(sp);
-        int n = 0;
-        for (Xapian::TermIterator it = r->db.allterms_begin(sp);
-             it != end && n < SUGGEST_EXACT_SCAN; ++it, ++n)
-            cands.push_back(cand{*it, 0});
-    }
+    src.terms(sp, SUGGEST_EXACT_SCAN, [&](std::string_view t) {
+        cands.push_back(cand{std::string(t), 0});
+        return true;
+    });
     /* Frequent words completing the last word of the key. A key that some name or word
      * completes exactly is being typed right ("togeth" is "together" on its way), so names
      * one typo away are only looked for when nothing completes it: that scan (up to 3,000
@@ -122,28 +202,25 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
          * postings lie between it and the next, so walking 500 terms completing "me" read
          * every posting of "member", "measures", "medical"...: half a suggestion's time,
          * in page-cache reads. */
-        Xapian::TermIterator it = r->db.spellings_begin(), end = r->db.spellings_end();
-        it.skip_to(key);
-        for (int n = 0; it != end && n < SUGGEST_WORD_SCAN; ++it, ++n) {
-            const std::string &t = *it;
+        src.spellings(key, SUGGEST_WORD_SCAN, [&](std::string_view t, Xapian::doccount f) {
             if (t.compare(0, key.size(), key) != 0)
-                break;
-            if (it.get_termfreq() >= 2)
-                words.emplace_back(it.get_termfreq(), t);
-        }
+                return false;
+            if (f >= 2)
+                words.emplace_back(f, std::string(t));
+            return true;
+        });
         std::sort(words.begin(), words.end(), [](const auto &a, const auto &b) {
             return a.first != b.first ? a.first > b.first : a.second < b.second;
         });
     }
-    /* The words offered, most frequent first: no legal-form fragment, and only while two
-     * documents hold the word (the spelling table keeps words whose documents were
-     * deleted). Checked one at a time as the list needs them, since a term lookup is a
-     * B-tree descent and most lists show two words. */
+    /* The words offered, most frequent first. Checked one at a time as the list needs
+     * them, since from the index a check is a B-tree descent and most lists show two
+     * words. */
     size_t words_checked = 0, words_ok = 0;
     auto offer_words = [&](size_t want) {
         while (words_ok < want && words_checked < words.size()) {
             auto &w = words[words_checked++];
-            if (index__legal_fragment(w.second) || r->db.get_termfreq(w.second) < 2)
+            if (!src.offerable(w.second))
                 continue;
             if (words_ok != words_checked - 1)
                 words[words_ok] = std::move(w);
@@ -166,25 +243,23 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         std::vector<std::string> best; /* A max-heap under worse: the worst kept on top. */
         const size_t keep = (size_t)limit * 4;
         std::vector<uint32_t> tp;
-        Xapian::TermIterator end = r->db.allterms_end(head);
-        int n = 0;
-        for (Xapian::TermIterator it = r->db.allterms_begin(head);
-             it != end && n < SUGGEST_TYPO_SCAN; ++it, ++n) {
-            std::string t = *it;
+        src.terms(head, SUGGEST_TYPO_SCAN, [&](std::string_view tv) {
+            std::string t(tv);
             if (t.compare(0, sp.size(), sp) == 0)
-                continue;
+                return true;
             if (best.size() == keep && !worse(t, best.front()))
-                continue;
+                return true;
             code_points_into(t, 1, tp);
             if (!prefix_within_one(kp, tp))
-                continue;
+                return true;
             best.push_back(std::move(t));
             std::push_heap(best.begin(), best.end(), worse);
             if (best.size() > keep) {
                 std::pop_heap(best.begin(), best.end(), worse);
                 best.pop_back();
             }
-        }
+            return true;
+        });
         for (std::string &t : best)
             cands.push_back(cand{std::move(t), 1});
         /* A typo in the first two characters: only swaps and omissions of them. */
@@ -204,13 +279,11 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         v = kp;
         v.erase(v.begin() + 1);
         variants.push_back(enc(v));
-        for (const std::string &var : variants) {
-            Xapian::TermIterator vend = r->db.allterms_end("S" + var);
-            int k = 0;
-            for (Xapian::TermIterator it = r->db.allterms_begin("S" + var); it != vend && k < 50;
-                 ++it, ++k)
-                cands.push_back(cand{*it, 1});
-        }
+        for (const std::string &var : variants)
+            src.terms("S" + var, 50, [&](std::string_view t) {
+                cands.push_back(cand{std::string(t), 1});
+                return true;
+            });
     }
 
     /* Best keys first: exact before one typo, then the shortest completion. Documents are
@@ -247,19 +320,20 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         const std::string &term = cands[ci].term;
         if (ci > 0 && term == cands[ci - 1].term)
             continue;
-        for (Xapian::PostingIterator p = r->db.postlist_begin(term);
-             p != r->db.postlist_end(term) && items.size() < gather; ++p) {
-            Xapian::docid did = *p;
+        src.docs(term, [&](Xapian::docid did) {
+            if (items.size() >= gather)
+                return false;
             if (std::find(seen.begin(), seen.end(), did) != seen.end())
-                continue;
+                return true;
             seen.push_back(did);
             const index__summary *s = summary_of(r, did);
             if (!s)
-                continue;
+                return true;
             items.push_back(item{
                 s->name, index_kind_name((index_kind)(s->kind < INDEX_KIND_COUNT ? s->kind : 0)),
                 s->id, cands[ci].typos, tw.of(s->type)});
-        }
+            return true;
+        });
     }
     std::stable_sort(items.begin(), items.end(), [](const item &a, const item &b) {
         return a.typos != b.typos ? a.typos < b.typos : a.type > b.type;
@@ -272,7 +346,7 @@ static void do_suggest(index_reader *r, const std::string &key, uint32_t limit,
         word_slots = offer_words((size_t)limit - name_slots);
     for (size_t i = 0; i < word_slots; i++)
         m->suggestions.push_back(
-            index_suggestion{m->keep(written_form(r, words[i].second)), NULL, NULL});
+            index_suggestion{m->keep(src.written(words[i].second)), NULL, NULL});
     for (size_t i = 0; i < name_slots; i++)
         m->suggestions.push_back(
             index_suggestion{m->keep(items[i].name), items[i].kind, m->keep(items[i].id)});
@@ -292,13 +366,22 @@ extern "C" int index_suggest(index_reader *r, index_str prefix, uint32_t limit,
     try {
         m = new index__result_mem;
         m->sugg.mem_ = m;
+        m->sugg.from_memory = false;
         char buf[INDEX__MAX_SUGGEST_KEY + 1];
         index_fold(prefix, buf, sizeof buf);
         if (buf[0]) {
             for (int attempt = 0;; attempt++) {
                 try {
                     m->suggestions.clear();
-                    do_suggest(r, buf, limit, m);
+                    const index__completion_table *t = completion_table_of(r);
+                    m->sugg.from_memory = t != NULL;
+                    if (t) {
+                        table_source src{*t};
+                        do_suggest(r, src, buf, limit, m);
+                    } else {
+                        xapian_source src{r};
+                        do_suggest(r, src, buf, limit, m);
+                    }
                     break;
                 } catch (const Xapian::DatabaseModifiedError &) {
                     if (attempt >= 2)

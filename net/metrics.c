@@ -80,6 +80,11 @@ void net_metrics_search_ranking(net_metrics *m, int ranking)
         bump(&m->search_ranking[ranking], 1);
 }
 
+void net_metrics_suggestion(net_metrics *m, bool from_memory)
+{
+    bump(&m->suggestions[from_memory ? 1 : 0], 1);
+}
+
 static uint64_t sum(const net_metrics *const *t, size_t n, size_t which, size_t idx)
 {
     uint64_t s = 0;
@@ -114,6 +119,18 @@ void net_metrics_render(net_buf *b, const net_metrics *const *t, size_t n, const
         for (size_t i = 0; i < n; i++)
             v += atomic_load_explicit(&t[i]->search_ranking[k], memory_order_relaxed);
         net_buf_printf(b, "eccpd_search_pages_total{ranking=\"%s\"} %llu\n", rankings[k],
+                       (unsigned long long)v);
+    }
+
+    net_buf_puts(b, "# HELP eccpd_suggestions_total Suggestion lists by where they were read: "
+                    "memory (the completions kept for the index's latest commit) or index "
+                    "(the completions were still being built after a change).\n"
+                    "# TYPE eccpd_suggestions_total counter\n");
+    for (int k = 1; k >= 0; k--) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v += atomic_load_explicit(&t[i]->suggestions[k], memory_order_relaxed);
+        net_buf_printf(b, "eccpd_suggestions_total{source=\"%s\"} %llu\n", k ? "memory" : "index",
                        (unsigned long long)v);
     }
 

@@ -9,6 +9,7 @@
 #define ECCPD_NET_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,7 @@ typedef struct net_metrics {
     _Atomic uint64_t *latency_sum; /* [nroutes] microseconds */
     _Atomic int64_t inflight;      /* requests received and not yet answered */
     _Atomic uint64_t search_ranking[NET_METRICS_RANKINGS]; /* searches by index_ranking */
+    _Atomic uint64_t suggestions[2]; /* from the index, from the completions in memory */
 } net_metrics;
 
 void net_metrics_init(net_metrics *m, size_t nroutes);
@@ -39,6 +41,10 @@ void net_metrics_inflight(net_metrics *m, int delta);
 
 /* Counts one search ranked the given way (an index_ranking); only the owning thread calls it. */
 void net_metrics_search_ranking(net_metrics *m, int ranking);
+
+/* Counts one suggestion list, read from memory or from the index; only the owning thread
+ * calls it. */
+void net_metrics_suggestion(net_metrics *m, bool from_memory);
 
 typedef struct net_router net_router;
 /* Appends the Prometheus text for the summed threads' request figures. */

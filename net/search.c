@@ -52,6 +52,7 @@ static index_reader *reader(net_req *r)
             net_fail(r, CORE_EUNAVAILABLE, "the search index is not available", NULL);
             return NULL;
         }
+        index_reader_use_completions(t->reader, r->server->completions);
     }
     /* Once refreshed after the feed made seq visible, the reader reflects seq, even when
      * the index's own sequence number is older (a batch that changed no document is not
@@ -460,6 +461,7 @@ void net_suggest(net_req *r)
         fail_index(r, rc);
         return;
     }
+    net_metrics_suggestion(&r->thread->metrics, s->from_memory);
     core_arena *a = &r->arena;
     for (size_t i = 0; i < s->len; i++) {
         core_value e = core_value_obj();

@@ -219,6 +219,9 @@ static int open_index(net_server *s)
         return -1;
     }
     s->indexer = index_records_new(s->index);
+    if (index_completions_start(path, &s->completions) != 0) /* suggestions still work */
+        fprintf(stderr, "eccpd: suggestions are read from the index itself (%s)\n",
+                index_last_error());
     /* [0] is the index (net/reindex.c replaces it after a rebuild); others follow */
     s->consumers[s->nconsumers++] = index_records_consumer(s->indexer);
     s->xchange = matcher_records_new(s->opt.threads);
@@ -605,6 +608,7 @@ Exit:
     for (size_t i = 0; s->threads != NULL && i < s->nthreads; i++)
         if (s->threads[i].reader != NULL)
             index_reader_close(s->threads[i].reader);
+    index_completions_stop(s->completions); /* after the readers that use it */
     core_store_close(s->store);
     net_ratelimit_free(s->login_limits);
     if (s->access_log != NULL && s->access_log != stdout)

@@ -71,6 +71,7 @@ struct net_server {
     core_outbox *outbox;
     index_writer *index;             /* the single index writer, driven by the feed */
     index_records *indexer;          /* records -> documents */
+    index_completions *completions;  /* what suggestions read, in memory (readers share it) */
     core_feed *feed;                 /* follows the change log into the index and the matcher */
     core_feed_consumer consumers[4]; /* the feed's consumers; [0] is the index */
     size_t nconsumers;

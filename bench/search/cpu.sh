@@ -81,6 +81,7 @@ for r in $(seq 1 "$rounds"); do
             kill -0 "$pid" 2>/dev/null || { cat "$tmp/server.log" >&2; die "$b exited"; }
             sleep 0.2
         done
+        sleep 2 # what a start sets off in the background (suggest's completions) is done
         for w in $workloads; do
             pass "$w" $((requests / 2)) >/dev/null
             c0=$(cpu_ticks "$pid") t0=$(date +%s.%N)

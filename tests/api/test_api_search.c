@@ -211,6 +211,26 @@ static void search_ranking_metrics(void)
     api_res_free(&r);
 }
 
+/* /metrics counts suggestion lists by where they were read, every list once. */
+static void suggestion_metrics(void)
+{
+    api_res r = api_call(&srv, API_H1, "GET", "/metrics", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    long long memory = metric(r.body, "eccpd_suggestions_total{source=\"memory\"} ");
+    long long index = metric(r.body, "eccpd_suggestions_total{source=\"index\"} ");
+    api_res_free(&r);
+    CHECK_GE(memory, 0);
+    CHECK_GE(index, 0);
+    r = api_call(&srv, API_H1, "GET", "/v1/suggest?q=acad", NULL, NULL, 0, NULL);
+    CHECK_EQ(r.status, 200);
+    api_res_free(&r);
+    r = api_call(&srv, API_H1, "GET", "/metrics", NULL, NULL, 0, NULL);
+    CHECK_EQ(metric(r.body, "eccpd_suggestions_total{source=\"memory\"} ") +
+                 metric(r.body, "eccpd_suggestions_total{source=\"index\"} "),
+             memory + index + 1);
+    api_res_free(&r);
+}
+
 static void drafts_never_found_and_pagination(void)
 {
     int published = 0;
@@ -597,6 +617,7 @@ int main(int argc, char **argv)
     RUN(search_ranking_metrics);
     RUN(drafts_never_found_and_pagination);
     RUN(folding_scripts_and_suggest);
+    RUN(suggestion_metrics);
     RUN(type_weight_param);
     RUN(hostile_queries_never_fail);
     RUN(index_catches_up_after_a_crash);

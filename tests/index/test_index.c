@@ -1736,6 +1736,147 @@ static void test_suggest(void)
     index_writer_close(w);
 }
 
+/* Whether two suggestion lists are the same, item by item; says where they differ. */
+static bool same_suggestions(const char *key, const index_suggestions *a,
+                             const index_suggestions *b)
+{
+    bool same = a->len == b->len;
+    for (size_t i = 0; same && i < a->len; i++) {
+        const index_suggestion *x = &a->items[i], *y = &b->items[i];
+        same = strcmp(x->text, y->text) == 0 && (x->id == NULL) == (y->id == NULL) &&
+               (x->id == NULL || strcmp(x->id, y->id) == 0) &&
+               (x->kind == NULL) == (y->kind == NULL) &&
+               (x->kind == NULL || strcmp(x->kind, y->kind) == 0);
+    }
+    if (!same)
+        fprintf(stderr, "'%s': %zu suggestions from the index, %zu from memory\n", key, a->len,
+                b->len);
+    return same;
+}
+
+/* Suggests key from both readers; true when the lists are the same and `mem`'s came from
+ * its completions exactly when `from_memory` says (-1: either way). */
+static bool suggest_both(index_reader *plain, index_reader *mem, const char *key, int from_memory)
+{
+    index_suggestions *a = NULL, *b = NULL;
+    CHECK_EQ(index_suggest(plain, index_cstr(key), 8, &a), 0);
+    int rc = index_suggest(mem, index_cstr(key), 8, &b);
+    if (rc)
+        fprintf(stderr, "suggest '%s' from memory: %s\n", key, index_last_error());
+    CHECK_EQ(rc, 0);
+    CHECK(!a->from_memory);
+    bool ok = same_suggestions(key, a, b) && (from_memory < 0 || b->from_memory == from_memory);
+    if (from_memory >= 0 && b->from_memory != from_memory)
+        fprintf(stderr, "'%s': from memory %d, expected %d\n", key, b->from_memory, from_memory);
+    index_suggestions_free(a);
+    index_suggestions_free(b);
+    return ok;
+}
+
+static void wait_for_completions(index_reader *r)
+{
+    for (int i = 0; i < 3000 && !index_reader_completions_current(r); i++)
+        usleep(10 * 1000);
+    CHECK(index_reader_completions_current(r));
+}
+
+/* Suggestions from the completions kept in memory are those read from the index, and only
+ * a copy of the reader's own commit is used: after a change, until the copy is rebuilt,
+ * they come from the index. */
+static void test_suggest_from_memory(void)
+{
+    const char *dir = new_dir();
+    index_writer *w = open_writer(dir);
+    synth_init();
+    enum { N = 1500 };
+    static synth_doc g;
+    for (int i = 0; i < N; i++) {
+        index_doc d;
+        synth_make(i, &g, &d);
+        put(w, &d);
+    }
+    index_doc hand[] = {
+        typed_doc("h1", "cluster_organisation", "Hydrogen Valley Cluster", "hydrogen", "Rouen",
+                  "fr"),
+        typed_doc("h2", "cluster_member", "Hydrogen Academy", "hydrogen", "Paris", "en"),
+        typed_doc("m1", "cluster_organisation", "Pôle Mobilité", "La mobilité.", "Lyon", "fr"),
+        typed_doc("mu", "cluster_organisation", "München Digital", "Software.", "München", "de"),
+        typed_doc("s1", "cluster_organisation", "Σύμπλεγμα Υγείας", "Υγεία.", "Αθήνα", "el"),
+        typed_doc("f1", "cluster_member", "Ferrosys S.A.", "Steel.", "Lisboa", "pt"),
+        typed_doc("f4", "cluster_member", "Müller GmbH", "Metal.", "Köln", "de"),
+    };
+    for (size_t i = 0; i < sizeof hand / sizeof *hand; i++)
+        put(w, &hand[i]);
+    CHECK_EQ(index_commit(w, 1), 0);
+
+    index_completions *c = NULL;
+    CHECK_EQ(index_completions_start(dir, &c), 0);
+    index_reader *plain = open_reader(dir), *mem = open_reader(dir);
+    index_reader_use_completions(mem, c);
+    wait_for_completions(mem);
+
+    /* Prefixes of 1 to 6 letters of the names' words, whole names, a typo in each, and the
+     * hand-made cases: completed words, written forms, scripts, legal forms, typos. */
+    const char *fixed[] = {"hydrog",   "munch", "Münch", "mobil", "συμπ",  "a",
+                           "s",        "srl",   "gmbh",  "ferro", "mülle", "hydrogen valley",
+                           "aerspace", "zz"};
+    int compared = 0, failed = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++, compared++)
+        failed += !suggest_both(plain, mem, fixed[i], 1);
+    for (int i = 0; i < N; i += 7) {
+        index_doc d;
+        synth_make(i, &g, &d);
+        char key[160];
+        snprintf(key, sizeof key, "%.*s", (int)d.name.len, d.name.ptr);
+        failed += !suggest_both(plain, mem, key, 1), compared++;
+        size_t len = strlen(key);
+        for (size_t n = 1; n <= 6 && n < len; n++) {
+            char pre[8];
+            memcpy(pre, key + (i % 3 == 0 ? 0 : len - n), n);
+            pre[n] = '\0';
+            if (pre[0] == ' ')
+                continue; /* folds to nothing: no list to read */
+            failed += !suggest_both(plain, mem, pre, 1), compared++;
+        }
+        if (len > 5) {
+            char typo[160];
+            memcpy(typo, key, 6);
+            typo[6] = '\0';
+            char t = typo[3];
+            typo[3] = typo[4], typo[4] = t;
+            failed += !suggest_both(plain, mem, typo, 1), compared++;
+        }
+    }
+    CHECK_GE(compared, 1000);
+    CHECK_EQ(failed, 0);
+
+    /* A change: one name deleted, one renamed. Until the copy is rebuilt (no sooner than 2 s
+     * after the last build), the reader at the new commit reads the index: an old copy would
+     * still hold the deleted document (whose summary no longer exists) and the old name. */
+    CHECK_EQ(index_delete(w, index_cstr("h1")), 0);
+    index_doc renamed =
+        typed_doc("mu", "cluster_organisation", "Berlin Digital", "Software.", "Berlin", "de");
+    put(w, &renamed);
+    CHECK_EQ(index_commit(w, 2), 0);
+    CHECK_EQ(index_reader_refresh(plain), 1);
+    CHECK_EQ(index_reader_refresh(mem), 1);
+    CHECK(!index_reader_completions_current(mem));
+    CHECK(suggest_both(plain, mem, "hydrogen v", 0));
+    CHECK(suggest_both(plain, mem, "münchen d", 0));
+    CHECK(!suggests(mem, "hydrogen v", "h1"));
+    CHECK(!suggests(mem, "münchen d", "mu"));
+    CHECK(suggests(mem, "berlin d", "mu"));
+    wait_for_completions(mem);
+    CHECK(suggest_both(plain, mem, "hydrogen v", 1));
+    CHECK(suggest_both(plain, mem, "berlin d", 1));
+    CHECK(!suggests(mem, "hydrogen v", "h1"));
+    CHECK(suggests(mem, "berlin d", "mu"));
+    index_reader_close(plain);
+    index_reader_close(mem);
+    index_completions_stop(c);
+    index_writer_close(w);
+}
+
 static void test_map(void)
 {
     const char *dir = new_dir();
@@ -1926,6 +2067,7 @@ int main(void)
     RUN(test_records_commit_only_changes);
     RUN(test_unchanged_put_skipped);
     RUN(test_suggest);
+    RUN(test_suggest_from_memory);
     RUN(test_map);
     RUN(test_hostile_input);
     RUN(test_parallel_builder);
