@@ -57,9 +57,10 @@ class index__docsets
     /* reset, then builds the bitmaps of every facet value and of all documents. */
     void warm(const Xapian::Database &db);
 
-    /* The documents matching `plan` into out (resized to the revision's bitmap size).
-     * Call reset (or check current) first. Xapian errors propagate as exceptions. */
-    void eval(const Xapian::Database &db, const index__plan &plan, index__bits &out);
+    /* The documents matching `plan` into out (resized to the revision's bitmap size);
+     * returns how many. Call reset (or check current) first. Xapian errors propagate as
+     * exceptions. */
+    uint64_t eval(const Xapian::Database &db, const index__plan &plan, index__bits &out);
 
     /* Number of documents in b. */
     static uint64_t count(const index__bits &b);
@@ -104,8 +105,14 @@ class index__docsets
     const facet_column &column(const Xapian::Database &db, char prefix);
     const index__bits *cached_term(const Xapian::Database &db, const std::string &term);
     void add_postings(const Xapian::Database &db, const std::string &term, index__bits &out);
-    void eval_at(const Xapian::Database &db, const index__plan &plan, index__bits &out,
-                 size_t depth);
+    /* eval at one depth of the plan; returns the count when its last pass counted
+     * (an AND does), else UNCOUNTED. */
+    static constexpr uint64_t UNCOUNTED = ~(uint64_t)0;
+    uint64_t eval_at(const Xapian::Database &db, const index__plan &plan, index__bits &out,
+                     size_t depth);
+    /* The kids' kept bitmaps, when every kid is a term that has one. */
+    bool kept_kids(const Xapian::Database &db, const index__plan &plan,
+                   std::vector<const uint64_t *> &out);
 
     Xapian::rev rev_ = 0;
     bool valid_ = false;

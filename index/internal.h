@@ -98,11 +98,17 @@ bool index__is_wordchar(uint32_t cp);
 struct index__word {
     std::string folded;
     size_t start, end;
+    bool ascii_lower = false; /* index__words_lazy left folded empty: it is the ASCII lower
+                               * case of the original bytes. */
 };
 /* Splits text into folded words (word characters of any script; everything else, invalid
  * UTF-8 included, separates). Words longer than INDEX__MAX_WORD bytes are cut at a
  * character boundary. At most max_words words (0 = unlimited). */
 void index__words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words);
+/* The same words, but a word of plain ASCII letters and digits (of at most INDEX__MAX_WORD
+ * bytes) is not folded: its folded form is its lower case, and ascii_lower says so. For
+ * callers that look at few of the words they split (a snippet looks for the first match). */
+void index__words_lazy(const char *s, size_t len, std::vector<index__word> &out, size_t max_words);
 
 /* ---- terms.cc ---- */
 

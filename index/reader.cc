@@ -144,6 +144,7 @@ const index__summary *summary_of(index_reader *r, Xapian::docid did)
     Xapian::rev rev = r->db.get_revision();
     if (!c.valid || c.rev != rev || c.bytes > SUMMARY_CACHE_BYTES) {
         c.map.clear();
+        c.words.clear();
         c.bytes = 0;
         c.rev = rev;
         c.valid = true;
@@ -173,6 +174,28 @@ const index__completion_table *completion_table_of(index_reader *r)
         r->completion_table = std::move(t);
     }
     return r->completion_table.get();
+}
+
+const std::vector<name_word> &name_words_of(index_reader *r, Xapian::docid did,
+                                            const index__summary &s)
+{
+    summary_cache &c = r->summaries; /* Of this revision: s came from summary_of. */
+    auto it = c.words.find(did);
+    if (it != c.words.end())
+        return it->second;
+    std::vector<name_word> ws;
+    std::vector<index__word> tmp;
+    for (int field = 0; field < 2; field++) {
+        const std::string &t = field == 0 ? s.name : s.city;
+        tmp.clear();
+        index__words(t.data(), t.size(), tmp, 32);
+        for (index__word &x : tmp) {
+            ws.push_back(name_word{index__lower(t.data() + x.start, x.end - x.start),
+                                   std::move(x.folded), field == 0});
+            c.bytes += 80 + ws.back().lower.size() + ws.back().folded.size();
+        }
+    }
+    return c.words.emplace(did, std::move(ws)).first->second;
 }
 
 query_stem &stemmer(index_reader *r, index_str lang)

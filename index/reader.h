@@ -39,11 +39,20 @@ struct query_stem {
  * inflate: a fifth of a search's time, measured. Emptied when the reader moves to another
  * revision (a document's data changes only with one) or when SUMMARY_CACHE_BYTES is
  * reached: simpler than LRU and bounded. */
+/* A word of a document's name or city as the ranking rules compare it (search.cc). */
+struct name_word {
+    std::string lower, folded; /* As written but in lower case; folded. */
+    bool in_name;              /* Else in the city. */
+};
+
 struct summary_cache {
     Xapian::rev rev = 0;
     bool valid = false;
     size_t bytes = 0;
     std::unordered_map<Xapian::docid, index__summary> map;
+    /* The words of the names and cities ranked at this revision: splitting and folding
+     * them for every query that ranked them was a tenth of a search. */
+    std::unordered_map<Xapian::docid, std::vector<name_word>> words;
 };
 
 enum { SUMMARY_CACHE_BYTES = 32 * 1024 * 1024 };
@@ -70,6 +79,7 @@ struct index_reader {
     std::unordered_map<std::string, reading::query_stem> stems; /* Query stemmers by language. */
     index__docsets sets; /* Match sets for exact totals and facets (this revision). */
     index__topdocs top;  /* Per-term top documents for ranking large results. */
+    index__bits match;   /* The match set of the search being run. */
     index_completions *completions = nullptr; /* Shared by every reader; may be NULL. */
     std::shared_ptr<const index__completion_table> completion_table; /* Last one used. */
 };
@@ -269,6 +279,10 @@ struct type_weights {
 /* The summary of document did at the reader's revision, or NULL if its data does not
  * decode. Valid until the next call. */
 const index__summary *summary_of(index_reader *r, Xapian::docid did);
+/* The words of the name and then the city of document did, whose summary is s (from
+ * summary_of), at the reader's revision. Valid until the next call. */
+const std::vector<name_word> &name_words_of(index_reader *r, Xapian::docid did,
+                                            const index__summary &s);
 query_stem &stemmer(index_reader *r, index_str lang);
 /* The reader's completion table if it is of the reader's revision, else NULL. */
 const index__completion_table *completion_table_of(index_reader *r);

@@ -126,23 +126,12 @@ int parse_type_weights(const index_query *q, type_weights &tw)
     return 0;
 }
 
-/* Rules 1-3 for one hit: its name and city against the query's words. */
-static void rank_text(const index__summary &s, const std::vector<rank_word> &q, rank_key &out)
+/* Rules 1-3 for one hit: its name and city (ws, from name_words_of) against the query's
+ * words. */
+static void rank_text(const index__summary &s, const std::vector<name_word> &ws,
+                      const std::vector<rank_word> &q, rank_key &out)
 {
-    struct word {
-        std::string lower, folded;
-        bool in_name;
-    };
-    std::vector<word> ws;
-    std::vector<index__word> tmp;
-    for (int field = 0; field < 2; field++) {
-        const std::string &t = field == 0 ? s.name : s.city;
-        tmp.clear();
-        index__words(t.data(), t.size(), tmp, 32);
-        for (const index__word &x : tmp)
-            ws.push_back(
-                word{index__lower(t.data() + x.start, x.end - x.start), x.folded, field == 0});
-    }
+    typedef name_word word;
     auto quality = [](const rank_word &q, const word &x) {
         if (x.lower == q.raw)
             return 3;
@@ -301,8 +290,8 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             ranked_page.emplace_back(*it, it.get_weight());
     };
     bool ranked = false;
-    index__bits match;
-    bool has_match = false; /* match holds the match set. */
+    index__bits &match = r->match; /* Kept: a new one each search was page faults. */
+    bool has_match = false;        /* match holds the match set. */
     if (whole) {
         m->res.total = dbsize;
     } else {
@@ -329,17 +318,18 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             has_match = true;
             if (has_filter) {
                 std::vector<index__plan> both{tq.plan, filter};
-                r->sets.eval(r->db, index__plan::join(index__plan::AND, std::move(both)), match);
+                m->res.total = r->sets.eval(
+                    r->db, index__plan::join(index__plan::AND, std::move(both)), match);
             } else {
-                r->sets.eval(r->db, tq.plan, match);
+                m->res.total = r->sets.eval(r->db, tq.plan, match);
             }
             if (has_excl) {
                 index__bits out;
                 r->sets.eval(r->db, tq.excluded, out);
                 for (size_t i = 0; i < match.size() && i < out.size(); i++)
                     match[i] &= ~out[i];
+                m->res.total = index__docsets::count(match);
             }
-            m->res.total = index__docsets::count(match);
             if (mask)
                 count_facets(r, mask, match, spy);
         }
@@ -401,7 +391,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
             const index__summary *s = summary_of(r, pd.first);
             rank_key k{pd.first, pd.second, 0, 0, 0, 1, INDEX_TYPE_WEIGHT_OTHER};
             if (s) {
-                rank_text(*s, tq.rank, k);
+                rank_text(*s, name_words_of(r, pd.first, *s), tq.rank, k);
                 k.kind = tw.kind_of(*s);
                 k.type = tw.of(s->type);
             }
@@ -494,7 +484,7 @@ static int run_search(index_reader *r, const index_query *q, index_str text, ind
                 const index__summary *s = summary_of(r, bd.first);
                 rank_key k{bd.first, bd.second, 0, 0, 0, 1, tw.top};
                 if (s) {
-                    rank_text(*s, tq.rank, k);
+                    rank_text(*s, name_words_of(r, bd.first, *s), tq.rank, k);
                     k.kind = tw.kind_of(*s);
                     k.type = tw.of(s->type);
                 }

@@ -216,12 +216,29 @@ static void cut_utf8(std::string &s, size_t max)
     s.resize(n);
 }
 
-void index__words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words)
+template <bool Lazy>
+static void split_words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words)
 {
     size_t i = 0;
     std::string cur;
     size_t start = 0, end = 0;
-    bool in_word = false;
+    bool in_word = false, ascii = true;
+    auto finish = [&]() {
+        if (Lazy && ascii) {
+            if (end - start <= INDEX__MAX_WORD) {
+                out.emplace_back();
+                out.back().start = start, out.back().end = end, out.back().ascii_lower = true;
+                return true;
+            }
+            for (size_t b = start; b < end; b++) /* Too long: folded and cut after all. */
+                cur += (char)(s[b] >= 'A' && s[b] <= 'Z' ? s[b] + 32 : s[b]);
+        }
+        if (cur.empty())
+            return false;
+        cut_utf8(cur, INDEX__MAX_WORD);
+        out.push_back(index__word{cur, start, end});
+        return true;
+    };
     while (i < len) {
         size_t at = i;
         unsigned char c = (unsigned char)s[i];
@@ -238,28 +255,40 @@ void index__words(const char *s, size_t len, std::vector<index__word> &out, size
         if (word) {
             if (!in_word) {
                 in_word = true;
+                ascii = true;
                 cur.clear();
                 start = at;
             }
-            if (c < 0x80)
-                cur += (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); /* index__fold_cp's ASCII */
-            else
+            if (c >= 0x80 && ascii && Lazy) { /* Fold the ASCII part skipped so far. */
+                for (size_t b = start; b < at; b++)
+                    cur += (char)(s[b] >= 'A' && s[b] <= 'Z' ? s[b] + 32 : s[b]);
+                ascii = false;
+            }
+            if (c < 0x80) {
+                if (!Lazy || !ascii)
+                    cur += (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); /* index__fold_cp's */
+            } else {
                 index__fold_cp(cp, cur);
+            }
             end = i;
         } else if (in_word) {
             in_word = false;
-            if (!cur.empty()) {
-                cut_utf8(cur, INDEX__MAX_WORD);
-                out.push_back(index__word{cur, start, end});
-                if (max_words && out.size() >= max_words)
-                    return;
-            }
+            if (finish() && max_words && out.size() >= max_words)
+                return;
         }
     }
-    if (in_word && !cur.empty()) {
-        cut_utf8(cur, INDEX__MAX_WORD);
-        out.push_back(index__word{cur, start, end});
-    }
+    if (in_word)
+        finish();
+}
+
+void index__words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words)
+{
+    split_words<false>(s, len, out, max_words);
+}
+
+void index__words_lazy(const char *s, size_t len, std::vector<index__word> &out, size_t max_words)
+{
+    split_words<true>(s, len, out, max_words);
 }
 
 extern "C" size_t index_fold(index_str text, char *buf, size_t cap)
