@@ -216,6 +216,22 @@ static void cut_utf8(std::string &s, size_t max)
     s.resize(n);
 }
 
+/* ASCII letters and digits, the word characters below 0x80. */
+static const struct ascii_word_table {
+    bool t[256];
+    constexpr ascii_word_table() : t()
+    {
+        for (int c = '0'; c <= '9'; c++)
+            t[c] = true;
+        for (int c = 'a'; c <= 'z'; c++)
+            t[c] = t[c - 32] = true;
+    }
+    bool operator[](unsigned char c) const
+    {
+        return t[c];
+    }
+} ascii_word;
+
 template <bool Lazy>
 static void split_words(const char *s, size_t len, std::vector<index__word> &out, size_t max_words)
 {
@@ -267,6 +283,9 @@ static void split_words(const char *s, size_t len, std::vector<index__word> &out
             if (c < 0x80) {
                 if (!Lazy || !ascii)
                     cur += (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); /* index__fold_cp's */
+                else /* Nothing to fold: on to the end of the ASCII letters and digits. */
+                    while (i < len && ascii_word[(unsigned char)s[i]])
+                        i++;
             } else {
                 index__fold_cp(cp, cur);
             }

@@ -108,6 +108,23 @@ struct index__unit_weights {
             return weigh_by_bits(docs, out);
         }
         const Xapian::docid *begin = ids.data(), *end = begin + ids.size(), *at = begin;
+        if (ids.size() <= docs.size() * 4) {
+            /* About as many ids as documents (every match weighed): one merge of the two
+             * ascending lists costs a few instructions an element, a galloping search
+             * twenty or thirty a document. */
+            const Xapian::docid *d = docs.data(), *dend = d + docs.size();
+            double *o = out.data();
+            while (d != dend && at != end) {
+                if (*at < *d) {
+                    at++;
+                } else {
+                    if (*at == *d)
+                        o[d - docs.data()] = w[at - begin];
+                    d++;
+                }
+            }
+            return;
+        }
         for (size_t i = 0; i < docs.size() && at != end; i++) {
             size_t step = 1;
             while (at + step < end && at[step] < docs[i])
