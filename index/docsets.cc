@@ -3,8 +3,9 @@
  *
  * Costs: a term with fewer than TERM_CACHE_MIN postings is read from Xapian each time it
  * is used (cheap); a more frequent one is read once per revision into a bitmap kept in
- * terms_ (at 200,000 documents a bitmap is 25 KB). When terms_ outgrows TERM_CACHE_BYTES
- * it is emptied and refilled as queries come: simpler than LRU and bounded. Facet values'
+ * terms_ (at 200,000 documents a bitmap is 25 KB). When terms_ has outgrown
+ * TERM_CACHE_BYTES it is emptied before the next eval and refilled as queries come:
+ * simpler than LRU and bounded (one query's terms over). Facet values'
  * bitmaps are built for a whole facet at once, on its first count in a revision, and the
  * facet's column (its values by document) on its first count by document.
  */
@@ -13,8 +14,7 @@
 #include <algorithm>
 
 enum {
-    TERM_CACHE_MIN = 256,               /* Postings below which a term is not kept. */
-    TERM_CACHE_BYTES = 64 * 1024 * 1024 /* Bitmaps of terms kept per reader. */
+    TERM_CACHE_MIN = 256 /* Postings below which a term is not kept. */
 };
 
 /* ---- plans ----------------------------------------------------------------------------- */
@@ -131,10 +131,11 @@ static void or_into(index__bits &out, const uint64_t *b)
         o[i] |= b[i];
 }
 
-/* out &= (the OR of kids), counting what is left, in one pass: an AND's kid that is a
- * word's forms (an OR of kept bitmaps) is never built on its own, and the match set is not
- * read again to be counted. */
-__attribute__((always_inline)) inline uint64_t and_or_count(index__bits &out,
+/* out = src & (the OR of kids), counting the result, in one pass (src may be out): an AND's
+ * kid that is a word's forms (an OR of kept bitmaps) is never built on its own, an AND's
+ * first kid that is kept is not copied first, and the match set is not read again to be
+ * counted. */
+__attribute__((always_inline)) inline uint64_t and_or_count(index__bits &out, const uint64_t *src,
                                                             const std::vector<const uint64_t *> &k)
 {
     uint64_t *o = out.data(), c = 0;
@@ -142,41 +143,43 @@ __attribute__((always_inline)) inline uint64_t and_or_count(index__bits &out,
     switch (k.size()) {
     case 1:
         for (size_t i = 0; i < n; i++)
-            c += (uint64_t)__builtin_popcountll(o[i] &= k[0][i]);
+            c += (uint64_t)__builtin_popcountll(o[i] = src[i] & k[0][i]);
         break;
     case 2:
         for (size_t i = 0; i < n; i++)
-            c += (uint64_t)__builtin_popcountll(o[i] &= k[0][i] | k[1][i]);
+            c += (uint64_t)__builtin_popcountll(o[i] = src[i] & (k[0][i] | k[1][i]));
         break;
     default:
         for (size_t i = 0; i < n; i++) {
             uint64_t any = 0;
             for (const uint64_t *b : k)
                 any |= b[i];
-            c += (uint64_t)__builtin_popcountll(o[i] &= any);
+            c += (uint64_t)__builtin_popcountll(o[i] = src[i] & any);
         }
     }
     return c;
 }
 #ifdef HAVE_POPCNT_VERSION
 __attribute__((target("popcnt"))) static uint64_t
-and_or_count_popcnt(index__bits &out, const std::vector<const uint64_t *> &k)
+and_or_count_popcnt(index__bits &out, const uint64_t *src, const std::vector<const uint64_t *> &k)
 {
-    return and_or_count(out, k);
+    return and_or_count(out, src, k);
 }
 #endif
-static uint64_t and_or_count_plain(index__bits &out, const std::vector<const uint64_t *> &k)
+static uint64_t and_or_count_plain(index__bits &out, const uint64_t *src,
+                                   const std::vector<const uint64_t *> &k)
 {
-    return and_or_count(out, k);
+    return and_or_count(out, src, k);
 }
-static uint64_t and_into_counting(index__bits &out, const std::vector<const uint64_t *> &k)
+static uint64_t and_counting(index__bits &out, const uint64_t *src,
+                             const std::vector<const uint64_t *> &k)
 {
 #ifdef HAVE_POPCNT_VERSION
     static const bool popcnt = __builtin_cpu_supports("popcnt");
     if (popcnt)
-        return and_or_count_popcnt(out, k);
+        return and_or_count_popcnt(out, src, k);
 #endif
-    return and_or_count_plain(out, k);
+    return and_or_count_plain(out, src, k);
 }
 
 /* ---- the cache ------------------------------------------------------------------------- */
@@ -216,10 +219,6 @@ const index__bits *index__docsets::cached_term(const Xapian::Database &db, const
     /* The empty term is every document (Xapian's all-documents postlist). */
     if (!term.empty() && db.get_termfreq(term) < TERM_CACHE_MIN)
         return NULL;
-    if (bytes_ + words_ * 8 > TERM_CACHE_BYTES) {
-        terms_.clear();
-        bytes_ = 0;
-    }
     auto bits = std::make_unique<index__bits>(words_, 0);
     add_postings(db, term, *bits);
     bytes_ += words_ * 8;
@@ -228,6 +227,12 @@ const index__bits *index__docsets::cached_term(const Xapian::Database &db, const
 
 uint64_t index__docsets::eval(const Xapian::Database &db, const index__plan &p, index__bits &out)
 {
+    /* Emptied only here, between evals: within one, the kept bitmaps its passes hold (an
+     * OR's first two, an AND's kid's forms) must stay where they are. */
+    if (bytes_ > term_budget_) {
+        terms_.clear();
+        bytes_ = 0;
+    }
     uint64_t n = eval_at(db, p, out, 0);
     return n == UNCOUNTED ? count(out) : n;
 }
@@ -309,7 +314,13 @@ uint64_t index__docsets::eval_at(const Xapian::Database &db, const index__plan &
         return UNCOUNTED;
     }
     case index__plan::AND: {
-        eval_at(db, p.kids[0], out, depth);
+        /* A kept first kid is read by the first pass instead of copied into out. */
+        const index__bits *first =
+            p.kids[0].op == index__plan::TERM ? cached_term(db, p.kids[0].term) : NULL;
+        if (!first || out.size() != words_) { /* (A new vector would be zeroed first.) */
+            first = NULL;
+            eval_at(db, p.kids[0], out, depth);
+        }
         uint64_t n = UNCOUNTED;
         std::vector<const uint64_t *> kids;
         for (size_t i = 1; i < p.kids.size(); i++) {
@@ -322,9 +333,13 @@ uint64_t index__docsets::eval_at(const Xapian::Database &db, const index__plan &
                 eval_at(db, k, scratch_[depth], depth + 1);
                 kids.assign(1, scratch_[depth].data());
             }
-            if ((n = and_into_counting(out, kids)) == 0)
+            n = and_counting(out, first ? first->data() : out.data(), kids);
+            first = NULL;
+            if (n == 0)
                 return 0; /* Empty: the remaining kids cannot add anything. */
         }
+        if (first) /* One kid only (join makes none such, but a plan may be built by hand). */
+            out = *first;
         return n;
     }
     }

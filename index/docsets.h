@@ -61,7 +61,6 @@ class index__docsets
      * returns how many. Call reset (or check current) first. Xapian errors propagate as
      * exceptions. */
     uint64_t eval(const Xapian::Database &db, const index__plan &plan, index__bits &out);
-
     /* Number of documents in b. */
     static uint64_t count(const index__bits &b);
 
@@ -77,10 +76,17 @@ class index__docsets
      * up in a per-facet column: matches x values a document), or whichever costs less
      * (the default). The counts are the same; the choice is for tests and benchmarks. */
     enum facet_mode { FACETS_CHEAPEST, FACETS_BY_VALUE, FACETS_BY_DOCUMENT };
+    /* Bytes of term bitmaps kept (docsets.cc); for tests, which need it small. */
+    void set_term_budget(size_t bytes)
+    {
+        term_budget_ = bytes;
+    }
     void set_facet_mode(facet_mode m)
     {
         mode_ = m;
     }
+
+    enum : size_t { TERM_CACHE_BYTES = 64 * 1024 * 1024 }; /* Term bitmaps kept per reader. */
 
   private:
     static constexpr const char *FACET_PREFIXES = "KTCELB"; /* See internal.h. */
@@ -118,6 +124,7 @@ class index__docsets
     bool valid_ = false;
     size_t words_ = 0; /* 64-bit words per bitmap: lastdocid / 64 + 1. */
     size_t bytes_ = 0; /* Held by terms_. */
+    size_t term_budget_ = TERM_CACHE_BYTES;
     std::unordered_map<std::string, std::unique_ptr<index__bits>> terms_;
     std::unordered_map<char, std::vector<facet_value>> facets_;
     std::unordered_map<char, facet_column> columns_;
