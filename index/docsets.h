@@ -76,7 +76,8 @@ class index__docsets
      * up in a per-facet column: matches x values a document), or whichever costs less
      * (the default). The counts are the same; the choice is for tests and benchmarks. */
     enum facet_mode { FACETS_CHEAPEST, FACETS_BY_VALUE, FACETS_BY_DOCUMENT };
-    /* Bytes of term bitmaps kept (docsets.cc); for tests, which need it small. */
+    /* Bytes of term bitmaps kept (docsets.cc); for tests, which need it small
+     * (test_docsets.cc). */
     void set_term_budget(size_t bytes)
     {
         term_budget_ = bytes;

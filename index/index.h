@@ -249,10 +249,6 @@ typedef enum index_facet_counting {
 } index_facet_counting;
 void index_reader_set_facet_counting(index_reader *r, index_facet_counting how);
 
-/* The bytes of frequent terms' bitmaps a reader keeps between searches (default 64 MB;
- * emptied when outgrown, between searches). For tests, which need it small. */
-void index_reader_set_term_budget(index_reader *r, size_t bytes);
-
 /* What index_suggest reads (every name key with its documents, the spelling table's
  * words with their written forms), copied into memory for the index's latest commit by a
  * thread of its own, which opens the index in `dir` every half second and, when it has

@@ -116,12 +116,6 @@ extern "C" int index_reader_completions_current(index_reader *r)
     }
 }
 
-extern "C" void index_reader_set_term_budget(index_reader *r, size_t bytes)
-{
-    if (r)
-        r->sets.set_term_budget(bytes);
-}
-
 extern "C" uint64_t index_reader_last_seq(index_reader *r)
 {
     try {

@@ -1263,12 +1263,8 @@ static void test_candidate_ranking(void)
     index_reader_set_candidates(all, 0);
     /* Tops of 50, 200 and 800 documents: relevance ranks a window of the best 20 (index.h). */
     index_reader_set_candidates(cand, 50);
-    /* Every result is "small" here: all its matches are candidates. And its term bitmaps
-     * are emptied before every search (a budget of one byte): a match set's passes hold
-     * kept bitmaps while they keep others, which must not free the first ones (under
-     * AddressSanitizer that would be a use after free). */
+    /* Every result is "small" here: all its matches are candidates. */
     index_reader_set_candidates(every, 1u << 20);
-    index_reader_set_term_budget(every, 1);
     int settled = 0, unproven = 0; /* Pages of `cand` each way. */
     int every_settled = 0;
     for (int round = 0; round < 2; round++) {
