@@ -17,12 +17,13 @@
 
 /* ---- the table ------------------------------------------------------------------------- */
 
-size_t index__completion_table::key_from(std::string_view s) const
+/* The first i of [0, n) with at(i) not before s, at() ascending. */
+template <class At> static size_t first_not_before(size_t n, At at, std::string_view s)
 {
-    size_t lo = 0, hi = key_end.size();
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key(mid) < s)
+        if (at(mid) < s)
             lo = mid + 1;
         else
             hi = mid;
@@ -30,17 +31,16 @@ size_t index__completion_table::key_from(std::string_view s) const
     return lo;
 }
 
+size_t index__completion_table::key_from(std::string_view s) const
+{
+    return first_not_before(
+        key_end.size(), [this](size_t i) { return key(i); }, s);
+}
+
 size_t index__completion_table::word_from(std::string_view s) const
 {
-    size_t lo = 0, hi = words.size();
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (word_at(mid) < s)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return first_not_before(
+        words.size(), [this](size_t i) { return word_at(i); }, s);
 }
 
 size_t index__completion_table::word_index(std::string_view s) const
