@@ -473,7 +473,10 @@ try {
     // ---- password reset through the e-mail's link ----
     await page.goto(`${base}/sign-in`);
     await page.getByRole('link', { name: 'Forgotten your password?' }).click();
-    await page.getByLabel('E-mail address').fill('demo-user@platform.example');
+    // The sign-in page's "Username or e-mail address" matches the label too: filled before
+    // the reset page replaced it, the address was lost (seen once in CI).
+    await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
+    await page.getByLabel('E-mail address', { exact: true }).fill('demo-user@platform.example');
     await page.getByRole('button', { name: 'Send the link' }).click();
     await page.getByText('an e-mail with a link is on its way').waitFor();
     await shot(page, 'reset-requested');
