@@ -1,8 +1,9 @@
 /*
  * topdocs.cc: candidate ranking (see topdocs.h).
  *
- * Costs: a unit's weights are one Xapian pass over all its documents (a few milliseconds
- * for a word in 150,000 documents), once per revision and only for a unit seen twice in it.
+ * Costs: a unit's weights are one Xapian pass over all the documents of each of its leaves
+ * (a few milliseconds for a word in 150,000 documents), once per revision and only for a
+ * unit seen twice in it.
  * They take 12 bytes per document (id and weight), or 8 bytes per document and 12 bytes per
  * 64 documents of the index when the unit is in more than 1 in 21 of them (a bitmap), plus
  * its tops, and are kept within weights_budget() for the whole process. A page ranked from
@@ -153,22 +154,33 @@ class weight_spy : public Xapian::MatchSpy
 };
 
 /* A unit's key in the cache: a term is itself; a SYNONYM is its terms after a byte no
- * term starts with. */
+ * term starts with; an AND or OR (a word's forms as one unit) is its kids' keys between an
+ * opening byte of its own and a closing one. */
 std::string unit_key(const index__plan &p)
 {
     if (p.op == index__plan::TERM)
         return p.term;
-    std::string k(1, '\x01');
+    if (p.op == index__plan::SYNONYM) {
+        std::string k(1, '\x01');
+        for (const index__plan &kid : p.kids) {
+            k += unit_key(kid);
+            k += '\x01';
+        }
+        return k;
+    }
+    std::string k(1, p.op == index__plan::AND ? '\x04' : '\x05');
     for (const index__plan &kid : p.kids) {
         k += unit_key(kid);
-        k += '\x01';
+        k += '\x06';
     }
+    k += '\x07';
     return k;
 }
 
-/* The plan's weighed units into out: its terms, and its SYNONYMs whole (Xapian weighs a
- * SYNONYM as one word, from its own statistics alone). False if the plan holds anything
- * candidate ranking cannot bound: all documents, or one unit twice. */
+/* The plan's leaves into out: its terms, and its SYNONYMs whole (Xapian weighs a SYNONYM
+ * as one word, from its own statistics alone). False if the plan holds anything candidate
+ * ranking cannot bound: all documents, or one leaf twice (Xapian weighs a term asked twice
+ * by its query frequency, not as the sum of two). */
 bool leaves(const index__plan &p, std::vector<const index__plan *> &out,
             std::unordered_set<std::string> &seen)
 {
@@ -190,24 +202,47 @@ bool leaves(const index__plan &p, std::vector<const index__plan *> &out,
     }
 }
 
+/* The plan's units into out: each kid of an AND at its root (a query word with all its
+ * forms), or the root itself. A word's forms (exact, folded, stemmed, split, a prefix's
+ * completions) always add up the same way, so they are weighed as one unit, with one top
+ * and one floor: the floor of their sum is often far below the sum of their floors, which
+ * proves pages from shallower tops, and a page weighs one vector a word instead of one a
+ * form. False where leaves() is. */
+bool units(const index__plan &plan, std::vector<const index__plan *> &out)
+{
+    std::vector<const index__plan *> lv;
+    std::unordered_set<std::string> seen;
+    if (!leaves(plan, lv, seen))
+        return false;
+    if (plan.op == index__plan::AND)
+        for (const index__plan &k : plan.kids)
+            out.push_back(&k);
+    else
+        out.push_back(&plan);
+    return true;
+}
+
 bool has(const index__bits &b, Xapian::docid d)
 {
     return d / 64 < b.size() && (b[d / 64] >> (d % 64) & 1);
 }
 
 /* The plan's weight in each candidate, as Xapian adds it up (in another order), from
- * its units' weights: unit_w[k] belongs to the plan's k-th unit in the order leaves()
- * lists them, and `next` walks that order. An AND weighs the sum of its kids where they
- * all match and is ABSENT elsewhere, so a word of an AND that does not match adds
- * nothing; an OR weighs the sum of the kids that match. The sums are made in place, in
- * the vector of the plan's first unit, whose index is returned. */
-size_t combine(const index__plan &p, std::vector<std::vector<double>> &unit_w, size_t &next)
+ * its units' weights: unit_w[k] belongs to units[k], the plan's k-th unit in the plan's
+ * order (its leaves, or what units() lists), and `next` walks that order. An AND weighs
+ * the sum of its kids where they all match and is ABSENT elsewhere, so a word of an AND
+ * that does not match adds nothing; an OR weighs the sum of the kids that match. The sums
+ * are made in place, in the vector of the plan's first unit, whose index is returned. A
+ * unit's own weights were summed this same way from its leaves, so the sums are the same
+ * to the bit whichever nodes are units. */
+size_t combine(const index__plan &p, const std::vector<const index__plan *> &units,
+               std::vector<std::vector<double>> &unit_w, size_t &next)
 {
-    if (p.op == index__plan::TERM || p.op == index__plan::SYNONYM)
+    if (next < units.size() && units[next] == &p)
         return next++;
-    std::vector<double> &acc = unit_w[combine(p.kids[0], unit_w, next)];
+    std::vector<double> &acc = unit_w[combine(p.kids[0], units, unit_w, next)];
     for (size_t k = 1; k < p.kids.size(); k++) {
-        const std::vector<double> &kid = unit_w[combine(p.kids[k], unit_w, next)];
+        const std::vector<double> &kid = unit_w[combine(p.kids[k], units, unit_w, next)];
         for (size_t i = 0; i < acc.size(); i++) {
             if (p.op == index__plan::AND)
                 acc[i] = acc[i] < 0 || kid[i] < 0 ? ABSENT : acc[i] + kid[i];
@@ -236,19 +271,27 @@ uint32_t depth(uint32_t per_term, int level)
     return per_term;
 }
 
-/* One Xapian pass over the unit's documents: their weights and the unit's tops. */
-std::shared_ptr<const index__unit_weights> build(const Xapian::Database &db, uint32_t per_term,
-                                                 const index__plan &unit)
+/* Each document of a leaf (a term or a SYNONYM) with its weight for the leaf alone, by id:
+ * one Xapian pass over the leaf's documents. */
+std::vector<std::pair<Xapian::docid, double>> leaf_weights(const Xapian::Database &db,
+                                                           const index__plan &leaf)
 {
     Xapian::Enquire e(db);
-    e.set_query(unit.query());
+    e.set_query(leaf.query());
     weight_spy spy;
     e.add_matchspy(&spy);
     e.get_mset(0, 0, db.get_doccount());
-    std::vector<std::pair<Xapian::docid, double>> &seen = spy.seen;
     /* Xapian walks one database's postings by id; sorting only guards that assumption. */
-    if (!std::is_sorted(seen.begin(), seen.end()))
-        std::sort(seen.begin(), seen.end());
+    if (!std::is_sorted(spy.seen.begin(), spy.seen.end()))
+        std::sort(spy.seen.begin(), spy.seen.end());
+    return std::move(spy.seen);
+}
+
+/* A unit's weights and tops from each of its documents' weight, by id (taken apart). */
+std::shared_ptr<const index__unit_weights>
+from_weights(const Xapian::Database &db, uint32_t per_term,
+             std::vector<std::pair<Xapian::docid, double>> seen)
+{
     auto ws = std::make_shared<index__unit_weights>();
     ws->docs = seen.size();
     size_t words = (size_t)db.get_lastdocid() / 64 + 1;
@@ -283,6 +326,46 @@ std::shared_ptr<const index__unit_weights> build(const Xapian::Database &db, uin
         std::sort(top.begin(), top.end());
     }
     return ws;
+}
+
+/* A unit's weights: a leaf's from Xapian; a word's forms (an AND or OR of leaves) summed
+ * from its leaves' as combine() sums them, over every document holding a leaf, keeping
+ * those the unit matches. */
+std::shared_ptr<const index__unit_weights> build(const Xapian::Database &db, uint32_t per_term,
+                                                 const index__plan &unit)
+{
+    if (unit.op == index__plan::TERM || unit.op == index__plan::SYNONYM)
+        return from_weights(db, per_term, leaf_weights(db, unit));
+    std::vector<const index__plan *> lv;
+    std::unordered_set<std::string> seen_leaves;
+    leaves(unit, lv, seen_leaves);
+    std::vector<std::vector<std::pair<Xapian::docid, double>>> of(lv.size());
+    std::vector<Xapian::docid> docs;
+    for (size_t k = 0; k < lv.size(); k++) {
+        of[k] = leaf_weights(db, *lv[k]);
+        for (const auto &p : of[k])
+            docs.push_back(p.first);
+    }
+    std::sort(docs.begin(), docs.end());
+    docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
+    std::vector<std::vector<double>> leaf_w(lv.size());
+    for (size_t k = 0; k < lv.size(); k++) {
+        leaf_w[k].assign(docs.size(), ABSENT);
+        size_t i = 0;
+        for (const auto &p : of[k]) {
+            while (docs[i] < p.first)
+                i++;
+            leaf_w[k][i] = p.second;
+        }
+        of[k] = {};
+    }
+    size_t next = 0;
+    const std::vector<double> &sum = leaf_w[combine(unit, lv, leaf_w, next)];
+    std::vector<std::pair<Xapian::docid, double>> matched;
+    for (size_t i = 0; i < docs.size(); i++)
+        if (sum[i] >= 0)
+            matched.emplace_back(docs[i], sum[i]);
+    return from_weights(db, per_term, std::move(matched));
 }
 
 /* The units' weights of the newest revision asked for, shared by every reader of it. */
@@ -374,11 +457,10 @@ void index__topdocs::set_per_term(uint32_t n)
     per_term_ = n;
 }
 
-index__topdocs::outcome index__topdocs::attempt(const index__plan &plan,
-                                                const std::vector<unit_ref> &units,
-                                                const index__bits &match, int level,
-                                                Xapian::doccount first, Xapian::doccount count,
-                                                page &out)
+index__topdocs::outcome
+index__topdocs::attempt(const index__plan &plan, const std::vector<const index__plan *> &unit_plans,
+                        const std::vector<unit_ref> &units, const index__bits &match, int level,
+                        Xapian::doccount first, Xapian::doccount count, page &out)
 {
     double bound = 0;
     std::vector<Xapian::docid> &cand = cand_;
@@ -417,7 +499,7 @@ index__topdocs::outcome index__topdocs::attempt(const index__plan &plan,
     for (size_t k = 0; k < units.size(); k++)
         units[k]->weigh(cand, unit_w_[k]);
     size_t next = 0;
-    const std::vector<double> &weight = unit_w_[combine(plan, unit_w_, next)];
+    const std::vector<double> &weight = unit_w_[combine(plan, unit_plans, unit_w_, next)];
     /* The best `want` (the match set holds every candidate, so each weighs at least 0),
      * kept as a heap with the lightest first. */
     page best;
@@ -453,13 +535,12 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
     if (per_term_ == 0 || count == 0 || first >= total ||
         (!small && (uint64_t)first + count > per_term_))
         return NOT_TRIED;
-    std::vector<const index__plan *> leaves_of;
-    std::unordered_set<std::string> seen;
-    if (!leaves(plan, leaves_of, seen))
+    std::vector<const index__plan *> units_of;
+    if (!units(plan, units_of))
         return NOT_TRIED;
     std::vector<unit_ref> units;
     bool missing = false;
-    for (const index__plan *p : leaves_of) {
+    for (const index__plan *p : units_of) {
         unit_ref w = shared_weights().get(db, per_term_, *p);
         missing |= !w; /* Go on: every unit of the query is noted at once. */
         units.push_back(std::move(w));
@@ -471,12 +552,12 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
      * first and no page clears the bound; deeper tops lower it. Measured on the bench
      * workloads: 13% of pages unproven at N alone, 1-5% with 4N, none with 16N. */
     if (small)
-        return attempt(plan, units, match, EVERY_MATCH, first, count, out);
+        return attempt(plan, units_of, units, match, EVERY_MATCH, first, count, out);
     /* Where words weigh much alike in many documents, every depth fails and each costs
      * its candidates' lookups for nothing; a query asked again at this revision starts
      * where it settled last time. Which depth proves a page does not change the page. */
     std::string key = std::to_string(total) + '\x02' + std::to_string(first + count);
-    for (const index__plan *p : leaves_of)
+    for (const index__plan *p : units_of)
         key += unit_key(*p) + '\x02';
     Xapian::rev rev = db.get_revision();
     if (rev != hints_rev_ || hints_.size() > MAX_HINTS) {
@@ -493,7 +574,7 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
             tops += u->top[level].empty() ? u->docs : u->top[level].size();
         if (tops * 2 >= total)
             break;
-        outcome o = attempt(plan, units, match, level, first, count, out);
+        outcome o = attempt(plan, units_of, units, match, level, first, count, out);
         if (o != UNPROVEN) {
             hints_[key] = level;
             return o;
@@ -506,5 +587,5 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
     if (total > EVERY_MATCH_MAX)
         return UNPROVEN;
     hints_[key] = DEPTHS;
-    return attempt(plan, units, match, EVERY_MATCH, first, count, out);
+    return attempt(plan, units_of, units, match, EVERY_MATCH, first, count, out);
 }

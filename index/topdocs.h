@@ -6,18 +6,20 @@
  * another, so no bound rules any out, and the page costs 10 ms. This finds the same page
  * from a few thousand candidates and proves that it is the same page:
  *
- *   - Per term, its top: the N documents that weigh most for the term alone, and its floor,
- *     the weight of the N-th. Both come from Xapian ranking the term on its own, and are
- *     kept for the revision.
+ *   - Per unit, its top: the N documents that weigh most for the unit alone, and its floor,
+ *     the weight of the N-th, kept for the revision. A unit is a query word with all its
+ *     forms (the kids of the plan's root AND, or the root itself); its weight in a
+ *     document is the sum of its leaves' (terms', SYNONYMs') as the plan adds them, each
+ *     leaf's weight from Xapian ranking the leaf on its own.
  *   - Under Xapian's BM25 a leaf term weighs a document by the term's wdf in it, the
  *     document's length and collection statistics, never by the query's other terms, and a
  *     document weighs the sum of the leaves it matches (AND and OR both add). So a document
- *     in no leaf's top weighs at most the sum of the floors of the leaves that have more
- *     than N documents (a smaller leaf's documents are all in its top).
+ *     in no unit's top weighs at most the sum of the floors of the units that have more
+ *     than N documents (a smaller unit's documents are all in its top).
  *   - The candidates (the tops' union, within the match set) are weighed from the units'
- *     own weights, kept per revision (one Xapian pass over each unit's documents, the same
- *     pass that finds its top: Xapian's own weight of each document for the unit alone),
- *     added up the way the plan adds them: an OR adds the kids that match, an AND adds its
+ *     own weights, kept per revision (one Xapian pass over each leaf's documents: Xapian's
+ *     own weight of each document for the leaf alone, summed into the unit's), added up
+ *     the way the plan adds them: an OR adds the kids that match, an AND adds its
  *     kids where they all match and nothing elsewhere. These are Xapian's weights, summed
  *     in another order, so a page's scores equal Xapian's to the last bit or two, not
  *     always bit for bit; documents whose weights differ by that little may come in either
@@ -28,7 +30,7 @@
  *     with the full query opens every term's postings, which was a third of a search.
  *
  * A SYNONYM (a prefix's completions) is weighed by Xapian as one word, from its own
- * statistics, so it counts as one leaf with a top of its own. Not used when a leaf stands
+ * statistics, so it counts as one leaf. Not used when a leaf stands
  * twice in a query, for sorts other than relevance, or for pages past the first N
  * documents.
  *
@@ -88,9 +90,9 @@ class index__topdocs
     enum { EVERY_MATCH_MAX = 1 << 20 };
     /* One try of rank() with tops of depth number `level` (0 .. DEPTHS-1), or with every
      * match as a candidate (EVERY_MATCH). */
-    outcome attempt(const index__plan &plan, const std::vector<unit_ref> &units,
-                    const index__bits &match, int level, Xapian::doccount first,
-                    Xapian::doccount count, page &out);
+    outcome attempt(const index__plan &plan, const std::vector<const index__plan *> &unit_plans,
+                    const std::vector<unit_ref> &units, const index__bits &match, int level,
+                    Xapian::doccount first, Xapian::doccount count, page &out);
 
     uint32_t per_term_ = DEFAULT_PER_TERM;
     /* The depth that settled a query's page last (DEPTHS: every match), by the query's
