@@ -117,9 +117,11 @@ class index__docsets
     static constexpr uint64_t UNCOUNTED = ~(uint64_t)0;
     uint64_t eval_at(const Xapian::Database &db, const index__plan &plan, index__bits &out,
                      size_t depth);
-    /* The kids' kept bitmaps, when every kid is a term that has one. */
-    bool kept_kids(const Xapian::Database &db, const index__plan &plan,
-                   std::vector<const uint64_t *> &out);
+    /* The kept bitmap of a word's forms (an OR or SYNONYM of terms), built on first use;
+     * NULL when they hold fewer postings than are worth a bitmap. */
+    const index__bits *cached_group(const Xapian::Database &db, const index__plan &plan);
+    /* cached_term or cached_group, as the plan is; NULL for anything else. */
+    const index__bits *cached(const Xapian::Database &db, const index__plan &plan);
 
     Xapian::rev rev_ = 0;
     bool valid_ = false;
