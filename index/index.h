@@ -229,8 +229,9 @@ int index_reader_refresh(index_reader *r);
 int index_reader_warm(index_reader *r);
 
 /* How a result of per_term matches or more is ranked by relevance: from candidates, the
- * `per_term` documents that weigh most for each of the query's terms (kept per commit,
- * with what each term weighs in each of its documents, once per process), whenever the
+ * `per_term` documents that weigh most for each of the query's words with all their forms
+ * (kept per commit, with what each word weighs in each of its documents, once per
+ * process), whenever the
  * weights prove that no other document can reach the page, or else from every match's
  * kept weights; for pages past the first `per_term` documents, and before a term's
  * weights are kept (on its second sight at a commit), by Xapian weighing every match. The
@@ -238,6 +239,10 @@ int index_reader_warm(index_reader *r);
  * the last bit or two); index_result.ranking tells which way it went. 0 weighs every
  * match always (the default is 1000). */
 void index_reader_set_candidates(index_reader *r, uint32_t per_term);
+
+/* Bytes the process keeps for ranking from candidates: the words' weights and tops above,
+ * shared by every reader, for the newest commit searched. For monitoring. */
+size_t index_candidate_weights_bytes(void);
 
 /* How facet values are counted over a match set: the same counts either way, at
  * different costs (index/docsets.h); the default picks the cheaper for each facet and

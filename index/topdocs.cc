@@ -413,6 +413,12 @@ class weights_cache
         return ins.first->second;
     }
 
+    size_t bytes()
+    {
+        std::lock_guard<std::mutex> hold(mu_);
+        return bytes_;
+    }
+
   private:
     enum { MAX_SEEN = 1 << 20 };
 
@@ -451,6 +457,11 @@ weights_cache &shared_weights()
 }
 
 } // namespace
+
+extern "C" size_t index_candidate_weights_bytes(void)
+{
+    return shared_weights().bytes();
+}
 
 void index__topdocs::set_per_term(uint32_t n)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "index/index.h"
 #include "net/router.h"
 
 static const int statuses[NET_METRICS_STATUSES] = {200, 201, 202, 204, 304, 400, 401, 403, 404,
@@ -121,6 +122,13 @@ void net_metrics_render(net_buf *b, const net_metrics *const *t, size_t n, const
         net_buf_printf(b, "eccpd_search_pages_total{ranking=\"%s\"} %llu\n", rankings[k],
                        (unsigned long long)v);
     }
+
+    net_buf_puts(b, "# HELP eccpd_search_candidate_weights_bytes Memory kept for ranking "
+                    "from candidates: each searched word's weights in its documents and its "
+                    "top documents, for the index's newest commit searched.\n"
+                    "# TYPE eccpd_search_candidate_weights_bytes gauge\n");
+    net_buf_printf(b, "eccpd_search_candidate_weights_bytes %llu\n",
+                   (unsigned long long)index_candidate_weights_bytes());
 
     net_buf_puts(b, "# HELP eccpd_suggestions_total Suggestion lists by where they were read: "
                     "memory (the completions kept for the index's latest commit) or index "

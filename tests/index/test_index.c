@@ -1384,8 +1384,11 @@ static void test_candidate_weights_nested_and_stale(void)
         CHECK_EQ(index_search(cand, &q, &b), 0);
         CHECK_EQ(a->total, 80);
         CHECK_EQ(b->total, 80);
-        if (pass == 1)
+        if (pass == 1) {
             CHECK_EQ(b->ranking, INDEX_RANKED_CANDIDATES);
+            /* The word's weights are kept, and say what they hold (for /metrics). */
+            CHECK_GT(index_candidate_weights_bytes(), 80 * sizeof(double));
+        }
         CHECK_EQ(a->hits_len, 8);
         CHECK_EQ(b->hits_len, 8);
         for (size_t h = 0; h < a->hits_len; h++)
