@@ -33,6 +33,9 @@ struct index__plan {
     enum op_t { NONE, ALL, TERM, AND, OR, SYNONYM } op = NONE;
     std::string term;              /* TERM only. */
     std::vector<index__plan> kids; /* AND, OR, SYNONYM. */
+    /* The whole of one query word with all its forms (query.cc): the unit candidate
+     * ranking weighs as one (topdocs.h). */
+    bool word = false;
 
     static index__plan leaf(std::string term);
     static index__plan all(void);

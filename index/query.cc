@@ -136,8 +136,21 @@ static index__plan prefix_plan(index_reader *r, const std::string &w)
 /* Postings of Z<stem> above which a word's exact form is not looked up on its own. */
 enum { EXACT_FORM_MAX = 1000 };
 
+static index__plan forms_of(index_reader *r, const qword &q, Xapian::Stem &st, bool english,
+                            bool split);
+
+/* The plan of one query word with all its forms, marked as a word (candidate ranking's
+ * unit, topdocs.h). */
 static index__plan word_plan(index_reader *r, const qword &q, Xapian::Stem &st, bool english,
                              bool split)
+{
+    index__plan p = forms_of(r, q, st, english, split);
+    p.word = true;
+    return p;
+}
+
+static index__plan forms_of(index_reader *r, const qword &q, Xapian::Stem &st, bool english,
+                            bool split)
 {
     std::vector<index__plan> alts;
     if (q.form == qword::PHRASE) {

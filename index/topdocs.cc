@@ -202,23 +202,30 @@ bool leaves(const index__plan &p, std::vector<const index__plan *> &out,
     }
 }
 
-/* The plan's units into out: each kid of an AND at its root (a query word with all its
- * forms), or the root itself. A word's forms (exact, folded, stemmed, split, a prefix's
- * completions) always add up the same way, so they are weighed as one unit, with one top
- * and one floor: the floor of their sum is often far below the sum of their floors, which
- * proves pages from shallower tops, and a page weighs one vector a word instead of one a
- * form. False where leaves() is. */
+/* The plan's units into out, in the plan's order: its words (nodes marked as a query word
+ * with all its forms), and any leaf outside a word. A word's forms (exact, folded,
+ * stemmed, split, a prefix's completions) always add up the same way, so they are weighed
+ * as one unit, with one top and one floor: the floor of their sum is often far below the
+ * sum of their floors, which proves pages from shallower tops, and a page weighs one
+ * vector a word instead of one a form. Units are words, not whole queries, so that
+ * queries sharing a word share its weights. False where leaves() is. */
+void units_at(const index__plan &p, std::vector<const index__plan *> &out)
+{
+    if (p.word || p.op == index__plan::TERM || p.op == index__plan::SYNONYM) {
+        out.push_back(&p);
+        return;
+    }
+    for (const index__plan &k : p.kids)
+        units_at(k, out);
+}
+
 bool units(const index__plan &plan, std::vector<const index__plan *> &out)
 {
     std::vector<const index__plan *> lv;
     std::unordered_set<std::string> seen;
     if (!leaves(plan, lv, seen))
         return false;
-    if (plan.op == index__plan::AND)
-        for (const index__plan &k : plan.kids)
-            out.push_back(&k);
-    else
-        out.push_back(&plan);
+    units_at(plan, out);
     return true;
 }
 

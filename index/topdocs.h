@@ -8,7 +8,7 @@
  *
  *   - Per unit, its top: the N documents that weigh most for the unit alone, and its floor,
  *     the weight of the N-th, kept for the revision. A unit is a query word with all its
- *     forms (the kids of the plan's root AND, or the root itself); its weight in a
+ *     forms (a plan node marked `word`), or a leaf outside any word; its weight in a
  *     document is the sum of its leaves' (terms', SYNONYMs') as the plan adds them, each
  *     leaf's weight from Xapian ranking the leaf on its own.
  *   - Under Xapian's BM25 a leaf term weighs a document by the term's wdf in it, the

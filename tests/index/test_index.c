@@ -1397,6 +1397,33 @@ static void test_candidate_weights_nested_and_stale(void)
         index_result_free(a);
         index_result_free(b);
     }
+    /* "health care" also runs joined, as healthcare: the words and the joined word are
+     * the units, as they would be each on its own, so a query that shares a word with it
+     * keeps nothing more. Were the whole query one unit, "health" would keep its own. */
+    index_query hc = index_query_default();
+    hc.q = index_cstr("health care ");
+    hc.per_page = 8;
+    for (int pass = 0; pass < 2; pass++) {
+        index_result *a = NULL, *b = NULL;
+        CHECK_EQ(index_search(all, &hc, &a), 0);
+        CHECK_EQ(index_search(cand, &hc, &b), 0);
+        CHECK_EQ(b->total, 80);
+        if (pass == 1)
+            CHECK_EQ(b->ranking, INDEX_RANKED_CANDIDATES);
+        check_same_page(a, b);
+        index_result_free(a);
+        index_result_free(b);
+    }
+    size_t kept = index_candidate_weights_bytes();
+    index_query h = index_query_default();
+    h.q = index_cstr("health ");
+    for (int pass = 0; pass < 2; pass++) {
+        index_result *b = NULL;
+        CHECK_EQ(index_search(cand, &h, &b), 0);
+        CHECK_EQ(b->total, 40);
+        index_result_free(b);
+    }
+    CHECK_EQ(index_candidate_weights_bytes(), kept);
     /* The weights are kept once per process for the newest revision: a reader left behind
      * by a commit ranks every match until it refreshes, and does not empty them. */
     index_reader *stale = open_reader(dir);
