@@ -78,6 +78,29 @@ Xapian::Query index__plan::query(void) const
     return Xapian::Query(xop, q.begin(), q.end());
 }
 
+/* A SYNONYM is its terms, each followed by \x01; an AND or OR its kids' keys, each followed
+ * by \x06, between an opening byte of its own and \x07; ALL and NONE a byte each and \x07. */
+std::string index__plan::key(void) const
+{
+    if (op == TERM)
+        return term;
+    if (op == SYNONYM) {
+        std::string k(1, '\x01');
+        for (const index__plan &kid : kids) {
+            k += kid.key();
+            k += '\x01';
+        }
+        return k;
+    }
+    std::string k(1, op == AND ? '\x04' : op == OR ? '\x05' : op == ALL ? '\x08' : '\x09');
+    for (const index__plan &kid : kids) {
+        k += kid.key();
+        k += '\x06';
+    }
+    k += '\x07';
+    return k;
+}
+
 /* ---- bitmap arithmetic ----------------------------------------------------------------- */
 
 /* popcnt is not in the x86-64 baseline GCC compiles for; without it a popcount is a
@@ -232,12 +255,7 @@ static bool terms_only(const index__plan &p)
 
 const index__bits *index__docsets::cached_group(const Xapian::Database &db, const index__plan &p)
 {
-    /* Keyed apart from the terms: no term starts with these bytes. */
-    std::string key(1, p.op == index__plan::OR ? '\x05' : '\x01');
-    for (const index__plan &k : p.kids) {
-        key += k.term;
-        key += '\x06';
-    }
+    std::string key = p.key(); /* Apart from the terms': see index__plan::key. */
     auto it = terms_.find(key);
     if (it != terms_.end())
         return it->second.get();
@@ -278,11 +296,10 @@ const index__bits *index__docsets::cached(const Xapian::Database &db, const inde
  * pass, and an AND's kept kids are read where they are kept, ANDed in one pass, counting.
  * At a million documents a bitmap is 137 KB and each pass is bound by the memory it reads
  * and writes: a two-word search read and wrote 960 KB where it now does 411 KB. Other
- * kids' bitmaps go into scratch_[depth], kept between calls: fresh
- * 137 KB bitmaps (at 1.1 million documents) for every node of every query were a
- * twentieth of a search in page faults and clearing. (Making each chunk of a node's
- * result in a buffer kept in the L1 cache, reading every input once, measured slower:
- * copies are cheap, the loops around the chunks were not.) */
+ * kids' bitmaps go into scratch_[depth], kept between calls: fresh 137 KB bitmaps for
+ * every node of every query were a twentieth of a search in page faults and clearing. (Making each
+ * chunk of a node's result in a buffer kept in the L1 cache, reading every input once, measured
+ * slower: copies are cheap, the loops around the chunks were not.) */
 uint64_t index__docsets::eval_at(const Xapian::Database &db, const index__plan &p, index__bits &out,
                                  size_t depth)
 {
@@ -307,7 +324,7 @@ uint64_t index__docsets::eval_at(const Xapian::Database &db, const index__plan &
     }
     case index__plan::OR:
     case index__plan::SYNONYM: {
-        if (const index__bits *g = terms_only(p) ? cached_group(db, p) : NULL) {
+        if (const index__bits *g = cached(db, p)) {
             out = *g;
             return UNCOUNTED;
         }

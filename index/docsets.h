@@ -45,6 +45,10 @@ struct index__plan {
 
     /* The same query for Xapian's matcher (SYNONYM weighs its terms as one word). */
     Xapian::Query query(void) const;
+    /* What the plan matches and how it weighs, as a key of the caches that keep a plan's
+     * bitmap (docsets) or weights (topdocs): a term is itself, anything else starts with
+     * a byte no term starts with. */
+    std::string key(void) const;
 };
 
 typedef std::vector<uint64_t> index__bits;

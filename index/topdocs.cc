@@ -153,30 +153,6 @@ class weight_spy : public Xapian::MatchSpy
     }
 };
 
-/* A unit's key in the cache: a term is itself; a SYNONYM is its terms after a byte no
- * term starts with; an AND or OR (a word's forms as one unit) is its kids' keys between an
- * opening byte of its own and a closing one. */
-std::string unit_key(const index__plan &p)
-{
-    if (p.op == index__plan::TERM)
-        return p.term;
-    if (p.op == index__plan::SYNONYM) {
-        std::string k(1, '\x01');
-        for (const index__plan &kid : p.kids) {
-            k += unit_key(kid);
-            k += '\x01';
-        }
-        return k;
-    }
-    std::string k(1, p.op == index__plan::AND ? '\x04' : '\x05');
-    for (const index__plan &kid : p.kids) {
-        k += unit_key(kid);
-        k += '\x06';
-    }
-    k += '\x07';
-    return k;
-}
-
 /* The plan's leaves into out: its terms, and its SYNONYMs whole (Xapian weighs a SYNONYM
  * as one word, from its own statistics alone). False if the plan holds anything candidate
  * ranking cannot bound: all documents, or one leaf twice (Xapian weighs a term asked twice
@@ -187,7 +163,7 @@ bool leaves(const index__plan &p, std::vector<const index__plan *> &out,
     switch (p.op) {
     case index__plan::TERM:
     case index__plan::SYNONYM:
-        if (!seen.insert(unit_key(p)).second)
+        if (!seen.insert(p.key()).second)
             return false;
         out.push_back(&p);
         return true;
@@ -386,7 +362,7 @@ class weights_cache
     std::shared_ptr<const index__unit_weights> get(const Xapian::Database &db, uint32_t per_term,
                                                    const index__plan &unit)
     {
-        std::string key = std::to_string(per_term) + '\x03' + unit_key(unit);
+        std::string key = std::to_string(per_term) + '\x03' + unit.key();
         std::string uuid = db.get_uuid();
         Xapian::rev rev = db.get_revision();
         {
@@ -576,7 +552,7 @@ index__topdocs::outcome index__topdocs::rank(const Xapian::Database &db, const i
      * where it settled last time. Which depth proves a page does not change the page. */
     std::string key = std::to_string(total) + '\x02' + std::to_string(first + count);
     for (const index__plan *p : units_of)
-        key += unit_key(*p) + '\x02';
+        key += p->key() + '\x02';
     Xapian::rev rev = db.get_revision();
     if (rev != hints_rev_ || hints_.size() > MAX_HINTS) {
         hints_.clear();
